@@ -1,0 +1,1 @@
+"""The fieldsync server: Starlette HTTP API over SQLite, one writer, many readers."""

@@ -1,0 +1,131 @@
+"""``POST /api/v1/sync``: push pending ops, then pull changes, in one round trip.
+
+The push runs in the writer (one transaction, committed before the reply); the pull
+reads a snapshot taken after that commit, so a device always receives its own
+writes with their server versions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sync import clock
+from sync.errors import BadRequest, PayloadTooLarge, StaleSchema
+from sync.schema import load
+
+from .auth import Principal, now_ms
+from .http import raw_response, read_json
+from .state import int_param, principal, state
+from .store import Actor, Batch, Page, RawOp, pull
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+MAX_OP_ID = 128
+
+
+def encode_cursor(version: int, scope_key: str) -> str:
+    """An opaque cursor: the last version seen and the scope it was seen in."""
+    return base64.urlsafe_b64encode(f"{version}:{scope_key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    """Inverse of ``encode_cursor``; 400 ``invalid_cursor`` for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, key = text.split(":", 1)
+        value = int(version)
+        if value < 0:
+            raise ValueError
+        return value, key
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("cursor is not one this server issued", code="invalid_cursor") from None
+
+
+def parse_ops(doc: dict[str, Any], max_ops: int) -> list[RawOp]:
+    """The request's ops; every op must at least be an object with a string ``id``."""
+    ops = doc.get("ops", [])
+    if ops is None:
+        return []
+    if not isinstance(ops, list):
+        raise BadRequest("ops: expected an array", details={"field": "ops"})
+    if len(ops) > max_ops:
+        raise PayloadTooLarge(f"at most {max_ops} ops per request; send the rest next time",
+                              code="too_many_ops", details={"limit": max_ops})
+    out = []
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict):
+            raise BadRequest(f"ops[{i}]: expected an object", details={"index": i})
+        op_id = op.get("id")
+        if not isinstance(op_id, str) or not op_id or len(op_id) > MAX_OP_ID:
+            raise BadRequest(f"ops[{i}].id: expected a string of 1–{MAX_OP_ID} characters",
+                             details={"index": i})
+        out.append(RawOp.from_json(op))
+    return out
+
+
+def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clock: int | None,
+          status: dict[str, Any] | None, now: int, stale: bool) -> list[dict[str, Any]]:
+    """Apply the ops and record the device's contact, inside the writer's transaction."""
+    offset = clock.offset(device_clock, now) if device_clock is not None else 0
+    row = conn.execute("SELECT last_stamp, revoked_at FROM devices WHERE id=?",
+                       (who.device_id,)).fetchone()
+    last_stamp = int(row[0] or 0) if row else 0
+    ats = [o.at if isinstance(o.at, int) and not isinstance(o.at, bool) else now for o in ops]
+    stamps, last_stamp = clock.stamps(ats, offset, now, last_stamp)
+    actor = Actor(who.user_id, who.device_id, who.role, who.scope)
+    batch = Batch(conn, actor, now)
+    if stale:
+        # Kept in quarantine like any rejection, so nothing is lost while the app updates.
+        results = batch.reject_all(ops, StaleSchema(
+            "this app's data format is out of date: update the app, then sync again",
+            details={"min_schema": load().min_client}))
+    else:
+        results = batch.run(ops, stamps) if ops else []
+    conn.execute("UPDATE devices SET last_seen=?, offset_ms=?, last_stamp=?, status=? WHERE id=?",
+                 (now, offset, last_stamp, _dumps(status) if status is not None else None,
+                  who.device_id))
+    return results
+
+
+async def sync(request: Request) -> Response:
+    """One round trip: push then pull (see DESIGN.md's HTTP contract)."""
+    fs = state(request)
+    who = await principal(request)
+    cfg = fs.config
+    doc = await read_json(request, cfg.max_body_bytes, cfg.max_inflated_bytes)
+    ops = parse_ops(doc, cfg.max_ops)
+    device_clock = doc.get("clock")
+    if device_clock is not None:
+        device_clock = int_param(device_clock, "clock")
+    limit = int_param(doc.get("limit", cfg.page_default), "limit", minimum=1)
+    limit = min(limit, cfg.page_max)
+    status = doc.get("status")
+    if status is not None and not isinstance(status, dict):
+        raise BadRequest("status: expected an object", details={"field": "status"})
+    schema_seen = doc.get("schema_version")
+    cursor = doc.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise BadRequest("cursor: expected a string or null", code="invalid_cursor")
+    after, reset = 0, False
+    if cursor:
+        after, key = decode_cursor(cursor)
+        if key != who.scope.key():
+            after, reset = 0, True
+
+    stale = schema_seen is not None and \
+        int_param(schema_seen, "schema_version") < load().min_client
+    now = now_ms()
+    results = await fs.writer.execute(
+        lambda conn: _push(conn, who, ops, device_clock, status, now, stale))
+    page: Page = await fs.readers.run(lambda conn: pull(conn, who.scope, after, limit))
+    body = '{"results":%s,"changes":[%s],"cursor":%s,"more":%s,"reset":%s}' % (
+        _dumps(results), ",".join(page.entries),
+        _dumps(encode_cursor(page.last_version, who.scope.key())),
+        "true" if page.more else "false", "true" if reset else "false")
+    return raw_response(request, body.encode())

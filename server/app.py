@@ -1,0 +1,78 @@
+"""The Starlette application: routes, error handlers, the PWA at ``/``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from sync.errors import FieldsyncError
+from sync.schema import schemas_text
+
+from . import api_auth, api_conflicts, api_sync
+from .config import Config
+from .http import fieldsync_error, http_error, json_response, raw_response, server_error
+from .limits import LoginLimiter
+from .openapi import document
+from .state import AppState, principal
+from .writer import Readers, Writer
+
+
+def app_version() -> str:
+    """The installed package version."""
+    try:
+        return version("fieldsync")
+    except PackageNotFoundError:  # running from a plain checkout
+        return "dev"
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: 200 while the server runs."""
+    return json_response(request, {"ok": True, "version": app_version()})
+
+
+async def openapi(request: Request) -> Response:
+    """The OpenAPI 3.1 document."""
+    return json_response(request, document(app_version()))
+
+
+async def schemas(request: Request) -> Response:
+    """The collection schemas (for clients that validate before sending)."""
+    await principal(request)
+    return raw_response(request, schemas_text().encode())
+
+
+def create_app(config: Config) -> Starlette:
+    """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
+    fs = AppState(config=config, writer=Writer(config.db, config.synchronous),
+                  readers=Readers(config.db),
+                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        fs.close()
+
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz),
+        Route("/api/v1/openapi.json", openapi),
+        Route("/api/v1/schemas", schemas),
+        Route("/api/v1/auth/login", api_auth.login, methods=["POST"]),
+        Route("/api/v1/sync", api_sync.sync, methods=["POST"]),
+        Route("/api/v1/conflicts", api_conflicts.list_conflicts),
+        Route("/api/v1/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict,
+              methods=["POST"]),
+    ]
+    if (config.pwa_path / "index.html").exists():
+        routes.append(Mount("/", StaticFiles(directory=config.pwa_path, html=True), name="pwa"))
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
+        FieldsyncError: fieldsync_error, HTTPException: http_error, Exception: server_error})
+    app.state.fs = fs
+    return app

@@ -1,0 +1,160 @@
+"""Users, password hashes, devices and bearer tokens.
+
+Passwords are argon2id hashes. A login creates a device with a random bearer token;
+only the token's SHA-256 is stored, so a copy of the database cannot be used to act
+as anyone. Revoking a device ends its token at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sync.errors import BadRequest, Conflict, DeviceRevoked, Unauthorized
+
+from .scope import ROLES, Scope, scope_for
+
+# OWASP's argon2id minimum (19 MiB, t=2): strong, yet a login stays ~20 ms on a phone-era CPU.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY = _hasher.hash("fieldsync-dummy-password")
+
+
+def now_ms() -> int:
+    """The server's clock, epoch ms."""
+    return int(time.time() * 1000)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(hashed: str | None, password: str) -> bool:
+    """Check a password; costs the same when the user does not exist."""
+    try:
+        return _hasher.verify(hashed or _DUMMY, password) and hashed is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a bearer token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    """A user row with their centres."""
+
+    id: str
+    username: str
+    name: str
+    role: str
+    county_id: str | None
+    centre_ids: tuple[str, ...]
+    password_hash: str
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated request: who, on which device, reaching what."""
+
+    user_id: str
+    username: str
+    name: str
+    role: str
+    device_id: str
+    county_id: str | None
+    scope: Scope
+    last_stamp: int
+
+
+def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: str,
+             name: str | None = None, centre_ids: tuple[str, ...] = (),
+             county_id: str | None = None, password_hash: str | None = None) -> str:
+    """Create a user (inside the writer's transaction); returns the new id."""
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 64:
+        raise BadRequest("username must be 1–64 characters")
+    if role in ("field", "centre") and not centre_ids:
+        raise BadRequest(f"a {role} user belongs to at least one centre (--centre)")
+    if role == "supervisor" and not county_id:
+        raise BadRequest("a supervisor belongs to a county (--county)")
+    for cid in centre_ids:
+        if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
+                        (cid,)).fetchone() is None:
+            raise BadRequest(f"unknown centre {cid!r}")
+    if conn.execute("SELECT 1 FROM users WHERE username=?", (username,)).fetchone():
+        raise Conflict(f"username {username!r} is taken")
+    user_id = "u-" + uuid.uuid4().hex[:12]
+    conn.execute(
+        "INSERT INTO users (id, username, name, password_hash, role, county_id, created_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (user_id, username, name or username, password_hash or hash_password(password), role,
+         county_id, now_ms()))
+    conn.executemany("INSERT INTO user_centres (user_id, centre_id) VALUES (?,?)",
+                     [(user_id, c) for c in centre_ids])
+    return user_id
+
+
+def get_user(conn: sqlite3.Connection, username: str) -> User | None:
+    """Look a user up by username."""
+    row = conn.execute(
+        "SELECT id, username, name, role, county_id, password_hash, disabled FROM users"
+        " WHERE username=?", (username,)).fetchone()
+    if row is None:
+        return None
+    centres = tuple(r[0] for r in conn.execute(
+        "SELECT centre_id FROM user_centres WHERE user_id=? ORDER BY centre_id", (row[0],)))
+    return User(row[0], row[1], row[2], row[3], row[4], centres, row[5], bool(row[6]))
+
+
+def create_device(conn: sqlite3.Connection, user: User, device_name: str) -> tuple[str, str]:
+    """Register a device for ``user``; returns ``(device_id, token)``."""
+    token = secrets.token_urlsafe(32)
+    device_id = "d-" + uuid.uuid4().hex
+    conn.execute(
+        "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen)"
+        " VALUES (?,?,?,?,?,?)",
+        (device_id, user.id, device_name, token_hash(token), now_ms(), now_ms()))
+    return device_id, token
+
+
+def login_payload(conn: sqlite3.Connection, user: User, device_id: str, token: str) -> dict[str, object]:
+    """The login response body (DESIGN.md's contract)."""
+    scope = scope_for(conn, user.id, user.role, user.county_id)
+    centres = sorted(scope.centre_ids) if user.role in ("supervisor", "admin") else list(user.centre_ids)
+    return {"token": token, "device_id": device_id,
+            "user": {"id": user.id, "username": user.username, "name": user.name,
+                     "role": user.role, "centre_ids": centres, "county_id": user.county_id
+                     or (sorted(scope.county_ids)[0] if scope.county_ids else None)}}
+
+
+def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Principal:
+    """Resolve ``Authorization: Bearer …`` to a principal, or raise a 401 error."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized("missing bearer token")
+    token = authorization[len("Bearer "):].strip()
+    if not token or len(token) > 200:
+        raise Unauthorized("bad bearer token")
+    row = conn.execute(
+        "SELECT d.id, d.revoked_at, d.last_stamp, u.id, u.username, u.name, u.role,"
+        " u.county_id, u.disabled FROM devices d JOIN users u ON u.id = d.user_id"
+        " WHERE d.token_hash=?", (token_hash(token),)).fetchone()
+    if row is None:
+        raise Unauthorized("unknown or ended token")
+    device_id, revoked_at, last_stamp, user_id, username, name, role, county_id, disabled = row
+    if revoked_at is not None or disabled:
+        raise DeviceRevoked("this device was revoked: send what you can, then wipe local data",
+                            details={"device_id": device_id})
+    return Principal(user_id, username, name, role, device_id, county_id,
+                     scope_for(conn, user_id, role, county_id), int(last_stamp or 0))

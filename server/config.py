@@ -1,0 +1,62 @@
+"""All configuration, from environment variables with defaults and help text.
+
+``fieldsync config`` prints every setting with its help; nothing else reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+
+def _setting(default: Any, help: str) -> Any:
+    from dataclasses import field
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Server settings. Each field maps to ``FIELDSYNC_<NAME>`` in the environment."""
+
+    db: str = _setting("data/fieldsync.db", "Path of the SQLite database file.")
+    attachments_dir: str = _setting("", "Folder for attachment files (default: <db>.files).")
+    max_body_bytes: int = _setting(16 * 1024 * 1024, "Largest request body accepted, as sent.")
+    max_inflated_bytes: int = _setting(64 * 1024 * 1024, "Largest request body after gunzip.")
+    max_ops: int = _setting(5000, "Most ops accepted in one sync request.")
+    page_default: int = _setting(500, "Changes per sync page when the client names no limit.")
+    page_max: int = _setting(5000, "Largest page of changes a client may ask for.")
+    login_max_failures: int = _setting(5, "Failed logins (per username or address) before 429.")
+    login_lockout_s: int = _setting(900, "Seconds a login lockout lasts.")
+    synchronous: str = _setting("FULL", "SQLite synchronous pragma (FULL survives power loss).")
+    pwa_dir: str = _setting("", "Folder of the PWA to serve at / (default: the repo's pwa/).")
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Config:
+        """Settings from ``FIELDSYNC_*`` variables, then explicit overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"FIELDSYNC_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = int(raw) if isinstance(f.default, int) else raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def files_dir(self) -> Path:
+        """Where attachment files live: beside the database unless configured."""
+        return Path(self.attachments_dir) if self.attachments_dir else Path(self.db + ".files")
+
+    @property
+    def pwa_path(self) -> Path:
+        """The PWA folder served at ``/``."""
+        return Path(self.pwa_dir) if self.pwa_dir else Path(__file__).resolve().parent.parent / "pwa"
+
+
+def describe() -> str:
+    """Every setting with its variable name, default and help."""
+    lines = []
+    for f in fields(Config):
+        lines.append(f"FIELDSYNC_{f.name.upper()} (default {f.default!r})\n    {f.metadata['help']}")
+    return "\n".join(lines)

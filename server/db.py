@@ -1,0 +1,86 @@
+"""SQLite schema and connections.
+
+WAL mode lets readers run while the single writer commits; ``synchronous=FULL``
+makes every commit durable before the client hears ``applied``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+  collection TEXT NOT NULL, id TEXT NOT NULL,
+  centre_id TEXT, county_id TEXT,
+  version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
+  data TEXT NOT NULL, meta TEXT NOT NULL, created_version INTEGER NOT NULL,
+  PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS records_version ON records(version);
+CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
+CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
+CREATE TABLE IF NOT EXISTS changes (
+  version INTEGER PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL,
+  op TEXT, device TEXT, user_id TEXT, at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ops (
+  id TEXT PRIMARY KEY, device TEXT, user_id TEXT, collection TEXT, record TEXT,
+  status TEXT NOT NULL, version INTEGER, received_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quarantine (
+  op_id TEXT PRIMARY KEY, device TEXT, user_id TEXT, collection TEXT, record TEXT,
+  code TEXT NOT NULL, message TEXT NOT NULL, op TEXT NOT NULL,
+  received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS conflicts (
+  id TEXT PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL, path TEXT NOT NULL,
+  value TEXT, device TEXT, op TEXT, at INTEGER, version INTEGER NOT NULL,
+  resolved_version INTEGER, resolved_by TEXT, resolved_at INTEGER, resolution TEXT
+);
+CREATE INDEX IF NOT EXISTS conflicts_open ON conflicts(record)
+  WHERE resolved_version IS NULL;
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  password_hash TEXT NOT NULL, role TEXT NOT NULL, county_id TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS user_centres (
+  user_id TEXT NOT NULL, centre_id TEXT NOT NULL, PRIMARY KEY (user_id, centre_id)
+);
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,
+  last_seen INTEGER, offset_ms INTEGER, last_stamp INTEGER NOT NULL DEFAULT 0,
+  status TEXT, revoked_at INTEGER, revoked_by TEXT
+);
+CREATE INDEX IF NOT EXISTS devices_user ON devices(user_id);
+"""
+
+
+def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
+    """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                               isolation_level=None)
+    else:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={_sync_level(synchronous)}")
+    conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute("PRAGMA cache_size=-32000")
+    return conn
+
+
+def _sync_level(value: str) -> str:
+    level = value.upper()
+    if level not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"bad synchronous setting {value!r}")
+    return level
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Create every table and index that does not exist yet."""
+    conn.executescript(SCHEMA)

@@ -1,0 +1,164 @@
+"""HTTP plumbing shared by every endpoint: the error envelope, bounded body
+reading (with gzip request bodies), and compressed JSON responses."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import Any
+
+import brotli
+import zstandard
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sync.errors import (
+    BadRequest,
+    DeviceRevoked,
+    FieldsyncError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_zstd = zstandard.ZstdCompressor(level=3)
+MIN_COMPRESS = 1024
+
+
+def error_body(err: FieldsyncError) -> dict[str, Any]:
+    """The JSON envelope for an error (revocation adds a top-level ``wipe``)."""
+    body: dict[str, Any] = {"error": err.as_dict()}
+    if isinstance(err, DeviceRevoked):
+        body["wipe"] = True
+    return body
+
+
+async def fieldsync_error(request: Request, exc: Exception) -> Response:
+    """Render any ``FieldsyncError`` as the envelope with its status."""
+    assert isinstance(exc, FieldsyncError)
+    headers = {}
+    if exc.status == 429 and "retry_after" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after"])
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return json_response(request, error_body(exc), exc.status, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown route, wrong method) in the same envelope."""
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    err = FieldsyncError(str(exc.detail), code=codes.get(exc.status_code, "http_error"),
+                         status=exc.status_code)
+    return json_response(request, error_body(err), exc.status_code,
+                         headers=dict(exc.headers or {}))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A bug of ours: a 500 in the envelope, without internals."""
+    err = FieldsyncError("internal error", code="internal", status=500)
+    return json_response(request, error_body(err), 500)
+
+
+def pick_encoding(accept: str) -> str | None:
+    """The best response encoding the client accepts: zstd, then br, then gzip."""
+    offered = {}
+    for part in accept.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        offered[name.strip()] = q
+    for enc in ("zstd", "br", "gzip"):
+        if offered.get(enc, 0) > 0:
+            return enc
+    return None
+
+
+def compress(body: bytes, encoding: str | None) -> bytes:
+    """Compress ``body`` with ``encoding`` (None leaves it as is)."""
+    if encoding == "zstd":
+        return _zstd.compress(body)
+    if encoding == "br":
+        return bytes(brotli.compress(body, quality=5, lgwin=22))
+    if encoding == "gzip":
+        return gzip.compress(body, compresslevel=6, mtime=0)
+    return body
+
+
+def raw_response(request: Request, body: bytes, status: int = 200,
+                 headers: dict[str, str] | None = None,
+                 media_type: str = "application/json") -> Response:
+    """A response whose body is compressed to suit the client's Accept-Encoding."""
+    hdrs = dict(headers or {})
+    hdrs["Vary"] = "Accept-Encoding"
+    enc = pick_encoding(request.headers.get("accept-encoding", "")) \
+        if len(body) >= MIN_COMPRESS else None
+    if enc:
+        body = compress(body, enc)
+        hdrs["Content-Encoding"] = enc
+    return Response(body, status_code=status, headers=hdrs, media_type=media_type)
+
+
+def json_response(request: Request, payload: Any, status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    """``payload`` as compact UTF-8 JSON, compressed when worth it."""
+    return raw_response(request, _dumps(payload).encode(), status, headers)
+
+
+async def read_body(request: Request, limit: int, inflated_limit: int) -> bytes:
+    """The request body, refusing (413) as soon as it passes ``limit`` bytes.
+
+    A ``Content-Encoding: gzip`` body is inflated with its own bound, so a small
+    compressed bomb cannot exhaust memory.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadRequest("bad Content-Length")
+        if int(declared) > limit:
+            raise PayloadTooLarge(f"body over {limit} bytes", details={"limit": limit})
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body over {limit} bytes", details={"limit": limit})
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        return body
+    if encoding != "gzip":
+        raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; use gzip")
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(body, inflated_limit + 1)
+    except zlib.error as exc:
+        raise BadRequest(f"body is not valid gzip: {exc}") from None
+    if len(out) > inflated_limit or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"inflated body over {inflated_limit} bytes",
+                              details={"limit": inflated_limit})
+    if not inflater.eof:
+        raise BadRequest("gzip body is truncated")
+    return out
+
+
+async def read_json(request: Request, limit: int, inflated_limit: int) -> dict[str, Any]:
+    """The body as a JSON object, or a clear 400/413/415."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip()
+    if ctype not in ("application/json", ""):
+        raise UnsupportedMediaType("send JSON (Content-Type: application/json)")
+    body = await read_body(request, limit, inflated_limit)
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BadRequest("body must be a JSON object")
+    return doc

@@ -1,0 +1,212 @@
+"""The OpenAPI 3.1 document, generated from ``schemas.json`` and the route table.
+
+Record shapes come from the same schema data that validation uses, so the document
+cannot drift from what the server accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.schema import Schemas, load
+
+JSON = dict[str, Any]
+
+
+def json_schema(schemas: Schemas, spec: JSON) -> JSON:
+    """Translate one fieldsync type spec into JSON Schema."""
+    spec = schemas.resolve(spec)
+    kind = spec["type"]
+    if kind == "string":
+        out: JSON = {"type": "string"}
+        for ours, theirs in (("max", "maxLength"), ("pattern", "pattern"), ("enum", "enum")):
+            if ours in spec:
+                out[theirs] = spec[ours]
+        return out
+    if kind in ("integer", "number"):
+        out = {"type": kind}
+        if "min" in spec:
+            out["minimum"] = spec["min"]
+        if "max" in spec:
+            out["maximum"] = spec["max"]
+        return out
+    if kind == "boolean":
+        return {"type": "boolean"}
+    if kind == "array":
+        return {"type": "array", "maxItems": spec.get("max", 1000),
+                "items": json_schema(schemas, spec["items"])}
+    if kind == "object":
+        return {"type": "object", "additionalProperties": False,
+                "properties": {k: nullable(json_schema(schemas, v))
+                               for k, v in spec["fields"].items()}}
+    if kind == "map":
+        return {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                "additionalProperties": json_schema(schemas, spec["values"])}
+    raise ValueError(f"unknown type {kind!r}")
+
+
+def nullable(schema: JSON) -> JSON:
+    """Allow null beside a schema (a cleared field)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _ref(name: str) -> JSON:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _body(name: str) -> JSON:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _ok(name: str, status: str = "200", description: str = "OK") -> JSON:
+    return {status: {"description": description,
+                     "content": {"application/json": {"schema": _ref(name)}}}}
+
+
+def _errors(*statuses: int) -> JSON:
+    return {str(s): {"description": "error", "content": {"application/json": {
+        "schema": _ref("Error")}}} for s in statuses}
+
+
+def _components(schemas: Schemas) -> JSON:
+    comps: JSON = {}
+    for name, coll in schemas.collections.items():
+        comps[f"Record_{name}"] = {
+            "type": "object", "description": coll.title,
+            "properties": {k: nullable(json_schema(schemas, v)) for k, v in coll.fields.items()},
+            "required": list(coll.required)}
+    comps["Error"] = {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "object", "required": ["code", "message", "details"], "properties": {
+            "code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": {"type": "string"},
+            "details": {"type": "object"}}},
+        "wipe": {"type": "boolean"}}}
+    comps["LoginRequest"] = {"type": "object", "required": ["username", "password"],
+                             "properties": {"username": {"type": "string", "maxLength": 200},
+                                            "password": {"type": "string", "maxLength": 200},
+                                            "device_name": {"type": "string", "maxLength": 200}}}
+    comps["LoginResponse"] = {"type": "object", "required": ["token", "device_id", "user"],
+                              "properties": {"token": {"type": "string"},
+                                             "device_id": {"type": "string"},
+                                             "user": _ref("User")}}
+    comps["User"] = {"type": "object", "required": ["id", "name", "role", "centre_ids"],
+                     "properties": {"id": {"type": "string"}, "username": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "role": {"enum": ["field", "centre", "supervisor", "admin"]},
+                                    "centre_ids": {"type": "array", "items": {"type": "string"}},
+                                    "county_id": {"type": ["string", "null"]}}}
+    comps["Op"] = {
+        "type": "object", "required": ["id", "collection", "record", "at"],
+        "properties": {
+            "id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "collection": {"enum": sorted(schemas.collections)},
+            "record": {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,100}$"},
+            "base": {"type": "integer", "minimum": 0},
+            "at": {"type": "integer", "minimum": 0},
+            "set": {"type": "object", "description": "field paths (dotted) to values; see the"
+                    " Record_* schemas for each collection's fields"},
+            "delete": {"type": "boolean"}}}
+    comps["SyncRequest"] = {"type": "object", "properties": {
+        "cursor": {"type": ["string", "null"]}, "clock": {"type": "integer"},
+        "schema_version": {"type": "integer"},
+        "status": {"type": "object", "properties": {
+            "pending": {"type": "integer"}, "storage_bytes": {"type": "integer"},
+            "app_version": {"type": "string"}}},
+        "ops": {"type": "array", "items": _ref("Op")},
+        "limit": {"type": "integer", "minimum": 1}}}
+    comps["OpResult"] = {"type": "object", "required": ["op", "status"], "properties": {
+        "op": {"type": "string"},
+        "status": {"enum": ["applied", "duplicate", "conflict", "rejected"]},
+        "version": {"type": "integer"}, "code": {"type": "string"},
+        "message": {"type": "string"}, "details": {"type": "object"}}}
+    comps["ConflictRef"] = {"type": "object", "required": ["id", "path", "device", "at"],
+                            "properties": {"id": {"type": "string"}, "path": {"type": "string"},
+                                           "value": {}, "device": {"type": ["string", "null"]},
+                                           "at": {"type": "integer"}}}
+    comps["Change"] = {"type": "object",
+                       "required": ["collection", "record", "version", "deleted", "data",
+                                    "conflicts"],
+                       "properties": {"collection": {"type": "string"},
+                                      "record": {"type": "string"},
+                                      "version": {"type": "integer"},
+                                      "deleted": {"type": "boolean"},
+                                      "data": {"type": "object"},
+                                      "conflicts": {"type": "array",
+                                                    "items": _ref("ConflictRef")}}}
+    comps["SyncResponse"] = {"type": "object",
+                             "required": ["results", "changes", "cursor", "more", "reset"],
+                             "properties": {"results": {"type": "array", "items": _ref("OpResult")},
+                                            "changes": {"type": "array", "items": _ref("Change")},
+                                            "cursor": {"type": "string"},
+                                            "more": {"type": "boolean"},
+                                            "reset": {"type": "boolean"}}}
+    comps["Conflict"] = {"type": "object", "required": ["id", "collection", "record", "path"],
+                         "properties": {k: {} for k in (
+                             "id", "collection", "record", "path", "value", "device", "op", "at",
+                             "version", "resolved_version", "resolved_by", "resolved_at",
+                             "resolution", "open")}}
+    comps["ConflictList"] = {"type": "object", "required": ["conflicts"], "properties": {
+        "conflicts": {"type": "array", "items": _ref("Conflict")}}}
+    comps["ResolveRequest"] = {"type": "object", "properties": {
+        "choose": {"enum": ["kept", "current"]}, "value": {}}}
+    comps["ResolveResponse"] = {"type": "object", "required": ["conflict", "status"],
+                                "properties": {"conflict": {"type": "string"},
+                                               "status": {"const": "resolved"}, "value": {},
+                                               "version": {"type": ["integer", "null"]}}}
+    comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
+        "ok": {"type": "boolean"}, "version": {"type": "string"}}}
+    return comps
+
+
+def document(version: str) -> JSON:
+    """The whole OpenAPI 3.1 document."""
+    schemas = load()
+    secured: list[JSON] = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "fieldsync", "version": version,
+                 "description": "Offline-first sync for township service centres."},
+        "components": {"schemas": _components(schemas),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/healthz": {"get": {"summary": "Liveness", "security": [],
+                                 "responses": _ok("Health")}},
+            "/api/v1/auth/login": {"post": {
+                "summary": "Log in; registers a device and returns its bearer token",
+                "security": [], "requestBody": _body("LoginRequest"),
+                "responses": {**_ok("LoginResponse"), **_errors(400, 401, 413, 415, 429)}}},
+            "/api/v1/sync": {"post": {
+                "summary": "Push pending ops and pull changes since the cursor",
+                "security": secured, "requestBody": _body("SyncRequest"),
+                "responses": {**_ok("SyncResponse"), **_errors(400, 401, 413, 415)}}},
+            "/api/v1/schemas": {"get": {
+                "summary": "The collection schemas (the same data the server validates with)",
+                "security": secured,
+                "responses": {"200": {"description": "schemas.json",
+                                      "content": {"application/json": {
+                                          "schema": {"type": "object"}}}},
+                              **_errors(401)}}},
+            "/api/v1/conflicts": {"get": {
+                "summary": "Conflicts in the caller's scope", "security": secured,
+                "parameters": [
+                    {"name": "state", "in": "query",
+                     "schema": {"enum": ["open", "resolved", "all"]}},
+                    {"name": "collection", "in": "query", "schema": {"type": "string"}},
+                    {"name": "record", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {**_ok("ConflictList"), **_errors(400, 401)}}},
+            "/api/v1/conflicts/{conflict_id}/resolve": {"post": {
+                "summary": "Resolve a conflict: keep the loser, confirm the winner, or write",
+                "security": secured,
+                "parameters": [{"name": "conflict_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "requestBody": _body("ResolveRequest"),
+                "responses": {**_ok("ResolveResponse"),
+                              **_errors(400, 401, 403, 404, 409, 413, 415, 422)}}},
+            "/api/v1/openapi.json": {"get": {
+                "summary": "This document", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1",
+                                      "content": {"application/json": {
+                                          "schema": {"type": "object"}}}}}}},
+        },
+    }

@@ -1,0 +1,83 @@
+"""Who may read and write what: per-centre scoping, checked on every request.
+
+``field`` and ``centre`` users act in their centres; a ``supervisor`` in every
+centre of their county; an ``admin`` everywhere. Reference collections (centres,
+matters, templates) are read county-wide and written by supervisors and admins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+
+from sync.errors import Forbidden
+from sync.schema import Collection
+
+ROLES = ("field", "centre", "supervisor", "admin")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The centres and counties a principal reaches. ``everything`` for admins."""
+
+    role: str
+    centre_ids: frozenset[str]
+    county_ids: frozenset[str]
+    everything: bool = False
+
+    def key(self) -> str:
+        """A short fingerprint: when it changes, a device's copy must be reset."""
+        text = "|".join([self.role, "*" if self.everything else "",
+                         ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids))])
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def can_read_centre(self, centre_id: str | None) -> bool:
+        """Whether records of ``centre_id`` are visible."""
+        return self.everything or (centre_id is not None and centre_id in self.centre_ids)
+
+    def can_read_county(self, county_id: str | None) -> bool:
+        """Whether reference data of ``county_id`` is visible."""
+        return self.everything or (county_id is not None and county_id in self.county_ids)
+
+    def check_write(self, coll: Collection, centre_id: str | None, county_id: str | None) -> None:
+        """Raise ``Forbidden`` unless this scope may write that record."""
+        if self.role not in coll.writers:
+            raise Forbidden(f"role {self.role} may not write {coll.name}",
+                            details={"collection": coll.name})
+        if self.everything:
+            return
+        if coll.scope == "centre":
+            if centre_id not in self.centre_ids:
+                raise Forbidden(f"centre {centre_id} is outside your scope",
+                                details={"centre_id": centre_id})
+        elif county_id not in self.county_ids:
+            raise Forbidden(f"county {county_id} is outside your scope",
+                            details={"county_id": county_id})
+
+
+def county_of(conn: sqlite3.Connection, centre_id: str) -> str | None:
+    """The county a centre belongs to (from the centres collection)."""
+    row = conn.execute("SELECT county_id FROM records WHERE collection='centres' AND id=?",
+                       (centre_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
+              county_id: str | None) -> Scope:
+    """Compute a user's scope from their role, centres and county."""
+    if role == "admin":
+        every = [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE collection='centres' AND deleted=0")]
+        all_counties = [r[0] for r in conn.execute(
+            "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
+        return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
+    if role == "supervisor":
+        county_centres = [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE collection='centres' AND county_id=? AND deleted=0",
+            (county_id,))]
+        return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []))
+    centres = [r[0] for r in conn.execute(
+        "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
+    counties = {county_of(conn, c) for c in centres}
+    return Scope(role, frozenset(centres), frozenset(c for c in counties if c is not None))

@@ -1,0 +1,52 @@
+"""The app's shared state: config, the writer, the readers, the login limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from sync.errors import BadRequest
+
+from .auth import Principal, authenticate
+from .config import Config
+from .limits import LoginLimiter
+from .writer import Readers, Writer
+
+
+@dataclass
+class AppState:
+    """Everything a request handler needs, hung on ``app.state.fs``."""
+
+    config: Config
+    writer: Writer
+    readers: Readers
+    limiter: LoginLimiter
+
+    def close(self) -> None:
+        """Stop the writer and close read connections."""
+        self.writer.close()
+        self.readers.close()
+
+
+def state(request: Request) -> AppState:
+    """The ``AppState`` of the app serving ``request``."""
+    fs: AppState = request.app.state.fs
+    return fs
+
+
+async def principal(request: Request) -> Principal:
+    """Authenticate the request's bearer token (raises 401 errors)."""
+    header = request.headers.get("authorization")
+    return await state(request).readers.run(lambda conn: authenticate(conn, header))
+
+
+def int_param(value: object, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A JSON or query value that must be an integer in range, else 400."""
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"{name}: expected an integer", details={"field": name})
+    if value < minimum or (maximum is not None and value > maximum):
+        raise BadRequest(f"{name}: out of range", details={"field": name})
+    return value

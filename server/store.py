@@ -1,0 +1,343 @@
+"""The storage seam between the pure merge engine and SQLite.
+
+``apply_ops`` runs inside the writer's transaction: it dedupes by op id, loads the
+touched records, lets ``sync.merge`` decide, and writes records, the change log,
+conflicts, the idempotency table and the quarantine in a few ``executemany`` calls.
+``pull`` reads a scoped page of current records in version order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sync import merge, paths
+from sync.computed import Context, compute
+from sync.errors import FieldsyncError, Forbidden, Invalid
+from sync.merge import DELETED, Clock, Op, RecordState
+from sync.schema import Schemas, load
+
+from .scope import Scope
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing: a device of a user with a scope, or the system (scope None)."""
+
+    user_id: str
+    device_id: str
+    role: str
+    scope: Scope | None
+
+
+_RECORD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class RawOp:
+    """An op as a client sent it (only ``id`` is known to be a string yet)."""
+
+    id: str
+    collection: Any
+    record: Any
+    base: Any
+    at: Any
+    set: Any
+    delete: Any = False
+    restore: bool = False  # internal: conflict resolution bringing a record back
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> RawOp:
+        """Take the fields of a client op without judging them yet."""
+        return cls(doc["id"], doc.get("collection"), doc.get("record"), doc.get("base", 0),
+                   doc.get("at"), doc.get("set"), doc.get("delete", False))
+
+    def check(self) -> None:
+        """Raise ``Invalid`` naming the first malformed field."""
+        if not isinstance(self.collection, str):
+            raise Invalid("collection: expected a string", path="collection")
+        if not isinstance(self.record, str) or not _RECORD_ID.match(self.record):
+            raise Invalid("record: expected an id of 1–100 letters, digits, '-', '_', '.', ':'",
+                          path="record")
+        if isinstance(self.base, bool) or not isinstance(self.base, int) or self.base < 0:
+            raise Invalid("base: expected an integer ≥ 0", path="base")
+        if isinstance(self.at, bool) or not isinstance(self.at, int) or self.at < 0:
+            raise Invalid("at: expected epoch milliseconds", path="at")
+        if self.set is not None and not isinstance(self.set, dict):
+            raise Invalid("set: expected an object", path="set")
+        if not isinstance(self.delete, bool):
+            raise Invalid("delete: expected true or false", path="delete")
+
+
+@dataclass
+class Stored:
+    """A loaded record row: engine state plus its scope columns."""
+
+    state: RecordState
+    centre_id: str | None
+    county_id: str | None
+    created_version: int
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The newest version in the change log (0 for an empty database)."""
+    row = conn.execute("SELECT max(version) FROM changes").fetchone()
+    return int(row[0] or 0)
+
+
+def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+    """Load records by ``(collection, id)`` into engine states."""
+    out: dict[tuple[str, str], Stored] = {}
+    by_coll: dict[str, list[str]] = {}
+    for coll, rid in set(keys):
+        by_coll.setdefault(coll, []).append(rid)
+    for coll, ids in by_coll.items():
+        for part in _chunks(ids):
+            q = ("SELECT id, centre_id, county_id, version, deleted, data, meta, created_version"
+                 f" FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
+            for rid, centre, county, version, deleted, data, meta, created in conn.execute(
+                    q, (coll, *part)):
+                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
+                                          centre, county, created)
+    return out
+
+
+def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str) -> RecordState:
+    doc = json.loads(data)
+    clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in json.loads(meta).items()}
+    leaves = {p: paths.get(doc, p) for p in clocks if p != DELETED}
+    if DELETED in clocks:
+        leaves[DELETED] = bool(deleted)
+    return RecordState(coll, rid, version, leaves, clocks)
+
+
+def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
+    """Promised time limits (working days) of every matter, for case deadlines."""
+    return {rid: int(days) for rid, days in conn.execute(
+        "SELECT id, json_extract(data, '$.time_limit_days') FROM records"
+        " WHERE collection='matters'") if days is not None}
+
+
+def centre_counties(conn: sqlite3.Connection) -> dict[str, str]:
+    """Every centre's county."""
+    return {rid: county for rid, county in conn.execute(
+        "SELECT id, county_id FROM records WHERE collection='centres'")}
+
+
+class Batch:
+    """One transaction's worth of ops: applies them in order and writes the rows."""
+
+    def __init__(self, conn: sqlite3.Connection, actor: Actor, now: int,
+                 schemas: Schemas | None = None) -> None:
+        self.conn, self.actor, self.now = conn, actor, now
+        self.schemas = schemas or load()
+        self.version = current_version(conn)
+        self.records: dict[tuple[str, str], Stored] = {}
+        self.dirty: set[tuple[str, str]] = set()
+        self.changes: list[tuple[Any, ...]] = []
+        self.op_rows: list[tuple[Any, ...]] = []
+        self.conflicts: list[tuple[Any, ...]] = []
+        self.quarantine: list[tuple[Any, ...]] = []
+        self._ctx: Context | None = None
+        self._counties: dict[str, str] | None = None
+
+    # -- reference lookups, loaded only when a batch needs them --------------------------
+    def ctx(self) -> Context:
+        if self._ctx is None:
+            self._ctx = Context(now=self.now, matter_days=matter_days(self.conn))
+        return self._ctx
+
+    def county_of(self, centre_id: str | None) -> str | None:
+        if centre_id is None:
+            return None
+        if self._counties is None:
+            self._counties = centre_counties(self.conn)
+        return self._counties.get(centre_id)
+
+    # -- the work ---------------------------------------------------------------------
+    def run(self, ops: Sequence[RawOp], stamps: Sequence[int]) -> list[dict[str, Any]]:
+        """Apply ``ops`` (with their corrected stamps); return per-op results."""
+        seen = self._known([o.id for o in ops])
+        self.records = load_records(self.conn, [(o.collection, o.record) for o in ops
+                                                if o.id not in seen and isinstance(o.collection, str)
+                                                and isinstance(o.record, str)])
+        results: list[dict[str, Any]] = []
+        for raw, stamp in zip(ops, stamps, strict=True):
+            if raw.id in seen:
+                results.append({"op": raw.id, "status": "duplicate", "version": seen[raw.id]})
+                continue
+            try:
+                result = self._apply(raw, stamp)
+            except FieldsyncError as err:
+                result = self._reject(raw, err)
+            else:
+                seen[raw.id] = result["version"]
+            results.append(result)
+        self._flush()
+        return results
+
+    def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError) -> list[dict[str, Any]]:
+        """Quarantine every op with the same reason (e.g. a stale app)."""
+        results = [self._reject(raw, err) for raw in ops]
+        self._flush()
+        return results
+
+    def _known(self, ids: Sequence[str]) -> dict[str, int]:
+        known: dict[str, int] = {}
+        for part in _chunks(list(set(ids))):
+            known.update(self.conn.execute(
+                f"SELECT id, version FROM ops WHERE id IN ({','.join('?' * len(part))})", part))
+        return known
+
+    def _apply(self, raw: RawOp, stamp: int) -> dict[str, Any]:
+        raw.check()
+        schemas = self.schemas
+        coll = schemas.collection(raw.collection)
+        leaves = schemas.expand(raw.collection, raw.set if raw.set is not None else {})
+        key = (raw.collection, raw.record)
+        stored = self.records.get(key)
+        if stored is None and not leaves and not raw.delete and not raw.restore:
+            raise Invalid("a new record needs at least one field", path="set")
+        # Scope comes from the stored record; a new record's from what it sets.
+        if coll.scope == "centre":
+            centre = stored.centre_id if stored else leaves.get("centre_id")
+            if not isinstance(centre, str):
+                raise Invalid("centre_id: required", path="centre_id")
+            county = self.county_of(centre)
+            if county is None:
+                raise Invalid(f"centre_id: unknown centre {centre!r}", path="centre_id")
+        else:
+            centre = None
+            county = stored.county_id if stored else leaves.get("county_id")
+            if not isinstance(county, str):
+                raise Invalid("county_id: required", path="county_id")
+        if self.actor.scope is not None:
+            self.actor.scope.check_write(coll, centre, county)
+        elif self.actor.role not in coll.writers and self.actor.role != "system":
+            raise Forbidden(f"role {self.actor.role} may not write {coll.name}")
+
+        op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
+                leaves, True if raw.delete else (False if raw.restore else None))
+        outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
+        state = outcome.state
+        if not state.deleted:
+            schemas.check_required(raw.collection, state.leaves)
+        if outcome.changed:
+            self.version += 1
+            self.records[key] = Stored(state, centre, county,
+                                       stored.created_version if stored else self.version)
+            self.dirty.add(key)
+            self.changes.append((self.version, raw.collection, raw.record, raw.id,
+                                 self.actor.device_id, self.actor.user_id, self.now))
+        version = state.version
+        for loser in outcome.losers:
+            self.conflicts.append((uuid.uuid4().hex, raw.collection, raw.record, loser.path,
+                                   _dumps(loser.value), loser.device, loser.op, loser.stamp,
+                                   version))
+        if raw.collection == "matters" and self._ctx is not None:
+            self._ctx = None  # a changed time limit must reach later cases in this batch
+        self.op_rows.append((raw.id, self.actor.device_id, self.actor.user_id, raw.collection,
+                             raw.record, outcome.status, version, self.now))
+        return {"op": raw.id, "status": outcome.status, "version": version}
+
+    def _reject(self, raw: RawOp, err: FieldsyncError) -> dict[str, Any]:
+        op_json = _dumps({"id": raw.id, "collection": raw.collection, "record": raw.record,
+                          "base": raw.base, "at": raw.at, "set": raw.set, "delete": raw.delete})
+        self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
+                                str(raw.collection)[:100], str(raw.record)[:100], err.code,
+                                err.message, op_json, self.now))
+        result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
+                                  "message": err.message}
+        if err.details:
+            result["details"] = err.details
+        return result
+
+    def _flush(self) -> None:
+        conn = self.conn
+        rows = []
+        for key in self.dirty:
+            st = self.records[key]
+            state = st.state
+            data = paths.unflatten(state.data())
+            if not state.deleted:
+                data.update(compute(state.collection, state.leaves, self.ctx()))
+            rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
+                         int(state.deleted), _dumps(data),
+                         _dumps({p: list(c) for p, c in state.clocks.items()}),
+                         st.created_version))
+        conn.executemany("INSERT OR REPLACE INTO records (collection, id, centre_id, county_id,"
+                         " version, deleted, data, meta, created_version)"
+                         " VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
+                         " at) VALUES (?,?,?,?,?,?,?)", self.changes)
+        conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"
+                         " version, received_at) VALUES (?,?,?,?,?,?,?,?)", self.op_rows)
+        conn.executemany("INSERT INTO conflicts (id, collection, record, path, value, device, op,"
+                         " at, version) VALUES (?,?,?,?,?,?,?,?,?)", self.conflicts)
+        conn.executemany(
+            "INSERT INTO quarantine (op_id, device, user_id, collection, record, code, message,"
+            " op, received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(op_id) DO UPDATE SET"
+            " attempts = attempts + 1, code = excluded.code, message = excluded.message,"
+            " received_at = excluded.received_at", self.quarantine)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of changes, already JSON-encoded per entry."""
+
+    entries: list[str]
+    last_version: int
+    more: bool
+
+
+def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page:
+    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``."""
+    cols = "collection, id, version, deleted, data"
+    if scope.everything:
+        rows = conn.execute(f"SELECT {cols} FROM records WHERE version > ? ORDER BY version"
+                            " LIMIT ?", (after, limit + 1)).fetchall()
+    else:
+        centres, counties = sorted(scope.centre_ids), sorted(scope.county_ids)
+        rows = conn.execute(
+            f"SELECT {cols} FROM records WHERE version > ? AND (centre_id IN"
+            f" ({','.join('?' * len(centres))}) OR (centre_id IS NULL AND county_id IN"
+            f" ({','.join('?' * len(counties))}))) ORDER BY version LIMIT ?",
+            (after, *centres, *counties, limit + 1)).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
+    entries = [
+        '{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":%s}' % (
+            _dumps(coll), _dumps(rid), version, "true" if deleted else "false", data,
+            open_conflicts.get((coll, rid), "[]"))
+        for coll, rid, version, deleted, data in rows]
+    return Page(entries, rows[-1][2] if rows else after, more)
+
+
+def _open_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], list[str]] = {}
+    ids = sorted({rid for _c, rid in keys})
+    wanted = set(keys)
+    for part in _chunks(ids):
+        for cid, coll, rid, path, value, device, at in conn.execute(
+                "SELECT id, collection, record, path, value, device, at FROM conflicts"
+                f" WHERE resolved_version IS NULL AND record IN ({','.join('?' * len(part))})"
+                " ORDER BY at", part):
+            if (coll, rid) in wanted:
+                found.setdefault((coll, rid), []).append(
+                    '{"id":%s,"path":%s,"value":%s,"device":%s,"at":%d}' % (
+                        _dumps(cid), _dumps(path), value, _dumps(device), at or 0))
+    return {k: "[" + ",".join(v) + "]" for k, v in found.items()}

@@ -1,0 +1,63 @@
+"""Writes made by the system itself (CLI, demo seeding), through the same writer
+and merge engine as every device's ops."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sync.errors import BadRequest, Invalid
+
+from .auth import add_user, now_ms
+from .store import Actor, Batch, RawOp
+from .writer import Writer
+
+SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
+
+
+def init_db(path: str) -> None:
+    """Create the database and its tables (idempotent)."""
+    Writer(path).close()
+
+
+def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any], int]],
+                 now: int | None = None) -> list[dict[str, Any]]:
+    """Apply ``(collection, record_id, data, at)`` writes as the system (no scope limits).
+
+    Raises ``Invalid`` for the first rejected write, so callers never half-succeed silently.
+    """
+    ops = [RawOp(f"sys-{uuid.uuid4().hex}", coll, rid, 0, at, data) for coll, rid, data, at in items]
+    results = Batch(conn, SYSTEM, now or now_ms()).run(ops, [at for *_x, at in items])
+    for item, res in zip(items, results, strict=True):
+        if res["status"] == "rejected":
+            raise Invalid(f"{item[0]}/{item[1]}: {res['message']}", details=res.get("details"))
+    return results
+
+
+def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
+    """``fieldsync centre add``: a centres record, written like any other."""
+    writer = Writer(db)
+    try:
+        def write(conn: sqlite3.Connection) -> None:
+            if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
+                            (centre_id,)).fetchone():
+                raise BadRequest(f"centre {centre_id!r} exists already")
+            system_write(conn, [("centres", centre_id, {"name": name, "county_id": county},
+                                 now_ms())])
+        writer.run(write)
+    finally:
+        writer.close()
+
+
+def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str | None,
+                 centres: tuple[str, ...], county: str | None) -> str:
+    """``fieldsync user add``."""
+    writer = Writer(db)
+    try:
+        return writer.run(lambda conn: add_user(conn, username=username, password=password,
+                                                role=role, name=name, centre_ids=centres,
+                                                county_id=county))
+    finally:
+        writer.close()

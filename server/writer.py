@@ -1,0 +1,128 @@
+"""The one writer: every SQLite write goes through ``Writer``.
+
+A single thread owns the write connection and runs submitted functions one at a
+time, each inside its own ``BEGIN IMMEDIATE … COMMIT`` (datasette's
+``execute_write_fn`` pattern). Async callers await the result; the commit has
+happened (and, with ``synchronous=FULL``, reached the disk) before they resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from .db import connect, migrate
+
+T = TypeVar("T")
+_STOP = object()
+
+
+class Writer:
+    """A thread that serialises all writes to one SQLite file."""
+
+    def __init__(self, path: str, synchronous: str = "FULL") -> None:
+        self.path = path
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(synchronous,),
+                                        name="fieldsync-writer", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self, synchronous: str) -> None:
+        try:
+            conn = connect(self.path, synchronous=synchronous)
+            migrate(conn)
+        except BaseException as exc:  # surfaced to the constructor
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                conn.close()
+                return
+            fn, fut = item
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                fut.set_exception(exc)
+            else:
+                fut.set_result(result)
+
+    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Queue ``fn(conn)`` to run in its own transaction; returns a future."""
+        fut: Future[T] = Future()
+        self._queue.put((fn, fut))
+        return fut
+
+    def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` in a transaction and wait for it (for sync callers)."""
+        return self.submit(fn).result()
+
+    async def execute(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` in a transaction; resume once it has committed."""
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def close(self) -> None:
+        """Finish queued writes, then stop the thread."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
+
+
+class Readers:
+    """Read-only connections, one per thread, so reads run beside the writer."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's read connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, readonly=True)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` on a worker thread's read connection."""
+        from starlette.concurrency import run_in_threadpool
+
+        def call() -> T:
+            conn = self.conn()
+            conn.execute("BEGIN")  # one snapshot for every query fn makes
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return await run_in_threadpool(call)
+
+    def close(self) -> None:
+        """Close every read connection made so far."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()

@@ -1,0 +1,175 @@
+"""Field-path merging with causal conflict detection.
+
+The unit of merging is a leaf path (``applicant.phone``). Each stored path keeps a
+clock ``(version, stamp, device, op)``: the server version that last wrote it, the
+skew-corrected real time of that write, and who made it.
+
+An incoming write to a path *conflicts* with the stored one when it was made without
+having seen it (``op.base < version``), by another device, with a different value.
+Among conflicting writes the later stamp wins (ties: device id, then op id), and
+the loser is returned so it can be kept and shown. Everything here is pure: the
+caller supplies the next version number and persists the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Invalid
+
+DELETED = "_deleted"
+IMMUTABLE = ("centre_id", "county_id")
+
+Clock = tuple[int, int, str, str]  # version, stamp, device, op
+
+
+@dataclass(frozen=True)
+class Op:
+    """One checked write: leaf paths already validated, ``stamp`` already corrected."""
+
+    id: str
+    collection: str
+    record: str
+    base: int
+    stamp: int
+    device: str
+    set: dict[str, Any]
+    delete: bool | None = None  # True deletes, False restores, None leaves as is
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """A record as the engine sees it: leaf values plus a clock per path."""
+
+    collection: str
+    id: str
+    version: int
+    leaves: dict[str, Any]
+    clocks: dict[str, Clock]
+
+    @property
+    def deleted(self) -> bool:
+        """Whether the record is a tombstone."""
+        return bool(self.leaves.get(DELETED, False))
+
+    def data(self) -> dict[str, Any]:
+        """The user-visible leaves (without the tombstone flag)."""
+        return {k: v for k, v in self.leaves.items() if k != DELETED}
+
+
+@dataclass(frozen=True)
+class Loser:
+    """A value that lost a concurrent write; kept so people can see and restore it."""
+
+    path: str
+    value: Any
+    device: str
+    stamp: int
+    op: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one op did to one record."""
+
+    state: RecordState
+    changed: bool  # leaves or clocks changed: the record gets a new version
+    losers: tuple[Loser, ...] = field(default=())
+
+    @property
+    def status(self) -> str:
+        """``applied`` or ``conflict`` (a loser was recorded, whoever won)."""
+        return "conflict" if self.losers else "applied"
+
+
+def _rank(stamp: int, device: str, op: str) -> tuple[int, str, str]:
+    return (stamp, device, op)
+
+
+def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
+    """Merge ``op`` into ``state`` (None for a new record) at server ``version``.
+
+    Raises ``Invalid`` for writes the engine itself refuses (deleting an unknown
+    record, changing an immutable field). Required fields are the caller's check,
+    on the returned state.
+    """
+    if state is None:
+        if op.delete:
+            raise Invalid("cannot delete a record the server does not have", path=DELETED)
+        state = RecordState(op.collection, op.record, 0, {}, {})
+    elif state.collection != op.collection:
+        raise Invalid(f"record {op.record} belongs to {state.collection}, not {op.collection}",
+                      path="record")
+    else:
+        for name in IMMUTABLE:
+            if name in op.set and state.leaves.get(name) not in (None, op.set[name]):
+                raise Invalid(f"{name}: cannot change once set", path=name)
+
+    writes: dict[str, Any] = dict(op.set)
+    if op.delete is not None:
+        writes[DELETED] = op.delete
+
+    leaves = dict(state.leaves)
+    clocks = dict(state.clocks)
+    losers: list[Loser] = []
+    changed = False
+    mine = _rank(op.stamp, op.device, op.id)
+
+    for path, value in writes.items():
+        cur = clocks.get(path)
+        if cur is None:
+            leaves[path] = value
+            clocks[path] = (version, op.stamp, op.device, op.id)
+            changed = True
+            continue
+        cv, cs, cd, cop = cur
+        concurrent = cv > op.base and cd != op.device
+        if not concurrent:
+            # Seen before writing (or our own earlier write): supersede. The stamp never
+            # goes back, so a later concurrent writer is still compared fairly.
+            if leaves.get(path) != value or cd != op.device:
+                leaves[path] = value
+                clocks[path] = (version, max(op.stamp, cs + 1), op.device, op.id)
+                changed = True
+            continue
+        theirs = _rank(cs, cd, cop)
+        if leaves.get(path) == value:
+            # Same value written twice concurrently: no conflict, but the later clock
+            # stays, so the outcome does not depend on arrival order.
+            if mine > theirs:
+                clocks[path] = (version, op.stamp, op.device, op.id)
+                changed = True
+            continue
+        if mine > theirs:
+            losers.append(Loser(path, leaves.get(path), cd, cs, cop))
+            leaves[path] = value
+            clocks[path] = (version, op.stamp, op.device, op.id)
+            changed = True
+        else:
+            losers.append(Loser(path, value, op.device, op.stamp, op.id))
+
+    losers.extend(_delete_edit_conflicts(state, op))
+    new = RecordState(op.collection, op.record, version if (changed or losers) else state.version,
+                      leaves, clocks)
+    return Outcome(new, changed or bool(losers), tuple(losers))
+
+
+def _delete_edit_conflicts(state: RecordState, op: Op) -> list[Loser]:
+    """A delete and an edit made without seeing each other: keep the edit visible.
+
+    The merged leaves are already right (both were applied); this records that someone
+    edited a record someone else deleted, as a resolvable conflict on ``_deleted``.
+    """
+    if not state.clocks:
+        return []
+    dclock = state.clocks.get(DELETED)
+    if op.delete:
+        editors = {cd: (cs, cop) for p, (cv, cs, cd, cop) in state.clocks.items()
+                   if p != DELETED and cv > op.base and cd != op.device}
+        return [Loser(DELETED, False, dev, cs, cop) for dev, (cs, cop) in sorted(editors.items())]
+    if op.set and state.deleted and dclock is not None:
+        cv, _cs, cd, _cop = dclock
+        if cv > op.base and cd != op.device:
+            return [Loser(DELETED, False, op.device, op.stamp, op.id)]
+    return []

@@ -1,0 +1,56 @@
+"""Dotted field paths: the unit of merging.
+
+A record's data is a tree of objects whose leaves are scalars or arrays. The merge
+engine works on the flat map ``{"applicant.name": "…", "location.lat": 30.1}``;
+these helpers convert between the two shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def split(path: str) -> list[str]:
+    """Split a dotted path into its segments."""
+    return path.split(".")
+
+
+def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
+    """Build the nested data of a record from its leaf paths.
+
+    Paths are expected to be disjoint leaves (no path is a prefix of another); the
+    schema guarantees that for stored records.
+    """
+    out: dict[str, Any] = {}
+    for path in sorted(leaves):
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = leaves[path]
+    return out
+
+
+def iter_leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield ``(path, value)`` for every leaf of nested objects (arrays are leaves)."""
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield from iter_leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def get(data: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path`` in nested data, or None."""
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node

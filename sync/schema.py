@@ -1,0 +1,244 @@
+"""Collection schemas, as data (``schemas.json``), and validation against them.
+
+The same JSON file is served to the PWA and drives the OpenAPI document, so the
+rules live once. Validation turns an op's ``set`` into checked leaf paths, and its
+messages name the exact path that failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .errors import Forbidden, Invalid, UnknownCollection
+
+JSON = dict[str, Any]
+MAX_STRING = 10_000
+MAX_PATH = 200
+_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LEAF_TYPES = frozenset({"string", "integer", "number", "boolean", "array"})
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One collection's rules: scope kind, writer roles, fields, required and computed."""
+
+    name: str
+    scope: str  # "centre" (scoped by centre_id) or "county" (reference data)
+    writers: frozenset[str]
+    fields: JSON
+    required: tuple[str, ...]
+    computed: frozenset[str] = field(default_factory=frozenset)
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """All collections plus the named types they share."""
+
+    version: int
+    min_client: int
+    types: JSON
+    collections: dict[str, Collection]
+    ratings: JSON
+    raw: JSON
+
+    def collection(self, name: str) -> Collection:
+        """The collection called ``name``, or ``UnknownCollection``."""
+        try:
+            return self.collections[name]
+        except (KeyError, TypeError):
+            raise UnknownCollection(f"unknown collection {name!r}",
+                                    details={"collection": name}) from None
+
+    def resolve(self, spec: JSON) -> JSON:
+        """Follow named types (``{"type": "person"}``) to a concrete spec."""
+        seen = 0
+        while spec["type"] in self.types:
+            base = dict(self.types[spec["type"]])
+            extra = {k: v for k, v in spec.items() if k != "type"}
+            base.update(extra)
+            spec = base
+            seen += 1
+            if seen > 20:
+                raise ValueError("type alias loop in schemas.json")
+        return spec
+
+    # -- validation -----------------------------------------------------------------
+
+    def expand(self, collection: str, values: Any) -> dict[str, Any]:
+        """Validate an op's ``set`` map and return it as checked leaf paths.
+
+        An object value at an object path is spread into its leaves, so
+        ``{"location": {"lat": 1}}`` and ``{"location.lat": 1}`` mean the same.
+        Computed fields may not be written.
+        """
+        coll = self.collection(collection)
+        if not isinstance(values, dict):
+            raise Invalid("'set' must be an object of field paths to values", path="set")
+        out: dict[str, Any] = {}
+        for path, value in values.items():
+            if not isinstance(path, str) or not path or len(path) > MAX_PATH:
+                raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
+            top = path.split(".", 1)[0]
+            if top in coll.computed:
+                raise Invalid(f"{path}: computed by the server, cannot be set", path=path)
+            spec = self._spec_at(coll, path)
+            self._collect(spec, path, value, out)
+        return out
+
+    def _spec_at(self, coll: Collection, path: str) -> JSON:
+        parts = path.split(".")
+        fields: JSON | None = coll.fields
+        spec: JSON | None = None
+        for i, part in enumerate(parts):
+            where = ".".join(parts[: i + 1])
+            if spec is not None:
+                spec = self.resolve(spec)
+                if spec["type"] == "object":
+                    fields = spec["fields"]
+                elif spec["type"] == "map":
+                    if not _KEY.match(part):
+                        raise Invalid(f"{where}: bad key {part!r}", path=where)
+                    spec = spec["values"]
+                    continue
+                else:
+                    raise Invalid(f"{where}: {'.'.join(parts[:i])} is not an object",
+                                  path=where)
+            if fields is None or part not in fields:
+                raise Invalid(f"{where}: unknown field", path=where)
+            spec = fields[part]
+            fields = None
+        assert spec is not None
+        return self.resolve(spec)
+
+    def _collect(self, spec: JSON, path: str, value: Any, out: dict[str, Any]) -> None:
+        kind = spec["type"]
+        if kind in ("object", "map"):
+            if not isinstance(value, dict):
+                raise Invalid(f"{path}: expected an object", path=path)
+            for key, sub in value.items():
+                if kind == "object":
+                    if key not in spec["fields"]:
+                        raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
+                    child = spec["fields"][key]
+                else:
+                    if not isinstance(key, str) or not _KEY.match(key):
+                        raise Invalid(f"{path}: bad key {key!r}", path=path)
+                    child = spec["values"]
+                self._collect(self.resolve(child), f"{path}.{key}", sub, out)
+            return
+        if value is not None:
+            self.check_value(spec, path, value)
+        out[path] = value
+
+    def check_value(self, spec: JSON, path: str, value: Any) -> None:
+        """Check one leaf value against its (resolved) spec."""
+        spec = self.resolve(spec)
+        kind = spec["type"]
+        if kind == "string":
+            if not isinstance(value, str):
+                raise Invalid(f"{path}: expected a string", path=path)
+            if len(value) > int(spec.get("max", MAX_STRING)):
+                raise Invalid(f"{path}: longer than {spec.get('max', MAX_STRING)} characters",
+                              path=path)
+            if "enum" in spec and value not in spec["enum"]:
+                raise Invalid(f"{path}: must be one of {', '.join(spec['enum'])}", path=path,
+                              details={"allowed": spec["enum"]})
+            if "pattern" in spec and not re.match(spec["pattern"], value):
+                raise Invalid(f"{path}: does not match the expected format", path=path)
+        elif kind in ("integer", "number"):
+            ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
+            if isinstance(value, bool) or not ok or (
+                    isinstance(value, float) and not math.isfinite(value)):
+                raise Invalid(f"{path}: expected {'an integer' if kind == 'integer' else 'a number'}",
+                              path=path)
+            if "min" in spec and value < spec["min"]:
+                raise Invalid(f"{path}: must be ≥ {spec['min']}", path=path)
+            if "max" in spec and value > spec["max"]:
+                raise Invalid(f"{path}: must be ≤ {spec['max']}", path=path)
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                raise Invalid(f"{path}: expected true or false", path=path)
+        elif kind == "array":
+            if not isinstance(value, list):
+                raise Invalid(f"{path}: expected an array", path=path)
+            if len(value) > int(spec.get("max", 1000)):
+                raise Invalid(f"{path}: more than {spec.get('max', 1000)} items", path=path)
+            item = self.resolve(spec["items"])
+            for i, sub in enumerate(value):
+                if item["type"] == "object":
+                    self._check_object(item, f"{path}.{i}", sub)
+                else:
+                    self.check_value(item, f"{path}.{i}", sub)
+        elif kind == "object":
+            self._check_object(spec, path, value)
+        else:  # pragma: no cover - schemas.json is ours
+            raise ValueError(f"unknown type {kind!r} in schemas.json")
+
+    def _check_object(self, spec: JSON, path: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            raise Invalid(f"{path}: expected an object", path=path)
+        for key, sub in value.items():
+            if key not in spec["fields"]:
+                raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
+            if sub is not None:
+                self.check_value(spec["fields"][key], f"{path}.{key}", sub)
+
+    def check_required(self, collection: str, leaves: dict[str, Any]) -> None:
+        """Raise ``Invalid`` naming the first required field that is missing or null."""
+        for name in self.collection(collection).required:
+            if leaves.get(name) is None:
+                raise Invalid(f"{name}: required", path=name)
+
+    def check_writer(self, collection: str, role: str) -> None:
+        """Raise ``Forbidden`` unless ``role`` may write ``collection``."""
+        coll = self.collection(collection)
+        if role not in coll.writers:
+            raise Forbidden(f"role {role!r} may not write {collection}",
+                            details={"collection": collection})
+
+    def validate_record(self, collection: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate a whole record (as a client would create it); return its leaves."""
+        leaves = self.expand(collection, data)
+        self.check_required(collection, leaves)
+        return leaves
+
+
+def _build(raw: JSON) -> Schemas:
+    colls = {
+        name: Collection(
+            name=name,
+            scope=c["scope"],
+            writers=frozenset(c["writers"]),
+            fields=c["fields"],
+            required=tuple(c.get("required", ())),
+            computed=frozenset(c.get("computed", ())),
+            title=c.get("title", ""),
+        )
+        for name, c in raw["collections"].items()
+    }
+    return Schemas(version=int(raw["schema_version"]), min_client=int(raw["min_client_schema"]),
+                   types=raw.get("types", {}), collections=colls,
+                   ratings=raw.get("ratings", {}), raw=raw)
+
+
+def schemas_text() -> str:
+    """The raw ``schemas.json`` text, as served to clients."""
+    return resources.files("sync").joinpath("schemas.json").read_text("utf-8")
+
+
+@cache
+def load() -> Schemas:
+    """The project's schemas (parsed once)."""
+    return _build(json.loads(schemas_text()))
+
+
+def validate_record(collection: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Module-level shortcut: validate a whole record against the project schemas."""
+    return load().validate_record(collection, data)
