@@ -157,12 +157,20 @@ class Batch:
     # -- reference lookups, loaded only when a batch needs them --------------------------
     def ctx(self) -> Context:
         if self._ctx is None:
-            self._ctx = Context(now=self.now, matter_days=matter_days(self.conn))
+            days = matter_days(self.conn)
+            for (coll, rid), st in self.records.items():  # matters written in this batch
+                limit = st.state.leaves.get("time_limit_days")
+                if coll == "matters" and isinstance(limit, int):
+                    days[rid] = limit
+            self._ctx = Context(now=self.now, matter_days=days)
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
         if centre_id is None:
             return None
+        pending = self.records.get(("centres", centre_id))  # a centre made in this batch
+        if pending is not None and isinstance(pending.state.leaves.get("county_id"), str):
+            return str(pending.state.leaves["county_id"])
         if self._counties is None:
             self._counties = centre_counties(self.conn)
         return self._counties.get(centre_id)
@@ -247,8 +255,6 @@ class Batch:
             self.conflicts.append((uuid.uuid4().hex, raw.collection, raw.record, loser.path,
                                    _dumps(loser.value), loser.device, loser.op, loser.stamp,
                                    version))
-        if raw.collection == "matters" and self._ctx is not None:
-            self._ctx = None  # a changed time limit must reach later cases in this batch
         self.op_rows.append((raw.id, self.actor.device_id, self.actor.user_id, raw.collection,
                              raw.record, outcome.status, version, self.now))
         return {"op": raw.id, "status": outcome.status, "version": version}

@@ -128,10 +128,13 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
         if not concurrent:
             # Seen before writing (or our own earlier write): supersede. The stamp never
             # goes back, so a later concurrent writer is still compared fairly.
-            if leaves.get(path) != value or cd != op.device:
-                leaves[path] = value
-                clocks[path] = (version, max(op.stamp, cs + 1), op.device, op.id)
-                changed = True
+            if leaves.get(path) == value and cd == op.device and op.stamp <= cs:
+                continue  # nothing newer than what is stored
+            # Even an unchanged value moves the clock on, or a concurrent writer stamped
+            # in between would win or lose depending on arrival order.
+            leaves[path] = value
+            clocks[path] = (version, max(op.stamp, cs + 1), op.device, op.id)
+            changed = True
             continue
         theirs = _rank(cs, cd, cop)
         if leaves.get(path) == value:

@@ -1,0 +1,77 @@
+"""``fieldsync demo``: seed a realistic county once, print the logins, and serve it.
+
+The records come from the pure generator in ``demo_data``; they are written through
+the same writer and merge engine as any device's ops, so the demo database is
+exactly what real use would produce.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .auth import add_user, hash_password
+from .config import Config
+from .demo_data import DemoCounty, build_demo
+from .system import init_db, system_write
+from .writer import Writer
+
+BATCH = 1000
+
+
+def seeded(db: str) -> bool:
+    """Whether ``db`` already holds a county."""
+    if not Path(db).exists():
+        return False
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='users'").fetchone()
+        return bool(row[0]) and bool(conn.execute("SELECT count(*) FROM users").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def seed(db: str, county: DemoCounty) -> int:
+    """Write the county's records and users; returns the number of records written."""
+    init_db(db)
+    writer = Writer(db)
+    try:
+        records = county.records
+        for start in range(0, len(records), BATCH):
+            chunk = [(r.collection, r.id, r.data, r.at) for r in records[start:start + BATCH]]
+            writer.run(lambda conn, chunk=chunk: system_write(conn, chunk))  # type: ignore[misc]
+        # Every demo user shares one password: hash it once, not forty times.
+        hashed = hash_password(county.users[0].password)
+        for user in county.users:
+            writer.run(lambda conn, u=user: add_user(  # type: ignore[misc]
+                conn, username=u.username, password=u.password, role=u.role, name=u.name,
+                centre_ids=u.centre_ids, county_id=u.county_id, password_hash=hashed))
+    finally:
+        writer.close()
+    return len(records)
+
+
+def logins(county: DemoCounty) -> str:
+    """A short table of demo logins, one per role and a few centres."""
+    shown = [u for u in county.users if u.role in ("admin", "supervisor")][:2]
+    shown += [u for u in county.users if u.role in ("centre", "field")][:3]
+    lines = [f"  {u.username:<14} {u.password:<10} {u.role:<10} {u.name} "
+             f"{'/'.join(u.centre_ids)}" for u in shown]
+    return "\n".join(lines) + f"\n  (all {len(county.users)} users share this password;" \
+        " usernames cNN-centre, cNN-field1, cNN-field2 for centres c01–c12)"
+
+
+def run_demo(db: str, host: str, port: int, *, seed_only: bool = False) -> None:
+    """Seed ``db`` unless it has a county already, print how to log in, then serve."""
+    county = build_demo()
+    if seeded(db):
+        print(f"demo database exists: {db} (delete it to re-seed)")
+    else:
+        n = seed(db, county)
+        print(f"seeded {county.county_name}: {n} records,"
+              f" {len(county.users)} users → {db}")
+    print(f"\nfieldsync demo — {county.county_name}, 12 township centres\n"
+          f"  open http://{host}:{port}/\n\nlogins:\n{logins(county)}\n", flush=True)
+    if not seed_only:
+        from .cli import serve
+        serve(Config.from_env(db=db), host, port)

@@ -1,0 +1,501 @@
+"""A deterministic demo county: 12 township centres and six months of their work.
+
+Pure: no I/O and no database. ``build_demo`` returns plain data that the ``fieldsync demo``
+command writes through the normal store. Every record satisfies ``sync/schemas.json`` and
+leaves the server-computed fields (``due_at``, ``overdue``, ``points``, ``reply_due``) out.
+
+Times are Asia/Shanghai (UTC+8) working hours on Monday–Friday (a few appointment cases on
+Saturdays); the only timestamps after ``now_ms`` are ``planned_at`` of still-planned visits
+(at most a week ahead). Working days here are plain weekdays, since the stdlib knows no
+Chinese holidays; completion times stay well inside the promise, so the few cases the server
+flags as overdue are the ones generated on purpose.
+
+Rubric items (``templates``) use ``points`` as: the deduction per lapse or incident
+(``deduct_each``, ``deduct_per_incident``), full marks (``proportional``, ``rating``), the
+award per unit (``bonus``, with ``cap``); ``veto`` items carry 0. Sections cap their items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from server.demo_tables import (
+    CENTRES,
+    FAMILY_NAMES,
+    GIVEN_NAMES,
+    MATTERS,
+    TEMPLATES,
+    VILLAGES,
+    WINDOWS,
+    Matter,
+)
+
+DEMO_PASSWORD = "demo1234"
+COUNTY_ID = "county-qingshan"
+COUNTY_NAME = "青山县"
+REGION_CODE = "360925"  # the county's 6-digit division code in ID numbers
+COUNTY_LAT, COUNTY_LON = 28.8612, 115.3347
+MIN_MS, HOUR_MS, DAY_MS = 60_000, 3_600_000, 86_400_000
+_CST = dt.timezone(dt.timedelta(hours=8))
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_RATINGS = ("very_satisfied", "satisfied", "fairly_satisfied", "average", "dissatisfied")
+_GOOD = (70, 21, 5, 2.5, 1.5)
+_POOR = (20, 20, 20, 20, 20)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo login; all share ``DEMO_PASSWORD``."""
+
+    username: str
+    password: str
+    name: str
+    role: str  # field | centre | supervisor | admin
+    centre_ids: tuple[str, ...]
+    county_id: str | None
+
+
+@dataclass(frozen=True)
+class DemoRecord:
+    """One record to store; ``at`` is when it was (notionally) last edited, epoch ms."""
+
+    collection: str
+    id: str
+    data: dict[str, Any]
+    at: int
+
+
+@dataclass(frozen=True)
+class DemoCounty:
+    """The whole demo: reference records first, then the rest in time order."""
+
+    county_id: str
+    county_name: str
+    users: tuple[DemoUser, ...]
+    records: tuple[DemoRecord, ...]
+
+
+def id_check_digit(body: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of a 17-digit resident ID body."""
+    return "10X98765432"[sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def local_ms(day: dt.date, minutes: float) -> int:
+    """Epoch ms of ``minutes`` after midnight of ``day`` in China time."""
+    midnight = dt.datetime(day.year, day.month, day.day, tzinfo=_CST)
+    return int(midnight.timestamp()) * 1000 + int(minutes * MIN_MS)
+
+
+def _day_of(ms: int) -> dt.date:
+    return dt.datetime.fromtimestamp(ms / 1000, _CST).date()
+
+
+def add_weekdays(day: dt.date, n: int) -> dt.date:
+    """The date ``n`` weekdays after ``day`` (``n == 0``: the same day)."""
+    while n > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+@dataclass
+class _Centre:
+    id: str
+    name: str
+    weight: float
+    lat: float
+    lon: float
+    windows: dict[str, dict[str, Any]]
+    staff: list[str]
+    villages: list[tuple[str, float, float]]
+
+
+class _Builder:
+    def __init__(self, seed: int, now: int, months: int) -> None:
+        self.rng = random.Random(seed)
+        self.now = now
+        self.start = now - (months * 365 // 12) * DAY_MS
+        self.records: list[DemoRecord] = []
+        self.users: list[DemoUser] = []
+        self.centres: list[_Centre] = []
+        self.matters: dict[str, Matter] = {}
+        self.used_names: set[str] = set()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def uid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def add(self, collection: str, rid: str, data: dict[str, Any], at: int) -> None:
+        self.records.append(DemoRecord(collection, rid, data, min(at, self.now)))
+
+    def worktime(self, day: dt.date) -> int:
+        """A moment in office hours (8:30-12:00, 14:00-17:30) of ``day``."""
+        r = self.rng
+        minutes = r.uniform(510, 720) if r.random() < 0.62 else r.uniform(840, 1050)
+        return local_ms(day, minutes)
+
+    def rating(self, weights: tuple[float, ...] = _GOOD) -> str:
+        return self.rng.choices(_RATINGS, weights)[0]
+
+    def name(self, female: bool, born: int) -> str:
+        era = 0 if born < 1965 else 1 if born < 1990 else 2
+        return self.rng.choice(FAMILY_NAMES) + self.rng.choice(GIVEN_NAMES[female][era])
+
+    def person(self, age: tuple[int, int], at: int, phone: bool = True) -> dict[str, Any]:
+        r = self.rng
+        female = r.random() < 0.5
+        birth = _day_of(at) - dt.timedelta(days=r.randint(age[0] * 365 + 1, age[1] * 365 + 300))
+        region = REGION_CODE if r.random() < 0.9 else r.choice(("360902", "360921", "360983"))
+        order = f"{r.randint(0, 99):02d}{r.choice('02468' if female else '13579')}"
+        body = f"{region}{birth:%Y%m%d}{order}"
+        out = {"name": self.name(female, birth.year), "id_number": body + id_check_digit(body)}
+        if phone:
+            out["phone"] = self.phone()
+        return out
+
+    def phone(self) -> str:
+        head = self.rng.choice(("13", "15", "18", "17", "19", "13", "15"))
+        return head + str(self.rng.randint(0, 9) if head != "17" else 7) + "".join(
+            str(self.rng.randint(0, 9)) for _ in range(8))
+
+    def staff_name(self) -> str:
+        while True:
+            female = self.rng.random() < 0.5
+            name = self.name(female, self.rng.randint(1968, 1998))
+            if name not in self.used_names:
+                self.used_names.add(name)
+                return name
+
+    def near(self, lat: float, lon: float, spread: float) -> tuple[float, float]:
+        r = self.rng
+        return lat + r.uniform(-spread, spread), lon + r.uniform(-spread, spread) * 1.15
+
+    # -- reference data -----------------------------------------------------------------
+
+    def build_reference(self) -> None:
+        r = self.rng
+        for i, (name, road, weight) in enumerate(CENTRES, start=1):
+            cid = f"c{i:02d}"
+            lat, lon = (COUNTY_LAT, COUNTY_LON) if i == 1 else self.near(
+                COUNTY_LAT, COUNTY_LON, 0.22)
+            extra = r.sample(range(4, len(WINDOWS)), r.randint(0, 4) if i > 1 else 4)
+            picked = [WINDOWS[k] for k in sorted([0, 1, 2, 3, *extra])]
+            windows = {f"w{n}": {"name": w, "unit": u, "active": True}
+                       for n, (w, u) in enumerate(picked, start=1)}
+            villages = [(v, *self.near(lat, lon, 0.06)) for v in r.sample(VILLAGES, 7)]
+            centre = _Centre(cid, name, weight, lat, lon, windows, [], villages)
+            self.centres.append(centre)
+            self.add("centres", cid, {
+                "name": f"{name}便民服务中心", "county_id": COUNTY_ID,
+                "code": f"{REGION_CODE}{100 + i:03d}",
+                "address": f"{COUNTY_NAME}{name}{road}{r.randint(1, 180)}号",
+                "phone": f"0795-{r.randint(4, 8)}{r.randint(100000, 999999)}",
+                "hours": "周一至周五 8:30-12:00, 14:00-17:30;周六上午预约服务;午间延时服务",
+                "windows": windows}, self.start)
+        for i, m in enumerate(MATTERS, start=1):
+            mid = f"m{i:03d}"
+            self.matters[mid] = m
+            data: dict[str, Any] = {
+                "name": m.name, "county_id": COUNTY_ID, "code": f"QS-{m.dept_code}-{i:03d}",
+                "kind": m.kind, "time_limit_days": m.days, "department": m.dept,
+                "materials": list(m.materials), "fee": m.fee,
+                "home_service": "h" in m.flags, "active": True}
+            if m.basis:
+                data["legal_basis"] = m.basis
+            self.add("matters", mid, data, self.start)
+        for tid, name, sections in TEMPLATES:
+            secs = [{"id": sid, "name": sname, "points": spts,
+                     "items": [{"id": iid, "text": text, "rule": rule, "points": pts}
+                               | ({"cap": cap} if cap else {})
+                               for iid, text, rule, pts, cap in items]}
+                    for sid, sname, spts, items in sections]
+            self.add("templates", tid, {
+                "name": name, "county_id": COUNTY_ID, "version": 1, "status": "published",
+                "total": sum(s[2] for s in sections), "sections": secs}, self.start)
+
+    def build_users(self) -> None:
+        def user(username: str, role: str, centres: tuple[str, ...] = (),
+                 county: str | None = COUNTY_ID) -> None:
+            self.users.append(DemoUser(username, DEMO_PASSWORD, self.staff_name(), role,
+                                       centres, county))
+
+        user("admin", "admin", county=None)
+        user("supervisor", "supervisor")
+        user("supervisor2", "supervisor")
+        for c in self.centres:
+            for username, role in ((f"{c.id}-centre", "centre"), (f"{c.id}-field1", "field"),
+                                   (f"{c.id}-field2", "field")):
+                user(username, role, (c.id,))
+                c.staff.append(username)
+        user("shared-field", "field", ("c11", "c12"))
+        for c in self.centres[10:12]:
+            c.staff.append("shared-field")
+
+    # -- activity -----------------------------------------------------------------------
+
+    def build_activity(self) -> None:
+        r = self.rng
+        ids = list(self.matters)
+        day = _day_of(self.start) + dt.timedelta(days=1)
+        today = _day_of(self.now)
+        cases: list[tuple[str, _Centre, int, dict[str, Any]]] = []
+        while day <= today:
+            weights = [m.weight * (4 if "i" in m.flags and day.month >= 9 else 1)
+                       for m in self.matters.values()]
+            for c in self.centres:
+                lam = 2.65 * c.weight if day.weekday() < 5 else (
+                    0.3 if day.weekday() == 5 else 0.0)
+                for _ in range(_poisson(r, lam)):
+                    mid = r.choices(ids, weights)[0]
+                    case = self.case(c, mid, day, saturday=day.weekday() == 5)
+                    if case:
+                        cases.append(case)
+            day += dt.timedelta(days=1)
+        for _ in range(40):
+            self.complaint(*r.choice(cases))
+
+    def case(self, c: _Centre, mid: str, day: dt.date,
+             saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:
+        r, m = self.rng, self.matters[mid]
+        t0 = self.worktime(day) if not saturday else local_ms(day, r.uniform(540, 690))
+        if t0 > self.now:
+            return None
+        handler = r.choice(c.staff)
+        if "h" in m.flags and r.random() < 0.3:
+            channel = "home"
+        elif saturday:
+            channel = "appointment"
+        elif "g" in m.flags and r.random() < 0.3:
+            channel = "green"
+        else:
+            channel = r.choices(("window", "appointment", "agency", "green"),
+                                (80, 9, 9 if m.kind != "immediate" else 3, 1))[0]
+        window = next((k for k, w in c.windows.items() if w["unit"] == m.unit), "w1")
+        applicant = self.person(m.ages, t0)
+        cid = self.uid()
+        data: dict[str, Any] = {
+            "centre_id": c.id, "matter_id": mid, "applicant": applicant, "channel": channel,
+            "window_id": window, "handler_id": handler,
+            "first_asked_by": handler if r.random() < 0.75 else r.choice(c.staff)}
+        if channel == "agency":
+            data["notes"] = "全程代办:由代办员代为收件、跑办并送达结果"
+        elif channel == "green":
+            data["notes"] = "绿色通道:急难事项优先受理、优先办理"
+        roll, refuse = r.random(), (0.045 if m.kind == "immediate" else 0.065)
+        if roll < refuse and channel != "appointment":
+            data["channel"] = "window"  # consulted or refused at the window
+            data.pop("notes", None)
+        if roll < 0.03:
+            data["status"] = "consulted"
+            data["notes"] = f"咨询办理流程,已一次性告知所需材料:{'、'.join(m.materials)}"
+            self.add("cases", cid, data, t0 + r.randint(3, 15) * MIN_MS)
+            return cid, c, t0, data
+        if roll < refuse:
+            data["status"] = "refused"
+            data["refusal_reason"] = r.choice(m.refusals or (
+                "申请事项不属于本中心受理范围,已告知向县级相关部门申请",
+                "申请人不符合申请条件,已出具不予受理通知书并告知理由"))
+            self.add("cases", cid, data, t0 + r.randint(10, 40) * MIN_MS)
+            return cid, c, t0, data
+        data["accepted_at"] = t0
+        late = m.days > 0 and r.random() < 0.015
+        if m.days == 0:
+            done = t0 + r.randint(5, 40) * MIN_MS
+        else:
+            k = m.days + r.randint(1, 12) if late else max(1, round(m.days * r.uniform(0.3, 0.9)))
+            done = self.worktime(add_weekdays(day, k))
+        if channel == "home":
+            self.visit(c, cid, data, "home_service", t0 - r.randint(20, 50) * MIN_MS, handler)
+        if "s" in m.flags:
+            survey = add_weekdays(day, 1)
+            while survey.weekday() != 3:  # 现场踏勘日: Thursdays
+                survey = add_weekdays(survey, 1)
+            started = local_ms(survey, r.uniform(540, 630))
+            self.visit(c, cid, data, "site_survey", started, handler, planned_from=t0)
+            after = add_weekdays(survey, r.randint(1, 3))
+            if not late:  # keep the promise: finish by the deadline, after the survey
+                after = min(after, max(add_weekdays(day, m.days), survey))
+            done = max(done, local_ms(after, r.uniform(840, 1050)))
+        if done <= self.now:
+            if m.days and r.random() < 0.015:
+                data["status"] = "returned"
+                data["notes"] = "经审查不符合办理条件,已出具退办通知书并一次性说明理由"
+            else:
+                data["status"] = "completed"
+                data["completed_at"] = done
+                self.after_completion(c, cid, data, done, m)
+            self.add("cases", cid, data, done)
+            return cid, c, t0, data
+        if m.days and r.random() < 0.15:
+            data["status"] = "supplement"
+            data["missing_materials"] = r.sample(m.materials[1:] or m.materials,
+                                                 min(2, len(m.materials) - 1) or 1)
+            data["notes"] = "已一次性告知补齐材料,出具补件清单"
+        else:
+            data["status"] = "accepted" if self.now - t0 < DAY_MS else "handling"
+        self.add("cases", cid, data, t0 + r.randint(5, 90) * MIN_MS)
+        return cid, c, t0, data
+
+    def after_completion(self, c: _Centre, cid: str, case: dict[str, Any], done: int,
+                         m: Matter) -> None:
+        r, handler = self.rng, case["handler_id"]
+        if case["channel"] != "home" and r.random() < 0.085:
+            self.evaluation(c, {"case_id": cid, "source": "evaluator", "staff_id": handler},
+                            done + r.randint(0, 3) * MIN_MS, None)
+        if r.random() < 0.07:
+            when = self.worktime(add_weekdays(_day_of(done), r.randint(1, 5)))
+            if when <= self.now:
+                self.evaluation(c, {"case_id": cid, "source": "callback", "staff_id": handler},
+                                when, "电话回访:")
+        if r.random() < 0.004:
+            when = self.worktime(add_weekdays(_day_of(done), r.randint(1, 10)))
+            if when <= self.now:
+                self.evaluation(c, {"case_id": cid, "source": "hotline", "staff_id": handler},
+                                when, "12345热线转办:", _POOR)
+        if "f" in m.flags and r.random() < 0.15:
+            when = local_ms(add_weekdays(_day_of(done), r.randint(5, 25)), r.uniform(540, 960))
+            if when <= self.now + 7 * DAY_MS:
+                self.visit(c, cid, case, "follow_up", when, case["handler_id"],
+                           planned_from=done)
+
+    def visit(self, c: _Centre, case_id: str, case: dict[str, Any], kind: str, start: int,
+              lead: str, planned_from: int | None = None) -> None:
+        r = self.rng
+        village, vlat, vlon = r.choice(c.villages)
+        lat, lon = self.near(vlat, vlon, 0.004)
+        others = [s for s in c.staff if s != lead]
+        staff = [lead, *r.sample(others, 1 if kind != "site_survey" else min(2, len(others)))]
+        m = self.matters[case["matter_id"]]
+        reason, outcome = {
+            "home_service": (f"{self.home_reason(case)},预约上门受理{m.name}",
+                             "已现场核对材料、采集信息,申请人在工作人员手机上签字确认"),
+            "site_survey": (f"{m.name}现场踏勘(现场踏勘日,多部门联合)",
+                            "已现场核实,各部门在踏勘意见上签字,符合条件"),
+            "follow_up": (f"{m.name}办结后走访,了解政策落实和生活情况",
+                          "待遇已按时发放,群众表示满意,无其他诉求"),
+        }[kind]
+        data: dict[str, Any] = {
+            "centre_id": c.id, "kind": kind, "case_id": case_id, "staff_ids": staff,
+            "applicant": dict(case["applicant"]), "reason": reason,
+            "address": f"{COUNTY_NAME}{c.name}{village}村{r.randint(1, 12)}组{r.randint(1, 60)}号",
+            "planned_at": start - start % (30 * MIN_MS)}
+        if kind == "home_service" and r.random() < 0.25:
+            data["notes"] = r.choice(("往返约60公里山路", "申请人卧床,由家属协助签字",
+                                      "同时宣传了医保参保政策"))
+        created = planned_from if planned_from is not None else start - DAY_MS
+        ended = start + r.randint(25, 110) * MIN_MS
+        if start > self.now:
+            data["status"] = "planned"
+            at = min(created + r.randint(10, 60) * MIN_MS, self.now)
+        elif kind != "home_service" and r.random() < 0.03:
+            data["status"] = "cancelled"
+            data["notes"] = "申请人外出未归,已电话联系另约时间"
+            at = data["planned_at"]
+        else:
+            data["started_at"] = start
+            accuracy = r.uniform(4, 40) if r.random() < 0.85 else r.uniform(40, 300)
+            data["location"] = {"lat": round(lat, 6), "lon": round(lon, 6),
+                                "accuracy": round(accuracy, 1)}
+            if ended > self.now:
+                data["status"] = "in_progress"
+                at = start
+            else:
+                data["status"] = "done"
+                data["ended_at"] = ended
+                data["outcome"] = outcome
+                at = ended
+        vid = self.uid()
+        self.add("visits", vid, data, at)
+        if data["status"] == "done" and kind == "home_service" and r.random() < 0.25:
+            self.evaluation(c, {"case_id": case_id, "visit_id": vid, "source": "good_bad",
+                                "staff_id": lead}, ended + r.randint(0, 2) * MIN_MS, None)
+
+    def home_reason(self, case: dict[str, Any]) -> str:
+        born = int(case["applicant"]["id_number"][6:10])
+        if _day_of(self.now).year - born >= 70:
+            return "申请人年老体弱、行动不便"
+        return self.rng.choice(("申请人患病卧床、行动不便", "申请人残疾,出行困难",
+                                "申请材料较多,需现场核实"))
+
+    def evaluation(self, c: _Centre, data: dict[str, Any], at: int, prefix: str | None,
+                   weights: tuple[float, ...] = _GOOD) -> None:
+        rating = self.rating(weights)
+        data = {"centre_id": c.id, **data, "rating": rating, "at": at}
+        good = rating in ("very_satisfied", "satisfied")
+        if prefix is not None or self.rng.random() < 0.35:
+            data["comment"] = (prefix or "") + self.rng.choice(
+                ("办事效率高,态度热情", "一次就办好了,不用来回跑", "工作人员讲解很耐心",
+                 "上门服务很贴心,感谢") if good else (
+                "等候时间较长", "材料要求没有一次讲清楚", "办理进度告知不及时"))
+        self.add("evaluations", self.uid(), data, at)
+
+    def complaint(self, case_id: str, c: _Centre, t0: int, case: dict[str, Any]) -> None:
+        r, m = self.rng, self.matters[case["matter_id"]]
+        received = self.worktime(add_weekdays(_day_of(t0), r.randint(1, 4)))
+        if received > self.now:
+            received = t0 + (self.now - t0) // 2
+        content = r.choice((
+            f"反映办理{m.name}时窗口工作人员态度生硬",
+            f"反映{m.name}超过承诺时限仍未办结" if m.days else "反映即办事项未能当场办结",
+            "反映午休时间窗口无人值守,未落实延时服务", f"反映办理{m.name}多次补材料,未一次性告知",
+            "反映工作人员上班时间玩手机、串岗聊天", "反映大厅叫号系统故障,排队时间过长"))
+        data: dict[str, Any] = {
+            "centre_id": c.id, "content": content, "received_at": received,
+            "channel": r.choices(("phone", "hotline", "window", "letter", "online"),
+                                 (30, 35, 15, 5, 15))[0],
+            "complainant": {"name": case["applicant"]["name"],
+                            "phone": case["applicant"].get("phone") or self.phone()}}
+        if r.random() < 0.7:
+            data["case_id"] = case_id
+        days = r.randint(1, 4) if r.random() < 0.9 else r.randint(6, 8)
+        replied = self.worktime(add_weekdays(_day_of(received), days))
+        if replied > self.now or r.random() < 0.05:
+            data["status"] = "open"
+            at = received
+        else:
+            data["replied_at"] = at = replied
+            data["status"] = r.choices(("replied", "verified", "dismissed"), (50, 30, 20))[0]
+            data["reply"] = {
+                "replied": "已督促窗口单位整改,并电话告知投诉人处理情况",
+                "verified": "经核查情况属实,已对相关工作人员批评教育并向投诉人致歉,限期整改",
+                "dismissed": "经调查核实,反映情况不属实,已按规定办理并向投诉人解释说明",
+            }[data["status"]]
+            if data["status"] != "replied":
+                data["verified"] = data["status"] == "verified"
+        self.add("complaints", self.uid(), data, at)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+_ORDER = {"centres": 0, "matters": 1, "templates": 2}
+
+
+def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 6) -> DemoCounty:
+    """Build the demo county: users, reference data and ``months`` of activity to ``now_ms``.
+
+    Deterministic: the same ``seed`` and ``now_ms`` give identical output. ``now_ms``
+    defaults to the current time.
+    """
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    b = _Builder(seed, now, months)
+    b.build_reference()
+    b.build_users()
+    b.build_activity()
+    ref = [x for x in b.records if x.collection in _ORDER]
+    rest = sorted((x for x in b.records if x.collection not in _ORDER),
+                  key=lambda x: (x.at, x.collection, x.id))
+    return DemoCounty(COUNTY_ID, COUNTY_NAME, tuple(b.users), tuple(ref + rest))
