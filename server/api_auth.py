@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.errors import BadCredentials, BadRequest
+from sync.errors import BadCredentials, BadRequest, RateLimited
 
-from .auth import create_device, get_user, login_payload, verify_password
-from .http import json_response, read_json
+from . import audit
+from .auth import User, create_device, filing_county, get_user, login_payload, now_ms, verify_password
+from .http import client_address, json_response, read_json
 from .state import state
 
 
@@ -25,15 +28,33 @@ async def login(request: Request) -> Response:
             raise BadRequest(f"{key}: expected a non-empty string", details={"field": key})
     assert isinstance(username, str) and isinstance(password, str)
     assert isinstance(device_name, str)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     keys = (f"user:{username.lower()}", f"addr:{address}")
-    fs.limiter.check(*keys)
+    try:
+        fs.limiter.check(*keys)
+    except RateLimited:
+        await fs.writer.execute(lambda conn: audit.record(
+            conn, at=now_ms(), action="login", outcome="locked_out", username=username[:64],
+            address=address))
+        raise
     user = await fs.readers.run(lambda conn: get_user(conn, username))
     ok = await run_in_threadpool(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
         fs.limiter.fail(*keys)
+        await fs.writer.execute(lambda conn: audit.record(
+            conn, at=now_ms(), action="login", outcome="failed", username=username[:64],
+            user_id=user.id if user else None, county_id=filing_county(conn, user),
+            details={"reason": "disabled" if user and ok else "bad_credentials"}, address=address))
         raise BadCredentials("wrong username or password")
     fs.limiter.succeed(keys[0])
-    device_id, token = await fs.writer.execute(lambda conn: create_device(conn, user, device_name))
+
+    def register(conn: sqlite3.Connection, u: User = user) -> tuple[str, str]:
+        device_id, token = create_device(conn, u, device_name)
+        audit.record(conn, at=now_ms(), action="login", outcome="ok", user_id=u.id,
+                     username=u.username, device_id=device_id, county_id=filing_county(conn, u),
+                     target=device_name[:100], address=address)
+        return device_id, token
+
+    device_id, token = await fs.writer.execute(register)
     payload = await fs.readers.run(lambda conn: login_payload(conn, user, device_id, token))
     return json_response(request, payload)

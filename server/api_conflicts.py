@@ -20,6 +20,7 @@ from sync import paths
 from sync.errors import BadRequest, Conflict, Forbidden, NotFound
 from sync.merge import DELETED
 
+from . import audit
 from .auth import Principal, now_ms
 from .http import json_response, read_json
 from .state import int_param, principal, state
@@ -129,6 +130,10 @@ def _resolve(conn: sqlite3.Connection, who: Principal, conflict_id: str,
                  " resolution=? WHERE id=?",
                  (version, who.user_id, now, json.dumps(resolution, ensure_ascii=False),
                   conflict_id))
+    audit.record(conn, at=now, action="resolve_conflict", outcome="ok", user_id=who.user_id,
+                 username=who.username, device_id=who.device_id, county_id=who.audit_county,
+                 target=conflict_id, details={"record": f"{c['collection']}/{c['record']}",
+                                              "path": c["path"], "choose": choose})
     return {"conflict": conflict_id, "status": "resolved", "value": value,
             "version": version if version > version_before else None}
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sync import clock
-from sync.errors import BadRequest, PayloadTooLarge, StaleSchema
+from sync.errors import BadRequest, DeviceRevoked, PayloadTooLarge, StaleSchema
 from sync.schema import load
 
 from .auth import Principal, now_ms
@@ -71,7 +71,11 @@ def parse_ops(doc: dict[str, Any], max_ops: int) -> list[RawOp]:
 
 def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clock: int | None,
           status: dict[str, Any] | None, now: int, stale: bool) -> list[dict[str, Any]]:
-    """Apply the ops and record the device's contact, inside the writer's transaction."""
+    """Apply the ops and record the device's contact, inside the writer's transaction.
+
+    A revoked device's ops made before the revocation are applied (that work is real);
+    later ones are quarantined for a supervisor to review, never dropped.
+    """
     offset = clock.offset(device_clock, now) if device_clock is not None else 0
     row = conn.execute("SELECT last_stamp, revoked_at FROM devices WHERE id=?",
                        (who.device_id,)).fetchone()
@@ -85,6 +89,13 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clo
         results = batch.reject_all(ops, StaleSchema(
             "this app's data format is out of date: update the app, then sync again",
             details={"min_schema": load().min_client}))
+    elif who.revoked_at is not None:
+        before = [(o, st) for o, st in zip(ops, stamps, strict=True) if st <= who.revoked_at]
+        after = [o for o, st in zip(ops, stamps, strict=True) if st > who.revoked_at]
+        by_id = {r["op"]: r for r in batch.run([o for o, _ in before], [st for _, st in before])}
+        by_id.update({r["op"]: r for r in batch.reject_all(after, DeviceRevoked(
+            "made after this device was revoked: kept for a supervisor to review"))})
+        results = [by_id[o.id] for o in ops]
     else:
         results = batch.run(ops, stamps) if ops else []
     conn.execute("UPDATE devices SET last_seen=?, offset_ms=?, last_stamp=?, status=? WHERE id=?",
@@ -96,7 +107,7 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clo
 async def sync(request: Request) -> Response:
     """One round trip: push then pull (see DESIGN.md's HTTP contract)."""
     fs = state(request)
-    who = await principal(request)
+    who = await principal(request, allow_revoked=True)
     cfg = fs.config
     doc = await read_json(request, cfg.max_body_bytes, cfg.max_inflated_bytes)
     ops = parse_ops(doc, cfg.max_ops)
@@ -123,6 +134,11 @@ async def sync(request: Request) -> Response:
     now = now_ms()
     results = await fs.writer.execute(
         lambda conn: _push(conn, who, ops, device_clock, status, now, stale))
+    if who.revoked_at is not None:
+        err = DeviceRevoked("this device was revoked: its last changes were received;"
+                            " wipe local data now", details={"device_id": who.device_id})
+        err.results = results
+        raise err
     page: Page = await fs.readers.run(lambda conn: pull(conn, who.scope, after, limit))
     body = '{"results":%s,"changes":[%s],"cursor":%s,"more":%s,"reset":%s}' % (
         _dumps(results), ",".join(page.entries),

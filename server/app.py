@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import api_auth, api_conflicts, api_sync
+from . import api_auth, api_conflicts, api_devices, api_sync
 from .config import Config
 from .http import fieldsync_error, http_error, json_response, raw_response, server_error
 from .limits import LoginLimiter
@@ -69,6 +69,10 @@ def create_app(config: Config) -> Starlette:
         Route("/api/v1/conflicts", api_conflicts.list_conflicts),
         Route("/api/v1/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict,
               methods=["POST"]),
+        Route("/api/v1/devices", api_devices.list_devices),
+        Route("/api/v1/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
+        Route("/api/v1/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
+        Route("/api/v1/audit", api_devices.audit_log),
     ]
     if (config.pwa_path / "index.html").exists():
         routes.append(Mount("/", StaticFiles(directory=config.pwa_path, html=True), name="pwa"))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from sync.errors import BadRequest, Conflict, DeviceRevoked, Unauthorized
+from sync.errors import BadRequest, Conflict, DeviceRevoked, TokenExpired, Unauthorized
 
 from .scope import ROLES, Scope, scope_for
 
@@ -75,6 +75,14 @@ class Principal:
     county_id: str | None
     scope: Scope
     last_stamp: int
+    revoked_at: int | None = None
+
+    @property
+    def audit_county(self) -> str | None:
+        """The county this principal's actions are filed under in the audit log."""
+        if self.county_id:
+            return self.county_id
+        return next(iter(self.scope.county_ids)) if len(self.scope.county_ids) == 1 else None
 
 
 def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: str,
@@ -118,6 +126,24 @@ def get_user(conn: sqlite3.Connection, username: str) -> User | None:
     return User(row[0], row[1], row[2], row[3], row[4], centres, row[5], bool(row[6]))
 
 
+def user_counties(conn: sqlite3.Connection, user_id: str) -> set[str]:
+    """Every county a user belongs to (their own, or their centres')."""
+    row = conn.execute("SELECT county_id FROM users WHERE id=?", (user_id,)).fetchone()
+    counties = {row[0]} if row and row[0] else set()
+    counties |= {r[0] for r in conn.execute(
+        "SELECT c.county_id FROM user_centres uc JOIN records c ON c.collection='centres'"
+        " AND c.id = uc.centre_id WHERE uc.user_id=?", (user_id,)) if r[0]}
+    return counties
+
+
+def filing_county(conn: sqlite3.Connection, user: User | None) -> str | None:
+    """The county a user's audit entries are filed under (None if several or none)."""
+    if user is None:
+        return None
+    counties = user_counties(conn, user.id)
+    return next(iter(counties)) if len(counties) == 1 else None
+
+
 def create_device(conn: sqlite3.Connection, user: User, device_name: str) -> tuple[str, str]:
     """Register a device for ``user``; returns ``(device_id, token)``."""
     token = secrets.token_urlsafe(32)
@@ -139,22 +165,44 @@ def login_payload(conn: sqlite3.Connection, user: User, device_id: str, token: s
                      or (sorted(scope.county_ids)[0] if scope.county_ids else None)}}
 
 
-def authenticate(conn: sqlite3.Connection, authorization: str | None) -> Principal:
-    """Resolve ``Authorization: Bearer …`` to a principal, or raise a 401 error."""
+def authenticate(conn: sqlite3.Connection, authorization: str | None, *, idle_s: int,
+                 max_s: int, allow_revoked: bool = False, now: int | None = None) -> Principal:
+    """Resolve ``Authorization: Bearer …`` to a principal, or raise a 401 error.
+
+    ``allow_revoked`` lets the sync endpoint take a revoked device's last push (its
+    work made before the revocation) before it tells the device to wipe.
+    """
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized("missing bearer token")
     token = authorization[len("Bearer "):].strip()
     if not token or len(token) > 200:
         raise Unauthorized("bad bearer token")
     row = conn.execute(
-        "SELECT d.id, d.revoked_at, d.last_stamp, u.id, u.username, u.name, u.role,"
-        " u.county_id, u.disabled FROM devices d JOIN users u ON u.id = d.user_id"
+        "SELECT d.id, d.revoked_at, d.last_stamp, d.created_at, d.last_seen, u.id, u.username,"
+        " u.name, u.role, u.county_id, u.disabled FROM devices d JOIN users u ON u.id = d.user_id"
         " WHERE d.token_hash=?", (token_hash(token),)).fetchone()
     if row is None:
         raise Unauthorized("unknown or ended token")
-    device_id, revoked_at, last_stamp, user_id, username, name, role, county_id, disabled = row
-    if revoked_at is not None or disabled:
+    (device_id, revoked_at, last_stamp, created_at, last_seen, user_id, username, name, role,
+     county_id, disabled) = row
+    t = now_ms() if now is None else now
+    if disabled and revoked_at is None:
+        revoked_at = t
+    if revoked_at is not None and not allow_revoked:
         raise DeviceRevoked("this device was revoked: send what you can, then wipe local data",
                             details={"device_id": device_id})
+    if revoked_at is None:
+        if t - int(created_at) > max_s * 1000:
+            raise TokenExpired("this login has expired: log in again", details={"reason": "lifetime"})
+        if t - int(last_seen or created_at) > idle_s * 1000:
+            raise TokenExpired("this login was unused too long: log in again",
+                               details={"reason": "idle"})
     return Principal(user_id, username, name, role, device_id, county_id,
-                     scope_for(conn, user_id, role, county_id), int(last_stamp or 0))
+                     scope_for(conn, user_id, role, county_id), int(last_stamp or 0), revoked_at)
+
+
+def revoke_devices(conn: sqlite3.Connection, where: str, args: tuple[object, ...], by: str) -> int:
+    """Mark matching unrevoked devices revoked now; returns how many."""
+    cur = conn.execute(f"UPDATE devices SET revoked_at=?, revoked_by=? WHERE revoked_at IS NULL"
+                       f" AND {where}", (now_ms(), by, *args))
+    return int(cur.rowcount)

@@ -29,6 +29,8 @@ class Config:
     page_max: int = _setting(5000, "Largest page of changes a client may ask for.")
     login_max_failures: int = _setting(5, "Failed logins (per username or address) before 429.")
     login_lockout_s: int = _setting(900, "Seconds a login lockout lasts.")
+    token_idle_s: int = _setting(21 * 86400, "A token unused (no sync) this long expires (token_expired).")
+    token_max_s: int = _setting(120 * 86400, "A token expires this long after login, used or not.")
     synchronous: str = _setting("FULL", "SQLite synchronous pragma (FULL survives power loss).")
     pwa_dir: str = _setting("", "Folder of the PWA to serve at / (default: the repo's pwa/).")
 

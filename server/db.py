@@ -56,6 +56,18 @@ CREATE TABLE IF NOT EXISTS devices (
   status TEXT, revoked_at INTEGER, revoked_by TEXT
 );
 CREATE INDEX IF NOT EXISTS devices_user ON devices(user_id);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, user_id TEXT, username TEXT, device_id TEXT,
+  county_id TEXT, action TEXT NOT NULL, target TEXT, outcome TEXT NOT NULL, details TEXT,
+  address TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_county ON audit(county_id, at);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_keep_180_days BEFORE DELETE ON audit
+WHEN old.at > (strftime('%s', 'now') - 180 * 86400) * 1000
+BEGIN SELECT RAISE(ABORT, 'audit entries are kept at least 180 days'); END;
 """
 
 

@@ -27,23 +27,54 @@ _zstd = zstandard.ZstdCompressor(level=3)
 MIN_COMPRESS = 1024
 
 
+def client_address(request: Request) -> str:
+    """The peer address (no proxy headers are trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 def error_body(err: FieldsyncError) -> dict[str, Any]:
-    """The JSON envelope for an error (revocation adds a top-level ``wipe``)."""
+    """The JSON envelope for an error.
+
+    A revocation adds top-level ``wipe: true`` and, when the device's last push was
+    taken, its per-op ``results`` so the device knows what reached the server.
+    """
     body: dict[str, Any] = {"error": err.as_dict()}
     if isinstance(err, DeviceRevoked):
         body["wipe"] = True
+        if err.results is not None:
+            body["results"] = err.results
     return body
 
 
+AUDITED = frozenset({401, 403, 429})
+
+
 async def fieldsync_error(request: Request, exc: Exception) -> Response:
-    """Render any ``FieldsyncError`` as the envelope with its status."""
+    """Render any ``FieldsyncError`` as the envelope with its status; audit refusals."""
     assert isinstance(exc, FieldsyncError)
+    if exc.status in AUDITED and exc.code != "bad_credentials" and request.url.path != "/api/v1/auth/login":
+        await _audit_refusal(request, exc)
     headers = {}
     if exc.status == 429 and "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return json_response(request, error_body(exc), exc.status, headers=headers)
+
+
+async def _audit_refusal(request: Request, exc: FieldsyncError) -> None:
+    from . import audit
+    from .auth import now_ms
+    fs = getattr(request.app.state, "fs", None)
+    if fs is None:
+        return
+    who = getattr(request.state, "principal", None)
+    await fs.writer.execute(lambda conn: audit.record(
+        conn, at=now_ms(), action="refused", outcome=exc.code,
+        user_id=getattr(who, "user_id", None), username=getattr(who, "username", None),
+        device_id=getattr(who, "device_id", None), county_id=getattr(who, "audit_county", None),
+        target=f"{request.method} {request.url.path}"[:200], details={"message": exc.message},
+        address=client_address(request)))
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -35,10 +35,14 @@ def state(request: Request) -> AppState:
     return fs
 
 
-async def principal(request: Request) -> Principal:
+async def principal(request: Request, *, allow_revoked: bool = False) -> Principal:
     """Authenticate the request's bearer token (raises 401 errors)."""
     header = request.headers.get("authorization")
-    return await state(request).readers.run(lambda conn: authenticate(conn, header))
+    cfg = state(request).config
+    who = await state(request).readers.run(lambda conn: authenticate(
+        conn, header, idle_s=cfg.token_idle_s, max_s=cfg.token_max_s, allow_revoked=allow_revoked))
+    request.state.principal = who  # for the audit of any refusal that follows
+    return who
 
 
 def int_param(value: object, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:

@@ -198,8 +198,10 @@ class Batch:
         return results
 
     def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError) -> list[dict[str, Any]]:
-        """Quarantine every op with the same reason (e.g. a stale app)."""
-        results = [self._reject(raw, err) for raw in ops]
+        """Quarantine every op with the same reason (e.g. a stale app); known ids stay duplicates."""
+        seen = self._known([o.id for o in ops])
+        results = [{"op": raw.id, "status": "duplicate", "version": seen[raw.id]} if raw.id in seen
+                   else self._reject(raw, err) for raw in ops]
         self._flush()
         return results
 
@@ -298,6 +300,9 @@ class Batch:
             " op, received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(op_id) DO UPDATE SET"
             " attempts = attempts + 1, code = excluded.code, message = excluded.message,"
             " received_at = excluded.received_at", self.quarantine)
+        self.dirty.clear()
+        for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
+            rows_done.clear()
 
 
 @dataclass(frozen=True)

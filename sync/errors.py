@@ -75,9 +75,13 @@ class BadCredentials(FieldsyncError):
 
 
 class DeviceRevoked(FieldsyncError):
-    """The device was revoked; the client must send what it can and wipe."""
+    """The device was revoked; the client must send what it can and wipe.
+
+    ``results`` carries the per-op outcome of the device's last push, if one was taken.
+    """
 
     status, code = 401, "device_revoked"
+    results: list[dict[str, Any]] | None = None
 
 
 class TokenExpired(FieldsyncError):

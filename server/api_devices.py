@@ -1,0 +1,124 @@
+"""Devices and users: who synced when, revoking a device, disabling a user.
+
+``GET /api/v1/devices`` lists devices: an admin sees all, a supervisor their
+county's, anyone else their own. ``POST /api/v1/devices/{id}/revoke`` ends a
+device's token (its next request gets 401 ``device_revoked`` with ``wipe``).
+``POST /api/v1/users/{id}/disable`` ends every device of a user and refuses logins.
+A device or user outside the caller's reach is reported as not found.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sync.errors import Forbidden, NotFound
+
+from . import audit
+from .auth import Principal, now_ms, revoke_devices, user_counties
+from .http import client_address, json_response
+from .state import int_param, principal, state
+
+_COLS = ("id", "user_id", "username", "name", "created_at", "last_seen", "offset_ms", "status",
+         "revoked_at", "revoked_by")
+
+
+def may_manage(conn: sqlite3.Connection, who: Principal, user_id: str) -> bool:
+    """Whether ``who`` may see and revoke ``user_id``'s devices."""
+    if who.user_id == user_id or who.scope.everything:
+        return True
+    if who.role != "supervisor":
+        return False
+    return bool(user_counties(conn, user_id) & who.scope.county_ids)
+
+
+def _device(row: tuple[Any, ...]) -> dict[str, Any]:
+    doc = dict(zip(_COLS, row, strict=True))
+    doc["status"] = json.loads(doc["status"]) if doc["status"] else None
+    for key in ("created_at", "last_seen", "revoked_at"):
+        doc[key] = audit.iso(doc[key]) if doc[key] is not None else None
+    doc["revoked"] = doc["revoked_at"] is not None
+    return doc
+
+
+def _list(conn: sqlite3.Connection, who: Principal, limit: int) -> list[dict[str, Any]]:
+    sql = (f"SELECT {', '.join('d.' + c if c != 'username' else 'u.username' for c in _COLS)}"
+           " FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.last_seen DESC")
+    out = []
+    for row in conn.execute(sql):
+        if may_manage(conn, who, row[1]):
+            out.append(_device(row))
+            if len(out) >= limit:
+                break
+    return out
+
+
+async def list_devices(request: Request) -> Response:
+    """Devices the caller may manage, most recently seen first."""
+    fs = state(request)
+    who = await principal(request)
+    limit = int_param(request.query_params.get("limit", "500"), "limit", minimum=1, maximum=5000)
+    return json_response(request, {"devices": await fs.readers.run(lambda c: _list(c, who, limit))})
+
+
+async def revoke_device(request: Request) -> Response:
+    """Revoke one device (idempotent); the device learns it at its next request."""
+    fs = state(request)
+    who = await principal(request)
+    device_id = request.path_params["device_id"]
+    address = client_address(request)
+
+    def revoke(conn: sqlite3.Connection) -> dict[str, Any]:
+        row = conn.execute("SELECT user_id FROM devices WHERE id=?", (device_id,)).fetchone()
+        if row is None or not may_manage(conn, who, row[0]):
+            raise NotFound("no such device in your scope")
+        n = revoke_devices(conn, "id=?", (device_id,), who.user_id)
+        audit.record(conn, at=now_ms(), action="revoke_device", outcome="ok" if n else "already",
+                     user_id=who.user_id, username=who.username, device_id=who.device_id,
+                     county_id=who.audit_county, target=device_id, address=address)
+        sql = (f"SELECT {', '.join('d.' + c if c != 'username' else 'u.username' for c in _COLS)}"
+               " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id=?")
+        return _device(conn.execute(sql, (device_id,)).fetchone())
+
+    return json_response(request, await fs.writer.execute(revoke))
+
+
+async def disable_user(request: Request) -> Response:
+    """Disable a user: logins refused, every device revoked (supervisor of their county, admin)."""
+    fs = state(request)
+    who = await principal(request)
+    user_id = request.path_params["user_id"]
+    if who.role not in ("supervisor", "admin"):
+        raise Forbidden("only a supervisor or admin disables users")
+    address = client_address(request)
+
+    def disable(conn: sqlite3.Connection) -> dict[str, Any]:
+        exists = conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone()
+        if exists is None or user_id == who.user_id or not may_manage(conn, who, user_id):
+            raise NotFound("no such user in your scope")
+        conn.execute("UPDATE users SET disabled=1 WHERE id=?", (user_id,))
+        n = revoke_devices(conn, "user_id=?", (user_id,), who.user_id)
+        audit.record(conn, at=now_ms(), action="disable_user", outcome="ok", user_id=who.user_id,
+                     username=who.username, device_id=who.device_id, county_id=who.audit_county,
+                     target=user_id, details={"devices_revoked": n}, address=address)
+        return {"user_id": user_id, "disabled": True, "devices_revoked": n}
+
+    return json_response(request, await fs.writer.execute(disable))
+
+
+async def audit_log(request: Request) -> Response:
+    """Audit entries of the caller's county (supervisor) or everything (admin)."""
+    fs = state(request)
+    who = await principal(request)
+    if who.role not in ("supervisor", "admin"):
+        raise Forbidden("only a supervisor or admin reads the audit log")
+    q = request.query_params
+    until = int_param(q.get("until", str(now_ms() + 1)), "until")
+    since = int_param(q.get("since", "0"), "since")
+    limit = int_param(q.get("limit", "500"), "limit", minimum=1, maximum=5000)
+    entries = await fs.readers.run(lambda c: audit.query(c, who.scope, since, until, limit))
+    return json_response(request, {"entries": entries})
