@@ -23,28 +23,44 @@ from sync.schema import load
 from .auth import Principal, now_ms
 from .http import raw_response, read_json
 from .state import int_param, principal, state
-from .store import Actor, Batch, Page, RawOp, pull
+from .store import Actor, Batch, Page, RawOp, current_version, pull, whole_ms
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 MAX_OP_ID = 128
 
 
-def encode_cursor(version: int, scope_key: str) -> str:
-    """An opaque cursor: the last version seen and the scope it was seen in."""
-    return base64.urlsafe_b64encode(f"{version}:{scope_key}".encode()).decode().rstrip("=")
+def encode_cursor(version: int, scope_key: str, db_id: str) -> str:
+    """An opaque cursor: the last version seen, the scope and the database it was seen in."""
+    text = f"{version}:{scope_key}:{db_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Inverse of ``encode_cursor``; 400 ``invalid_cursor`` for anything else."""
+def decode_cursor(cursor: str) -> tuple[int, str, str] | None:
+    """Inverse of ``encode_cursor``; None for a cursor this server did not make."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        version, key = text.split(":", 1)
+        version, key, db_id = text.split(":", 2)
         value = int(version)
-        if value < 0:
-            raise ValueError
-        return value, key
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("cursor is not one this server issued", code="invalid_cursor") from None
+        return None
+    return (value, key, db_id) if value >= 0 else None
+
+
+def resume_point(cursor: str | None, scope_key: str, db_id: str, newest: int) -> tuple[int, bool]:
+    """Where a pull starts, and whether the device must replace its copy (``reset``).
+
+    A cursor from another scope, another database, a version this database never
+    reached (restored from a backup) or no cursor format of ours all mean: start over.
+    """
+    if not cursor:
+        return 0, False
+    parsed = decode_cursor(cursor)
+    if parsed is None:
+        return 0, True
+    version, key, made_in = parsed
+    if key != scope_key or made_in != db_id or version > newest:
+        return 0, True
+    return version, False
 
 
 def parse_ops(doc: dict[str, Any], max_ops: int) -> list[RawOp]:
@@ -80,7 +96,7 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clo
     row = conn.execute("SELECT last_stamp, revoked_at FROM devices WHERE id=?",
                        (who.device_id,)).fetchone()
     last_stamp = int(row[0] or 0) if row else 0
-    ats = [o.at if isinstance(o.at, int) and not isinstance(o.at, bool) else now for o in ops]
+    ats = [o.at if whole_ms(o.at) else now for o in ops]
     stamps, last_stamp = clock.stamps(ats, offset, now, last_stamp)
     actor = Actor(who.user_id, who.device_id, who.role, who.scope)
     batch = Batch(conn, actor, now)
@@ -123,11 +139,6 @@ async def sync(request: Request) -> Response:
     cursor = doc.get("cursor")
     if cursor is not None and not isinstance(cursor, str):
         raise BadRequest("cursor: expected a string or null", code="invalid_cursor")
-    after, reset = 0, False
-    if cursor:
-        after, key = decode_cursor(cursor)
-        if key != who.scope.key():
-            after, reset = 0, True
 
     stale = schema_seen is not None and \
         int_param(schema_seen, "schema_version") < load().min_client
@@ -139,9 +150,13 @@ async def sync(request: Request) -> Response:
                             " wipe local data now", details={"device_id": who.device_id})
         err.results = results
         raise err
-    page: Page = await fs.readers.run(lambda conn: pull(conn, who.scope, after, limit))
+    def read(conn: sqlite3.Connection) -> tuple[Page, bool]:
+        after, reset = resume_point(cursor, who.scope.key(), fs.db_id, current_version(conn))
+        return pull(conn, who.scope, after, limit), reset
+
+    page, reset = await fs.readers.run(read)
     body = '{"results":%s,"changes":[%s],"cursor":%s,"more":%s,"reset":%s}' % (
         _dumps(results), ",".join(page.entries),
-        _dumps(encode_cursor(page.last_version, who.scope.key())),
+        _dumps(encode_cursor(page.last_version, who.scope.key(), fs.db_id)),
         "true" if page.more else "false", "true" if reset else "false")
     return raw_response(request, body.encode())

@@ -18,6 +18,7 @@ from sync.schema import schemas_text
 
 from . import api_auth, api_conflicts, api_devices, api_sync
 from .config import Config
+from .db import db_id
 from .http import fieldsync_error, http_error, json_response, raw_response, server_error
 from .limits import LoginLimiter
 from .openapi import document
@@ -51,9 +52,10 @@ async def schemas(request: Request) -> Response:
 
 def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
-    fs = AppState(config=config, writer=Writer(config.db, config.synchronous),
-                  readers=Readers(config.db),
-                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s))
+    writer = Writer(config.db, config.synchronous)
+    fs = AppState(config=config, writer=writer, readers=Readers(config.db),
+                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s),
+                  db_id=writer.run(db_id))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

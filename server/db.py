@@ -7,6 +7,7 @@ makes every commit durable before the client hears ``applied``.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 SCHEMA = """
@@ -94,5 +95,12 @@ def _sync_level(value: str) -> str:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Create every table and index that does not exist yet."""
+    """Create every table and index that does not exist yet, and the database's id."""
     conn.executescript(SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', ?)",
+                 (uuid.uuid4().hex[:16],))
+
+
+def db_id(conn: sqlite3.Connection) -> str:
+    """This database's random id (cursors from another database mean: start over)."""
+    return str(conn.execute("SELECT value FROM meta WHERE key='db_id'").fetchone()[0])

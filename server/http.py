@@ -190,6 +190,8 @@ async def read_json(request: Request, limit: int, inflated_limit: int) -> dict[s
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("body is nested too deeply") from None
     if not isinstance(doc, dict):
         raise BadRequest("body must be a JSON object")
     return doc

@@ -10,6 +10,8 @@ from typing import Any
 
 from sync.schema import Schemas, load
 
+from .state import MAX_INT
+
 JSON = dict[str, Any]
 
 
@@ -50,6 +52,10 @@ def nullable(schema: JSON) -> JSON:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _int(minimum: int, maximum: int = MAX_INT) -> JSON:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 def _ref(name: str) -> JSON:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -80,10 +86,9 @@ def _components(schemas: Schemas) -> JSON:
             "code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": {"type": "string"},
             "details": {"type": "object"}}},
         "wipe": {"type": "boolean"}}}
+    text = {"type": "string", "minLength": 1, "maxLength": 200}
     comps["LoginRequest"] = {"type": "object", "required": ["username", "password"],
-                             "properties": {"username": {"type": "string", "maxLength": 200},
-                                            "password": {"type": "string", "maxLength": 200},
-                                            "device_name": {"type": "string", "maxLength": 200}}}
+                             "properties": {"username": text, "password": text, "device_name": text}}
     comps["LoginResponse"] = {"type": "object", "required": ["token", "device_id", "user"],
                               "properties": {"token": {"type": "string"},
                                              "device_id": {"type": "string"},
@@ -106,13 +111,13 @@ def _components(schemas: Schemas) -> JSON:
                     " Record_* schemas for each collection's fields"},
             "delete": {"type": "boolean"}}}
     comps["SyncRequest"] = {"type": "object", "properties": {
-        "cursor": {"type": ["string", "null"]}, "clock": {"type": "integer"},
-        "schema_version": {"type": "integer"},
+        "cursor": {"type": ["string", "null"]}, "clock": _int(0),
+        "schema_version": _int(0),
         "status": {"type": "object", "properties": {
             "pending": {"type": "integer"}, "storage_bytes": {"type": "integer"},
             "app_version": {"type": "string"}}},
         "ops": {"type": "array", "items": _ref("Op")},
-        "limit": {"type": "integer", "minimum": 1}}}
+        "limit": _int(1)}}
     comps["OpResult"] = {"type": "object", "required": ["op", "status"], "properties": {
         "op": {"type": "string"},
         "status": {"enum": ["applied", "duplicate", "conflict", "rejected"]},
@@ -152,6 +157,29 @@ def _components(schemas: Schemas) -> JSON:
                                 "properties": {"conflict": {"type": "string"},
                                                "status": {"const": "resolved"}, "value": {},
                                                "version": {"type": ["integer", "null"]}}}
+    comps["Device"] = {"type": "object", "required": ["id", "user_id", "name", "revoked"],
+                       "properties": {
+                           "id": {"type": "string"}, "user_id": {"type": "string"},
+                           "username": {"type": "string"}, "name": {"type": "string"},
+                           "created_at": {"type": ["string", "null"]},
+                           "last_seen": {"type": ["string", "null"]},
+                           "offset_ms": {"type": ["integer", "null"]},
+                           "status": {"type": ["object", "null"]},
+                           "revoked_at": {"type": ["string", "null"]},
+                           "revoked_by": {"type": ["string", "null"]},
+                           "revoked": {"type": "boolean"}}}
+    comps["DeviceList"] = {"type": "object", "required": ["devices"], "properties": {
+        "devices": {"type": "array", "items": _ref("Device")}}}
+    comps["DisableResponse"] = {"type": "object", "required": ["user_id", "disabled"], "properties": {
+        "user_id": {"type": "string"}, "disabled": {"const": True},
+        "devices_revoked": {"type": "integer"}}}
+    comps["AuditEntry"] = {"type": "object", "required": ["at", "action", "outcome"], "properties": {
+        "at": {"type": "string", "format": "date-time"}, "user_id": {"type": ["string", "null"]},
+        "username": {"type": ["string", "null"]}, "device_id": {"type": ["string", "null"]},
+        "action": {"type": "string"}, "target": {"type": ["string", "null"]},
+        "outcome": {"type": "string"}, "details": {"type": "object"}}}
+    comps["AuditList"] = {"type": "object", "required": ["entries"], "properties": {
+        "entries": {"type": "array", "items": _ref("AuditEntry")}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
     return comps
@@ -203,6 +231,33 @@ def document(version: str) -> JSON:
                 "requestBody": _body("ResolveRequest"),
                 "responses": {**_ok("ResolveResponse"),
                               **_errors(400, 401, 403, 404, 409, 413, 415, 422)}}},
+            "/api/v1/devices": {"get": {
+                "summary": "Devices the caller may manage (own; supervisor: county; admin: all)",
+                "security": secured,
+                "parameters": [{"name": "limit", "in": "query",
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
+                "responses": {**_ok("DeviceList"), **_errors(400, 401)}}},
+            "/api/v1/devices/{device_id}/revoke": {"post": {
+                "summary": "Revoke a device: its next request gets 401 device_revoked with wipe",
+                "security": secured,
+                "parameters": [{"name": "device_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {**_ok("Device"), **_errors(401, 404)}}},
+            "/api/v1/users/{user_id}/disable": {"post": {
+                "summary": "Disable a user: logins refused, every device revoked",
+                "security": secured,
+                "parameters": [{"name": "user_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {**_ok("DisableResponse"), **_errors(401, 403, 404)}}},
+            "/api/v1/audit": {"get": {
+                "summary": "Audit log (supervisor: own county; admin: all), newest first",
+                "security": secured,
+                "parameters": [
+                    {"name": "since", "in": "query", "schema": _int(0)},
+                    {"name": "until", "in": "query", "schema": _int(0)},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
+                "responses": {**_ok("AuditList"), **_errors(400, 401, 403)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1",

@@ -22,6 +22,7 @@ class AppState:
     writer: Writer
     readers: Readers
     limiter: LoginLimiter
+    db_id: str
 
     def close(self) -> None:
         """Stop the writer and close read connections."""
@@ -45,12 +46,20 @@ async def principal(request: Request, *, allow_revoked: bool = False) -> Princip
     return who
 
 
-def int_param(value: object, name: str, *, minimum: int = 0, maximum: int | None = None) -> int:
-    """A JSON or query value that must be an integer in range, else 400."""
-    if isinstance(value, str) and value.lstrip("-").isdigit():
+MAX_INT = 2**53 - 1  # the largest integer every client (JavaScript included) holds exactly
+
+
+def int_param(value: object, name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
+    """A JSON or query value that must be an integer in range, else 400.
+
+    Integral floats (``5.0``) count as integers, as JSON Schema says they do.
+    """
+    if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INT:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(f"{name}: expected an integer", details={"field": name})
-    if value < minimum or (maximum is not None and value > maximum):
-        raise BadRequest(f"{name}: out of range", details={"field": name})
+    if value < minimum or value > maximum:
+        raise BadRequest(f"{name}: must be between {minimum} and {maximum}", details={"field": name})
     return value

@@ -41,6 +41,13 @@ class Actor:
 _RECORD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
+MAX_INT = 2**53 - 1
+
+
+def whole_ms(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT
+
+
 @dataclass(frozen=True)
 class RawOp:
     """An op as a client sent it (only ``id`` is known to be a string yet)."""
@@ -67,9 +74,9 @@ class RawOp:
         if not isinstance(self.record, str) or not _RECORD_ID.match(self.record):
             raise Invalid("record: expected an id of 1–100 letters, digits, '-', '_', '.', ':'",
                           path="record")
-        if isinstance(self.base, bool) or not isinstance(self.base, int) or self.base < 0:
+        if not whole_ms(self.base):
             raise Invalid("base: expected an integer ≥ 0", path="base")
-        if isinstance(self.at, bool) or not isinstance(self.at, int) or self.at < 0:
+        if not whole_ms(self.at):
             raise Invalid("at: expected epoch milliseconds", path="at")
         if self.set is not None and not isinstance(self.set, dict):
             raise Invalid("set: expected an object", path="set")
