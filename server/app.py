@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import api_auth, api_conflicts, api_devices, api_sync
+from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync
 from .config import Config
 from .db import db_id
 from .http import fieldsync_error, http_error, json_response, raw_response, server_error
@@ -62,20 +62,22 @@ def create_app(config: Config) -> Starlette:
         yield
         fs.close()
 
-    routes: list[Route | Mount] = [
-        Route("/healthz", healthz),
-        Route("/api/v1/openapi.json", openapi),
-        Route("/api/v1/schemas", schemas),
-        Route("/api/v1/auth/login", api_auth.login, methods=["POST"]),
-        Route("/api/v1/sync", api_sync.sync, methods=["POST"]),
-        Route("/api/v1/conflicts", api_conflicts.list_conflicts),
-        Route("/api/v1/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict,
-              methods=["POST"]),
-        Route("/api/v1/devices", api_devices.list_devices),
-        Route("/api/v1/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
-        Route("/api/v1/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
-        Route("/api/v1/audit", api_devices.audit_log),
+    api: list[Route] = [
+        Route("/openapi.json", openapi),
+        Route("/schemas", schemas),
+        Route("/auth/login", api_auth.login, methods=["POST"]),
+        Route("/sync", api_sync.sync, methods=["POST"]),
+        Route("/conflicts", api_conflicts.list_conflicts),
+        Route("/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict, methods=["POST"]),
+        Route("/devices", api_devices.list_devices),
+        Route("/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
+        Route("/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
+        Route("/audit", api_devices.audit_log),
+        Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
+        Route("/attachments/{sha256}/status", api_attachments.attachment_status),
     ]
+    # The API is its own mount so its 404s and 405s never fall through to the PWA's files.
+    routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api)]
     if (config.pwa_path / "index.html").exists():
         routes.append(Mount("/", StaticFiles(directory=config.pwa_path, html=True), name="pwa"))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={

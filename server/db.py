@@ -13,12 +13,13 @@ from pathlib import Path
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
+  rid INTEGER PRIMARY KEY,
   collection TEXT NOT NULL, id TEXT NOT NULL,
   centre_id TEXT, county_id TEXT,
   version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
   data TEXT NOT NULL, meta TEXT NOT NULL, created_version INTEGER NOT NULL,
-  PRIMARY KEY (collection, id)
-) WITHOUT ROWID;
+  UNIQUE (collection, id)
+);
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
 CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
@@ -69,6 +70,19 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_keep_180_days BEFORE DELETE ON audit
 WHEN old.at > (strftime('%s', 'now') - 180 * 86400) * 1000
 BEGIN SELECT RAISE(ABORT, 'audit entries are kept at least 180 days'); END;
+CREATE TABLE IF NOT EXISTS attachments (
+  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content_type TEXT NOT NULL,
+  complete INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, completed_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attachment_uploads (
+  sha256 TEXT NOT NULL, user_id TEXT NOT NULL, device_id TEXT, at INTEGER NOT NULL,
+  PRIMARY KEY (sha256, user_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attachment_partials (
+  sha256 TEXT NOT NULL, user_id TEXT NOT NULL, device_id TEXT, token TEXT NOT NULL,
+  total INTEGER NOT NULL, content_type TEXT NOT NULL, ranges TEXT NOT NULL,
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (sha256, user_id)
+) WITHOUT ROWID;
 """
 
 

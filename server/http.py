@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
 from typing import Any
 
@@ -194,4 +195,26 @@ async def read_json(request: Request, limit: int, inflated_limit: int) -> dict[s
         raise BadRequest("body is nested too deeply") from None
     if not isinstance(doc, dict):
         raise BadRequest("body must be a JSON object")
+    if _MAYBE_SURROGATE.search(body) and _has_lone_surrogate(doc):
+        raise BadRequest("body holds a lone UTF-16 surrogate (\\ud800–\\udfff), which is not text")
     return doc
+
+
+# JSON may spell a lone surrogate as an escape; such a string cannot be stored or hashed.
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

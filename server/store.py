@@ -293,9 +293,10 @@ class Batch:
                          int(state.deleted), _dumps(data),
                          _dumps({p: list(c) for p, c in state.clocks.items()}),
                          st.created_version))
-        conn.executemany("INSERT OR REPLACE INTO records (collection, id, centre_id, county_id,"
-                         " version, deleted, data, meta, created_version)"
-                         " VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version, deleted,"
+                         " data, meta, created_version) VALUES (?,?,?,?,?,?,?,?,?)"
+                         " ON CONFLICT (collection, id) DO UPDATE SET version=excluded.version,"
+                         " deleted=excluded.deleted, data=excluded.data, meta=excluded.meta", rows)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"
@@ -323,19 +324,25 @@ class Page:
 
 def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page:
     """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``."""
-    cols = "collection, id, version, deleted, data"
+    # Pick the page from the (centre, version) and (county, version) indexes first, so only
+    # small keys are ever sorted; then read the page's rows, data included, by rowid.
     if scope.everything:
-        rows = conn.execute(f"SELECT {cols} FROM records WHERE version > ? ORDER BY version"
-                            " LIMIT ?", (after, limit + 1)).fetchall()
+        keys = conn.execute("SELECT rid FROM records WHERE version > ? ORDER BY version LIMIT ?",
+                            (after, limit + 1)).fetchall()
     else:
         centres, counties = sorted(scope.centre_ids), sorted(scope.county_ids)
-        rows = conn.execute(
-            f"SELECT {cols} FROM records WHERE version > ? AND (centre_id IN"
+        keys = conn.execute(
+            f"SELECT rid FROM records WHERE version > ? AND (centre_id IN"
             f" ({','.join('?' * len(centres))}) OR (centre_id IS NULL AND county_id IN"
             f" ({','.join('?' * len(counties))}))) ORDER BY version LIMIT ?",
             (after, *centres, *counties, limit + 1)).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    more = len(keys) > limit
+    rids = [k[0] for k in keys[:limit]]
+    rows: list[tuple[Any, ...]] = []
+    for part in _chunks(rids):
+        rows += conn.execute("SELECT collection, id, version, deleted, data FROM records WHERE rid IN"
+                             f" ({','.join('?' * len(part))})", part).fetchall()
+    rows.sort(key=lambda r: r[2])
     open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
     entries = [
         '{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":%s}' % (

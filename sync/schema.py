@@ -47,6 +47,7 @@ class Schemas:
     collections: dict[str, Collection]
     ratings: JSON
     raw: JSON
+    _paths: dict[tuple[str, str], JSON] = field(default_factory=dict, compare=False, repr=False)
 
     def collection(self, name: str) -> Collection:
         """The collection called ``name``, or ``UnknownCollection``."""
@@ -93,6 +94,16 @@ class Schemas:
         return out
 
     def _spec_at(self, coll: Collection, path: str) -> JSON:
+        key = (coll.name, path)
+        spec = self._paths.get(key)
+        if spec is None:
+            spec = self._find_spec(coll, path)
+            if len(self._paths) > 50_000:  # map keys are open-ended: keep the cache bounded
+                self._paths.clear()
+            self._paths[key] = spec
+        return spec
+
+    def _find_spec(self, coll: Collection, path: str) -> JSON:
         parts = path.split(".")
         fields: JSON | None = coll.fields
         spec: JSON | None = None
@@ -131,26 +142,25 @@ class Schemas:
                     if not isinstance(key, str) or not _KEY.match(key):
                         raise Invalid(f"{path}: bad key {key!r}", path=path)
                     child = spec["values"]
-                self._collect(self.resolve(child), f"{path}.{key}", sub, out)
+                self._collect(child, f"{path}.{key}", sub, out)
             return
         if value is not None:
             self.check_value(spec, path, value)
         out[path] = value
 
     def check_value(self, spec: JSON, path: str, value: Any) -> None:
-        """Check one leaf value against its (resolved) spec."""
-        spec = self.resolve(spec)
+        """Check one leaf value against its compiled spec."""
         kind = spec["type"]
         if kind == "string":
             if not isinstance(value, str):
                 raise Invalid(f"{path}: expected a string", path=path)
-            if len(value) > int(spec.get("max", MAX_STRING)):
+            if len(value) > spec.get("max", MAX_STRING):
                 raise Invalid(f"{path}: longer than {spec.get('max', MAX_STRING)} characters",
                               path=path)
-            if "enum" in spec and value not in spec["enum"]:
+            if "_enum" in spec and value not in spec["_enum"]:
                 raise Invalid(f"{path}: must be one of {', '.join(spec['enum'])}", path=path,
                               details={"allowed": spec["enum"]})
-            if "pattern" in spec and not re.match(spec["pattern"], value):
+            if "_re" in spec and not spec["_re"].match(value):
                 raise Invalid(f"{path}: does not match the expected format", path=path)
         elif kind in ("integer", "number"):
             ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
@@ -170,7 +180,7 @@ class Schemas:
                 raise Invalid(f"{path}: expected an array", path=path)
             if len(value) > int(spec.get("max", 1000)):
                 raise Invalid(f"{path}: more than {spec.get('max', 1000)} items", path=path)
-            item = self.resolve(spec["items"])
+            item = spec["items"]
             for i, sub in enumerate(value):
                 if item["type"] == "object":
                     self._check_object(item, f"{path}.{i}", sub)
@@ -210,13 +220,37 @@ class Schemas:
         return leaves
 
 
+def _compile(spec: JSON, types: JSON) -> JSON:
+    """Resolve named types all the way down, once, so validation never looks them up."""
+    depth = 0
+    while spec["type"] in types:
+        base = dict(types[spec["type"]])
+        base.update({k: v for k, v in spec.items() if k != "type"})
+        spec = base
+        depth += 1
+        if depth > 20:
+            raise ValueError("type alias loop in schemas.json")
+    out = dict(spec)
+    if "fields" in out:
+        out["fields"] = {k: _compile(v, types) for k, v in out["fields"].items()}
+    for key in ("values", "items"):
+        if key in out:
+            out[key] = _compile(out[key], types)
+    if "pattern" in out:
+        out["_re"] = re.compile(out["pattern"])
+    if "enum" in out:
+        out["_enum"] = frozenset(out["enum"])
+    return out
+
+
 def _build(raw: JSON) -> Schemas:
+    types = raw.get("types", {})
     colls = {
         name: Collection(
             name=name,
             scope=c["scope"],
             writers=frozenset(c["writers"]),
-            fields=c["fields"],
+            fields={k: _compile(v, types) for k, v in c["fields"].items()},
             required=tuple(c.get("required", ())),
             computed=frozenset(c.get("computed", ())),
             title=c.get("title", ""),

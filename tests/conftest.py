@@ -126,3 +126,20 @@ def device(client: TestClient) -> Any:
 def visit(centre: str = "c1", **fields: Any) -> dict[str, Any]:
     """A minimal valid visit."""
     return {"centre_id": centre, "kind": "home_service", **fields}
+
+
+@pytest.fixture(scope="session")
+def county_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """``county_db``'s data built once per session; copy it (``shutil.copyfile``) for a
+    fresh database without paying for nine password hashes again."""
+    import sqlite3
+
+    path = str(tmp_path_factory.mktemp("county-template") / "fieldsync.db")
+    init_db(path)
+    built: str = county_db.__wrapped__(path)  # the fixture's own body, called once
+    conn = sqlite3.connect(built)
+    try:  # fold any WAL into the file, so a plain file copy is complete
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return built
