@@ -11,12 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync
+from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync, pwa
 from .config import Config
 from .db import db_id
 from .http import fieldsync_error, http_error, json_response, raw_response, server_error
@@ -79,7 +78,7 @@ def create_app(config: Config) -> Starlette:
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files.
     routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api)]
     if (config.pwa_path / "index.html").exists():
-        routes.append(Mount("/", StaticFiles(directory=config.pwa_path, html=True), name="pwa"))
+        routes.extend(pwa.routes(config.pwa_path))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
         FieldsyncError: fieldsync_error, HTTPException: http_error, Exception: server_error})
     app.state.fs = fs

@@ -22,6 +22,8 @@ class Config:
 
     db: str = _setting("data/fieldsync.db", "Path of the SQLite database file.")
     attachments_dir: str = _setting("", "Folder for attachment files (default: <db>.files).")
+    max_attachment_bytes: int = _setting(20 * 1024 * 1024,
+                                         "Largest attachment (photo, signature) accepted, in bytes.")
     max_body_bytes: int = _setting(16 * 1024 * 1024, "Largest request body accepted, as sent.")
     max_inflated_bytes: int = _setting(64 * 1024 * 1024, "Largest request body after gunzip.")
     max_ops: int = _setting(5000, "Most ops accepted in one sync request.")

@@ -74,6 +74,10 @@ def _errors(*statuses: int) -> JSON:
         "schema": _ref("Error")}}} for s in statuses}
 
 
+_SHA256: JSON = {"name": "sha256", "in": "path", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}
+
+
 def _components(schemas: Schemas) -> JSON:
     comps: JSON = {}
     for name, coll in schemas.collections.items():
@@ -180,6 +184,13 @@ def _components(schemas: Schemas) -> JSON:
         "outcome": {"type": "string"}, "details": {"type": "object"}}}
     comps["AuditList"] = {"type": "object", "required": ["entries"], "properties": {
         "entries": {"type": "array", "items": _ref("AuditEntry")}}}
+    comps["AttachmentStored"] = {"type": "object", "required": ["sha256", "size", "complete"],
+                                 "properties": {"sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                                "size": _int(0), "complete": {"const": True}}}
+    comps["AttachmentProgress"] = {"type": "object", "required": ["received"],
+                                   "properties": {"received": _int(0)}}
+    comps["AttachmentStatus"] = {"type": "object", "required": ["received", "complete"],
+                                 "properties": {"received": _int(0), "complete": {"type": "boolean"}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
     return comps
@@ -258,6 +269,42 @@ def document(version: str) -> JSON:
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
                 "responses": {**_ok("AuditList"), **_errors(400, 401, 403)}}},
+            "/api/v1/attachments/{sha256}": {
+                "put": {
+                    "summary": "Upload an attachment (photo, signature) whole, or one piece with"
+                               " Content-Range; named by its SHA-256, verified before it is kept",
+                    "security": secured,
+                    "parameters": [_SHA256, {
+                        "name": "Content-Range", "in": "header", "required": False,
+                        "description": "bytes FIRST-LAST/TOTAL: this body is one piece. Pieces may"
+                                       " repeat, overlap or come out of order",
+                        "schema": {"type": "string",
+                                   "pattern": "^bytes [0-9]{1,15}-[0-9]{1,15}/[0-9]{1,15}$"}}],
+                    "requestBody": {"required": True, "content": {
+                        t: {"schema": {"type": "string", "format": "binary"}}
+                        for t in ("application/octet-stream", "image/jpeg", "image/png", "image/webp")}},
+                    "responses": {
+                        **_ok("AttachmentStored", "200", "Sent by the caller before: nothing was read"),
+                        **_ok("AttachmentStored", "201", "Complete and verified"),
+                        **_ok("AttachmentProgress", "202", "Piece held; received = bytes held from 0"),
+                        **_errors(400, 401, 409, 413, 415, 416, 422)}},
+                "get": {
+                    "summary": "The attachment's bytes (for its uploaders and anyone whose scope has a"
+                               " record referring to it; 404 otherwise). Range is honoured",
+                    "security": secured,
+                    "parameters": [_SHA256, {"name": "If-None-Match", "in": "header", "required": False,
+                                             "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "The bytes; ETag is the hash, cacheable for a year",
+                                "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                            for t in ("image/jpeg", "image/png", "image/webp",
+                                                      "application/octet-stream")}},
+                        "304": {"description": "Not modified (If-None-Match named the hash)"},
+                        **_errors(400, 401, 404)}}},
+            "/api/v1/attachments/{sha256}/status": {"get": {
+                "summary": "How much of an upload the server holds (resume from received)",
+                "security": secured, "parameters": [_SHA256],
+                "responses": {**_ok("AttachmentStatus"), **_errors(400, 401)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1",

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -45,7 +46,10 @@ def test_api_schemathesis_no_5xx_and_responses_match(path: str, method: str,
         response = case.call(headers={"Authorization": f"Bearer {token}"})
         seen.append(response.status_code)
         assert response.status_code < 500, response.text
-        case.validate_response(response)
+        # A body that does not hash to its URL is rightly refused (422), which JSON Schema
+        # cannot express; every other check still runs for attachment uploads.
+        skip = [positive_data_acceptance] if path.startswith("/api/v1/attachments/") else []
+        case.validate_response(response, excluded_checks=skip)
 
     run()
     assert seen
