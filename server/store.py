@@ -330,12 +330,19 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
         keys = conn.execute("SELECT rid FROM records WHERE version > ? ORDER BY version LIMIT ?",
                             (after, limit + 1)).fetchall()
     else:
-        centres, counties = sorted(scope.centre_ids), sorted(scope.county_ids)
-        keys = conn.execute(
-            f"SELECT rid FROM records WHERE version > ? AND (centre_id IN"
-            f" ({','.join('?' * len(centres))}) OR (centre_id IS NULL AND county_id IN"
-            f" ({','.join('?' * len(counties))}))) ORDER BY version LIMIT ?",
-            (after, *centres, *counties, limit + 1)).fetchall()
+        # One ordered, limited index walk per centre and per county's reference data; SQLite
+        # merges them, so the cost follows the page size, not the size of the scope.
+        parts, args = [], []
+        for centre in sorted(scope.centre_ids):
+            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
+                         " AND version > ? ORDER BY version LIMIT ?)")
+            args += [centre, after, limit + 1]
+        for county in sorted(scope.county_ids):
+            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
+                         " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")
+            args += [county, after, limit + 1]
+        keys = conn.execute(" UNION ALL ".join(parts) + " ORDER BY version LIMIT ?",
+                            (*args, limit + 1)).fetchall() if parts else []
     more = len(keys) > limit
     rids = [k[0] for k in keys[:limit]]
     rows: list[tuple[Any, ...]] = []
