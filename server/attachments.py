@@ -49,7 +49,7 @@ from typing import Any
 from sync import paths
 from sync.errors import BadRequest, Conflict, FieldsyncError
 
-from .scope import Scope
+from .scope import Scope, scope_for
 
 HASH = re.compile(r"[0-9a-f]{64}")
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -361,13 +361,39 @@ def refers(collection: str, data: Any, sha256: str) -> bool:
                for e in (entries if isinstance(entries, list) else []))
 
 
+def uploaders_reach(conn: sqlite3.Connection, sha256: str) -> Scope:
+    """The centres the attachment's uploaders can reach themselves.
+
+    A reference only lends a photo to people who share a centre with someone who sent it,
+    so writing a stranger's hash into one's own record gains nothing.
+    """
+    centres: set[str] = set()
+    for user_id, role, county in conn.execute(
+            "SELECT u.id, u.role, u.county_id FROM attachment_uploads a JOIN users u"
+            " ON u.id = a.user_id WHERE a.sha256=?", (sha256,)):
+        reach = scope_for(conn, user_id, role, county)
+        if reach.everything:
+            return reach
+        centres |= reach.centre_ids
+    return Scope("uploaders", frozenset(centres), frozenset())
+
+
 def referenced(conn: sqlite3.Connection, sha256: str, scope: Scope) -> bool:
-    """Whether a live record in ``scope`` (or an open conflict of one) refers to ``sha256``."""
-    centres = sorted(scope.centre_ids)
-    if not scope.everything and not centres:
+    """Whether a live record in ``scope`` (or an open conflict of one) refers to ``sha256``,
+    in a centre one of its uploaders can reach."""
+    reach = uploaders_reach(conn, sha256)
+    if scope.everything and reach.everything:
+        centres: list[str] | None = None
+    elif scope.everything:
+        centres = sorted(reach.centre_ids)
+    elif reach.everything:
+        centres = sorted(scope.centre_ids)
+    else:
+        centres = sorted(scope.centre_ids & reach.centre_ids)
+    if centres is not None and not centres:
         return False
-    where = "" if scope.everything else f" AND r.centre_id IN ({','.join('?' * len(centres))})"
-    args = () if scope.everything else tuple(centres)
+    where = "" if centres is None else f" AND r.centre_id IN ({','.join('?' * len(centres))})"
+    args = () if centres is None else tuple(centres)
     colls = ",".join(f"'{c}'" for c in REFERRING)
     for coll, data in conn.execute(
             f"SELECT r.collection, r.data FROM records r WHERE r.collection IN ({colls})"

@@ -491,3 +491,20 @@ def test_attachments_concurrent_last_pieces_finish_once(client: TestClient, devi
     conn = db(client)
     assert conn.execute("SELECT count(*) FROM attachment_partials").fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM attachment_uploads").fetchone() == (1,)
+
+
+def test_attachments_referencing_a_strangers_hash_grants_nothing(client: TestClient, device: Any) -> None:
+    """f3 (another county) learns a hash and writes it into a visit of their own centre:
+    the photo stays unreadable to them, because no uploader can reach c3."""
+    f1, f3 = device("f1"), device("f3")
+    body = b"\xff\xd8secret photo of an applicant's ID card" * 50
+    sha = hashlib.sha256(body).hexdigest()
+    assert client.put(f"/api/v1/attachments/{sha}", content=body,
+                      headers={**f1.headers, "Content-Type": "image/jpeg"}).status_code == 201
+    f1.sync([f1.op("visits", "v-own", {"centre_id": "c1", "kind": "home_service", "photos": [sha]})])
+    res = f3.sync([f3.op("visits", "v-steal", {"centre_id": "c3", "kind": "home_service",
+                                               "photos": [sha]})])
+    assert res["results"][0]["status"] == "applied"
+    assert client.get(f"/api/v1/attachments/{sha}", headers=f3.headers).status_code == 404
+    # a colleague of the uploader still reads it through the visit
+    assert client.get(f"/api/v1/attachments/{sha}", headers=device("f1b").headers).status_code == 200
