@@ -10,6 +10,8 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import sqlite_utils
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -109,10 +111,34 @@ def _sync_level(value: str) -> str:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Create every table and index that does not exist yet, and the database's id."""
+    """Bring a database up to ``SCHEMA``: create what is missing, add new columns.
+
+    ``CREATE TABLE IF NOT EXISTS`` leaves an older table as it was, so columns a later
+    version added to ``SCHEMA`` are added here (sqlite-utils compares the two).
+    """
+    db = sqlite_utils.Database(conn)
     conn.executescript(SCHEMA)
+    wanted = sqlite_utils.Database(memory=True)
+    wanted.conn.executescript(SCHEMA)
+    for name in wanted.table_names():
+        have = db[name].columns_dict
+        for column in wanted.table(name).columns:
+            if column.name not in have:
+                db.table(name).add_column(column.name, _affinity(column.type),
+                                          not_null_default=_default(column.default_value))
     conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', ?)",
                  (uuid.uuid4().hex[:16],))
+
+
+def _affinity(declared: str) -> str:
+    return {"INTEGER": "INTEGER", "TEXT": "TEXT", "REAL": "FLOAT", "BLOB": "BLOB"}.get(
+        declared.upper(), "TEXT")
+
+
+def _default(value: str | None) -> object:
+    if value is None:
+        return None
+    return int(value) if value.lstrip("-").isdigit() else value.strip("'")
 
 
 def db_id(conn: sqlite3.Connection) -> str:
