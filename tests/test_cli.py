@@ -1,0 +1,84 @@
+"""The ``fieldsync`` CLI: the command forms outside tests rely on."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cli_init_centre_user_then_login_works(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "x.db")
+    assert main(["init", "--db", db]) == 0
+    assert main(["centre", "add", "--db", db, "--id", "c01", "--name", "城关镇", "--county", "k1"]) == 0
+    assert main(["user", "add", "--db", db, "--username", "a", "--password", "pw", "--role", "field",
+                 "--centre", "c01"]) == 0
+    assert main(["user", "add", "--db", db, "--username", "s", "--password", "pw", "--role",
+                 "supervisor", "--county", "k1"]) == 0
+    conn = sqlite3.connect(db)
+    name = conn.execute("SELECT json_extract(data, '$.name') FROM records WHERE id='c01'").fetchone()
+    assert name == ("城关镇",)
+    roles = conn.execute("SELECT role FROM users ORDER BY username").fetchall()
+    assert roles == [("field",), ("supervisor",)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["user", "add", "--username", "a", "--password", "pw", "--role", "field"], "at least one centre"),
+    (["user", "add", "--username", "a", "--password", "pw", "--role", "field", "--centre", "nope"],
+     "unknown centre"),
+    (["user", "add", "--username", "s", "--password", "pw", "--role", "supervisor"], "county"),
+    (["centre", "add", "--id", "c01", "--name", "又一个", "--county", "k1"], "exists"),
+])
+def test_cli_refuses_bad_input_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              args: list[str], message: str) -> None:
+    db = str(tmp_path / "x.db")
+    main(["init", "--db", db])
+    main(["centre", "add", "--db", db, "--id", "c01", "--name", "城关镇", "--county", "k1"])
+    capsys.readouterr()
+    assert main([*args[:2], "--db", db, *args[2:]]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_cli_duplicate_username_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "x.db")
+    main(["init", "--db", db])
+    main(["centre", "add", "--db", db, "--id", "c01", "--name", "城关镇", "--county", "k1"])
+    base = ["user", "add", "--db", db, "--username", "a", "--password", "pw", "--role", "field",
+            "--centre", "c01"]
+    assert main(base) == 0
+    assert main(base) == 1
+    assert "taken" in capsys.readouterr().err
+
+
+def test_cli_demo_seed_only_builds_a_realistic_county_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    run = subprocess.run([sys.executable, "-m", "server.cli", "demo", "--db", db, "--seed-only"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "http://127.0.0.1:8000/" in run.stdout and "demo1234" in run.stdout
+    conn = sqlite3.connect(db)
+    total = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+    assert total >= 5000
+    names = [r[0] for r in conn.execute("SELECT json_extract(data,'$.name') FROM records"
+                                        " WHERE collection='centres'")]
+    assert len(names) == 12 and all(re.search(r"[\u4e00-\u9fff]", n) for n in names)
+    roles = {r[0] for r in conn.execute("SELECT role FROM users")}
+    assert roles == {"field", "centre", "supervisor", "admin"}
+    colls = dict(conn.execute("SELECT collection, count(*) FROM records GROUP BY 1").fetchall())
+    assert colls["cases"] > 1000 and colls["visits"] > 100 and colls["evaluations"] > 100
+    assert colls["complaints"] > 10 and colls["matters"] > 20
+    assert conn.execute("SELECT count(*) FROM records WHERE collection='cases'"
+                        " AND json_extract(data,'$.due_at') IS NOT NULL").fetchone()[0] > 1000
+    conn.close()
+    again = subprocess.run([sys.executable, "-m", "server.cli", "demo", "--db", db, "--seed-only"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "exists" in again.stdout
+    assert sqlite3.connect(db).execute("SELECT count(*) FROM records").fetchone()[0] == total
