@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
 CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
+CREATE INDEX IF NOT EXISTS records_reference ON records(county_id, version) WHERE centre_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
   version INTEGER PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL,
   op TEXT, device TEXT, user_id TEXT, at INTEGER NOT NULL
