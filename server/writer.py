@@ -1,9 +1,10 @@
 """The one writer: every SQLite write goes through ``Writer``.
 
 A single thread owns the write connection and runs submitted functions one at a
-time, each inside its own ``BEGIN IMMEDIATE … COMMIT`` (datasette's
-``execute_write_fn`` pattern). Async callers await the result; the commit has
-happened (and, with ``synchronous=FULL``, reached the disk) before they resume.
+time (datasette's ``execute_write_fn`` pattern). Functions that queue up together share
+one transaction (group commit), each in its own savepoint so one failing undoes only
+itself. Async callers await the result; the commit has happened (and, with
+``synchronous=FULL``, reached the disk) before any of them resumes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .db import connect, migrate
 
 T = TypeVar("T")
 _STOP = object()
+GROUP_MAX = 64
 
 
 class Writer:
@@ -46,26 +48,55 @@ class Writer:
             self._ready.set()
             return
         self._ready.set()
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                conn.close()
-                return
-            fn, fut = item
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            # Group commit: whatever queued up meanwhile shares the transaction, so a burst
+            # of devices costs one fsync instead of one each.
+            while len(batch) < GROUP_MAX:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _STOP in batch:
+                stopping = True
+                batch = batch[:batch.index(_STOP)]
+            if batch:
+                self._commit_group(conn, batch)
+        conn.close()
+
+    @staticmethod
+    def _commit_group(conn: sqlite3.Connection, batch: list[Any]) -> None:
+        """Run each function in its own savepoint, commit once, then answer them all."""
+        done: list[tuple[Future[Any], Any, BaseException | None]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        for fn, fut in batch:
             if not fut.set_running_or_notify_cancel():
                 continue
+            conn.execute("SAVEPOINT one")
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                fut.set_exception(exc)
+                result = fn(conn)
+            except BaseException as exc:  # undo this one only; the others stand
+                conn.execute("ROLLBACK TO one")
+                conn.execute("RELEASE one")
+                done.append((fut, None, exc))
             else:
+                conn.execute("RELEASE one")
+                done.append((fut, result, None))
+        try:
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for fut, _result, _err in done:
+                fut.set_exception(exc)
+            return
+        # Only now, with everything on disk, does any caller hear back.
+        for fut, result, err in done:
+            if err is None:
                 fut.set_result(result)
+            else:
+                fut.set_exception(err)
 
     def submit(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
         """Queue ``fn(conn)`` to run in its own transaction; returns a future."""
