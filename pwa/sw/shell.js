@@ -1,0 +1,82 @@
+/* fieldsync app shell (service worker). Loaded by the module worker (sw.js, import) and the
+ * classic one (sw-classic.js, importScripts): so no import/export here.
+ *
+ * Versioned cache: the version is self.FIELDSYNC_VERSION, set by the worker's main script
+ * (sw.js / sw-classic.js), because browsers look for a new version by comparing that main
+ * script: Chromium fails to start an update whose only change is in an imported module.
+ * A new version installs its own cache and waits; the page tells it to take over
+ * (SKIP_WAITING) only when the outbox is empty or the person agrees. Then old caches go.
+ */
+function cacheName() { return 'fieldsync-shell-' + self.FIELDSYNC_VERSION; }
+var SHELL = [
+  '/index.html',
+  '/manifest.webmanifest',
+  '/icons/icon.svg',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/icons/icon-maskable-512.png',
+  '/icons/apple-touch-icon.png',
+  '/app/app.css',
+  '/app/api.js',
+  '/app/attachments.js',
+  '/app/bus.js',
+  '/app/config.js',
+  '/app/idb.js',
+  '/app/labels.js',
+  '/app/main.js',
+  '/app/media.js',
+  '/app/router.js',
+  '/app/scheduler.js',
+  '/app/schema.js',
+  '/app/session.js',
+  '/app/store.js',
+  '/app/sync.js',
+  '/app/ui.js',
+  '/app/update.js',
+  '/app/views/callback.js',
+  '/app/views/cases.js',
+  '/app/views/common.js',
+  '/app/views/login.js',
+  '/app/views/syncview.js',
+  '/app/views/visit-form.js',
+  '/app/views/visits.js'
+];
+
+self.addEventListener('install', function (event) {
+  // cache: 'reload' skips the HTTP cache, so the new cache never holds an old file.
+  event.waitUntil(caches.open(cacheName()).then(function (cache) {
+    return cache.addAll(SHELL.map(function (url) { return new Request(url, { cache: 'reload' }); }));
+  }));
+});
+
+self.addEventListener('activate', function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) {
+      return k.indexOf('fieldsync-shell-') === 0 && k !== cacheName();
+    }).map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+self.addEventListener('message', function (event) {
+  var data = event.data || {};
+  if (data.type === 'SKIP_WAITING') self.skipWaiting();
+  if (data.type === 'GET_VERSION' && event.source) event.source.postMessage({ type: 'VERSION', version: self.FIELDSYNC_VERSION });
+});
+
+self.addEventListener('fetch', function (event) {
+  var req = event.request;
+  if (req.method !== 'GET') return;
+  var url = new URL(req.url);
+  // The API and anything off-site go to the network untouched.
+  if (url.origin !== self.location.origin || url.pathname.indexOf('/api/') === 0 || url.pathname === '/healthz') return;
+  if (req.mode === 'navigate') {
+    // Every page of the app is the same shell: open it from the cache, offline or not.
+    event.respondWith(caches.open(cacheName()).then(function (cache) {
+      return cache.match('/index.html');
+    }).then(function (hit) { return hit || fetch(req); }));
+    return;
+  }
+  event.respondWith(caches.open(cacheName()).then(function (cache) {
+    return cache.match(req, { ignoreSearch: true });
+  }).then(function (hit) { return hit || fetch(req); }));
+});
