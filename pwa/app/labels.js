@@ -1,0 +1,70 @@
+/**
+ * Chinese words for what the schemas name in English: enum values, field paths and error
+ * codes. Display text only: which values exist comes from the schemas.
+ */
+
+/** @type {Record<string, Record<string, string>>} */
+const ENUMS = {
+  'visits.kind': { home_service: '上门服务', site_survey: '现场踏勘', follow_up: '走访' },
+  'visits.status': { planned: '计划', in_progress: '进行中', done: '已完成', cancelled: '已取消' },
+  'cases.channel': { window: '窗口受理', home: '上门受理', agency: '全程代办', appointment: '预约办理', green: '绿色通道' },
+  'cases.status': { consulted: '咨询', accepted: '已受理', supplement: '待补件', handling: '办理中', completed: '已办结',
+    refused: '不予受理', returned: '退回' },
+  'evaluations.source': { evaluator: '评价器', callback: '电话回访', good_bad: '好差评', third_party: '第三方评估',
+    hotline: '12345热线', department: '部门评议' },
+  'matters.kind': { immediate: '即办件', time_limited: '承诺件', joint: '联办件' },
+};
+
+/** @type {Record<string, string>} */
+const FIELDS = {
+  notes: '备注', outcome: '办理结果', reason: '事由', address: '地址', status: '状态', kind: '类型',
+  case_id: '关联办件', visit_id: '关联走访', planned_at: '计划时间', started_at: '开始时间', ended_at: '结束时间',
+  'applicant.name': '申请人', 'applicant.phone': '联系电话', 'applicant.id_number': '身份证号',
+  'location.lat': '纬度', 'location.lon': '经度', 'location.accuracy': '定位精度', photos: '照片', signature: '签名',
+  staff_ids: '工作人员', centre_id: '服务中心', matter_id: '事项', channel: '受理渠道', accepted_at: '受理时间',
+  completed_at: '办结时间', handler_id: '经办人', first_asked_by: '首问人', rating: '满意度', comment: '回访意见',
+  source: '来源', at: '时间', staff_id: '工作人员', _deleted: '删除',
+};
+
+/** @type {Record<string, string>} */
+const ERRORS = {
+  invalid: '数据不符合要求', forbidden: '无权限修改', unknown_collection: '未知的数据类型',
+  stale_schema: '应用版本过旧，请先更新应用', device_revoked: '设备已停用', bad_request: '请求有误',
+};
+
+/**
+ * Label of an enum value ('' → '').
+ * @param {string} collection
+ * @param {string} field
+ * @param {string} value
+ */
+export function enumLabel(collection, field, value) {
+  if (value === undefined || value === null || value === '') return '';
+  const table = ENUMS[`${collection}.${field}`];
+  return (table && table[value]) || value;
+}
+
+/**
+ * Label of a field path (unknown paths are shown as they are).
+ * @param {string} collection
+ * @param {string} path
+ */
+export function fieldLabel(collection, path) {
+  return FIELDS[path] || FIELDS[path.split('.')[0]] || path;
+}
+
+/**
+ * A rejected op's reason in Chinese, with the field it concerns.
+ * @param {string} collection
+ * @param {{code?: string, message?: string, details?: any}} error
+ */
+export function reasonText(collection, error) {
+  if (!error) return '';
+  const base = ERRORS[error.code || ''] || `服务器拒绝（${error.code || '未知原因'}）`;
+  const path = error.details && error.details.path;
+  return path ? `${base}：${fieldLabel(collection, path)}` : base;
+}
+
+/** Collection titles for lists of mixed records. */
+export const TITLES = { visits: '走访', cases: '办件', evaluations: '回访', complaints: '投诉', inspections: '检查',
+  rectifications: '整改', centres: '服务中心', matters: '事项', templates: '考评细则' };

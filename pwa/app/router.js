@@ -1,0 +1,122 @@
+/**
+ * Hash routes to views. A view is `async (ctx) => ({live, form})`: it fills `ctx.main`.
+ * Live views (lists, details) re-render when data changes (a sync, another tab); forms
+ * never do, so a background sync cannot wipe what someone is typing.
+ */
+
+/** @typedef {{main: HTMLElement, params: string[], query: URLSearchParams, session: any, rerender: () => void}} Ctx */
+
+/** @type {[RegExp, (ctx: Ctx) => Promise<{live?: boolean, form?: boolean} | void>][]} */
+const routes = [];
+/** @type {{live?: boolean, form?: boolean}} */
+let currentView = {};
+let renderSeq = 0;
+/** @type {() => Promise<any>} */
+let getSession = async () => null;
+/** @type {(() => void)[]} */
+const leaveHooks = [];
+
+/**
+ * Add a route.
+ * @param {RegExp} pattern matched against the hash path (without the query)
+ * @param {(ctx: Ctx) => Promise<any>} view
+ */
+export function route(pattern, view) {
+  routes.push([pattern, view]);
+}
+
+/**
+ * Navigate.
+ * @param {string} hash e.g. '#/visit/123'
+ * @param {boolean} [replace] replace the history entry (after saving a form)
+ */
+export function go(hash, replace = false) {
+  if (location.hash === hash) {
+    render();
+    return;
+  }
+  if (replace) {
+    history.replaceState(null, '', hash);
+    render();
+  } else {
+    location.hash = hash;
+  }
+}
+
+/** Whether the current screen is a form (an app update then waits). */
+export const onForm = () => !!currentView.form;
+
+/**
+ * Run `fn` when leaving the current screen.
+ * @param {() => void} fn
+ */
+export const onLeave = (fn) => leaveHooks.push(fn);
+
+/**
+ * Render the current hash.
+ * @param {{keepScroll?: boolean}} [opts]
+ */
+export async function render(opts = {}) {
+  const seq = (renderSeq += 1);
+  const main = /** @type {HTMLElement} */ (document.getElementById('view'));
+  const [path, qs] = (location.hash || '#/today').split('?');
+  const session = await getSession();
+  let found = routes.find(([re]) => re.test(path));
+  if (!session || !session.token) found = routes.find(([re]) => re.test('#/login'));
+  else if (!found || path === '#/login') {
+    history.replaceState(null, '', '#/today');
+    found = routes.find(([re]) => re.test('#/today'));
+  }
+  if (!found) return;
+  const [re, view] = found;
+  const scroll = opts.keepScroll ? window.scrollY : 0;
+  const next = document.createElement('div');
+  next.className = 'screen';
+  const ctx = { main: next, params: (path.match(re) || []).slice(1).map(decodeURIComponent), query: new URLSearchParams(qs || ''),
+    session, rerender: () => render({ keepScroll: true }) };
+  const old = leaveHooks.splice(0);
+  let result;
+  try {
+    result = (await view(ctx)) || {};
+  } catch (err) {
+    console.error(err);
+    next.replaceChildren(Object.assign(document.createElement('p'), { className: 'box bad', textContent: `出错了：${err.message}` }));
+    result = {};
+  }
+  if (seq !== renderSeq) { // a newer navigation won: this screen is never shown
+    for (const fn of leaveHooks.splice(0)) fn();
+    leaveHooks.push(...old);
+    return;
+  }
+  for (const fn of old) fn();
+  currentView = result;
+  main.replaceChildren(next);
+  document.body.dataset.view = path.split('/')[1] || '';
+  for (const a of document.querySelectorAll('#nav a')) {
+    const active = path.startsWith(/** @type {HTMLAnchorElement} */ (a).getAttribute('href') || '~');
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  window.scrollTo(0, scroll);
+  if (!opts.keepScroll) main.focus({ preventScroll: true });
+}
+
+let pending = 0;
+/** Data changed: refresh a live view (at most every 400 ms; sync pages come in bursts). */
+export function refresh() {
+  if (!currentView.live || pending) return;
+  pending = window.setTimeout(() => {
+    pending = 0;
+    if (currentView.live) render({ keepScroll: true });
+  }, 400);
+}
+
+/**
+ * Start routing.
+ * @param {() => Promise<any>} sessionFn
+ */
+export function startRouter(sessionFn) {
+  getSession = sessionFn;
+  window.addEventListener('hashchange', () => render());
+  return render();
+}

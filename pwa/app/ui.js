@@ -1,0 +1,157 @@
+/**
+ * Small DOM helpers shared by the views: element building (text is always set as text,
+ * never parsed as HTML), form fields with labels, dates in Chinese, toasts.
+ */
+
+/**
+ * Make an element. `attrs`: class, text, html-free attributes, on* handlers, dataset via data-*.
+ * @param {string} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...any} children strings, nodes, arrays, null/false (skipped)
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'text') el.textContent = v;
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'value') /** @type {any} */ (el).value = v;
+    else if (k === 'checked' || k === 'selected' || k === 'disabled') /** @type {any} */ (el)[k] = !!v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+/**
+ * Append children (strings, nodes, arrays; null/false skipped) to an element.
+ * @param {HTMLElement} el
+ * @param {...any} children
+ */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : String(c));
+  }
+}
+
+let idCounter = 0;
+/** A fresh element id (labels need them). */
+export const newId = (prefix = 'f') => `${prefix}-${(idCounter += 1)}`;
+
+/**
+ * A labelled form field: <label> + control (+ hint). Returns {wrap, input}.
+ * @param {string} label visible label (also the accessible name)
+ * @param {HTMLElement} input the control
+ * @param {string} [hint]
+ */
+export function field(label, input, hint) {
+  if (!input.id) input.id = newId();
+  const wrap = h('div', { class: 'field' }, h('label', { for: input.id, text: label }), input,
+    hint ? h('p', { class: 'hint', text: hint }) : null, h('p', { class: 'error', 'aria-live': 'polite' }));
+  return { wrap, input };
+}
+
+/**
+ * A <select> with Chinese labels.
+ * @param {[string, string][]} options [value, label]
+ * @param {string} [value]
+ * @param {boolean} [empty] include an empty first choice
+ */
+export function select(options, value, empty = true) {
+  return h('select', null, empty ? h('option', { value: '', text: '请选择' }) : null,
+    options.map(([v, l]) => h('option', { value: v, text: l, selected: v === value })));
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** 11月22日 14:05 (with the year when it is not this year). */
+export function fmtTime(ms) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  const year = d.getFullYear() !== new Date().getFullYear() ? `${d.getFullYear()}年` : '';
+  return `${year}${d.getMonth() + 1}月${d.getDate()}日 ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** 2026-11-22 */
+export function fmtDate(ms) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** HH:MM today, else the date and time. */
+export function fmtShort(ms) {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return sameDay(ms, Date.now()) ? `${pad(d.getHours())}:${pad(d.getMinutes())}` : fmtTime(ms);
+}
+
+/** Whether two times fall on the same local day. */
+export function sameDay(a, b) {
+  const x = new Date(a);
+  const y = new Date(b);
+  return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
+}
+
+/** A datetime-local input's value for ms, and back. */
+export const toLocalInput = (ms) => {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+export const fromLocalInput = (v) => (v ? new Date(v).getTime() : null);
+
+/**
+ * Show a short message at the bottom of the screen.
+ * @param {string} message
+ * @param {'info'|'error'} [kind]
+ */
+export function toast(message, kind = 'info') {
+  const box = document.getElementById('toast');
+  if (!box) return;
+  box.textContent = message;
+  box.className = `toast show ${kind}`;
+  clearTimeout(/** @type {any} */ (box).timer);
+  /** @type {any} */ (box).timer = setTimeout(() => { box.className = 'toast'; }, 3500);
+}
+
+/** Mask an ID number for lists (privacy on a phone shown to others). */
+export const maskId = (s) => (s && s.length > 8 ? `${s.slice(0, 4)}${'*'.repeat(s.length - 8)}${s.slice(-4)}` : s || '');
+
+/**
+ * A list that renders its first rows at once and the rest on demand, so 10,000 records
+ * cost the same as 50.
+ * @template T
+ * @param {T[]} items
+ * @param {(item: T) => HTMLElement} row
+ * @param {{empty?: string, page?: number, label?: string}} [opts]
+ */
+export function lazyList(items, row, opts = {}) {
+  const size = opts.page || 50;
+  const ul = h('ul', { class: 'list', 'aria-label': opts.label || null });
+  if (!items.length) return h('p', { class: 'empty', text: opts.empty || '暂无记录' });
+  let shown = 0;
+  const wrap = h('div', null, ul);
+  const more = h('button', { class: 'btn more', type: 'button' });
+  const next = () => {
+    const frag = document.createDocumentFragment();
+    for (const item of items.slice(shown, shown + size)) frag.append(row(item));
+    ul.append(frag);
+    shown = Math.min(items.length, shown + size);
+    if (shown < items.length) more.textContent = `显示更多（还有 ${items.length - shown} 条）`;
+    else more.remove();
+  };
+  more.addEventListener('click', next);
+  wrap.append(more);
+  next();
+  return wrap;
+}

@@ -1,0 +1,88 @@
+/**
+ * Service worker registration and the update flow. A new version installs in the
+ * background and waits; it takes over only when the outbox is empty (and nobody is typing
+ * in a form) or when the person agrees. Either way unsent work is safe: it lives in
+ * IndexedDB, which the new version opens without touching the outbox.
+ */
+
+import { counts } from './store.js';
+import { on } from './bus.js';
+import { onForm } from './router.js';
+
+/** @type {ServiceWorker | null} */
+let waiting = null;
+let reloading = false;
+
+/** Register the worker (module where supported, for Background Sync; classic otherwise). */
+export async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return null;
+  const hadController = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // The first install claims the page: nothing to reload. Later changes are new versions.
+    if (!hadController || reloading) return;
+    reloading = true;
+    location.reload();
+  });
+  let reg;
+  try {
+    reg = await navigator.serviceWorker.register('/sw.js', { type: 'module', updateViaCache: 'none' });
+  } catch {
+    reg = await navigator.serviceWorker.register('/sw-classic.js', { updateViaCache: 'none' });
+  }
+  watch(reg);
+  on((msg) => { if (waiting && (msg.type === 'changed' || msg.type === 'sync')) consider(); });
+  window.addEventListener('hashchange', () => { if (waiting) consider(); });
+  if (navigator.onLine !== false) reg.update().catch(() => {});
+  setInterval(() => { if (navigator.onLine !== false) reg.update().catch(() => {}); }, 60 * 60 * 1000);
+  return reg;
+}
+
+function watch(reg) {
+  if (reg.waiting && navigator.serviceWorker.controller) found(reg.waiting);
+  reg.addEventListener('updatefound', () => {
+    const w = reg.installing;
+    if (!w) return;
+    w.addEventListener('statechange', () => {
+      if (w.state === 'installed' && navigator.serviceWorker.controller) found(w);
+    });
+  });
+}
+
+function found(worker) {
+  waiting = worker;
+  consider();
+}
+
+/** Activate the waiting version now. */
+function activate() {
+  if (!waiting) return;
+  waiting.postMessage({ type: 'SKIP_WAITING' });
+}
+
+async function consider() {
+  if (!waiting) return;
+  const c = await counts();
+  const banner = /** @type {HTMLElement} */ (document.getElementById('banner'));
+  if (!c.unsent && !c.photos && !onForm()) {
+    activate();
+    return;
+  }
+  const text = c.unsent || c.photos
+    ? `新版本已就绪。还有 ${c.unsent} 项更改未同步，同步完成后自动更新。`
+    : '新版本已就绪，离开此页面后自动更新。';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'btn small';
+  button.textContent = '立即更新';
+  button.addEventListener('click', () => {
+    if (c.unsent || c.photos) {
+      const ok = confirm(`还有 ${c.unsent} 项更改、${c.photos} 张照片未同步。\n它们保存在本机，更新后会继续发送，不会丢失。\n现在更新吗？`);
+      if (!ok) return;
+    }
+    activate();
+  });
+  const span = document.createElement('span');
+  span.textContent = text;
+  banner.replaceChildren(span, button);
+  banner.hidden = false;
+}

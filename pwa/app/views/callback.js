@@ -1,0 +1,62 @@
+/**
+ * A call-back record (电话回访): an `evaluations` record with source `callback` and the
+ * five-level rating; the labels and points come from the schemas (the server computes
+ * the points it stores).
+ */
+
+import { add, h, field, toast } from '../ui.js';
+import { edit, get, uuid } from '../store.js';
+import { ratings, validate } from '../schema.js';
+import { go } from '../router.js';
+import { caseTitle, matterNames } from './common.js';
+
+/** #/callback?case=ID&visit=ID */
+export async function callbackView(ctx) {
+  const caseId = ctx.query.get('case');
+  const visitId = ctx.query.get('visit');
+  const [c, v, matters] = await Promise.all([caseId ? get('cases', caseId) : null, visitId ? get('visits', visitId) : null, matterNames()]);
+  const subject = c || v;
+  const scale = ratings();
+  const centre = (subject && subject.data.centre_id) || (ctx.session.user.centre_ids || [])[0];
+  if (!scale.length) {
+    add(ctx.main, h('h1', { text: '电话回访' }), h('p', { class: 'box warn', text: '评价等级尚未下载：请联网同步一次后再试。' }));
+    return {};
+  }
+  const who = c ? caseTitle(c, matters) : v ? ((v.data.applicant && v.data.applicant.name) || '走访') : '';
+  const phone = subject && subject.data.applicant && subject.data.applicant.phone;
+  const radios = scale.map((r) => h('label', { class: 'rating' },
+    h('input', { type: 'radio', name: 'rating', value: r.value, required: true }),
+    h('span', { text: r.label }), h('small', { text: `${r.points} 分` })));
+  const comment = h('textarea', { rows: 4, name: 'comment' });
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const picked = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=rating]:checked'));
+    if (!picked) {
+      msg.textContent = '请选择满意度';
+      return;
+    }
+    /** @type {Record<string, any>} */
+    const set = { centre_id: centre, source: 'callback', rating: picked.value, at: Date.now(), staff_id: ctx.session.user.id };
+    if (caseId) set.case_id = caseId;
+    if (visitId) set.visit_id = visitId;
+    const text = /** @type {HTMLTextAreaElement} */ (comment).value.trim();
+    if (text) set.comment = text;
+    const problems = validate('evaluations', set);
+    if (problems.length) {
+      msg.textContent = problems.map((p) => p.message).join('；');
+      return;
+    }
+    await edit('evaluations', uuid(), set);
+    toast('回访已保存');
+    go(caseId ? `#/case/${encodeURIComponent(caseId)}` : visitId ? `#/visit/${encodeURIComponent(visitId)}` : '#/today', true);
+  } },
+  h('fieldset', { class: 'ratings' }, h('legend', { text: '满意度' }), radios),
+  field('回访意见', comment).wrap, msg,
+  h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }),
+    h('button', { type: 'submit', class: 'btn primary', text: '保存' })));
+  add(ctx.main, h('h1', { text: '电话回访' }),
+    who ? h('p', { class: 'hint' }, `回访对象：${who}`, phone ? h('a', { class: 'tel', href: `tel:${phone}`, text: ` 拨打 ${phone}` }) : null) : null,
+    form);
+  return { form: true };
+}

@@ -1,0 +1,179 @@
+/** Cases (办件): the centre's list, one case, and registering or editing a case. */
+
+import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
+import { enumLabel } from '../labels.js';
+import { edit, get, getPath, list, uuid } from '../store.js';
+import { enumOf, ratings, validate } from '../schema.js';
+import { go } from '../router.js';
+import {
+  actionBar, badges, caseTitle, centreNames, conflictBox, matterNames, navButton, rejectedBox, row,
+} from './common.js';
+import { caseRow, visitRow } from './visits.js';
+
+const DONE = ['completed', 'refused', 'returned'];
+
+/** 办件: open cases first (overdue on top), or all; searchable by applicant. */
+export async function casesView(ctx) {
+  const filter = ctx.query.get('f') || 'open';
+  const q = (ctx.query.get('q') || '').trim();
+  const [all, matters] = await Promise.all([list('cases'), matterNames()]);
+  let cases = all;
+  if (filter === 'open') cases = cases.filter((c) => !DONE.includes(c.data.status));
+  if (filter === 'done') cases = cases.filter((c) => DONE.includes(c.data.status));
+  if (q) {
+    cases = cases.filter((c) => [c.data.applicant && c.data.applicant.name, c.data.applicant && c.data.applicant.phone,
+      matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q)));
+  }
+  cases.sort(filter === 'open'
+    ? (a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity)
+    : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
+  const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
+  search.addEventListener('change', () => go(`#/cases?${new URLSearchParams({ f: filter, q: search.value })}`, true));
+  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-pressed': String(filter === f), text });
+  add(ctx.main, 
+    h('h1', { text: '办件' }),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('done', '已办结'), tab('all', '全部')),
+    search,
+    h('p', { class: 'hint', text: `共 ${cases.length} 件` }),
+    lazyList(cases, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' }),
+    actionBar(navButton('登记办件', '#/case/new', 'btn primary')));
+  return { live: true };
+}
+
+/** One case: applicant, matter, dates (deadline computed by the server), visits and call-backs. */
+export async function caseView(ctx) {
+  const [id] = ctx.params;
+  const c = await get('cases', id);
+  if (!c) {
+    add(ctx.main, h('p', { class: 'empty', text: '找不到这个办件' }));
+    return { live: true };
+  }
+  const d = c.data;
+  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), list('visits'), list('evaluations')]);
+  const linkedVisits = visits.filter((v) => v.data.case_id === id);
+  const callbacks = evals.filter((e) => e.data.case_id === id);
+  const points = new Map(ratings().map((r) => [r.value, r]));
+  const a = d.applicant || {};
+  add(ctx.main, 
+    h('h1', null, caseTitle(c, matters), ' ', h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
+    h('div', { class: 'badges' }, badges(c)),
+    rejectedBox(c),
+    conflictBox(c, ctx.session, ctx.rerender),
+    h('dl', { class: 'kvs' },
+      row('申请人', a.name),
+      row('身份证号', maskId(a.id_number)),
+      row('联系电话', a.phone ? h('a', { href: `tel:${a.phone}`, text: a.phone }) : ''),
+      row('事项', matters.get(d.matter_id) || d.matter_id),
+      row('服务中心', centres.get(d.centre_id) || d.centre_id),
+      row('受理渠道', enumLabel('cases', 'channel', d.channel)),
+      row('受理时间', fmtTime(d.accepted_at)),
+      row('承诺办结', d.due_at ? `${fmtTime(d.due_at)}${d.overdue ? '（已超期）' : ''}` : ''),
+      row('办结时间', fmtTime(d.completed_at)),
+      row('补件清单', (d.missing_materials || []).join('、')),
+      row('不予受理原因', d.refusal_reason),
+      row('备注', d.notes ? h('span', { class: 'pre', text: d.notes }) : '')),
+    h('section', null, h('h2', { text: `走访（${linkedVisits.length}）` }), lazyList(linkedVisits, visitRow, { empty: '还没有走访' })),
+    h('section', null, h('h2', { text: `回访（${callbacks.length}）` }),
+      lazyList(callbacks, (e) => h('li', { class: 'item' },
+        h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: (points.get(e.data.rating) || {}).label || e.data.rating }),
+          h('span', { class: 'hint', text: fmtTime(e.data.at) })),
+        e.data.comment ? h('p', { class: 'notes', text: e.data.comment }) : null, h('div', { class: 'badges' }, badges(e))),
+      { empty: '还没有回访' })),
+    actionBar(navButton('编辑', `#/case/${encodeURIComponent(id)}/edit`),
+      navButton('上门服务', `#/visit/new/home_service?case=${encodeURIComponent(id)}&from=${encodeURIComponent(`#/case/${id}`)}`),
+      navButton('回访', `#/callback?case=${encodeURIComponent(id)}`, 'btn primary')));
+  return { live: true };
+}
+
+/** Register a case at the centre (#/case/new) or edit one (#/case/ID/edit). */
+export async function caseFormView(ctx) {
+  const isNew = ctx.params[0] === 'new';
+  const id = isNew ? uuid() : ctx.params[0];
+  const existing = isNew ? null : await get('cases', id);
+  if (!isNew && !existing) {
+    add(ctx.main, h('p', { class: 'empty', text: '找不到这个办件' }));
+    return {};
+  }
+  const data = existing ? existing.data : {};
+  const me = ctx.session.user;
+  const centres = me.centre_ids || [];
+  const [matters, centreNameMap] = await Promise.all([list('matters'), centreNames()]);
+  /** @type {Record<string, any>} */
+  const inputs = {};
+  const text = (path, label, attrs = {}, hint) => {
+    const v = getPath(data, path);
+    inputs[path] = h(attrs.rows ? 'textarea' : 'input', { ...attrs, name: path, value: v === undefined || v === null ? '' : String(v) });
+    return field(label, inputs[path], hint).wrap;
+  };
+  const fields = [];
+  if (isNew && centres.length > 1) {
+    inputs.centre_id = select(centres.map((c) => [c, centreNameMap.get(c) || c]), centres[0], false);
+    fields.push(field('服务中心', inputs.centre_id).wrap);
+  }
+  fields.push(text('applicant.name', '申请人姓名', { autocomplete: 'off' }),
+    text('applicant.id_number', '身份证号', { autocomplete: 'off', inputmode: 'text' }, '18 位，末位可为 X'),
+    text('applicant.phone', '联系电话', { type: 'tel', inputmode: 'tel', autocomplete: 'off' }));
+  const active = matters.filter((m) => m.data.active !== false || m.id === data.matter_id)
+    .sort((a, b) => String(a.data.name).localeCompare(String(b.data.name), 'zh'));
+  if (active.length) {
+    inputs.matter_id = select(active.map((m) => [m.id, m.data.name || m.id]), data.matter_id);
+    fields.push(field('办理事项', inputs.matter_id).wrap);
+  } else {
+    fields.push(text('matter_id', '事项编号', { autocomplete: 'off' }, '本机还没有事项目录，请填写事项编号'));
+  }
+  inputs.channel = select(enumOf('cases', 'channel').map((v) => [v, enumLabel('cases', 'channel', v)]), data.channel || (isNew ? 'window' : ''));
+  fields.push(field('受理渠道', inputs.channel).wrap);
+  inputs.status = select(enumOf('cases', 'status').map((v) => [v, enumLabel('cases', 'status', v)]), data.status || 'accepted', false);
+  fields.push(field('办件状态', inputs.status).wrap);
+  fields.push(text('notes', '备注', { rows: 4 }));
+
+  const errorBox = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await submit();
+    } catch (err) {
+      errorBox.textContent = err.message;
+    }
+  } }, fields, errorBox, h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }),
+    h('button', { type: 'submit', class: 'btn primary', text: '保存' })));
+
+  async function submit() {
+    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
+    /** @type {Record<string, any>} */
+    const values = {};
+    for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
+    if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
+    /** @type {Record<string, any>} */
+    let set = {};
+    if (isNew) {
+      if (!values.matter_id) throw new Error('请选择办理事项');
+      if (!values['applicant.name']) throw new Error('请填写申请人姓名');
+      set = { centre_id: values.centre_id || centres[0], accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id };
+      for (const [k, v] of Object.entries(values)) if (v !== null && k !== 'centre_id') set[k] = v;
+    } else {
+      for (const [k, v] of Object.entries(values)) {
+        const old = getPath(data, k);
+        if ((v ?? null) !== (old ?? null) && !(v === null && old === undefined)) set[k] = v;
+      }
+      if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
+    }
+    const problems = validate('cases', set);
+    if (problems.length) {
+      for (const p of problems) {
+        const box = inputs[p.path] && inputs[p.path].closest('.field').querySelector('.error');
+        if (box) box.textContent = p.message;
+      }
+      throw new Error(problems.map((p) => p.message).join('；'));
+    }
+    if (Object.keys(set).length) {
+      await edit('cases', id, set);
+      toast('已保存到本机，联网后自动同步');
+    }
+    go(`#/case/${encodeURIComponent(id)}`, true);
+  }
+
+  add(ctx.main, h('h1', { text: isNew ? '登记办件' : '编辑办件' }), form);
+  return { form: true };
+}

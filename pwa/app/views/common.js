@@ -1,0 +1,176 @@
+/**
+ * Pieces several views share: record badges, the conflict and rejection boxes shown on a
+ * record, attachment images, names of matters and centres, value formatting.
+ */
+
+import { h, fmtTime, toast } from '../ui.js';
+import { enumLabel, fieldLabel, reasonText } from '../labels.js';
+import { getBlob, getMeta, getPath, list } from '../store.js';
+import { call } from '../api.js';
+import { go, onLeave } from '../router.js';
+
+/**
+ * An object URL that lives as long as the current screen.
+ * @param {Blob} blob
+ */
+export function screenUrl(blob) {
+  const u = URL.createObjectURL(blob);
+  onLeave(() => URL.revokeObjectURL(u));
+  return u;
+}
+
+/**
+ * A value as people read it.
+ * @param {string} collection
+ * @param {string} path
+ * @param {any} v
+ */
+export function valueText(collection, path, v) {
+  if (v === null || v === undefined || v === '') return '（空）';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (/_at$/.test(path) && typeof v === 'number') return fmtTime(v);
+  if (Array.isArray(v)) return path === 'photos' ? `${v.length} 张照片` : v.join('、');
+  if (path === 'signature') return '已签名';
+  if (typeof v === 'object') return JSON.stringify(v);
+  const label = enumLabel(collection, path, String(v));
+  return label || String(v);
+}
+
+/**
+ * Small chips after a record's title: unsent, rejected, conflict.
+ * @param {any} rec merged record
+ */
+export function badges(rec) {
+  return [
+    rec.pending ? h('span', { class: 'chip warn', text: '待同步' }) : null,
+    rec.rejected.length ? h('span', { class: 'chip bad', text: '被退回' }) : null,
+    rec.conflicts.length ? h('span', { class: 'chip bad', text: '有冲突' }) : null,
+  ];
+}
+
+/**
+ * The record's rejected changes: the reason, and a way to fix and resend them.
+ * @param {any} rec merged record
+ */
+export function rejectedBox(rec) {
+  if (!rec.rejected.length) return null;
+  return h('section', { class: 'box bad', 'aria-label': '被退回的更改' },
+    h('h2', { text: `${rec.rejected.length} 项更改被服务器退回` }),
+    rec.rejected.map((op) => h('p', { text: `${reasonText(rec.collection, op.error)}（${fmtTime(op.at)}）` })),
+    h('a', { class: 'btn', href: '#/sync', text: '去修改并重新发送' }));
+}
+
+/**
+ * Conflicts on a record: the value kept and the other one, both shown; supervisors can
+ * choose (the server resolves, the choice syncs back like any change).
+ * @param {any} rec merged record
+ * @param {any} session
+ * @param {() => void} [after] called after a resolution
+ */
+export function conflictBox(rec, session, after) {
+  if (!rec.conflicts.length) return null;
+  const canResolve = session && ['supervisor', 'admin'].includes(session.user.role);
+  return h('section', { class: 'box bad conflicts', 'aria-label': '冲突' },
+    h('h2', { text: '同时修改产生冲突' }),
+    h('p', { class: 'hint', text: '两台设备离线时改了同一项。系统采用较晚的修改，另一值保留在此，督查人员可以改用。' }),
+    rec.conflicts.map((c) => h('div', { class: 'conflict' },
+      h('p', { class: 'conflict-field', text: fieldLabel(rec.collection, c.path) }),
+      h('p', null, h('span', { class: 'k', text: '当前采用：' }),
+        h('span', { class: 'current', text: valueText(rec.collection, c.path, c.path === '_deleted' ? rec.deleted : getPath(rec.data, c.path)) })),
+      h('p', null, h('span', { class: 'k', text: '另一值：' }),
+        h('span', { class: 'other', text: valueText(rec.collection, c.path, c.value) }),
+        h('span', { class: 'hint', text: ` （${fmtTime(c.at)}）` })),
+      canResolve ? h('div', { class: 'row' },
+        h('button', { class: 'btn small', type: 'button', text: '改用另一值', onclick: () => resolve(session, c.id, 'kept', after) }),
+        h('button', { class: 'btn small', type: 'button', text: '保留当前值', onclick: () => resolve(session, c.id, 'current', after) }))
+        : null)));
+}
+
+async function resolve(session, id, choose, after) {
+  try {
+    const r = await call(`/conflicts/${encodeURIComponent(id)}/resolve`, { method: 'POST', token: session.token, json: { choose } });
+    if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || `HTTP ${r.status}`);
+    toast('已处理冲突');
+    if (after) after();
+  } catch (err) {
+    toast(`处理失败：${err.message}（需联网）`, 'error');
+  }
+}
+
+/**
+ * An <img> of an attachment: from the device if it is here, else from the server.
+ * @param {string} sha
+ * @param {string} alt
+ * @param {string} [token]
+ */
+export function attachmentImg(sha, alt, token) {
+  const img = /** @type {HTMLImageElement} */ (h('img', { class: 'thumb', alt, loading: 'lazy' }));
+  (async () => {
+    const blob = await getBlob(sha);
+    if (blob) {
+      img.src = screenUrl(new Blob([blob.data], { type: blob.type }));
+      return;
+    }
+    if (!token) return;
+    const res = await fetch(`/api/v1/attachments/${sha}`, { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(String(res.status));
+    img.src = screenUrl(await res.blob());
+  })().catch(() => { img.alt = `${alt}（联网后可查看）`; img.classList.add('missing'); });
+  return img;
+}
+
+/** Matter names by id (county reference data, synced). */
+export async function matterNames() {
+  const map = new Map();
+  for (const m of await list('matters')) map.set(m.id, m.data.name || m.id);
+  return map;
+}
+
+/** Centre names by id. */
+export async function centreNames() {
+  const map = new Map();
+  for (const c of await list('centres')) map.set(c.id, c.data.name || c.id);
+  return map;
+}
+
+/** The signed-in session (user, token). */
+export const session = () => getMeta('session');
+
+/**
+ * A row of the primary actions, kept at the bottom within thumb reach.
+ * @param {...HTMLElement} buttons
+ */
+export function actionBar(...buttons) {
+  return h('div', { class: 'actions' }, buttons);
+}
+
+/**
+ * A button that navigates.
+ * @param {string} text
+ * @param {string} hash
+ * @param {string} [cls]
+ */
+export function navButton(text, hash, cls = 'btn') {
+  return h('button', { type: 'button', class: cls, text, onclick: () => go(hash) });
+}
+
+/**
+ * A definition row (label: value), skipped when the value is empty.
+ * @param {string} label
+ * @param {any} value string or node
+ */
+export function row(label, value) {
+  if (value === undefined || value === null || value === '') return null;
+  return h('div', { class: 'kv' }, h('dt', { text: label }), h('dd', null, value));
+}
+
+/**
+ * A case's one-line title.
+ * @param {any} c merged case
+ * @param {Map<string,string>} matters
+ */
+export function caseTitle(c, matters) {
+  const who = (c.data.applicant && c.data.applicant.name) || '未填申请人';
+  const what = matters.get(c.data.matter_id) || c.data.matter_id || '';
+  return what ? `${who} · ${what}` : who;
+}

@@ -1,0 +1,141 @@
+/**
+ * 同步: everything not yet on the server, in plain view. Pending changes, photos on their
+ * way, changes the server refused (with the reason, editable and resendable, or given up
+ * on purpose), records with conflicts, and logging out.
+ */
+
+import { add, h, fmtTime, toast } from '../ui.js';
+import { TITLES, fieldLabel, reasonText } from '../labels.js';
+import { counts, discardOp, fixOp, getMeta, list, outbox, pendingUploads } from '../store.js';
+import { enumOf, specAt, validate } from '../schema.js';
+import { APP_VERSION } from '../config.js';
+import { kick, status } from '../scheduler.js';
+import { logout } from '../session.js';
+import { go } from '../router.js';
+import { valueText } from './common.js';
+
+const HREF = { visits: '#/visit/', cases: '#/case/' };
+
+function opLine(op) {
+  const paths = Object.keys(op.set || {});
+  const what = op.delete ? '删除' : op.base === 0 ? '新建' : '修改';
+  const fields = paths.slice(0, 4).map((p) => fieldLabel(op.collection, p)).join('、') + (paths.length > 4 ? ` 等 ${paths.length} 项` : '');
+  return `${what}${TITLES[op.collection] || op.collection}${fields ? `：${fields}` : ''}`;
+}
+
+/**
+ * An input for one field of a rejected op, typed by the schema.
+ * @returns {{el: HTMLElement, read: () => any}}
+ */
+function editor(collection, path, value, bad) {
+  const spec = specAt(collection, path);
+  const label = fieldLabel(collection, path);
+  const id = `fix-${Math.random().toString(36).slice(2)}`;
+  let input;
+  let read;
+  const choices = enumOf(collection, path);
+  if (choices.length) {
+    input = h('select', { id }, choices.map((c) => h('option', { value: c, selected: c === value, text: valueText(collection, path, c) })));
+    read = () => input.value;
+  } else if (spec && spec.type === 'boolean') {
+    input = h('input', { id, type: 'checkbox', checked: !!value });
+    read = () => input.checked;
+  } else if (spec && (spec.type === 'number' || spec.type === 'integer')) {
+    input = h('input', { id, inputmode: 'decimal', value: value ?? '' });
+    read = () => (input.value.trim() === '' ? null : Number(input.value));
+  } else if (typeof value === 'string' || value === null || value === undefined) {
+    input = h(String(value || '').length > 40 ? 'textarea' : 'input', { id, value: value ?? '' });
+    read = () => input.value.trim() || null;
+  } else {
+    input = h('textarea', { id, value: JSON.stringify(value) });
+    read = () => JSON.parse(input.value);
+  }
+  return { el: h('div', { class: `field${bad ? ' bad' : ''}` }, h('label', { for: id, text: label }), input), read };
+}
+
+function rejectedCard(op, rerender) {
+  const badPath = op.error && op.error.details && op.error.details.path;
+  const editors = Object.entries(op.set || {}).map(([p, v]) => [p, editor(op.collection, p, v, p === badPath)]);
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const href = HREF[op.collection];
+  return h('li', { class: 'box bad' },
+    h('p', null, h('strong', { text: opLine(op) }), href ? h('a', { href: href + encodeURIComponent(op.record), text: ' 查看记录' }) : null),
+    h('p', { class: 'reason', text: `退回原因：${reasonText(op.collection, op.error)}` }),
+    op.error && op.error.message ? h('p', { class: 'hint', text: `服务器说明：${op.error.message}` }) : null,
+    h('p', { class: 'hint', text: `修改于 ${fmtTime(op.at)}` }),
+    editors.map(([, e]) => e.el),
+    msg,
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'btn primary', text: '重新发送', onclick: async () => {
+        try {
+          /** @type {Record<string, any>} */
+          const set = {};
+          for (const [p, e] of editors) set[p] = e.read();
+          const problems = validate(op.collection, set);
+          if (problems.length) throw new Error(problems.map((p) => p.message).join('；'));
+          await fixOp(op.seq, set);
+          toast('已改好，正在重新发送');
+          rerender();
+          await kick('manual');
+          rerender();
+        } catch (err) {
+          msg.textContent = err instanceof SyntaxError ? '格式不正确' : err.message;
+        }
+      } }),
+      h('button', { type: 'button', class: 'btn danger', text: '放弃此更改', onclick: async () => {
+        if (!confirm('放弃后，这项更改不会再发送到服务器（服务器已保留被退回的记录供核查）。确定放弃吗？')) return;
+        await discardOp(op.seq);
+        rerender();
+      } })));
+}
+
+/** #/sync */
+export async function syncView(ctx) {
+  const [ops, ups, c, lastSync, initialDone, visits, cases] = await Promise.all([
+    outbox(), pendingUploads(), counts(), getMeta('lastSync'), getMeta('initialDone'), list('visits'), list('cases')]);
+  const st = status();
+  const pending = ops.filter((o) => o.state === 'pending');
+  const rejected = ops.filter((o) => o.state === 'rejected');
+  const conflicted = [...visits, ...cases].filter((r) => r.conflicts.length);
+  let persisted = null;
+  try { persisted = navigator.storage && navigator.storage.persisted ? await navigator.storage.persisted() : null; } catch { /* unknown */ }
+  const state = st.running ? '正在同步…' : st.lastError ? `上次失败：${st.lastError}${st.nextAt ? `，${Math.max(1, Math.round((st.nextAt - Date.now()) / 1000))} 秒后重试` : ''}` : '正常';
+  add(ctx.main, 
+    h('h1', { text: '同步' }),
+    h('dl', { class: 'kvs' },
+      h('div', { class: 'kv' }, h('dt', { text: '未同步更改' }), h('dd', { text: `${c.unsent} 项${c.rejected ? `（其中 ${c.rejected} 项被退回）` : ''}` })),
+      h('div', { class: 'kv' }, h('dt', { text: '待上传照片' }), h('dd', { text: `${c.photos} 张` })),
+      h('div', { class: 'kv' }, h('dt', { text: '上次成功同步' }), h('dd', { text: lastSync ? fmtTime(lastSync) : '尚未同步' })),
+      h('div', { class: 'kv' }, h('dt', { text: '同步状态' }), h('dd', { text: navigator.onLine === false ? `离线（${state}）` : state })),
+      initialDone ? null : h('div', { class: 'kv' }, h('dt', { text: '首次同步' }), h('dd', { text: '未完成，联网后继续' })),
+      h('div', { class: 'kv' }, h('dt', { text: '本机存储' }), h('dd', { text: persisted === true ? '已设为持久保存' : persisted === false ? '可能被浏览器清理，请勿清除浏览器数据' : '未知' })),
+      h('div', { class: 'kv' }, h('dt', { text: '应用版本' }), h('dd', { text: APP_VERSION }))),
+    rejected.length ? h('section', { 'aria-label': '被退回的更改' }, h('h2', { text: `被退回的更改（${rejected.length}）` }),
+      h('p', { class: 'hint', text: '服务器没有接受这些更改。请按原因修改后重新发送；它们不会被自动删除。' }),
+      h('ul', { class: 'plain' }, rejected.map((op) => rejectedCard(op, ctx.rerender)))) : null,
+    h('section', { 'aria-label': '未同步的更改' }, h('h2', { text: `等待发送（${pending.length}）` }),
+      pending.length ? h('ul', { class: 'list' }, pending.map((op) => h('li', { class: 'item' },
+        h('div', { class: 'item-top' }, h('span', { class: 'grow', text: opLine(op) }), h('span', { class: 'hint', text: fmtTime(op.at) })),
+        HREF[op.collection] ? h('a', { href: HREF[op.collection] + encodeURIComponent(op.record), text: '查看' }) : null)))
+        : h('p', { class: 'empty', text: '没有等待发送的更改' })),
+    ups.length ? h('section', { 'aria-label': '待上传照片' }, h('h2', { text: `待上传照片（${ups.length}）` }),
+      h('ul', { class: 'list' }, ups.map((u) => h('li', { class: 'item' },
+        `${u.sha.slice(0, 8)}… ${Math.round(u.size / 1024)} KB，已传 ${Math.round((100 * u.received) / Math.max(1, u.size))}%`,
+        u.error ? h('span', { class: 'chip bad', text: u.error.message }) : null)))) : null,
+    conflicted.length ? h('section', { 'aria-label': '有冲突的记录' }, h('h2', { text: `有冲突的记录（${conflicted.length}）` }),
+      h('ul', { class: 'list' }, conflicted.map((r) => h('li', null, h('a', { class: 'item', href: HREF[r.collection] + encodeURIComponent(r.id),
+        text: `${TITLES[r.collection]}：${(r.data.applicant && r.data.applicant.name) || r.id}（${r.conflicts.length} 处）` }))))) : null,
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn danger', text: '退出登录', onclick: async (e) => {
+      const b = /** @type {HTMLButtonElement} */ (e.currentTarget);
+      b.disabled = true;
+      b.textContent = '正在同步后退出…';
+      try {
+        if (await logout((m) => confirm(m))) go('#/login', true);
+      } finally {
+        b.disabled = false;
+        b.textContent = '退出登录';
+      }
+    } })));
+  // With a fix being typed, a background refresh must not redraw (and lose) it.
+  return { live: !rejected.length };
+}

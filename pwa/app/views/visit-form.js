@@ -1,0 +1,174 @@
+/**
+ * The visit form: plan a home service or site survey, edit it, or finish it. Photos come
+ * from the camera and are shrunk on the phone; the applicant signs on the screen. Saving
+ * writes one op (with its new photos and signature) in one transaction.
+ */
+
+import { add, h, field, select, toast, toLocalInput, fromLocalInput } from '../ui.js';
+import { enumLabel } from '../labels.js';
+import { edit, get, getPath, list, sha256, uuid } from '../store.js';
+import { validate } from '../schema.js';
+import { resizePhoto, signaturePad } from '../media.js';
+import { go } from '../router.js';
+import { attachmentImg, caseTitle, matterNames, screenUrl } from './common.js';
+
+const TEXT_FIELDS = [
+  ['applicant.name', '申请人姓名', 'input', { autocomplete: 'off' }],
+  ['applicant.phone', '联系电话', 'input', { type: 'tel', inputmode: 'tel', autocomplete: 'off' }],
+  ['address', '地址', 'input', {}],
+  ['reason', '事由', 'textarea', { rows: 2 }],
+];
+
+/** New (#/visit/new/KIND), edit (#/visit/ID/edit) or finish (#/visit/ID/finish). */
+export async function visitFormView(ctx) {
+  const isNew = ctx.params[0] === 'new';
+  const kind = isNew ? ctx.params[1] : null;
+  const mode = isNew ? 'new' : ctx.params[1];
+  const id = isNew ? uuid() : ctx.params[0];
+  const existing = isNew ? null : await get('visits', id);
+  if (!isNew && !existing) {
+    add(ctx.main, h('p', { class: 'empty', text: '找不到这条走访记录' }));
+    return {};
+  }
+  const data = existing ? existing.data : {};
+  const me = ctx.session.user;
+  const centres = me.centre_ids || [];
+  const title = isNew ? `新建${enumLabel('visits', 'kind', kind)}` : mode === 'finish' ? '完成走访' : '编辑走访记录';
+
+  /** @type {Record<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>} */
+  const inputs = {};
+  const fields = [];
+  const mk = (path, label, tag, attrs, hint) => {
+    const el = /** @type {any} */ (h(tag, { ...attrs, name: path }));
+    const v = getPath(data, path);
+    el.value = v === undefined || v === null ? '' : String(v);
+    inputs[path] = el;
+    const f = field(label, el, hint);
+    fields.push(f.wrap);
+    return f.wrap;
+  };
+  let centreSelect = null;
+  if (isNew && centres.length > 1) {
+    centreSelect = select(centres.map((c) => [c, c]), centres[0], false);
+    fields.push(field('服务中心', centreSelect).wrap);
+  }
+  for (const [path, label, tag, attrs] of TEXT_FIELDS) mk(path, label, tag, attrs);
+  const planned = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', value: toLocalInput(data.planned_at || (isNew ? Date.now() : 0)) }));
+  fields.push(field('计划时间', planned).wrap);
+
+  const matters = await matterNames();
+  const cases = (await list('cases')).filter((c) => !['completed', 'refused', 'returned'].includes(c.data.status) || c.id === data.case_id);
+  const preset = ctx.query.get('case') || data.case_id || '';
+  const caseSel = select(cases.map((c) => [c.id, caseTitle(c, matters)]), preset);
+  fields.push(field('关联办件', caseSel, cases.length ? '' : '本机还没有办件').wrap);
+
+  // Photos: kept in memory until saved, then stored with the op in one transaction.
+  /** @type {{sha: string, type: string, data?: ArrayBuffer}[]} */
+  const photos = (data.photos || []).map((sha) => ({ sha, type: '' }));
+  const thumbs = h('div', { class: 'thumbs' });
+  const drawThumbs = () => {
+    thumbs.replaceChildren(...photos.map((p, i) => h('figure', { class: 'thumb-wrap' },
+      p.data ? h('img', { class: 'thumb', alt: `照片 ${i + 1}`, src: screenUrl(new Blob([p.data], { type: p.type })) })
+        : attachmentImg(p.sha, `照片 ${i + 1}`, ctx.session.token),
+      h('button', { type: 'button', class: 'x', 'aria-label': `删除照片 ${i + 1}`, text: '×', onclick: () => { photos.splice(i, 1); drawThumbs(); } }))));
+  };
+  drawThumbs();
+  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', id: 'photo-input' }));
+  file.addEventListener('change', async () => {
+    for (const f of [...(file.files || [])]) {
+      try {
+        const shot = await resizePhoto(f);
+        const sha = await sha256(shot.data);
+        if (!photos.some((p) => p.sha === sha)) photos.push({ sha, type: shot.type, data: shot.data });
+      } catch (err) {
+        toast(`无法读取照片：${err.message}`, 'error');
+      }
+    }
+    file.value = '';
+    drawThumbs();
+  });
+  fields.push(h('div', { class: 'field' }, h('span', { class: 'label', text: '照片' }), thumbs, file,
+    h('label', { for: 'photo-input', class: 'btn', text: '拍照 / 选择照片' })));
+
+  // Signature: the applicant signs on this screen.
+  const pad = signaturePad('申请人签名区');
+  fields.push(h('div', { class: 'field' }, h('span', { class: 'label', text: '申请人签名' }),
+    data.signature ? h('p', { class: 'hint' }, '已有签名（重新签名会替换）：', attachmentImg(data.signature, '现有签名', ctx.session.token)) : null,
+    pad.el, h('button', { type: 'button', class: 'btn small', text: '清除签名', onclick: () => pad.clear() })));
+
+  mk('outcome', mode === 'finish' ? '办理结果（必填）' : '办理结果', 'textarea', { rows: 3 });
+  mk('notes', '备注', 'textarea', { rows: 4 });
+
+  const errorBox = h('p', { class: 'error', role: 'alert' });
+  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
+  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    try {
+      await submit();
+    } catch (err) {
+      errorBox.textContent = err.message;
+    } finally {
+      save.disabled = false;
+    }
+  } }, fields, errorBox, h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save));
+
+  async function submit() {
+    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
+    /** @type {Record<string, any>} */
+    const values = {};
+    for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
+    values.planned_at = fromLocalInput(planned.value);
+    values.case_id = caseSel.value || null;
+    values.photos = photos.map((p) => p.sha);
+    const blobs = photos.filter((p) => p.data).map((p) => ({ sha: p.sha, type: p.type, data: /** @type {ArrayBuffer} */ (p.data) }));
+    if (!pad.isEmpty()) {
+      const png = await pad.toPNG();
+      const sha = await sha256(png.data);
+      blobs.push({ sha, type: png.type, data: png.data });
+      values.signature = sha;
+    }
+    if (mode === 'finish') {
+      if (!values.outcome) throw new Error('请填写办理结果');
+      values.status = 'done';
+      values.ended_at = Date.now();
+      if (!data.started_at) values.started_at = values.ended_at;
+    }
+    /** @type {Record<string, any>} */
+    let set;
+    if (isNew) {
+      set = { centre_id: centreSelect ? centreSelect.value : centres[0], kind, status: 'planned', staff_ids: [me.id] };
+      for (const [k, v] of Object.entries(values)) if (v !== null && !(Array.isArray(v) && !v.length)) set[k] = v;
+    } else {
+      set = {};
+      for (const [k, v] of Object.entries(values)) {
+        const old = getPath(data, k);
+        if (JSON.stringify(v ?? null) !== JSON.stringify(old ?? null) && !(v === null && old === undefined)) set[k] = v;
+      }
+      const staff = data.staff_ids || [];
+      if (!staff.includes(me.id)) set.staff_ids = [...staff, me.id];
+    }
+    const problems = validate('visits', set);
+    if (problems.length) {
+      for (const p of problems) {
+        const el = inputs[p.path];
+        const box = el && el.closest('.field') && el.closest('.field').querySelector('.error');
+        if (box) box.textContent = p.message;
+      }
+      throw new Error(problems.map((p) => p.message).join('；'));
+    }
+    if (!Object.keys(set).length) {
+      toast('没有改动');
+      history.back();
+      return;
+    }
+    await edit('visits', id, set, { blobs });
+    toast('已保存到本机，联网后自动同步');
+    const from = ctx.query.get('from');
+    go(from || (isNew ? '#/today' : `#/visit/${encodeURIComponent(id)}`), true);
+  }
+
+  add(ctx.main, h('h1', { text: title }), form);
+  return { form: true };
+}

@@ -1,0 +1,177 @@
+/** Visits (上门服务 / 现场踏勘 / 走访): today's list, all visits, and one visit's detail. */
+
+import { add, h, fmtShort, fmtTime, lazyList, sameDay, toast } from '../ui.js';
+import { enumLabel } from '../labels.js';
+import { edit, get, list } from '../store.js';
+import { go } from '../router.js';
+import {
+  actionBar, attachmentImg, badges, caseTitle, conflictBox, matterNames, navButton, rejectedBox, row,
+} from './common.js';
+
+const OPEN_CASE = (c) => !['completed', 'refused', 'returned'].includes(c.data.status);
+
+/**
+ * One visit in a list: kind, applicant, place and time, and its notes.
+ * @param {any} v merged visit
+ */
+export function visitRow(v) {
+  const d = v.data;
+  const when = d.status === 'in_progress' ? `开始于 ${fmtShort(d.started_at)}` : fmtShort(d.ended_at || d.planned_at);
+  return h('li', null, h('a', { class: 'item', href: `#/visit/${encodeURIComponent(v.id)}` },
+    h('div', { class: 'item-top' },
+      h('span', { class: `chip kind-${d.kind || ''}`, text: enumLabel('visits', 'kind', d.kind) || '走访' }),
+      h('strong', { class: 'grow', text: (d.applicant && d.applicant.name) || '未填申请人' }),
+      h('span', { class: `chip st-${d.status || 'planned'}`, text: enumLabel('visits', 'status', d.status || 'planned') })),
+    h('div', { class: 'item-sub' }, [d.address, when].filter(Boolean).join(' · ')),
+    d.notes ? h('p', { class: 'notes', text: d.notes }) : null,
+    h('div', { class: 'badges' }, badges(v))));
+}
+
+/**
+ * One case in a list.
+ * @param {any} c merged case
+ * @param {Map<string,string>} matters
+ */
+export function caseRow(c, matters) {
+  const d = c.data;
+  const overdue = d.overdue || (d.due_at && d.due_at < Date.now() && OPEN_CASE(c));
+  return h('li', null, h('a', { class: 'item', href: `#/case/${encodeURIComponent(c.id)}` },
+    h('div', { class: 'item-top' },
+      h('strong', { class: 'grow', text: caseTitle(c, matters) }),
+      h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
+    h('div', { class: `item-sub${overdue ? ' overdue' : ''}` },
+      [enumLabel('cases', 'channel', d.channel), d.due_at ? `承诺 ${fmtTime(d.due_at).split(' ')[0]}${overdue ? '（已超期）' : ''}` : '']
+        .filter(Boolean).join(' · ')),
+    h('div', { class: 'badges' }, badges(c))));
+}
+
+function mine(v, me) {
+  return (v.data.staff_ids || []).includes(me);
+}
+
+/** 今日: my visits that matter today, and my centre's open cases. */
+export async function todayView(ctx) {
+  const me = ctx.session.user.id;
+  const centres = ctx.session.user.centre_ids || [];
+  const [visits, cases, matters] = await Promise.all([list('visits'), list('cases'), matterNames()]);
+  const now = Date.now();
+  const endOfDay = new Date().setHours(23, 59, 59, 999);
+  const today = visits.filter((v) => {
+    const d = v.data;
+    const unsent = v.pending || v.rejected.length;
+    if (!mine(v, me) && !unsent) return false;
+    if (unsent || d.status === 'in_progress') return true;
+    if ((d.status || 'planned') === 'planned') return !d.planned_at || d.planned_at <= endOfDay;
+    return sameDay(d.ended_at || 0, now);
+  }).sort((a, b) => (a.data.status === 'in_progress' ? -1 : 0) - (b.data.status === 'in_progress' ? -1 : 0)
+    || (a.data.planned_at || 0) - (b.data.planned_at || 0));
+  const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
+    .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
+  const d = new Date();
+  add(ctx.main, 
+    h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
+    h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.length} 项走访，本中心在办件 ${open.length} 件。` }),
+    h('section', { 'aria-label': '我的走访' }, h('h2', { text: `我的走访（${today.length}）` }),
+      lazyList(today, visitRow, { empty: '今天没有安排走访', label: '我的走访' })),
+    h('section', { 'aria-label': '本中心在办件' }, h('h2', { text: `本中心在办件（${open.length}）` }),
+      lazyList(open.slice(0, 20), (c) => caseRow(c, matters), { empty: '没有在办件', label: '在办件' }),
+      open.length > 20 ? h('a', { class: 'more-link', href: '#/cases', text: `查看全部 ${open.length} 件` }) : null),
+    actionBar(navButton('新建上门服务', '#/visit/new/home_service', 'btn primary'),
+      navButton('新建现场踏勘', '#/visit/new/site_survey')));
+  return { live: true };
+}
+
+/** 走访: every visit of my centre (mine first by default), newest first. */
+export async function visitsView(ctx) {
+  const me = ctx.session.user.id;
+  const all = ctx.query.get('all') === '1';
+  const q = (ctx.query.get('q') || '').trim();
+  let visits = await list('visits');
+  if (!all) visits = visits.filter((v) => mine(v, me) || v.pending || v.rejected.length);
+  if (q) {
+    visits = visits.filter((v) => [v.data.applicant && v.data.applicant.name, v.data.address, v.data.notes]
+      .some((s) => s && String(s).includes(q)));
+  }
+  const t0 = performance.now();
+  visits.sort((a, b) => (b.data.planned_at || b.data.started_at || 0) - (a.data.planned_at || a.data.started_at || 0));
+  const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、地址、备注',
+    'aria-label': '搜索走访' }));
+  search.addEventListener('change', () => go(`#/visits?${new URLSearchParams({ all: all ? '1' : '0', q: search.value })}`, true));
+  add(ctx.main, 
+    h('h1', { text: '走访记录' }),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '范围' },
+      h('a', { href: '#/visits', 'aria-pressed': String(!all), text: '我的' }),
+      h('a', { href: '#/visits?all=1', 'aria-pressed': String(all), text: '本中心全部' })),
+    search,
+    h('p', { class: 'hint', text: `共 ${visits.length} 条` }),
+    lazyList(visits, visitRow, { empty: '没有走访记录', label: '走访列表' }),
+    actionBar(navButton('新建上门服务', '#/visit/new/home_service', 'btn primary'),
+      navButton('新建现场踏勘', '#/visit/new/site_survey')));
+  ctx.main.dataset.renderMs = String(Math.round(performance.now() - t0));
+  return { live: true };
+}
+
+/** Start a visit: time and GPS position (with its accuracy), in one change. */
+async function startVisit(v) {
+  const set = { status: 'in_progress', started_at: Date.now() };
+  toast('正在获取定位…');
+  const pos = await new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition(resolve, () => resolve(null), { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  });
+  if (pos) {
+    set['location.lat'] = Math.round(pos.coords.latitude * 1e6) / 1e6;
+    set['location.lon'] = Math.round(pos.coords.longitude * 1e6) / 1e6;
+    set['location.accuracy'] = Math.round(pos.coords.accuracy);
+  }
+  await edit('visits', v.id, set);
+  toast(pos ? `已开始，定位精度约 ${set['location.accuracy']} 米` : '已开始（未能获取定位）');
+}
+
+/** One visit: everything recorded, conflicts and rejections, and the next step. */
+export async function visitView(ctx) {
+  const [id] = ctx.params;
+  const v = await get('visits', id);
+  if (!v) {
+    add(ctx.main, h('p', { class: 'empty', text: '找不到这条走访记录' }));
+    return { live: true };
+  }
+  const d = v.data;
+  const linked = d.case_id ? await get('cases', d.case_id) : null;
+  const matters = linked ? await matterNames() : new Map();
+  const loc = d.location && d.location.lat !== undefined
+    ? `${d.location.lat}, ${d.location.lon}${d.location.accuracy !== undefined ? `（精度约 ${d.location.accuracy} 米）` : ''}` : '';
+  const status = d.status || 'planned';
+  const actions = [];
+  if (status === 'planned') {
+    actions.push(h('button', { type: 'button', class: 'btn primary', text: '开始上门', onclick: async (e) => {
+      e.currentTarget.disabled = true;
+      await startVisit(v);
+    } }));
+  }
+  if (status === 'planned' || status === 'in_progress') actions.push(navButton('完成', `#/visit/${encodeURIComponent(id)}/finish`, status === 'in_progress' ? 'btn primary' : 'btn'));
+  actions.push(navButton('编辑', `#/visit/${encodeURIComponent(id)}/edit`));
+  actions.push(navButton('回访', `#/callback?visit=${encodeURIComponent(id)}${d.case_id ? `&case=${encodeURIComponent(d.case_id)}` : ''}`));
+  add(ctx.main, 
+    h('h1', null, enumLabel('visits', 'kind', d.kind) || '走访', ' ', h('span', { class: `chip st-${status}`, text: enumLabel('visits', 'status', status) })),
+    h('div', { class: 'badges' }, badges(v)),
+    rejectedBox(v),
+    conflictBox(v, ctx.session, ctx.rerender),
+    h('dl', { class: 'kvs' },
+      row('申请人', d.applicant && d.applicant.name),
+      row('联系电话', d.applicant && d.applicant.phone ? h('a', { href: `tel:${d.applicant.phone}`, text: d.applicant.phone }) : ''),
+      row('地址', d.address),
+      row('事由', d.reason),
+      row('计划时间', fmtTime(d.planned_at)),
+      row('开始时间', fmtTime(d.started_at)),
+      row('结束时间', fmtTime(d.ended_at)),
+      row('定位', loc),
+      row('关联办件', linked ? h('a', { href: `#/case/${encodeURIComponent(linked.id)}`, text: caseTitle(linked, matters) }) : d.case_id),
+      row('办理结果', d.outcome),
+      row('备注', d.notes ? h('span', { class: 'pre', text: d.notes }) : '')),
+    (d.photos || []).length ? h('section', null, h('h2', { text: `照片（${d.photos.length}）` }),
+      h('div', { class: 'thumbs' }, d.photos.map((sha, i) => attachmentImg(sha, `照片 ${i + 1}`, ctx.session.token)))) : null,
+    d.signature ? h('section', null, h('h2', { text: '申请人签名' }), attachmentImg(d.signature, '申请人签名', ctx.session.token)) : null,
+    actionBar(...actions));
+  return { live: true };
+}
