@@ -15,6 +15,9 @@ from server.app import create_app
 from server.config import Config
 from server.system import add_centre, add_user_cmd, init_db
 
+# Browser fixtures (one Chromium per session, a real server per PWA test module).
+pytest_plugins = ["tests.support.pwa"]
+
 PASSWORD = "pw-Secret-1"
 
 
