@@ -12,7 +12,7 @@ from typing import Any
 import brotli
 import zstandard
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from sync.errors import (
@@ -86,6 +86,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
                          status=exc.status_code)
     return json_response(request, error_body(err), exc.status_code,
                          headers=dict(exc.headers or {}))
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request (a phone losing signal): routine, not a bug.
+
+    Its own handler, because the catch-all ``Exception`` handler runs in Starlette's
+    ServerErrorMiddleware, which logs a traceback and re-raises. It is raised while reading
+    the body, before anything is applied; the answer goes nowhere, but the ASGI server is owed one.
+    """
+    assert isinstance(exc, ClientDisconnect)
+    err = FieldsyncError("the client disconnected before its request was complete",
+                         code="client_disconnected", status=400)
+    return json_response(request, error_body(err), 400)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
