@@ -8,17 +8,17 @@ from importlib.metadata import PackageNotFoundError, version
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from sync.errors import FieldsyncError
+from sync.errors import FieldsyncError, NotFound
 from sync.schema import schemas_text
 
 from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync, pwa
 from .config import Config
 from .db import db_id
-from .http import fieldsync_error, http_error, json_response, raw_response, server_error
+from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
 from .limits import LoginLimiter
 from .openapi import document
 from .state import AppState, principal
@@ -49,6 +49,14 @@ async def schemas(request: Request) -> Response:
     return raw_response(request, schemas_text().encode())
 
 
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def api_not_found(request: Request) -> Response:
+    """No such API endpoint (a JSON 404, never the PWA's files)."""
+    raise NotFound("no such endpoint")
+
+
 def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
     writer = Writer(config.db, config.synchronous)
@@ -75,11 +83,14 @@ def create_app(config: Config) -> Starlette:
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
     ]
-    # The API is its own mount so its 404s and 405s never fall through to the PWA's files.
-    routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api)]
+    # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
+    # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
+    routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api),
+                                   Route("/api{rest:path}", api_not_found, methods=ALL_METHODS)]
     if (config.pwa_path / "index.html").exists():
         routes.extend(pwa.routes(config.pwa_path))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={
-        FieldsyncError: fieldsync_error, HTTPException: http_error, Exception: server_error})
+        FieldsyncError: fieldsync_error, HTTPException: http_error, ClientDisconnect: client_gone,
+        Exception: server_error})
     app.state.fs = fs
     return app

@@ -106,4 +106,14 @@ def test_pwa_served_with_offline_headers(client: TestClient) -> None:
     assert r.headers["content-encoding"] == "gzip" and r.headers["x-content-type-options"] == "nosniff"
     assert client.get("/app/nope.js").status_code == 404
     # The API is not shadowed by the PWA mount.
-    assert client.get("/api/v1/nope").headers["content-type"].startswith("application/json")
+    for method, path in (("GET", "/api/v1/nope"), ("PUT", "/api/v1"), ("DELETE", "/api/v2/x"),
+                         ("POST", "/api")):
+        r = client.request(method, path)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", (method, path)
+
+
+def test_pwa_page_preloads_every_module() -> None:
+    html = (PWA_DIR / "index.html").read_text()
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
+    modules = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*.js")}
+    assert preloaded == modules - {"/app/main.js"}
