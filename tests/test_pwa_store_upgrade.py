@@ -1,0 +1,78 @@
+"""A phone that ran the first app version (IndexedDB schema 1: records, outbox, blobs,
+uploads, meta) opens a newer one: its synced records are still listed (packed into the new
+`packs` store during the upgrade) and its unsent op still reaches the server."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.pwa import db_rows, idb, new_context, wait_ready
+from tests.support.server import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+# What app version 1 left on the device, written with version 1's store layout.
+MAKE_V1 = """async ([session, synced, op]) => {
+  const db = await new Promise((resolve, reject) => {
+    const r = indexedDB.open('fieldsync', 1);
+    r.onupgradeneeded = () => {
+      const d = r.result;
+      d.createObjectStore('records', {keyPath: 'key'}).createIndex('collection', 'collection');
+      d.createObjectStore('outbox', {keyPath: 'seq', autoIncrement: true}).createIndex('key', 'key');
+      d.createObjectStore('blobs', {keyPath: 'sha'});
+      d.createObjectStore('uploads', {keyPath: 'sha'});
+      d.createObjectStore('meta', {keyPath: 'k'});
+    };
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  const t = db.transaction(['records', 'outbox', 'meta'], 'readwrite');
+  for (const rec of synced) t.objectStore('records').put(rec);
+  t.objectStore('outbox').add(op);
+  t.objectStore('meta').put({k: 'session', v: session});
+  await new Promise((resolve) => { t.oncomplete = resolve; });
+  db.close();
+}"""
+
+
+def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    login = httpx.post(f"{base}/api/v1/auth/login",
+                       json={"username": "field1", "password": PASSWORD, "device_name": "v1"}).json()
+    session = {"token": login["token"], "device_id": login["device_id"], "user": login["user"],
+               "username": "field1", "at": int(time.time() * 1000)}
+    me = login["user"]["id"]
+    synced = [{"key": f"visits/old-{i}", "collection": "visits", "id": f"old-{i}", "version": 0,
+               "deleted": False,
+               "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "done", "staff_ids": [me],
+                        "notes": f"旧版本同步下来的走访 {i}", "planned_at": 1_700_000_000_000 + i},
+               "conflicts": []} for i in range(30)]
+    notes = f"旧版本未发送的走访 {uuid.uuid4().hex[:6]}"
+    record = str(uuid.uuid4())
+    op = {"id": str(uuid.uuid4()), "collection": "visits", "record": record, "base": 0,
+          "at": int(time.time() * 1000), "set": {"centre_id": "c-shiqiao", "kind": "home_service",
+                                                 "staff_ids": [me], "notes": notes},
+          "delete": False, "key": f"visits/{record}", "state": "pending", "error": None}
+
+    ctx = new_context(chromium)
+    page = ctx.new_page()
+    page.goto(base + "/manifest.webmanifest")  # the app's origin, without running the app
+    page.evaluate(MAKE_V1, [session, synced, op])
+
+    page.goto(base + "/#/visits")
+    wait_ready(page)
+    listed = idb(page, "return (await store.list('visits')).map(v => v.id);")
+    assert {f"old-{i}" for i in range(30)} <= set(listed), listed
+    expect(page.get_by_text("旧版本同步下来的走访 7", exact=True)).to_be_visible()
+    # The op made under version 1 goes out.
+    expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)
+    rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits' AND id=?", record)
+    assert [json.loads(r[0])["notes"] for r in rows] == [notes]
+    ctx.close()
