@@ -8,7 +8,11 @@ a) push: N new-visit ops (~2.4 KB each) in batches of 500, round trips as a devi
 b) a fresh device's first sync of those visits, and of M mixed ~2.4 KB records in another
    centre: seconds, requests, bytes on the wire (compressed, as received) against the
    gzip-6 size of the JSON of the changes, for Accept-Encoding zstd, br and gzip;
-c) bytes both ways of an incremental sync: one record changed elsewhere; one local edit.
+c) bytes both ways of an incremental sync: one record changed elsewhere; one local edit;
+d) load: 500 simulated devices syncing, steadily at several rates and then all at once
+   (p50/p99 latency, errors), and a first sync through a throttled link (250 kbit/s, 600 ms
+   round trips): ``scripts/bench_load.py``, on a server of its own. ``--skip-backbone``,
+   ``--skip-load`` and ``--skip-slow`` leave parts out.
 
 Run it with ``scripts/bench`` (bootstraps .venv) or ``python scripts/bench.py --help``.
 """
@@ -32,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
+import bench_load  # noqa: E402
 from devicesim import SimDevice, flatten, make_record  # noqa: E402
 
 from tests.support.server import running_server  # noqa: E402
@@ -179,7 +184,26 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--encodings", default="zstd,br,gzip,browser",
                    help=f"Accept-Encodings to try for first syncs, from {sorted(ENCODINGS)}")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--skip-backbone", action="store_true", help="leave out push/first/incremental sync")
+    p.add_argument("--skip-load", action="store_true", help="leave out the 500-device load run")
+    p.add_argument("--skip-slow", action="store_true", help="leave out the throttled-link first sync")
+    bench_load.add_arguments(p)
     a = p.parse_args(argv)
+    if not a.skip_backbone:
+        backbone(a)
+    if a.skip_load:
+        a.load_devices = 0
+    if a.skip_slow:
+        a.slow_visits = 0
+    bench_load.run(a, report)  # its own server and database, so the figures stay apart
+    width = max((len(r[0]) for r in rows), default=0)
+    print("\n" + "metric".ljust(width) + " | measured | target | ")
+    for metric, value, target, verdict in rows:
+        print(f"{metric.ljust(width)} | {value} | {target} | {verdict}")
+
+
+def backbone(a: argparse.Namespace) -> None:
+    """Sections a) to c), on a server over a fresh database."""
     rng = random.Random(a.seed)
     visits = make_ops(rng, a.visits, CENTRE_A, ("visits",))
     mixed = make_ops(rng, a.records, CENTRE_B, ("visits", "cases", "complaints"))
@@ -217,10 +241,6 @@ def main(argv: list[str] | None = None) -> None:
                     d.client.close()
         if synced is not None:
             incremental(base, synced, "field3")
-    width = max(len(r[0]) for r in rows)
-    print("\n" + "metric".ljust(width) + " | measured | target | ")
-    for metric, value, target, verdict in rows:
-        print(f"{metric.ljust(width)} | {value} | {target} | {verdict}")
 
 
 if __name__ == "__main__":
