@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Dialog, expect
 
-from tests.support.pwa import db_rows, expect_unsent, idb, login, new_context, wait_controlled
+from tests.support.pwa import db_rows, expect_unsent, idb, login, new_context, save_visit, wait_controlled
 from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -26,10 +26,7 @@ def test_logout_with_unsent_work_warns_keeps_it_and_sends_it_after_login(
     wait_controlled(page)
     ctx.set_offline(True)
     notes = f"退出前未发送的走访 {uuid.uuid4().hex[:6]}"
-    page.get_by_role("button", name="新建上门服务").click()
-    page.get_by_label("备注").fill(notes)
-    page.get_by_role("button", name="保存").click()
-    expect_unsent(page, 1)
+    save_visit(page, notes)
 
     # Log out while offline: the app tries to send, fails, and asks. Saying no keeps the session.
     page.goto(base + "/#/sync")

@@ -23,6 +23,7 @@ from tests.support.pwa import (
     login,
     new_context,
     new_op,
+    save_visit,
     status,
     sync_now,
     wait_controlled,
@@ -131,10 +132,7 @@ def test_revoked_device_sends_its_work_then_wipes(chromium: Browser, pwa_server:
     wait_controlled(page)
     ctx.set_offline(True)
     notes = f"撤销前的走访 {uuid.uuid4().hex[:6]}"
-    page.get_by_role("button", name="新建上门服务").click()
-    page.get_by_label("备注").fill(notes)
-    page.get_by_role("button", name="保存").click()
-    expect_unsent(page, 1)
+    save_visit(page, notes)
 
     device = idb(page, "return (await store.getMeta('session')).device_id;")
     # The county supervisor revokes the phone (reported lost) while it is offline.

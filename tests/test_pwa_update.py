@@ -21,6 +21,7 @@ from tests.support.pwa import (
     login,
     new_context,
     poll,
+    save_visit,
     sync_now,
     wait_controlled,
     wait_ready,
@@ -62,10 +63,7 @@ def test_new_version_waits_for_the_outbox_and_keeps_it(chromium: Browser, tmp_pa
             route.abort("connectionreset")
         ctx.route("**/api/v1/sync", no_sync)
         notes = f"升级前保存的走访 {uuid.uuid4().hex[:6]}"
-        page.get_by_role("button", name="新建上门服务").click()
-        page.get_by_label("备注").fill(notes)
-        page.get_by_role("button", name="保存").click()
-        expect_unsent(page, 1)
+        save_visit(page, notes)
 
         # Version 2 is published: it installs and waits, because one change is unsent.
         bump(pwa, "test-2")

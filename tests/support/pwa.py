@@ -111,6 +111,16 @@ def sync_now(page: Page) -> None:
     expect(button).not_to_have_attribute("aria-busy", "true", timeout=30_000)
 
 
+def save_visit(page: Page, notes: str, unsent: int = 1) -> None:
+    """Make a home-service visit with the contract's names (新建上门服务, 备注, 保存) and wait
+    until it is listed and counted as unsent."""
+    page.get_by_role("button", name="新建上门服务").click()
+    page.get_by_label("备注").fill(notes)
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_text(notes)).to_be_visible()
+    expect_unsent(page, unsent)
+
+
 def idb(page: Page, script: str) -> Any:
     """Evaluate ``script`` (an async function body with ``store`` = the app's store module)."""
     return page.evaluate(f"async () => {{ const store = await import('/app/store.js'); {script} }}")
