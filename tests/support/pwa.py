@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -80,7 +81,13 @@ def poll(page: Page, script: str, timeout: float = 15.0) -> Any:
     """
     deadline = time.monotonic() + timeout
     while True:
-        value = page.evaluate(script)
+        try:
+            value = page.evaluate(script)
+        except PlaywrightError as err:
+            # The app reloads itself when a new version takes over: ask the new page.
+            if "context was destroyed" not in str(err) and "navigat" not in str(err):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
