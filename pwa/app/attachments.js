@@ -33,9 +33,23 @@ export async function uploadPending(token) {
   let done = 0;
   for (const u of await pendingUploads()) {
     if (u.error && u.error.code === 'hash_mismatch') continue; // a damaged local copy: shown, not retried
-    if (await uploadOne(token, u.sha)) done += 1;
+    try {
+      if (await uploadOne(token, u.sha)) done += 1;
+    } catch (err) {
+      // One photo that will not go (a timeout on 2G, a server error) must not hold back the
+      // others, nor the ops that need no photo: note why, go on; the next sync retries it.
+      if (err instanceof AuthFailed) throw err;
+      await setUpload(u.sha, { error: { code: err.code || err.name || 'network', message: uploadMessage(err) } });
+    }
   }
   return done;
+}
+
+/** Why an upload failed, for people (the server's own messages are English). */
+function uploadMessage(err) {
+  if (err instanceof HttpFailed && err.status >= 500) return `服务器暂时不可用（${err.status}），稍后重试`;
+  if (err instanceof HttpFailed) return `上传未被接受（${err.status}），稍后重试`;
+  return '网络不稳定，上传中断，稍后从断点继续';
 }
 
 /**
@@ -77,8 +91,8 @@ export async function uploadOne(token, sha) {
     } else {
       throw new HttpFailed(r.status, r.body);
     }
-    if (stalls > 3) throw new HttpFailed(r.status, { error: { message: '上传没有进展' } });
-    await setUpload(sha, { received });
+    if (stalls > 3) throw new HttpFailed(r.status, { error: { code: 'no_progress', message: '上传没有进展' } });
+    await setUpload(sha, { received, error: null });
     emit({ type: 'upload', sha, received, total });
   }
   // Every byte sent but no 201: ask once more (the last answer may have been lost).
