@@ -29,8 +29,12 @@ export async function callbackView(ctx) {
     h('span', { text: r.label }), h('small', { text: `${r.points} 分` })));
   const comment = h('textarea', { rows: 4, name: 'comment' });
   const msg = h('p', { class: 'error', role: 'alert' });
+  // One id for this call-back, made once: a double tap saves the same record, not two.
+  const id = uuid();
+  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
   const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
+    if (save.disabled) return;
     const picked = /** @type {HTMLInputElement | null} */ (form.querySelector('input[name=rating]:checked'));
     if (!picked) {
       msg.textContent = '请选择满意度';
@@ -47,14 +51,21 @@ export async function callbackView(ctx) {
       msg.textContent = problems.map((p) => p.message).join('；');
       return;
     }
-    await edit('evaluations', uuid(), set);
+    save.disabled = true;
+    try {
+      await edit('evaluations', id, set);
+    } catch (err) {
+      msg.textContent = `保存失败：${err.message || err}`;
+      save.disabled = false;
+      return;
+    }
     toast('回访已保存');
     go(caseId ? `#/case/${encodeURIComponent(caseId)}` : visitId ? `#/visit/${encodeURIComponent(visitId)}` : '#/today', true);
   } },
   h('fieldset', { class: 'ratings' }, h('legend', { text: '满意度' }), radios),
   field('回访意见', comment).wrap, msg,
   h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }),
-    h('button', { type: 'submit', class: 'btn primary', text: '保存' })));
+    save));
   add(ctx.main, h('h1', { text: '电话回访' }),
     who ? h('p', { class: 'hint' }, `回访对象：${who}`, phone ? h('a', { class: 'tel', href: `tel:${phone}`, text: ` 拨打 ${phone}` }) : null) : null,
     form);

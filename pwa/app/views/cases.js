@@ -128,16 +128,21 @@ export async function caseFormView(ctx) {
   fields.push(text('notes', '备注', { rows: 4 }));
 
   const errorBox = h('p', { class: 'error', role: 'alert' });
+  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
   const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
+    if (save.disabled) return; // a double tap saves once
+    save.disabled = true;
     try {
       await submit();
     } catch (err) {
       errorBox.textContent = err.message;
+    } finally {
+      save.disabled = false;
     }
   } }, fields, errorBox, h('div', { class: 'actions' },
     h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }),
-    h('button', { type: 'submit', class: 'btn primary', text: '保存' })));
+    save));
 
   async function submit() {
     for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
