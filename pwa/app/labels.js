@@ -30,7 +30,24 @@ const FIELDS = {
 const ERRORS = {
   invalid: '数据不符合要求', forbidden: '无权限修改', unknown_collection: '未知的数据类型',
   stale_schema: '应用版本过旧，请先更新应用', device_revoked: '设备已停用', bad_request: '请求有误',
+  token_expired: '登录已过期，请重新登录', unauthorized: '需要重新登录', rate_limited: '请求过于频繁，稍后再试',
+  payload_too_large: '数据过大', no_progress: '上传没有进展',
 };
+
+/**
+ * Why a sync failed, in Chinese (the server's own messages are English, for developers).
+ * @param {any} err NetworkError (its message is ours, Chinese), HttpFailed or AuthFailed
+ */
+export function errorText(err) {
+  if (!err) return '';
+  if (err.name === 'NetworkError') return err.message;
+  if (err.name === 'AuthFailed') return ERRORS[err.message] || '需要重新登录';
+  if (err.name === 'HttpFailed') {
+    if (err.status >= 500) return `服务器暂时不可用（${err.status}）`;
+    return ERRORS[err.code || ''] || `服务器拒绝了请求（${err.status}）`;
+  }
+  return '发生意外错误';
+}
 
 /**
  * Label of an enum value ('' → '').

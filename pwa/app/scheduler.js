@@ -8,13 +8,15 @@
 import { BACKOFF_MAX_MS, SYNC_EVERY_MS } from './config.js';
 import { AuthFailed, syncNow } from './sync.js';
 import { emit, on } from './bus.js';
+import { errorText } from './labels.js';
 
 const state = { running: false, failures: 0, nextAt: 0, lastError: '', lastResult: null };
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let retryTimer;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let soonTimer;
-let again = false;
+/** A sync asked for while one runs: it runs right after, and its callers wait for it. */
+let again = null;
 /** @type {Promise<any> | null} */
 let current = null;
 
@@ -37,8 +39,14 @@ export function kick(reason) {
     return Promise.resolve(null);
   }
   if (current) {
-    again = true;
-    return current;
+    if (!again) {
+      let resolve = (_) => {};
+      const promise = new Promise((r) => { resolve = r; });
+      again = { reason, promise, resolve };
+    } else if (urgent) {
+      again.reason = reason;
+    }
+    return again.promise;
   }
   clearTimeout(retryTimer);
   state.running = true;
@@ -50,7 +58,8 @@ export function kick(reason) {
     state.lastResult = result;
     return result;
   }, (err) => {
-    state.lastError = err && err.message ? err.message : String(err);
+    state.lastError = errorText(err);
+    if (!(err && err.name === 'NetworkError')) console.warn('sync failed', err);
     if (err instanceof AuthFailed) return null; // nothing to retry until someone logs in
     state.failures += 1;
     const delay = Math.min(BACKOFF_MAX_MS, 5000 * 2 ** (state.failures - 1)) * (0.75 + Math.random() * 0.5);
@@ -62,8 +71,9 @@ export function kick(reason) {
     current = null;
     emit({ type: 'schedule' });
     if (again) {
-      again = false;
-      kick('change');
+      const next = again;
+      again = null;
+      kick(next.reason).then(next.resolve);
     }
   });
   return current;

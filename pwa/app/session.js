@@ -32,7 +32,7 @@ export async function login(username, password) {
   const r = await call('/auth/login', { method: 'POST', json: { username, password, device_name: deviceName() }, timeout: 30000 });
   if (r.status === 401) throw new Error('用户名或密码错误');
   if (r.status === 429) throw new Error('尝试次数过多，请稍后再试');
-  if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || `登录失败（${r.status}）`);
+  if (!r.ok) throw new Error(r.status >= 500 ? `服务器暂时不可用（${r.status}），请稍后再试` : `登录失败（${r.status}）`);
   if (prev && prev.username && !sameUser) await wipe(); // another person's synced copy leaves the device
   else if (prev && prev.user && prev.user.id !== r.body.user.id) await resetSynced();
   const session = { token: r.body.token, device_id: r.body.device_id, user: r.body.user, username, at: Date.now() };

@@ -76,7 +76,9 @@ export function conflictBox(rec, session, after) {
     rec.conflicts.map((c) => h('div', { class: 'conflict' },
       h('p', { class: 'conflict-field', text: fieldLabel(rec.collection, c.path) }),
       h('p', null, h('span', { class: 'k', text: '当前采用：' }),
-        h('span', { class: 'current', text: valueText(rec.collection, c.path, c.path === '_deleted' ? rec.deleted : getPath(rec.data, c.path)) })),
+        // The server's winner (rec.synced), not this phone's unsent edits on top of it.
+        h('span', { class: 'current', text: valueText(rec.collection, c.path,
+          c.path === '_deleted' ? rec.deleted : getPath(rec.synced || rec.data, c.path)) })),
       h('p', null, h('span', { class: 'k', text: '另一值：' }),
         h('span', { class: 'other', text: valueText(rec.collection, c.path, c.value) }),
         h('span', { class: 'hint', text: ` （${fmtTime(c.at)}）` })),
@@ -89,7 +91,7 @@ export function conflictBox(rec, session, after) {
 async function resolve(session, id, choose, after) {
   try {
     const r = await call(`/conflicts/${encodeURIComponent(id)}/resolve`, { method: 'POST', token: session.token, json: { choose } });
-    if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || `HTTP ${r.status}`);
+    if (!r.ok) throw new Error(r.status === 403 ? '无权处理' : r.status === 404 ? '冲突已不存在' : `服务器拒绝（${r.status}）`);
     toast('已处理冲突');
     if (after) after();
   } catch (err) {
