@@ -4,7 +4,7 @@
  * what is not yet on the server.
  */
 
-import { counts, getMeta } from './store.js';
+import { counts, getMeta, requeueStale } from './store.js';
 import { on } from './bus.js';
 import { load as loadSchemas } from './schema.js';
 import { kick, start as startSync, status as syncStatus } from './scheduler.js';
@@ -98,6 +98,11 @@ async function boot() {
   document.body.dataset.ready = '1';
   performance.mark('app-ready');
   const session = await getMeta('session');
+  await requeueStale().catch(console.error);
+  if (navigator.storage && navigator.storage.persisted) {
+    // Asked at login too; a browser that said no then may say yes once the app is installed.
+    navigator.storage.persisted().then((yes) => yes || navigator.storage.persist()).catch(() => {});
+  }
   if (session && session.token) startSync();
   registerWorker().catch((err) => console.warn('service worker', err));
 }

@@ -22,6 +22,7 @@
 
 import { open, promised, transact } from './idb.js';
 import { emit } from './bus.js';
+import { SCHEMA_VERSION } from './config.js';
 
 const DB_NAME = 'fieldsync';
 /**
@@ -401,6 +402,26 @@ export async function fixOp(seq, set) {
 }
 
 /**
+ * Ops refused as `stale_schema` (made or sent by an older app version) go out again once
+ * this version, with a newer schema, runs: as new ops (the old ids stay quarantined).
+ * @returns {Promise<number>} how many were queued again
+ */
+export async function requeueStale() {
+  let n = 0;
+  await tx(['outbox'], 'readwrite', async (t) => {
+    const s = t.objectStore('outbox');
+    for (const op of await promised(s.getAll())) {
+      if (op.state !== 'rejected' || !op.error || op.error.code !== 'stale_schema') continue;
+      if ((op.rejectedSchema || 0) >= SCHEMA_VERSION) continue;
+      s.put({ ...op, id: uuid(), state: 'pending', error: null, fixedFrom: op.id });
+      n += 1;
+    }
+  }, 'strict');
+  if (n) emit({ type: 'changed', local: true });
+  return n;
+}
+
+/**
  * Drop an op: only ever on a person's explicit choice (a rejected change they give up).
  * @param {number} seq
  */
@@ -448,7 +469,8 @@ export async function settle(res, sent) {
       const op = byId.get(r.op);
       if (!op) continue;
       if (r.status === 'rejected') {
-        out.put({ ...op, state: 'rejected', error: { code: r.code, message: r.message, details: r.details || {} }, rejectedAt: Date.now() });
+        out.put({ ...op, state: 'rejected', error: { code: r.code, message: r.message, details: r.details || {} },
+          rejectedAt: Date.now(), rejectedSchema: SCHEMA_VERSION });
         continue;
       }
       out.delete(op.seq);

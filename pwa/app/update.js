@@ -62,21 +62,24 @@ function activate() {
 async function consider() {
   if (!waiting) return;
   const c = await counts();
+  // Rejected ops wait for a person, not for a sync, and stay in IndexedDB across versions
+  // (a stale_schema rejection is even fixed by the update): only pending work holds it back.
+  const pending = c.unsent - c.rejected;
   const banner = /** @type {HTMLElement} */ (document.getElementById('banner'));
-  if (!c.unsent && !c.photos && !onForm()) {
+  if (!pending && !c.photos && !onForm()) {
     activate();
     return;
   }
-  const text = c.unsent || c.photos
-    ? `新版本已就绪。还有 ${c.unsent} 项更改未同步，同步完成后自动更新。`
+  const text = pending || c.photos
+    ? `新版本已就绪。还有 ${pending} 项更改未同步，同步完成后自动更新。`
     : '新版本已就绪，离开此页面后自动更新。';
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'btn small';
   button.textContent = '立即更新';
   button.addEventListener('click', () => {
-    if (c.unsent || c.photos) {
-      const ok = confirm(`还有 ${c.unsent} 项更改、${c.photos} 张照片未同步。\n它们保存在本机，更新后会继续发送，不会丢失。\n现在更新吗？`);
+    if (pending || c.photos) {
+      const ok = confirm(`还有 ${pending} 项更改、${c.photos} 张照片未同步。\n它们保存在本机，更新后会继续发送，不会丢失。\n现在更新吗？`);
       if (!ok) return;
     }
     activate();
