@@ -10,7 +10,7 @@ import { edit, get, getPath, list, sha256, uuid } from '../store.js';
 import { validate } from '../schema.js';
 import { resizePhoto, signaturePad } from '../media.js';
 import { go } from '../router.js';
-import { attachmentImg, caseTitle, matterNames, screenUrl } from './common.js';
+import { attachmentImg, caseTitle, centreNames, matterNames, screenUrl } from './common.js';
 
 const TEXT_FIELDS = [
   ['applicant.name', '申请人姓名', 'input', { autocomplete: 'off' }],
@@ -49,7 +49,8 @@ export async function visitFormView(ctx) {
   };
   let centreSelect = null;
   if (isNew && centres.length > 1) {
-    centreSelect = select(centres.map((c) => [c, c]), centres[0], false);
+    const names = await centreNames();
+    centreSelect = select(centres.map((c) => [c, names.get(c) || c]), centres[0], false);
     fields.push(field('服务中心', centreSelect).wrap);
   }
   for (const [path, label, tag, attrs] of TEXT_FIELDS) mk(path, label, tag, attrs);
@@ -143,8 +144,12 @@ export async function visitFormView(ctx) {
     } else {
       set = {};
       for (const [k, v] of Object.entries(values)) {
-        const old = getPath(data, k);
-        if (JSON.stringify(v ?? null) !== JSON.stringify(old ?? null) && !(v === null && old === undefined)) set[k] = v;
+        let old = getPath(data, k);
+        // The form shows minutes: an unchanged time with seconds on the server is not an edit.
+        if (k === 'planned_at' && typeof old === 'number') old = Math.floor(old / 60000) * 60000;
+        const none = (x) => x === null || x === undefined || (Array.isArray(x) && !x.length);
+        if (none(v) && none(old)) continue; // no photos before, none now
+        if (JSON.stringify(v ?? null) !== JSON.stringify(old ?? null)) set[k] = v;
       }
       const staff = data.staff_ids || [];
       if (!staff.includes(me.id)) set.staff_ids = [...staff, me.id];

@@ -111,8 +111,23 @@ export async function visitsView(ctx) {
   return { live: true };
 }
 
+/** Visits being started: the GPS wait can outlast a redraw that re-enables the button. */
+const starting = new Set();
+
 /** Start a visit: time and GPS position (with its accuracy), in one change. */
 async function startVisit(v) {
+  if (starting.has(v.id)) return;
+  starting.add(v.id);
+  try {
+    await startOnce(v);
+  } catch (err) {
+    toast(`未能开始：${err.message || err}`, 'error');
+  } finally {
+    starting.delete(v.id);
+  }
+}
+
+async function startOnce(v) {
   const set = { status: 'in_progress', started_at: Date.now() };
   toast('正在获取定位…');
   const pos = await new Promise((resolve) => {
@@ -144,10 +159,13 @@ export async function visitView(ctx) {
   const status = d.status || 'planned';
   const actions = [];
   if (status === 'planned') {
-    actions.push(h('button', { type: 'button', class: 'btn primary', text: '开始上门', onclick: async (e) => {
-      e.currentTarget.disabled = true;
-      await startVisit(v);
-    } }));
+    actions.push(h('button', { type: 'button', class: 'btn primary', text: '开始上门', disabled: starting.has(v.id),
+      onclick: async (e) => {
+        const b = /** @type {HTMLButtonElement} */ (e.currentTarget);
+        b.disabled = true;
+        await startVisit(v);
+        b.disabled = false;
+      } }));
   }
   if (status === 'planned' || status === 'in_progress') actions.push(navButton('完成', `#/visit/${encodeURIComponent(id)}/finish`, status === 'in_progress' ? 'btn primary' : 'btn'));
   actions.push(navButton('编辑', `#/visit/${encodeURIComponent(id)}/edit`));
