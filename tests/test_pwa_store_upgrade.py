@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.support.pwa import db_rows, idb, new_context, wait_ready
+from tests.support.pwa import db_rows, idb, login, new_context, wait_controlled, wait_ready
 from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -44,11 +44,11 @@ MAKE_V1 = """async ([session, synced, op]) => {
 
 def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    login = httpx.post(f"{base}/api/v1/auth/login",
+    answer = httpx.post(f"{base}/api/v1/auth/login",
                        json={"username": "field1", "password": PASSWORD, "device_name": "v1"}).json()
-    session = {"token": login["token"], "device_id": login["device_id"], "user": login["user"],
+    session = {"token": answer["token"], "device_id": answer["device_id"], "user": answer["user"],
                "username": "field1", "at": int(time.time() * 1000)}
-    me = login["user"]["id"]
+    me = answer["user"]["id"]
     synced = [{"key": f"visits/old-{i}", "collection": "visits", "id": f"old-{i}", "version": 0,
                "deleted": False,
                "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "done", "staff_ids": [me],
@@ -72,6 +72,35 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     assert {f"old-{i}" for i in range(30)} <= set(listed), listed
     expect(page.get_by_text("旧版本同步下来的走访 7", exact=True)).to_be_visible()
     # The op made under version 1 goes out.
+    expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)
+    rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits' AND id=?", record)
+    assert [json.loads(r[0])["notes"] for r in rows] == [notes]
+    ctx.close()
+
+
+def test_pwa_stale_schema_rejections_go_out_again_after_update(chromium: Browser, pwa_server: Any) -> None:
+    """An op the server refused as `stale_schema` (sent by an older app whose schema it no
+    longer takes) is sent again, as a new op, once a version with a newer schema starts."""
+    base = pwa_server.base_url
+    ctx = new_context(chromium)
+    page = ctx.new_page()
+    page.goto(base + "/")
+    wait_ready(page)
+    login(page, base, "field1", PASSWORD)
+    wait_controlled(page)
+    record = str(uuid.uuid4())
+    notes = f"旧版本被退回的走访 {uuid.uuid4().hex[:6]}"
+    # What an older version left: the op, refused, marked with that version's schema (0).
+    idb(page, f"""const db = await store.db();
+        await new Promise((resolve, reject) => {{
+          const t = db.transaction('outbox', 'readwrite');
+          t.objectStore('outbox').add({{id: 'old-op-1', collection: 'visits', record: '{record}', base: 0,
+            at: Date.now(), set: {{centre_id: 'c-shiqiao', kind: 'home_service', notes: '{notes}'}},
+            delete: false, key: 'visits/{record}', state: 'rejected', rejectedSchema: 0,
+            error: {{code: 'stale_schema', message: 'schema too old', details: {{}}}}}});
+          t.oncomplete = resolve; t.onerror = () => reject(t.error); }});""")
+    page.reload()
+    wait_ready(page)
     expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)
     rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits' AND id=?", record)
     assert [json.loads(r[0])["notes"] for r in rows] == [notes]
