@@ -13,6 +13,7 @@ import { kick, status } from '../scheduler.js';
 import { logout } from '../session.js';
 import { go } from '../router.js';
 import { valueText } from './common.js';
+import { shasOf } from '../sync.js';
 
 const HREF = { visits: '#/visit/', cases: '#/case/' };
 
@@ -27,9 +28,19 @@ function opLine(op) {
  * An input for one field of a rejected op, typed by the schema.
  * @returns {{el: HTMLElement, read: () => any}}
  */
+const SHA = /^[0-9a-f]{64}$/;
+
 function editor(collection, path, value, bad) {
   const spec = specAt(collection, path);
   const label = fieldLabel(collection, path);
+  const isSha = (x) => typeof x === 'string' && SHA.test(x);
+  if (!bad && (isSha(value) || Array.isArray(value) || (value !== null && typeof value === 'object'))) {
+    // Photos, a signature, staff lists: kept as they are, shown for what they are.
+    const text = isSha(value) ? '已签名' : Array.isArray(value) && value.length && value.every(isSha)
+      ? `${value.length} 张照片` : valueText(collection, path, value);
+    return { el: h('div', { class: 'field' }, h('span', { class: 'label', text: label }), h('p', { class: 'hint', text })),
+      read: () => value };
+  }
   const id = `fix-${Math.random().toString(36).slice(2)}`;
   let input;
   let read;
@@ -94,6 +105,12 @@ function rejectedCard(op, rerender) {
 export async function syncView(ctx) {
   const [ops, ups, c, lastSync, initialDone, visits, cases] = await Promise.all([
     outbox(), pendingUploads(), counts(), getMeta('lastSync'), getMeta('initialDone'), list('visits'), list('cases')]);
+  /** Which unsent change a photo or signature belongs to. */
+  const ownerOf = (sha) => {
+    const op = ops.find((o) => shasOf(o).includes(sha));
+    const kind = op && op.set && op.set.signature === sha ? '签名' : '照片';
+    return op ? `${opLine(op)} 的${kind}` : `${kind} ${sha.slice(0, 8)}…`;
+  };
   const st = status();
   const pending = ops.filter((o) => o.state === 'pending');
   const rejected = ops.filter((o) => o.state === 'rejected');
@@ -121,7 +138,7 @@ export async function syncView(ctx) {
         : h('p', { class: 'empty', text: '没有等待发送的更改' })),
     ups.length ? h('section', { 'aria-label': '待上传照片' }, h('h2', { text: `待上传照片（${ups.length}）` }),
       h('ul', { class: 'list' }, ups.map((u) => h('li', { class: 'item' },
-        `${u.sha.slice(0, 8)}… ${Math.round(u.size / 1024)} KB，已传 ${Math.round((100 * u.received) / Math.max(1, u.size))}%`,
+        `${ownerOf(u.sha)}：${Math.round(u.size / 1024)} KB，已传 ${Math.round((100 * u.received) / Math.max(1, u.size))}%`,
         u.error ? h('span', { class: 'chip bad', text: u.error.message }) : null)))) : null,
     conflicted.length ? h('section', { 'aria-label': '有冲突的记录' }, h('h2', { text: `有冲突的记录（${conflicted.length}）` }),
       h('ul', { class: 'list' }, conflicted.map((r) => h('li', null, h('a', { class: 'item', href: HREF[r.collection] + encodeURIComponent(r.id),
