@@ -7,6 +7,7 @@ browsers here). Tests using these helpers skip when it is missing.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
@@ -29,9 +30,13 @@ PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
 
 def require_chromium() -> None:
-    """Skip the test when Debian's Chromium is not installed."""
+    """Skip the test when Debian's Chromium is not installed, except in CI
+    (``FIELDSYNC_REQUIRE_BROWSER=1``, set by ``.ci/run``), where a missing browser must fail."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+        message = "Debian chromium is not installed (apt-get install chromium)"
+        if os.environ.get("FIELDSYNC_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def launch(pw: Playwright) -> Browser:
