@@ -87,8 +87,10 @@ class Principal:
 
 def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: str,
              name: str | None = None, centre_ids: tuple[str, ...] = (),
-             county_id: str | None = None, password_hash: str | None = None) -> str:
-    """Create a user (inside the writer's transaction); returns the new id."""
+             county_id: str | None = None, password_hash: str | None = None,
+             user_id: str | None = None) -> str:
+    """Create a user (inside the writer's transaction); returns the new id (random unless
+    ``user_id`` fixes it, as the demo county does so its records can name their staff)."""
     if role not in ROLES:
         raise BadRequest(f"role must be one of {', '.join(ROLES)}")
     if not username or len(username) > 64:
@@ -103,7 +105,10 @@ def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: st
             raise BadRequest(f"unknown centre {cid!r}")
     if conn.execute("SELECT 1 FROM users WHERE username=?", (username,)).fetchone():
         raise Conflict(f"username {username!r} is taken")
-    user_id = "u-" + uuid.uuid4().hex[:12]
+    if user_id is None:
+        user_id = "u-" + uuid.uuid4().hex[:12]
+    elif conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone():
+        raise Conflict(f"user id {user_id!r} is taken")
     conn.execute(
         "INSERT INTO users (id, username, name, password_hash, role, county_id, created_at)"
         " VALUES (?,?,?,?,?,?,?)",

@@ -45,7 +45,7 @@ def seed(db: str, county: DemoCounty) -> int:
         for user in county.users:
             writer.run(lambda conn, u=user: add_user(  # type: ignore[misc]
                 conn, username=u.username, password=u.password, role=u.role, name=u.name,
-                centre_ids=u.centre_ids, county_id=u.county_id, password_hash=hashed))
+                centre_ids=u.centre_ids, county_id=u.county_id, password_hash=hashed, user_id=u.id))
     finally:
         writer.close()
     return len(records)

@@ -60,6 +60,12 @@ class DemoUser:
     centre_ids: tuple[str, ...]
     county_id: str | None
 
+    @property
+    def id(self) -> str:
+        """The user's id, fixed in advance: records name staff by it (``staff_ids``,
+        ``handler_id``), as the app does with the logged-in user's id."""
+        return f"u-{self.username}"
+
 
 @dataclass(frozen=True)
 class DemoRecord:
@@ -234,10 +240,10 @@ class _Builder:
             for username, role in ((f"{c.id}-centre", "centre"), (f"{c.id}-field1", "field"),
                                    (f"{c.id}-field2", "field")):
                 user(username, role, (c.id,))
-                c.staff.append(username)
+                c.staff.append(self.users[-1].id)
         user("shared-field", "field", ("c11", "c12"))
         for c in self.centres[10:12]:
-            c.staff.append("shared-field")
+            c.staff.append(self.users[-1].id)
 
     # -- activity -----------------------------------------------------------------------
 

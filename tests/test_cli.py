@@ -77,6 +77,18 @@ def test_cli_demo_seed_only_builds_a_realistic_county_once(tmp_path: Path) -> No
     assert colls["complaints"] > 10 and colls["matters"] > 20
     assert conn.execute("SELECT count(*) FROM records WHERE collection='cases'"
                         " AND json_extract(data,'$.due_at') IS NOT NULL").fetchone()[0] > 1000
+    # Records name their staff by user id, as the app does: a field login sees "my visits".
+    user_ids = {r[0] for r in conn.execute("SELECT id FROM users")}
+    staff = {r[0] for r in conn.execute("SELECT s.value FROM records,"
+                                        " json_each(records.data, '$.staff_ids') s"
+                                        " WHERE collection='visits'")}
+    handlers = {r[0] for r in conn.execute("SELECT json_extract(data,'$.handler_id') FROM records"
+                                           " WHERE collection='cases'")}
+    assert staff and staff <= user_ids and handlers <= user_ids
+    mine = conn.execute("SELECT count(*) FROM records, json_each(records.data, '$.staff_ids') s"
+                        " WHERE collection='visits' AND s.value = (SELECT id FROM users"
+                        " WHERE username='c01-field1')").fetchone()[0]
+    assert mine > 0
     conn.close()
     again = subprocess.run([sys.executable, "-m", "server.cli", "demo", "--db", db, "--seed-only"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -136,7 +136,7 @@ def test_demo_data_references_resolve() -> None:
     county = demo()
     by = {(r.collection, r.id): r.data for r in county.records}
     centres = {i for c, i in by if c == "centres"}
-    usernames = {u.username for u in county.users}
+    user_ids = {u.id for u in county.users}
     for r in county.records:
         if SCHEMAS["collections"][r.collection]["scope"] == "centre":
             assert r.data["centre_id"] in centres
@@ -146,13 +146,13 @@ def test_demo_data_references_resolve() -> None:
             assert ("matters", r.data["matter_id"]) in by
             centre = by[("centres", r.data["centre_id"])]
             assert r.data["window_id"] in centre["windows"]
-            assert r.data["handler_id"] in usernames
+            assert r.data["handler_id"] in user_ids
         if "case_id" in r.data:
             assert by[("cases", r.data["case_id"])]["centre_id"] == r.data["centre_id"]
         if "visit_id" in r.data:
             assert ("visits", r.data["visit_id"]) in by
         for staff in r.data.get("staff_ids", []):
-            assert staff in usernames
+            assert staff in user_ids
 
 
 def test_demo_data_timestamps_fall_in_the_window_and_working_hours() -> None:
