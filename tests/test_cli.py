@@ -94,3 +94,23 @@ def test_cli_demo_seed_only_builds_a_realistic_county_once(tmp_path: Path) -> No
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "exists" in again.stdout
     assert sqlite3.connect(db).execute("SELECT count(*) FROM records").fetchone()[0] == total
+
+
+def test_cli_fixed_user_id_is_kept_and_never_reused(county_db: str) -> None:
+    """The demo seeds users with fixed ids; a taken id is refused like a taken username."""
+    from server.auth import add_user
+    from server.writer import Writer
+    from sync.errors import Conflict
+
+    writer = Writer(county_db)
+    try:
+        made = writer.run(lambda conn: add_user(conn, username="fixed", password="pw", role="admin",
+                                                user_id="u-fixed"))
+        assert made == "u-fixed"
+        with pytest.raises(Conflict):
+            writer.run(lambda conn: add_user(conn, username="other", password="pw", role="admin",
+                                             user_id="u-fixed"))
+        assert sqlite3.connect(county_db).execute("SELECT count(*) FROM users WHERE username='other'"
+                                                  ).fetchone()[0] == 0
+    finally:
+        writer.close()
