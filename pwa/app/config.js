@@ -16,6 +16,8 @@ export const PUSH_BATCH = 200;
 export const PIECE = 256 * 1024;
 /** Background sync cadence while the app is open. */
 export const SYNC_EVERY_MS = 3 * 60 * 1000;
+/** Longest random wait before syncing when the link returns (spreads a township's phones). */
+export const ONLINE_JITTER_MS = 8000;
 /** Longest wait between failed attempts. */
 export const BACKOFF_MAX_MS = 5 * 60 * 1000;
 /** Longest side of a stored photo: plenty for a document, small enough for 2G. */

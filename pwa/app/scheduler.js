@@ -5,7 +5,7 @@
  * when the link returns after the app is closed (Chromium).
  */
 
-import { BACKOFF_MAX_MS, SYNC_EVERY_MS } from './config.js';
+import { BACKOFF_MAX_MS, ONLINE_JITTER_MS, SYNC_EVERY_MS } from './config.js';
 import { AuthFailed, syncNow } from './sync.js';
 import { emit, on } from './bus.js';
 import { errorText } from './labels.js';
@@ -92,6 +92,8 @@ export function soon() {
 }
 
 let started = false;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let onlineTimer;
 
 /** Start the triggers (once per page), then sync. */
 export function start() {
@@ -102,7 +104,10 @@ export function start() {
   started = true;
   window.addEventListener('online', () => {
     state.failures = 0;
-    kick('online');
+    // When a township's link comes back, every phone there sees it at the same moment: a
+    // random wait spreads them out, so the server meets a trickle, not a thundering herd.
+    clearTimeout(onlineTimer);
+    onlineTimer = setTimeout(() => kick('online'), Math.random() * ONLINE_JITTER_MS);
   });
   setInterval(() => {
     if (document.visibilityState === 'visible') kick('interval');
