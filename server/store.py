@@ -124,11 +124,25 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
 
 def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str) -> RecordState:
     doc = json.loads(data)
-    clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in json.loads(meta).items()}
+    stored = json.loads(meta)
+    # meta: path -> [version, stamp, device, op] plus, when two devices wrote the same value
+    # unseen by each other, a fifth item listing the co-writers' clocks.
+    clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in stored.items()}
+    agree: dict[str, tuple[Clock, ...]] = {p: tuple((a[0], a[1], a[2], a[3]) for a in c[4])
+                                           for p, c in stored.items() if len(c) > 4 and c[4]}
     leaves = {p: paths.get(doc, p) for p in clocks if p != DELETED}
     if DELETED in clocks:
         leaves[DELETED] = bool(deleted)
-    return RecordState(coll, rid, version, leaves, clocks)
+    return RecordState(coll, rid, version, leaves, clocks, agree)
+
+
+def _meta(state: RecordState) -> str:
+    """The path clocks as stored (see ``_state``)."""
+    out: dict[str, list[Any]] = {}
+    for p, c in state.clocks.items():
+        co = state.agree.get(p)
+        out[p] = [*c, [list(a) for a in co]] if co else list(c)
+    return _dumps(out)
 
 
 def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
@@ -291,7 +305,7 @@ class Batch:
                 data.update(compute(state.collection, state.leaves, self.ctx()))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
-                         _dumps({p: list(c) for p, c in state.clocks.items()}),
+                         _meta(state),
                          st.created_version))
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version, deleted,"
                          " data, meta, created_version) VALUES (?,?,?,?,?,?,?,?,?)"

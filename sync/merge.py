@@ -9,6 +9,11 @@ having seen it (``op.base < version``), by another device, with a different valu
 Among conflicting writes the later stamp wins (ties: device id, then op id), and
 the loser is returned so it can be kept and shown. Everything here is pure: the
 caller supplies the next version number and persists the outcome.
+
+Two devices may write the same value without seeing each other: no conflict, but both
+writes stay on record (the path's *co-writers*, ``RecordState.agree``). Otherwise a
+third write that saw only one of them would silently replace the other's value: it must
+still be judged against the write it did not see.
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ class RecordState:
     version: int
     leaves: dict[str, Any]
     clocks: dict[str, Clock]
+    agree: dict[str, tuple[Clock, ...]] = field(default_factory=dict)  # same value, unseen by clocks[p]
+
+    def writers(self, path: str) -> list[Clock]:
+        """Every write that holds the path's current value: its clock, then co-writers."""
+        cur = self.clocks.get(path)
+        return [] if cur is None else [cur, *self.agree.get(path, ())]
 
     @property
     def deleted(self) -> bool:
@@ -87,6 +98,10 @@ def _rank(stamp: int, device: str, op: str) -> tuple[int, str, str]:
     return (stamp, device, op)
 
 
+def _clock_rank(c: Clock) -> tuple[int, str, str]:
+    return _rank(c[1], c[2], c[3])
+
+
 def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
     """Merge ``op`` into ``state`` (None for a new record) at server ``version``.
 
@@ -112,6 +127,7 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
 
     leaves = dict(state.leaves)
     clocks = dict(state.clocks)
+    agree = dict(state.agree)
     losers: list[Loser] = []
     changed = False
     mine = _rank(op.stamp, op.device, op.id)
@@ -123,38 +139,43 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
             clocks[path] = (version, op.stamp, op.device, op.id)
             changed = True
             continue
-        cv, cs, cd, cop = cur
-        concurrent = cv > op.base and cd != op.device
-        if not concurrent:
-            # Seen before writing (or our own earlier write): supersede. The stamp never
-            # goes back, so a later concurrent writer is still compared fairly.
-            if leaves.get(path) == value and cd == op.device and op.stamp <= cs:
+        writers = [cur, *agree.get(path, ())]
+        # The writes this op did not see; it supersedes the others (and its own device's).
+        unseen = [w for w in writers if w[0] > op.base and w[2] != op.device]
+        if not unseen:
+            if leaves.get(path) == value and len(writers) == 1 and cur[2] == op.device and op.stamp <= cur[1]:
                 continue  # nothing newer than what is stored
             # Even an unchanged value moves the clock on, or a concurrent writer stamped
-            # in between would win or lose depending on arrival order.
+            # in between would win or lose depending on arrival order. The stamp never goes
+            # back, so a later concurrent writer is still compared fairly.
             leaves[path] = value
-            clocks[path] = (version, max(op.stamp, cs + 1), op.device, op.id)
+            clocks[path] = (version, max(op.stamp, max(w[1] for w in writers) + 1), op.device, op.id)
+            agree.pop(path, None)
             changed = True
             continue
-        theirs = _rank(cs, cd, cop)
+        unseen.sort(key=_clock_rank, reverse=True)
         if leaves.get(path) == value:
-            # Same value written twice concurrently: no conflict, but the later clock
-            # stays, so the outcome does not depend on arrival order.
-            if mine > theirs:
-                clocks[path] = (version, op.stamp, op.device, op.id)
+            # Same value written concurrently: no conflict. The highest clock leads (so the
+            # outcome does not depend on arrival order); the other unseen writes stay beside it.
+            group = sorted([*unseen, (version, op.stamp, op.device, op.id)], key=_clock_rank, reverse=True)
+            if (group[0], tuple(group[1:])) != (cur, agree.get(path, ())):
+                clocks[path] = group[0]
+                agree[path] = tuple(group[1:])
                 changed = True
             continue
-        if mine > theirs:
-            losers.append(Loser(path, leaves.get(path), cd, cs, cop))
+        if mine > _clock_rank(unseen[0]):
+            # Every write of the value being replaced that this op did not see is a loser.
+            losers.extend(Loser(path, leaves.get(path), w[2], w[1], w[3]) for w in unseen)
             leaves[path] = value
             clocks[path] = (version, op.stamp, op.device, op.id)
+            agree.pop(path, None)
             changed = True
         else:
             losers.append(Loser(path, value, op.device, op.stamp, op.id))
 
     losers.extend(_delete_edit_conflicts(state, op))
     new = RecordState(op.collection, op.record, version if (changed or losers) else state.version,
-                      leaves, clocks)
+                      leaves, clocks, {p: a for p, a in agree.items() if a})
     return Outcome(new, changed or bool(losers), tuple(losers))
 
 
@@ -166,13 +187,16 @@ def _delete_edit_conflicts(state: RecordState, op: Op) -> list[Loser]:
     """
     if not state.clocks:
         return []
-    dclock = state.clocks.get(DELETED)
     if op.delete:
-        editors = {cd: (cs, cop) for p, (cv, cs, cd, cop) in state.clocks.items()
-                   if p != DELETED and cv > op.base and cd != op.device}
+        editors: dict[str, tuple[int, str]] = {}
+        for p in state.clocks:
+            if p == DELETED:
+                continue
+            for cv, cs, cd, cop in state.writers(p):
+                if cv > op.base and cd != op.device:
+                    editors[cd] = max(editors.get(cd, (cs, cop)), (cs, cop))
         return [Loser(DELETED, False, dev, cs, cop) for dev, (cs, cop) in sorted(editors.items())]
-    if op.set and state.deleted and dclock is not None:
-        cv, _cs, cd, _cop = dclock
-        if cv > op.base and cd != op.device:
-            return [Loser(DELETED, False, op.device, op.stamp, op.id)]
+    if op.set and state.deleted and any(cv > op.base and cd != op.device
+                                        for cv, _cs, cd, _cop in state.writers(DELETED)):
+        return [Loser(DELETED, False, op.device, op.stamp, op.id)]
     return []

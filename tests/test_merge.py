@@ -148,3 +148,46 @@ def test_merge_older_write_from_same_device_with_same_value_changes_nothing() ->
     s1 = apply(None, op("o1", stamp=300, notes="x"), 1).state
     out = apply(s1, op("o2", base=1, stamp=200, notes="x"), 2)
     assert not out.changed and out.state.version == 1
+
+
+def run_losers(*ops: Op) -> tuple[RecordState, list[list[tuple[str, object, str]]]]:
+    """Like ``run``, with each op's losers as (path, value, op)."""
+    state: RecordState | None = None
+    losers = []
+    for version, o in enumerate(ops, start=1):
+        out = apply(state, o, version)
+        state = out.state
+        losers.append([(lo.path, lo.value, lo.op) for lo in out.losers])
+    assert state is not None
+    return state, losers
+
+
+@pytest.mark.parametrize("b_first", [False, True])
+def test_merge_equal_concurrent_write_keeps_both_writers(b_first: bool) -> None:
+    """A and B set status=handling without seeing each other; B, still without seeing A's
+    write, changes it to completed. A's write was not seen by B's second edit: it is judged
+    against it (B's later stamp wins here), and A's value is kept as the loser, whichever of
+    the two equal writes arrived first (found by the convergence test's long run)."""
+    create = op("o0", stamp=10, centre_id="c1", status="accepted")
+    a = op("a1", dev="A", stamp=200, base=1, status="handling")
+    b1 = op("b1", dev="B", stamp=300, base=1, status="handling")
+    b2 = op("b2", dev="B", stamp=400, base=1, status="completed")
+    first, second = (b1, a) if b_first else (a, b1)
+    state, losers = run_losers(create, first, second, b2)
+    assert state.leaves["status"] == "completed"
+    assert losers[1] == [] and losers[2] == []  # equal values: no conflict
+    assert ("status", "handling", "a1") in losers[3]
+
+
+def test_merge_equal_concurrent_write_unseen_writer_can_still_win() -> None:
+    """Same start, but A's write is the later one: B's edit, which never saw it, loses."""
+    create = op("o0", stamp=10, centre_id="c1", status="accepted")
+    a = op("a1", dev="A", stamp=500, base=1, status="handling")
+    b1 = op("b1", dev="B", stamp=300, base=1, status="handling")
+    b2 = op("b2", dev="B", stamp=400, base=1, status="completed")
+    state, losers = run_losers(create, b1, a, b2)
+    assert state.leaves["status"] == "handling"
+    assert losers[3] == [("status", "completed", "b2")]
+    # A device that saw everything supersedes both writers at once.
+    state2, losers2 = run_losers(create, b1, a, op("c1", dev="C", stamp=50, base=3, status="done"))
+    assert state2.leaves["status"] == "done" and losers2[3] == [] and "status" not in state2.agree
