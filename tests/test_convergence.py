@@ -257,6 +257,7 @@ def test_fleet_converges(tmp_path: Path, request: pytest.FixtureRequest) -> None
     done, quarantined = 0, 0
     while done < n:
         with new_world(tmp_path / f"server{done}") as world:
+            first = done  # this server's first schedule: replays must start there
             for i in range(done, min(n, done + PER_SERVER)):
                 seed = base_seed + i
                 fleet = one_schedule(world, seed, steps)
@@ -265,8 +266,9 @@ def test_fleet_converges(tmp_path: Path, request: pytest.FixtureRequest) -> None
                     if i % 10 == 9:
                         check_ops(world)
                 except AssertionError as e:
-                    raise AssertionError(f"schedule seed {seed} (FIELDSYNC_SEED={seed} "
-                                         f"FIELDSYNC_SCHEDULES=1 to replay): {e}") from e
+                    raise AssertionError(
+                        f"schedule seed {seed}; replay with FIELDSYNC_SEED={base_seed + first}"
+                        f" FIELDSYNC_SCHEDULES={i - first + 1} FIELDSYNC_STEPS={steps}: {e}") from e
                 finally:
                     for d in fleet:
                         d.client.close()
