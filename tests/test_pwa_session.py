@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Dialog, expect
 
-from tests.support.pwa import db_rows, expect_unsent, idb, login, new_context, save_visit, wait_controlled
+from tests.support.pwa import (
+    db_rows,
+    expect_unsent,
+    idb,
+    login,
+    phone,
+    save_visit,
+)
 from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,11 +27,7 @@ pytestmark = pytest.mark.browser
 def test_logout_with_unsent_work_warns_keeps_it_and_sends_it_after_login(
         chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    ctx = new_context(chromium)
-    page = ctx.new_page()
-    login(page, base, "field1", PASSWORD)
-    wait_controlled(page)
-    ctx.set_offline(True)
+    ctx, page = phone(chromium, base, "field1", offline=True)
     notes = f"退出前未发送的走访 {uuid.uuid4().hex[:6]}"
     save_visit(page, notes)
 

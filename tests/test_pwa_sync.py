@@ -23,10 +23,10 @@ from tests.support.pwa import (
     login,
     new_context,
     new_op,
+    phone,
     save_visit,
     status,
     sync_now,
-    wait_controlled,
 )
 from tests.support.server import PASSWORD
 
@@ -126,11 +126,7 @@ def test_rejected_op_stays_visible_and_can_be_fixed_and_resent(chromium: Browser
 
 def test_revoked_device_sends_its_work_then_wipes(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    ctx = new_context(chromium)
-    page = ctx.new_page()
-    login(page, base, "field2", PASSWORD)
-    wait_controlled(page)
-    ctx.set_offline(True)
+    ctx, page = phone(chromium, base, "field2", offline=True)
     notes = f"撤销前的走访 {uuid.uuid4().hex[:6]}"
     save_visit(page, notes)
 

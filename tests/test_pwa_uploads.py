@@ -15,13 +15,10 @@ from tests.support.pwa import (
     db_rows,
     draw_signature,
     expect_unsent,
-    login,
-    new_context,
+    phone,
     save_visit,
     sync_now,
-    wait_controlled,
 )
-from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +30,7 @@ def visit_notes(db: Any) -> set[str]:
 
 def test_failing_photo_upload_holds_back_only_its_own_visit(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    ctx = new_context(chromium)
-    page = ctx.new_page()
-    login(page, base, "field1", PASSWORD)
-    wait_controlled(page)
+    ctx, page = phone(chromium, base, "field1")
 
     def broken(route: Route) -> None:
         route.fulfill(status=500, content_type="application/json",

@@ -123,6 +123,20 @@ def sync_now(page: Page) -> None:
     expect(button).not_to_have_attribute("aria-busy", "true", timeout=30_000)
 
 
+def phone(browser: Browser, base_url: str, username: str, *,
+          offline: bool = False) -> tuple[BrowserContext, Page]:
+    """A fresh phone with the app installed (service worker in control) and ``username``
+    logged in; offline afterwards if asked."""
+    from .server import PASSWORD
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    login(page, base_url, username, PASSWORD)
+    wait_controlled(page)
+    if offline:
+        ctx.set_offline(True)
+    return ctx, page
+
+
 def save_visit(page: Page, notes: str, unsent: int = 1) -> None:
     """Make a home-service visit with the contract's names (新建上门服务, 备注, 保存) and wait
     until it is listed and counted as unsent."""

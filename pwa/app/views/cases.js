@@ -2,11 +2,11 @@
 
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, get, getPath, list, uuid } from '../store.js';
+import { edit, get, getPath, list } from '../store.js';
 import { enumOf, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
 import {
-  actionBar, badges, caseTitle, centreNames, conflictBox, matterNames, navButton, rejectedBox, row,
+  actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, matterNames, navButton, recordForm, rejectedBox, row,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 
@@ -87,16 +87,9 @@ export async function caseView(ctx) {
 
 /** Register a case at the centre (#/case/new) or edit one (#/case/ID/edit). */
 export async function caseFormView(ctx) {
-  const isNew = ctx.params[0] === 'new';
-  const id = isNew ? uuid() : ctx.params[0];
-  const existing = isNew ? null : await get('cases', id);
-  if (!isNew && !existing) {
-    add(ctx.main, h('p', { class: 'empty', text: '找不到这个办件' }));
-    return {};
-  }
-  const data = existing ? existing.data : {};
-  const me = ctx.session.user;
-  const centres = me.centre_ids || [];
+  const rec = await formRecord(ctx, 'cases', '找不到这个办件');
+  if (!rec) return {};
+  const { isNew, id, data, me, centres } = rec;
   const [matters, centreNameMap] = await Promise.all([list('matters'), centreNames()]);
   /** @type {Record<string, any>} */
   const inputs = {};
@@ -127,22 +120,7 @@ export async function caseFormView(ctx) {
   fields.push(field('办件状态', inputs.status).wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
-  const errorBox = h('p', { class: 'error', role: 'alert' });
-  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
-  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    if (save.disabled) return; // a double tap saves once
-    save.disabled = true;
-    try {
-      await submit();
-    } catch (err) {
-      errorBox.textContent = err.message;
-    } finally {
-      save.disabled = false;
-    }
-  } }, fields, errorBox, h('div', { class: 'actions' },
-    h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }),
-    save));
+  const form = recordForm(fields, submit);
 
   async function submit() {
     for (const el of form.querySelectorAll('.field .error')) el.textContent = '';

@@ -3,9 +3,9 @@
  * record, attachment images, names of matters and centres, value formatting.
  */
 
-import { h, fmtTime, toast } from '../ui.js';
+import { add, h, fmtTime, toast } from '../ui.js';
 import { enumLabel, fieldLabel, reasonText } from '../labels.js';
-import { getBlob, getMeta, getPath, list } from '../store.js';
+import { get, getBlob, getMeta, getPath, list, uuid } from '../store.js';
 import { call } from '../api.js';
 import { go, onLeave } from '../router.js';
 
@@ -175,4 +175,49 @@ export function caseTitle(c, matters) {
   const who = (c.data.applicant && c.data.applicant.name) || '未填申请人';
   const what = matters.get(c.data.matter_id) || c.data.matter_id || '';
   return what ? `${who} · ${what}` : who;
+}
+
+/**
+ * The record a form edits: a new id for #/…/new, else the stored record (merged). Renders
+ * "not found" and returns null when it is gone.
+ * @param {any} ctx the view context
+ * @param {string} collection
+ * @param {string} notFound what to say when the record is gone
+ */
+export async function formRecord(ctx, collection, notFound) {
+  const isNew = ctx.params[0] === 'new';
+  const id = isNew ? uuid() : ctx.params[0];
+  const existing = isNew ? null : await get(collection, id);
+  if (!isNew && !existing) {
+    add(ctx.main, h('p', { class: 'empty', text: notFound }));
+    return null;
+  }
+  const me = ctx.session.user;
+  return { isNew, id, existing, data: existing ? existing.data : {}, me, centres: me.centre_ids || [] };
+}
+
+/**
+ * A record form: the fields, an error line, 取消 and 保存. 保存 is disabled while `submit`
+ * runs, so a double tap saves once; what `submit` throws is shown on the error line.
+ * @param {any[]} fields
+ * @param {() => Promise<void>} submit
+ * @returns {HTMLFormElement}
+ */
+export function recordForm(fields, submit) {
+  const errorBox = h('p', { class: 'error', role: 'alert' });
+  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
+  return /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    if (save.disabled) return;
+    save.disabled = true;
+    errorBox.textContent = '';
+    try {
+      await submit();
+    } catch (err) {
+      errorBox.textContent = err.message;
+    } finally {
+      save.disabled = false;
+    }
+  } }, fields, errorBox, h('div', { class: 'actions' },
+    h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save)));
 }

@@ -6,11 +6,11 @@
 
 import { add, h, field, select, toast, toLocalInput, fromLocalInput } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, get, getPath, list, sha256, uuid } from '../store.js';
+import { edit, getPath, list, sha256 } from '../store.js';
 import { validate } from '../schema.js';
 import { resizePhoto, signaturePad } from '../media.js';
 import { go } from '../router.js';
-import { attachmentImg, caseTitle, centreNames, matterNames, screenUrl } from './common.js';
+import { attachmentImg, caseTitle, centreNames, formRecord, matterNames, recordForm, screenUrl } from './common.js';
 
 const TEXT_FIELDS = [
   ['applicant.name', '申请人姓名', 'input', { autocomplete: 'off' }],
@@ -21,18 +21,11 @@ const TEXT_FIELDS = [
 
 /** New (#/visit/new/KIND), edit (#/visit/ID/edit) or finish (#/visit/ID/finish). */
 export async function visitFormView(ctx) {
-  const isNew = ctx.params[0] === 'new';
+  const rec = await formRecord(ctx, 'visits', '找不到这条走访记录');
+  if (!rec) return {};
+  const { isNew, id, existing, data, me, centres } = rec;
   const kind = isNew ? ctx.params[1] : null;
   const mode = isNew ? 'new' : ctx.params[1];
-  const id = isNew ? uuid() : ctx.params[0];
-  const existing = isNew ? null : await get('visits', id);
-  if (!isNew && !existing) {
-    add(ctx.main, h('p', { class: 'empty', text: '找不到这条走访记录' }));
-    return {};
-  }
-  const data = existing ? existing.data : {};
-  const me = ctx.session.user;
-  const centres = me.centre_ids || [];
   const title = isNew ? `新建${enumLabel('visits', 'kind', kind)}` : mode === 'finish' ? '完成走访' : '编辑走访记录';
 
   /** @type {Record<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>} */
@@ -100,20 +93,7 @@ export async function visitFormView(ctx) {
   mk('outcome', mode === 'finish' ? '办理结果（必填）' : '办理结果', 'textarea', { rows: 3 });
   mk('notes', '备注', 'textarea', { rows: 4 });
 
-  const errorBox = h('p', { class: 'error', role: 'alert' });
-  const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
-  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
-    e.preventDefault();
-    save.disabled = true;
-    try {
-      await submit();
-    } catch (err) {
-      errorBox.textContent = err.message;
-    } finally {
-      save.disabled = false;
-    }
-  } }, fields, errorBox, h('div', { class: 'actions' },
-    h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save));
+  const form = recordForm(fields, submit);
 
   async function submit() {
     for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
