@@ -267,6 +267,22 @@ class _Builder:
             day += dt.timedelta(days=1)
         for _ in range(40):
             self.complaint(*r.choice(cases))
+        self.build_today(cases)
+
+    def build_today(self, cases: list[tuple[str, _Centre, int, dict[str, Any]]]) -> None:
+        """Each field worker's home-service visits of today (10:00 and 15:00, for recent
+        cases of their centre): a demo login opens on a 今日 screen with work on it."""
+        r = self.rng
+        today = _day_of(self.now)
+        for c in self.centres:
+            recent = [x for x in cases if x[1] is c and x[2] >= self.now - 20 * DAY_MS][-12:]
+            field = [s for s in c.staff if "-field" in s]
+            for lead, minutes in zip(field, (600, 900), strict=False):
+                if not recent:
+                    break
+                cid, _c, _t0, case = r.choice(recent)
+                self.visit(c, cid, case, "home_service", local_ms(today, minutes + r.randint(0, 30)), lead,
+                           planned_from=max(self.start, self.now - 2 * DAY_MS))
 
     def case(self, c: _Centre, mid: str, day: dt.date,
              saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:

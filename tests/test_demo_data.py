@@ -204,3 +204,25 @@ def test_demo_data_users_cover_every_role_and_centre() -> None:
     assert any(len(u.centre_ids) == 2 for u in users if u.role == "field")
     assert all(re.fullmatch(r"[a-z0-9-]+", u.username) for u in users)
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", u.name) for u in users)
+
+
+def test_demo_data_every_field_worker_has_visits_today() -> None:
+    """A demo login opens on a 今日 screen with work: home-service visits planned for today,
+    for a case of the worker's own centre, already started or done if their time has passed."""
+    county = demo()
+    today = dt.datetime.fromtimestamp(NOW / 1000, CST).date()
+    cases = {r.id: r.data for r in county.records if r.collection == "cases"}
+    field = [u for u in county.users if u.role == "field" and len(u.centre_ids) == 1]
+    for user in field:
+        visits = [r.data for r in county.records if r.collection == "visits"
+                  and r.data["staff_ids"][0] == user.id
+                  and dt.datetime.fromtimestamp(r.data["planned_at"] / 1000, CST).date() == today]
+        assert visits, user.username
+        for v in visits:
+            assert cases[v["case_id"]]["centre_id"] == v["centre_id"] == user.centre_ids[0]
+            assert v["status"] == ("planned" if v["planned_at"] > NOW else v["status"])
+    todays = [r.data for r in county.records if r.collection == "visits"
+              and dt.datetime.fromtimestamp(r.data["planned_at"] / 1000, CST).date() == today]
+    statuses = Counter(v["status"] for v in todays)
+    # NOW is 16:00: each centre's 10:00 visit is done; the 15:00 ones done or still going.
+    assert set(statuses) <= {"planned", "in_progress", "done"} and statuses["done"] >= len(field) // 2
