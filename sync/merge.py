@@ -139,7 +139,7 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
             clocks[path] = (version, op.stamp, op.device, op.id)
             changed = True
             continue
-        writers = [cur, *agree.get(path, ())]
+        writers = state.writers(path)  # each path is written once per op: state's are current
         # The writes this op did not see; it supersedes the others (and its own device's).
         unseen = [w for w in writers if w[0] > op.base and w[2] != op.device]
         if not unseen:
@@ -158,10 +158,8 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
             # Same value written concurrently: no conflict. The highest clock leads (so the
             # outcome does not depend on arrival order); the other unseen writes stay beside it.
             group = sorted([*unseen, (version, op.stamp, op.device, op.id)], key=_clock_rank, reverse=True)
-            if (group[0], tuple(group[1:])) != (cur, agree.get(path, ())):
-                clocks[path] = group[0]
-                agree[path] = tuple(group[1:])
-                changed = True
+            clocks[path], agree[path] = group[0], tuple(group[1:])
+            changed = True
             continue
         if mine > _clock_rank(unseen[0]):
             # Every write of the value being replaced that this op did not see is a loser.
