@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import bench_load  # noqa: E402
+from benchkit import ENCODINGS, print_table, report  # noqa: E402
 from devicesim import SimDevice, flatten, make_record  # noqa: E402
 
 from tests.support.server import running_server  # noqa: E402
@@ -45,16 +46,6 @@ CENTRE_A, CENTRE_B = "c-shiqiao", "c-liulin"
 PASSWORD = "Test-pass-2026"
 NOTES_BYTES = 1750  # notes of this size make a visit op ~2.4 KB of JSON
 Json = dict[str, Any]
-ENCODINGS = {"zstd": "zstd", "br": "br", "gzip": "gzip", "identity": "identity",
-             "browser": "gzip, deflate, br, zstd"}  # what Chromium sends
-rows: list[tuple[str, str, str, str]] = []  # (metric, measured, target, verdict)
-
-
-def report(metric: str, value: str, target: str = "", ok: bool | None = None) -> None:
-    """Add a line to the result table (and echo it, so progress shows)."""
-    verdict = "" if ok is None else ("ok" if ok else "MISS")
-    rows.append((metric, value, target, verdict))
-    print(f"  {metric}: {value} {target} {verdict}", flush=True)
 
 
 def make_ops(rng: random.Random, n: int, centre: str, collections: tuple[str, ...]) -> list[Json]:
@@ -196,10 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.skip_slow:
         a.slow_visits = 0
     bench_load.run(a, report)  # its own server and database, so the figures stay apart
-    width = max((len(r[0]) for r in rows), default=0)
-    print("\n" + "metric".ljust(width) + " | measured | target | ")
-    for metric, value, target, verdict in rows:
-        print(f"{metric.ljust(width)} | {value} | {target} | {verdict}")
+    print_table()
 
 
 def backbone(a: argparse.Namespace) -> None:

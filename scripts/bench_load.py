@@ -45,6 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "scripts")) if p not in sys.path]
 
+from benchkit import ENCODINGS  # noqa: E402
 from devicesim import SimDevice, flatten, make_record, random_changes  # noqa: E402
 
 from server.auth import add_user, hash_password  # noqa: E402
@@ -58,7 +59,6 @@ Report = Callable[..., None]
 COUNTY = "k-load"
 PASSWORD = "Load-pass-2026"
 SLOW_CENTRE = "c-slow"
-BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
 SCOPED = ("visits", "cases", "complaints")
 
 
@@ -469,7 +469,8 @@ def slow_section(server: ServerHandle, a: argparse.Namespace, report: Report, rn
     push_visits(server.base_url, "slowpush", a.slow_visits, a.slow_notes, rng)
     rate, rtt = a.slow_kbps * 1000, a.slow_rtt_ms / 1000
     for limit in (int(x) for x in str(a.slow_limit).split(",") if x.strip()):
-        d = SimDevice("slowfresh", PASSWORD, accept_encoding=BROWSER, limit=limit, seed=3, trace=[])
+        d = SimDevice("slowfresh", PASSWORD, accept_encoding=ENCODINGS["browser"], limit=limit, seed=3,
+                      trace=[])
         d.connect(server.base_url)
         with SlowLink(server.port, rate_bps=rate, delay_s=rtt / 2) as link, \
                 httpx.Client(timeout=600) as client:

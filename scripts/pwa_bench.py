@@ -29,13 +29,12 @@ import gzip
 import os
 import random
 import re
-import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import brotli
@@ -45,6 +44,7 @@ import zstandard
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "scripts")) if p not in sys.path]
 
+from benchkit import ENCODINGS, print_table, report  # noqa: E402
 from devicesim import make_record  # noqa: E402
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
 
@@ -55,13 +55,10 @@ USER = "field1"
 CENTRE = "c-shiqiao"
 PWA_DIR = ROOT / "pwa"
 SW_SCRIPTS = ("/sw.js", "/sw/shell.js", "/sw/background.js")
-ENCODINGS = {"browser": "gzip, deflate, br, zstd", "zstd": "zstd", "br": "br", "gzip": "gzip",
-             "identity": "identity"}
 SHELL_TARGET_KB = 100
 START_TARGET_MS = 1000
 RENDER_TARGET_MS = 200
 Json = dict[str, Any]
-rows: list[tuple[str, str, str, str]] = []  # (metric, measured, target, verdict)
 
 # Installed in every page before its own scripts: records when the app says it is ready
 # (body[data-ready='1']) and the frame after that, in performance.now() ms, i.e. since
@@ -128,13 +125,6 @@ RENDER = """(hash) => new Promise((resolve) => {
 SPIN = """() => { const t = performance.now(); let x = 0;
   for (let i = 0; i < 3e7; i++) x = (x + i * 7) % 1000003;
   return [performance.now() - t, x]; }"""
-
-
-def report(metric: str, value: str, target: str = "", ok: bool | None = None) -> None:
-    """Add a line to the result table (and echo it, so progress shows)."""
-    verdict = "" if ok is None else ("ok" if ok else "MISS")
-    rows.append((metric, value, target, verdict))
-    print(f"  {metric}: {value} {target} {verdict}", flush=True)
 
 
 def shell_files(pwa_dir: Path) -> list[str]:
@@ -216,11 +206,6 @@ def check_start(t: Json) -> None:
     """Fail loudly if the app did not open as the logged-in, service-worker-served app."""
     if not t["controlled"] or t["view"] != "today" or "今日" not in (t["heading"] or ""):
         raise RuntimeError(f"app did not open the 今日 screen from the service worker: {t}")
-
-
-def median(xs: list[float]) -> float:
-    """The median."""
-    return float(statistics.median(xs))
 
 
 def spread(xs: list[float]) -> str:
@@ -435,14 +420,6 @@ def main(argv: list[str] | None = None) -> None:
                 bench(pw, server, Path(tmp), a)
     print_table(started, f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after,"
                          f" {os.cpu_count()} CPUs")
-
-
-def print_table(started: float, note: str, out: Callable[[str], None] = print) -> None:
-    """Print the collected rows as a table (``note``: the machine's load, run time follows)."""
-    width = max(len(r[0]) for r in rows)
-    out(f"\n{'metric'.ljust(width)} | measured | target |   ({note}; {time.monotonic() - started:.0f} s)")
-    for metric, value, target, verdict in rows:
-        out(f"{metric.ljust(width)} | {value} | {target} | {verdict}")
 
 
 if __name__ == "__main__":
