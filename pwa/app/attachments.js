@@ -8,6 +8,7 @@ import { PIECE } from './config.js';
 import { call, errorCode } from './api.js';
 import { getBlob, pendingUploads, setUpload } from './store.js';
 import { emit } from './bus.js';
+import { errorText } from './labels.js';
 
 /** The server answered 401: the sync stops and the caller decides what follows. */
 export class AuthFailed extends Error {
@@ -39,17 +40,10 @@ export async function uploadPending(token) {
       // One photo that will not go (a timeout on 2G, a server error) must not hold back the
       // others, nor the ops that need no photo: note why, go on; the next sync retries it.
       if (err instanceof AuthFailed) throw err;
-      await setUpload(u.sha, { error: { code: err.code || err.name || 'network', message: uploadMessage(err) } });
+      await setUpload(u.sha, { error: { code: err.code || err.name || 'network', message: errorText(err) } });
     }
   }
   return done;
-}
-
-/** Why an upload failed, for people (the server's own messages are English). */
-function uploadMessage(err) {
-  if (err instanceof HttpFailed && err.status >= 500) return `服务器暂时不可用（${err.status}），稍后重试`;
-  if (err instanceof HttpFailed) return `上传未被接受（${err.status}），稍后重试`;
-  return '网络不稳定，上传中断，稍后从断点继续';
 }
 
 /**
