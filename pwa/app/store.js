@@ -407,12 +407,17 @@ export async function fixOp(seq, set) {
  * @returns {Promise<number>} how many were queued again
  */
 export async function requeueStale() {
+  const stale = (op) => op.state === 'rejected' && op.error && op.error.code === 'stale_schema'
+    && (op.rejectedSchema || 0) < SCHEMA_VERSION;
+  // Called at every start: look first, so the usual case costs no durable write.
+  const found = (await outbox()).filter(stale);
+  if (!found.length) return 0;
   let n = 0;
   await tx(['outbox'], 'readwrite', async (t) => {
     const s = t.objectStore('outbox');
-    for (const op of await promised(s.getAll())) {
-      if (op.state !== 'rejected' || !op.error || op.error.code !== 'stale_schema') continue;
-      if ((op.rejectedSchema || 0) >= SCHEMA_VERSION) continue;
+    for (const { seq } of found) {
+      const op = await promised(s.get(seq)); // as it is now: another tab may have moved it on
+      if (!op || !stale(op)) continue;
       s.put({ ...op, id: uuid(), state: 'pending', error: null, fixedFrom: op.id });
       n += 1;
     }
