@@ -2,11 +2,12 @@
 
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, get, getPath, list } from '../store.js';
+import { edit, getPath, list } from '../store.js';
 import { enumOf, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
 import {
-  actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, matterNames, navButton, recordForm, rejectedBox, row,
+  actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, found, matterNames, navButton, recordForm,
+  rejectedBox, row,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 
@@ -43,11 +44,8 @@ export async function casesView(ctx) {
 /** One case: applicant, matter, dates (deadline computed by the server), visits and call-backs. */
 export async function caseView(ctx) {
   const [id] = ctx.params;
-  const c = await get('cases', id);
-  if (!c) {
-    add(ctx.main, h('p', { class: 'empty', text: '找不到这个办件' }));
-    return { live: true };
-  }
+  const c = await found(ctx, 'cases', id, '找不到这个办件');
+  if (!c) return { live: true };
   const d = c.data;
   const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), list('visits'), list('evaluations')]);
   const linkedVisits = visits.filter((v) => v.data.case_id === id);

@@ -178,6 +178,19 @@ export function caseTitle(c, matters) {
 }
 
 /**
+ * A record (merged) for a view, or null after saying `notFound` on the screen.
+ * @param {any} ctx the view context
+ * @param {string} collection
+ * @param {string} id
+ * @param {string} notFound
+ */
+export async function found(ctx, collection, id, notFound) {
+  const rec = await get(collection, id);
+  if (!rec) add(ctx.main, h('p', { class: 'empty', text: notFound }));
+  return rec;
+}
+
+/**
  * The record a form edits: a new id for #/…/new, else the stored record (merged). Renders
  * "not found" and returns null when it is gone.
  * @param {any} ctx the view context
@@ -187,11 +200,8 @@ export function caseTitle(c, matters) {
 export async function formRecord(ctx, collection, notFound) {
   const isNew = ctx.params[0] === 'new';
   const id = isNew ? uuid() : ctx.params[0];
-  const existing = isNew ? null : await get(collection, id);
-  if (!isNew && !existing) {
-    add(ctx.main, h('p', { class: 'empty', text: notFound }));
-    return null;
-  }
+  const existing = isNew ? null : await found(ctx, collection, id, notFound);
+  if (!isNew && !existing) return null;
   const me = ctx.session.user;
   return { isNew, id, existing, data: existing ? existing.data : {}, me, centres: me.centre_ids || [] };
 }

@@ -5,7 +5,7 @@ import { enumLabel } from '../labels.js';
 import { edit, get, list } from '../store.js';
 import { go } from '../router.js';
 import {
-  actionBar, attachmentImg, badges, caseTitle, conflictBox, matterNames, navButton, rejectedBox, row,
+  actionBar, attachmentImg, badges, caseTitle, conflictBox, found, matterNames, navButton, rejectedBox, row,
 } from './common.js';
 
 const OPEN_CASE = (c) => !['completed', 'refused', 'returned'].includes(c.data.status);
@@ -146,11 +146,8 @@ async function startOnce(v) {
 /** One visit: everything recorded, conflicts and rejections, and the next step. */
 export async function visitView(ctx) {
   const [id] = ctx.params;
-  const v = await get('visits', id);
-  if (!v) {
-    add(ctx.main, h('p', { class: 'empty', text: '找不到这条走访记录' }));
-    return { live: true };
-  }
+  const v = await found(ctx, 'visits', id, '找不到这条走访记录');
+  if (!v) return { live: true };
   const d = v.data;
   const linked = d.case_id ? await get('cases', d.case_id) : null;
   const matters = linked ? await matterNames() : new Map();
