@@ -276,7 +276,7 @@ class _Builder:
         today = _day_of(self.now)
         for c in self.centres:
             recent = [x for x in cases if x[1] is c and x[2] >= self.now - 20 * DAY_MS][-12:]
-            field = [s for s in c.staff if "-field" in s]
+            field = [u.id for u in self.users if u.role == "field" and c.id in u.centre_ids]
             for lead, minutes in zip(field, (600, 900), strict=False):
                 if not recent:
                     break
