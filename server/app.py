@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from sync.errors import FieldsyncError, NotFound
 from sync.schema import schemas_text
 
-from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync, pwa
+from . import api_attachments, api_auth, api_calendar, api_conflicts, api_devices, api_sync, pwa
 from .config import Config
 from .db import db_id
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
@@ -82,6 +82,7 @@ def create_app(config: Config) -> Starlette:
         Route("/audit", api_devices.audit_log),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
+        Route("/calendar", api_calendar.calendar),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

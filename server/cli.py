@@ -5,7 +5,8 @@
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
     fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
-    fieldsync config
+    fieldsync config [--db PATH]
+    fieldsync holidays --db PATH --year Y --file F
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Sequence
 
 from sync.errors import FieldsyncError
 
+from .auth import now_ms
 from .config import Config, describe
+from .holidays import load_holidays_cmd, read_calendar, warnings
 from .scope import ROLES
 from .system import add_centre, add_user_cmd, init_db
 
@@ -58,7 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
 
-    sub.add_parser("config", help="list the FIELDSYNC_* settings")
+    config = sub.add_parser("config", help="list the FIELDSYNC_* settings (and warnings)")
+    config.add_argument("--db", help="database to check (default: FIELDSYNC_DB)")
+
+    hol = sub.add_parser("holidays", help="load a year's official holiday schedule (调休 included)")
+    hol.add_argument("--db", required=True)
+    hol.add_argument("--year", required=True, type=int)
+    hol.add_argument("--file", required=True,
+                     help='JSON {"year": Y, "holidays": ["Y-MM-DD", ...], "workdays": [...]}')
     return p
 
 
@@ -77,6 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "config":
             print(describe())
+            calendar = read_calendar(Config.from_env(db=args.db).db)
+            for line in warnings(calendar, now_ms()):
+                print(line)
+        elif args.command == "holidays":
+            schedule = load_holidays_cmd(args.db, args.year, args.file)
+            print(f"holidays {schedule.year} loaded: {len(schedule.holidays)} days off,"
+                  f" {len(schedule.workdays)} weekend days worked")
         elif args.command == "init":
             init_db(args.db)
             print(f"database ready: {args.db}")

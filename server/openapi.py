@@ -191,6 +191,12 @@ def _components(schemas: Schemas) -> JSON:
                                    "properties": {"received": _int(0)}}
     comps["AttachmentStatus"] = {"type": "object", "required": ["received", "complete"],
                                  "properties": {"received": _int(0), "complete": {"type": "boolean"}}}
+    comps["CalendarStatus"] = {"type": "object", "required": ["years", "unknown_years"], "properties": {
+        "years": {"type": "array", "items": {"type": "object", "required": ["year", "known", "loaded"],
+                                             "properties": {"year": _int(2000, 2100),
+                                                            "known": {"type": "boolean"},
+                                                            "loaded": {"type": "boolean"}}}},
+        "unknown_years": {"type": "array", "items": _int(2000, 2100)}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
     return comps
@@ -305,6 +311,9 @@ def document(version: str) -> JSON:
                 "summary": "How much of an upload the server holds (resume from received)",
                 "security": secured, "parameters": [_SHA256],
                 "responses": {**_ok("AttachmentStatus"), **_errors(400, 401)}}},
+            "/api/v1/calendar": {"get": {
+                "summary": "This and next year's holiday schedules: known, or Monday–Friday (warn)",
+                "security": secured, "responses": {**_ok("CalendarStatus"), **_errors(401)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1",

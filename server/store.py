@@ -22,6 +22,7 @@ from sync.errors import FieldsyncError, Forbidden, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
 from sync.schema import Schemas, load
 
+from .holidays import load_calendar
 from .scope import Scope
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -183,7 +184,7 @@ class Batch:
                 limit = st.state.leaves.get("time_limit_days")
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
-            self._ctx = Context(now=self.now, matter_days=days)
+            self._ctx = Context(now=self.now, matter_days=days, calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:

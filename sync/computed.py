@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .calendar import BUNDLED, Calendar
 from .deadlines import due_ms
 from .schema import load
 
@@ -24,6 +25,7 @@ class Context:
 
     now: int
     matter_days: Mapping[str, int] = field(default_factory=dict)
+    calendar: Calendar = BUNDLED
 
 
 def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -31,7 +33,7 @@ def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
     if accepted is None or days is None:
         return {"due_at": None, "overdue": False}
-    due = due_ms(int(accepted), days)
+    due = due_ms(int(accepted), days, ctx.calendar)
     completed = leaves.get("completed_at")
     if completed is not None:
         overdue = int(completed) > due
@@ -44,7 +46,7 @@ def _complaints(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     received = leaves.get("received_at")
     if received is None:
         return {"reply_due": None, "overdue": False}
-    due = due_ms(int(received), COMPLAINT_REPLY_DAYS)
+    due = due_ms(int(received), COMPLAINT_REPLY_DAYS, ctx.calendar)
     replied = leaves.get("replied_at")
     overdue = (int(replied) if replied is not None else ctx.now) > due
     return {"reply_due": due, "overdue": overdue}
