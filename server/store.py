@@ -13,15 +13,16 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sync import merge, paths
+from sync import cases, merge, paths
 from sync.computed import Context, compute
 from sync.errors import FieldsyncError, Forbidden, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
 from sync.schema import Schemas, load
 
+from . import audit
 from .holidays import load_calendar
 from .scope import Scope
 
@@ -93,6 +94,7 @@ class Stored:
     centre_id: str | None
     county_id: str | None
     created_version: int
+    kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -119,7 +121,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
             for rid, centre, county, version, deleted, data, meta, created in conn.execute(
                     q, (coll, *part)):
                 out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created)
+                                          centre, county, created, _kept(coll, data))
     return out
 
 
@@ -135,6 +137,14 @@ def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str
     if DELETED in clocks:
         leaves[DELETED] = bool(deleted)
     return RecordState(coll, rid, version, leaves, clocks, agree)
+
+
+def _kept(coll: str, data: str) -> dict[str, Any]:
+    """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
+    if coll != "cases":
+        return {}
+    pauses = json.loads(data).get("pauses")
+    return {"pauses": pauses} if isinstance(pauses, list) else {}
 
 
 def _meta(state: RecordState) -> str:
@@ -261,16 +271,30 @@ class Batch:
         elif self.actor.role not in coll.writers and self.actor.role != "system":
             raise Forbidden(f"role {self.actor.role} may not write {coll.name}")
 
+        if raw.collection == "cases" and not raw.delete and not raw.restore:
+            leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
+                                   user_id=self.actor.user_id)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
         state = outcome.state
         if not state.deleted:
             schemas.check_required(raw.collection, state.leaves)
+        kept = stored.kept if stored else {}
+        if raw.collection == "cases":
+            before = stored.state.leaves.get("status") if stored else None
+            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before,
+                                                 state.leaves.get("status"), stamp)}
+            if "extension.days" in leaves and outcome.changed:
+                audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
+                             user_id=self.actor.user_id, device_id=self.actor.device_id,
+                             county_id=county, target=f"cases/{raw.record}",
+                             details={"days": leaves["extension.days"],
+                                      "reason": leaves.get("extension.reason")})
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
-                                       stored.created_version if stored else self.version)
+                                       stored.created_version if stored else self.version, kept)
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))
@@ -303,7 +327,7 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx()))
+                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .calendar import BUNDLED, Calendar
-from .deadlines import due_ms
+from .cases import as_pauses
+from .deadlines import case_clock, due_ms
 from .schema import load
 
 COMPLAINT_REPLY_DAYS = 5
@@ -28,21 +29,28 @@ class Context:
     calendar: Calendar = BUNDLED
 
 
-def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    pauses = kept.get("pauses") or []
+    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None}
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
-    if accepted is None or days is None:
-        return {"due_at": None, "overdue": False}
-    due = due_ms(int(accepted), days, ctx.calendar)
+    if not isinstance(accepted, int) or days is None:
+        return out
+    extension = leaves.get("extension.days")
     completed = leaves.get("completed_at")
-    if completed is not None:
-        overdue = int(completed) > due
-    else:
-        overdue = leaves.get("status") in OPEN_CASE and ctx.now > due
-    return {"due_at": due, "overdue": overdue}
+    status = leaves.get("status")
+    done = status == "completed" and isinstance(completed, int)
+    end = completed if isinstance(completed, int) and done else ctx.now
+    clock = case_clock(accepted, days, as_pauses(pauses), now=end,
+                       extension_days=extension if isinstance(extension, int) else 0,
+                       calendar=ctx.calendar)
+    out["due_at"] = clock.due_at
+    out["overdue"] = clock.overdue and (done or status in OPEN_CASE)
+    out["days_owed"] = None if clock.running else clock.remaining_days
+    return out
 
 
-def _complaints(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     received = leaves.get("received_at")
     if received is None:
         return {"reply_due": None, "overdue": False}
@@ -52,19 +60,24 @@ def _complaints(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     return {"reply_due": due, "overdue": overdue}
 
 
-def _evaluations(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     rating = load().ratings.get(str(leaves.get("rating")))
     return {"points": int(rating["points"]) if rating else None}
 
 
-RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
+RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[str, Any]]] = {
     "cases": _cases,
     "complaints": _complaints,
     "evaluations": _evaluations,
 }
 
 
-def compute(collection: str, leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """The computed top-level fields for a record of ``collection`` (may be empty)."""
+def compute(collection: str, leaves: Mapping[str, Any], ctx: Context,
+            kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The computed top-level fields for a record of ``collection`` (may be empty).
+
+    ``kept`` holds history the server keeps op by op (a case's ``pauses``): it cannot be
+    recomputed from the merged leaves alone.
+    """
     rule = RULES.get(collection)
-    return rule(leaves, ctx) if rule else {}
+    return rule(leaves, ctx, kept or {}) if rule else {}
