@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 
 from starlette.applications import Starlette
@@ -15,13 +16,16 @@ from starlette.routing import Mount, Route
 from sync.errors import FieldsyncError, NotFound
 from sync.schema import schemas_text
 
-from . import api_attachments, api_auth, api_calendar, api_conflicts, api_devices, api_sync, pwa
+from . import api_attachments, api_auth, api_calendar, api_conflicts, api_devices, api_push, api_sync, pwa
 from .config import Config
 from .db import db_id
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
+from .jobs import push as push_job
+from .jobs.push import PushSender
 from .limits import LoginLimiter
 from .openapi import document
 from .state import AppState, principal
+from .vapid import ensure_key
 from .writer import Readers, Writer
 
 
@@ -64,10 +68,20 @@ def create_app(config: Config) -> Starlette:
                   limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s),
                   db_id=writer.run(db_id))
 
+    ensure_key(config.vapid_key_path)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        fs.close()
+        sender = PushSender(writer, config)
+        task = asyncio.create_task(push_job.run_forever(sender, config.push_interval_s))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            sender.close()
+            fs.close()
 
     api: list[Route] = [
         Route("/openapi.json", openapi),
@@ -83,6 +97,9 @@ def create_app(config: Config) -> Starlette:
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
         Route("/calendar", api_calendar.calendar),
+        Route("/push/vapid-public-key", api_push.vapid_public_key),
+        Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
+        Route("/push/subscriptions", api_push.unsubscribe, methods=["DELETE"]),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
