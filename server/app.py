@@ -21,6 +21,7 @@ from .config import Config
 from .db import db_id
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
 from .jobs import push as push_job
+from .jobs import sweep as sweep_job
 from .jobs.push import PushSender
 from .limits import LoginLimiter
 from .openapi import document
@@ -73,13 +74,15 @@ def create_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sender = PushSender(writer, config)
-        task = asyncio.create_task(push_job.run_forever(sender, config.push_interval_s))
+        tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
+                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             sender.close()
             fs.close()
 

@@ -41,6 +41,7 @@ class Config:
                                   " contact for push services.")
     push_allow_http: int = _setting(0, "1 allows plain-http push endpoints (tests only).")
     push_interval_s: int = _setting(5, "Seconds between runs of the Web Push sender.")
+    sweep_interval_s: int = _setting(300, "Seconds between deadline sweeps (overdue, accountability).")
     push_max_attempts: int = _setting(8, "Attempts at one push message before it is dropped.")
 
     @classmethod

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sync import cases, merge, paths
@@ -229,6 +229,37 @@ class Batch:
         self._flush()
         return results
 
+    def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
+        """Recompute the computed fields of records at ``self.now``; write those that changed.
+
+        Time alone can change a computed field (a case turns overdue); such a record gets
+        a new version and a change-log entry like any edit, so every phone pulls it.
+        """
+        keys = [(collection, rid) for rid in ids]
+        self.records = load_records(self.conn, keys)
+        before: dict[str, str] = {}
+        for part in _chunks(list(ids)):
+            before.update(self.conn.execute(
+                f"SELECT id, data FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
+                (collection, *part)))
+        touched = []
+        for key in keys:
+            st = self.records.get(key)
+            if st is None or st.state.deleted:
+                continue
+            fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
+            old = json.loads(before[key[1]])
+            if all(old.get(k) == v for k, v in fresh.items()):
+                continue
+            self.version += 1
+            st.state = replace(st.state, version=self.version)
+            self.dirty.add(key)
+            self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
+                                 self.actor.user_id, self.now))
+            touched.append(key[1])
+        self._flush()
+        return touched
+
     def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError) -> list[dict[str, Any]]:
         """Quarantine every op with the same reason (e.g. a stale app); known ids stay duplicates."""
         seen = self._known([o.id for o in ops])
@@ -273,7 +304,8 @@ class Batch:
 
         if raw.collection == "cases" and not raw.delete and not raw.restore:
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
-                                   user_id=self.actor.user_id)
+                                   user_id=None if self.actor.role == "system"
+                                   else self.actor.user_id)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
@@ -350,6 +382,47 @@ class Batch:
         self.dirty.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
+
+
+# -- the deadline sweep's queries (server/jobs/sweep.py) ----------------------------------
+# Per collection: its due field and the SQL condition of a record that is still open.
+SWEPT: dict[str, tuple[str, str]] = {
+    "cases": ("due_at", "json_extract(data, '$.status') IN ('accepted', 'handling')"),
+    "complaints": ("reply_due", "json_extract(data, '$.replied_at') IS NULL"),
+    "rectifications": ("due_at", "json_extract(data, '$.status') = 'open'"),
+}
+
+
+def overdue_candidates(conn: sqlite3.Connection, collection: str, now: int) -> list[str]:
+    """Open records whose due time has passed but which are not yet marked overdue."""
+    due, still_open = SWEPT[collection]
+    return [rid for (rid,) in conn.execute(
+        f"SELECT id FROM records WHERE collection = ? AND deleted = 0 AND {still_open}"
+        f" AND json_extract(data, '$.{due}') < ?"
+        " AND coalesce(json_extract(data, '$.overdue'), 0) = 0 ORDER BY id", (collection, now))]
+
+
+def overdue_records(conn: sqlite3.Connection, collection: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every record marked overdue: ``(id, centre_id, data)``."""
+    return [(rid, centre, json.loads(data)) for rid, centre, data in conn.execute(
+        "SELECT id, centre_id, data FROM records WHERE collection = ? AND deleted = 0"
+        " AND json_extract(data, '$.overdue') = 1 ORDER BY id", (collection,))]
+
+
+def record_ids(conn: sqlite3.Connection, collection: str) -> set[str]:
+    """Every record id of ``collection`` (tombstones included)."""
+    return {rid for (rid,) in conn.execute("SELECT id FROM records WHERE collection = ?",
+                                           (collection,))}
+
+
+def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` exist in ``collection`` (tombstones included)."""
+    found: set[str] = set()
+    for part in _chunks(list(ids)):
+        found.update(rid for (rid,) in conn.execute(
+            f"SELECT id FROM records WHERE collection = ? AND id IN ({','.join('?' * len(part))})",
+            (collection, *part)))
+    return found
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,13 @@ def bundled_knows(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=65_536)
+def _bundled_workday(day: dt.date) -> bool:
+    # chinese_calendar validates every date against its whole table: too slow for a
+    # sweep over every open case, and the answer for a day never changes.
+    return bool(chinese_calendar.is_workday(day))
+
+
 @dataclass(frozen=True)
 class Calendar:
     """Working days: loaded schedules first, then the bundled data, then Monday–Friday."""
@@ -133,7 +140,7 @@ class Calendar:
         if loaded is not None:
             return loaded.is_workday(day)
         if bundled_knows(day.year):
-            return bool(chinese_calendar.is_workday(day))
+            return _bundled_workday(day)
         return day.weekday() < 5
 
     def unknown_years(self, years: Iterable[int]) -> list[int]:

@@ -27,11 +27,11 @@ MAX_EXTENSION_DAYS = 60
 
 
 def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: int,
-            user_id: str) -> dict[str, Any]:
+            user_id: str | None) -> dict[str, Any]:
     """The op's leaves with the server's additions; raise ``Invalid`` on a bad time or extension.
 
     ``stored`` are the record's current leaves (None for a new record), ``stamp`` the
-    op's corrected time, ``user_id`` who writes.
+    op's corrected time, ``user_id`` who writes (None: the system, which owns no case).
     """
     before = stored or {}
     out = dict(leaves)
@@ -45,12 +45,13 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
             out[key] = stamp
     if any(p == "extension" or p.startswith("extension.") for p in out):
         _extension(before, out, stamp=stamp, user_id=user_id)
-    if stored is None and out.get("first_asked_by") is None:
+    if stored is None and out.get("first_asked_by") is None and user_id is not None:
         out["first_asked_by"] = user_id
     return out
 
 
-def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int, user_id: str) -> None:
+def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
+               user_id: str | None) -> None:
     if before.get("extension.days") is not None:
         raise Invalid("extension: granted already (a case is extended once)", path="extension")
     days = out.get("extension.days")
@@ -60,7 +61,7 @@ def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int, us
     if not isinstance(reason, str) or not reason.strip():
         raise Invalid("extension.reason: an extension needs a reason", path="extension.reason")
     # Who and when are the server's to say, whatever the phone sent.
-    out["extension.by"] = user_id
+    out["extension.by"] = user_id or "system"
     out["extension.at"] = stamp
 
 
