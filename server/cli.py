@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from sync.deadlines import CST
 from sync.errors import FieldsyncError, Invalid
 
-from .auth import now_ms
+from .clock import now_ms
 from .config import Config, describe
 from .holidays import load_holidays_cmd, read_calendar, warnings
 from .scope import ROLES
@@ -104,15 +104,6 @@ def run_sweep(db: str, now: int | None) -> dict[str, int]:
         writer.close()
 
 
-def serve(config: Config, host: str, port: int) -> None:
-    """Run uvicorn on ``host:port`` with the app for ``config``."""
-    import uvicorn
-
-    from .app import create_app
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
-                proxy_headers=False, server_header=False)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fieldsync`` console script."""
     args = _parser().parse_args(argv)
@@ -144,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "serve":
             init_db(args.db)
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
+            from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)
         elif args.command == "demo":
             from .demo import run_demo

@@ -8,11 +8,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sync.errors import BadRequest, Invalid
+from sync.errors import Invalid
+from sync.ops import check_op
+from sync.schema import load
 
-from .auth import add_user, now_ms
+from .auth import add_user
+from .clock import now_ms
 from .config import Config
-from .store import Actor, Batch, RawOp
+from .errors import BadRequest
+from .store.records import Actor, Batch, centre_exists
 from .vapid import ensure_key
 from .writer import Writer
 
@@ -31,7 +35,9 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
     Raises ``Invalid`` for the first rejected write, so callers never half-succeed silently.
     """
-    ops = [RawOp(f"sys-{uuid.uuid4().hex}", coll, rid, 0, at, data) for coll, rid, data, at in items]
+    schemas = load()
+    ops = [check_op({"id": f"sys-{uuid.uuid4().hex}", "collection": coll, "record": rid,
+                     "base": 0, "at": at, "set": data}, schemas) for coll, rid, data, at in items]
     results = Batch(conn, SYSTEM, now or now_ms()).run(ops, [at for *_x, at in items])
     for item, res in zip(items, results, strict=True):
         if res["status"] == "rejected":
@@ -44,8 +50,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                            (centre_id,)).fetchone():
+            if centre_exists(conn, centre_id):
                 raise BadRequest(f"centre {centre_id!r} exists already")
             system_write(conn, [("centres", centre_id, {"name": name, "county_id": county},
                                  now_ms())])

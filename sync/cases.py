@@ -4,7 +4,9 @@ Pure rules the store applies to every op on a case:
 
 - ``prepare`` before the merge: ``accepted_at`` / ``completed_at`` come from the op's
   server-corrected time unless the op gives an after-the-fact time, which may never be
-  later than that corrected time; an extension (延期) is granted once, with a reason,
+  later than that corrected time (so a phone whose clock runs fast cannot date work
+  into the future: it leaves the times to the server); an extension (延期) is granted
+  once, with a reason,
   and the server stamps who and when; the person who first takes a case is recorded
   as ``first_asked_by`` (首问负责) unless the op names someone.
 - ``track_pauses`` after the merge: each time the status enters ``supplement`` a pause
@@ -39,8 +41,9 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
     for key, when in (("accepted_at", CLOCK_START), ("completed_at", frozenset({"completed"}))):
         given = out.get(key)
         if isinstance(given, int) and given > stamp:
-            raise Invalid(f"{key}: after-the-fact time is later than the change itself"
-                          " (corrected by the server's clock)", path=key)
+            raise Invalid(f"{key}: an after-the-fact time cannot be later than the change that"
+                          " records it (by the server's clock); leave it out and the server"
+                          " sets it", path=key)
         if given is None and status in when and before.get(key) is None and "status" in out:
             out[key] = stamp
     if any(p == "extension" or p.startswith("extension.") for p in out):

@@ -104,8 +104,9 @@ def case_clock(accepted_at: int, limit_days: int, pauses: Sequence[Pause], *, no
     limit = limit_days + extension_days
     start = local_date(accepted_at)
     today = local_date(now)
-    spans = sorted((local_date(p.start), local_date(p.end) if p.end is not None else None)
-                   for p in pauses if p.end is None or p.end >= p.start)
+    spans = sorted(((local_date(p.start), local_date(p.end) if p.end is not None else None)
+                    for p in pauses if p.end is None or p.end >= p.start),
+                   key=lambda span: (span[0], span[1] or dt.date.max))
     years: set[int] = {start.year}
     day, counted, after_today = start, 0, 0
     due: dt.date | None = start if limit == 0 else None

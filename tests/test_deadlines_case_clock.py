@@ -99,6 +99,13 @@ def test_case_clock_pause_on_a_single_day_costs_nothing() -> None:
     assert due_day(case_clock(accepted, 5, [pause], now=accepted).due_at) == "2025-11-10"
 
 
+def test_case_clock_two_pauses_on_one_day_the_second_still_open() -> None:
+    accepted = at("2025-11-03 09:00")
+    pauses = [Pause(at("2025-11-05 09:00"), at("2025-11-05 11:00")), Pause(at("2025-11-05 15:00"))]
+    clock = case_clock(accepted, 5, pauses, now=at("2025-11-06 09:00"))
+    assert clock.due_at is None and clock.remaining_days == 3
+
+
 def test_case_clock_extension_adds_working_days() -> None:
     accepted = at("2025-09-26 09:00")  # Friday; 3 days: Sun 28, Mon 29, Tue 30
     assert due_day(case_clock(accepted, 3, [], now=accepted).due_at) == "2025-09-30"

@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import now_ms
 from server.cli import main
+from server.clock import now_ms
 from server.config import Config
 from server.holidays import years_to_check
 from server.system import system_write

@@ -19,6 +19,7 @@ from server import push
 from server.app import create_app
 from server.config import Config
 from server.jobs.push import PushSender
+from server.store import push as push_store
 from server.vapid import public_key_b64
 from server.writer import Writer
 from tests.conftest import Device, now_ms
@@ -56,7 +57,7 @@ def subscriptions(db: str) -> list[str]:
 def enqueue(db: str, user_id: str, kind: str = "assigned", record: str = "v-1") -> int:
     writer = Writer(db)
     try:
-        return writer.run(lambda conn: push.enqueue(conn, [user_id], kind, "visits", record, now_ms()))
+        return writer.run(lambda conn: push_store.enqueue(conn, [user_id], kind, "visits", record, now_ms()))
     finally:
         writer.close()
 

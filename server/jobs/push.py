@@ -21,8 +21,9 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from .. import push
-from ..auth import now_ms
+from ..clock import now_ms
 from ..config import Config
+from ..store import push as push_store
 from ..writer import Writer
 
 log = logging.getLogger("fieldsync.push")
@@ -59,7 +60,7 @@ class PushSender:
         counts = {"sent": 0, "gone": 0, "retry": 0}
         with ThreadPoolExecutor(SEND_THREADS) as pool:
             while True:
-                batch = self.writer.run(lambda conn: push.due(conn, when, BATCH))
+                batch = self.writer.run(lambda conn: push_store.due(conn, when, BATCH))
                 if not batch:
                     return counts
                 outcomes = list(pool.map(self._send, batch))
@@ -70,7 +71,7 @@ class PushSender:
                     return counts
 
     def _settle(self, outcomes: list[tuple[push.Queued, str, str | None]], when: int) -> None:
-        self.writer.run(lambda conn: push.settle(conn, outcomes, when, self.max_attempts))
+        self.writer.run(lambda conn: push_store.settle(conn, outcomes, when, self.max_attempts))
 
     def _send(self, item: push.Queued) -> tuple[push.Queued, str, str | None]:
         endpoint = item.subscription.endpoint

@@ -23,9 +23,12 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from .. import store
-from ..auth import now_ms
-from ..store import Actor, Batch, RawOp
+from sync.ops import check_op
+from sync.schema import load
+
+from ..clock import now_ms
+from ..store import sweep as store
+from ..store.records import Actor, Batch
 from ..writer import Writer
 
 log = logging.getLogger("fieldsync.sweep")
@@ -74,8 +77,10 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
         ids = {rid: accountability_id(collection, rid) for rid, _c, _d in subjects}
         # Checked inside the transaction that writes: the guard against a concurrent sweep.
         have = store.existing_ids(conn, "accountability", list(ids.values()))
-        ops = [RawOp(f"sweep-{ids[rid]}", "accountability", ids[rid], 0, now,
-                     _accountability(collection, rid, centre, data, now))
+        schemas = load()
+        ops = [check_op({"id": f"sweep-{ids[rid]}", "collection": "accountability",
+                         "record": ids[rid], "base": 0, "at": now,
+                         "set": _accountability(collection, rid, centre, data, now)}, schemas)
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0
@@ -94,7 +99,8 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     when = now_ms() if now is None else now
     turned = made = 0
     for collection in KINDS:
-        ids = writer.run(partial(store.overdue_candidates, collection=collection, now=when))
+        ids = writer.run(partial(store.overdue_candidates, collection=collection,
+                                 due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids):
             turned += len(writer.run(_mark(collection, part, when)))
     existing = writer.run(partial(store.record_ids, collection="accountability"))

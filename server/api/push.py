@@ -10,13 +10,15 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.errors import Invalid, NotFound
+from sync.errors import Invalid
 
-from . import push
-from .auth import now_ms
-from .http import json_response, read_json
-from .state import principal, state
-from .vapid import public_key_b64
+from .. import push
+from ..clock import now_ms
+from ..errors import NotFound
+from ..http import json_response, read_json
+from ..state import principal, state
+from ..store import push as push_store
+from ..vapid import public_key_b64
 
 # A PushSubscription is small; anything larger is not one.
 MAX_BODY = 8 * 1024
@@ -33,7 +35,7 @@ async def subscribe(request: Request) -> Response:
     fs = state(request)
     doc = await read_json(request, MAX_BODY, MAX_BODY)
     sub = push.parse_subscription(doc, allow_http=bool(fs.config.push_allow_http))
-    await fs.writer.execute(lambda conn: push.subscribe(conn, sub, who.user_id, who.device_id,
+    await fs.writer.execute(lambda conn: push_store.subscribe(conn, sub, who.user_id, who.device_id,
                                                         now_ms()))
     return json_response(request, {"endpoint": sub.endpoint, "subscribed": True}, status=201)
 
@@ -45,7 +47,7 @@ async def unsubscribe(request: Request) -> Response:
     endpoint = doc.get("endpoint")
     if not isinstance(endpoint, str) or not 1 <= len(endpoint) <= push.MAX_ENDPOINT:
         raise Invalid("endpoint: expected the subscription's endpoint URL", path="endpoint")
-    if not await state(request).writer.execute(lambda conn: push.unsubscribe(conn, endpoint,
+    if not await state(request).writer.execute(lambda conn: push_store.unsubscribe(conn, endpoint,
                                                                              who.user_id)):
         raise NotFound("no such subscription of yours")
     return json_response(request, {"endpoint": endpoint, "subscribed": False})

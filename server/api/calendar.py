@@ -9,10 +9,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .auth import now_ms
-from .holidays import calendar_status, load_calendar
-from .http import json_response
-from .state import principal, state
+from ..clock import now_ms
+from ..holidays import calendar_status
+from ..http import json_response
+from ..state import principal, state
+from ..store.holidays import load_calendar
 
 
 async def calendar(request: Request) -> Response:
