@@ -162,3 +162,24 @@ def test_case_clock_pausing_never_makes_it_earlier(accepted: int, days: int, off
     waiting = case_clock(accepted, days, [Pause(start)], now=accepted)
     # Still waiting: either the deadline had passed before the pause, or there is none yet.
     assert waiting.due_at is None or waiting.due_at == plain.due_at
+
+
+pause_lists = st.lists(st.tuples(st.integers(min_value=0, max_value=40 * 86_400_000),
+                                 st.one_of(st.none(), st.integers(min_value=0, max_value=10 * 86_400_000))),
+                       max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(accepted=instants, days=limits, spans=pause_lists)
+def test_case_clock_any_pauses_never_make_it_earlier(accepted: int, days: int,
+                                                     spans: list[tuple[int, int | None]]) -> None:
+    plain = case_clock(accepted, days, [], now=accepted)
+    pauses = [Pause(accepted + off, None if length is None else accepted + off + length)
+              for off, length in spans]
+    clock = case_clock(accepted, days, pauses, now=accepted)
+    assert plain.due_at is not None
+    if clock.due_at is not None:
+        assert clock.due_at >= plain.due_at
+        assert days == 0 or BUNDLED.is_workday(local_date(clock.due_at))
+    else:
+        assert not clock.running and 0 < clock.remaining_days <= days

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 from typing import Any
 
 import pytest
@@ -117,6 +118,27 @@ def test_sweep_accounts_for_a_case_completed_late(device: Any, county_db: str) -
     counts = run_sweep(county_db, now_ms())
     assert counts == {"overdue": 0, "accountability": 1}
     assert pulled(sup)[("accountability", "acc-cases-late")]["kind"] == "overdue_case"
+
+
+def test_sweep_runs_on_its_own_in_the_server(county_db: str) -> None:
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import Config
+    with TestClient(create_app(Config(db=county_db, sweep_interval_s=1))) as client:
+        sup, f1b = Device(client, "sup1"), Device(client, "f1b")
+        sup.sync([sup.op("matters", "m2", {"name": "建房审批", "county_id": "k1",
+                                           "kind": "time_limited", "time_limit_days": 2})])
+        t = f1b.clock()
+        res = f1b.sync([f1b.op("cases", "old", {"centre_id": "c1", "matter_id": "m2",
+                                                "status": "accepted", "accepted_at": t - 30 * DAY_MS})])
+        assert res["results"][0]["status"] == "applied"
+        deadline = time.monotonic() + 15
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        while ("accountability", "acc-cases-old") not in found and time.monotonic() < deadline:
+            time.sleep(0.2)
+            found.update(pulled(sup))
+    assert found[("accountability", "acc-cases-old")]["status"] == "open"
 
 
 def test_sweep_accountability_id_fits_record_ids() -> None:
