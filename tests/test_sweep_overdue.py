@@ -141,6 +141,18 @@ def test_sweep_runs_on_its_own_in_the_server(county_db: str) -> None:
     assert found[("accountability", "acc-cases-old")]["status"] == "open"
 
 
+def test_sweep_subject_with_a_long_id_is_accounted_for_once(device: Any, county_db: str) -> None:
+    _sup, f1, _ctr = seed(device)
+    long_id = "cp-" + "x" * 97
+    f1.sync([f1.op("complaints", long_id, {"centre_id": "c1", "content": "电话无人接听",
+                                           "received_at": f1.clock(), "status": "open"})])
+    later = now_ms() + 30 * DAY_MS
+    assert run_sweep(county_db, later)["accountability"] == 3
+    assert run_sweep(county_db, later) == {"overdue": 0, "accountability": 0}
+    acc = accountability_id("complaints", long_id)
+    assert pulled(f1)[("accountability", acc)]["subject"]["record"] == long_id
+
+
 def test_sweep_accountability_id_fits_record_ids() -> None:
     assert accountability_id("cases", "k-1") == "acc-cases-k-1"
     long = accountability_id("complaints", "x" * 100)

@@ -33,7 +33,7 @@ from ..writer import Writer
 
 log = logging.getLogger("fieldsync.sweep")
 
-SWEEPER = Actor(user_id="system", device_id="sweep", role="system", scope=None)
+SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
 CHUNK = 500
 KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
          "rectifications": "overdue_rectification"}
@@ -42,7 +42,9 @@ STAFF_FIELDS = ("handler_id", "first_asked_by", "staff_id")
 
 
 def accountability_id(collection: str, record: str) -> str:
-    """The one accountability record id a subject can ever have (≤ 100 characters)."""
+    """The one accountability record id a subject can ever have (≤ 100 characters).
+
+    ``accountability_id(collection, "")`` is the prefix of the plain form."""
     plain = f"acc-{collection}-{record}"
     if len(plain) <= 100:
         return plain
@@ -103,10 +105,9 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
                                  due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids):
             turned += len(writer.run(_mark(collection, part, when)))
-    existing = writer.run(partial(store.record_ids, collection="accountability"))
     for collection in KINDS:
-        subjects = [s for s in writer.run(partial(store.overdue_records, collection=collection))
-                    if accountability_id(collection, s[0]) not in existing]
+        subjects = writer.run(partial(store.unaccounted, collection=collection,
+                                      prefix=accountability_id(collection, "")))
         for part in _chunks(subjects):
             made += writer.run(_account(collection, part, when))
     return {"overdue": turned, "accountability": made}

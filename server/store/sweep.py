@@ -30,17 +30,16 @@ def overdue_candidates(conn: sqlite3.Connection, collection: str, due_field: str
         (collection, now))]
 
 
-def overdue_records(conn: sqlite3.Connection, collection: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """Every record marked overdue: ``(id, centre_id, data)``."""
+def unaccounted(conn: sqlite3.Connection, collection: str,
+                prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Records marked overdue with no record ``prefix + id`` in ``accountability`` yet:
+    ``(id, centre_id, data)``. Ids too long for that form come back always (the caller
+    checks them by their hashed id)."""
     return [(rid, centre, json.loads(data)) for rid, centre, data in conn.execute(
-        "SELECT id, centre_id, data FROM records WHERE collection = ? AND deleted = 0"
-        f" AND {sqlite.json_field('data', 'overdue')} = 1 ORDER BY id", (collection,))]
-
-
-def record_ids(conn: sqlite3.Connection, collection: str) -> set[str]:
-    """Every record id of ``collection`` (tombstones included)."""
-    return {rid for (rid,) in conn.execute("SELECT id FROM records WHERE collection = ?",
-                                           (collection,))}
+        "SELECT r.id, r.centre_id, r.data FROM records r WHERE r.collection = ? AND r.deleted = 0"
+        f" AND {sqlite.json_field('r.data', 'overdue')} = 1 AND (length(?) + length(r.id) > 100"
+        " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
+        " AND a.id = ? || r.id)) ORDER BY r.id", (collection, prefix, prefix))]
 
 
 def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:
