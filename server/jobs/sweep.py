@@ -19,19 +19,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sync.ops import check_op
 from sync.schema import load
 
 from ..clock import now_ms
+from ..store import sqlite
 from ..store import sweep as store
 from ..store.records import Actor, Batch
 from ..writer import Writer
 
 log = logging.getLogger("fieldsync.sweep")
+T = TypeVar("T")
 
 SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
 CHUNK = 500
@@ -95,19 +98,31 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
     return run
 
 
+def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run a finding query on a read connection of its own: the scans over every open
+    record must not hold the write lock that phones' syncs wait for. What they find is
+    judged again inside the writing transactions."""
+    conn = sqlite.connect(writer.path, readonly=True)
+    try:
+        conn.execute("BEGIN")
+        return fn(conn)
+    finally:
+        conn.close()
+
+
 def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     """Run the sweep once at ``now``; return how many records turned overdue and how many
     accountability records were made."""
     when = now_ms() if now is None else now
     turned = made = 0
     for collection in KINDS:
-        ids = writer.run(partial(store.overdue_candidates, collection=collection,
-                                 due_field=DUE_FIELD[collection], now=when))
+        ids = _read(writer, partial(store.overdue_candidates, collection=collection,
+                                    due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids):
             turned += len(writer.run(_mark(collection, part, when)))
     for collection in KINDS:
-        subjects = writer.run(partial(store.unaccounted, collection=collection,
-                                      prefix=accountability_id(collection, "")))
+        subjects = _read(writer, partial(store.unaccounted, collection=collection,
+                                         prefix=accountability_id(collection, "")))
         for part in _chunks(subjects):
             made += writer.run(_account(collection, part, when))
     return {"overdue": turned, "accountability": made}
