@@ -262,6 +262,17 @@ def test_conflicts_resolve_with_invalid_body_is_4xx_and_changes_nothing(
     assert len(listed(client, sup1, "v-1")) == 1
 
 
+def test_conflicts_resolve_refused_value_answers_with_the_ops_code(standing: dict[str, Any]) -> None:
+    """A resolution is an op: a value the schema refuses is refused as that op would be
+    (its code, with the status the error table gives it), and nothing changes."""
+    client, sup1 = standing["client"], standing["sup1"]
+    before = snapshot(client)
+    r = resolve(client, sup1, standing["id"], {"value": 123})
+    expect_error(r, 422, "invalid")
+    assert r.json()["error"]["details"]["path"] == "notes"
+    assert snapshot(client) == before
+
+
 def test_conflicts_resolve_unknown_conflict_is_404(standing: dict[str, Any]) -> None:
     client = standing["client"]
     expect_error(resolve(client, standing["sup1"], "no-such-conflict", {"choose": "kept"}), 404, "not_found")
