@@ -20,7 +20,7 @@ from server.app import create_app
 from server.config import Config
 from server.jobs.push import PushSender
 from server.store import push as push_store
-from server.vapid import public_key_b64
+from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
 from tests.conftest import Device, now_ms
 from tests.support.pushservice import PushService, serve
@@ -35,7 +35,9 @@ def config(db: str, **extra: Any) -> Config:
 
 @pytest.fixture
 def service(county_db: str) -> Iterator[PushService]:
-    yield from serve(PushService(public_key_b64(config(county_db).vapid_key_path), SUBJECT))
+    key = config(county_db).vapid_key_path
+    ensure_key(key)  # as fieldsync init and the server's start do (the county is a plain copy)
+    yield from serve(PushService(public_key_b64(key), SUBJECT))
 
 
 @pytest.fixture
@@ -72,8 +74,19 @@ def send(db: str, now: int | None = None) -> dict[str, int]:
         writer.close()
 
 
-def test_push_vapid_key_made_at_init_private_file_mode_0600(app_client: TestClient,
-                                                           county_db: str) -> None:
+def test_push_vapid_key_made_at_init_private_file_mode_0600(tmp_path: Path) -> None:
+    from server.cli import main
+    db = str(tmp_path / "new.db")
+    assert main(["init", "--db", db]) == 0
+    path = Path(db + ".vapid.pem")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    first = path.read_bytes()
+    path.chmod(0o644)  # loosened by hand: the next init tightens it and keeps the key
+    assert main(["init", "--db", db]) == 0
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_bytes() == first
+
+
+def test_push_vapid_public_key_endpoint(app_client: TestClient, county_db: str) -> None:
     path = Path(county_db + ".vapid.pem")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert b"PRIVATE KEY" in path.read_bytes()
