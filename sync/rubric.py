@@ -269,7 +269,8 @@ def check_answers(template: Template, items: Any) -> None:
 def _check_answer_value(key: str, value: Any, path: str) -> None:
     ok: bool
     if key == "count":
-        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
+        # 2.0 is a whole count: JSON does not tell them apart and JavaScript cannot either
+        ok = _is_num(value) and value == int(value) and 0 <= value <= MAX_COUNT
     elif key == "value":
         ok = _is_num(value) and 0 <= value <= MAX_FIGURE
     elif key == "rating":
@@ -292,7 +293,7 @@ def _contribution(item: Mapping[str, Any], answer: Mapping[str, Any]) -> Decimal
     if rule in DEDUCT:
         if answer.get("na") is True or answer.get("count") is None:
             return Decimal(0)
-        amount = dec(item.get("per", 1)) * answer["count"]
+        amount = dec(item.get("per", 1)) * dec(answer["count"])
         if "cap" in item:
             amount = min(amount, dec(item["cap"]))
         return -_round(amount)
@@ -323,7 +324,7 @@ def _contribution(item: Mapping[str, Any], answer: Mapping[str, Any]) -> Decimal
         count = answer.get("count")
         if count is None:
             return Decimal(0)
-        amount = dec(item["per"]) * count
+        amount = dec(item["per"]) * dec(count)
         if "cap" in item:
             amount = min(amount, dec(item["cap"]))
         return _round(amount)
