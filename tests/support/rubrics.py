@@ -112,8 +112,8 @@ def random_template(r: random.Random, faults: float = 0.03) -> dict[str, Any]:
             elif rule in ("proportional", "rating"):
                 item["points"] = _fig(r, faults)
                 if rule == "proportional" and r.random() > faults:
-                    targets = [1, 3, 7, 8, 100, 0.5, 1000, 33.3]
-                    item["target"] = r.choice(targets) if r.random() > faults else 0
+                    targets = [1, 3, 7, 8, 100, 0.5, 1000, 33.3, round(r.uniform(0.01, 500), r.randint(0, 4))]
+                    item["target"] = (r.choice(targets) or 1) if r.random() > faults else 0
             elif rule == "bonus":
                 if r.random() < 0.5:
                     mins = sorted(r.sample([0, 1, 10, 100, 1500, 5000, 10000, 2.5], r.randint(1, 4)))
@@ -140,6 +140,11 @@ def random_template(r: random.Random, faults: float = 0.03) -> dict[str, Any]:
     return {"name": "随机", "version": 1, "sections": sections}
 
 
+def _value(r: random.Random) -> float | int:
+    """A measured figure: an edge case, or a decimal with up to 6 places (rounding traps)."""
+    return r.choice(VALUES) if r.random() < 0.5 else round(r.uniform(0, 2000), r.randint(0, 6))
+
+
 def random_answers(r: random.Random, template: dict[str, Any], faults: float = 0.03) -> Any:
     """Answers to some items of ``template`` (by the shape of its items), sometimes wrong."""
     out: dict[str, Any] = {}
@@ -153,7 +158,7 @@ def random_answers(r: random.Random, template: dict[str, Any], faults: float = 0
         if rule in rubric.DEDUCT:
             answer = {"na": True} if r.random() < 0.1 else {"count": r.choice([0, 1, 2, 3, 5, 9, 40])}
         elif rule in ("proportional",) or (rule == "bonus" and "tiers" in item):
-            answer = {"value": r.choice(VALUES)}
+            answer = {"value": _value(r)}
         elif rule == "rating":
             answer = {"rating": r.choice(list(rubric.RATINGS))}
         elif rule == "bonus":
