@@ -65,7 +65,7 @@ def test_api_inspection_scored_on_every_write(device: Any, county_db: str) -> No
     data = stored(county_db, "inspections", "i1")
     assert data is not None and data["vetoed"] is True and data["unanswered"] == [] and data["score"] == 53.68
     # the pulled record carries the same computed fields
-    pulled = [c for c in device("sup1").sync_all()[0]["changes"] if c["record"] == "i1"][0]["data"]
+    pulled = next(c for c in device("sup1").sync_all()[0]["changes"] if c["record"] == "i1")["data"]
     assert pulled["score"] == 53.68 and pulled["sections"]["S5"] == 13.68
 
 
