@@ -117,3 +117,16 @@ def test_rubric_js_scores_the_seed_rubrics_like_python(page: Page) -> None:
              for t in rubrics().values() for _ in range(50)]
     for case, got in zip(cases, js_score(page, cases), strict=True):
         assert got == run_python(case)
+
+
+def test_rubric_js_validate_names_the_path(page: Page) -> None:
+    from server.demo_data import rubrics
+    bad = {"sections": [{"id": "S", "name": "s", "mode": "deduct", "points": 5, "group_caps": {},
+                         "items": [{"id": "a", "text": "t", "rule": "bonus", "per": 1, "group": "g"}]}]}
+    got = page.evaluate("""async ([good, bad]) => {
+      const m = await import('/app/rubric.js');
+      const fine = good.map((t) => { m.validate(t); return m.total(t); });
+      try { m.validate(bad); return { fine, path: null }; }
+      catch (e) { return { fine, path: e.path, code: e.code }; }
+    }""", [list(rubrics().values()), bad])
+    assert got == {"fine": [100, 0, 100], "path": "sections.0.items.0.group", "code": "invalid"}
