@@ -79,7 +79,7 @@ def _inspections(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
 
     Null when that template is unknown (or, defensively, malformed: writes are checked by
     ``check`` so a stored inspection always fits its template). A re-inspection listing
-    ``item_ids`` is scored on those items only (``rubric.score_subset``).
+    a non-empty ``item_ids`` is scored on those items only (``rubric.score_subset``).
     """
     template = _template_of(leaves, ctx)
     if template is None:

@@ -388,7 +388,10 @@ def score(template: Any, items: Any) -> dict[str, Any]:
 
 def subset(template: Template, item_ids: Iterable[str]) -> dict[str, Any]:
     """The template reduced to ``item_ids`` (sections holding none of them dropped)."""
-    wanted = set(item_ids)
+    ids = [] if isinstance(item_ids, str) else list(item_ids)
+    if isinstance(item_ids, str) or not all(isinstance(iid, str) for iid in ids):
+        raise Invalid("item_ids: expected an array of item ids", path="item_ids")
+    wanted = set(ids)
     known = items_of(template)
     for iid in sorted(wanted):
         if iid not in known:
@@ -409,7 +412,7 @@ def score_subset(template: Any, items: Any, item_ids: Iterable[str]) -> dict[str
     """
     validate_template(template)
     check_answers(template, items)
-    ids = list(item_ids)
-    reduced = subset(template, ids)
-    answers = {k: v for k, v in (items or {}).items() if k in set(ids) and v is not None}
+    reduced = subset(template, item_ids)
+    wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}
+    answers = {k: v for k, v in (items or {}).items() if k in wanted and v is not None}
     return _score(reduced, answers)

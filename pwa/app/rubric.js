@@ -300,6 +300,7 @@ export function score(template, items) {
 export function scoreSubset(template, items, itemIds) {
   validate(template);
   checkAnswers(template, items);
+  if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === 'string')) fail('item_ids', 'item_ids: expected an array of item ids');
   const wanted = new Set(itemIds);
   const known = itemsOf(template);
   for (const id of [...wanted].sort()) if (!known.has(id)) fail('item_ids', `item_ids: no item '${id}' in the template`);
