@@ -104,9 +104,10 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
 def check(collection: str, leaves: Mapping[str, Any], ctx: Context) -> None:
     """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
 
-    A template must be a valid rubric (``sections.…`` paths); an inspection's answers must
-    fit the rules of the template it names (``items.<id>.<field>``), and a re-inspection's
-    ``item_ids`` must be items of it. An inspection of a template the server does not know
+    A template must be a valid rubric (``sections.…`` paths); an inspection's
+    ``template_version`` must be the version of the template it names, its answers must fit
+    that template's rules (``items.<id>.<field>``), and a re-inspection's ``item_ids`` must be
+    items of it. An inspection of a template the server does not know
     is taken as it is (its score stays null).
     """
     if collection == "templates":
@@ -120,6 +121,10 @@ def check(collection: str, leaves: Mapping[str, Any], ctx: Context) -> None:
             rubric.validate_template(template)
         except Invalid:
             return  # a stored template from before validation: nothing to check against
+        version = leaves.get("template_version")
+        if version is not None and template.get("version") not in (None, version):
+            raise Invalid(f"template_version: {leaves.get('template_id')} is version"
+                          f" {template.get('version')}, not {version}", path="template_version")
         rubric.check_answers(template, _answers(leaves))
         subset = leaves.get("item_ids")
         if isinstance(subset, list) and subset:

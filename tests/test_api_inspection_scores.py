@@ -134,6 +134,14 @@ def test_api_answers_checked_against_their_rule(device: Any, county_db: str, ite
     assert quarantined(county_db)[-1][1] == "invalid"
 
 
+def test_api_inspection_names_the_template_version_it_is_scored_by(device: Any, county_db: str) -> None:
+    sup, field = device("sup1"), device("f1")
+    sup.sync([sup.op("templates", "t1", TEMPLATE)])
+    res = result(field.sync([field.op("inspections", "i1", {**inspection(), "template_version": 2})]))
+    assert res["status"] == "rejected" and res["details"]["path"] == "template_version"
+    assert stored(county_db, "inspections", "i1") is None
+
+
 def test_api_inspection_of_unknown_template_has_no_score(device: Any, county_db: str) -> None:
     field = device("f1")
     res = result(field.sync([field.op("inspections", "i1", inspection("nope", {"x": {"count": 2}}))]))
@@ -152,7 +160,7 @@ def test_api_inspection_keeps_the_version_it_names(device: Any, county_db: str) 
     field.sync([field.op("inspections", "i1", {"items.e1.note": "已整改"})])
     data = stored(county_db, "inspections", "i1")
     assert data is not None and data["sections"]["S1"] == 4.0  # by t1: 1 point per lapse
-    field.sync([field.op("inspections", "i2", inspection("t2", {"e1": {"count": 1}}))])
+    field.sync([field.op("inspections", "i2", inspection("t2", {"e1": {"count": 1}}, template_version=2))])
     data = stored(county_db, "inspections", "i2")
     assert data is not None and data["sections"]["S1"] == 2.0
 
