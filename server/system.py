@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from sync import rubric
-from sync.errors import BadRequest, Invalid
+from sync.errors import Invalid
+from sync.ops import check_op
+from sync.schema import load
 
-from .auth import add_user, now_ms
-from .store import Actor, Batch, RawOp
+from .auth import add_user
+from .clock import now_ms
+from .errors import BadRequest
+from .store.records import Actor, Batch, centre_exists, record_exists
 from .writer import Writer
 
 SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
@@ -31,7 +35,9 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
     Raises ``Invalid`` for the first rejected write, so callers never half-succeed silently.
     """
-    ops = [RawOp(f"sys-{uuid.uuid4().hex}", coll, rid, 0, at, data) for coll, rid, data, at in items]
+    schemas = load()
+    ops = [check_op({"id": f"sys-{uuid.uuid4().hex}", "collection": coll, "record": rid,
+                     "base": 0, "at": at, "set": data}, schemas) for coll, rid, data, at in items]
     results = Batch(conn, SYSTEM, now or now_ms()).run(ops, [at for *_x, at in items])
     for item, res in zip(items, results, strict=True):
         if res["status"] == "rejected":
@@ -44,8 +50,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                            (centre_id,)).fetchone():
+            if centre_exists(conn, centre_id):
                 raise BadRequest(f"centre {centre_id!r} exists already")
             system_write(conn, [("centres", centre_id, {"name": name, "county_id": county},
                                  now_ms())])
@@ -88,8 +93,7 @@ def import_template(db: str, file: str, *, county: str | None = None,
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM records WHERE collection='templates' AND id=?",
-                            (rid,)).fetchone():
+            if record_exists(conn, "templates", rid):
                 raise BadRequest(f"template {rid!r} exists already (a new version needs a new id)")
             system_write(conn, [("templates", rid, data, now_ms())])
         writer.run(write)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
-from server.demo_data import rubrics
+from server.demo.data import rubrics
 
 
 def templates(db: str) -> dict[str, dict[str, object]]:

@@ -111,7 +111,7 @@ def test_rubric_js_and_python_agree_on_random_templates(page: Page) -> None:
 
 
 def test_rubric_js_scores_the_seed_rubrics_like_python(page: Page) -> None:
-    from server.demo_data import rubrics
+    from server.demo.data import rubrics
     r = random.Random(7)
     cases = [{"template": t, "answers": random_answers(r, t, faults=0)}
              for t in rubrics().values() for _ in range(50)]
@@ -120,7 +120,7 @@ def test_rubric_js_scores_the_seed_rubrics_like_python(page: Page) -> None:
 
 
 def test_rubric_js_validate_names_the_path(page: Page) -> None:
-    from server.demo_data import rubrics
+    from server.demo.data import rubrics
     bad = {"sections": [{"id": "S", "name": "s", "mode": "deduct", "points": 5, "group_caps": {},
                          "items": [{"id": "a", "text": "t", "rule": "bonus", "per": 1, "group": "g"}]}]}
     got = page.evaluate("""async ([good, bad]) => {

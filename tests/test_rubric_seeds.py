@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from server.demo_data import COUNTY_ID, build_demo, rubrics
+from server.demo.data import COUNTY_ID, build_demo, rubrics
 from sync import rubric
 from sync.schema import validate_record
 
@@ -63,5 +63,5 @@ def test_rubric_seeds_are_in_the_demo_and_the_package() -> None:
     assert set(templates) == set(rubrics())
     assert all(t["county_id"] == COUNTY_ID for t in templates.values())
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    assert "demo/rubrics/*.json" in data["server"]
+    assert "rubrics/*.json" in data["server.demo"]
     assert len(list((ROOT / "server" / "demo" / "rubrics").glob("*.json"))) == 3

@@ -20,13 +20,13 @@ import datetime as dt
 import json
 import math
 import random
-import time
 import uuid
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from server.demo_tables import (
+from .. import clock
+from .tables import (
     CENTRES,
     FAMILY_NAMES,
     GIVEN_NAMES,
@@ -490,7 +490,7 @@ class _Builder:
 
 def rubrics() -> dict[str, dict[str, Any]]:
     """The seed rubric templates shipped in ``server/demo/rubrics``, by record id."""
-    folder = resources.files("server").joinpath("demo", "rubrics")
+    folder = resources.files("server.demo").joinpath("rubrics")
     return {f"tpl-{entry.name.removesuffix('.json')}": json.loads(entry.read_text("utf-8"))
             for entry in sorted(folder.iterdir(), key=lambda e: e.name)
             if entry.name.endswith(".json")}
@@ -513,7 +513,7 @@ def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 6)
     Deterministic: the same ``seed`` and ``now_ms`` give identical output. ``now_ms``
     defaults to the current time.
     """
-    now = int(time.time() * 1000) if now_ms is None else now_ms
+    now = clock.now_ms() if now_ms is None else now_ms
     b = _Builder(seed, now, months)
     b.build_reference()
     b.build_users()
