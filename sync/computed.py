@@ -101,14 +101,15 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
 }
 
 
-def check(collection: str, leaves: Mapping[str, Any], ctx: Context) -> None:
+def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
+          county: str | None = None) -> None:
     """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
 
     A template must be a valid rubric (``sections.…`` paths); an inspection's
     ``template_version`` must be the version of the template it names, its answers must fit
     that template's rules (``items.<id>.<field>``), and a re-inspection's ``item_ids`` must be
-    items of it. An inspection of a template the server does not know
-    is taken as it is (its score stays null).
+    items of it. With ``county`` (the inspection's), the template must be that county's. An
+    inspection of a template the server does not know is taken as it is (its score stays null).
     """
     if collection == "templates":
         # A draft may be saved before it has sections; what it has must be a valid rubric.
@@ -117,6 +118,9 @@ def check(collection: str, leaves: Mapping[str, Any], ctx: Context) -> None:
         template = _template_of(leaves, ctx)
         if template is None:
             return
+        if county is not None and template.get("county_id") not in (None, county):
+            raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
+                          path="template_id")
         try:
             rubric.validate_template(template)
         except Invalid:

@@ -142,6 +142,15 @@ def test_api_inspection_names_the_template_version_it_is_scored_by(device: Any, 
     assert stored(county_db, "inspections", "i1") is None
 
 
+def test_api_inspection_by_another_countys_template_is_refused(device: Any, county_db: str) -> None:
+    other = device("sup2")  # county k2
+    other.sync([other.op("templates", "t-k2", {**TEMPLATE, "county_id": "k2"})])
+    field = device("f1")  # centre c1 of county k1
+    res = result(field.sync([field.op("inspections", "i1", inspection("t-k2"))]))
+    assert res["status"] == "rejected" and res["details"]["path"] == "template_id"
+    assert stored(county_db, "inspections", "i1") is None
+
+
 def test_api_inspection_of_unknown_template_has_no_score(device: Any, county_db: str) -> None:
     field = device("f1")
     res = result(field.sync([field.op("inspections", "i1", inspection("nope", {"x": {"count": 2}}))]))

@@ -251,7 +251,8 @@ class Batch:
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
-            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates))
+            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
+                  county=county)
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
