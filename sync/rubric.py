@@ -68,7 +68,9 @@ Answers = Mapping[str, Any]
 # -- numbers -------------------------------------------------------------------------------
 
 def _is_num(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+    if isinstance(x, bool):
+        return False
+    return isinstance(x, int) or (isinstance(x, float) and math.isfinite(x))
 
 
 def dec(x: int | float) -> Decimal:

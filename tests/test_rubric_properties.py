@@ -196,3 +196,17 @@ def test_rubric_never_crashes_on_random_input() -> None:
             assert isinstance(err.path, str)
             outcomes["invalid"] += 1
     assert outcomes["scored"] > 300 and outcomes["invalid"] > 300, outcomes
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400), float("inf"), float("nan")])
+def test_rubric_huge_or_odd_numbers_are_invalid_not_a_crash(huge: Any) -> None:
+    template = {"sections": [{"id": "S", "name": "s", "mode": "earn", "points": 5, "items": [
+        {"id": "a", "text": "t", "rule": "proportional", "points": 5, "target": 3},
+        {"id": "b", "text": "t", "rule": "deduct_each"}]}]}
+    with pytest.raises(Invalid) as err:
+        rubric.validate_template(mutate(template, {"sections.0.points": huge}))
+    assert err.value.path == "sections.0.points"
+    for answers, path in (({"a": {"value": huge}}, "items.a.value"), ({"b": {"count": huge}}, "items.b.count")):
+        with pytest.raises(Invalid) as err:
+            rubric.score(template, answers)
+        assert err.value.path == path
