@@ -206,7 +206,8 @@ def test_rubric_huge_or_odd_numbers_are_invalid_not_a_crash(huge: Any) -> None:
     with pytest.raises(Invalid) as err:
         rubric.validate_template(mutate(template, {"sections.0.points": huge}))
     assert err.value.path == "sections.0.points"
-    for answers, path in (({"a": {"value": huge}}, "items.a.value"), ({"b": {"count": huge}}, "items.b.count")):
+    for answers, path in (({"a": {"value": huge}}, "items.a.value"),
+                          ({"b": {"count": huge}}, "items.b.count")):
         with pytest.raises(Invalid) as err:
             rubric.score(template, answers)
         assert err.value.path == path
