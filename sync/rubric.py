@@ -16,6 +16,9 @@ Semantics fixed here where RUBRICS.md is silent:
   answered. When concurrent edits leave both ``na`` and ``count`` on an item, ``na`` wins.
 - A veto item answered ``{"vetoed": false}`` is answered and vetoes nothing.
 - A group's total is clamped to [-cap, cap] (a group of deductions loses at most its cap).
+- Each rule takes only its own fields (a ``target`` on a deduction item is a mistake); a bonus
+  item has either ``tiers`` or ``per``, and only a bonus by ``per`` takes a ``cap``.
+- ``unanswered`` lists every item without its rule's answer (or ``na``), veto items included.
 - ``score_subset`` (re-inspection) scores the template reduced to the chosen items: sections
   holding none of them are dropped; the others keep their mode, points and group caps.
 """

@@ -39,3 +39,9 @@ def test_rubric_contract_copy_is_current() -> None:
     if not SHARED.exists():  # outside the workspace the copy in tests/data is the contract
         return
     assert json.loads(SHARED.read_text()) == json.loads((DATA / "rubric-vectors.json").read_text())
+
+
+def test_rubric_ratings_match_the_schemas() -> None:
+    from sync import rubric
+    from sync.schema import load
+    assert {k: v["points"] for k, v in load().ratings.items()} == rubric.RATINGS
