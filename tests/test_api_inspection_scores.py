@@ -6,23 +6,13 @@ and change nothing else."""
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.rubrics import load, mutate
-
-
-@pytest.fixture
-def county_db(county_template: str, tmp_path: Path) -> str:
-    path = tmp_path / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    return str(path)
-
 
 VECTORS = load("rubric-vectors.json")
 TEMPLATE = {**VECTORS["template"], "county_id": "k1"}
