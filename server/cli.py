@@ -5,6 +5,7 @@
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
     fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
+    fieldsync templates import --db PATH --file F.json [--county K] [--id ID]
     fieldsync config [--db PATH]
     fieldsync holidays --db PATH --year Y --file F
     fieldsync sweep  --db PATH [--now ISO-8601]
@@ -24,7 +25,7 @@ from .clock import now_ms
 from .config import Config, describe
 from .holidays import load_holidays_cmd, read_calendar, warnings
 from .scope import ROLES
-from .system import add_centre, add_user_cmd, init_db
+from .system import add_centre, add_user_cmd, import_template, init_db
 from .writer import Writer
 
 
@@ -64,6 +65,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
+
+    templates = sub.add_parser("templates", help="manage rubric templates").add_subparsers(
+        dest="action", required=True)
+    ti = templates.add_parser("import", help="load a county's rubric template from a JSON file")
+    ti.add_argument("--db", required=True)
+    ti.add_argument("--file", required=True)
+    ti.add_argument("--county", help="county id (default: the file's county_id)")
+    ti.add_argument("--id", help="record id (default: tpl-<file stem>-v<version>)")
+
 
     config = sub.add_parser("config", help="list the FIELDSYNC_* settings (and warnings)")
     config.add_argument("--db", help="database to check (default: FIELDSYNC_DB)")
@@ -137,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
             from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)
+        elif args.command == "templates":
+            rid = import_template(args.db, args.file, county=args.county, record_id=args.id)
+            print(f"template {rid} imported")
         elif args.command == "demo":
             from .demo import run_demo
             run_demo(args.db, args.host, args.port, seed_only=args.seed_only)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sync import cases, merge, paths
-from sync.computed import Context, compute
+from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
@@ -118,6 +118,39 @@ def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
         " WHERE collection='matters'") if days is not None}
 
 
+class Templates(Mapping[str, dict[str, Any]]):
+    """Rubric templates by record id, read when an inspection is scored (few per batch):
+    a template written earlier in the same batch wins over the stored row."""
+
+    def __init__(self, conn: sqlite3.Connection,
+                 pending: Callable[[], Mapping[tuple[str, str], Stored]]) -> None:
+        self.conn, self.pending = conn, pending
+        self.cache: dict[str, dict[str, Any] | None] = {}
+
+    def __getitem__(self, rid: str) -> dict[str, Any]:
+        st = self.pending().get(("templates", rid))
+        if st is not None:
+            if st.state.deleted:
+                raise KeyError(rid)
+            return paths.unflatten(st.state.data())
+        if rid not in self.cache:
+            row = self.conn.execute("SELECT data FROM records WHERE collection='templates'"
+                                    " AND id=? AND deleted=0", (rid,)).fetchone()
+            self.cache[rid] = json.loads(row[0]) if row else None
+        found = self.cache[rid]
+        if found is None:
+            raise KeyError(rid)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (rid for (rid,) in self.conn.execute(
+            "SELECT id FROM records WHERE collection='templates' AND deleted=0"))
+
+    def __len__(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM records WHERE collection='templates' AND deleted=0").fetchone()[0])
+
+
 def centre_counties(conn: sqlite3.Connection) -> dict[str, str]:
     """Every centre's county."""
     return {rid: county for rid, county in conn.execute(
@@ -139,6 +172,7 @@ class Batch:
         self.conflicts: list[tuple[Any, ...]] = []
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
+        self.templates = Templates(conn, lambda: self.records)
         self._counties: dict[str, str] | None = None
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
@@ -149,7 +183,8 @@ class Batch:
                 limit = st.state.leaves.get("time_limit_days")
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
-            self._ctx = Context(now=self.now, matter_days=days, calendar=load_calendar(self.conn))
+            self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
+                                calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
@@ -261,6 +296,9 @@ class Batch:
         state = outcome.state
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
+            # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
+            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
+                  county=county)
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
@@ -435,5 +473,10 @@ def touch(conn: sqlite3.Connection, collection: str, record: str, op_id: str, ac
 
 def centre_exists(conn: sqlite3.Connection, centre_id: str) -> bool:
     """Whether a centres record with this id is stored."""
-    return conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                        (centre_id,)).fetchone() is not None
+    return record_exists(conn, "centres", centre_id)
+
+
+def record_exists(conn: sqlite3.Connection, collection: str, record_id: str) -> bool:
+    """Whether a record of ``collection`` with this id is stored (deleted or not)."""
+    return conn.execute("SELECT 1 FROM records WHERE collection=? AND id=?",
+                        (collection, record_id)).fetchone() is not None
