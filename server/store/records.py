@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import cases, merge, paths
+from sync import cases, merge, notify, paths
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -24,7 +24,7 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, sqlite
+from . import audit, notifications, sqlite
 from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -41,6 +41,9 @@ class Actor:
     scope: Scope | None
 
 
+SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
+
+
 @dataclass
 class Stored:
     """A loaded record row: engine state plus its scope columns."""
@@ -50,6 +53,7 @@ class Stored:
     county_id: str | None
     created_version: int
     kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
+    owner_id: str | None = None  # a person-scoped record's user (notifications)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -71,12 +75,12 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
         by_coll.setdefault(coll, []).append(rid)
     for coll, ids in by_coll.items():
         for part in _chunks(ids):
-            q = ("SELECT id, centre_id, county_id, version, deleted, data, meta, created_version"
-                 f" FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
-            for rid, centre, county, version, deleted, data, meta, created in conn.execute(
+            q = ("SELECT id, centre_id, county_id, version, deleted, data, meta, created_version,"
+                 f" owner_id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
+            for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
                 out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created, _kept(coll, data))
+                                          centre, county, created, _kept(coll, data), owner)
     return out
 
 
@@ -174,6 +178,8 @@ class Batch:
         self._ctx: Context | None = None
         self.templates = Templates(conn, lambda: self.records)
         self._counties: dict[str, str] | None = None
+        #: notifications the ops of this batch call for (``sync.notify``), written after them
+        self.notes: list[notify.Trigger] = []
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
     def ctx(self) -> Context:
@@ -219,6 +225,11 @@ class Batch:
                 seen[raw.id] = result["version"]
             results.append(result)
         self._flush()
+        if self.notes:
+            notes, self.notes = self.notes, []
+            # Nobody is told about what they did themselves.
+            notifications.deliver(self.conn, self.as_system(), notes, self.now,
+                                  exclude=self.actor.user_id)
         return results
 
     def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
@@ -252,6 +263,12 @@ class Batch:
         self._flush()
         return touched
 
+    def as_system(self) -> notifications.Apply:
+        """Apply ops as the system, in this transaction, after this batch's writes."""
+        def apply(ops: list[CheckedOp]) -> list[dict[str, Any]]:
+            return Batch(self.conn, SYSTEM, self.now, self.schemas).run(ops, [self.now] * len(ops))
+        return apply
+
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
         for part in _chunks(list(set(ids))):
@@ -269,7 +286,13 @@ class Batch:
         if stored is None:
             check_new(raw)
         # Scope comes from the stored record; a new record's from what it sets.
-        if coll.scope == "centre":
+        owner: str | None = None
+        if coll.scope == "person":
+            centre = county = None
+            owner = stored.owner_id if stored else leaves.get("user_id")
+            if not isinstance(owner, str):
+                raise Invalid("user_id: required", path="user_id")
+        elif coll.scope == "centre":
             centre = stored.centre_id if stored else leaves.get("centre_id")
             if not isinstance(centre, str):
                 raise Invalid("centre_id: required", path="centre_id")
@@ -313,7 +336,11 @@ class Batch:
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
-                                       stored.created_version if stored else self.version, kept)
+                                       stored.created_version if stored else self.version, kept,
+                                       owner)
+            self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id,
+                                              stored.state.leaves if stored else None,
+                                              state.leaves))
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))
@@ -348,9 +375,9 @@ class Batch:
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
-                         st.created_version))
+                         st.created_version, st.owner_id))
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version, deleted,"
-                         " data, meta, created_version) VALUES (?,?,?,?,?,?,?,?,?)"
+                         " data, meta, created_version, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
                          " ON CONFLICT (collection, id) DO UPDATE SET version=excluded.version,"
                          " deleted=excluded.deleted, data=excluded.data, meta=excluded.meta", rows)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
@@ -393,13 +420,17 @@ class Page:
     more: bool
 
 
-def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page:
-    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``."""
+def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
+         user_id: str | None = None) -> Page:
+    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``.
+
+    Person-scoped records (notifications) reach only their owner ``user_id``, admins too."""
     # Pick the page from the (centre, version) and (county, version) indexes first, so only
     # small keys are ever sorted; then read the page's rows, data included, by rowid.
     if scope.everything:
-        keys = conn.execute("SELECT rid FROM records WHERE version > ? ORDER BY version LIMIT ?",
-                            (after, limit + 1)).fetchall()
+        keys = conn.execute("SELECT rid FROM records WHERE version > ?"
+                            " AND (owner_id IS NULL OR owner_id = ?) ORDER BY version LIMIT ?",
+                            (after, user_id, limit + 1)).fetchall()
     else:
         # One ordered, limited index walk per centre and per county's reference data; SQLite
         # merges them, so the cost follows the page size, not the size of the scope.
@@ -412,6 +443,10 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
                          " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")
             args += [county, after, limit + 1]
+        if user_id is not None:
+            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE owner_id = ?"
+                         " AND version > ? ORDER BY version LIMIT ?)")
+            args += [user_id, after, limit + 1]
         keys = conn.execute(" UNION ALL ".join(parts) + " ORDER BY version LIMIT ?",
                             (*args, limit + 1)).fetchall() if parts else []
     more = len(keys) > limit

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS records (
   centre_id TEXT, county_id TEXT,
   version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
   data TEXT NOT NULL, meta TEXT NOT NULL, created_version INTEGER NOT NULL,
+  owner_id TEXT,
   UNIQUE (collection, id)
 );
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
@@ -106,6 +107,11 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 ) WITHOUT ROWID;
 """
 
+# A person's own records (notifications): found by owner, never by centre or county.
+AFTER_COLUMNS = """
+CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version) WHERE owner_id IS NOT NULL;
+"""
+
 
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
     """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
@@ -145,6 +151,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             if column.name not in have:
                 db.table(name).add_column(column.name, _affinity(column.type),
                                           not_null_default=_default(column.default_value))
+    # Indexes on columns added above: only now do they exist in an older database.
+    conn.executescript(AFTER_COLUMNS)
     conn.execute("INSERT INTO meta (key, value) VALUES ('db_id', ?) ON CONFLICT DO NOTHING",
                  (uuid.uuid4().hex[:16],))
 

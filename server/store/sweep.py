@@ -51,3 +51,17 @@ def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) 
             f"SELECT id FROM records WHERE collection = ? AND id IN ({','.join('?' * len(part))})",
             (collection, *part)))
     return found
+
+
+def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start: int,
+               end: int) -> list[tuple[str, str | None, int, str | None]]:
+    """Open records not yet overdue whose due time falls in ``[start, end]``:
+    ``(id, centre_id, due, staff member answering for it or None)``."""
+    staff = "coalesce(" + ", ".join(sqlite.json_field("data", f) for f in
+                                    ("handler_id", "first_asked_by", "staff_id")) + ")"
+    due = sqlite.json_field("data", due_field)
+    return [(rid, centre, int(when), who) for rid, centre, when, who in conn.execute(
+        f"SELECT id, centre_id, {due}, {staff} FROM records WHERE collection = ? AND deleted = 0"
+        f" AND {_still_open(collection)} AND {due} BETWEEN ? AND ?"
+        f" AND coalesce({sqlite.json_field('data', 'overdue')}, 0) = 0 ORDER BY id",
+        (collection, start, end))]
