@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS push_queue (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS push_queue_due ON push_queue(next_at);
+CREATE TABLE IF NOT EXISTS webhook_queue (
+  id INTEGER PRIMARY KEY, notification TEXT NOT NULL UNIQUE, body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_queue_due ON webhook_queue(next_at);
 CREATE TABLE IF NOT EXISTS attachments (
   sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content_type TEXT NOT NULL,
   complete INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, completed_at INTEGER
