@@ -53,6 +53,16 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
     return out
 
 
+def order_time(leaves: dict[str, Any], *, stamp: int) -> dict[str, Any]:
+    """A new rectification order's leaves with ``ordered_at`` (its deadline counts from that
+    day): the op's corrected time, or an after-the-fact time no later than it."""
+    given = leaves.get("ordered_at")
+    if isinstance(given, int) and given > stamp:
+        raise Invalid("ordered_at: an after-the-fact time cannot be later than the change that"
+                      " records it (by the server's clock)", path="ordered_at")
+    return leaves if isinstance(given, int) else {**leaves, "ordered_at": stamp}
+
+
 def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
                user_id: str | None) -> None:
     if before.get("extension.days") is not None:

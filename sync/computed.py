@@ -65,6 +65,23 @@ def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]
     return {"reply_due": due, "overdue": overdue}
 
 
+def _rectifications(leaves: Mapping[str, Any], ctx: Context,
+                    kept: Mapping[str, Any]) -> dict[str, Any]:
+    """``due_at``: ``due_days`` working days after the order's day; ``overdue``: still open
+    past it, or first answered after it."""
+    ordered, days = leaves.get("ordered_at"), leaves.get("due_days")
+    if not isinstance(ordered, int) or not isinstance(days, int):
+        return {"due_at": None, "overdue": False}
+    due = due_ms(ordered, days, ctx.calendar)
+    answered = [v for p, v in leaves.items()
+                if p.startswith("responses.") and p.endswith(".at") and isinstance(v, int)]
+    if leaves.get("status") in (None, "open", "overdue"):
+        end: int | None = min(answered) if answered else ctx.now
+    else:
+        end = min(answered) if answered else None
+    return {"due_at": due, "overdue": end is not None and end > due}
+
+
 def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     rating = load().ratings.get(str(leaves.get("rating")))
     return {"points": int(rating["points"]) if rating else None}
@@ -108,6 +125,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[
     "complaints": _complaints,
     "evaluations": _evaluations,
     "inspections": _inspections,
+    "rectifications": _rectifications,
 }
 
 

@@ -313,6 +313,8 @@ class Batch:
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
                                    else self.actor.user_id)
+        if raw.collection == "rectifications" and stored is None and not raw.delete:
+            leaves = cases.order_time(leaves, stamp=stamp)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
