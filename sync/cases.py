@@ -90,6 +90,18 @@ def track_pauses(pauses: Sequence[Mapping[str, Any]], before: Any, after: Any,
     return out
 
 
+#: the notice a case's status calls for: 受理通知书, 不予受理通知书, 补件清单 (一次性告知), 退办通知书
+NOTICES = {"accepted": "acceptance", "refused": "refusal", "supplement": "supplement",
+           "returned": "return"}
+
+
+def notice_due(numbers: Mapping[str, Any], before: Any, after: Any) -> str | None:
+    """The notice kind a status change from ``before`` to ``after`` needs a number for (the
+    first time only: a case's notice keeps its number), or None."""
+    kind = NOTICES.get(after) if after != before else None
+    return kind if kind is not None and kind not in numbers else None
+
+
 def as_pauses(pauses: Any) -> list[Pause]:
     """Stored pause entries as ``deadlines.Pause`` values (malformed entries skipped)."""
     out = []

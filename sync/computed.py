@@ -36,7 +36,8 @@ class Context:
 
 def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     pauses = kept.get("pauses") or []
-    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None}
+    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None,
+                           "notice_numbers": kept.get("notice_numbers") or None}
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
     if not isinstance(accepted, int) or days is None:

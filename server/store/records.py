@@ -24,7 +24,7 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, notifications, sqlite
+from . import audit, notices, notifications, sqlite
 from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -102,8 +102,12 @@ def _kept(coll: str, data: str) -> dict[str, Any]:
     """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
     if coll != "cases":
         return {}
-    pauses = json.loads(data).get("pauses")
-    return {"pauses": pauses} if isinstance(pauses, list) else {}
+    doc = json.loads(data)
+    pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
+    kept: dict[str, Any] = {"pauses": pauses} if isinstance(pauses, list) else {}
+    if isinstance(numbers, dict):
+        kept["notice_numbers"] = numbers
+    return kept
 
 
 def _meta(state: RecordState) -> str:
@@ -327,8 +331,15 @@ class Batch:
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
-            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before,
-                                                 state.leaves.get("status"), stamp)}
+            after = state.leaves.get("status")
+            numbers = dict(kept.get("notice_numbers") or {})
+            kind = cases.notice_due(numbers, before, after) if outcome.changed else None
+            if kind is not None and isinstance(centre, str):
+                # Numbered in this (the writer's) transaction: no two cases share one.
+                numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
+            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
+            if numbers:
+                kept["notice_numbers"] = numbers
             if "extension.days" in leaves and outcome.changed:
                 audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
                              user_id=self.actor.user_id, device_id=self.actor.device_id,

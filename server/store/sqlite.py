@@ -92,6 +92,10 @@ CREATE TABLE IF NOT EXISTS push_queue (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS push_queue_due ON push_queue(next_at);
+CREATE TABLE IF NOT EXISTS notice_counters (
+  centre_id TEXT NOT NULL, year INTEGER NOT NULL, kind TEXT NOT NULL, last INTEGER NOT NULL,
+  PRIMARY KEY (centre_id, year, kind)
+);
 CREATE TABLE IF NOT EXISTS webhook_queue (
   id INTEGER PRIMARY KEY, notification TEXT NOT NULL UNIQUE, body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
