@@ -20,6 +20,8 @@ from .paths import unflatten
 from .schema import load
 
 COMPLAINT_REPLY_DAYS = 5
+#: a call-back (回访) falls due this many working days after a case completes or a visit ends
+CALLBACK_DAYS = 3
 OPEN_CASE = frozenset({"accepted", "supplement", "handling"})
 
 
@@ -37,7 +39,10 @@ class Context:
 def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     pauses = kept.get("pauses") or []
     out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None,
-                           "notice_numbers": kept.get("notice_numbers") or None}
+                           "notice_numbers": kept.get("notice_numbers") or None,
+                           "callback_due": None}
+    if leaves.get("status") == "completed":
+        out["callback_due"] = _callback_due(leaves.get("completed_at"), ctx)
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
     if not isinstance(accepted, int) or days is None:
@@ -54,6 +59,16 @@ def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> 
     out["overdue"] = clock.overdue and (done or status in OPEN_CASE)
     out["days_owed"] = None if clock.running else clock.remaining_days
     return out
+
+
+def _callback_due(done_at: Any, ctx: Context) -> int | None:
+    return due_ms(done_at, CALLBACK_DAYS, ctx.calendar) if isinstance(done_at, int) else None
+
+
+def _visits(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    """A home-service or site visit that ended is called back (a follow-up visit is one)."""
+    ended = leaves.get("status") == "done" and leaves.get("kind") != "follow_up"
+    return {"callback_due": _callback_due(leaves.get("ended_at"), ctx) if ended else None}
 
 
 def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,6 +142,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[
     "evaluations": _evaluations,
     "inspections": _inspections,
     "rectifications": _rectifications,
+    "visits": _visits,
 }
 
 
