@@ -73,9 +73,11 @@ def deliver(conn: sqlite3.Connection, apply: Apply, triggers: Sequence[Trigger],
     if not planned:
         return 0
     results = apply([p[0] for p in planned])
+    subscribed = push_store.subscribed(conn, sorted({uid for _o, _t, uid in planned}))
     made = 0
     for (_op, t, uid), res in zip(planned, results, strict=True):
         if res["status"] == "applied":
             made += 1
-            push_store.enqueue(conn, [uid], t.kind, t.collection, t.record, now)
+            if uid in subscribed:
+                push_store.enqueue(conn, [uid], t.kind, t.collection, t.record, now)
     return made

@@ -54,6 +54,7 @@ class Stored:
     created_version: int
     kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
     owner_id: str | None = None  # a person-scoped record's user (notifications)
+    doc: dict[str, Any] | None = None  # the stored document as loaded (computed fields too)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -79,13 +80,14 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
                  f" owner_id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
             for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
-                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created, _kept(coll, data), owner)
+                doc = json.loads(data)  # decoded once: state, kept history, refresh
+                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, doc, meta),
+                                          centre, county, created, _kept(coll, doc), owner, doc)
     return out
 
 
-def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str) -> RecordState:
-    doc = json.loads(data)
+def _state(coll: str, rid: str, version: int, deleted: int, doc: dict[str, Any],
+           meta: str) -> RecordState:
     stored = json.loads(meta)
     # meta: path -> [version, stamp, device, op] plus, when two devices wrote the same value
     # unseen by each other, a fifth item listing the co-writers' clocks.
@@ -98,11 +100,10 @@ def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str
     return RecordState(coll, rid, version, leaves, clocks, agree)
 
 
-def _kept(coll: str, data: str) -> dict[str, Any]:
+def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
     if coll != "cases":
         return {}
-    doc = json.loads(data)
     pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
     kept: dict[str, Any] = {"pauses": pauses} if isinstance(pauses, list) else {}
     if isinstance(numbers, dict):
@@ -184,6 +185,7 @@ class Batch:
         self._counties: dict[str, str] | None = None
         #: notifications the ops of this batch call for (``sync.notify``), written after them
         self.notes: list[notify.Trigger] = []
+        self.computed: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
     def ctx(self) -> Context:
@@ -244,20 +246,16 @@ class Batch:
         """
         keys = [(collection, rid) for rid in ids]
         self.records = load_records(self.conn, keys)
-        before: dict[str, str] = {}
-        for part in _chunks(list(ids)):
-            before.update(self.conn.execute(
-                f"SELECT id, data FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
-                (collection, *part)))
         touched = []
         for key in keys:
             st = self.records.get(key)
             if st is None or st.state.deleted:
                 continue
             fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
-            old = json.loads(before[key[1]])
+            old = st.doc or {}
             if all(old.get(k) == v for k, v in fresh.items()):
                 continue
+            self.computed[key] = fresh  # _flush writes these, not a second computation
             self.version += 1
             st.state = replace(st.state, version=self.version)
             self.dirty.add(key)
@@ -384,7 +382,9 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
+                fresh = self.computed.pop(key, None)
+                data.update(fresh if fresh is not None
+                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),

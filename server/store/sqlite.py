@@ -117,10 +117,31 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 ) WITHOUT ROWID;
 """
 
-# A person's own records (notifications): found by owner, never by centre or county.
-AFTER_COLUMNS = """
-CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version) WHERE owner_id IS NOT NULL;
-"""
+_OPEN = {"cases": "json_extract(data, '$.status') IN ('accepted', 'handling')",
+         "complaints": "json_extract(data, '$.replied_at') IS NULL",
+         "rectifications": "json_extract(data, '$.status') = 'open'"}
+_DUE = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
+
+
+def watch_where(collection: str) -> str:
+    """Open work of ``collection`` not yet overdue: the rows the deadline sweep looks at.
+
+    Word for word the WHERE of that collection's partial index below, so SQLite uses it:
+    a sweep reads what has fallen due (or is about to), never closed history."""
+    return (f"collection = '{collection}' AND deleted = 0 AND {_OPEN[collection]}"
+            " AND coalesce(json_extract(data, '$.overdue'), 0) = 0")
+
+
+# Indexes on columns migrate() may add (they exist only after it ran) and the sweep's
+# partial indexes: open work by due time, overdue records for the accountability anti-join;
+# a person's own records (notifications), found by owner, never by centre or county.
+AFTER_COLUMNS = "\n".join([
+    "CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version)"
+    " WHERE owner_id IS NOT NULL;",
+    "CREATE INDEX IF NOT EXISTS records_overdue ON records(collection, id)"
+    " WHERE json_extract(data, '$.overdue') = 1;",
+    *(f"CREATE INDEX IF NOT EXISTS records_open_due_{c} ON records(json_extract(data,"
+      f" '$.{_DUE[c]}')) WHERE {watch_where(c)};" for c in _OPEN)])
 
 
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
