@@ -13,7 +13,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sync import cases, merge, notify, paths
@@ -185,7 +185,6 @@ class Batch:
         self._counties: dict[str, str] | None = None
         #: notifications the ops of this batch call for (``sync.notify``), written after them
         self.notes: list[notify.Trigger] = []
-        self.computed: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
     def ctx(self) -> Context:
@@ -246,22 +245,23 @@ class Batch:
         """
         keys = [(collection, rid) for rid in ids]
         self.records = load_records(self.conn, keys)
-        touched = []
+        touched, rows = [], []
         for key in keys:
             st = self.records.get(key)
-            if st is None or st.state.deleted:
+            if st is None or st.state.deleted or st.doc is None:
                 continue
             fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
-            old = st.doc or {}
-            if all(old.get(k) == v for k, v in fresh.items()):
+            if all(st.doc.get(k) == v for k, v in fresh.items()):
                 continue
-            self.computed[key] = fresh  # _flush writes these, not a second computation
             self.version += 1
-            st.state = replace(st.state, version=self.version)
-            self.dirty.add(key)
+            # Only computed fields change: the stored document takes them as they are, and
+            # the path clocks (meta) stay, so neither is rebuilt from the leaves.
+            rows.append((self.version, _dumps({**st.doc, **fresh}), collection, key[1]))
             self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(key[1])
+        self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
+                              rows)
         self._flush()
         return touched
 
@@ -382,9 +382,7 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                fresh = self.computed.pop(key, None)
-                data.update(fresh if fresh is not None
-                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
+                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
