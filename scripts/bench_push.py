@@ -10,8 +10,10 @@ JWT and decrypts every body, on the same machine. Run:
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from server import push
@@ -21,9 +23,18 @@ from server.store import push as push_store
 from server.system import init_db
 from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
-from tests.support.pushservice import PushService, serve
+from tests.support.pushservice import Browser, PushService, serve
 
 SUBJECT = "mailto:ops@county.example"
+
+
+def setup(conn: sqlite3.Connection, browsers: list[Browser], now: int) -> None:
+    """One subscription and one queued message per browser."""
+    for i, b in enumerate(browsers):
+        doc = b.subscription()
+        sub = push.Subscription(doc["endpoint"], doc["keys"]["p256dh"], doc["keys"]["auth"])
+        push_store.subscribe(conn, sub, f"u{i}", f"d{i}", now)
+        push_store.enqueue(conn, [f"u{i}"], "assigned", "visits", f"v{i}", now)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,14 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             writer = Writer(db)
             sender = PushSender(writer, config)
             try:
-                def setup(conn: object) -> None:
-                    for i, b in enumerate(browsers):
-                        doc = b.subscription()
-                        sub = push.Subscription(doc["endpoint"], doc["keys"]["p256dh"],
-                                                doc["keys"]["auth"])
-                        push_store.subscribe(conn, sub, f"u{i}", f"d{i}", now)  # type: ignore[arg-type]
-                        push_store.enqueue(conn, [f"u{i}"], "assigned", "visits", f"v{i}", now)  # type: ignore[arg-type]
-                writer.run(setup)
+                writer.run(partial(setup, browsers=browsers, now=now))
                 t0 = time.perf_counter()
                 counts = sender.run_once(now)
                 took = time.perf_counter() - t0
