@@ -5,6 +5,8 @@ import { enumLabel } from '../labels.js';
 import { edit, getPath, list } from '../store.js';
 import { enumOf, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { changedPaths } from '../forms.js';
 import {
   actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, found, matterNames, navButton, recordForm,
   rejectedBox, row,
@@ -118,36 +120,27 @@ export async function caseFormView(ctx) {
   fields.push(field('办件状态', inputs.status).wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
+  for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
   const form = recordForm(fields, submit);
 
   async function submit() {
-    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
     if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
-    /** @type {Record<string, any>} */
-    let set = {};
     if (isNew) {
-      if (!values.matter_id) throw new Error('请选择办理事项');
-      if (!values['applicant.name']) throw new Error('请填写申请人姓名');
-      set = { centre_id: values.centre_id || centres[0], accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id };
-      for (const [k, v] of Object.entries(values)) if (v !== null && k !== 'centre_id') set[k] = v;
-    } else {
-      for (const [k, v] of Object.entries(values)) {
-        const old = getPath(data, k);
-        if ((v ?? null) !== (old ?? null) && !(v === null && old === undefined)) set[k] = v;
-      }
-      if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
+      const missing = [];
+      if (!values['applicant.name']) missing.push({ path: 'applicant.name', message: '请填写申请人姓名' });
+      if (!values.matter_id) missing.push({ path: 'matter_id', message: '请选择办理事项' });
+      if (missing.length) throw new FormProblems(missing);
     }
+    const centre = values.centre_id || centres[0];
+    delete values.centre_id;
+    const set = changedPaths(values, data);
+    if (isNew) Object.assign(set, { centre_id: centre, accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id });
+    else if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
     const problems = validate('cases', set);
-    if (problems.length) {
-      for (const p of problems) {
-        const box = inputs[p.path] && inputs[p.path].closest('.field').querySelector('.error');
-        if (box) box.textContent = p.message;
-      }
-      throw new Error(problems.map((p) => p.message).join('；'));
-    }
+    if (problems.length) throw new FormProblems(problems);
     if (Object.keys(set).length) {
       await edit('cases', id, set);
       toast('已保存到本机，联网后自动同步');

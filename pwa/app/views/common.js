@@ -8,6 +8,8 @@ import { enumLabel, fieldLabel, reasonText } from '../labels.js';
 import { get, getBlob, getMeta, getPath, list, uuid } from '../store.js';
 import { call } from '../api.js';
 import { go, onLeave } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { clearProblems, showProblems } from '../forms.js';
 
 /**
  * An object URL that lives as long as the current screen.
@@ -208,26 +210,30 @@ export async function formRecord(ctx, collection, notFound) {
 
 /**
  * A record form: the fields, an error line, 取消 and 保存. 保存 is disabled while `submit`
- * runs, so a double tap saves once; what `submit` throws is shown on the error line.
+ * runs, so a double tap saves once. `submit` throws FormProblems to have each message shown
+ * at its field (forms.showProblems, which focuses the first); anything else it throws is
+ * shown on the form's alert line.
  * @param {any[]} fields
  * @param {() => Promise<void>} submit
  * @returns {HTMLFormElement}
  */
 export function recordForm(fields, submit) {
-  const errorBox = h('p', { class: 'error', role: 'alert' });
+  const alertLine = h('p', { class: 'error', role: 'alert' });
   const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
-  return /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+  const form = /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     if (save.disabled) return;
     save.disabled = true;
-    errorBox.textContent = '';
+    clearProblems(form, alertLine);
     try {
       await submit();
     } catch (err) {
-      errorBox.textContent = err.message;
+      if (err instanceof FormProblems) showProblems(form, err.problems, alertLine);
+      else alertLine.textContent = err.message;
     } finally {
       save.disabled = false;
     }
-  } }, fields, errorBox, h('div', { class: 'actions' },
+  } }, fields, alertLine, h('div', { class: 'actions' },
     h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save)));
+  return form;
 }

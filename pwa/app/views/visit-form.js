@@ -10,6 +10,8 @@ import { edit, getPath, list, sha256 } from '../store.js';
 import { validate } from '../schema.js';
 import { resizePhoto, signaturePad } from '../media.js';
 import { go } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { changedPaths } from '../forms.js';
 import { attachmentImg, caseTitle, centreNames, formRecord, matterNames, recordForm, screenUrl } from './common.js';
 
 const TEXT_FIELDS = [
@@ -47,13 +49,14 @@ export async function visitFormView(ctx) {
     fields.push(field('服务中心', centreSelect).wrap);
   }
   for (const [path, label, tag, attrs] of TEXT_FIELDS) mk(path, label, tag, attrs);
-  const planned = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', value: toLocalInput(data.planned_at || (isNew ? Date.now() : 0)) }));
+  const planned = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', name: 'planned_at', value: toLocalInput(data.planned_at || (isNew ? Date.now() : 0)) }));
   fields.push(field('计划时间', planned).wrap);
 
   const matters = await matterNames();
   const cases = (await list('cases')).filter((c) => !['completed', 'refused', 'returned'].includes(c.data.status) || c.id === data.case_id);
   const preset = ctx.query.get('case') || data.case_id || '';
   const caseSel = select(cases.map((c) => [c.id, caseTitle(c, matters)]), preset);
+  caseSel.name = 'case_id';
   fields.push(field('关联办件', caseSel, cases.length ? '' : '本机还没有办件').wrap);
 
   // Photos: kept in memory until saved, then stored with the op in one transaction.
@@ -96,7 +99,6 @@ export async function visitFormView(ctx) {
   const form = recordForm(fields, submit);
 
   async function submit() {
-    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
@@ -111,38 +113,20 @@ export async function visitFormView(ctx) {
       values.signature = sha;
     }
     if (mode === 'finish') {
-      if (!values.outcome) throw new Error('请填写办理结果');
+      if (!values.outcome) throw new FormProblems([{ path: 'outcome', message: '请填写办理结果' }]);
       values.status = 'done';
       values.ended_at = Date.now();
       if (!data.started_at) values.started_at = values.ended_at;
     }
-    /** @type {Record<string, any>} */
-    let set;
+    const set = changedPaths(values, data, { minutes: ['planned_at'] });
     if (isNew) {
-      set = { centre_id: centreSelect ? centreSelect.value : centres[0], kind, status: 'planned', staff_ids: [me.id] };
-      for (const [k, v] of Object.entries(values)) if (v !== null && !(Array.isArray(v) && !v.length)) set[k] = v;
+      Object.assign(set, { centre_id: centreSelect ? centreSelect.value : centres[0], kind, status: 'planned', staff_ids: [me.id] });
     } else {
-      set = {};
-      for (const [k, v] of Object.entries(values)) {
-        let old = getPath(data, k);
-        // The form shows minutes: an unchanged time with seconds on the server is not an edit.
-        if (k === 'planned_at' && typeof old === 'number') old = Math.floor(old / 60000) * 60000;
-        const none = (x) => x === null || x === undefined || (Array.isArray(x) && !x.length);
-        if (none(v) && none(old)) continue; // no photos before, none now
-        if (JSON.stringify(v ?? null) !== JSON.stringify(old ?? null)) set[k] = v;
-      }
       const staff = data.staff_ids || [];
       if (!staff.includes(me.id)) set.staff_ids = [...staff, me.id];
     }
     const problems = validate('visits', set);
-    if (problems.length) {
-      for (const p of problems) {
-        const el = inputs[p.path];
-        const box = el && el.closest('.field') && el.closest('.field').querySelector('.error');
-        if (box) box.textContent = p.message;
-      }
-      throw new Error(problems.map((p) => p.message).join('；'));
-    }
+    if (problems.length) throw new FormProblems(problems);
     if (!Object.keys(set).length) {
       toast('没有改动');
       history.back();
