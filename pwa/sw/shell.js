@@ -40,6 +40,7 @@ var SHELL = [
   '/app/store/records.js',
   '/app/store/settings.js',
   '/app/sync.js',
+  '/app/syncstate.js',
   '/app/ui.js',
   '/app/update.js',
   '/app/views/callback.js',

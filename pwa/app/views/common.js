@@ -5,7 +5,8 @@
 
 import { add, h, fmtTime, toast } from '../ui.js';
 import { enumLabel, fieldLabel, reasonText } from '../labels.js';
-import { get, getBlob, getMeta, getPath, list, uuid } from '../store.js';
+import { get, getBlob, getMeta, getPath, list, markResolved, uuid } from '../store.js';
+import { kick } from '../scheduler.js';
 import { call } from '../api.js';
 import { go, onLeave } from '../router.js';
 import { FormProblems } from '../errors.js';
@@ -70,9 +71,14 @@ export function rejectedBox(rec) {
  * @param {() => void} [after] called after a resolution
  */
 export function conflictBox(rec, session, after) {
-  if (!rec.conflicts.length) return null;
+  const pendingBox = rec.resolving && rec.resolving.length ? h('section', { class: 'box warn', 'aria-label': '冲突处理待同步' },
+    h('p', { text: `已处理 ${rec.resolving.length} 处冲突，等待同步` }),
+    rec.resolving.map((c) => h('p', { class: 'hint',
+      text: `${fieldLabel(rec.collection, c.path)}：${c.choose === 'kept' ? `改用另一值（${valueText(rec.collection, c.path, c.value)}）` : '保留当前值'}` })))
+    : null;
+  if (!rec.conflicts.length) return pendingBox;
   const canResolve = session && ['supervisor', 'admin'].includes(session.user.role);
-  return h('section', { class: 'box bad conflicts', 'aria-label': '冲突' },
+  return [pendingBox, h('section', { class: 'box bad conflicts', 'aria-label': '冲突' },
     h('h2', { text: '同时修改产生冲突' }),
     h('p', { class: 'hint', text: '两台设备离线时改了同一项。系统采用较晚的修改，另一值保留在此，督查人员可以改用。' }),
     rec.conflicts.map((c) => h('div', { class: 'conflict' },
@@ -85,20 +91,25 @@ export function conflictBox(rec, session, after) {
         h('span', { class: 'other', text: valueText(rec.collection, c.path, c.value) }),
         h('span', { class: 'hint', text: ` （${fmtTime(c.at)}）` })),
       canResolve ? h('div', { class: 'row' },
-        h('button', { class: 'btn small', type: 'button', text: '改用另一值', onclick: () => resolve(session, c.id, 'kept', after) }),
-        h('button', { class: 'btn small', type: 'button', text: '保留当前值', onclick: () => resolve(session, c.id, 'current', after) }))
-        : null)));
+        h('button', { class: 'btn small', type: 'button', text: '改用另一值', onclick: () => resolve(rec, session, c.id, 'kept', after) }),
+        h('button', { class: 'btn small', type: 'button', text: '保留当前值', onclick: () => resolve(rec, session, c.id, 'current', after) }))
+        : null)))];
 }
 
-async function resolve(session, id, choose, after) {
+async function resolve(rec, session, id, choose, after) {
   try {
     const r = await call(`/conflicts/${encodeURIComponent(id)}/resolve`, { method: 'POST', token: session.token, json: { choose } });
     if (!r.ok) throw new Error(r.status === 403 ? '无权处理' : r.status === 404 ? '冲突已不存在' : `服务器拒绝（${r.status}）`);
-    toast('已处理冲突');
-    if (after) after();
   } catch (err) {
     toast(`处理失败：${err.message}（需联网）`, 'error');
+    return;
   }
+  // The server has it: the box goes at once, shown as pending until the record's new
+  // version arrives with the next sync (started now).
+  await markResolved(rec.collection, rec.id, id, choose);
+  toast('已处理冲突，等待同步');
+  if (after) after();
+  kick('manual').catch(() => {});
 }
 
 /**
