@@ -33,7 +33,8 @@ def test_pwa_prototype_keys_from_an_old_row_pollute_nothing(chromium: Browser, p
     with conn:
         (version,) = conn.execute("SELECT version FROM records WHERE collection='visits' AND id=?",
                                   (record,)).fetchone()
-        conn.execute("UPDATE records SET data=? WHERE collection='visits' AND id=?", (json.dumps(data), record))
+        conn.execute("UPDATE records SET data=? WHERE collection='visits' AND id=?",
+                     (json.dumps(data), record))
         conn.execute("INSERT INTO conflicts (id, collection, record, path, value, device, op, at, version)"
                      " VALUES (?,?,?,?,?,?,?,?,?)", (uuid.uuid4().hex, "visits", record, "__proto__.polluted",
                                                     json.dumps("yes"), "d-old", "op-old", 1, version))
@@ -65,6 +66,7 @@ def test_pwa_prototype_keys_from_an_old_row_pollute_nothing(chromium: Browser, p
         store.setPath(o, '__proto__.polluted', 1); store.setPath(o, 'constructor.prototype.polluted', 1);
         return store.getPath({}, 'constructor') === undefined && store.getPath({}, '__proto__') === undefined
           && Object.getPrototypeOf(o) === Object.prototype && store.getPath(o, '__proto__.polluted') === 1
-          && Object.keys(store.flatten(JSON.parse('{"__proto__": {"polluted": 1}}')))[0] === '__proto__.polluted';""")
+          && Object.keys(store.flatten(JSON.parse('{"__proto__": {"polluted": 1}}')))[0]
+             === '__proto__.polluted';""")
     assert page.evaluate(clean)
     ctx.close()

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Route, expect
+from playwright.sync_api import Browser, expect
 
 from tests.support.pwa import (
     api_login,
@@ -81,8 +81,8 @@ def test_pwa_resolved_conflict_clears_at_once_and_shows_pending(chromium: Browse
     pending = page.get_by_role("region", name="冲突处理待同步")
     expect(pending).to_contain_text("等待同步")
     expect(page.get_by_text("有冲突")).to_have_count(0)
-    assert db_rows(pwa_server.db, "SELECT count(*) FROM conflicts WHERE record=? AND resolved_version IS NULL",
-                   case_id) == [(0,)]
+    assert db_rows(pwa_server.db, "SELECT count(*) FROM conflicts"
+                   " WHERE record=? AND resolved_version IS NULL", case_id) == [(0,)]
     # The next sync brings the record's new version: the pending note goes too.
     page.unroute("**/api/v1/sync")
     sync_now(page)

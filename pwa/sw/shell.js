@@ -47,6 +47,7 @@ var SHELL = [
   '/app/views/cases.js',
   '/app/views/common.js',
   '/app/views/login.js',
+  '/app/views/signature.js',
   '/app/views/syncview.js',
   '/app/views/visit-form.js',
   '/app/views/visits.js'

@@ -32,7 +32,8 @@ export async function casesView(ctx) {
     : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
   search.addEventListener('change', () => go(`#/cases?${new URLSearchParams({ f: filter, q: search.value })}`, true));
-  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-pressed': String(filter === f), text });
+  // Links to filtered views: the current one is marked aria-current (not aria-pressed, which links may not carry).
+  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
     h('h1', { text: '办件' }),
     h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('done', '已办结'), tab('all', '全部')),

@@ -100,8 +100,8 @@ export async function visitsView(ctx) {
   add(ctx.main, 
     h('h1', { text: '走访记录' }),
     h('div', { class: 'seg', role: 'group', 'aria-label': '范围' },
-      h('a', { href: '#/visits', 'aria-pressed': String(!all), text: '我的' }),
-      h('a', { href: '#/visits?all=1', 'aria-pressed': String(all), text: '本中心全部' })),
+      h('a', { href: '#/visits', 'aria-current': all ? null : 'page', text: '我的' }),
+      h('a', { href: '#/visits?all=1', 'aria-current': all ? 'page' : null, text: '本中心全部' })),
     search,
     h('p', { class: 'hint', text: `共 ${visits.length} 条` }),
     lazyList(visits, visitRow, { empty: '没有走访记录', label: '走访列表' }),
@@ -109,6 +109,22 @@ export async function visitsView(ctx) {
       navButton('新建现场踏勘', '#/visit/new/site_survey')));
   ctx.main.dataset.renderMs = String(Math.round(performance.now() - t0));
   return { live: true };
+}
+
+/**
+ * What was kept instead of the applicant's signature (代签 with a witness, or 按手印).
+ * @param {any} f visit.signature_fallback
+ * @param {string} token
+ */
+function fallbackSection(f, token) {
+  if (!f || !f.kind) return null;
+  return h('section', { 'aria-label': '申请人签名（替代方式）' }, h('h2', { text: '申请人签名（替代方式）' }),
+    h('dl', { class: 'kvs' },
+      row('方式', enumLabel('visits', 'signature_fallback.kind', f.kind)),
+      row('原因', f.reason),
+      row('见证人', f.witness),
+      row('记录时间', fmtTime(f.at))),
+    f.photo ? attachmentImg(f.photo, '手印照片', token) : null);
 }
 
 /** Visits being started: the GPS wait can outlast a redraw that re-enables the button. */
@@ -187,6 +203,7 @@ export async function visitView(ctx) {
     (d.photos || []).length ? h('section', null, h('h2', { text: `照片（${d.photos.length}）` }),
       h('div', { class: 'thumbs' }, d.photos.map((sha, i) => attachmentImg(sha, `照片 ${i + 1}`, ctx.session.token)))) : null,
     d.signature ? h('section', null, h('h2', { text: '申请人签名' }), attachmentImg(d.signature, '申请人签名', ctx.session.token)) : null,
+    fallbackSection(d.signature_fallback, ctx.session.token),
     actionBar(...actions));
   return { live: true };
 }
