@@ -224,6 +224,17 @@ def api_login(base_url: str, username: str) -> str:
     return str(r.json()["token"])
 
 
+def user_login(base_url: str, username: str) -> tuple[str, str]:
+    """(token, user id) of a new device of ``username``."""
+    import httpx
+
+    from .server import PASSWORD
+    r = httpx.post(f"{base_url}/api/v1/auth/login",
+                   json={"username": username, "password": PASSWORD, "device_name": "test"})
+    r.raise_for_status()
+    return str(r.json()["token"]), str(r.json()["user"]["id"])
+
+
 def api_push(base_url: str, token: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
     """Push ops with one sync request (pulling nothing); returns the response body."""
     import time

@@ -129,18 +129,15 @@ export async function caseFormView(ctx) {
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
     if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
-    if (isNew) {
-      const missing = [];
-      if (!values['applicant.name']) missing.push({ path: 'applicant.name', message: '请填写申请人姓名' });
-      if (!values.matter_id) missing.push({ path: 'matter_id', message: '请选择办理事项' });
-      if (missing.length) throw new FormProblems(missing);
-    }
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
     const set = changedPaths(values, data);
     if (isNew) Object.assign(set, { centre_id: centre, accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id });
     else if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
-    const problems = validate('cases', set);
+    const problems = [];
+    if (!values['applicant.name']) problems.push({ path: 'applicant.name', message: '请填写申请人姓名' });
+    if (!values.matter_id) problems.push({ path: 'matter_id', message: '请选择办理事项' });
+    problems.push(...validate('cases', set));
     if (problems.length) throw new FormProblems(problems);
     if (Object.keys(set).length) {
       await edit('cases', id, set);

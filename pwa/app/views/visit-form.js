@@ -102,15 +102,6 @@ export async function visitFormView(ctx) {
     const signed = await signature.collect();
     Object.assign(values, signed.values);
     blobs.push(...signed.blobs);
-    // What a visit needs before it is kept: who or where (an applicant, an address or a
-    // case that names them) and why (a reason, or the case).
-    const problems = [...signed.problems];
-    if (!values['applicant.name'] && !values.address && !values.case_id) {
-      problems.push({ path: 'applicant.name', message: '请填写申请人姓名或地址（或选择关联办件）：要知道去见谁、去哪里' });
-    }
-    if (!values.reason && !values.case_id) problems.push({ path: 'reason', message: '请填写事由（或选择关联办件）：要知道为什么去' });
-    if (mode === 'finish' && !values.outcome) problems.push({ path: 'outcome', message: '请填写办理结果' });
-    if (problems.length) throw new FormProblems(problems);
     if (mode === 'finish') {
       values.status = 'done';
       values.ended_at = Date.now();
@@ -127,8 +118,16 @@ export async function visitFormView(ctx) {
       const staff = data.staff_ids || [];
       if (!staff.includes(me.id)) set.staff_ids = [...staff, me.id];
     }
-    const invalid = validate('visits', set);
-    if (invalid.length) throw new FormProblems(invalid);
+    // What a visit needs before it is kept: who or where (an applicant, an address or a
+    // case that names them) and why (a reason, or the case). All problems at once.
+    const problems = [...signed.problems];
+    if (!values['applicant.name'] && !values.address && !values.case_id) {
+      problems.push({ path: 'applicant.name', message: '请填写申请人姓名或地址（或选择关联办件）：要知道去见谁、去哪里' });
+    }
+    if (!values.reason && !values.case_id) problems.push({ path: 'reason', message: '请填写事由（或选择关联办件）：要知道为什么去' });
+    if (mode === 'finish' && !values.outcome) problems.push({ path: 'outcome', message: '请填写办理结果' });
+    problems.push(...validate('visits', set));
+    if (problems.length) throw new FormProblems(problems);
     if (!Object.keys(set).length) {
       toast('没有改动');
       history.back();
