@@ -92,7 +92,7 @@ def test_pwa_resolved_conflict_clears_at_once_and_shows_pending(chromium: Browse
 
 
 def test_pwa_start_visit_label_fits_one_line_at_360px(chromium: Browser, pwa_server: Any) -> None:
-    ctx, page = phone(chromium, pwa_server.base_url, "field1")
+    ctx, page = phone(chromium, pwa_server.base_url, "field1", offline=True)
     notes = f"一行{uuid.uuid4().hex[:6]}"
     save_visit(page, notes)
     page.get_by_text(notes).click()

@@ -2,7 +2,9 @@
  * The device's data, one module per job (all in ./store/):
  *   db.js        opening, upgrades, transactions, wipe
  *   paths.js     dotted paths over record data (pure; never walks a prototype)
- *   records.js   synced records + packs, the merged view, settling a sync
+ *   packs.js     records again in a few values per collection (fast lists), with summaries
+ *   summary.js   which fields list rows need, per collection
+ *   records.js   synced records, the merged view (full or summary), settling a sync
  *   outbox.js    local changes (ops), fixing and dropping rejected ones, counts
  *   blobs.js     photos and signatures, upload progress
  *   settings.js  small settings in `meta`
@@ -12,7 +14,8 @@
 
 export { db, tx, wipe } from './store/db.js';
 export { clone, flatten, getPath, keyOf, setPath, uuid } from './store/paths.js';
-export { get, list, markResolved, merged, resetSynced, settle } from './store/records.js';
+export { get, list, listSummaries, markResolved, merged, resetSynced, settle } from './store/records.js';
+export { SUMMARY_PATHS, summarize } from './store/summary.js';
 export { counts, discardOp, edit, fixOp, outbox, requeueStale } from './store/outbox.js';
 export { getBlob, pendingUploads, putBlob, setUpload, sha256 } from './store/blobs.js';
 export { getMeta, setMeta } from './store/settings.js';

@@ -39,6 +39,7 @@ var SHELL = [
   '/app/store/paths.js',
   '/app/store/records.js',
   '/app/store/settings.js',
+  '/app/store/summary.js',
   '/app/sync.js',
   '/app/syncstate.js',
   '/app/ui.js',

@@ -8,7 +8,9 @@
  *   blobs    {sha, type, size, data: ArrayBuffer, at}
  *   uploads  {sha, size, received, done, error}
  *   meta     {k, v}   session, cursor, lastSync, initialDone, schemas, notice
- *   packs    see packs.js
+ *   packs    see packs.js (full and summary packs)
+ *
+ * Versions: 1 the first five stores; 2 adds packs; 3 adds summary packs (in `packs`).
  */
 
 import { open, transact } from '../idb.js';
@@ -20,7 +22,7 @@ const DB_NAME = 'fieldsync';
  * Bump only with an upgrade step below. Upgrades only ever add stores or indexes: the
  * outbox and blobs hold unsent work and must survive every new app version untouched.
  */
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 const STORES = ['records', 'outbox', 'blobs', 'uploads', 'meta', 'packs'];
 
 /** @type {Promise<IDBDatabase> | null} */
@@ -33,11 +35,10 @@ function upgrade(/** @type {IDBDatabase} */ db, oldVersion, /** @type {IDBTransa
   if (!has('blobs')) db.createObjectStore('blobs', { keyPath: 'sha' });
   if (!has('uploads')) db.createObjectStore('uploads', { keyPath: 'sha' });
   if (!has('meta')) db.createObjectStore('meta', { keyPath: 'k' });
-  if (!has('packs')) {
-    db.createObjectStore('packs', { keyPath: 'k' });
-    // Version 1 devices: pack the records they already hold (in this upgrade transaction).
-    if (oldVersion >= 1) packAll(t);
-  }
+  if (!has('packs')) db.createObjectStore('packs', { keyPath: 'k' });
+  // Version 1 devices have no packs, version 2 no summary packs: (re)pack the records they
+  // already hold, in this upgrade transaction.
+  if (oldVersion >= 1 && oldVersion < 3) packAll(t);
 }
 
 /**

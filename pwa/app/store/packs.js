@@ -5,9 +5,13 @@
  * `records`. Both are written in the same transaction, so they never disagree.
  *
  *   packs {k, rows: {id: {version, deleted, data, conflicts, resolving}}}   k = "collection#bucket"
+ *
+ * Collections with list summaries (summary.js) also get summary packs, same buckets, whose
+ * rows hold the summary as `data`:                                       k = "collection@bucket"
  */
 
 import { promised } from '../idb.js';
+import { summarize } from './summary.js';
 
 const PACK_BUCKETS = 16;
 
@@ -19,16 +23,35 @@ function bucketOf(id) {
 }
 
 const packKey = (collection, id) => `${collection}#${String(bucketOf(id)).padStart(2, '0')}`;
+const sumKey = (collection, id) => `${collection}@${String(bucketOf(id)).padStart(2, '0')}`;
 
 /** The key range of one collection's packs. */
 export const packRange = (collection) => IDBKeyRange.bound(`${collection}#`, `${collection}#~`);
+/** The key range of one collection's summary packs. */
+export const summaryRange = (collection) => IDBKeyRange.bound(`${collection}@`, `${collection}@~`);
+
+/** A record's row in its summary pack, or null when its collection keeps no summaries. */
+function summaryRow(rec) {
+  const data = summarize(rec.collection, rec.data);
+  return data && { version: rec.version, deleted: !!rec.deleted, data, conflicts: rec.conflicts || [],
+    resolving: rec.resolving || [] };
+}
+
+/** Each [key, row] a record has in the packs (full, and summary if any). */
+function rowsOf(rec) {
+  const out = [[packKey(rec.collection, rec.id), packed(rec)]];
+  const sum = summaryRow(rec);
+  if (sum) out.push([sumKey(rec.collection, rec.id), sum]);
+  return out;
+}
 
 /** A record's row in its pack. */
 export const packed = (rec) => ({ version: rec.version, deleted: !!rec.deleted, data: rec.data || {},
   conflicts: rec.conflicts || [], resolving: rec.resolving || [] });
 
 /**
- * Rebuild every pack from `records` inside transaction `t` (which covers both stores).
+ * Rebuild every pack (and summary pack) from `records` inside transaction `t` (which covers
+ * both stores).
  * @param {IDBTransaction} t
  */
 export function packAll(t) {
@@ -39,9 +62,10 @@ export function packAll(t) {
     const c = cursor.result;
     if (c) {
       const rec = c.value;
-      const k = packKey(rec.collection, rec.id);
-      if (!packs.has(k)) packs.set(k, { k, rows: Object.create(null) });
-      packs.get(k).rows[rec.id] = packed(rec);
+      for (const [k, row] of rowsOf(rec)) {
+        if (!packs.has(k)) packs.set(k, { k, rows: {} });
+        Object.defineProperty(packs.get(k).rows, rec.id, { value: row, writable: true, enumerable: true, configurable: true });
+      }
       c.continue();
       return;
     }
@@ -63,13 +87,14 @@ export function packWriter(t) {
   return {
     /** Set one record's row. */
     put(rec) {
-      const k = packKey(rec.collection, rec.id);
-      let entry = touched.get(k);
-      if (!entry) {
-        entry = { read: promised(store.get(k)), rows: [] };
-        touched.set(k, entry);
+      for (const [k, row] of rowsOf(rec)) {
+        let entry = touched.get(k);
+        if (!entry) {
+          entry = { read: promised(store.get(k)), rows: [] };
+          touched.set(k, entry);
+        }
+        entry.rows.push([rec.id, row]);
       }
-      entry.rows.push([rec.id, packed(rec)]);
     },
     /** Write the touched packs (await it inside the transaction). */
     async flush() {

@@ -8,7 +8,8 @@ import { promised } from '../idb.js';
 import { emit } from '../bus.js';
 import { SCHEMA_VERSION } from '../config.js';
 import { tx } from './db.js';
-import { packRange, packWriter } from './packs.js';
+import { packRange, packWriter, summaryRange } from './packs.js';
+import { SUMMARY_PATHS } from './summary.js';
 import { clone, keyOf, setPath } from './paths.js';
 
 /**
@@ -86,6 +87,40 @@ export async function list(collection) {
     if (!m.deleted) out.push(m);
   }
   return out;
+}
+
+/**
+ * Every live record of a collection for a list: like `list`, but synced records without
+ * unsent work carry only their summary (summary.js) as `data`; records with unsent work
+ * are merged in full. Falls back to `list` for collections without summaries.
+ * @param {string} collection
+ * @returns {Promise<ReturnType<typeof merged>[]>}
+ */
+export async function listSummaries(collection) {
+  if (!SUMMARY_PATHS[collection]) return list(collection);
+  return tx(['packs', 'outbox', 'records'], 'readonly', async (t) => {
+    const [packs, ops] = await Promise.all([
+      promised(t.objectStore('packs').getAll(summaryRange(collection))),
+      promised(t.objectStore('outbox').getAll()),
+    ]);
+    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+    const out = [];
+    for (const pack of packs) {
+      for (const [id, row] of Object.entries(pack.rows)) {
+        const key = keyOf(collection, id);
+        if (byKey.has(key) || row.deleted) continue; // unsent work: merged in full below
+        out.push({ key, collection, id, version: row.version, deleted: false, data: row.data, synced: row.data,
+          conflicts: row.conflicts, resolving: row.resolving, pending: 0, rejected: [], ops: [] });
+      }
+    }
+    const recs = t.objectStore('records');
+    const full = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
+      mine.sort((a, b) => a.seq - b.seq);
+      return merged(await promised(recs.get(key)), mine, collection, mine[0].record);
+    }));
+    for (const m of full) if (!m.deleted) out.push(m);
+    return out;
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, getPath, list } from '../store.js';
+import { edit, getPath, list, listSummaries } from '../store.js';
 import { enumOf, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
@@ -50,7 +50,7 @@ export async function caseView(ctx) {
   const c = await found(ctx, 'cases', id, '找不到这个办件');
   if (!c) return { live: true };
   const d = c.data;
-  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), list('visits'), list('evaluations')]);
+  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), listSummaries('visits'), list('evaluations')]);
   const linkedVisits = visits.filter((v) => v.data.case_id === id);
   const callbacks = evals.filter((e) => e.data.case_id === id);
   const points = new Map(ratings().map((r) => [r.value, r]));

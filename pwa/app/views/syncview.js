@@ -6,7 +6,7 @@
 
 import { add, h, fmtTime, toast } from '../ui.js';
 import { TITLES, fieldLabel, reasonText } from '../labels.js';
-import { discardOp, fixOp, getMeta, list, outbox, pendingUploads } from '../store.js';
+import { discardOp, fixOp, getMeta, list, listSummaries, outbox, pendingUploads } from '../store.js';
 import { syncState, watchSyncState } from '../syncstate.js';
 import { enumOf, specAt, validate } from '../schema.js';
 import { APP_VERSION } from '../config.js';
@@ -125,7 +125,7 @@ function stateRows(st, more) {
 /** #/sync */
 export async function syncView(ctx) {
   const [ops, ups, st, initialDone, visits, cases] = await Promise.all([
-    outbox(), pendingUploads(), syncState(), getMeta('initialDone'), list('visits'), list('cases')]);
+    outbox(), pendingUploads(), syncState(), getMeta('initialDone'), listSummaries('visits'), list('cases')]);
   /** Which unsent change a photo or signature belongs to. */
   const ownerOf = (sha) => {
     const op = ops.find((o) => shasOf(o).includes(sha));

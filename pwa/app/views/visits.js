@@ -2,7 +2,7 @@
 
 import { add, h, fmtShort, fmtTime, lazyList, sameDay, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, get, list } from '../store.js';
+import { edit, get, list, listSummaries } from '../store.js';
 import { go } from '../router.js';
 import {
   actionBar, attachmentImg, badges, caseTitle, conflictBox, found, matterNames, navButton, rejectedBox, row,
@@ -53,7 +53,7 @@ function mine(v, me) {
 export async function todayView(ctx) {
   const me = ctx.session.user.id;
   const centres = ctx.session.user.centre_ids || [];
-  const [visits, cases, matters] = await Promise.all([list('visits'), list('cases'), matterNames()]);
+  const [visits, cases, matters] = await Promise.all([listSummaries('visits'), list('cases'), matterNames()]);
   const now = Date.now();
   const endOfDay = new Date().setHours(23, 59, 59, 999);
   const today = visits.filter((v) => {
@@ -81,19 +81,31 @@ export async function todayView(ctx) {
   return { live: true };
 }
 
+/**
+ * Visits by planned (else started) time, newest first: the keys are read once, not in
+ * every comparison (10,000 rows).
+ * @param {any[]} visits
+ */
+function newestFirst(visits) {
+  const keyed = visits.map((v) => ({ t: v.data.planned_at || v.data.started_at || 0, v }));
+  keyed.sort((a, b) => b.t - a.t);
+  return keyed.map((x) => x.v);
+}
+
 /** 走访: every visit of my centre (mine first by default), newest first. */
 export async function visitsView(ctx) {
   const me = ctx.session.user.id;
   const all = ctx.query.get('all') === '1';
   const q = (ctx.query.get('q') || '').trim();
-  let visits = await list('visits');
+  // Rows need only summaries (store/summary.js); a search reads whole notes.
+  let visits = q ? await list('visits') : await listSummaries('visits');
   if (!all) visits = visits.filter((v) => mine(v, me) || v.pending || v.rejected.length);
   if (q) {
     visits = visits.filter((v) => [v.data.applicant && v.data.applicant.name, v.data.address, v.data.notes]
       .some((s) => s && String(s).includes(q)));
   }
   const t0 = performance.now();
-  visits.sort((a, b) => (b.data.planned_at || b.data.started_at || 0) - (a.data.planned_at || a.data.started_at || 0));
+  visits = newestFirst(visits);
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、地址、备注',
     'aria-label': '搜索走访' }));
   search.addEventListener('change', () => go(`#/visits?${new URLSearchParams({ all: all ? '1' : '0', q: search.value })}`, true));
