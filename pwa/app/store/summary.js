@@ -5,7 +5,7 @@
  * listed from its full records.
  *
  * Adding a list screen: name the paths its rows, filters and sort read (dotted paths;
- * strings are cut to TEXT_MAX characters, enough for a two-line clamp), then list with
+ * strings are cut to TEXT_MAX characters: two lines of a 360 px row), then list with
  * `listSummaries(collection)`. Search over long text still reads full records (`list`).
  */
 
@@ -18,7 +18,7 @@ export const SUMMARY_PATHS = {
 };
 
 /** Longest string kept in a summary (the rest of a long note is only on the record). */
-export const TEXT_MAX = 80;
+export const TEXT_MAX = 40;
 
 /**
  * The summary of a record's data, or null when its collection keeps none.

@@ -87,9 +87,14 @@ export async function todayView(ctx) {
  * @param {any[]} visits
  */
 function newestFirst(visits) {
-  const keyed = visits.map((v) => ({ t: v.data.planned_at || v.data.started_at || 0, v }));
-  keyed.sort((a, b) => b.t - a.t);
-  return keyed.map((x) => x.v);
+  const t = new Float64Array(visits.length);
+  const order = new Uint32Array(visits.length);
+  for (let i = 0; i < visits.length; i += 1) {
+    t[i] = visits[i].data.planned_at || visits[i].data.started_at || 0;
+    order[i] = i;
+  }
+  order.sort((a, b) => t[b] - t[a]);
+  return Array.from(order, (i) => visits[i]);
 }
 
 /** 走访: every visit of my centre (mine first by default), newest first. */
