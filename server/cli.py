@@ -5,6 +5,7 @@
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
     fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
+    fieldsync templates import --db PATH --file F.json [--county K] [--id ID]
     fieldsync config
 """
 
@@ -18,7 +19,7 @@ from sync.errors import FieldsyncError
 
 from .config import Config, describe
 from .scope import ROLES
-from .system import add_centre, add_user_cmd, init_db
+from .system import add_centre, add_user_cmd, import_template, init_db
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,17 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
 
+    templates = sub.add_parser("templates", help="manage rubric templates").add_subparsers(
+        dest="action", required=True)
+    ti = templates.add_parser("import", help="load a county's rubric template from a JSON file")
+    ti.add_argument("--db", required=True)
+    ti.add_argument("--file", required=True)
+    ti.add_argument("--county", help="county id (default: the file's county_id)")
+    ti.add_argument("--id", help="record id (default: tpl-<file stem>-v<version>)")
+
     sub.add_parser("config", help="list the FIELDSYNC_* settings")
     return p
-
-
-def serve(config: Config, host: str, port: int) -> None:
-    """Run uvicorn on ``host:port`` with the app for ``config``."""
-    import uvicorn
-
-    from .app import create_app
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
-                proxy_headers=False, server_header=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "serve":
             init_db(args.db)
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
+            from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)
+        elif args.command == "templates":
+            rid = import_template(args.db, args.file, county=args.county, record_id=args.id)
+            print(f"template {rid} imported")
         elif args.command == "demo":
             from .demo import run_demo
             run_demo(args.db, args.host, args.port, seed_only=args.seed_only)

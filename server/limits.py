@@ -6,7 +6,7 @@ import threading
 import time
 from collections import deque
 
-from sync.errors import RateLimited
+from .errors import RateLimited
 
 
 class LoginLimiter:

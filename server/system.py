@@ -3,15 +3,22 @@ and merge engine as every device's ops."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from sync.errors import BadRequest, Invalid
+from sync import rubric
+from sync.errors import Invalid
+from sync.ops import check_op
+from sync.schema import load
 
-from .auth import add_user, now_ms
-from .store import Actor, Batch, RawOp
+from .auth import add_user
+from .clock import now_ms
+from .errors import BadRequest
+from .store.records import Actor, Batch, centre_exists, record_exists
 from .writer import Writer
 
 SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
@@ -28,7 +35,9 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
     Raises ``Invalid`` for the first rejected write, so callers never half-succeed silently.
     """
-    ops = [RawOp(f"sys-{uuid.uuid4().hex}", coll, rid, 0, at, data) for coll, rid, data, at in items]
+    schemas = load()
+    ops = [check_op({"id": f"sys-{uuid.uuid4().hex}", "collection": coll, "record": rid,
+                     "base": 0, "at": at, "set": data}, schemas) for coll, rid, data, at in items]
     results = Batch(conn, SYSTEM, now or now_ms()).run(ops, [at for *_x, at in items])
     for item, res in zip(items, results, strict=True):
         if res["status"] == "rejected":
@@ -41,8 +50,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                            (centre_id,)).fetchone():
+            if centre_exists(conn, centre_id):
                 raise BadRequest(f"centre {centre_id!r} exists already")
             system_write(conn, [("centres", centre_id, {"name": name, "county_id": county},
                                  now_ms())])
@@ -61,3 +69,34 @@ def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str 
                                                 county_id=county))
     finally:
         writer.close()
+
+
+def import_template(db: str, file: str, *, county: str | None = None,
+                    record_id: str | None = None) -> str:
+    """``fieldsync templates import``: a county's own rubric template from a JSON file.
+
+    The file holds a template's data (``server/demo/rubrics/*.json`` are examples);
+    ``county`` fills or overrides its ``county_id``. The record id defaults to
+    ``tpl-<file stem>-v<version>`` (a new version is a new record). Returns the id.
+    """
+    try:
+        data = json.loads(Path(file).read_text("utf-8"))
+    except (OSError, ValueError) as err:
+        raise BadRequest(f"cannot read {file}: {err}") from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"{file}: a template must be a JSON object")
+    if county is not None:
+        data["county_id"] = county
+    data.setdefault("version", 1)
+    rubric.validate_template(data)
+    rid = record_id or f"tpl-{Path(file).stem}-v{data['version']}"
+    writer = Writer(db)
+    try:
+        def write(conn: sqlite3.Connection) -> None:
+            if record_exists(conn, "templates", rid):
+                raise BadRequest(f"template {rid!r} exists already (a new version needs a new id)")
+            system_write(conn, [("templates", rid, data, now_ms())])
+        writer.run(write)
+    finally:
+        writer.close()
+    return rid

@@ -1,4 +1,4 @@
-"""Server-computed fields (deadlines, overdue flags, rating points).
+"""Server-computed fields (deadlines, overdue flags, rating points, inspection scores).
 
 Each collection's computed fields are listed in ``schemas.json``; this module says
 how to compute them from a record's merged leaves. Pure: the caller passes the time
@@ -11,7 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import rubric
 from .deadlines import due_ms
+from .errors import Invalid
+from .paths import unflatten
 from .schema import load
 
 COMPLAINT_REPLY_DAYS = 5
@@ -24,6 +27,8 @@ class Context:
 
     now: int
     matter_days: Mapping[str, int] = field(default_factory=dict)
+    #: template record id -> template data (``sections`` …), to score inspections by
+    templates: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -55,11 +60,79 @@ def _evaluations(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
     return {"points": int(rating["points"]) if rating else None}
 
 
+def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
+    """An inspection's ``items`` map from its leaves (``items.e1.count`` …)."""
+    items = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
+    return dict(items.get("items", {}))
+
+
+def _template_of(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any] | None:
+    tid = leaves.get("template_id")
+    return ctx.templates.get(tid) if isinstance(tid, str) else None
+
+
+UNSCORED: dict[str, Any] = {"score": None, "vetoed": None, "sections": None, "unanswered": None}
+
+
+def _inspections(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """The score of the answers by the exact template version the inspection names.
+
+    Null when that template is unknown (or, defensively, malformed: writes are checked by
+    ``check`` so a stored inspection always fits its template). A re-inspection listing
+    a non-empty ``item_ids`` is scored on those items only (``rubric.score_subset``).
+    """
+    template = _template_of(leaves, ctx)
+    if template is None:
+        return dict(UNSCORED)
+    subset = leaves.get("item_ids")
+    try:
+        if isinstance(subset, list) and subset:
+            return rubric.score_subset(template, _answers(leaves), subset)
+        return rubric.score(template, _answers(leaves))
+    except Invalid:
+        return dict(UNSCORED)
+
+
 RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
     "cases": _cases,
     "complaints": _complaints,
     "evaluations": _evaluations,
+    "inspections": _inspections,
 }
+
+
+def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
+          county: str | None = None) -> None:
+    """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
+
+    A template must be a valid rubric (``sections.…`` paths); an inspection's
+    ``template_version`` must be the version of the template it names, its answers must fit
+    that template's rules (``items.<id>.<field>``), and a re-inspection's ``item_ids`` must be
+    items of it. With ``county`` (the inspection's), the template must be that county's. An
+    inspection of a template the server does not know is taken as it is (its score stays null).
+    """
+    if collection == "templates":
+        # A draft may be saved before it has sections; what it has must be a valid rubric.
+        rubric.validate_template({"sections": leaves.get("sections") or []})
+    elif collection == "inspections":
+        template = _template_of(leaves, ctx)
+        if template is None:
+            return
+        if county is not None and template.get("county_id") not in (None, county):
+            raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
+                          path="template_id")
+        try:
+            rubric.validate_template(template)
+        except Invalid:
+            return  # a stored template from before validation: nothing to check against
+        version = leaves.get("template_version")
+        if version is not None and template.get("version") not in (None, version):
+            raise Invalid(f"template_version: {leaves.get('template_id')} is version"
+                          f" {template.get('version')}, not {version}", path="template_version")
+        rubric.check_answers(template, _answers(leaves))
+        subset = leaves.get("item_ids")
+        if isinstance(subset, list) and subset:
+            rubric.subset(template, subset)
 
 
 def compute(collection: str, leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .errors import Forbidden, Invalid, UnknownCollection
+from .errors import Invalid, UnknownCollection
 
 JSON = dict[str, Any]
 MAX_STRING = 10_000
@@ -188,6 +188,14 @@ class Schemas:
                     self.check_value(item, f"{path}.{i}", sub)
         elif kind == "object":
             self._check_object(spec, path, value)
+        elif kind == "map":  # inside an array leaf, e.g. a template section's group_caps
+            if not isinstance(value, dict):
+                raise Invalid(f"{path}: expected an object", path=path)
+            for key, sub in value.items():
+                if not isinstance(key, str) or not _KEY.match(key):
+                    raise Invalid(f"{path}: bad key {key!r}", path=path)
+                if sub is not None:
+                    self.check_value(spec["values"], f"{path}.{key}", sub)
         else:  # pragma: no cover - schemas.json is ours
             raise ValueError(f"unknown type {kind!r} in schemas.json")
 
@@ -205,13 +213,6 @@ class Schemas:
         for name in self.collection(collection).required:
             if leaves.get(name) is None:
                 raise Invalid(f"{name}: required", path=name)
-
-    def check_writer(self, collection: str, role: str) -> None:
-        """Raise ``Forbidden`` unless ``role`` may write ``collection``."""
-        coll = self.collection(collection)
-        if role not in coll.writers:
-            raise Forbidden(f"role {role!r} may not write {collection}",
-                            details={"collection": collection})
 
     def validate_record(self, collection: str, data: dict[str, Any]) -> dict[str, Any]:
         """Validate a whole record (as a client would create it); return its leaves."""

@@ -1,4 +1,4 @@
-"""Fixed tables behind the demo county (``server.demo_data``): places, names, matters, rubrics.
+"""Fixed tables behind the demo county (``server.demo.data``): places, names, matters, rubrics.
 
 Wording follows the township service-centre documents in the project's seeds and common
 county catalogues; the county, its townships and all people are fictional.
@@ -171,70 +171,4 @@ MATTERS: tuple[Matter, ...] = (
            basis="《中华人民共和国法律援助法》"),
     Matter("水电气报装(代办)", "immediate", 0, "便民服务中心", "ZH",
            (*_ID, "房屋产权或使用证明"), "", (25, 70), 2),
-)
-
-# (id, name, sections); section = (id, name, points, items);
-# item = (id, text, rule, points, cap or 0)
-Item = tuple[str, str, str, float, float]
-Section = tuple[str, str, float, tuple[Item, ...]]
-_VETO: tuple[Item, ...] = (
-    ("V1", "违反“六条禁令”", "veto", 0, 0),
-    ("V2", "迟到早退、无故脱岗造成不良影响", "veto", 0, 0),
-    ("V3", "与办事群众发生争吵", "veto", 0, 0),
-    ("V4", "经查实的投诉造成严重后果或被媒体曝光批评", "veto", 0, 0),
-    ("V5", "事项未进厅办理或违规收费", "veto", 0, 0),
-)
-_SAT = "群众满意度(评价器、电话回访,很满意20/满意18/比较满意15/一般10/不满意0)"
-TEMPLATES: tuple[tuple[str, str, tuple[Section, ...]], ...] = (
-    ("tpl-window", "标准化窗口月度考评", (
-        ("A", "窗口建设", 10, (
-            ("A1", "窗口标识、座牌、岗位牌齐全规范", "deduct_each", 1, 0),
-            ("A2", "办公设备完好,老花镜、笔、饮水等便民用品齐备", "deduct_each", 1, 0),
-            ("A3", "窗口人员相对稳定,调整轮换经中心审核", "deduct_each", 2, 0))),
-        ("B", "窗口管理", 20, (
-            ("B1", "按时上下班、按程序请假", "deduct_per_incident", 2, 0),
-            ("B2", "工作时间不吸烟、不吃零食、不串岗聊天、不玩手机(每人每次)",
-             "deduct_per_incident", 4, 0),
-            ("B3", "办件资料分类整理、定期归档", "deduct_each", 2, 0),
-            ("B4", "桌面只放规定物品,显示器朝向办事群众", "deduct_each", 1, 0),
-            ("B5", "离岗超过20分钟摆放“暂停服务”提示牌", "deduct_per_incident", 2, 0))),
-        ("C", "政务公开", 15, (
-            ("C1", "事项名称、依据、流程、材料、时限、收费标准公开准确率", "proportional", 5, 0),
-            ("C2", "一次性告知单、申请表示范文本齐全并及时补充", "deduct_each", 1, 5),
-            ("C3", "收费项目和标准公示,亮证收费", "deduct_each", 2, 0),
-            ("C4", "窗口电话和投诉监督电话公开", "deduct_each", 2, 0))),
-        ("D", "服务行为", 15, (
-            ("D1", "着装统一、挂牌上岗", "deduct_per_incident", 1, 5),
-            ("D2", "主动热情、用语文明,无“生冷硬推”", "deduct_per_incident", 2, 0),
-            ("D3", "承诺件出具受理通知书,不予受理的书面告知理由", "deduct_each", 2, 0))),
-        ("E", "服务质量", 20, (
-            ("E1", "首问负责制落实", "deduct_each", 1, 0),
-            ("E2", "一次性告知落实", "deduct_each", 1, 0),
-            ("E3", "按时办结率(应为100%)", "proportional", 10, 0),
-            ("E4", "按公布标准收费", "deduct_per_incident", 5, 0))),
-        ("F", "群众满意度", 20, (("F1", _SAT, "rating", 20, 0),)),
-        ("V", "一票否决", 0, _VETO))),
-    ("tpl-hall", "最美政务大厅考评细则", (
-        ("R", "重大改革", 20, (
-            ("R1", "“一门”办理:应进驻事项进驻大厅比例", "proportional", 5, 0),
-            ("R2", "大厅功能分区完善", "deduct_each", 1, 5),
-            ("R3", "“一窗”受理改革落实比例", "proportional", 10, 0))),
-        ("K", "重点工作", 20, (
-            ("K1", "卫生防疫措施落实", "deduct_each", 1, 5),
-            ("K2", "办事指南准确率", "proportional", 5, 0),
-            ("K3", "企业服务专窗设置运行", "deduct_each", 1, 5),
-            ("K4", "水电气等公共服务窗口进驻", "deduct_each", 1, 5))),
-        ("S", "标准高效服务", 25, (
-            ("S1", "服务效率:一次性告知、首问负责、限时办结", "deduct_each", 1, 5),
-            ("S2", "办事程序公开", "deduct_each", 1, 5),
-            ("S3", "服务态度", "deduct_each", 1, 5),
-            ("S4", "工作纪律", "deduct_each", 1, 5),
-            ("S5", "服务设施", "deduct_each", 1, 5))),
-        ("I", "创新工作(加分)", 15, (
-            ("I1", "创新做法获国家级推广(每项)", "bonus", 2, 15),
-            ("I2", "创新做法获省级推广(每项)", "bonus", 1, 15),
-            ("I3", "创新做法获市级推广(每项)", "bonus", 0.5, 15),
-            ("I4", "获县级/市级/省级表彰(1/3/5分)", "bonus", 1, 5))),
-        ("M", "群众满意度", 20, (("M1", _SAT, "rating", 20, 0),)),
-        ("V", "一票否决", 0, _VETO))),
 )
