@@ -17,16 +17,19 @@ from sync.schema import load
 
 from .auth import add_user
 from .clock import now_ms
+from .config import Config
 from .errors import BadRequest
 from .store.records import Actor, Batch, centre_exists, record_exists
+from .vapid import ensure_key
 from .writer import Writer
 
 SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
 
 
 def init_db(path: str) -> None:
-    """Create the database and its tables (idempotent)."""
+    """Create the database and its tables, and the VAPID key beside it (idempotent)."""
     Writer(path).close()
+    ensure_key(Config.from_env(db=path).vapid_key_path)
 
 
 def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any], int]],

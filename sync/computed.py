@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rubric
-from .deadlines import due_ms
+from .calendar import BUNDLED, Calendar
+from .cases import as_pauses
+from .deadlines import case_clock, due_ms
 from .errors import Invalid
 from .paths import unflatten
 from .schema import load
@@ -27,35 +29,43 @@ class Context:
 
     now: int
     matter_days: Mapping[str, int] = field(default_factory=dict)
+    calendar: Calendar = BUNDLED
     #: template record id -> template data (``sections`` …), to score inspections by
     templates: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    pauses = kept.get("pauses") or []
+    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None}
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
-    if accepted is None or days is None:
-        return {"due_at": None, "overdue": False}
-    due = due_ms(int(accepted), days)
+    if not isinstance(accepted, int) or days is None:
+        return out
+    extension = leaves.get("extension.days")
     completed = leaves.get("completed_at")
-    if completed is not None:
-        overdue = int(completed) > due
-    else:
-        overdue = leaves.get("status") in OPEN_CASE and ctx.now > due
-    return {"due_at": due, "overdue": overdue}
+    status = leaves.get("status")
+    done = status == "completed" and isinstance(completed, int)
+    end = completed if isinstance(completed, int) and done else ctx.now
+    clock = case_clock(accepted, days, as_pauses(pauses), now=end,
+                       extension_days=extension if isinstance(extension, int) else 0,
+                       calendar=ctx.calendar)
+    out["due_at"] = clock.due_at
+    out["overdue"] = clock.overdue and (done or status in OPEN_CASE)
+    out["days_owed"] = None if clock.running else clock.remaining_days
+    return out
 
 
-def _complaints(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     received = leaves.get("received_at")
     if received is None:
         return {"reply_due": None, "overdue": False}
-    due = due_ms(int(received), COMPLAINT_REPLY_DAYS)
+    due = due_ms(int(received), COMPLAINT_REPLY_DAYS, ctx.calendar)
     replied = leaves.get("replied_at")
     overdue = (int(replied) if replied is not None else ctx.now) > due
     return {"reply_due": due, "overdue": overdue}
 
 
-def _evaluations(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     rating = load().ratings.get(str(leaves.get("rating")))
     return {"points": int(rating["points"]) if rating else None}
 
@@ -74,7 +84,7 @@ def _template_of(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any] | No
 UNSCORED: dict[str, Any] = {"score": None, "vetoed": None, "sections": None, "unanswered": None}
 
 
-def _inspections(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _inspections(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     """The score of the answers by the exact template version the inspection names.
 
     Null when that template is unknown (or, defensively, malformed: writes are checked by
@@ -93,7 +103,7 @@ def _inspections(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         return dict(UNSCORED)
 
 
-RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
+RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[str, Any]]] = {
     "cases": _cases,
     "complaints": _complaints,
     "evaluations": _evaluations,
@@ -135,7 +145,12 @@ def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
             rubric.subset(template, subset)
 
 
-def compute(collection: str, leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """The computed top-level fields for a record of ``collection`` (may be empty)."""
+def compute(collection: str, leaves: Mapping[str, Any], ctx: Context,
+            kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The computed top-level fields for a record of ``collection`` (may be empty).
+
+    ``kept`` holds history the server keeps op by op (a case's ``pauses``): it cannot be
+    recomputed from the merged leaves alone.
+    """
     rule = RULES.get(collection)
-    return rule(leaves, ctx) if rule else {}
+    return rule(leaves, ctx, kept or {}) if rule else {}

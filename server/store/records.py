@@ -13,10 +13,10 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import merge, paths
+from sync import cases, merge, paths
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -24,7 +24,8 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import sqlite
+from . import audit, sqlite
+from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CHUNK = 900
@@ -48,6 +49,7 @@ class Stored:
     centre_id: str | None
     county_id: str | None
     created_version: int
+    kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -74,7 +76,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
             for rid, centre, county, version, deleted, data, meta, created in conn.execute(
                     q, (coll, *part)):
                 out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created)
+                                          centre, county, created, _kept(coll, data))
     return out
 
 
@@ -90,6 +92,14 @@ def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str
     if DELETED in clocks:
         leaves[DELETED] = bool(deleted)
     return RecordState(coll, rid, version, leaves, clocks, agree)
+
+
+def _kept(coll: str, data: str) -> dict[str, Any]:
+    """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
+    if coll != "cases":
+        return {}
+    pauses = json.loads(data).get("pauses")
+    return {"pauses": pauses} if isinstance(pauses, list) else {}
 
 
 def _meta(state: RecordState) -> str:
@@ -173,7 +183,8 @@ class Batch:
                 limit = st.state.leaves.get("time_limit_days")
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
-            self._ctx = Context(now=self.now, matter_days=days, templates=self.templates)
+            self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
+                                calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
@@ -210,6 +221,37 @@ class Batch:
         self._flush()
         return results
 
+    def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
+        """Recompute the computed fields of records at ``self.now``; write those that changed.
+
+        Time alone can change a computed field (a case turns overdue); such a record gets
+        a new version and a change-log entry like any edit, so every phone pulls it.
+        """
+        keys = [(collection, rid) for rid in ids]
+        self.records = load_records(self.conn, keys)
+        before: dict[str, str] = {}
+        for part in _chunks(list(ids)):
+            before.update(self.conn.execute(
+                f"SELECT id, data FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
+                (collection, *part)))
+        touched = []
+        for key in keys:
+            st = self.records.get(key)
+            if st is None or st.state.deleted:
+                continue
+            fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
+            old = json.loads(before[key[1]])
+            if all(old.get(k) == v for k, v in fresh.items()):
+                continue
+            self.version += 1
+            st.state = replace(st.state, version=self.version)
+            self.dirty.add(key)
+            self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
+                                 self.actor.user_id, self.now))
+            touched.append(key[1])
+        self._flush()
+        return touched
+
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
         for part in _chunks(list(set(ids))):
@@ -244,6 +286,10 @@ class Batch:
         if stored is not None:
             check_stored(raw, stored.state.leaves)
 
+        if raw.collection == "cases" and not raw.delete and not raw.restore:
+            leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
+                                   user_id=None if self.actor.role == "system"
+                                   else self.actor.user_id)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
@@ -253,10 +299,21 @@ class Batch:
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
                   county=county)
+        kept = stored.kept if stored else {}
+        if raw.collection == "cases":
+            before = stored.state.leaves.get("status") if stored else None
+            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before,
+                                                 state.leaves.get("status"), stamp)}
+            if "extension.days" in leaves and outcome.changed:
+                audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
+                             user_id=self.actor.user_id, device_id=self.actor.device_id,
+                             county_id=county, target=f"cases/{raw.record}",
+                             details={"days": leaves["extension.days"],
+                                      "reason": leaves.get("extension.reason")})
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
-                                       stored.created_version if stored else self.version)
+                                       stored.created_version if stored else self.version, kept)
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))
@@ -287,7 +344,7 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx()))
+                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),

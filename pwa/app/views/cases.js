@@ -132,8 +132,8 @@ export async function caseFormView(ctx) {
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
     const set = changedPaths(values, data);
-    if (isNew) Object.assign(set, { centre_id: centre, accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id });
-    else if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
+    // accepted_at / completed_at are the server's: set from the change's corrected time, never the phone's clock.
+    if (isNew) Object.assign(set, { centre_id: centre, first_asked_by: me.id, handler_id: me.id });
     const problems = [];
     if (!values['applicant.name']) problems.push({ path: 'applicant.name', message: '请填写申请人姓名' });
     if (!values.matter_id) problems.push({ path: 'matter_id', message: '请选择办理事项' });
