@@ -18,6 +18,7 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
+import { inboxView } from './views/inbox.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -31,6 +32,7 @@ route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
+route(/^#\/inbox$/, inboxView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 

@@ -48,6 +48,7 @@ var SHELL = [
   '/app/views/callback.js',
   '/app/views/cases.js',
   '/app/views/common.js',
+  '/app/views/inbox.js',
   '/app/views/login.js',
   '/app/views/signature.js',
   '/app/views/syncview.js',
