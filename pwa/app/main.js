@@ -19,6 +19,7 @@ import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
 import { inboxView } from './views/inbox.js';
+import { noticeView } from './views/notice.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -29,6 +30,7 @@ route(/^#\/visit\/([^/]+)$/, visitView);
 route(/^#\/cases$/, casesView);
 route(/^#\/case\/(new)$/, caseFormView);
 route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
+route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noticeView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);

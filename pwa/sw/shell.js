@@ -50,6 +50,7 @@ var SHELL = [
   '/app/views/common.js',
   '/app/views/inbox.js',
   '/app/views/login.js',
+  '/app/views/notice.js',
   '/app/views/signature.js',
   '/app/views/syncview.js',
   '/app/views/visit-form.js',

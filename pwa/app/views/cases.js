@@ -12,6 +12,7 @@ import {
   rejectedBox, row,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
+import { NOTICES, noticesFor } from './notice.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
@@ -69,10 +70,17 @@ export async function caseView(ctx) {
       row('受理渠道', enumLabel('cases', 'channel', d.channel)),
       row('受理时间', fmtTime(d.accepted_at)),
       row('承诺办结', d.due_at ? `${fmtTime(d.due_at)}${d.overdue ? '（已超期）' : ''}` : ''),
+      row('暂停计时', (d.pauses || []).map((p) => `${fmtTime(p.from)} 至 ${p.to ? fmtTime(p.to) : '今'}`).join('；')),
+      row('尚余工作日', d.days_owed === null || d.days_owed === undefined ? '' : `${d.days_owed} 天（等待补件）`),
+      row('延期', d.extension && d.extension.days ? `${d.extension.days} 个工作日：${d.extension.reason || ''}` : ''),
       row('办结时间', fmtTime(d.completed_at)),
       row('补件清单', (d.missing_materials || []).join('、')),
       row('不予受理原因', d.refusal_reason),
       row('备注', d.notes ? h('span', { class: 'pre', text: d.notes }) : '')),
+    noticesFor(d).length ? h('section', null, h('h2', { text: '通知书' }),
+      h('ul', { class: 'list notices' }, ...noticesFor(d).map((k) => h('li', null,
+        h('a', { class: 'btn', href: `#/case/${encodeURIComponent(id)}/notice/${k}`,
+          text: `${NOTICES[k].title}${(d.notice_numbers || {})[k] ? '' : '（待编号）'}` }))))) : null,
     h('section', null, h('h2', { text: `走访（${linkedVisits.length}）` }), lazyList(linkedVisits, visitRow, { empty: '还没有走访' })),
     h('section', null, h('h2', { text: `回访（${callbacks.length}）` }),
       lazyList(callbacks, (e) => h('li', { class: 'item' },
