@@ -42,6 +42,7 @@ class Trigger:
     user_id: str | None
     centre_id: str | None
     key: str = ""
+    at: int | None = None  # when it happened: the causing op's corrected time
 
 
 def notification_id(kind: str, collection: str, record: str, user_id: str, key: str = "") -> str:
@@ -56,29 +57,29 @@ def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
 
 
 def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any] | None,
-             after: Mapping[str, Any]) -> list[Trigger]:
-    """The notifications a write taking a record from ``before`` (None: new) to ``after``
-    (merged leaves) calls for."""
+             after: Mapping[str, Any], at: int | None = None) -> list[Trigger]:
+    """The notifications a write (op ``op_id`` at corrected time ``at``) taking a record
+    from ``before`` (None: new) to ``after`` (merged leaves) calls for."""
     centre = after.get("centre_id")
     centre_id = centre if isinstance(centre, str) else None
     out: list[Trigger] = []
     people = {"visits": "staff_ids", "inspections": "inspector_ids"}.get(collection)
     if people is not None:
         had = set(_ids(before, people))
-        out += [Trigger("assigned", collection, record, uid, centre_id)
+        out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
                 for uid in dict.fromkeys(_ids(after, people)) if uid not in had]
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.
-        out += [Trigger("returned", collection, record, uid, centre_id, op_id)
+        out += [Trigger("returned", collection, record, uid, centre_id, op_id, at)
                 for uid in dict.fromkeys(_ids(after, "inspector_ids"))]
     if collection == "rectifications" and before is None and not after.get("_deleted"):
-        out.append(Trigger("ordered", collection, record, None, centre_id))
+        out.append(Trigger("ordered", collection, record, None, centre_id, at=at))
     if (collection == "accountability" and before is None
             and after.get("status") == "open"):
         subject_coll, subject = after.get("subject.collection"), after.get("subject.record")
         if isinstance(subject_coll, str) and isinstance(subject, str):
             staff = after.get("staff_id")
             out.append(Trigger("overdue", subject_coll, subject,
-                               staff if isinstance(staff, str) else None, centre_id))
+                               staff if isinstance(staff, str) else None, centre_id, at=at))
     return out

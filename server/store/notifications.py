@@ -59,7 +59,8 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             op = check_op({"id": "op-" + nid, "collection": "notifications", "record": nid,
                            "base": 0, "at": now,
                            "set": {"user_id": uid, "kind": t.kind, "subject": subject,
-                                   "title": TITLES[t.kind], "at": now}}, schemas)
+                                   "title": TITLES[t.kind],
+                                   "at": t.at if t.at is not None else now}}, schemas)
             out.append((op, t, uid))
     return out
 

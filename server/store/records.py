@@ -351,7 +351,7 @@ class Batch:
                                        owner)
             self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id,
                                               stored.state.leaves if stored else None,
-                                              state.leaves))
+                                              state.leaves, stamp))
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))

@@ -67,3 +67,10 @@ def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start:
         f"SELECT id, centre_id, {due}, {staff} FROM {_open_due(collection)}"
         f" WHERE {_watch(collection)}"
         f" AND {due} BETWEEN ? AND ? ORDER BY id", (start, end))]
+
+
+def open_records(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """Open accountability records: ``(id, centre_id)``, by id."""
+    return conn.execute("SELECT id, centre_id FROM records WHERE collection = 'accountability'"
+                        f" AND deleted = 0 AND {sqlite.json_field('data', 'status')} = 'open'"
+                        " ORDER BY id").fetchall()
