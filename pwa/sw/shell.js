@@ -28,6 +28,7 @@ var SHELL = [
   '/app/main.js',
   '/app/media.js',
   '/app/router.js',
+  '/app/pushsub.js',
   '/app/rubric.js',
   '/app/scheduler.js',
   '/app/schema.js',

@@ -8,8 +8,8 @@ import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
-  actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, found, matterNames, navButton, recordForm,
-  rejectedBox, row,
+  actionBar, badges, caseTitle, centreNames, conflictBox, DUE_LABELS, dueState, formRecord, found, matterNames,
+  navButton, recordForm, rejectedBox, row,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
@@ -24,11 +24,15 @@ export async function casesView(ctx) {
   let cases = all;
   if (filter === 'open') cases = cases.filter((c) => !DONE.includes(c.data.status));
   if (filter === 'done') cases = cases.filter((c) => DONE.includes(c.data.status));
+  if (filter in DUE_LABELS) {
+    const now = Date.now();
+    cases = cases.filter((c) => dueState(c.data, now) === filter);
+  }
   if (q) {
     cases = cases.filter((c) => [c.data.applicant && c.data.applicant.name, c.data.applicant && c.data.applicant.phone,
       matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q)));
   }
-  cases.sort(filter === 'open'
+  cases.sort(filter === 'open' || filter in DUE_LABELS
     ? (a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity)
     : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
@@ -37,7 +41,8 @@ export async function casesView(ctx) {
   const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
     h('h1', { text: '办件' }),
-    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('done', '已办结'), tab('all', '全部')),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '今日到期'),
+      tab('soon', '即将到期'), tab('done', '已办结'), tab('all', '全部')),
     search,
     h('p', { class: 'hint', text: `共 ${cases.length} 件` }),
     lazyList(cases, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' }),
