@@ -3,7 +3,7 @@
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
-import { enumOf, ratings, validate } from '../schema.js';
+import { enumOf, nextValues, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
@@ -130,8 +130,18 @@ export async function caseFormView(ctx) {
   }
   inputs.channel = select(enumOf('cases', 'channel').map((v) => [v, enumLabel('cases', 'channel', v)]), data.channel || (isNew ? 'window' : ''));
   fields.push(field('受理渠道', inputs.channel).wrap);
-  inputs.status = select(enumOf('cases', 'status').map((v) => [v, enumLabel('cases', 'status', v)]), data.status || 'accepted', false);
-  fields.push(field('办件状态', inputs.status).wrap);
+  // Only the statuses the lifecycle allows from here (the server rejects any other).
+  const from = isNew ? '' : (data.status || '');
+  const allowed = nextValues('cases', 'status', from) || enumOf('cases', 'status');
+  const choices = [...new Set([...(from ? [from] : []), ...allowed])];
+  inputs.status = select(choices.map((v) => [v, v === from ? `${enumLabel('cases', 'status', v)}（当前）`
+    : enumLabel('cases', 'status', v)]), from || (allowed.includes('accepted') ? 'accepted' : allowed[0]), false);
+  fields.push(field('办件状态', inputs.status, `可改为：${allowed.map((v) => enumLabel('cases', 'status', v)).join('、') || '无（已办结）'}`).wrap);
+  fields.push(text('refusal_reason', '不予受理理由', { rows: 2 }, '选择“不予受理”时必填，将印在不予受理通知书上'),
+    text('return_reason', '退办理由', { rows: 2 }, '选择“退回”时必填，将印在退办通知书上'));
+  const listed = (data.missing_materials || []).join('\n');
+  inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed });
+  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“补件”时必填：一次性告知全部材料').wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
@@ -141,6 +151,8 @@ export async function caseFormView(ctx) {
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
+    values.missing_materials = values.missing_materials
+      ? values.missing_materials.split('\n').map((x) => x.trim()).filter(Boolean) : null;
     if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
@@ -150,6 +162,11 @@ export async function caseFormView(ctx) {
     const problems = [];
     if (!values['applicant.name']) problems.push({ path: 'applicant.name', message: '请填写申请人姓名' });
     if (!values.matter_id) problems.push({ path: 'matter_id', message: '请选择办理事项' });
+    if (values.status === 'refused' && !values.refusal_reason) problems.push({ path: 'refusal_reason', message: '不予受理须写明理由' });
+    if (values.status === 'returned' && !values.return_reason) problems.push({ path: 'return_reason', message: '退办须写明理由' });
+    if (values.status === 'supplement' && !(values.missing_materials || []).length) {
+      problems.push({ path: 'missing_materials', message: '补件须一次性列明所需材料' });
+    }
     problems.push(...validate('cases', set));
     if (problems.length) throw new FormProblems(problems);
     if (Object.keys(set).length) {
