@@ -41,7 +41,7 @@ export async function casesView(ctx) {
   const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
     h('h1', { text: '办件' }),
-    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '今日到期'),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '当天到期'),
       tab('soon', '即将到期'), tab('done', '已办结'), tab('all', '全部')),
     search,
     h('p', { class: 'hint', text: `共 ${cases.length} 件` }),

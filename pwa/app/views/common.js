@@ -250,7 +250,7 @@ export function recordForm(fields, submit) {
 }
 
 /** Labels of where an open case stands against its promise (see dueState). */
-export const DUE_LABELS = { overdue: '已超期', today: '今日到期', soon: '即将到期' };
+export const DUE_LABELS = { overdue: '已超期', today: '当天到期', soon: '即将到期' };
 
 /**
  * Where an open case stands against its promise (the server's due_at and overdue):
