@@ -20,6 +20,7 @@ from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
+from .api import reports as api_reports
 from .api import sync as api_sync
 from .config import Config
 from .errors import NotFound
@@ -88,6 +89,8 @@ def create_app(config: Config) -> Starlette:
         Route("/audit", api_devices.audit_log),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
+        Route("/reports/overview", api_reports.overview),
+        Route("/reports/trend", api_reports.trend),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

@@ -11,6 +11,7 @@ from typing import Any
 from sync.ops import MAX_INT
 from sync.schema import Schemas, load
 
+from . import openapi_workspace as workspace
 from .errors import CODES
 
 JSON = dict[str, Any]
@@ -198,6 +199,7 @@ def _components(schemas: Schemas) -> JSON:
                                  "properties": {"received": _int(0), "complete": {"type": "boolean"}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
+    comps.update(workspace.components())
     return comps
 
 
@@ -315,5 +317,6 @@ def document(version: str) -> JSON:
                 "responses": {"200": {"description": "OpenAPI 3.1",
                                       "content": {"application/json": {
                                           "schema": {"type": "object"}}}}}}},
+            **workspace.paths(_ok, _errors, secured),
         },
     }

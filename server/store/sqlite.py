@@ -93,6 +93,77 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 """
 
 
+# -- report facts ---------------------------------------------------------------------
+# The figures and lists of the county workspace read a few fields of many records. Reading
+# them out of the JSON of 200,000 cases per request is too slow, so triggers keep one narrow
+# row per record of the reported collections in ``facts`` (the JSON stays the truth; a
+# migration rebuilds ``facts`` from it). Per collection: ``status``; ``kind`` (a visit's kind,
+# an evaluation's rating, an accountability record's kind); ``at`` (the record's date:
+# accepted, started, received, rated, detected); ``done`` (completed, replied, responded);
+# ``due`` (due_at, reply_due); ``overdue``; ``score`` and ``vetoed`` (inspections).
+FACT_COLLECTIONS = ("cases", "visits", "inspections", "rectifications", "evaluations",
+                    "complaints", "accountability")
+
+
+def _j(src: str, key: str) -> str:
+    return f"json_extract({src}.data, '$.{key}')"
+
+
+def _fact_columns(src: str) -> str:
+    c = f"{src}.collection"
+    return ", ".join([
+        f"{src}.rid", c, f"{src}.id", f"{src}.centre_id", _j(src, "status"),
+        f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
+        f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')} END",
+        f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
+        f" WHEN 'visits' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'planned_at')},"
+        f" {_j(src, 'ended_at')})"
+        f" WHEN 'inspections' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'submitted_at')})"
+        f" WHEN 'rectifications' THEN coalesce({_j(src, 'ordered_at')}, {_j(src, 'due_at')})"
+        f" WHEN 'evaluations' THEN {_j(src, 'at')} WHEN 'complaints' THEN {_j(src, 'received_at')}"
+        f" WHEN 'accountability' THEN {_j(src, 'detected_at')} END",
+        f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
+        f" {_j(src, 'replied_at')} WHEN 'visits' THEN {_j(src, 'ended_at')} END",
+        f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} ELSE {_j(src, 'due_at')} END",
+        f"{_j(src, 'overdue')}", f"{_j(src, 'score')}", f"{_j(src, 'vetoed')}"])
+
+
+_FACT_INSERT = ("INSERT OR REPLACE INTO facts (rid, collection, id, centre_id, status, kind, at,"
+                " done, due, overdue, score, vetoed)")
+_FACT_WANTED = "collection IN (" + ", ".join(f"'{c}'" for c in FACT_COLLECTIONS) + ")"
+
+FACTS_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS facts (
+  rid INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, centre_id TEXT,
+  status TEXT, kind TEXT, at INTEGER, done INTEGER, due INTEGER, overdue INTEGER,
+  score REAL, vetoed INTEGER
+);
+CREATE INDEX IF NOT EXISTS facts_at ON facts(collection, at, centre_id);
+CREATE INDEX IF NOT EXISTS facts_done ON facts(collection, done, centre_id);
+CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id);
+CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, centre_id);
+CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
+CREATE TRIGGER IF NOT EXISTS facts_insert AFTER INSERT ON records
+WHEN new.{_FACT_WANTED} AND new.deleted = 0
+BEGIN {_FACT_INSERT} SELECT {_fact_columns("new")}; END;
+CREATE TRIGGER IF NOT EXISTS facts_update AFTER UPDATE OF data, deleted, centre_id ON records
+WHEN new.{_FACT_WANTED}
+BEGIN
+  DELETE FROM facts WHERE rid = new.rid AND new.deleted <> 0;
+  {_FACT_INSERT} SELECT {_fact_columns("new")} WHERE new.deleted = 0;
+END;
+"""
+
+
+def _build_facts(conn: sqlite3.Connection) -> None:
+    """Create ``facts`` and fill it from the records when it is new (an older database)."""
+    fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
+    conn.executescript(FACTS_SCHEMA)
+    if fresh:
+        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
+                     f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
+
+
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
     """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
     if readonly:
@@ -123,6 +194,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     """
     db = sqlite_utils.Database(conn)
     conn.executescript(SCHEMA)
+    _build_facts(conn)
     wanted = sqlite_utils.Database(memory=True)
     wanted.conn.executescript(SCHEMA)
     for name in wanted.table_names():

@@ -1,0 +1,75 @@
+"""OpenAPI paths and shapes of the county workspace: reports, lists, boards, exports, admin.
+
+Kept beside ``server.openapi`` (which merges them in) so the workspace's endpoints are
+described in one place; error responses come from the same code table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = dict[str, Any]
+MONTH_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])$"
+DATE_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+ID_PATTERN = "^[A-Za-z0-9_.:-]{1,64}$"
+
+
+def _q(name: str, schema: JSON, description: str = "") -> JSON:
+    out: JSON = {"name": name, "in": "query", "schema": schema}
+    if description:
+        out["description"] = description
+    return out
+
+
+def _rate() -> JSON:
+    return {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+
+
+FIGURES: JSON = {
+    "cases_completed": {"type": "integer", "minimum": 0},
+    "on_time_rate": _rate(),
+    "overdue_open": {"type": "integer", "minimum": 0},
+    "home_visits": {"type": "integer", "minimum": 0},
+    "satisfaction_rate": _rate(),
+    "inspection_score": {"type": ["number", "null"]},
+    "vetoed": {"type": "boolean"},
+    "open_rectifications": {"type": "integer", "minimum": 0},
+    "complaints_overdue": {"type": "integer", "minimum": 0},
+}
+
+
+def components() -> JSON:
+    """Shapes of the workspace's responses."""
+    centre_row = {"type": "object", "required": ["centre_id", "name", *FIGURES],
+                  "properties": {"centre_id": {"type": "string"}, "name": {"type": "string"},
+                                 **FIGURES}}
+    series = {"type": "object", "required": list(FIGURES), "properties": {
+        k: {"type": "array", "items": v} for k, v in FIGURES.items()}}
+    return {
+        "Overview": {"type": "object", "required": ["month", "centres"], "properties": {
+            "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+            "centres": {"type": "array", "items": centre_row}}},
+        "Trend": {"type": "object", "required": ["months", "centres"], "properties": {
+            "months": {"type": "array", "items": {"type": "string"}},
+            "centres": {"type": "array", "items": {
+                "type": "object", "required": ["centre_id", "name", "series"],
+                "properties": {"centre_id": {"type": "string"}, "name": {"type": "string"},
+                               "series": series}}}}},
+    }
+
+
+def paths(ok: Any, errors: Any, secured: list[JSON]) -> JSON:
+    """The workspace's paths (``ok(name)`` and ``errors(*statuses)`` from ``server.openapi``)."""
+    month = _q("month", {"type": "string", "pattern": MONTH_PATTERN}, "YYYY-MM, China time")
+    centre = _q("centre_id", {"type": "string", "pattern": ID_PATTERN})
+    return {
+        "/api/v1/reports/overview": {"get": {
+            "summary": "Each centre in scope with its figures for a month (contract v1.1 Reports)",
+            "security": secured, "parameters": [month, centre],
+            "responses": {**ok("Overview"), **errors(400, 401, 403)}}},
+        "/api/v1/reports/trend": {"get": {
+            "summary": "The overview's figures for each of the last months, oldest first",
+            "security": secured, "parameters": [
+                month, centre, _q("months", {"type": "integer", "minimum": 1, "maximum": 24})],
+            "responses": {**ok("Trend"), **errors(400, 401, 403)}}},
+    }
