@@ -20,6 +20,7 @@ from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
+from .api import lists as api_lists
 from .api import reports as api_reports
 from .api import sync as api_sync
 from .config import Config
@@ -91,6 +92,10 @@ def create_app(config: Config) -> Starlette:
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
         Route("/reports/overview", api_reports.overview),
         Route("/reports/trend", api_reports.trend),
+        Route("/records/{collection}", api_lists.list_records),
+        Route("/boards/overdue", api_lists.overdue_board),
+        Route("/boards/rectifications", api_lists.rectifications_board),
+        Route("/boards/complaints", api_lists.complaints_board),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

@@ -4,7 +4,7 @@
     fieldsync centre add --db PATH --id ID --name NAME --county COUNTY_ID
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
-    fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
+    fieldsync demo   [--db PATH] [--port 8000] [--seed-only] [--scale N]
     fieldsync config
 """
 
@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
+    demo.add_argument("--scale", type=int, metavar="N",
+                      help="instead of the demo county, a 30-centre benchmark county of N cases")
 
     sub.add_parser("config", help="list the FIELDSYNC_* settings")
     return p
@@ -86,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(Config.from_env(db=args.db), args.host, args.port)
         elif args.command == "demo":
             from .demo import run_demo
-            run_demo(args.db, args.host, args.port, seed_only=args.seed_only)
+            run_demo(args.db, args.host, args.port, seed_only=args.seed_only, scale=args.scale)
     except FieldsyncError as err:
         print(f"fieldsync: {err.message}", file=sys.stderr)
         return 1

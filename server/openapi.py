@@ -158,9 +158,10 @@ def _components(schemas: Schemas) -> JSON:
                          "properties": {k: {} for k in (
                              "id", "collection", "record", "path", "value", "device", "op", "at",
                              "version", "resolved_version", "resolved_by", "resolved_at",
-                             "resolution", "open")}}
+                             "resolution", "open", "centre_id", "centre_name")}}
     comps["ConflictList"] = {"type": "object", "required": ["conflicts"], "properties": {
-        "conflicts": {"type": "array", "items": _ref("Conflict")}}}
+        "conflicts": {"type": "array", "items": _ref("Conflict")},
+        "next": {"type": ["string", "null"]}}}
     comps["ResolveRequest"] = {"type": "object", "properties": {
         "choose": {"enum": ["kept", "current"]}, "value": {}}}
     comps["ResolveResponse"] = {"type": "object", "required": ["conflict", "status"],
@@ -203,6 +204,16 @@ def _components(schemas: Schemas) -> JSON:
     return comps
 
 
+def _statuses(schemas: Schemas) -> list[str]:
+    """Every status value of the collections the workspace lists."""
+    out: set[str] = set()
+    for coll in schemas.collections.values():
+        spec = coll.fields.get("status")
+        if coll.scope == "centre" and isinstance(spec, dict):
+            out.update(spec.get("enum", []))
+    return sorted(out)
+
+
 def document(version: str) -> JSON:
     """The whole OpenAPI 3.1 document."""
     schemas = load()
@@ -239,7 +250,9 @@ def document(version: str) -> JSON:
                     {"name": "collection", "in": "query", "schema": {"type": "string"}},
                     {"name": "record", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                     "description": "the previous page's next"}],
                 "responses": {**_ok("ConflictList"), **_errors(400, 401)}}},
             "/api/v1/conflicts/{conflict_id}/resolve": {"post": {
                 "summary": "Resolve a conflict: keep the loser, confirm the winner, or write",
@@ -317,6 +330,6 @@ def document(version: str) -> JSON:
                 "responses": {"200": {"description": "OpenAPI 3.1",
                                       "content": {"application/json": {
                                           "schema": {"type": "object"}}}}}}},
-            **workspace.paths(_ok, _errors, secured),
+            **workspace.paths(_ok, _errors, secured, _statuses(schemas)),
         },
     }

@@ -45,7 +45,21 @@ def components() -> JSON:
                                  **FIGURES}}
     series = {"type": "object", "required": list(FIGURES), "properties": {
         k: {"type": "array", "items": v} for k, v in FIGURES.items()}}
+    row: JSON = {"type": "object", "required": ["collection", "id", "version", "centre_id", "data"],
+           "properties": {"collection": {"type": "string"}, "id": {"type": "string"},
+                          "version": {"type": "integer"}, "centre_id": {"type": ["string", "null"]},
+                          "centre_name": {"type": ["string", "null"]},
+                          "data": {"type": "object"}}}
+    board_row = {**row, "properties": {**row["properties"], "due": {"type": "integer"},
+                                       "overdue": {"type": "boolean"},
+                                       "accountability": {"type": "array",
+                                                          "items": {"type": "object"}}}}
     return {
+        "RecordPage": {"type": "object", "required": ["items", "next"], "properties": {
+            "items": {"type": "array", "items": row}, "next": {"type": ["string", "null"]}}},
+        "BoardPage": {"type": "object", "required": ["items", "next"], "properties": {
+            "items": {"type": "array", "items": board_row},
+            "next": {"type": ["string", "null"]}}},
         "Overview": {"type": "object", "required": ["month", "centres"], "properties": {
             "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
             "centres": {"type": "array", "items": centre_row}}},
@@ -58,10 +72,16 @@ def components() -> JSON:
     }
 
 
-def paths(ok: Any, errors: Any, secured: list[JSON]) -> JSON:
-    """The workspace's paths (``ok(name)`` and ``errors(*statuses)`` from ``server.openapi``)."""
+def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSON:
+    """The workspace's paths (``ok(name)`` and ``errors(*statuses)`` from ``server.openapi``;
+    ``statuses``: every status a listed collection knows)."""
     month = _q("month", {"type": "string", "pattern": MONTH_PATTERN}, "YYYY-MM, China time")
     centre = _q("centre_id", {"type": "string", "pattern": ID_PATTERN})
+    cursor = _q("cursor", {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                "the previous page's next")
+    due_cursor = _q("cursor", {"type": "string", "pattern": "^[0-9]{1,18}\\.[0-9]{1,18}$"},
+                    "the previous page's next")
+    limit = _q("limit", {"type": "integer", "minimum": 1, "maximum": 200})
     return {
         "/api/v1/reports/overview": {"get": {
             "summary": "Each centre in scope with its figures for a month (contract v1.1 Reports)",
@@ -72,4 +92,25 @@ def paths(ok: Any, errors: Any, secured: list[JSON]) -> JSON:
             "security": secured, "parameters": [
                 month, centre, _q("months", {"type": "integer", "minimum": 1, "maximum": 24})],
             "responses": {**ok("Trend"), **errors(400, 401, 403)}}},
+        "/api/v1/records/{collection}": {"get": {
+            "summary": "A page of a collection's records in scope, newest first, personal data masked",
+            "security": secured, "parameters": [
+                {"name": "collection", "in": "path", "required": True, "schema": {
+                    "enum": ["cases", "visits", "inspections", "rectifications", "evaluations",
+                             "complaints", "accountability"]}},
+                centre, _q("status", {"enum": statuses}),
+                _q("overdue", {"enum": ["1", "0", "true", "false"]}),
+                _q("due_before", {"type": "string", "pattern": DATE_PATTERN}),
+                _q("q", {"type": "string", "maxLength": 100}), cursor, limit],
+            "responses": {**ok("RecordPage"), **errors(400, 401, 403, 404)}}},
+        **{f"/api/v1/boards/{name}": {"get": {
+            "summary": summary, "security": secured,
+            "parameters": [centre, due_cursor, limit, *extra],
+            "responses": {**ok("BoardPage"), **errors(400, 401, 403, 404)}}}
+           for name, summary, extra in (
+               ("overdue", "Open cases overdue or due within within_days, soonest first,"
+                " with their accountability records",
+                [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]),
+               ("rectifications", "Open rectification orders by due date", []),
+               ("complaints", "Complaints waiting for a reply by reply due date", []))},
     }

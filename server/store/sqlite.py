@@ -128,7 +128,9 @@ def _fact_columns(src: str) -> str:
         f"{_j(src, 'overdue')}", f"{_j(src, 'score')}", f"{_j(src, 'vetoed')}"])
 
 
-_FACT_INSERT = ("INSERT OR REPLACE INTO facts (rid, collection, id, centre_id, status, kind, at,"
+# Plain INSERT: inside a trigger, the outer statement's conflict policy (the records upsert)
+# would override an OR REPLACE anyway; the update trigger deletes the old row first.
+_FACT_INSERT = ("INSERT INTO facts (rid, collection, id, centre_id, status, kind, at,"
                 " done, due, overdue, score, vetoed)")
 _FACT_WANTED = "collection IN (" + ", ".join(f"'{c}'" for c in FACT_COLLECTIONS) + ")"
 
@@ -143,20 +145,23 @@ CREATE INDEX IF NOT EXISTS facts_done ON facts(collection, done, centre_id);
 CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id);
 CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, centre_id);
 CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
-CREATE TRIGGER IF NOT EXISTS facts_insert AFTER INSERT ON records
+DROP TRIGGER IF EXISTS facts_insert;
+CREATE TRIGGER facts_insert AFTER INSERT ON records
 WHEN new.{_FACT_WANTED} AND new.deleted = 0
 BEGIN {_FACT_INSERT} SELECT {_fact_columns("new")}; END;
-CREATE TRIGGER IF NOT EXISTS facts_update AFTER UPDATE OF data, deleted, centre_id ON records
+DROP TRIGGER IF EXISTS facts_update;
+CREATE TRIGGER facts_update AFTER UPDATE OF data, deleted, centre_id ON records
 WHEN new.{_FACT_WANTED}
 BEGIN
-  DELETE FROM facts WHERE rid = new.rid AND new.deleted <> 0;
+  DELETE FROM facts WHERE rid = new.rid;
   {_FACT_INSERT} SELECT {_fact_columns("new")} WHERE new.deleted = 0;
 END;
 """
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:
-    """Create ``facts`` and fill it from the records when it is new (an older database)."""
+    """Create ``facts`` and fill it from the records when it is new (an older database);
+    the triggers are made afresh each time, so a changed definition reaches old databases."""
     fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
     conn.executescript(FACTS_SCHEMA)
     if fresh:
