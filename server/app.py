@@ -20,6 +20,7 @@ from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
+from .api import exports as api_exports
 from .api import lists as api_lists
 from .api import reports as api_reports
 from .api import sync as api_sync
@@ -96,6 +97,7 @@ def create_app(config: Config) -> Starlette:
         Route("/boards/overdue", api_lists.overdue_board),
         Route("/boards/rectifications", api_lists.rectifications_board),
         Route("/boards/complaints", api_lists.complaints_board),
+        Route("/exports/{filename}", api_exports.export),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

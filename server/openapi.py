@@ -251,7 +251,8 @@ def document(version: str) -> JSON:
                     {"name": "record", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                    {"name": "cursor", "in": "query",
+                     "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,14}\\.[!-~]{1,64}$"},
                      "description": "the previous page's next"}],
                 "responses": {**_ok("ConflictList"), **_errors(400, 401)}}},
             "/api/v1/conflicts/{conflict_id}/resolve": {"post": {

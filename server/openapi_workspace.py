@@ -11,6 +11,8 @@ from typing import Any
 JSON = dict[str, Any]
 MONTH_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+LEDGERS = ("cases", "visits", "inspections", "rectifications", "complaints", "evaluations",
+           "accountability")
 ID_PATTERN = "^[A-Za-z0-9_.:-]{1,64}$"
 
 
@@ -113,4 +115,21 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                 [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]),
                ("rectifications", "Open rectification orders by due date", []),
                ("complaints", "Complaints waiting for a reply by reply due date", []))},
+        "/api/v1/exports/{filename}": {"get": {
+            "summary": "A ledger (台账) as XLSX or CSV (UTF-8 with BOM), streamed; personal data"
+                       " masked unless an admin, or a supervisor giving reason, asks unmasked=1"
+                       " (audited)",
+            "security": secured, "parameters": [
+                {"name": "filename", "in": "path", "required": True, "schema": {"enum": [
+                    f"{c}.{e}" for c in LEDGERS for e in ("xlsx", "csv")]}},
+                _q("from", {"type": "string", "pattern": DATE_PATTERN}, "first day, inclusive"),
+                _q("to", {"type": "string", "pattern": DATE_PATTERN}, "last day, inclusive"),
+                centre, _q("unmasked", {"enum": ["0", "1", "false", "true"]},
+                           "1 with reason (supervisor) or as admin: unmasked, audited"),
+                _q("reason", {"type": "string", "maxLength": 200})],
+            "responses": {"200": {"description": "the ledger file", "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}}}},
+                **errors(400, 401, 403, 404)}}},
     }
