@@ -22,8 +22,10 @@ from .api import conflicts as api_conflicts
 from .api import devices as api_devices
 from .api import exports as api_exports
 from .api import lists as api_lists
+from .api import matters as api_matters
 from .api import reports as api_reports
 from .api import sync as api_sync
+from .api import users as api_users
 from .config import Config
 from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
@@ -98,6 +100,12 @@ def create_app(config: Config) -> Starlette:
         Route("/boards/rectifications", api_lists.rectifications_board),
         Route("/boards/complaints", api_lists.complaints_board),
         Route("/exports/{filename}", api_exports.export),
+        Route("/users", api_users.list_users),
+        Route("/users", api_users.add_user, methods=["POST"]),
+        Route("/users/{user_id}/reset-password", api_users.reset_password, methods=["POST"]),
+        Route("/users/{user_id}/enable", api_users.enable_user, methods=["POST"]),
+        Route("/users/{user_id}/access", api_users.set_access, methods=["PUT"]),
+        Route("/matters/import", api_matters.import_catalogue, methods=["POST"]),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

@@ -62,6 +62,17 @@ def components() -> JSON:
         "BoardPage": {"type": "object", "required": ["items", "next"], "properties": {
             "items": {"type": "array", "items": board_row},
             "next": {"type": ["string", "null"]}}},
+        "WorkspaceUser": {"type": "object", "required": ["id", "username", "name", "role",
+                                                         "centre_ids", "disabled"],
+                          "properties": {"id": {"type": "string"}, "username": {"type": "string"},
+                                         "name": {"type": "string"}, "role": {"type": "string"},
+                                         "county_id": {"type": ["string", "null"]},
+                                         "centre_ids": {"type": "array", "items": {"type": "string"}},
+                                         "disabled": {"type": "boolean"},
+                                         "created_at": {"type": "string"}}},
+        "UserPage": {"type": "object", "required": ["items", "next"], "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/WorkspaceUser"}},
+            "next": {"type": ["string", "null"]}}},
         "Overview": {"type": "object", "required": ["month", "centres"], "properties": {
             "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
             "centres": {"type": "array", "items": centre_row}}},
@@ -74,6 +85,26 @@ def components() -> JSON:
     }
 
 
+def _access(extra: JSON) -> JSON:
+    """A user's role with what it needs: centres for field and centre staff."""
+    ids = {"type": "array", "maxItems": 100, "items": {"type": "string", "pattern": ID_PATTERN}}
+    return {"oneOf": [
+        {"type": "object", "required": ["role", "centre_ids", *extra.get("required", [])],
+         "properties": {**extra.get("properties", {}), "role": {"enum": ["field", "centre"]},
+                        "centre_ids": {**ids, "minItems": 1}}},
+        {"type": "object", "required": ["role", *extra.get("required", [])],
+         "properties": {**extra.get("properties", {}), "role": {"enum": ["supervisor", "admin"]},
+                        "centre_ids": ids,
+                        "county_id": {"type": "string", "pattern": ID_PATTERN}}}]}
+
+
+def _json_body(schema: JSON) -> JSON:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+PASSWORD: JSON = {"type": "string", "minLength": 8, "maxLength": 200}
+
+
 def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSON:
     """The workspace's paths (``ok(name)`` and ``errors(*statuses)`` from ``server.openapi``;
     ``statuses``: every status a listed collection knows)."""
@@ -84,6 +115,7 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
     due_cursor = _q("cursor", {"type": "string", "pattern": "^[0-9]{1,18}\\.[0-9]{1,18}$"},
                     "the previous page's next")
     limit = _q("limit", {"type": "integer", "minimum": 1, "maximum": 200})
+    user = {"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}
     return {
         "/api/v1/reports/overview": {"get": {
             "summary": "Each centre in scope with its figures for a month (contract v1.1 Reports)",
@@ -115,6 +147,46 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                 [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]),
                ("rectifications", "Open rectification orders by due date", []),
                ("complaints", "Complaints waiting for a reply by reply due date", []))},
+        "/api/v1/users": {
+            "get": {"summary": "Users the caller manages (supervisor: own county; admin: all), by"
+                               " username", "security": secured,
+                    "parameters": [_q("q", {"type": "string", "maxLength": 64}),
+                                   _q("role", {"enum": ["field", "centre", "supervisor", "admin"]}),
+                                   _q("cursor", {"type": "string"}),
+                                   _q("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                    "responses": {**ok("UserPage"), **errors(400, 401, 403)}},
+            "post": {"summary": "Add a user (audited)", "security": secured,
+                     "requestBody": _json_body(_access({
+                         "required": ["username", "password"],
+                         "properties": {"username": {"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"},
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+                                        "password": PASSWORD}})),
+                     "responses": {**ok("WorkspaceUser", "201", "Created"),
+                                   **errors(400, 401, 403, 409, 413, 415)}}},
+        "/api/v1/users/{user_id}/reset-password": {"post": {
+            "summary": "Set a user's password; their devices are revoked (audited)",
+            "security": secured, "parameters": [user],
+            "requestBody": _json_body({"type": "object", "required": ["password"],
+                                       "properties": {"password": PASSWORD}}),
+            "responses": {"200": {"description": "reset"}, **errors(400, 401, 403, 404, 413, 415)}}},
+        "/api/v1/users/{user_id}/enable": {"post": {
+            "summary": "Allow a disabled user's logins again (audited)", "security": secured,
+            "parameters": [user],
+            "responses": {"200": {"description": "enabled"}, **errors(401, 403, 404)}}},
+        "/api/v1/users/{user_id}/access": {"put": {
+            "summary": "Set a user's role, centres and county (audited)", "security": secured,
+            "parameters": [user], "requestBody": _json_body(_access({})),
+            "responses": {**ok("WorkspaceUser"), **errors(400, 401, 403, 404, 413, 415)}}},
+        "/api/v1/matters/import": {"post": {
+            "summary": "Import the county's matter catalogue sheet (.xlsx or .csv; name, kind,"
+                       " time limit, basis, materials, fee), all or nothing (audited)",
+            "security": secured, "parameters": [centre | {"name": "county_id"}],
+            "requestBody": {"required": True, "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"200": {"description": "imported"},
+                          **errors(400, 401, 403, 413, 415, 422)}}},
         "/api/v1/exports/{filename}": {"get": {
             "summary": "A ledger (台账) as XLSX or CSV (UTF-8 with BOM), streamed; personal data"
                        " masked unless an admin, or a supervisor giving reason, asks unmasked=1"

@@ -48,7 +48,9 @@ def test_api_schemathesis_no_5xx_and_responses_match(path: str, method: str,
         assert response.status_code < 500, response.text
         # A body that does not hash to its URL is rightly refused (422), which JSON Schema
         # cannot express; every other check still runs for attachment uploads.
-        skip = [positive_data_acceptance] if path.startswith("/api/v1/attachments/") else []
+        # Nor can it say what makes a catalogue sheet's content valid (its rows are checked).
+        skip = [positive_data_acceptance] if path.startswith(
+            ("/api/v1/attachments/", "/api/v1/matters/import")) else []
         case.validate_response(response, excluded_checks=skip)
 
     run()
