@@ -215,7 +215,15 @@ def write_xlsx(path: Path, title: str, head: list[str], rows: Iterable[list[Cell
     sheet.write_row(0, 0, head, bold)
     sheet.freeze_panes(1, 0)
     n = 0
+    text_cell, number_cell = sheet.write_string, sheet.write_number
     for n, r in enumerate(rows, start=1):
-        sheet.write_row(n, 0, r)
+        # Typed writes, and no cell at all for an empty value: write()'s type dispatch and
+        # blank cells are most of the cost of a large ledger.
+        for col, value in enumerate(r):
+            if isinstance(value, str):
+                if value:
+                    text_cell(n, col, value)
+            else:
+                number_cell(n, col, value)
     book.close()
     return n

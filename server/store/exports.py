@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .sqlite import json_field
+from .sqlite import unindexed as plain
 
 
 def rows(conn: sqlite3.Connection, collection: str, centre_ids: Sequence[str], since: int | None,
@@ -21,7 +22,8 @@ def rows(conn: sqlite3.Connection, collection: str, centre_ids: Sequence[str], s
     open), by date. The cursor is read lazily: memory holds one row at a time."""
     if not centre_ids:
         return
-    where = ["f.collection = ?", f"f.centre_id IN ({','.join('?' * len(centre_ids))})"]
+    centre = "f.centre_id" if len(centre_ids) == 1 else plain("f.centre_id")
+    where = ["f.collection = ?", f"{centre} IN ({','.join('?' * len(centre_ids))})"]
     args: list[Any] = [collection, *centre_ids]
     if since is not None:
         where.append("f.at >= ?")

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .sqlite import json_field
+from .sqlite import unindexed as plain
 
 OPEN_CASE = ("accepted", "supplement", "handling")
 OPEN_RECTIFICATION = ("open", "responded", "overdue")
@@ -51,42 +52,42 @@ def month_figures(conn: sqlite3.Connection, centre_ids: Sequence[str], start: in
     if not ids:
         return {}
     cutoff = min(end, now)
-    marks = _in(ids)
+    # A scope is most of the county, so the month's time range (or a status) narrows the rows:
+    # the planner must not walk the centre index instead (``plain``: no index for that column).
+    by_centre = f"AND {plain('centre_id')} IN ({_in(ids)}) GROUP BY {plain('centre_id')}"
     done = _grouped(conn, (
         "SELECT centre_id, count(*), sum(CASE WHEN due IS NULL OR done <= due THEN 1 ELSE 0 END)"
         " FROM facts WHERE collection='cases' AND done >= ? AND done < ? AND status='completed'"
-        f" AND centre_id IN ({marks}) GROUP BY centre_id"), [start, end, *ids])
+        f" {by_centre}"), [start, end, *ids])
     # Overdue and open at the cutoff: still open now with its due time passed, or completed
-    # only after the cutoff although due before it.
+    # only after the cutoff although due before it ("due before the cutoff" is nearly every
+    # case: the done range narrows).
     late_open = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='cases'"
-        f" AND status IN ({_in(OPEN_CASE)}) AND due < ? AND (at IS NULL OR at < ?)"
-        f" AND centre_id IN ({marks}) GROUP BY centre_id"), [*OPEN_CASE, cutoff, cutoff, *ids])
+        f" AND status IN ({_in(OPEN_CASE)}) AND due < ? AND (at IS NULL OR at < ?) {by_centre}"),
+        [*OPEN_CASE, cutoff, cutoff, *ids])
     late_then = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='cases' AND done >= ?"
-        f" AND due < ? AND centre_id IN ({marks}) GROUP BY centre_id"),
-        [cutoff, cutoff, *ids]) if cutoff < now else {}
+        f" AND {plain('due')} < ? {by_centre}"), [cutoff, cutoff, *ids]) if cutoff < now else {}
     visits = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='visits' AND done >= ? AND done < ?"
-        f" AND kind='home_service' AND status='done' AND centre_id IN ({marks}) GROUP BY centre_id"),
-        [start, end, *ids])
+        f" AND kind='home_service' AND status='done' {by_centre}"), [start, end, *ids])
     ratings = _grouped(conn, (
         f"SELECT centre_id, count(*), sum(CASE WHEN kind IN ({_in(GOOD_RATINGS)}) THEN 1 ELSE 0 END)"
-        " FROM facts WHERE collection='evaluations' AND at >= ? AND at < ?"
-        f" AND centre_id IN ({marks}) GROUP BY centre_id"), [*GOOD_RATINGS, start, end, *ids])
+        f" FROM facts WHERE collection='evaluations' AND at >= ? AND at < ? {by_centre}"),
+        [*GOOD_RATINGS, start, end, *ids])
     inspections = _grouped(conn, (
         "SELECT centre_id, avg(score), max(coalesce(vetoed, 0)) FROM facts"
-        " WHERE collection='inspections' AND at >= ? AND at < ? AND status='approved'"
-        f" AND centre_id IN ({marks}) GROUP BY centre_id"), [start, end, *ids])
+        f" WHERE collection='inspections' AND at >= ? AND at < ? AND status='approved' {by_centre}"),
+        [start, end, *ids])
     rectifications = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='rectifications'"
-        f" AND status IN ({_in(OPEN_RECTIFICATION)}) AND (at IS NULL OR at < ?)"
-        f" AND centre_id IN ({marks}) GROUP BY centre_id"), [*OPEN_RECTIFICATION, cutoff, *ids])
+        f" AND status IN ({_in(OPEN_RECTIFICATION)}) AND (at IS NULL OR at < ?) {by_centre}"),
+        [*OPEN_RECTIFICATION, cutoff, *ids])
     complaints = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='complaints'"
         " AND due >= ? AND due < ? AND due < ? AND (done IS NULL OR done > due)"
-        f" AND status IS NOT 'dismissed' AND centre_id IN ({marks}) GROUP BY centre_id"),
-        [start, end, now, *ids])
+        f" AND coalesce(status, '') <> 'dismissed' {by_centre}"), [start, end, now, *ids])
     out: dict[str, dict[str, Any]] = {}
     for cid in ids:
         completed, on_time = done.get(cid, (0, 0))
