@@ -10,6 +10,7 @@ CONFLICT`` upserts) and call these for the rest, so another backend plugs in her
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import uuid
 from pathlib import Path
@@ -99,10 +100,11 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 # row per record of the reported collections in ``facts`` (the JSON stays the truth; a
 # migration rebuilds ``facts`` from it). Per collection: ``status``; ``kind`` (a visit's kind,
 # an evaluation's rating, an accountability record's kind); ``at`` (the record's date:
-# accepted, started, received, rated, detected); ``done`` (completed, replied, responded);
-# ``due`` (due_at, reply_due); ``overdue``; ``score`` and ``vetoed`` (inspections).
+# accepted, started, received, rated, detected, nominated); ``done`` (completed, replied,
+# ended); ``due`` (due_at, reply_due; an award's notice end while on notice, else its
+# expiry); ``overdue``; ``score`` and ``vetoed`` (inspections, an award's score).
 FACT_COLLECTIONS = ("cases", "visits", "inspections", "rectifications", "evaluations",
-                    "complaints", "accountability")
+                    "complaints", "accountability", "awards")
 
 
 def _j(src: str, key: str) -> str:
@@ -114,17 +116,21 @@ def _fact_columns(src: str) -> str:
     return ", ".join([
         f"{src}.rid", c, f"{src}.id", f"{src}.centre_id", _j(src, "status"),
         f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
-        f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')} END",
+        f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')}"
+        f" WHEN 'awards' THEN {_j(src, 'kind')} END",
         f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
         f" WHEN 'visits' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'planned_at')},"
         f" {_j(src, 'ended_at')})"
         f" WHEN 'inspections' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'submitted_at')})"
         f" WHEN 'rectifications' THEN coalesce({_j(src, 'ordered_at')}, {_j(src, 'due_at')})"
         f" WHEN 'evaluations' THEN {_j(src, 'at')} WHEN 'complaints' THEN {_j(src, 'received_at')}"
-        f" WHEN 'accountability' THEN {_j(src, 'detected_at')} END",
+        f" WHEN 'accountability' THEN {_j(src, 'detected_at')}"
+        f" WHEN 'awards' THEN {_j(src, 'nomination.at')} END",
         f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
         f" {_j(src, 'replied_at')} WHEN 'visits' THEN {_j(src, 'ended_at')} END",
-        f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} ELSE {_j(src, 'due_at')} END",
+        f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} WHEN 'awards' THEN CASE"
+        f" {_j(src, 'status')} WHEN 'notice' THEN {_j(src, 'notice_ends_at')}"
+        f" ELSE {_j(src, 'expires_at')} END ELSE {_j(src, 'due_at')} END",
         f"{_j(src, 'overdue')}", f"{_j(src, 'score')}", f"{_j(src, 'vetoed')}"])
 
 
@@ -161,13 +167,20 @@ END;
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:
-    """Create ``facts`` and fill it from the records when it is new (an older database);
-    the triggers are made afresh each time, so a changed definition reaches old databases."""
+    """Create ``facts`` and (re)fill it from the records when its definition is new to this
+    database (an older database, or a release that reports another field); the triggers are
+    made afresh each time."""
     fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
     conn.executescript(FACTS_SCHEMA)
-    if fresh:
-        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
-                     f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
+    wanted = hashlib.sha256(FACTS_SCHEMA.encode()).hexdigest()[:16]
+    row = conn.execute("SELECT value FROM meta WHERE key='facts'").fetchone()
+    if not fresh and row is not None and row[0] == wanted:
+        return
+    conn.execute("DELETE FROM facts")
+    conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
+                 f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('facts', ?)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (wanted,))
 
 
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import BadRequest, Conflict
 from ..scope import ROLES, Scope
 from .records import centre_exists
-from .sqlite import contains
+from .sqlite import contains, unindexed
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,11 @@ def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
             "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
         return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
     if role == "supervisor":
+        # The centres are a handful of rows; the county index would walk all the county's
+        # records (hundreds of thousands) to find them, on every request.
         county_centres = [r[0] for r in conn.execute(
-            "SELECT id FROM records WHERE collection='centres' AND county_id=? AND deleted=0",
-            (county_id,))]
+            "SELECT id FROM records WHERE collection='centres'"
+            f" AND {unindexed('county_id')}=? AND deleted=0", (county_id,))]
         return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []))
     centres = [r[0] for r in conn.execute(
         "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
@@ -214,5 +216,6 @@ def all_users(conn: sqlite3.Connection, county_id: str | None) -> list[dict[str,
 
 def county_exists(conn: sqlite3.Connection, county_id: str) -> bool:
     """Whether some centre belongs to ``county_id``."""
-    return conn.execute("SELECT 1 FROM records WHERE collection='centres' AND county_id=?"
-                        " AND deleted=0 LIMIT 1", (county_id,)).fetchone() is not None
+    return conn.execute("SELECT 1 FROM records WHERE collection='centres'"
+                        f" AND {unindexed('county_id')}=? AND deleted=0 LIMIT 1",
+                        (county_id,)).fetchone() is not None
