@@ -95,6 +95,7 @@ def create_app(config: Config) -> Starlette:
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
         Route("/reports/overview", api_reports.overview),
         Route("/reports/trend", api_reports.trend),
+        Route("/reports/assessment", api_reports.assessment),
         Route("/records/{collection}", api_lists.list_records),
         Route("/boards/overdue", api_lists.overdue_board),
         Route("/boards/rectifications", api_lists.rectifications_board),

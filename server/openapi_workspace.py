@@ -47,6 +47,9 @@ def components() -> JSON:
                                  **FIGURES}}
     series = {"type": "object", "required": list(FIGURES), "properties": {
         k: {"type": "array", "items": v} for k, v in FIGURES.items()}}
+    standing: JSON = {"inspections": {"type": "integer", "minimum": 0},
+                      "score": {"type": ["number", "null"]}, "vetoed": {"type": "boolean"},
+                      "eligible": {"type": "boolean"}}
     row: JSON = {"type": "object", "required": ["collection", "id", "version", "centre_id", "data"],
            "properties": {"collection": {"type": "string"}, "id": {"type": "string"},
                           "version": {"type": "integer"}, "centre_id": {"type": ["string", "null"]},
@@ -73,6 +76,19 @@ def components() -> JSON:
         "UserPage": {"type": "object", "required": ["items", "next"], "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/WorkspaceUser"}},
             "next": {"type": ["string", "null"]}}},
+        "Assessment": {"type": "object", "required": ["month", "threshold", "centres"],
+                       "properties": {"month": {"type": "string"}, "threshold": {"type": "number"},
+                                      "centres": {"type": "array", "items": {
+                                          "type": "object", "required": [
+                                              "centre_id", "name", "inspections", "score", "vetoed",
+                                              "eligible", "windows"],
+                                          "properties": {**standing, "centre_id": {"type": "string"},
+                                                         "name": {"type": "string"},
+                                                         "windows": {"type": "array", "items": {
+                                                             "type": "object",
+                                                             "required": ["window_id", "score",
+                                                                          "eligible"],
+                                                             "properties": standing}}}}}}},
         "Overview": {"type": "object", "required": ["month", "centres"], "properties": {
             "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
             "centres": {"type": "array", "items": centre_row}}},
@@ -126,12 +142,17 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
             "security": secured, "parameters": [
                 month, centre, _q("months", {"type": "integer", "minimum": 1, "maximum": 24})],
             "responses": {**ok("Trend"), **errors(400, 401, 403)}}},
+        "/api/v1/reports/assessment": {"get": {
+            "summary": "Each centre's and window's monthly standardisation score from approved"
+                       " inspections, vetoes, and eligibility for nomination (mean ≥ 90, no veto)",
+            "security": secured, "parameters": [month, centre],
+            "responses": {**ok("Assessment"), **errors(400, 401, 403)}}},
         "/api/v1/records/{collection}": {"get": {
             "summary": "A page of a collection's records in scope, newest first, personal data masked",
             "security": secured, "parameters": [
                 {"name": "collection", "in": "path", "required": True, "schema": {
                     "enum": ["cases", "visits", "inspections", "rectifications", "evaluations",
-                             "complaints", "accountability"]}},
+                             "complaints", "accountability", "awards"]}},
                 centre, _q("status", {"enum": statuses}),
                 _q("overdue", {"enum": ["1", "0", "true", "false"]}),
                 _q("due_before", {"type": "string", "pattern": DATE_PATTERN}),

@@ -116,3 +116,49 @@ async def trend(request: Request) -> Response:
                             for i, c in enumerate(series[-1]["centres"])]}
 
     return json_response(request, await fs.readers.run(run))
+
+
+ELIGIBLE_AVERAGE = 90.0
+
+
+def standing(scores: list[tuple[float | None, bool]]) -> dict[str, Any]:
+    """A month's standardisation standing from ``(score, vetoed)`` of approved inspections:
+    the mean score, whether any was vetoed, and eligibility for nomination (a mean of at
+    least 90 and no veto)."""
+    counted = [s for s, _v in scores if s is not None]
+    vetoed = any(v for _s, v in scores)
+    mean = round(sum(counted) / len(counted), 2) if counted else None
+    return {"inspections": len(scores), "score": mean, "vetoed": vetoed,
+            "eligible": mean is not None and mean >= ELIGIBLE_AVERAGE and not vetoed}
+
+
+def _assessment(conn: sqlite3.Connection, ids: list[str], year: int, month: int) -> dict[str, Any]:
+    start, end = month_bounds(year, month)
+    named = reports.centres(conn, ids)
+    found = reports.approved_inspections(conn, [c for c, _n in named], start, end)
+    window_names = reports.windows(conn, [c for c, _n in named])
+    out = []
+    for cid, name in named:
+        mine = [i for i in found if i["centre_id"] == cid]
+        by_window: dict[str, list[tuple[float | None, bool]]] = {}
+        for i in mine:
+            if i["window_id"]:
+                by_window.setdefault(i["window_id"], []).append((i["score"], i["vetoed"]))
+        out.append({"centre_id": cid, "name": name,
+                    **standing([(i["score"], i["vetoed"]) for i in mine]),
+                    "windows": [{"window_id": wid,
+                                 "name": window_names.get(cid, {}).get(wid, wid),
+                                 **standing(by_window[wid])} for wid in sorted(by_window)]})
+    return {"month": month_name(year, month), "threshold": ELIGIBLE_AVERAGE, "centres": out}
+
+
+async def assessment(request: Request) -> Response:
+    """Each centre's and window's monthly standardisation score from approved inspections,
+    vetoes and eligibility for nomination (DOMAIN.md "Assessment and awards")."""
+    fs = state(request)
+    who = await principal(request)
+    q = request.query_params
+    year, month = parse_month(q.get("month"), now_ms())
+    ids = scoped_centres(who, q.get("centre_id"))
+    return json_response(request, await fs.readers.run(
+        lambda conn: _assessment(conn, ids, year, month)))

@@ -127,3 +127,17 @@ def approved_inspections(conn: sqlite3.Connection, centre_ids: Sequence[str], st
                     "window_id": tgt.get("window_id") if tgt.get("kind") == "window" else None,
                     "score": score, "vetoed": bool(vetoed)})
     return out
+
+
+def windows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Each centre's windows: centre id → window id → name."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for cid, raw in conn.execute(
+            f"SELECT id, {json_field('data', 'windows')} FROM records WHERE collection='centres'"
+            f" AND id IN ({_in(ids)})", ids):
+        found = json.loads(raw) if isinstance(raw, str) else {}
+        out[cid] = {wid: str((w or {}).get("name") or wid) for wid, w in found.items()}
+    return out
