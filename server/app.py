@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import pwa
+from . import public, pwa
 from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import conflicts as api_conflicts
@@ -111,6 +111,7 @@ def create_app(config: Config) -> Starlette:
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
     routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api),
+                                   Route("/public/centres/{centre_id}", public.centre_page),
                                    Route("/api{rest:path}", api_not_found, methods=ALL_METHODS)]
     if (config.pwa_path / "index.html").exists():
         routes.extend(pwa.routes(config.pwa_path))
