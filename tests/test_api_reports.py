@@ -42,7 +42,7 @@ def october(client: TestClient) -> None:
                            "completed_at": at("2026-10-30")}, at("2026-10-30")),
         # the last instant of October in China time is still October
         ("cases", "midnight", {**case, "status": "completed", "accepted_at": at("2026-10-28"),
-                               "completed_at": at("2026-11-01", 0) - 1}, at("2026-10-31")),
+                               "completed_at": at("2026-11-01", 0) - 1}, at("2026-11-01", 0) - 1),
         # completed 1 November 00:00 China time (31 October in UTC): November's
         ("cases", "november", {**case, "status": "completed", "accepted_at": at("2026-10-28"),
                                "completed_at": at("2026-11-01", 0)}, at("2026-11-01")),
