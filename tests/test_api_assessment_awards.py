@@ -102,3 +102,25 @@ def test_awards_sync_and_list_with_computed_dates(client: TestClient, device: An
     f1 = device("f1")
     refused = f1.sync([f1.op("awards", "a2", {**nominated})])["results"][0]
     assert refused["status"] == "rejected" and refused["code"] == "forbidden"
+
+
+def test_assessment_and_overview_use_the_servers_inspection_scores(client: TestClient,
+                                                                    device: Any) -> None:
+    from tests.support.rubrics import load as vectors
+
+    v = vectors("rubric-vectors.json")
+    full, mixed, vetoed = (c["answers"] for c in v["cases"])
+    write(client, [("templates", "t1", {**v["template"], "county_id": "k1"}, at("2026-09-01"))])
+    base = {"centre_id": "c1", "template_id": "t1", "template_version": 1, "status": "approved"}
+    write(client, [
+        ("inspections", "i1", {**base, "items": full, "started_at": at("2026-10-10")}, at("2026-10-10")),
+        ("inspections", "i2", {**base, "items": mixed, "started_at": at("2026-10-12")}, at("2026-10-12")),
+        ("inspections", "i3", {**base, "items": vetoed, "started_at": at("2026-11-12")}, at("2026-11-12")),
+    ])
+    sup = device("sup1")
+    october = client.get("/api/v1/reports/overview", params={"month": "2026-10"}, headers=sup.headers)
+    c1 = next(c for c in october.json()["centres"] if c["centre_id"] == "c1")
+    assert (c1["inspection_score"], c1["vetoed"]) == (round((80.0 + 53.68) / 2, 2), False)
+    november = client.get(ASSESSMENT, params={"month": "2026-11"}, headers=sup.headers).json()
+    c1 = next(c for c in november["centres"] if c["centre_id"] == "c1")
+    assert (c1["score"], c1["vetoed"], c1["eligible"]) == (80.0, True, False)

@@ -195,3 +195,20 @@ def test_lists_facts_are_rebuilt_for_an_older_database(county_db: str) -> None:
     with closing(connect(county_db)) as conn:
         migrate(conn)
         assert conn.execute("SELECT count(*) FROM facts WHERE collection='cases'").fetchone()[0] == 2
+
+
+def test_boards_overdue_rows_carry_their_accountability(client: TestClient, device: Any) -> None:
+    from server.jobs.sweep import sweep
+
+    cases(client, 1)  # due 19 October, still handling
+    fs = client.app.state.fs  # type: ignore[attr-defined]
+    assert sweep(fs.writer, now_ms())["accountability"] >= 1
+    sup = device("sup1")
+    [row] = get(client, "/api/v1/boards/overdue", sup.headers, within_days=0)["items"]
+    [record] = row["accountability"]
+    assert record["kind"] == "overdue_case" and record["subject"]["record"] == row["id"]
+    assert record["status"] == "open"
+    listed = get(client, f"{RECORDS}/accountability", sup.headers)["items"]
+    assert [i["data"]["subject"]["record"] for i in listed] == [row["id"]]
+    r = client.get("/api/v1/exports/accountability.csv", headers=sup.headers)
+    assert r.status_code == 200 and "办件超期" in r.content.decode("utf-8-sig")
