@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sync import merge, paths
+from sync import merge, paths, rights
 from sync.computed import Context, compute
 from sync.errors import FieldsyncError, Forbidden, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -264,6 +264,9 @@ class Batch:
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
         state = outcome.state
+        # The one place every op meets the per-path rights and state rules (sync/rights.py).
+        rights.enforce(coll.rules, self.actor.role, stored.state.leaves if stored else None,
+                       leaves, delete=bool(raw.delete), merged=state.leaves)
         if not state.deleted:
             schemas.check_required(raw.collection, state.leaves)
         if outcome.changed:

@@ -96,6 +96,21 @@ class Forbidden(FieldsyncError):
     status, code = 403, "forbidden"
 
 
+class Immutable(FieldsyncError):
+    """The record is closed (e.g. an approved inspection): it takes no more edits."""
+
+    status, code = 409, "immutable"
+
+
+class InvalidTransition(FieldsyncError):
+    """A state change the collection's transition table does not allow.
+
+    ``details`` carries ``path``, ``from``, ``to`` and the ``allowed`` next values.
+    """
+
+    status, code = 409, "invalid_transition"
+
+
 class NotFound(FieldsyncError):
     """No such thing in the caller's scope."""
 

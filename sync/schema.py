@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import Forbidden, Invalid, UnknownCollection
+from .rights import SYSTEM, Rules, enforce
 
 JSON = dict[str, Any]
 MAX_STRING = 10_000
@@ -35,6 +36,7 @@ class Collection:
     required: tuple[str, ...]
     computed: frozenset[str] = field(default_factory=frozenset)
     title: str = ""
+    rules: Rules = field(default_factory=Rules)  # per-path rights and state rules (rights.py)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class Schemas:
 
         An object value at an object path is spread into its leaves, so
         ``{"location": {"lat": 1}}`` and ``{"location.lat": 1}`` mean the same.
-        Computed fields may not be written.
+        Computed fields are passed through unchecked: ``rights.enforce`` refuses them
+        (``forbidden``), with every other per-path rule.
         """
         coll = self.collection(collection)
         if not isinstance(values, dict):
@@ -86,9 +89,9 @@ class Schemas:
         for path, value in values.items():
             if not isinstance(path, str) or not path or len(path) > MAX_PATH:
                 raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
-            top = path.split(".", 1)[0]
-            if top in coll.computed:
-                raise Invalid(f"{path}: computed by the server, cannot be set", path=path)
+            if path.split(".", 1)[0] in coll.computed:
+                out[path] = value
+                continue
             spec = self._spec_at(coll, path)
             self._collect(spec, path, value, out)
         return out
@@ -216,6 +219,7 @@ class Schemas:
     def validate_record(self, collection: str, data: dict[str, Any]) -> dict[str, Any]:
         """Validate a whole record (as a client would create it); return its leaves."""
         leaves = self.expand(collection, data)
+        enforce(self.collection(collection).rules, SYSTEM, None, leaves)  # no computed fields
         self.check_required(collection, leaves)
         return leaves
 
@@ -254,6 +258,7 @@ def _build(raw: JSON) -> Schemas:
             required=tuple(c.get("required", ())),
             computed=frozenset(c.get("computed", ())),
             title=c.get("title", ""),
+            rules=Rules.from_json(c),
         )
         for name, c in raw["collections"].items()
     }
