@@ -42,7 +42,7 @@ def _row(row: tuple[Any, ...]) -> dict[str, Any]:
 def _visible(conn: sqlite3.Connection, who: Principal, collection: str, record: str) -> bool:
     row = conn.execute("SELECT centre_id, county_id FROM records WHERE collection=? AND id=?",
                        (collection, record)).fetchone()
-    if row is None:
+    if row is None or not who.scope.can_read_collection(collection):
         return False
     centre, county = row
     return who.scope.can_read_centre(centre) if centre else who.scope.can_read_county(county)
@@ -66,6 +66,9 @@ def _list(conn: sqlite3.Connection, who: Principal, state_filter: str,
         where.append(f"(r.centre_id IN ({','.join('?' * len(centres))}) OR (r.centre_id IS NULL"
                      f" AND r.county_id IN ({','.join('?' * len(counties))})))")
         args += centres + counties
+    if who.scope.collections is not None:
+        where.append(f"c.collection IN ({','.join('?' * len(who.scope.collections))})")
+        args += sorted(who.scope.collections)
     sql = (f"SELECT {', '.join('c.' + c for c in _COLS)} FROM conflicts c JOIN records r"
            " ON r.collection = c.collection AND r.id = c.record"
            f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.version DESC LIMIT ?")

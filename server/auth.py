@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sync.errors import BadRequest, Conflict, DeviceRevoked, TokenExpired, Unauthorized
 
-from .scope import ROLES, Scope, scope_for
+from .scope import COUNTY_ROLES, ROLES, Scope, scope_for
 
 # OWASP's argon2id minimum (19 MiB, t=2): strong, yet a login stays ~20 ms on a phone-era CPU.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -97,8 +97,8 @@ def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: st
         raise BadRequest("username must be 1–64 characters")
     if role in ("field", "centre") and not centre_ids:
         raise BadRequest(f"a {role} user belongs to at least one centre (--centre)")
-    if role == "supervisor" and not county_id:
-        raise BadRequest("a supervisor belongs to a county (--county)")
+    if role in COUNTY_ROLES and not county_id:
+        raise BadRequest(f"a {role} belongs to a county (--county)")
     for cid in centre_ids:
         if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
                         (cid,)).fetchone() is None:
@@ -163,7 +163,8 @@ def create_device(conn: sqlite3.Connection, user: User, device_name: str) -> tup
 def login_payload(conn: sqlite3.Connection, user: User, device_id: str, token: str) -> dict[str, object]:
     """The login response body (DESIGN.md's contract)."""
     scope = scope_for(conn, user.id, user.role, user.county_id)
-    centres = sorted(scope.centre_ids) if user.role in ("supervisor", "admin") else list(user.centre_ids)
+    centres = sorted(scope.centre_ids) if user.role in (*COUNTY_ROLES, "admin") \
+        else list(user.centre_ids)
     return {"token": token, "device_id": device_id,
             "user": {"id": user.id, "username": user.username, "name": user.name,
                      "role": user.role, "centre_ids": centres, "county_id": user.county_id

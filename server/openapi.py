@@ -10,6 +10,7 @@ from typing import Any
 
 from sync.schema import Schemas, load
 
+from .scope import ROLES
 from .state import MAX_INT
 
 JSON = dict[str, Any]
@@ -100,7 +101,7 @@ def _components(schemas: Schemas) -> JSON:
     comps["User"] = {"type": "object", "required": ["id", "name", "role", "centre_ids"],
                      "properties": {"id": {"type": "string"}, "username": {"type": "string"},
                                     "name": {"type": "string"},
-                                    "role": {"enum": ["field", "centre", "supervisor", "admin"]},
+                                    "role": {"enum": list(ROLES)},
                                     "centre_ids": {"type": "array", "items": {"type": "string"}},
                                     "county_id": {"type": ["string", "null"]}}}
     comps["Op"] = {
