@@ -20,7 +20,7 @@ from sync import merge, paths, rights
 from sync.computed import Context, compute
 from sync.errors import FieldsyncError, Forbidden, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
-from sync.schema import Schemas, load
+from sync.schema import Schemas, check_name, load
 
 from .scope import Scope
 
@@ -74,6 +74,7 @@ class RawOp:
         if not isinstance(self.record, str) or not _RECORD_ID.match(self.record):
             raise Invalid("record: expected an id of 1–100 letters, digits, '-', '_', '.', ':'",
                           path="record")
+        check_name(self.record, "record")  # ids are keys on the phone
         if not whole_ms(self.base):
             raise Invalid("base: expected an integer ≥ 0", path="base")
         if not whole_ms(self.at):

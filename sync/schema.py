@@ -23,6 +23,24 @@ MAX_STRING = 10_000
 MAX_PATH = 200
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LEAF_TYPES = frozenset({"string", "integer", "number", "boolean", "array"})
+# Names that walk a JavaScript object's prototype chain (``o["__proto__"]``): as a key or a
+# path segment they would let one record pollute every object on every phone that syncs it.
+UNSAFE_NAMES = frozenset({"__proto__", "constructor", "prototype"})
+_SEGMENTS = re.compile(r"[.:]")
+
+
+def unsafe_name(text: str) -> str | None:
+    """The first segment of ``text`` (split on ``.`` and ``:``) that is an unsafe name."""
+    return next((part for part in _SEGMENTS.split(text) if part in UNSAFE_NAMES), None)
+
+
+def check_name(text: str, where: str) -> None:
+    """Raise ``Invalid`` if a key, path or id holds ``__proto__``, ``constructor`` or
+    ``prototype`` as a segment."""
+    bad = unsafe_name(text)
+    if bad is not None:
+        raise Invalid(f"{where}: {bad!r} is a reserved name", path=where,
+                      details={"reserved": bad})
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,7 @@ class Schemas:
         for path, value in values.items():
             if not isinstance(path, str) or not path or len(path) > MAX_PATH:
                 raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
+            check_name(path, path)
             if path.split(".", 1)[0] in coll.computed:
                 out[path] = value
                 continue
@@ -137,6 +156,8 @@ class Schemas:
             if not isinstance(value, dict):
                 raise Invalid(f"{path}: expected an object", path=path)
             for key, sub in value.items():
+                if isinstance(key, str):
+                    check_name(key, f"{path}.{key}")
                 if kind == "object":
                     if key not in spec["fields"]:
                         raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
@@ -165,6 +186,8 @@ class Schemas:
                               details={"allowed": spec["enum"]})
             if "_re" in spec and not spec["_re"].match(value):
                 raise Invalid(f"{path}: does not match the expected format", path=path)
+            if spec.get("_ref"):  # ids become keys elsewhere (a template's item id, a map key)
+                check_name(value, path)
         elif kind in ("integer", "number"):
             ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
             if isinstance(value, bool) or not ok or (
@@ -198,6 +221,7 @@ class Schemas:
         if not isinstance(value, dict):
             raise Invalid(f"{path}: expected an object", path=path)
         for key, sub in value.items():
+            check_name(str(key), f"{path}.{key}")
             if key not in spec["fields"]:
                 raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
             if sub is not None:
@@ -227,7 +251,9 @@ class Schemas:
 def _compile(spec: JSON, types: JSON) -> JSON:
     """Resolve named types all the way down, once, so validation never looks them up."""
     depth = 0
+    is_ref = False
     while spec["type"] in types:
+        is_ref = is_ref or spec["type"] == "ref"
         base = dict(types[spec["type"]])
         base.update({k: v for k, v in spec.items() if k != "type"})
         spec = base
@@ -244,6 +270,8 @@ def _compile(spec: JSON, types: JSON) -> JSON:
         out["_re"] = re.compile(out["pattern"])
     if "enum" in out:
         out["_enum"] = frozenset(out["enum"])
+    if is_ref:
+        out["_ref"] = True
     return out
 
 
