@@ -61,7 +61,10 @@ def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
     writer = Writer(config.db, config.synchronous)
     fs = AppState(config=config, writer=writer, readers=Readers(config.db),
-                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s),
+                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s,
+                                       config.login_max_lockout_s,
+                                       config.login_address_max_failures,
+                                       config.login_address_window_s),
                   db_id=writer.run(db_id))
 
     @asynccontextmanager

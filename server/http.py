@@ -29,8 +29,17 @@ MIN_COMPRESS = 1024
 
 
 def client_address(request: Request) -> str:
-    """The peer address (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or with ``FIELDSYNC_TRUST_FORWARDED=n`` the n-th
+    entry from the right of ``X-Forwarded-For`` (the one the outermost trusted proxy saw)."""
+    peer = request.client.host if request.client else "unknown"
+    fs = getattr(request.app.state, "fs", None)
+    hops = fs.config.trust_forwarded if fs is not None else 0
+    if hops > 0:
+        forwarded = [a.strip() for a in ",".join(
+            request.headers.getlist("x-forwarded-for")).split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return peer
 
 
 def error_body(err: FieldsyncError) -> dict[str, Any]:
