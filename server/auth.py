@@ -26,6 +26,17 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY = _hasher.hash("fieldsync-dummy-password")
 
 
+PASSWORD_RULE = "8 to 200 characters, with at least one letter and one digit"
+
+
+def check_password(password: str) -> None:
+    """Raise ``BadRequest`` unless ``password`` follows ``PASSWORD_RULE`` (the one rule of the
+    server and the CLI)."""
+    if not (8 <= len(password) <= 200 and any(c.isalpha() for c in password)
+            and any(c.isdigit() for c in password)):
+        raise BadRequest(f"password: {PASSWORD_RULE}", details={"field": "password"})
+
+
 def now_ms() -> int:
     """The server's clock, epoch ms."""
     return int(time.time() * 1000)
@@ -97,8 +108,14 @@ def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: st
         raise BadRequest("username must be 1–64 characters")
     if role in ("field", "centre") and not centre_ids:
         raise BadRequest(f"a {role} user belongs to at least one centre (--centre)")
+    if password_hash is None:
+        check_password(password)
     if role in COUNTY_ROLES and not county_id:
         raise BadRequest(f"a {role} belongs to a county (--county)")
+    if county_id and conn.execute("SELECT 1 FROM records WHERE collection='centres'"
+                                  " AND county_id=? AND deleted=0", (county_id,)).fetchone() is None:
+        raise BadRequest(f"unknown county {county_id!r}: no centre belongs to it yet"
+                         f" (add one first: fieldsync centre add --county {county_id} ...)")
     for cid in centre_ids:
         if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
                         (cid,)).fetchone() is None:

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 
 from sync.errors import FieldsyncError
 
+from .auth import PASSWORD_RULE
 from .config import Config, describe
 from .scope import ROLES
-from .system import add_centre, add_user_cmd, init_db
+from .system import add_centre, add_user_cmd, init_db, require_db
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,13 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     ua = user.add_parser("add", help="add a user")
     ua.add_argument("--db", required=True)
     ua.add_argument("--username", required=True)
-    ua.add_argument("--password", required=True)
+    ua.add_argument("--password", required=True, help=f"the password: {PASSWORD_RULE}")
     ua.add_argument("--role", required=True, choices=ROLES)
     ua.add_argument("--name", help="display name (default: the username)")
     ua.add_argument("--centre", action="append", default=[], help="a centre id (repeatable)")
-    ua.add_argument("--county", help="county id (supervisors)")
+    ua.add_argument("--county", help="county id (supervisors and inspectors); it must already"
+                    " have a centre")
 
-    serve = sub.add_parser("serve", help="serve the API and the PWA")
+    serve = sub.add_parser("serve", help="serve the API and the PWA (the database must exist:"
+                           " fieldsync init)")
     serve.add_argument("--db", required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -89,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                county=args.county)
             print(f"user {args.username} added ({uid})")
         elif args.command == "serve":
-            init_db(args.db)
+            require_db(args.db)
+            init_db(args.db)  # upgrades an older database's tables
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
             serve(Config.from_env(db=args.db), args.host, args.port)
         elif args.command == "demo":

@@ -148,9 +148,15 @@ def compress(body: bytes, encoding: str | None) -> bytes:
 def raw_response(request: Request, body: bytes, status: int = 200,
                  headers: dict[str, str] | None = None,
                  media_type: str = "application/json") -> Response:
-    """A response whose body is compressed to suit the client's Accept-Encoding."""
+    """A response whose body is compressed to suit the client's Accept-Encoding.
+
+    API bodies carry personal data: no cache (browser, proxy) may keep them, and no
+    browser may guess another type for them.
+    """
     hdrs = dict(headers or {})
     hdrs["Vary"] = "Accept-Encoding"
+    hdrs.setdefault("Cache-Control", "no-store")
+    hdrs["X-Content-Type-Options"] = "nosniff"
     enc = pick_encoding(request.headers.get("accept-encoding", "")) \
         if len(body) >= MIN_COMPRESS else None
     if enc:

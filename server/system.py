@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 from sync.errors import BadRequest, Invalid
@@ -20,6 +22,25 @@ SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
 def init_db(path: str) -> None:
     """Create the database and its tables (idempotent)."""
     Writer(path).close()
+
+
+def require_db(path: str) -> None:
+    """Raise ``BadRequest`` unless ``path`` is a fieldsync database made by ``init``.
+
+    Commands other than ``init`` never create one: a mistyped path would otherwise
+    serve, or add users to, a new empty database.
+    """
+    message = f"no fieldsync database at {path}: create it first with fieldsync init --db {path}"
+    if not Path(path).is_file():
+        raise BadRequest(message)
+    try:
+        with closing(sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
+                                 " AND name='meta'").fetchone()
+    except sqlite3.Error:
+        found = None
+    if found is None:
+        raise BadRequest(message)
 
 
 def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any], int]],
@@ -38,6 +59,7 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
 def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     """``fieldsync centre add``: a centres record, written like any other."""
+    require_db(db)
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
@@ -54,6 +76,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
 def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str | None,
                  centres: tuple[str, ...], county: str | None) -> str:
     """``fieldsync user add``."""
+    require_db(db)
     writer = Writer(db)
     try:
         return writer.run(lambda conn: add_user(conn, username=username, password=password,
