@@ -89,8 +89,11 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clo
           status: dict[str, Any] | None, now: int, stale: bool) -> list[dict[str, Any]]:
     """Apply the ops and record the device's contact, inside the writer's transaction.
 
-    A revoked device's ops made before the revocation are applied (that work is real);
-    later ones are quarantined for a supervisor to review, never dropped.
+    Nothing a revoked device sends changes data on its own say-so: its ``at`` is its own
+    clock, so "made before the revocation" cannot be trusted (a stolen phone could backdate
+    any number of ops). Every op it sends is quarantined (``device_revoked``), never
+    dropped, for a supervisor of the county to release (``POST
+    /api/v1/quarantine/{op}/release``) or drop with a reason.
     """
     offset = clock.offset(device_clock, now) if device_clock is not None else 0
     row = conn.execute("SELECT last_stamp, revoked_at FROM devices WHERE id=?",
@@ -106,12 +109,9 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[RawOp], device_clo
             "this app's data format is out of date: update the app, then sync again",
             details={"min_schema": load().min_client}))
     elif who.revoked_at is not None:
-        before = [(o, st) for o, st in zip(ops, stamps, strict=True) if st <= who.revoked_at]
-        after = [o for o, st in zip(ops, stamps, strict=True) if st > who.revoked_at]
-        by_id = {r["op"]: r for r in batch.run([o for o, _ in before], [st for _, st in before])}
-        by_id.update({r["op"]: r for r in batch.reject_all(after, DeviceRevoked(
-            "made after this device was revoked: kept for a supervisor to review"))})
-        results = [by_id[o.id] for o in ops]
+        results = batch.reject_all(ops, DeviceRevoked(
+            "sent after this device was revoked: kept for a supervisor of the county to review"),
+            stamps)
     else:
         results = batch.run(ops, stamps) if ops else []
     conn.execute("UPDATE devices SET last_seen=?, offset_ms=?, last_stamp=?, status=? WHERE id=?",
@@ -146,8 +146,11 @@ async def sync(request: Request) -> Response:
     results = await fs.writer.execute(
         lambda conn: _push(conn, who, ops, device_clock, status, now, stale))
     if who.revoked_at is not None:
-        err = DeviceRevoked("this device was revoked: its last changes were received;"
-                            " wipe local data now", details={"device_id": who.device_id})
+        err = DeviceRevoked("this device was revoked: its unsent changes were received and wait"
+                            " for a supervisor's review; wipe local data now",
+                            details={"device_id": who.device_id,
+                                     "quarantined": sum(r["status"] == "rejected"
+                                                        for r in results)})
         err.results = results
         raise err
     def read(conn: sqlite3.Connection) -> tuple[Page, bool]:

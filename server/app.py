@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from sync.errors import FieldsyncError, NotFound
 from sync.schema import schemas_text
 
-from . import api_attachments, api_auth, api_conflicts, api_devices, api_sync, pwa
+from . import api_attachments, api_auth, api_conflicts, api_devices, api_quarantine, api_sync, pwa
 from .config import Config
 from .db import db_id
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
@@ -83,6 +83,9 @@ def create_app(config: Config) -> Starlette:
         Route("/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
         Route("/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
         Route("/audit", api_devices.audit_log),
+        Route("/quarantine", api_quarantine.list_quarantine),
+        Route("/quarantine/{op_id}/release", api_quarantine.release, methods=["POST"]),
+        Route("/quarantine/{op_id}/drop", api_quarantine.drop, methods=["POST"]),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
     ]

@@ -37,8 +37,11 @@ CREATE TABLE IF NOT EXISTS ops (
 CREATE TABLE IF NOT EXISTS quarantine (
   op_id TEXT PRIMARY KEY, device TEXT, user_id TEXT, collection TEXT, record TEXT,
   code TEXT NOT NULL, message TEXT NOT NULL, op TEXT NOT NULL,
-  received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1
+  received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'open', county_id TEXT, stamp INTEGER,
+  resolved_by TEXT, resolved_at INTEGER, reason TEXT
 );
+CREATE INDEX IF NOT EXISTS quarantine_review ON quarantine(county_id, status, received_at);
 CREATE TABLE IF NOT EXISTS conflicts (
   id TEXT PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL, path TEXT NOT NULL,
   value TEXT, device TEXT, op TEXT, at INTEGER, version INTEGER NOT NULL,

@@ -212,18 +212,21 @@ class Batch:
             try:
                 result = self._apply(raw, stamp)
             except FieldsyncError as err:
-                result = self._reject(raw, err)
+                result = self._reject(raw, err, stamp)
             else:
                 seen[raw.id] = result["version"]
             results.append(result)
         self._flush()
         return results
 
-    def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError) -> list[dict[str, Any]]:
-        """Quarantine every op with the same reason (e.g. a stale app); known ids stay duplicates."""
+    def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError,
+                   stamps: Sequence[int] | None = None) -> list[dict[str, Any]]:
+        """Quarantine every op with the same reason (e.g. a stale app, a revoked device);
+        known ids stay duplicates."""
         seen = self._known([o.id for o in ops])
+        marks: Sequence[int | None] = stamps if stamps is not None else [None] * len(ops)
         results = [{"op": raw.id, "status": "duplicate", "version": seen[raw.id]} if raw.id in seen
-                   else self._reject(raw, err) for raw in ops]
+                   else self._reject(raw, err, stamp) for raw, stamp in zip(ops, marks, strict=True)]
         self._flush()
         return results
 
@@ -286,12 +289,15 @@ class Batch:
                              raw.record, outcome.status, version, self.now))
         return {"op": raw.id, "status": outcome.status, "version": version}
 
-    def _reject(self, raw: RawOp, err: FieldsyncError) -> dict[str, Any]:
+    def _reject(self, raw: RawOp, err: FieldsyncError, stamp: int | None = None) -> dict[str, Any]:
         op_json = _dumps({"id": raw.id, "collection": raw.collection, "record": raw.record,
                           "base": raw.base, "at": raw.at, "set": raw.set, "delete": raw.delete})
+        scope = self.actor.scope
+        # Filed under the sender's county: its supervisors review it (an admin sees all).
+        county = next(iter(scope.county_ids)) if scope and len(scope.county_ids) == 1 else None
         self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
                                 str(raw.collection)[:100], str(raw.record)[:100], err.code,
-                                err.message, op_json, self.now))
+                                err.message, op_json, self.now, county, stamp))
         result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
                                   "message": err.message}
         if err.details:
@@ -321,11 +327,14 @@ class Batch:
                          " version, received_at) VALUES (?,?,?,?,?,?,?,?)", self.op_rows)
         conn.executemany("INSERT INTO conflicts (id, collection, record, path, value, device, op,"
                          " at, version) VALUES (?,?,?,?,?,?,?,?,?)", self.conflicts)
+        # A resent op is the same op: one row, counted, with its latest reason (a dropped
+        # one stays dropped: a supervisor decided).
         conn.executemany(
             "INSERT INTO quarantine (op_id, device, user_id, collection, record, code, message,"
-            " op, received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(op_id) DO UPDATE SET"
-            " attempts = attempts + 1, code = excluded.code, message = excluded.message,"
-            " received_at = excluded.received_at", self.quarantine)
+            " op, received_at, county_id, stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(op_id) DO UPDATE SET attempts = attempts + 1, code = excluded.code,"
+            " message = excluded.message, received_at = excluded.received_at,"
+            " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
