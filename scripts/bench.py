@@ -14,7 +14,8 @@ d) load: 500 simulated devices syncing, steadily at several rates and then all a
    round trips): ``scripts/bench_load.py``, on a server of its own. ``--skip-backbone``,
    ``--skip-load`` and ``--skip-slow`` leave parts out.
 
-Run it with ``scripts/bench`` (bootstraps .venv) or ``python scripts/bench.py --help``.
+Run it with ``scripts/bench`` (bootstraps .venv) or ``python -m scripts.bench --help`` from the
+repository root.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import gzip
 import json
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 import uuid
@@ -33,14 +33,10 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
-
-import bench_load  # noqa: E402
-from benchkit import ENCODINGS, print_table, report  # noqa: E402
-from devicesim import SimDevice, flatten, make_record  # noqa: E402
-
-from tests.support.server import running_server  # noqa: E402
+from scripts import bench_load
+from scripts.benchkit import ENCODINGS, print_table, report
+from tests.support.devicesim import SimDevice, flatten, make_record
+from tests.support.server import running_server
 
 CENTRE_A, CENTRE_B = "c-shiqiao", "c-liulin"
 PASSWORD = "Test-pass-2026"

@@ -16,7 +16,7 @@ b) **slow link**: a fresh device's first sync of V visits through :class:`SlowLi
    kbit/s, 300 ms each way, one round trip per new connection): seconds, requests and bytes
    on the wire, against the bandwidth minimum ``gzip-6 size of the data ÷ rate + 1 RTT``.
 
-``python scripts/bench_load.py --help`` lists the knobs (the same flags ``scripts/bench`` takes).
+``python -m scripts.bench_load --help`` lists the knobs (the same flags ``scripts/bench`` takes).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import random
 import sqlite3
 import ssl
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -42,17 +41,15 @@ from typing import Any
 
 import httpx
 
+from scripts.benchkit import ENCODINGS
+from server.auth import add_user, hash_password
+from server.system import init_db, system_write
+from server.writer import Writer
+from tests.support.chaos import SlowLink
+from tests.support.devicesim import SimDevice, flatten, make_record, random_changes
+from tests.support.server import ServerHandle, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "scripts")) if p not in sys.path]
-
-from benchkit import ENCODINGS  # noqa: E402
-from devicesim import SimDevice, flatten, make_record, random_changes  # noqa: E402
-
-from server.auth import add_user, hash_password  # noqa: E402
-from server.system import init_db, system_write  # noqa: E402
-from server.writer import Writer  # noqa: E402
-from tests.support.chaos import SlowLink  # noqa: E402
-from tests.support.server import ServerHandle, free_port  # noqa: E402
 
 Json = dict[str, Any]
 Report = Callable[..., None]

@@ -40,16 +40,14 @@ from typing import Any
 import brotli
 import httpx
 import zstandard
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+from scripts.benchkit import ENCODINGS, print_table, report
+from tests.support.devicesim import make_record
+from tests.support.pwa import CHROMIUM, idb, login, persistent, poll, wait_controlled
+from tests.support.server import PASSWORD, ServerHandle, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "scripts")) if p not in sys.path]
-
-from benchkit import ENCODINGS, print_table, report  # noqa: E402
-from devicesim import make_record  # noqa: E402
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
-
-from tests.support.pwa import CHROMIUM, idb, login, persistent, poll, wait_controlled  # noqa: E402
-from tests.support.server import PASSWORD, ServerHandle, running_server  # noqa: E402
 
 USER = "field1"
 CENTRE = "c-shiqiao"

@@ -12,16 +12,23 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from sync.errors import FieldsyncError, NotFound
+from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import api_attachments, api_auth, api_conflicts, api_devices, api_quarantine, api_sync, pwa
+from . import pwa
+from .api import attachments as api_attachments
+from .api import auth as api_auth
+from .api import conflicts as api_conflicts
+from .api import devices as api_devices
+from .api import quarantine as api_quarantine
+from .api import sync as api_sync
 from .config import Config
-from .db import db_id
+from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
 from .limits import LoginLimiter
 from .openapi import document
 from .state import AppState, principal
+from .store.sqlite import db_id
 from .writer import Readers, Writer
 
 
@@ -100,3 +107,11 @@ def create_app(config: Config) -> Starlette:
         Exception: server_error})
     app.state.fs = fs
     return app
+
+
+def serve(config: Config, host: str, port: int) -> None:
+    """Run uvicorn on ``host:port`` with the app for ``config``."""
+    import uvicorn
+
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
+                proxy_headers=False, server_header=False)

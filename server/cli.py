@@ -65,15 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def serve(config: Config, host: str, port: int) -> None:
-    """Run uvicorn on ``host:port`` with the app for ``config``."""
-    import uvicorn
-
-    from .app import create_app
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
-                proxy_headers=False, server_header=False)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fieldsync`` console script."""
     args = _parser().parse_args(argv)
@@ -95,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             require_db(args.db)
             init_db(args.db)  # upgrades an older database's tables
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
+            from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)
         elif args.command == "demo":
             from .demo import run_demo

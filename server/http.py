@@ -15,13 +15,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from sync.errors import (
+from sync.errors import FieldsyncError
+
+from .clock import now_ms
+from .errors import (
     BadRequest,
     DeviceRevoked,
-    FieldsyncError,
+    Internal,
     PayloadTooLarge,
     UnsupportedMediaType,
+    WebError,
+    status_of,
 )
+from .store import audit
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _zstd = zstandard.ZstdCompressor(level=3)
@@ -60,21 +66,21 @@ AUDITED = frozenset({401, 403, 429})
 
 
 async def fieldsync_error(request: Request, exc: Exception) -> Response:
-    """Render any ``FieldsyncError`` as the envelope with its status; audit refusals."""
+    """Render any ``FieldsyncError`` as the envelope with its status (from the code table);
+    audit refusals."""
     assert isinstance(exc, FieldsyncError)
-    if exc.status in AUDITED and exc.code != "bad_credentials" and request.url.path != "/api/v1/auth/login":
+    status = status_of(exc)
+    if status in AUDITED and exc.code != "bad_credentials" and request.url.path != "/api/v1/auth/login":
         await _audit_refusal(request, exc)
     headers = {}
-    if exc.status == 429 and "retry_after" in exc.details:
+    if status == 429 and "retry_after" in exc.details:
         headers["Retry-After"] = str(exc.details["retry_after"])
-    if exc.status == 401:
+    if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return json_response(request, error_body(exc), exc.status, headers=headers)
+    return json_response(request, error_body(exc), status, headers=headers)
 
 
 async def _audit_refusal(request: Request, exc: FieldsyncError) -> None:
-    from . import audit
-    from .auth import now_ms
     fs = getattr(request.app.state, "fs", None)
     if fs is None:
         return
@@ -91,8 +97,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (unknown route, wrong method) in the same envelope."""
     assert isinstance(exc, HTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
-    err = FieldsyncError(str(exc.detail), code=codes.get(exc.status_code, "http_error"),
-                         status=exc.status_code)
+    # Starlette's status is kept as it is; only the code comes from the table.
+    err = WebError(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
     return json_response(request, error_body(err), exc.status_code,
                          headers=dict(exc.headers or {}))
 
@@ -105,15 +111,15 @@ async def client_gone(request: Request, exc: Exception) -> Response:
     the body, before anything is applied; the answer goes nowhere, but the ASGI server is owed one.
     """
     assert isinstance(exc, ClientDisconnect)
-    err = FieldsyncError("the client disconnected before its request was complete",
-                         code="client_disconnected", status=400)
-    return json_response(request, error_body(err), 400)
+    err = BadRequest("the client disconnected before its request was complete",
+                     code="client_disconnected")
+    return json_response(request, error_body(err), status_of(err))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """A bug of ours: a 500 in the envelope, without internals."""
-    err = FieldsyncError("internal error", code="internal", status=500)
-    return json_response(request, error_body(err), 500)
+    err = Internal("internal error")
+    return json_response(request, error_body(err), status_of(err))
 
 
 def pick_encoding(accept: str) -> str | None:

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from sync.errors import RateLimited
+from .errors import RateLimited
 
 FORGET_S = 86_400
 MAX_TRACKED = 50_000

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.ops import MAX_INT
 from sync.schema import Schemas, load
 
+from .errors import CODES
 from .scope import ROLES
-from .state import MAX_INT
 
 JSON = dict[str, Any]
 
@@ -71,8 +72,10 @@ def _ok(name: str, status: str = "200", description: str = "OK") -> JSON:
 
 
 def _errors(*statuses: int) -> JSON:
-    return {str(s): {"description": "error", "content": {"application/json": {
-        "schema": _ref("Error")}}} for s in statuses}
+    """Error responses, each described by the codes (from ``server.errors.CODES``) it may carry."""
+    return {str(s): {"description": "error: " + ", ".join(
+        code for code, (status, _means) in CODES.items() if status == s),
+        "content": {"application/json": {"schema": _ref("Error")}}} for s in statuses}
 
 
 _SHA256: JSON = {"name": "sha256", "in": "path", "required": True,
@@ -88,7 +91,9 @@ def _components(schemas: Schemas) -> JSON:
             "required": list(coll.required)}
     comps["Error"] = {"type": "object", "required": ["error"], "properties": {
         "error": {"type": "object", "required": ["code", "message", "details"], "properties": {
-            "code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": {"type": "string"},
+            "code": {"enum": sorted(CODES), "description": "; ".join(
+                f"{code} ({status}): {means}" for code, (status, means) in CODES.items())},
+            "message": {"type": "string"},
             "details": {"type": "object"}}},
         "wipe": {"type": "boolean"}}}
     text = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -126,7 +131,7 @@ def _components(schemas: Schemas) -> JSON:
     comps["OpResult"] = {"type": "object", "required": ["op", "status"], "properties": {
         "op": {"type": "string"},
         "status": {"enum": ["applied", "duplicate", "conflict", "rejected"]},
-        "version": {"type": "integer"}, "code": {"type": "string"},
+        "version": {"type": "integer"}, "code": {"enum": sorted(CODES)},
         "message": {"type": "string"}, "details": {"type": "object"}}}
     comps["ConflictRef"] = {"type": "object", "required": ["id", "path", "device", "at"],
                             "properties": {"id": {"type": "string"}, "path": {"type": "string"},

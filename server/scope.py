@@ -1,5 +1,7 @@
 """Who may read and write what: per-centre scoping, checked on every request.
 
+``server.store.users.scope_for`` computes a user's ``Scope`` from the database.
+
 ``field`` and ``centre`` users act in their centres; a ``supervisor`` in every
 centre of their county; an ``admin`` everywhere. Reference collections (centres,
 matters, templates) are read county-wide and written by supervisors and admins.
@@ -12,7 +14,6 @@ reference data, inspections and rectifications: never applicants' personal data
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from dataclasses import dataclass
 
 from sync.errors import Forbidden
@@ -72,31 +73,3 @@ class Scope:
         elif county_id not in self.county_ids:
             raise Forbidden(f"county {county_id} is outside your scope",
                             details={"county_id": county_id})
-
-
-def county_of(conn: sqlite3.Connection, centre_id: str) -> str | None:
-    """The county a centre belongs to (from the centres collection)."""
-    row = conn.execute("SELECT county_id FROM records WHERE collection='centres' AND id=?",
-                       (centre_id,)).fetchone()
-    return None if row is None else row[0]
-
-
-def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
-              county_id: str | None) -> Scope:
-    """Compute a user's scope from their role, centres and county."""
-    if role == "admin":
-        every = [r[0] for r in conn.execute(
-            "SELECT id FROM records WHERE collection='centres' AND deleted=0")]
-        all_counties = [r[0] for r in conn.execute(
-            "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
-        return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
-    if role in COUNTY_ROLES:
-        county_centres = [r[0] for r in conn.execute(
-            "SELECT id FROM records WHERE collection='centres' AND county_id=? AND deleted=0",
-            (county_id,))]
-        return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []),
-                     collections=ROLE_COLLECTIONS.get(role))
-    centres = [r[0] for r in conn.execute(
-        "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
-    counties = {county_of(conn, c) for c in centres}
-    return Scope(role, frozenset(centres), frozenset(c for c in counties if c is not None))

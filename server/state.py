@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from sync.errors import BadRequest
+from sync.ops import MAX_INT
 
 from .auth import Principal, authenticate
 from .config import Config
+from .errors import BadRequest
 from .limits import LoginLimiter
 from .writer import Readers, Writer
 
@@ -44,9 +45,6 @@ async def principal(request: Request, *, allow_revoked: bool = False) -> Princip
         conn, header, idle_s=cfg.token_idle_s, max_s=cfg.token_max_s, allow_revoked=allow_revoked))
     request.state.principal = who  # for the audit of any refusal that follows
     return who
-
-
-MAX_INT = 2**53 - 1  # the largest integer every client (JavaScript included) holds exactly
 
 
 def int_param(value: object, name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> int:

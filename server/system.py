@@ -6,14 +6,17 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Sequence
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
-from sync.errors import BadRequest, Invalid
+from sync.errors import Invalid
+from sync.ops import check_op
+from sync.schema import load
 
-from .auth import add_user, now_ms
-from .store import Actor, Batch, RawOp
+from .auth import add_user
+from .clock import now_ms
+from .errors import BadRequest
+from .store.records import Actor, Batch, centre_exists
+from .store.sqlite import is_database
 from .writer import Writer
 
 SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
@@ -30,17 +33,9 @@ def require_db(path: str) -> None:
     Commands other than ``init`` never create one: a mistyped path would otherwise
     serve, or add users to, a new empty database.
     """
-    message = f"no fieldsync database at {path}: create it first with fieldsync init --db {path}"
-    if not Path(path).is_file():
-        raise BadRequest(message)
-    try:
-        with closing(sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)) as conn:
-            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
-                                 " AND name='meta'").fetchone()
-    except sqlite3.Error:
-        found = None
-    if found is None:
-        raise BadRequest(message)
+    if not is_database(path):
+        raise BadRequest(f"no fieldsync database at {path}: create it first with"
+                         f" fieldsync init --db {path}")
 
 
 def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any], int]],
@@ -49,7 +44,9 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
     Raises ``Invalid`` for the first rejected write, so callers never half-succeed silently.
     """
-    ops = [RawOp(f"sys-{uuid.uuid4().hex}", coll, rid, 0, at, data) for coll, rid, data, at in items]
+    schemas = load()
+    ops = [check_op({"id": f"sys-{uuid.uuid4().hex}", "collection": coll, "record": rid,
+                     "base": 0, "at": at, "set": data}, schemas) for coll, rid, data, at in items]
     results = Batch(conn, SYSTEM, now or now_ms()).run(ops, [at for *_x, at in items])
     for item, res in zip(items, results, strict=True):
         if res["status"] == "rejected":
@@ -63,8 +60,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
-            if conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                            (centre_id,)).fetchone():
+            if centre_exists(conn, centre_id):
                 raise BadRequest(f"centre {centre_id!r} exists already")
             system_write(conn, [("centres", centre_id, {"name": name, "county_id": county},
                                  now_ms())])

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from .db import connect, migrate
+from .store.sqlite import connect, migrate
 
 T = TypeVar("T")
 _STOP = object()

@@ -24,7 +24,6 @@ from typing import Any
 from .errors import Invalid
 
 DELETED = "_deleted"
-IMMUTABLE = ("centre_id", "county_id")
 
 Clock = tuple[int, int, str, str]  # version, stamp, device, op
 
@@ -105,9 +104,9 @@ def _clock_rank(c: Clock) -> tuple[int, str, str]:
 def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
     """Merge ``op`` into ``state`` (None for a new record) at server ``version``.
 
-    Raises ``Invalid`` for writes the engine itself refuses (deleting an unknown
-    record, changing an immutable field). Required fields are the caller's check,
-    on the returned state.
+    Raises ``Invalid`` for writes the engine itself cannot make (deleting an unknown
+    record, a record of another collection). Everything else about the op was checked
+    before (``sync.ops``); required fields are the caller's check, on the returned state.
     """
     if state is None:
         if op.delete:
@@ -116,10 +115,6 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
     elif state.collection != op.collection:
         raise Invalid(f"record {op.record} belongs to {state.collection}, not {op.collection}",
                       path="record")
-    else:
-        for name in IMMUTABLE:
-            if name in op.set and state.leaves.get(name) not in (None, op.set[name]):
-                raise Invalid(f"{name}: cannot change once set", path=name)
 
     writes: dict[str, Any] = dict(op.set)
     if op.delete is not None:

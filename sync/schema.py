@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from .errors import Forbidden, Invalid, UnknownCollection
+from .errors import Invalid, UnknownCollection
 from .rights import SYSTEM, Rules, enforce
 
 JSON = dict[str, Any]
@@ -232,13 +232,6 @@ class Schemas:
         for name in self.collection(collection).required:
             if leaves.get(name) is None:
                 raise Invalid(f"{name}: required", path=name)
-
-    def check_writer(self, collection: str, role: str) -> None:
-        """Raise ``Forbidden`` unless ``role`` may write ``collection``."""
-        coll = self.collection(collection)
-        if role not in coll.writers:
-            raise Forbidden(f"role {role!r} may not write {collection}",
-                            details={"collection": collection})
 
     def validate_record(self, collection: str, data: dict[str, Any]) -> dict[str, Any]:
         """Validate a whole record (as a client would create it); return its leaves."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from server.clock import now_ms
 from server.config import Config
 from server.system import add_centre, add_user_cmd, init_db
 
@@ -66,10 +66,6 @@ def client(county_db: str) -> Iterator[TestClient]:
     """An in-process app over ``county_db``."""
     with TestClient(create_app(Config(db=county_db))) as c:
         yield c
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Device:

@@ -16,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server import attachments as att
-from server.api_attachments import usable_range
+from server.api.attachments import usable_range
 from tests.conftest import Device, visit
 
 API = "/api/v1/attachments"

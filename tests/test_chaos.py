@@ -48,8 +48,8 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from scripts.devicesim import Faults, SimDevice, SyncFailed, matter_ids
 from tests.support.chaos import FAULTS, ChaosProxy, ScheduledDevice, VirtualClock
+from tests.support.devicesim import Faults, SimDevice, SyncFailed, matter_ids
 from tests.support.server import COUNTY, PASSWORD, USERS, ServerHandle, free_port, make_db, running_server
 from tests.test_convergence import World, check_ops, check_scopes, remember, rows
 

@@ -107,8 +107,8 @@ def test_cli_demo_seed_only_builds_a_realistic_county_once(tmp_path: Path) -> No
 def test_cli_fixed_user_id_is_kept_and_never_reused(county_db: str) -> None:
     """The demo seeds users with fixed ids; a taken id is refused like a taken username."""
     from server.auth import add_user
+    from server.errors import Conflict
     from server.writer import Writer
-    from sync.errors import Conflict
 
     writer = Writer(county_db)
     try:

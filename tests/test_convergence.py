@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from scripts.devicesim import Faults, SentOp, SimDevice, flatten, matter_ids, run_fleet
+from tests.support.devicesim import Faults, SentOp, SimDevice, flatten, matter_ids, run_fleet
 from tests.support.server import COUNTY, USERS, ServerHandle, running_server
 
 HOUR = 3_600_000

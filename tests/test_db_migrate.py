@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from server.db import connect, migrate
+from server.store.sqlite import connect, migrate
 
 
 def test_db_migrate_adds_columns_missing_from_an_older_database(tmp_path: Path) -> None:

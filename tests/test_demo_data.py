@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.demo_data import DemoCounty, build_demo
+from server.demo.data import DemoCounty, build_demo
 
 NOW = 1_763_798_400_000  # 2025-11-22 16:00 China time
 DAY = 86_400_000

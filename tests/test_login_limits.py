@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.config import Config, describe
 from server.limits import LoginLimiter
-from sync.errors import RateLimited
+from server.errors import RateLimited
 from tests.conftest import PASSWORD
 
 

@@ -114,13 +114,6 @@ def test_merge_refuses_deleting_unknown_record() -> None:
     assert exc.value.path == DELETED
 
 
-def test_merge_refuses_changing_centre() -> None:
-    s1 = apply(None, op("o1", centre_id="c1", kind="home_service"), 1).state
-    with pytest.raises(Invalid) as exc:
-        apply(s1, op("o2", base=1, centre_id="c2"), 2)
-    assert exc.value.path == "centre_id"
-
-
 def test_merge_refuses_record_of_other_collection() -> None:
     s1 = apply(None, op("o1", notes="x"), 1).state
     other = Op("o2", "cases", "r1", 1, 200, "A", {"notes": "y"})

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.devicesim import SimDevice
+from .devicesim import SimDevice
 
 Json = dict[str, Any]
 FAULTS = ("refuse", "cut_head", "cut_body", "eof_body", "truncate_request",

@@ -1,15 +1,15 @@
-"""The storage seam between the pure merge engine and SQLite.
+"""Records, the change log, ops, conflicts and quarantine: the merge engine's storage.
 
-``apply_ops`` runs inside the writer's transaction: it dedupes by op id, loads the
+``Batch.run`` runs inside the writer's transaction: it dedupes by op id, loads the
 touched records, lets ``sync.merge`` decide, and writes records, the change log,
 conflicts, the idempotency table and the quarantine in a few ``executemany`` calls.
-``pull`` reads a scoped page of current records in version order.
+``pull`` reads a scoped page of current records in version order (``server.wire``
+encodes it).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
@@ -18,11 +18,13 @@ from typing import Any
 
 from sync import merge, paths, rights
 from sync.computed import Context, compute
-from sync.errors import FieldsyncError, Forbidden, Invalid
+from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
-from sync.schema import Schemas, check_name, load
+from sync.ops import CheckedOp, check_new, check_stored
+from sync.schema import Schemas, load
 
-from .scope import Scope
+from ..scope import Scope
+from . import sqlite
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CHUNK = 900
@@ -30,59 +32,12 @@ _CHUNK = 900
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is writing: a device of a user with a scope, or the system (scope None)."""
+    """Who is writing: a device of a user with a scope, or the system (scope None: no limits)."""
 
     user_id: str
     device_id: str
     role: str
     scope: Scope | None
-
-
-_RECORD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-
-
-MAX_INT = 2**53 - 1
-
-
-def whole_ms(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INT
-
-
-@dataclass(frozen=True)
-class RawOp:
-    """An op as a client sent it (only ``id`` is known to be a string yet)."""
-
-    id: str
-    collection: Any
-    record: Any
-    base: Any
-    at: Any
-    set: Any
-    delete: Any = False
-    restore: bool = False  # internal: conflict resolution bringing a record back
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> RawOp:
-        """Take the fields of a client op without judging them yet."""
-        return cls(doc["id"], doc.get("collection"), doc.get("record"), doc.get("base", 0),
-                   doc.get("at"), doc.get("set"), doc.get("delete", False))
-
-    def check(self) -> None:
-        """Raise ``Invalid`` naming the first malformed field."""
-        if not isinstance(self.collection, str):
-            raise Invalid("collection: expected a string", path="collection")
-        if not isinstance(self.record, str) or not _RECORD_ID.match(self.record):
-            raise Invalid("record: expected an id of 1–100 letters, digits, '-', '_', '.', ':'",
-                          path="record")
-        check_name(self.record, "record")  # ids are keys on the phone
-        if not whole_ms(self.base):
-            raise Invalid("base: expected an integer ≥ 0", path="base")
-        if not whole_ms(self.at):
-            raise Invalid("at: expected epoch milliseconds", path="at")
-        if self.set is not None and not isinstance(self.set, dict):
-            raise Invalid("set: expected an object", path="set")
-        if not isinstance(self.delete, bool):
-            raise Invalid("delete: expected true or false", path="delete")
 
 
 @dataclass
@@ -149,7 +104,7 @@ def _meta(state: RecordState) -> str:
 def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
     """Promised time limits (working days) of every matter, for case deadlines."""
     return {rid: int(days) for rid, days in conn.execute(
-        "SELECT id, json_extract(data, '$.time_limit_days') FROM records"
+        f"SELECT id, {sqlite.json_field('data', 'time_limit_days')} FROM records"
         " WHERE collection='matters'") if days is not None}
 
 
@@ -198,12 +153,14 @@ class Batch:
         return self._counties.get(centre_id)
 
     # -- the work ---------------------------------------------------------------------
-    def run(self, ops: Sequence[RawOp], stamps: Sequence[int]) -> list[dict[str, Any]]:
-        """Apply ``ops`` (with their corrected stamps); return per-op results."""
+    def run(self, ops: Sequence[CheckedOp], stamps: Sequence[int]) -> list[dict[str, Any]]:
+        """Apply ``ops`` (with their corrected stamps); return per-op results.
+
+        An op carrying an ``error`` is quarantined; an op id seen before is a duplicate.
+        """
         seen = self._known([o.id for o in ops])
         self.records = load_records(self.conn, [(o.collection, o.record) for o in ops
-                                                if o.id not in seen and isinstance(o.collection, str)
-                                                and isinstance(o.record, str)])
+                                                if o.id not in seen and o.error is None])
         results: list[dict[str, Any]] = []
         for raw, stamp in zip(ops, stamps, strict=True):
             if raw.id in seen:
@@ -219,17 +176,6 @@ class Batch:
         self._flush()
         return results
 
-    def reject_all(self, ops: Sequence[RawOp], err: FieldsyncError,
-                   stamps: Sequence[int] | None = None) -> list[dict[str, Any]]:
-        """Quarantine every op with the same reason (e.g. a stale app, a revoked device);
-        known ids stay duplicates."""
-        seen = self._known([o.id for o in ops])
-        marks: Sequence[int | None] = stamps if stamps is not None else [None] * len(ops)
-        results = [{"op": raw.id, "status": "duplicate", "version": seen[raw.id]} if raw.id in seen
-                   else self._reject(raw, err, stamp) for raw, stamp in zip(ops, marks, strict=True)]
-        self._flush()
-        return results
-
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
         for part in _chunks(list(set(ids))):
@@ -237,15 +183,15 @@ class Batch:
                 f"SELECT id, version FROM ops WHERE id IN ({','.join('?' * len(part))})", part))
         return known
 
-    def _apply(self, raw: RawOp, stamp: int) -> dict[str, Any]:
-        raw.check()
-        schemas = self.schemas
-        coll = schemas.collection(raw.collection)
-        leaves = schemas.expand(raw.collection, raw.set if raw.set is not None else {})
+    def _apply(self, raw: CheckedOp, stamp: int) -> dict[str, Any]:
+        if raw.error is not None:
+            raise raw.error
+        coll = self.schemas.collection(raw.collection)
+        leaves = dict(raw.set)
         key = (raw.collection, raw.record)
         stored = self.records.get(key)
-        if stored is None and not leaves and not raw.delete and not raw.restore:
-            raise Invalid("a new record needs at least one field", path="set")
+        if stored is None:
+            check_new(raw)
         # Scope comes from the stored record; a new record's from what it sets.
         if coll.scope == "centre":
             centre = stored.centre_id if stored else leaves.get("centre_id")
@@ -261,8 +207,8 @@ class Batch:
                 raise Invalid("county_id: required", path="county_id")
         if self.actor.scope is not None:
             self.actor.scope.check_write(coll, centre, county)
-        elif self.actor.role not in coll.writers and self.actor.role != "system":
-            raise Forbidden(f"role {self.actor.role} may not write {coll.name}")
+        if stored is not None:
+            check_stored(raw, stored.state.leaves)
 
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
@@ -272,7 +218,7 @@ class Batch:
         rights.enforce(coll.rules, self.actor.role, stored.state.leaves if stored else None,
                        leaves, delete=bool(raw.delete), merged=state.leaves)
         if not state.deleted:
-            schemas.check_required(raw.collection, state.leaves)
+            self.schemas.check_required(raw.collection, state.leaves)
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
@@ -289,15 +235,13 @@ class Batch:
                              raw.record, outcome.status, version, self.now))
         return {"op": raw.id, "status": outcome.status, "version": version}
 
-    def _reject(self, raw: RawOp, err: FieldsyncError, stamp: int | None = None) -> dict[str, Any]:
-        op_json = _dumps({"id": raw.id, "collection": raw.collection, "record": raw.record,
-                          "base": raw.base, "at": raw.at, "set": raw.set, "delete": raw.delete})
+    def _reject(self, raw: CheckedOp, err: FieldsyncError, stamp: int | None = None) -> dict[str, Any]:
         scope = self.actor.scope
         # Filed under the sender's county: its supervisors review it (an admin sees all).
         county = next(iter(scope.county_ids)) if scope and len(scope.county_ids) == 1 else None
         self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
-                                str(raw.collection)[:100], str(raw.record)[:100], err.code,
-                                err.message, op_json, self.now, county, stamp))
+                                raw.collection[:100], raw.record[:100], err.code,
+                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp))
         result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
                                   "message": err.message}
         if err.details:
@@ -340,11 +284,26 @@ class Batch:
             rows_done.clear()
 
 
+Conflict = tuple[str, str, str, str, int]  # id, path, value (JSON text), device, at
+
+
+@dataclass(frozen=True)
+class Change:
+    """One current record of a pull page; ``data`` is its stored JSON text."""
+
+    collection: str
+    record: str
+    version: int
+    deleted: bool
+    data: str
+    conflicts: list[Conflict]
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of changes, already JSON-encoded per entry."""
+    """One page of changes (``server.wire`` encodes it)."""
 
-    entries: list[str]
+    changes: list[Change]
     last_version: int
     more: bool
 
@@ -382,16 +341,14 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
                              f" ({','.join('?' * len(part))})", part).fetchall()
     rows.sort(key=lambda r: r[2])
     open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
-    entries = [
-        '{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":%s}' % (
-            _dumps(coll), _dumps(rid), version, "true" if deleted else "false", data,
-            open_conflicts.get((coll, rid), "[]"))
-        for coll, rid, version, deleted, data in rows]
-    return Page(entries, rows[-1][2] if rows else after, more)
+    changes = [Change(coll, rid, version, bool(deleted), data, open_conflicts.get((coll, rid), []))
+               for coll, rid, version, deleted, data in rows]
+    return Page(changes, rows[-1][2] if rows else after, more)
 
 
-def _open_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    found: dict[tuple[str, str], list[str]] = {}
+def _open_conflicts(conn: sqlite3.Connection,
+                    keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[Conflict]]:
+    found: dict[tuple[str, str], list[Conflict]] = {}
     ids = sorted({rid for _c, rid in keys})
     wanted = set(keys)
     for part in _chunks(ids):
@@ -400,7 +357,40 @@ def _open_conflicts(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> di
                 f" WHERE resolved_version IS NULL AND record IN ({','.join('?' * len(part))})"
                 " ORDER BY at", part):
             if (coll, rid) in wanted:
-                found.setdefault((coll, rid), []).append(
-                    '{"id":%s,"path":%s,"value":%s,"device":%s,"at":%d}' % (
-                        _dumps(cid), _dumps(path), value, _dumps(device), at or 0))
-    return {k: "[" + ",".join(v) + "]" for k, v in found.items()}
+                found.setdefault((coll, rid), []).append((cid, path, value, device, at or 0))
+    return found
+
+
+def record_scope(conn: sqlite3.Connection, collection: str,
+                 record: str) -> tuple[str | None, str | None] | None:
+    """``(centre_id, county_id)`` of a stored record, or None if there is none."""
+    row = conn.execute("SELECT centre_id, county_id FROM records WHERE collection=? AND id=?",
+                       (collection, record)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def current_value(conn: sqlite3.Connection, collection: str, record: str, path: str) -> tuple[int, Any]:
+    """A stored record's version and the value at ``path`` (``_deleted``: whether deleted)."""
+    version, data, deleted = conn.execute(
+        "SELECT version, data, deleted FROM records WHERE collection=? AND id=?",
+        (collection, record)).fetchone()
+    return int(version), bool(deleted) if path == DELETED else paths.get(json.loads(data), path)
+
+
+def touch(conn: sqlite3.Connection, collection: str, record: str, op_id: str, actor: Actor,
+          now: int) -> int:
+    """Give a record a new version (and a change-log entry) without changing its data, so
+    devices pull it again; returns the version."""
+    version = current_version(conn) + 1
+    conn.execute("UPDATE records SET version=? WHERE collection=? AND id=?",
+                 (version, collection, record))
+    conn.execute("INSERT INTO changes (version, collection, record, op, device, user_id, at)"
+                 " VALUES (?,?,?,?,?,?,?)",
+                 (version, collection, record, op_id, actor.device_id, actor.user_id, now))
+    return version
+
+
+def centre_exists(conn: sqlite3.Connection, centre_id: str) -> bool:
+    """Whether a centres record with this id is stored."""
+    return conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
+                        (centre_id,)).fetchone() is not None

@@ -1,7 +1,11 @@
-"""SQLite schema and connections.
+"""The SQLite backend: everything of the store that only SQLite speaks, in one place.
 
-WAL mode lets readers run while the single writer commits; ``synchronous=FULL``
-makes every commit durable before the client hears ``applied``.
+The schema (``WITHOUT ROWID``, triggers with ``RAISE``), connections and their pragmas
+(WAL lets readers run while the single writer commits; ``synchronous=FULL`` makes every
+commit durable before the client hears ``applied``), migration (sqlite-utils), and the
+few SQL functions that differ between databases (``json_field``, ``contains``,
+``json_object``). The other store modules write plain SQL (``?`` placeholders, ``ON
+CONFLICT`` upserts) and call these for the rest, so another backend plugs in here.
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             if column.name not in have:
                 db.table(name).add_column(column.name, _affinity(column.type),
                                           not_null_default=_default(column.default_value))
-    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', ?)",
+    conn.execute("INSERT INTO meta (key, value) VALUES ('db_id', ?) ON CONFLICT DO NOTHING",
                  (uuid.uuid4().hex[:16],))
 
 
@@ -148,3 +152,56 @@ def _default(value: str | None) -> object:
 def db_id(conn: sqlite3.Connection) -> str:
     """This database's random id (cursors from another database mean: start over)."""
     return str(conn.execute("SELECT value FROM meta WHERE key='db_id'").fetchone()[0])
+
+
+def is_database(path: str | Path) -> bool:
+    """Whether ``path`` is a fieldsync database (made by ``fieldsync init``), read-only."""
+    if not Path(path).is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
+                                " AND name='meta'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
+def has_users(path: str | Path) -> bool:
+    """Whether the database file at ``path`` exists and holds at least one user."""
+    if not Path(path).exists():
+        return False
+    conn = sqlite3.connect(str(path))
+    try:
+        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='users'").fetchone()
+        return bool(row[0]) and bool(conn.execute("SELECT count(*) FROM users").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def checkpoint(path: str | Path) -> None:
+    """Fold the WAL into the database file, so a plain copy of the file is complete."""
+    conn = sqlite3.connect(str(path))
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+# -- SQL that differs between databases ------------------------------------------------
+
+def json_field(column: str, key: str) -> str:
+    """SQL for the top-level ``key`` of the JSON text in ``column``."""
+    return f"json_extract({column}, '$.{key}')"
+
+
+def contains(column: str) -> str:
+    """SQL true when the text in ``column`` contains the next ``?`` parameter."""
+    return f"instr({column}, ?) > 0"
+
+
+def json_object(*pairs: tuple[str, str]) -> str:
+    """SQL building a JSON object from ``(key, SQL expression)`` pairs."""
+    return "json_object(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")"

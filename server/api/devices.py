@@ -16,15 +16,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.errors import Forbidden, NotFound
+from sync.errors import Forbidden
 
-from . import audit
-from .auth import Principal, now_ms, revoke_devices, user_counties
-from .http import client_address, json_response
-from .state import int_param, principal, state
+from ..auth import Principal
+from ..clock import now_ms
+from ..errors import NotFound
+from ..http import client_address, json_response
+from ..state import int_param, principal, state
+from ..store import audit, devices, users
 
-_COLS = ("id", "user_id", "username", "name", "created_at", "last_seen", "offset_ms", "status",
-         "revoked_at", "revoked_by")
+MANAGERS = frozenset({"supervisor", "admin"})
 
 
 def may_manage(conn: sqlite3.Connection, who: Principal, user_id: str) -> bool:
@@ -33,11 +34,11 @@ def may_manage(conn: sqlite3.Connection, who: Principal, user_id: str) -> bool:
         return True
     if who.role != "supervisor":
         return False
-    return bool(user_counties(conn, user_id) & who.scope.county_ids)
+    return bool(users.user_counties(conn, user_id) & who.scope.county_ids)
 
 
-def _device(row: tuple[Any, ...]) -> dict[str, Any]:
-    doc = dict(zip(_COLS, row, strict=True))
+def _device(doc: dict[str, Any]) -> dict[str, Any]:
+    doc = dict(doc)
     doc["status"] = json.loads(doc["status"]) if doc["status"] else None
     for key in ("created_at", "last_seen", "revoked_at"):
         doc[key] = audit.iso(doc[key]) if doc[key] is not None else None
@@ -45,16 +46,9 @@ def _device(row: tuple[Any, ...]) -> dict[str, Any]:
     return doc
 
 
-def _list(conn: sqlite3.Connection, who: Principal, limit: int) -> list[dict[str, Any]]:
-    sql = (f"SELECT {', '.join('d.' + c if c != 'username' else 'u.username' for c in _COLS)}"
-           " FROM devices d JOIN users u ON u.id = d.user_id ORDER BY d.last_seen DESC")
-    out = []
-    for row in conn.execute(sql):
-        if may_manage(conn, who, row[1]):
-            out.append(_device(row))
-            if len(out) >= limit:
-                break
-    return out
+def _only_managers(who: Principal, doing: str) -> None:
+    if who.role not in MANAGERS:
+        raise Forbidden(f"only a supervisor or admin {doing}")
 
 
 async def list_devices(request: Request) -> Response:
@@ -62,7 +56,8 @@ async def list_devices(request: Request) -> Response:
     fs = state(request)
     who = await principal(request)
     limit = int_param(request.query_params.get("limit", "500"), "limit", minimum=1, maximum=5000)
-    return json_response(request, {"devices": await fs.readers.run(lambda c: _list(c, who, limit))})
+    rows = await fs.readers.run(lambda c: devices.manageable(c, who.user_id, who.scope, limit))
+    return json_response(request, {"devices": [_device(r) for r in rows]})
 
 
 async def revoke_device(request: Request) -> Response:
@@ -73,16 +68,15 @@ async def revoke_device(request: Request) -> Response:
     address = client_address(request)
 
     def revoke(conn: sqlite3.Connection) -> dict[str, Any]:
-        row = conn.execute("SELECT user_id FROM devices WHERE id=?", (device_id,)).fetchone()
-        if row is None or not may_manage(conn, who, row[0]):
+        owner = devices.owner(conn, device_id)
+        if owner is None or not may_manage(conn, who, owner):
             raise NotFound("no such device in your scope")
-        n = revoke_devices(conn, "id=?", (device_id,), who.user_id)
-        audit.record(conn, at=now_ms(), action="revoke_device", outcome="ok" if n else "already",
+        now = now_ms()
+        n = devices.revoke(conn, device_id, who.user_id, now)
+        audit.record(conn, at=now, action="revoke_device", outcome="ok" if n else "already",
                      user_id=who.user_id, username=who.username, device_id=who.device_id,
                      county_id=who.audit_county, target=device_id, address=address)
-        sql = (f"SELECT {', '.join('d.' + c if c != 'username' else 'u.username' for c in _COLS)}"
-               " FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id=?")
-        return _device(conn.execute(sql, (device_id,)).fetchone())
+        return _device(devices.get(conn, device_id))
 
     return json_response(request, await fs.writer.execute(revoke))
 
@@ -92,17 +86,17 @@ async def disable_user(request: Request) -> Response:
     fs = state(request)
     who = await principal(request)
     user_id = request.path_params["user_id"]
-    if who.role not in ("supervisor", "admin"):
-        raise Forbidden("only a supervisor or admin disables users")
+    _only_managers(who, "disables users")
     address = client_address(request)
 
     def disable(conn: sqlite3.Connection) -> dict[str, Any]:
-        exists = conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone()
-        if exists is None or user_id == who.user_id or not may_manage(conn, who, user_id):
+        if not users.user_exists(conn, user_id) or user_id == who.user_id \
+                or not may_manage(conn, who, user_id):
             raise NotFound("no such user in your scope")
-        conn.execute("UPDATE users SET disabled=1 WHERE id=?", (user_id,))
-        n = revoke_devices(conn, "user_id=?", (user_id,), who.user_id)
-        audit.record(conn, at=now_ms(), action="disable_user", outcome="ok", user_id=who.user_id,
+        now = now_ms()
+        users.disable_user(conn, user_id)
+        n = devices.revoke_all_of(conn, user_id, who.user_id, now)
+        audit.record(conn, at=now, action="disable_user", outcome="ok", user_id=who.user_id,
                      username=who.username, device_id=who.device_id, county_id=who.audit_county,
                      target=user_id, details={"devices_revoked": n}, address=address)
         return {"user_id": user_id, "disabled": True, "devices_revoked": n}
@@ -114,8 +108,7 @@ async def audit_log(request: Request) -> Response:
     """Audit entries of the caller's county (supervisor) or everything (admin)."""
     fs = state(request)
     who = await principal(request)
-    if who.role not in ("supervisor", "admin"):
-        raise Forbidden("only a supervisor or admin reads the audit log")
+    _only_managers(who, "reads the audit log")
     q = request.query_params
     until = int_param(q.get("until", str(now_ms() + 1)), "until")
     since = int_param(q.get("since", "0"), "since")

@@ -13,7 +13,8 @@ import json
 import sqlite3
 from typing import Any
 
-from .scope import Scope
+from ..scope import Scope
+from .sqlite import json_object
 
 
 def record(conn: sqlite3.Connection, *, at: int, action: str, outcome: str,
@@ -34,21 +35,21 @@ def iso(ms: int) -> str:
         .replace("+00:00", "Z")
 
 
-_EVENT_SQL = """
+_EVENT_SQL = f"""
 SELECT a.at, a.user_id, a.username, a.device_id, a.action, a.target, a.outcome, a.details
-FROM audit a WHERE a.at >= ? AND a.at < ? {scope}
+FROM audit a WHERE a.at >= ? AND a.at < ? {{scope}}
 UNION ALL
 SELECT o.received_at, o.user_id, u.username, o.device, 'op', o.collection || '/' || o.record,
-       o.status, json_object('op', o.id, 'version', o.version)
+       o.status, {json_object(("op", "o.id"), ("version", "o.version"))}
 FROM ops o LEFT JOIN users u ON u.id = o.user_id
 LEFT JOIN records r ON r.collection = o.collection AND r.id = o.record
-WHERE o.received_at >= ? AND o.received_at < ? {op_scope}
+WHERE o.received_at >= ? AND o.received_at < ? {{op_scope}}
 UNION ALL
 SELECT q.received_at, q.user_id, u.username, q.device, 'op', q.collection || '/' || q.record,
-       'rejected', json_object('op', q.op_id, 'code', q.code, 'message', q.message,
-                               'attempts', q.attempts)
+       'rejected', {json_object(("op", "q.op_id"), ("code", "q.code"), ("message", "q.message"),
+                                ("attempts", "q.attempts"))}
 FROM quarantine q LEFT JOIN users u ON u.id = q.user_id
-WHERE q.received_at >= ? AND q.received_at < ? {q_scope}
+WHERE q.received_at >= ? AND q.received_at < ? {{q_scope}}
 ORDER BY 1 DESC LIMIT ?
 """
 

@@ -1,4 +1,4 @@
-"""Fixed tables behind the demo county (``server.demo_data``): places, names, matters, rubrics.
+"""Fixed tables behind the demo county (``server.demo.data``): places, names, matters, rubrics.
 
 Wording follows the township service-centre documents in the project's seeds and common
 county catalogues; the county, its townships and all people are fictional.

@@ -8,12 +8,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.errors import BadCredentials, BadRequest, RateLimited
-
-from . import audit
-from .auth import User, create_device, filing_county, get_user, login_payload, now_ms, verify_password
-from .http import client_address, json_response, read_json
-from .state import state
+from ..auth import create_device, login_payload, verify_password
+from ..clock import now_ms
+from ..errors import BadCredentials, BadRequest, RateLimited
+from ..http import client_address, json_response, read_json
+from ..state import state
+from ..store import audit
+from ..store.users import User, filing_county, get_user
 
 
 async def login(request: Request) -> Response:

@@ -44,12 +44,15 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from sync.errors import BadRequest, FieldsyncError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from sync.errors import FieldsyncError
 
-from . import attachments as att
-from .auth import Principal, now_ms
-from .http import json_response
-from .state import principal, state
+from .. import attachments as att
+from ..auth import Principal
+from ..clock import now_ms
+from ..errors import BadRequest, HashMismatch, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ..http import json_response
+from ..state import principal, state
+from ..store import attachments as meta
 
 BLOCK = 256 * 1024  # bytes gathered from the stream before one write on a worker thread
 _LENGTH = re.compile(r"[0-9]{1,15}")
@@ -97,8 +100,8 @@ def _too_large(limit: int) -> PayloadTooLarge:
 
 
 def _mismatch(sha: str, digest: str) -> FieldsyncError:
-    return FieldsyncError("the bytes do not hash to the attachment's name; nothing was kept",
-                          code="hash_mismatch", status=422, details={"expected": sha, "actual": digest})
+    return HashMismatch("the bytes do not hash to the attachment's name; nothing was kept",
+                        details={"expected": sha, "actual": digest})
 
 
 def _done(sha: str, size: int) -> dict[str, Any]:
@@ -157,7 +160,7 @@ async def put_attachment(request: Request) -> Response:
                              code="bad_range", details={"content_length": length})
     elif length is not None and length > limit:
         raise _too_large(limit)
-    size = await fs.readers.run(lambda c: att.already_sent(c, root, sha, who.user_id))
+    size = await fs.readers.run(lambda c: meta.already_sent(c, root, sha, who.user_id))
     if size is not None:
         return json_response(request, _done(sha, size))
     ctype = att.content_type(request.headers.get("content-type"))
@@ -206,7 +209,7 @@ async def _put_piece(request: Request, who: Principal, sha: str, ctype: str,
                      start: int, end: int, total: int) -> Response:
     fs = state(request)
     root = fs.config.files_dir
-    part = await fs.writer.execute(lambda c: att.start_piece(
+    part = await fs.writer.execute(lambda c: meta.start_piece(
         c, sha, who.user_id, who.device_id, total, ctype, start, end, now_ms()))
     wanted = att.gaps(part.ranges, start, end)
     if not wanted:  # every byte of it is held: no need to read it
@@ -226,7 +229,7 @@ async def _put_piece(request: Request, who: Principal, sha: str, ctype: str,
         await run_in_threadpool(os.fsync, fd)
     finally:
         os.close(fd)
-    held = await fs.writer.execute(lambda c: att.record_range(
+    held = await fs.writer.execute(lambda c: meta.record_range(
         c, sha, who.user_id, part.token, start, start + got, now_ms()))
     if held is None:  # this attempt was finished or dropped meanwhile
         return await _settled(request, who, sha)
@@ -248,7 +251,7 @@ async def _finish(request: Request, who: Principal, sha: str, token: str) -> Res
     fs = state(request)
     root = fs.config.files_dir
     async with _exclusive((str(root), sha, who.user_id)):
-        part = await fs.readers.run(lambda c: att.load_partial(c, sha, who.user_id))
+        part = await fs.readers.run(lambda c: meta.load_partial(c, sha, who.user_id))
         if part is None or part.token != token or not part.full:
             return await _settled(request, who, sha)
         path, final = att.partial_path(root, sha, token), att.final_path(root, sha)
@@ -258,7 +261,7 @@ async def _finish(request: Request, who: Principal, sha: str, token: str) -> Res
         except FileNotFoundError:  # the partial file went missing: start this upload over
             digest, size = "", -1
         if digest != sha or size != part.total:
-            await fs.writer.execute(lambda c: att.drop_partial(c, sha, who.user_id, token))
+            await fs.writer.execute(lambda c: meta.drop_partial(c, sha, who.user_id, token))
             await run_in_threadpool(att.remove, path)
             if tmp is not None:
                 await run_in_threadpool(att.remove, tmp)
@@ -273,7 +276,7 @@ async def _finish(request: Request, who: Principal, sha: str, token: str) -> Res
 async def _complete(request: Request, who: Principal, sha: str, size: int, ctype: str,
                     started: int) -> Response:
     fs = state(request)
-    token = await fs.writer.execute(lambda c: att.mark_complete(
+    token = await fs.writer.execute(lambda c: meta.mark_complete(
         c, sha, who.user_id, who.device_id, size, ctype, started, now_ms()))
     if token is not None:
         await run_in_threadpool(att.remove, att.partial_path(fs.config.files_dir, sha, token))
@@ -283,7 +286,7 @@ async def _complete(request: Request, who: Principal, sha: str, size: int, ctype
 async def _settled(request: Request, who: Principal, sha: str) -> Response:
     """Answer a piece whose upload attempt ended meanwhile: as the status says."""
     fs = state(request)
-    doc = await fs.readers.run(lambda c: att.progress(c, fs.config.files_dir, sha, who.user_id, who.scope))
+    doc = await fs.readers.run(lambda c: meta.progress(c, fs.config.files_dir, sha, who.user_id, who.scope))
     if doc["complete"]:
         return json_response(request, _done(sha, doc["received"]))
     return json_response(request, {"received": doc["received"]}, 202)
@@ -295,7 +298,7 @@ async def attachment_status(request: Request) -> Response:
     who = await principal(request)
     sha = _sha(request)
     return json_response(request, await fs.readers.run(
-        lambda c: att.progress(c, fs.config.files_dir, sha, who.user_id, who.scope)))
+        lambda c: meta.progress(c, fs.config.files_dir, sha, who.user_id, who.scope)))
 
 
 def _etag_matches(header: str | None, sha: str) -> bool:
@@ -337,7 +340,7 @@ async def get_attachment(request: Request) -> Response:
     who = await principal(request)
     sha = _sha(request)
     root = fs.config.files_dir
-    found = await fs.readers.run(lambda c: att.readable(c, root, sha, who.user_id, who.scope))
+    found = await fs.readers.run(lambda c: meta.readable(c, root, sha, who.user_id, who.scope))
     if found is None:
         raise NotFound("no such attachment in your scope")
     headers = {"ETag": f'"{sha}"', "Cache-Control": att.CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}

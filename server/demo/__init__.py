@@ -1,34 +1,25 @@
 """``fieldsync demo``: seed a realistic county once, print the logins, and serve it.
 
-The records come from the pure generator in ``demo_data``; they are written through
+The records come from the pure generator in ``server.demo.data``; they are written through
 the same writer and merge engine as any device's ops, so the demo database is
 exactly what real use would produce.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
-from .auth import add_user, hash_password
-from .config import Config
-from .demo_data import DemoCounty, build_demo
-from .system import init_db, system_write
-from .writer import Writer
+from ..auth import add_user, hash_password
+from ..config import Config
+from ..store.sqlite import has_users
+from ..system import init_db, system_write
+from ..writer import Writer
+from .data import DemoCounty, build_demo
 
 BATCH = 1000
 
 
 def seeded(db: str) -> bool:
     """Whether ``db`` already holds a county."""
-    if not Path(db).exists():
-        return False
-    conn = sqlite3.connect(db)
-    try:
-        row = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='users'").fetchone()
-        return bool(row[0]) and bool(conn.execute("SELECT count(*) FROM users").fetchone()[0])
-    finally:
-        conn.close()
+    return has_users(db)
 
 
 def seed(db: str, county: DemoCounty) -> int:
@@ -73,5 +64,5 @@ def run_demo(db: str, host: str, port: int, *, seed_only: bool = False) -> None:
     print(f"\nfieldsync demo — {county.county_name}, 12 township centres\n"
           f"  open http://{host}:{port}/\n\nlogins:\n{logins(county)}\n", flush=True)
     if not seed_only:
-        from .cli import serve
+        from ..app import serve
         serve(Config.from_env(db=db), host, port)

@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from server.demo_tables import (
+from .. import clock
+from .tables import (
     CENTRES,
     FAMILY_NAMES,
     GIVEN_NAMES,
@@ -512,7 +512,7 @@ def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 6)
     Deterministic: the same ``seed`` and ``now_ms`` give identical output. ``now_ms``
     defaults to the current time.
     """
-    now = int(time.time() * 1000) if now_ms is None else now_ms
+    now = clock.now_ms() if now_ms is None else now_ms
     b = _Builder(seed, now, months)
     b.build_reference()
     b.build_users()

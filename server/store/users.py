@@ -1,0 +1,133 @@
+"""Users, their centres, and the scope a user reaches.
+
+``field`` and ``centre`` users act in their centres; a ``supervisor`` in every centre of
+their county, an ``inspector`` too but in fewer collections; an ``admin`` everywhere (see
+``server.scope``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+
+from ..errors import BadRequest, Conflict
+from ..scope import COUNTY_ROLES, ROLE_COLLECTIONS, ROLES, Scope
+from .records import centre_exists
+
+
+@dataclass(frozen=True)
+class User:
+    """A user row with their centres."""
+
+    id: str
+    username: str
+    name: str
+    role: str
+    county_id: str | None
+    centre_ids: tuple[str, ...]
+    password_hash: str
+    disabled: bool
+
+
+def add_user(conn: sqlite3.Connection, *, username: str, password_hash: str, role: str, now: int,
+             name: str | None = None, centre_ids: tuple[str, ...] = (),
+             county_id: str | None = None, user_id: str | None = None) -> str:
+    """Create a user (inside the writer's transaction); returns the new id (random unless
+    ``user_id`` fixes it, as the demo county does so its records can name their staff)."""
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 64:
+        raise BadRequest("username must be 1–64 characters")
+    if role in ("field", "centre") and not centre_ids:
+        raise BadRequest(f"a {role} user belongs to at least one centre (--centre)")
+    if role in COUNTY_ROLES and not county_id:
+        raise BadRequest(f"a {role} belongs to a county (--county)")
+    if county_id and conn.execute("SELECT 1 FROM records WHERE collection='centres'"
+                                  " AND county_id=? AND deleted=0", (county_id,)).fetchone() is None:
+        raise BadRequest(f"unknown county {county_id!r}: no centre belongs to it yet"
+                         f" (add one first: fieldsync centre add --county {county_id} ...)")
+    for cid in centre_ids:
+        if not centre_exists(conn, cid):
+            raise BadRequest(f"unknown centre {cid!r}")
+    if conn.execute("SELECT 1 FROM users WHERE username=?", (username,)).fetchone():
+        raise Conflict(f"username {username!r} is taken")
+    if user_id is None:
+        user_id = "u-" + uuid.uuid4().hex[:12]
+    elif user_exists(conn, user_id):
+        raise Conflict(f"user id {user_id!r} is taken")
+    conn.execute(
+        "INSERT INTO users (id, username, name, password_hash, role, county_id, created_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (user_id, username, name or username, password_hash, role, county_id, now))
+    conn.executemany("INSERT INTO user_centres (user_id, centre_id) VALUES (?,?)",
+                     [(user_id, c) for c in centre_ids])
+    return user_id
+
+
+def user_exists(conn: sqlite3.Connection, user_id: str) -> bool:
+    """Whether a user with this id exists."""
+    return conn.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone() is not None
+
+
+def get_user(conn: sqlite3.Connection, username: str) -> User | None:
+    """Look a user up by username."""
+    row = conn.execute(
+        "SELECT id, username, name, role, county_id, password_hash, disabled FROM users"
+        " WHERE username=?", (username,)).fetchone()
+    if row is None:
+        return None
+    centres = tuple(r[0] for r in conn.execute(
+        "SELECT centre_id FROM user_centres WHERE user_id=? ORDER BY centre_id", (row[0],)))
+    return User(row[0], row[1], row[2], row[3], row[4], centres, row[5], bool(row[6]))
+
+
+def disable_user(conn: sqlite3.Connection, user_id: str) -> None:
+    """Refuse the user's logins from now on (their devices are revoked separately)."""
+    conn.execute("UPDATE users SET disabled=1 WHERE id=?", (user_id,))
+
+
+def user_counties(conn: sqlite3.Connection, user_id: str) -> set[str]:
+    """Every county a user belongs to (their own, or their centres')."""
+    row = conn.execute("SELECT county_id FROM users WHERE id=?", (user_id,)).fetchone()
+    counties = {row[0]} if row and row[0] else set()
+    counties |= {r[0] for r in conn.execute(
+        "SELECT c.county_id FROM user_centres uc JOIN records c ON c.collection='centres'"
+        " AND c.id = uc.centre_id WHERE uc.user_id=?", (user_id,)) if r[0]}
+    return counties
+
+
+def filing_county(conn: sqlite3.Connection, user: User | None) -> str | None:
+    """The county a user's audit entries are filed under (None if several or none)."""
+    if user is None:
+        return None
+    counties = user_counties(conn, user.id)
+    return next(iter(counties)) if len(counties) == 1 else None
+
+
+def county_of(conn: sqlite3.Connection, centre_id: str) -> str | None:
+    """The county a centre belongs to (from the centres collection)."""
+    row = conn.execute("SELECT county_id FROM records WHERE collection='centres' AND id=?",
+                       (centre_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
+              county_id: str | None) -> Scope:
+    """Compute a user's scope from their role, centres and county."""
+    if role == "admin":
+        every = [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE collection='centres' AND deleted=0")]
+        all_counties = [r[0] for r in conn.execute(
+            "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
+        return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
+    if role in COUNTY_ROLES:
+        county_centres = [r[0] for r in conn.execute(
+            "SELECT id FROM records WHERE collection='centres' AND county_id=? AND deleted=0",
+            (county_id,))]
+        return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []),
+                     collections=ROLE_COLLECTIONS.get(role))
+    centres = [r[0] for r in conn.execute(
+        "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
+    counties = {county_of(conn, c) for c in centres}
+    return Scope(role, frozenset(centres), frozenset(c for c in counties if c is not None))
