@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.config import Config, describe
-from server.limits import LoginLimiter
 from server.errors import RateLimited
+from server.limits import LoginLimiter
 from tests.conftest import PASSWORD
 
 
