@@ -178,3 +178,14 @@ def test_quarantine_revoked_token_cannot_store_attachments(
     assert one(client, "SELECT count(*) FROM attachment_partials")[0] == 0
     files = Path(client.app.state.fs.config.files_dir)  # type: ignore[attr-defined]
     assert not files.exists() or not any(p.is_file() for p in files.rglob("*"))
+
+
+def test_quarantine_rows_from_before_the_county_column_reach_the_senders_supervisor(
+        device: Any, client: TestClient) -> None:
+    f1, sup1, sup2 = device("f1"), device("sup1"), device("sup2")
+    bad = f1.op("visits", "v-old", visit(kind="nonsense"))
+    f1.sync([bad])
+    with closing(db(client)) as conn, conn:  # as an older server left it
+        conn.execute("UPDATE quarantine SET county_id=NULL WHERE op_id=?", (bad["id"],))
+    assert [e["op_id"] for e in listing(client, sup1)] == [bad["id"]]
+    assert listing(client, sup2) == []

@@ -56,7 +56,13 @@ def _visible(scope: Scope) -> tuple[str, list[Any]]:
     if scope.everything:
         return "", []
     counties = sorted(scope.county_ids)
-    return f" AND q.county_id IN ({','.join('?' * len(counties))})", list(counties)
+    marks = ",".join("?" * len(counties))
+    # Rows kept before the county was recorded are filed under their sender's counties.
+    return (f" AND (q.county_id IN ({marks}) OR (q.county_id IS NULL AND (q.user_id IN"
+            f" (SELECT id FROM users WHERE county_id IN ({marks})) OR q.user_id IN"
+            " (SELECT uc.user_id FROM user_centres uc JOIN records c ON c.collection='centres'"
+            f" AND c.id = uc.centre_id WHERE c.county_id IN ({marks})))))"), \
+        list(counties) * 3
 
 
 def in_scope(conn: sqlite3.Connection, scope: Scope, status: str | None, code: str | None,
