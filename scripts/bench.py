@@ -35,11 +35,11 @@ import httpx
 
 from scripts import bench_load
 from scripts.benchkit import ENCODINGS, print_table, report
+from tests.support.county import PASSWORD
 from tests.support.devicesim import SimDevice, flatten, make_record
 from tests.support.server import running_server
 
 CENTRE_A, CENTRE_B = "c-shiqiao", "c-liulin"
-PASSWORD = "Test-pass-2026"
 NOTES_BYTES = 1750  # notes of this size make a visit op ~2.4 KB of JSON
 Json = dict[str, Any]
 

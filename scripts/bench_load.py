@@ -342,6 +342,15 @@ async def steady(devs: list[Dev], period: float, seconds: float, encoding: str,
     return tally
 
 
+async def connect(client: httpx.AsyncClient) -> None:
+    """Open (or re-open) the client's connection: a kept-alive one the server closed after
+    its idle timeout fails once (see ``post_once_more``), and the retry makes a new one."""
+    try:
+        await client.get("/healthz")
+    except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError):
+        await client.get("/healthz")
+
+
 async def burst(devs: list[Dev], encoding: str, server_pid: int) -> Tally:
     """Every device starts a sync (with a push) at the same instant, each on its own connection
     (say, after a push message asked the whole county to sync)."""
@@ -350,7 +359,7 @@ async def burst(devs: list[Dev], encoding: str, server_pid: int) -> Tally:
     tally = Tally()
     clients = [d.client for d in devs if d.client is not None]
     # Connect first, so the figure is the server's work, not 500 TCP handshakes at once.
-    await asyncio.gather(*(c.get("/healthz") for c in clients))
+    await asyncio.gather(*(connect(c) for c in clients))
     meter = Meter(server_pid)
     due = time.perf_counter()
     await asyncio.gather(*(sync_round(c, d, d.ops(), tally, encoding, due)

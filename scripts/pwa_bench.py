@@ -19,7 +19,7 @@ c) **10,000 local visits**: written into the app's IndexedDB through its own sto
    from another screen: time from the hash change until its rows are in the DOM and until
    the next frame, unthrottled and 4x; and a browser-restart cold start with them on the device.
 
-Run it with ``scripts/bench --pwa`` (bootstraps .venv) or ``python scripts/pwa_bench.py --help``.
+Run it with ``scripts/bench --pwa`` (bootstraps .venv) or ``python -m scripts.pwa_bench --help``.
 """
 
 from __future__ import annotations

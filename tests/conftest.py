@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,13 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.clock import now_ms
 from server.config import Config
-from server.system import add_centre, add_user_cmd, init_db
+from tests.support.county import API_COUNTY, PASSWORD, build_county
+
+__all__ = ["PASSWORD"]  # re-exported: the one test password
 
 # Browser fixtures (one Chromium per session, a real server per PWA test module).
 pytest_plugins = ["tests.support.pwa"]
 
-PASSWORD = "pw-Secret-1"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,33 +34,29 @@ def long_run(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--long"))
 
 
-@pytest.fixture
-def fresh_db(tmp_path: Path) -> str:
-    """An empty, migrated SQLite file in tmp_path."""
-    path = str(tmp_path / "fieldsync.db")
-    init_db(path)
-    return path
+@pytest.fixture(scope="session")
+def county_copy(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path | None], str]:
+    """A factory of fresh copies of the API county (``tests/support/county.py``).
 
-
-@pytest.fixture
-def county_db(fresh_db: str) -> str:
-    """Two counties: k1 with centres c1, c2; k2 with c3. One user of each role and place.
-
-    Users (password ``PASSWORD``): f1 (field, c1), f1b (field, c1), f2 (field, c2),
-    ctr1 (centre, c1), f3 (field, c3), sup1 (supervisor, k1), sup2 (supervisor, k2),
-    admin (admin), multi (field, c1 and c2).
+    The county is built once per session (its password hashes cost time); each call copies
+    that template into ``folder`` (a new temporary folder if None) and returns the path. This
+    is the one fixture that copies it: module-scoped worlds call it too.
     """
-    for cid, name, county in (("c1", "城关镇", "k1"), ("c2", "石桥镇", "k1"), ("c3", "白沙乡", "k2")):
-        add_centre(fresh_db, cid, name, county)
-    for username, role, centres, county in (
-            ("f1", "field", ("c1",), None), ("f1b", "field", ("c1",), None),
-            ("f2", "field", ("c2",), None), ("ctr1", "centre", ("c1",), None),
-            ("f3", "field", ("c3",), None), ("sup1", "supervisor", (), "k1"),
-            ("sup2", "supervisor", (), "k2"), ("admin", "admin", (), None),
-            ("multi", "field", ("c1", "c2"), None)):
-        add_user_cmd(fresh_db, username=username, password=PASSWORD, role=role, name=None,
-                     centres=centres, county=county)
-    return fresh_db
+    template = tmp_path_factory.mktemp("county-template") / "fieldsync.db"
+    build_county(template, API_COUNTY.centres, API_COUNTY.users)
+
+    def copy(folder: Path | None = None) -> str:
+        path = (folder or tmp_path_factory.mktemp("county")) / "fieldsync.db"
+        shutil.copyfile(template, path)
+        return str(path)
+
+    return copy
+
+
+@pytest.fixture
+def county_db(county_copy: Callable[[Path | None], str], tmp_path: Path) -> str:
+    """A fresh copy of the API county in tmp_path (see ``tests/support/county.py`` for who is in it)."""
+    return county_copy(tmp_path)
 
 
 @pytest.fixture
@@ -125,20 +123,3 @@ def device(client: TestClient) -> Any:
 def visit(centre: str = "c1", **fields: Any) -> dict[str, Any]:
     """A minimal valid visit."""
     return {"centre_id": centre, "kind": "home_service", **fields}
-
-
-@pytest.fixture(scope="session")
-def county_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """``county_db``'s data built once per session; copy it (``shutil.copyfile``) for a
-    fresh database without paying for nine password hashes again."""
-    import sqlite3
-
-    path = str(tmp_path_factory.mktemp("county-template") / "fieldsync.db")
-    init_db(path)
-    built: str = county_db.__wrapped__(path)  # the fixture's own body, called once
-    conn = sqlite3.connect(built)
-    try:  # fold any WAL into the file, so a plain file copy is complete
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
-    return built

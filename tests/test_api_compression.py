@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -28,11 +28,10 @@ DECODERS: dict[str, Callable[[bytes], bytes]] = {
 
 
 @pytest.fixture(scope="module")
-def world(county_template: str, tmp_path_factory: pytest.TempPathFactory
+def world(county_copy: Callable[[Path | None], str]
           ) -> Iterator[tuple[TestClient, Device, Device]]:
     """An app where f1's first sync is large (40 visits in c1) and f2's is small (c2 is empty)."""
-    path = tmp_path_factory.mktemp("compression") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
+    path = county_copy(None)
     with TestClient(create_app(Config(db=str(path)))) as client:
         f1, f2 = Device(client, "f1"), Device(client, "f2")
         ops = [f1.op("visits", f"v-{i}", visit(notes=f"第{i}次上门服务，群众反映情况良好。" * 3))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,6 @@ from tests.conftest import Device, now_ms, visit
 
 TWO_HOURS = 2 * 3600 * 1000
 CONFLICTS = "/api/v1/conflicts"
-
-
-@pytest.fixture
-def county_db(county_template: str, tmp_path: Path) -> str:
-    """The conftest county database, copied from a session-wide build (fast)."""
-    path = tmp_path / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    return str(path)
 
 
 def snapshot(client: TestClient) -> tuple[Any, ...]:
@@ -103,11 +94,10 @@ def conflict(client: TestClient, device: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def standing(county_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def standing(county_copy: Callable[[Path | None], str]) -> Iterator[dict[str, Any]]:
     """The same conflict, left open for the whole module, with a device for every user: for
     the tests where a resolution must be refused (and so must change nothing)."""
-    path = tmp_path_factory.mktemp("conflicts") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
+    path = county_copy(None)
     with TestClient(create_app(Config(db=str(path)))) as client:
         devices = {u: Device(client, u, TWO_HOURS if u == "f1b" else 0)
                    for u in ("f1", "f1b", "ctr1", "f2", "f3", "sup1", "sup2", "admin")}
@@ -270,6 +260,17 @@ def test_conflicts_resolve_with_invalid_body_is_4xx_and_changes_nothing(
     assert set(err) == {"code", "message", "details"} and err["message"]
     assert snapshot(client) == before
     assert len(listed(client, sup1, "v-1")) == 1
+
+
+def test_conflicts_resolve_refused_value_answers_with_the_ops_code(standing: dict[str, Any]) -> None:
+    """A resolution is an op: a value the schema refuses is refused as that op would be
+    (its code, with the status the error table gives it), and nothing changes."""
+    client, sup1 = standing["client"], standing["sup1"]
+    before = snapshot(client)
+    r = resolve(client, sup1, standing["id"], {"value": 123})
+    expect_error(r, 422, "invalid")
+    assert r.json()["error"]["details"]["path"] == "notes"
+    assert snapshot(client) == before
 
 
 def test_conflicts_resolve_unknown_conflict_is_404(standing: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -24,14 +23,6 @@ from tests.conftest import PASSWORD, Device, now_ms, visit
 
 TABLES = ("records", "ops", "changes", "quarantine", "conflicts", "devices")
 SYNC = "/api/v1/sync"
-
-
-@pytest.fixture
-def county_db(county_template: str, tmp_path: Path) -> str:
-    """The conftest county database, copied from a session-wide build (fast)."""
-    path = tmp_path / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    return str(path)
 
 
 @contextmanager
@@ -86,15 +77,14 @@ def good_op(record: str = "v-good") -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def shared(county_template: str, tmp_path_factory: pytest.TempPathFactory
+def shared(county_copy: Callable[[Path | None], str]
            ) -> Iterator[tuple[TestClient, Device]]:
     """One app and one logged-in f1 (with a visit ``v-seed`` in c1) for the whole module.
 
     Logins cost an argon2 hash each, so tests that only prove a refusal changed nothing share
     them; every such test compares row counts before and after its own request.
     """
-    path = tmp_path_factory.mktemp("errors") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
+    path = county_copy(None)
     with TestClient(create_app(Config(db=str(path)))) as c:
         d = Device(c, "f1")
         res = d.sync([d.op("visits", "v-seed", visit(notes="原始记录"))])["results"]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,10 @@ BATCH = 250
 
 
 @pytest.fixture(scope="module")
-def seeded_template(county_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def seeded_template(county_copy: Callable[[Path | None], str]) -> str:
     """The county database plus 1,250 visits in c1 (pushed by an admin in batches of 250)
     and then one matter of k1: built once, copied per test."""
-    path = tmp_path_factory.mktemp("paging") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
+    path = county_copy(None)
     with TestClient(create_app(Config(db=str(path)))) as client:
         admin = Device(client, "admin")
         for start in range(0, N, BATCH):

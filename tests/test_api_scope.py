@@ -6,9 +6,8 @@ the point of view of a c1 user: ``own`` = c1, ``same_county`` = c2, ``other_coun
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,9 +90,8 @@ def pull_all(client: TestClient, d: Device) -> dict[tuple[str, str], dict[str, A
 
 
 @pytest.fixture(scope="module")
-def world(county_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    path = tmp_path_factory.mktemp("scope") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
+def world(county_copy: Callable[[Path | None], str]) -> Iterator[World]:
+    path = county_copy(None)
     with TestClient(create_app(Config(db=str(path)))) as client:
         devices = {u: Device(client, u) for u in REF_USERS}
         admin = devices["admin"]
@@ -269,9 +267,9 @@ def test_scope_centre_records_updated_only_by_supervisor_or_admin_of_the_county(
 
 @pytest.mark.parametrize(("user", "county", "allowed"), [
     ("f1", "k1", False), ("ctr1", "k1", False), ("sup1", "k2", False), ("sup1", "k1", True)])
-def test_scope_new_centre_only_by_supervisor_of_the_county(county_db_copy: str, user: str, county: str,
+def test_scope_new_centre_only_by_supervisor_of_the_county(county_db: str, user: str, county: str,
                                                           allowed: bool) -> None:
-    with TestClient(create_app(Config(db=county_db_copy))) as client:
+    with TestClient(create_app(Config(db=county_db))) as client:
         d = Device(client, user)
         [res] = d.sync([d.op("centres", "c-new", {"name": "新镇", "county_id": county})])["results"]
         assert res["status"] == ("applied" if allowed else "rejected"), res
@@ -287,15 +285,8 @@ def test_scope_new_centre_only_by_supervisor_of_the_county(county_db_copy: str, 
 
 # -- scope changes -----------------------------------------------------------------------------
 
-@pytest.fixture
-def county_db_copy(county_template: str, tmp_path: Path) -> str:
-    path = tmp_path / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    return str(path)
-
-
-def test_scope_change_resets_the_next_sync_with_the_full_scope(county_db_copy: str) -> None:
-    with TestClient(create_app(Config(db=county_db_copy))) as client:
+def test_scope_change_resets_the_next_sync_with_the_full_scope(county_db: str) -> None:
+    with TestClient(create_app(Config(db=county_db))) as client:
         admin, f1 = Device(client, "admin"), Device(client, "f1")
         admin.sync([admin.op("visits", f"v-{c}-{i}", visit(c)) for c in ("c1", "c2", "c3") for i in range(3)])
         first = [c for page in f1.sync_all() for c in page["changes"]]
@@ -303,7 +294,7 @@ def test_scope_change_resets_the_next_sync_with_the_full_scope(county_db_copy: s
         assert f1.sync()["changes"] == []
         old_cursor = f1.cursor
 
-        with closing(sqlite3.connect(county_db_copy)) as conn, conn:
+        with closing(sqlite3.connect(county_db)) as conn, conn:
             conn.execute("INSERT INTO user_centres (user_id, centre_id) VALUES (?, 'c2')", (f1.user["id"],))
         pending = f1.op("visits", "v-new-c2", visit("c2", notes="新辖区的第一条"))
         doc = f1.sync([pending])
@@ -324,7 +315,7 @@ def test_scope_change_resets_the_next_sync_with_the_full_scope(county_db_copy: s
         assert r.json()["reset"] is True
 
         # shrinking the scope resets too, and c2 no longer comes down
-        with closing(sqlite3.connect(county_db_copy)) as conn, conn:
+        with closing(sqlite3.connect(county_db)) as conn, conn:
             conn.execute("DELETE FROM user_centres WHERE user_id=? AND centre_id='c2'", (f1.user["id"],))
         doc = f1.sync()
         assert doc["reset"] is True
@@ -335,9 +326,9 @@ def test_scope_change_resets_the_next_sync_with_the_full_scope(county_db_copy: s
         assert res["status"] == "rejected" and res["code"] == "forbidden"
 
 
-def test_scope_cursor_of_another_user_resets(county_db_copy: str) -> None:
+def test_scope_cursor_of_another_user_resets(county_db: str) -> None:
     """A cursor is tied to a scope: a cursor from a c1 user used by a c2 user starts over."""
-    with TestClient(create_app(Config(db=county_db_copy))) as client:
+    with TestClient(create_app(Config(db=county_db))) as client:
         f1, f2 = Device(client, "f1"), Device(client, "f2")
         f1.sync()
         f2.cursor = f1.cursor

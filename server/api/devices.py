@@ -28,15 +28,6 @@ from ..store import audit, devices, users
 MANAGERS = frozenset({"supervisor", "admin"})
 
 
-def may_manage(conn: sqlite3.Connection, who: Principal, user_id: str) -> bool:
-    """Whether ``who`` may see and revoke ``user_id``'s devices."""
-    if who.user_id == user_id or who.scope.everything:
-        return True
-    if who.role != "supervisor":
-        return False
-    return bool(users.user_counties(conn, user_id) & who.scope.county_ids)
-
-
 def _device(doc: dict[str, Any]) -> dict[str, Any]:
     doc = dict(doc)
     doc["status"] = json.loads(doc["status"]) if doc["status"] else None
@@ -69,7 +60,7 @@ async def revoke_device(request: Request) -> Response:
 
     def revoke(conn: sqlite3.Connection) -> dict[str, Any]:
         owner = devices.owner(conn, device_id)
-        if owner is None or not may_manage(conn, who, owner):
+        if owner is None or not devices.may_manage(conn, who.user_id, who.scope, owner):
             raise NotFound("no such device in your scope")
         now = now_ms()
         n = devices.revoke(conn, device_id, who.user_id, now)
@@ -91,7 +82,7 @@ async def disable_user(request: Request) -> Response:
 
     def disable(conn: sqlite3.Connection) -> dict[str, Any]:
         if not users.user_exists(conn, user_id) or user_id == who.user_id \
-                or not may_manage(conn, who, user_id):
+                or not devices.may_manage(conn, who.user_id, who.scope, user_id):
             raise NotFound("no such user in your scope")
         now = now_ms()
         users.disable_user(conn, user_id)

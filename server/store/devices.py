@@ -80,23 +80,35 @@ def get(conn: sqlite3.Connection, device_id: str) -> dict[str, Any]:
                     strict=True))
 
 
+def _reach(user_id: str, scope: Scope) -> tuple[str, list[Any]]:
+    """SQL (on ``u``, a users row) for the users whose devices ``user_id`` may manage:
+    an admin every user, a supervisor their county's users (by county or by a centre of it),
+    anyone else only themselves."""
+    if scope.everything:
+        return "1=1", []
+    counties = sorted(scope.county_ids) if scope.role == "supervisor" else []
+    if not counties:
+        return "u.id = ?", [user_id]
+    marks = ",".join("?" * len(counties))
+    return (f"(u.id = ? OR u.county_id IN ({marks}) OR EXISTS (SELECT 1 FROM user_centres uc"
+            " JOIN records c ON c.collection='centres' AND c.id = uc.centre_id"
+            f" WHERE uc.user_id = u.id AND c.county_id IN ({marks})))",
+            [user_id, *counties, *counties])
+
+
 def manageable(conn: sqlite3.Connection, user_id: str, scope: Scope,
                limit: int) -> list[dict[str, Any]]:
-    """Devices ``user_id`` (reaching ``scope``) may manage, most recently seen first: an
-    admin's every device, a supervisor's their county's users', anyone's their own."""
-    where, args = "", []
-    if not scope.everything:
-        counties = sorted(scope.county_ids) if scope.role == "supervisor" else []
-        marks = ",".join("?" * len(counties))
-        where = " WHERE d.user_id = ?"
-        args = [user_id]
-        if counties:
-            where += (f" OR u.county_id IN ({marks}) OR EXISTS (SELECT 1 FROM user_centres uc"
-                      " JOIN records c ON c.collection='centres' AND c.id = uc.centre_id"
-                      f" WHERE uc.user_id = d.user_id AND c.county_id IN ({marks}))")
-            args += counties + counties
-    rows = conn.execute(_SELECT + where + " ORDER BY d.last_seen DESC LIMIT ?", (*args, limit))
+    """Devices ``user_id`` (reaching ``scope``) may manage, most recently seen first, in one query."""
+    where, args = _reach(user_id, scope)
+    rows = conn.execute(_SELECT + f" WHERE {where} ORDER BY d.last_seen DESC LIMIT ?", (*args, limit))
     return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+
+
+def may_manage(conn: sqlite3.Connection, user_id: str, scope: Scope, target: str) -> bool:
+    """Whether ``user_id`` (reaching ``scope``) may see and revoke ``target``'s devices."""
+    where, args = _reach(user_id, scope)
+    return conn.execute(f"SELECT 1 FROM users u WHERE u.id = ? AND {where}",
+                        (target, *args)).fetchone() is not None
 
 
 def revoke(conn: sqlite3.Connection, device_id: str, by: str, now: int) -> int:

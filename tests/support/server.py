@@ -1,10 +1,11 @@
 """A real fieldsync server in a subprocess, on a fresh database, for tests and benches.
 
-The database is made with the CLI (``python -m server.cli init``, ``centre add``,
-``user add``), the server is started with ``python -m server.cli serve`` on a free port of
-127.0.0.1, and :func:`running_server` yields a :class:`ServerHandle` once ``/healthz``
-answers. The handle can also SIGKILL and restart the server on the same database and port
-(crash tests). Use it as a context manager, or through the ``live_server`` fixture::
+The database is made by the county builder (``tests/support/county.py``, as the CLI's
+``centre add`` and ``user add`` would), the server is started with
+``python -m server.cli serve`` on a free port of 127.0.0.1, and :func:`running_server`
+yields a :class:`ServerHandle` once ``/healthz`` answers. The handle can also SIGKILL and
+restart the server on the same database and port (crash tests). Use it as a context
+manager, or through the ``live_server`` fixture::
 
     from tests.support.server import live_server  # noqa: F401  (pytest fixture)
 
@@ -29,40 +30,13 @@ from typing import IO
 import httpx
 import pytest
 
+from .county import COUNTY, FIELD_COUNTY, PASSWORD, Centre, User, build_county
+
+__all__ = ["COUNTY", "PASSWORD", "Centre", "User"]  # re-exported for the tests that use them
+
 ROOT = Path(__file__).resolve().parents[2]
-COUNTY = "k-qingshan"
-PASSWORD = "Test-pass-2026"
-
-
-@dataclass(frozen=True)
-class Centre:
-    """A township centre to create with ``fieldsync centre add``."""
-
-    id: str
-    name: str
-    county: str = COUNTY
-
-
-@dataclass(frozen=True)
-class User:
-    """A user to create with ``fieldsync user add``."""
-
-    username: str
-    role: str
-    centres: tuple[str, ...] = ()
-    county: str | None = COUNTY
-    password: str = PASSWORD
-
-
-CENTRES = (Centre("c-shiqiao", "石桥镇便民服务中心"), Centre("c-liulin", "柳林乡便民服务中心"))
-USERS = (
-    User("field1", "field", ("c-shiqiao",)),
-    User("field2", "field", ("c-shiqiao",)),
-    User("field3", "field", ("c-liulin",)),
-    User("centre1", "centre", ("c-shiqiao",)),
-    User("super1", "supervisor"),
-    User("admin1", "admin"),
-)
+CENTRES = FIELD_COUNTY.centres
+USERS = FIELD_COUNTY.users
 
 
 def free_port() -> int:
@@ -70,17 +44,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def cli(*args: str, env: Mapping[str, str] | None = None,
-        check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m server.cli ARGS`` from the repo root; raise with its output if it fails."""
-    proc = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, text=True,
-                          capture_output=True, env=_env(env), timeout=120)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"fieldsync {' '.join(args)} exited {proc.returncode}:\n"
-                           f"{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -91,21 +54,9 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     return env
 
 
-def make_db(db: Path, centres: Sequence[Centre] = CENTRES, users: Sequence[User] = USERS,
-            env: Mapping[str, str] | None = None) -> None:
+def make_db(db: Path, centres: Sequence[Centre] = CENTRES, users: Sequence[User] = USERS) -> None:
     """Create a fresh database at ``db`` holding ``centres`` and ``users``."""
-    cli("init", "--db", str(db), env=env)
-    for c in centres:
-        cli("centre", "add", "--db", str(db), "--id", c.id, "--name", c.name, "--county", c.county,
-            env=env)
-    for u in users:
-        args = ["user", "add", "--db", str(db), "--username", u.username, "--password",
-                u.password, "--role", u.role]
-        for c_id in u.centres:
-            args += ["--centre", c_id]
-        if u.county:
-            args += ["--county", u.county]
-        cli(*args, env=env)
+    build_county(db, centres, users)
 
 
 @dataclass
@@ -200,7 +151,7 @@ def running_server(tmp_path: Path, *, centres: Sequence[Centre] = CENTRES,
     """A fresh database in ``tmp_path`` and a server on it, stopped on exit."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     db = tmp_path / db_name
-    make_db(db, centres, users, env)
+    make_db(db, centres, users)
     handle = ServerHandle(db=db, port=port or free_port(), log_path=tmp_path / "server.log",
                           env=env)
     try:
