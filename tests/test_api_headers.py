@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import Device
+from tests.conftest import PASSWORD, Device
 
 
 @pytest.mark.parametrize("path", ["/", "/index.html", "/sw.js", "/app/labels.js"])
@@ -39,7 +39,7 @@ def test_headers_api_json_is_no_store_and_nosniff(client: TestClient) -> None:
 
 
 def test_headers_login_reply_is_no_store(client: TestClient) -> None:
-    r = client.post("/api/v1/auth/login", json={"username": "f1", "password": "pw-Secret-1",
+    r = client.post("/api/v1/auth/login", json={"username": "f1", "password": PASSWORD,
                                                 "device_name": "x"})
     assert r.status_code == 200 and "token" in r.json()
     assert_private_json(r)

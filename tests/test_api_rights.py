@@ -5,9 +5,8 @@ Every refusal is quarantined with its code and leaves the record as it was."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,11 @@ INSPECTION = {"centre_id": "c1", "template_id": "t1", "template_version": 1}
 
 
 @pytest.fixture(scope="module")
-def api(county_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    path = tmp_path_factory.mktemp("rights") / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    add_user_cmd(str(path), username="insp1", password=PASSWORD, role="inspector", name=None,
+def api(county_copy: Callable[[Path | None], str]) -> Iterator[TestClient]:
+    path = county_copy(None)
+    add_user_cmd(path, username="insp1", password=PASSWORD, role="inspector", name=None,
                  centres=(), county="k1")
-    with TestClient(create_app(Config(db=str(path)))) as c:
+    with TestClient(create_app(Config(db=path))) as c:
         yield c
 
 
@@ -197,10 +195,8 @@ def test_rights_inspector_sees_no_personal_data(api: TestClient,
                                    "templates") for c in r.json()["conflicts"])
 
 
-def test_rights_inspector_needs_a_county(county_template: str, tmp_path: Path) -> None:
+def test_rights_inspector_needs_a_county(county_db: str) -> None:
     from sync.errors import FieldsyncError
-    path = tmp_path / "x.db"
-    shutil.copyfile(county_template, path)
     with pytest.raises(FieldsyncError, match="county"):
-        add_user_cmd(str(path), username="i2", password=PASSWORD, role="inspector", name=None,
+        add_user_cmd(county_db, username="i2", password=PASSWORD, role="inspector", name=None,
                      centres=(), county=None)

@@ -3,9 +3,7 @@ one NAT address. Accounts are delayed (growing); addresses only hit a high ceili
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,13 +14,6 @@ from server.config import Config, describe
 from server.errors import RateLimited
 from server.limits import LoginLimiter
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def county_db(county_template: str, tmp_path: Path) -> str:
-    path = tmp_path / "fieldsync.db"
-    shutil.copyfile(county_template, path)
-    return str(path)
 
 
 def app(db: str, **settings: Any) -> Iterator[TestClient]:
