@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 
 from starlette.applications import Starlette
@@ -18,17 +19,23 @@ from sync.schema import schemas_text
 from . import pwa
 from .api import attachments as api_attachments
 from .api import auth as api_auth
+from .api import calendar as api_calendar
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
+from .api import push as api_push
 from .api import quarantine as api_quarantine
 from .api import sync as api_sync
 from .config import Config
 from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
+from .jobs import push as push_job
+from .jobs import sweep as sweep_job
+from .jobs.push import PushSender
 from .limits import LoginLimiter
 from .openapi import document
 from .state import AppState, principal
 from .store.sqlite import db_id
+from .vapid import ensure_key
 from .writer import Readers, Writer
 
 
@@ -74,10 +81,22 @@ def create_app(config: Config) -> Starlette:
                                        config.login_address_window_s),
                   db_id=writer.run(db_id))
 
+    ensure_key(config.vapid_key_path)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        fs.close()
+        sender = PushSender(writer, config)
+        tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
+                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            sender.close()
+            fs.close()
 
     api: list[Route] = [
         Route("/openapi.json", openapi),
@@ -95,6 +114,10 @@ def create_app(config: Config) -> Starlette:
         Route("/quarantine/{op_id}/drop", api_quarantine.drop, methods=["POST"]),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
+        Route("/calendar", api_calendar.calendar),
+        Route("/push/vapid-public-key", api_push.vapid_public_key),
+        Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
+        Route("/push/subscriptions", api_push.unsubscribe, methods=["DELETE"]),
     ]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.

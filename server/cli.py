@@ -5,21 +5,29 @@
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
     fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
-    fieldsync config
+    fieldsync templates import --db PATH --file F.json [--county K] [--id ID]
+    fieldsync config [--db PATH]
+    fieldsync holidays --db PATH --year Y --file F
+    fieldsync sweep  --db PATH [--now ISO-8601]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 
-from sync.errors import FieldsyncError
+from sync.deadlines import CST
+from sync.errors import FieldsyncError, Invalid
 
 from .auth import PASSWORD_RULE
+from .clock import now_ms
 from .config import Config, describe
+from .holidays import load_holidays_cmd, read_calendar, warnings
 from .scope import ROLES
-from .system import add_centre, add_user_cmd, init_db, require_db
+from .system import add_centre, add_user_cmd, import_template, init_db, require_db
+from .writer import Writer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,8 +69,52 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
 
-    sub.add_parser("config", help="list the FIELDSYNC_* settings")
+    templates = sub.add_parser("templates", help="manage rubric templates").add_subparsers(
+        dest="action", required=True)
+    ti = templates.add_parser("import", help="load a county's rubric template from a JSON file")
+    ti.add_argument("--db", required=True)
+    ti.add_argument("--file", required=True)
+    ti.add_argument("--county", help="county id (default: the file's county_id)")
+    ti.add_argument("--id", help="record id (default: tpl-<file stem>-v<version>)")
+
+
+    config = sub.add_parser("config", help="list the FIELDSYNC_* settings (and warnings)")
+    config.add_argument("--db", help="database to check (default: FIELDSYNC_DB)")
+
+    sweep = sub.add_parser("sweep", help="mark overdue work and make accountability records, once")
+    sweep.add_argument("--db", required=True)
+    sweep.add_argument("--now", help="the time to sweep at, ISO-8601 (default: now)")
+
+    hol = sub.add_parser("holidays", help="load a year's official holiday schedule (调休 included)")
+    hol.add_argument("--db", required=True)
+    hol.add_argument("--year", required=True, type=int)
+    hol.add_argument("--file", required=True,
+                     help='JSON {"year": Y, "holidays": ["Y-MM-DD", ...], "workdays": [...]}')
     return p
+
+
+def parse_now(text: str | None) -> int | None:
+    """``--now``: ISO-8601 (a time without a zone is China time) as epoch ms."""
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"--now: {text!r} is not an ISO-8601 time", path="now") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=CST)
+    return int(when.timestamp() * 1000)
+
+
+def run_sweep(db: str, now: int | None) -> dict[str, int]:
+    """``fieldsync sweep``: one sweep with its own writer (beside a running server is fine)."""
+    from .jobs.sweep import sweep
+    init_db(db)
+    writer = Writer(db)
+    try:
+        return sweep(writer, now)
+    finally:
+        writer.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,6 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "config":
             print(describe())
+            calendar = read_calendar(Config.from_env(db=args.db).db)
+            for line in warnings(calendar, now_ms()):
+                print(line)
+        elif args.command == "sweep":
+            counts = run_sweep(args.db, parse_now(args.now))
+            print(f"sweep: {counts['overdue']} turned overdue,"
+                  f" {counts['accountability']} accountability records made")
+        elif args.command == "holidays":
+            schedule = load_holidays_cmd(args.db, args.year, args.file)
+            print(f"holidays {schedule.year} loaded: {len(schedule.holidays)} days off,"
+                  f" {len(schedule.workdays)} weekend days worked")
         elif args.command == "init":
             init_db(args.db)
             print(f"database ready: {args.db}")
@@ -88,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
             from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)
+        elif args.command == "templates":
+            rid = import_template(args.db, args.file, county=args.county, record_id=args.id)
+            print(f"template {rid} imported")
         elif args.command == "demo":
             from .demo import run_demo
             run_demo(args.db, args.host, args.port, seed_only=args.seed_only)

@@ -50,6 +50,14 @@ class Config:
     token_max_s: int = _setting(120 * 86400, "A token expires this long after login, used or not.")
     synchronous: str = _setting("FULL", "SQLite synchronous pragma (FULL survives power loss).")
     pwa_dir: str = _setting("", "Folder of the PWA to serve at / (default: the repo's pwa/).")
+    vapid_key_file: str = _setting("", "VAPID private key (PEM, mode 0600) for Web Push, made at"
+                                       " init (default: <db>.vapid.pem).")
+    vapid_subject: str = _setting("mailto:admin@localhost", "VAPID 'sub' claim: a mailto: or https:"
+                                  " contact for push services.")
+    push_allow_http: int = _setting(0, "1 allows plain-http push endpoints (tests only).")
+    push_interval_s: int = _setting(5, "Seconds between runs of the Web Push sender.")
+    sweep_interval_s: int = _setting(300, "Seconds between deadline sweeps (overdue, accountability).")
+    push_max_attempts: int = _setting(8, "Attempts at one push message before it is dropped.")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:
@@ -66,6 +74,11 @@ class Config:
     def files_dir(self) -> Path:
         """Where attachment files live: beside the database unless configured."""
         return Path(self.attachments_dir) if self.attachments_dir else Path(self.db + ".files")
+
+    @property
+    def vapid_key_path(self) -> Path:
+        """The VAPID private key file: beside the database unless configured."""
+        return Path(self.vapid_key_file) if self.vapid_key_file else Path(self.db + ".vapid.pem")
 
     @property
     def pwa_path(self) -> Path:

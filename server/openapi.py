@@ -197,6 +197,25 @@ def _components(schemas: Schemas) -> JSON:
                                    "properties": {"received": _int(0)}}
     comps["AttachmentStatus"] = {"type": "object", "required": ["received", "complete"],
                                  "properties": {"received": _int(0), "complete": {"type": "boolean"}}}
+    comps["CalendarStatus"] = {"type": "object", "required": ["years", "unknown_years"], "properties": {
+        "years": {"type": "array", "items": {"type": "object", "required": ["year", "known", "loaded"],
+                                             "properties": {"year": _int(2000, 2100),
+                                                            "known": {"type": "boolean"},
+                                                            "loaded": {"type": "boolean"}}}},
+        "unknown_years": {"type": "array", "items": _int(2000, 2100)}}}
+    comps["PushKey"] = {"type": "object", "required": ["key"], "properties": {
+        "key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}}}
+    comps["PushSubscription"] = {"type": "object", "required": ["endpoint", "keys"], "properties": {
+        "endpoint": {"type": "string", "format": "uri", "maxLength": 2048},
+        "expirationTime": {"type": ["number", "null"]},
+        "keys": {"type": "object", "required": ["p256dh", "auth"], "properties": {
+            "p256dh": {"type": "string", "description": "P-256 public key, base64url"},
+            "auth": {"type": "string", "description": "16-byte auth secret, base64url"}}}}}
+    comps["PushEndpoint"] = {"type": "object", "required": ["endpoint"], "properties": {
+        "endpoint": {"type": "string", "minLength": 1, "maxLength": 2048}}}
+    comps["PushSubscribed"] = {"type": "object", "required": ["endpoint", "subscribed"],
+                               "properties": {"endpoint": {"type": "string"},
+                                              "subscribed": {"type": "boolean"}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
     return comps
@@ -344,6 +363,21 @@ def document(version: str) -> JSON:
                 "summary": "How much of an upload the server holds (resume from received)",
                 "security": secured, "parameters": [_SHA256],
                 "responses": {**_ok("AttachmentStatus"), **_errors(400, 401)}}},
+            "/api/v1/calendar": {"get": {
+                "summary": "This and next year's holiday schedules: known, or Monday–Friday (warn)",
+                "security": secured, "responses": {**_ok("CalendarStatus"), **_errors(401)}}},
+            "/api/v1/push/vapid-public-key": {"get": {
+                "summary": "The server's VAPID public key (applicationServerKey), base64url",
+                "security": [], "responses": _ok("PushKey")}},
+            "/api/v1/push/subscriptions": {
+                "post": {"summary": "Keep the caller's PushSubscription for Web Push",
+                         "security": secured, "requestBody": _body("PushSubscription"),
+                         "responses": {**_ok("PushSubscribed", "201", "Subscribed"),
+                                       **_errors(400, 401, 413, 415, 422)}},
+                "delete": {"summary": "Forget the caller's subscription named by endpoint",
+                           "security": secured, "requestBody": _body("PushEndpoint"),
+                           "responses": {**_ok("PushSubscribed"),
+                                         **_errors(400, 401, 404, 413, 415, 422)}}},
             "/api/v1/openapi.json": {"get": {
                 "summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1",

@@ -3,28 +3,34 @@ and merge engine as every device's ops."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from sync import rubric
 from sync.errors import Invalid
 from sync.ops import check_op
 from sync.schema import load
 
 from .auth import add_user
 from .clock import now_ms
+from .config import Config
 from .errors import BadRequest
-from .store.records import Actor, Batch, centre_exists
+from .store.records import Actor, Batch, centre_exists, record_exists
 from .store.sqlite import is_database
+from .vapid import ensure_key
 from .writer import Writer
 
 SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
 
 
 def init_db(path: str) -> None:
-    """Create the database and its tables (idempotent)."""
+    """Create the database and its tables, and the VAPID key beside it (idempotent)."""
     Writer(path).close()
+    ensure_key(Config.from_env(db=path).vapid_key_path)
 
 
 def require_db(path: str) -> None:
@@ -80,3 +86,34 @@ def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str 
                                                 county_id=county))
     finally:
         writer.close()
+
+
+def import_template(db: str, file: str, *, county: str | None = None,
+                    record_id: str | None = None) -> str:
+    """``fieldsync templates import``: a county's own rubric template from a JSON file.
+
+    The file holds a template's data (``server/demo/rubrics/*.json`` are examples);
+    ``county`` fills or overrides its ``county_id``. The record id defaults to
+    ``tpl-<file stem>-v<version>`` (a new version is a new record). Returns the id.
+    """
+    try:
+        data = json.loads(Path(file).read_text("utf-8"))
+    except (OSError, ValueError) as err:
+        raise BadRequest(f"cannot read {file}: {err}") from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"{file}: a template must be a JSON object")
+    if county is not None:
+        data["county_id"] = county
+    data.setdefault("version", 1)
+    rubric.validate_template(data)
+    rid = record_id or f"tpl-{Path(file).stem}-v{data['version']}"
+    writer = Writer(db)
+    try:
+        def write(conn: sqlite3.Connection) -> None:
+            if record_exists(conn, "templates", rid):
+                raise BadRequest(f"template {rid!r} exists already (a new version needs a new id)")
+            system_write(conn, [("templates", rid, data, now_ms())])
+        writer.run(write)
+    finally:
+        writer.close()
+    return rid

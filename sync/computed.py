@@ -1,4 +1,4 @@
-"""Server-computed fields (deadlines, overdue flags, rating points).
+"""Server-computed fields (deadlines, overdue flags, rating points, inspection scores).
 
 Each collection's computed fields are listed in ``schemas.json``; this module says
 how to compute them from a record's merged leaves. Pure: the caller passes the time
@@ -11,7 +11,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .deadlines import due_ms
+from . import rubric
+from .calendar import BUNDLED, Calendar
+from .cases import as_pauses
+from .deadlines import case_clock, due_ms
+from .errors import Invalid
+from .paths import unflatten
 from .schema import load
 
 COMPLAINT_REPLY_DAYS = 5
@@ -24,45 +29,128 @@ class Context:
 
     now: int
     matter_days: Mapping[str, int] = field(default_factory=dict)
+    calendar: Calendar = BUNDLED
+    #: template record id -> template data (``sections`` …), to score inspections by
+    templates: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _cases(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    pauses = kept.get("pauses") or []
+    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None}
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
-    if accepted is None or days is None:
-        return {"due_at": None, "overdue": False}
-    due = due_ms(int(accepted), days)
+    if not isinstance(accepted, int) or days is None:
+        return out
+    extension = leaves.get("extension.days")
     completed = leaves.get("completed_at")
-    if completed is not None:
-        overdue = int(completed) > due
-    else:
-        overdue = leaves.get("status") in OPEN_CASE and ctx.now > due
-    return {"due_at": due, "overdue": overdue}
+    status = leaves.get("status")
+    done = status == "completed" and isinstance(completed, int)
+    end = completed if isinstance(completed, int) and done else ctx.now
+    clock = case_clock(accepted, days, as_pauses(pauses), now=end,
+                       extension_days=extension if isinstance(extension, int) else 0,
+                       calendar=ctx.calendar)
+    out["due_at"] = clock.due_at
+    out["overdue"] = clock.overdue and (done or status in OPEN_CASE)
+    out["days_owed"] = None if clock.running else clock.remaining_days
+    return out
 
 
-def _complaints(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     received = leaves.get("received_at")
     if received is None:
         return {"reply_due": None, "overdue": False}
-    due = due_ms(int(received), COMPLAINT_REPLY_DAYS)
+    due = due_ms(int(received), COMPLAINT_REPLY_DAYS, ctx.calendar)
     replied = leaves.get("replied_at")
     overdue = (int(replied) if replied is not None else ctx.now) > due
     return {"reply_due": due, "overdue": overdue}
 
 
-def _evaluations(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     rating = load().ratings.get(str(leaves.get("rating")))
     return {"points": int(rating["points"]) if rating else None}
 
 
-RULES: dict[str, Callable[[Mapping[str, Any], Context], dict[str, Any]]] = {
+def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
+    """An inspection's ``items`` map from its leaves (``items.e1.count`` …)."""
+    items = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
+    return dict(items.get("items", {}))
+
+
+def _template_of(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any] | None:
+    tid = leaves.get("template_id")
+    return ctx.templates.get(tid) if isinstance(tid, str) else None
+
+
+UNSCORED: dict[str, Any] = {"score": None, "vetoed": None, "sections": None, "unanswered": None}
+
+
+def _inspections(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    """The score of the answers by the exact template version the inspection names.
+
+    Null when that template is unknown (or, defensively, malformed: writes are checked by
+    ``check`` so a stored inspection always fits its template). A re-inspection listing
+    a non-empty ``item_ids`` is scored on those items only (``rubric.score_subset``).
+    """
+    template = _template_of(leaves, ctx)
+    if template is None:
+        return dict(UNSCORED)
+    subset = leaves.get("item_ids")
+    try:
+        if isinstance(subset, list) and subset:
+            return rubric.score_subset(template, _answers(leaves), subset)
+        return rubric.score(template, _answers(leaves))
+    except Invalid:
+        return dict(UNSCORED)
+
+
+RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[str, Any]]] = {
     "cases": _cases,
     "complaints": _complaints,
     "evaluations": _evaluations,
+    "inspections": _inspections,
 }
 
 
-def compute(collection: str, leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """The computed top-level fields for a record of ``collection`` (may be empty)."""
+def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
+          county: str | None = None) -> None:
+    """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
+
+    A template must be a valid rubric (``sections.…`` paths); an inspection's
+    ``template_version`` must be the version of the template it names, its answers must fit
+    that template's rules (``items.<id>.<field>``), and a re-inspection's ``item_ids`` must be
+    items of it. With ``county`` (the inspection's), the template must be that county's. An
+    inspection of a template the server does not know is taken as it is (its score stays null).
+    """
+    if collection == "templates":
+        # A draft may be saved before it has sections; what it has must be a valid rubric.
+        rubric.validate_template({"sections": leaves.get("sections") or []})
+    elif collection == "inspections":
+        template = _template_of(leaves, ctx)
+        if template is None:
+            return
+        if county is not None and template.get("county_id") not in (None, county):
+            raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
+                          path="template_id")
+        try:
+            rubric.validate_template(template)
+        except Invalid:
+            return  # a stored template from before validation: nothing to check against
+        version = leaves.get("template_version")
+        if version is not None and template.get("version") not in (None, version):
+            raise Invalid(f"template_version: {leaves.get('template_id')} is version"
+                          f" {template.get('version')}, not {version}", path="template_version")
+        rubric.check_answers(template, _answers(leaves))
+        subset = leaves.get("item_ids")
+        if isinstance(subset, list) and subset:
+            rubric.subset(template, subset)
+
+
+def compute(collection: str, leaves: Mapping[str, Any], ctx: Context,
+            kept: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The computed top-level fields for a record of ``collection`` (may be empty).
+
+    ``kept`` holds history the server keeps op by op (a case's ``pauses``): it cannot be
+    recomputed from the merged leaves alone.
+    """
     rule = RULES.get(collection)
-    return rule(leaves, ctx) if rule else {}
+    return rule(leaves, ctx, kept or {}) if rule else {}

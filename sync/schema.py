@@ -214,6 +214,14 @@ class Schemas:
                     self.check_value(item, f"{path}.{i}", sub)
         elif kind == "object":
             self._check_object(spec, path, value)
+        elif kind == "map":  # inside an array leaf, e.g. a template section's group_caps
+            if not isinstance(value, dict):
+                raise Invalid(f"{path}: expected an object", path=path)
+            for key, sub in value.items():
+                if not isinstance(key, str) or not _KEY.match(key):
+                    raise Invalid(f"{path}: bad key {key!r}", path=path)
+                if sub is not None:
+                    self.check_value(spec["values"], f"{path}.{key}", sub)
         else:  # pragma: no cover - schemas.json is ours
             raise ValueError(f"unknown type {kind!r} in schemas.json")
 

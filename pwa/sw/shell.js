@@ -26,6 +26,7 @@ var SHELL = [
   '/app/main.js',
   '/app/media.js',
   '/app/router.js',
+  '/app/rubric.js',
   '/app/scheduler.js',
   '/app/schema.js',
   '/app/session.js',

@@ -10,18 +10,19 @@ Saturdays); the only timestamps after ``now_ms`` are ``planned_at`` of still-pla
 Chinese holidays; completion times stay well inside the promise, so the few cases the server
 flags as overdue are the ones generated on purpose.
 
-Rubric items (``templates``) use ``points`` as: the deduction per lapse or incident
-(``deduct_each``, ``deduct_per_incident``), full marks (``proportional``, ``rating``), the
-award per unit (``bonus``, with ``cap``); ``veto`` items carry 0. Sections cap their items.
+Rubric templates are the seed rubrics transcribed in ``server/demo/rubrics/*.json``
+(record id ``tpl-<file stem>``), scored as ``RUBRICS.md`` says (``sync/rubric.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 import uuid
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from .. import clock
@@ -30,7 +31,6 @@ from .tables import (
     FAMILY_NAMES,
     GIVEN_NAMES,
     MATTERS,
-    TEMPLATES,
     VILLAGES,
     WINDOWS,
     Matter,
@@ -217,15 +217,8 @@ class _Builder:
             if m.basis:
                 data["legal_basis"] = m.basis
             self.add("matters", mid, data, self.start)
-        for tid, name, sections in TEMPLATES:
-            secs = [{"id": sid, "name": sname, "points": spts,
-                     "items": [{"id": iid, "text": text, "rule": rule, "points": pts}
-                               | ({"cap": cap} if cap else {})
-                               for iid, text, rule, pts, cap in items]}
-                    for sid, sname, spts, items in sections]
-            self.add("templates", tid, {
-                "name": name, "county_id": COUNTY_ID, "version": 1, "status": "published",
-                "total": sum(s[2] for s in sections), "sections": secs}, self.start)
+        for tid, template in rubrics().items():
+            self.add("templates", tid, {**template, "county_id": COUNTY_ID}, self.start)
 
     def build_users(self) -> None:
         def user(username: str, role: str, centres: tuple[str, ...] = (),
@@ -493,6 +486,14 @@ class _Builder:
             if data["status"] != "replied":
                 data["verified"] = data["status"] == "verified"
         self.add("complaints", self.uid(), data, at)
+
+
+def rubrics() -> dict[str, dict[str, Any]]:
+    """The seed rubric templates shipped in ``server/demo/rubrics``, by record id."""
+    folder = resources.files("server.demo").joinpath("rubrics")
+    return {f"tpl-{entry.name.removesuffix('.json')}": json.loads(entry.read_text("utf-8"))
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".json")}
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

@@ -12,19 +12,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import merge, paths, rights
-from sync.computed import Context, compute
+from sync import cases, merge, paths, rights
+from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import sqlite
+from . import audit, sqlite
+from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CHUNK = 900
@@ -48,6 +49,7 @@ class Stored:
     centre_id: str | None
     county_id: str | None
     created_version: int
+    kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -74,7 +76,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
             for rid, centre, county, version, deleted, data, meta, created in conn.execute(
                     q, (coll, *part)):
                 out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created)
+                                          centre, county, created, _kept(coll, data))
     return out
 
 
@@ -92,6 +94,14 @@ def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str
     return RecordState(coll, rid, version, leaves, clocks, agree)
 
 
+def _kept(coll: str, data: str) -> dict[str, Any]:
+    """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
+    if coll != "cases":
+        return {}
+    pauses = json.loads(data).get("pauses")
+    return {"pauses": pauses} if isinstance(pauses, list) else {}
+
+
 def _meta(state: RecordState) -> str:
     """The path clocks as stored (see ``_state``)."""
     out: dict[str, list[Any]] = {}
@@ -106,6 +116,39 @@ def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
     return {rid: int(days) for rid, days in conn.execute(
         f"SELECT id, {sqlite.json_field('data', 'time_limit_days')} FROM records"
         " WHERE collection='matters'") if days is not None}
+
+
+class Templates(Mapping[str, dict[str, Any]]):
+    """Rubric templates by record id, read when an inspection is scored (few per batch):
+    a template written earlier in the same batch wins over the stored row."""
+
+    def __init__(self, conn: sqlite3.Connection,
+                 pending: Callable[[], Mapping[tuple[str, str], Stored]]) -> None:
+        self.conn, self.pending = conn, pending
+        self.cache: dict[str, dict[str, Any] | None] = {}
+
+    def __getitem__(self, rid: str) -> dict[str, Any]:
+        st = self.pending().get(("templates", rid))
+        if st is not None:
+            if st.state.deleted:
+                raise KeyError(rid)
+            return paths.unflatten(st.state.data())
+        if rid not in self.cache:
+            row = self.conn.execute("SELECT data FROM records WHERE collection='templates'"
+                                    " AND id=? AND deleted=0", (rid,)).fetchone()
+            self.cache[rid] = json.loads(row[0]) if row else None
+        found = self.cache[rid]
+        if found is None:
+            raise KeyError(rid)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (rid for (rid,) in self.conn.execute(
+            "SELECT id FROM records WHERE collection='templates' AND deleted=0"))
+
+    def __len__(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM records WHERE collection='templates' AND deleted=0").fetchone()[0])
 
 
 def centre_counties(conn: sqlite3.Connection) -> dict[str, str]:
@@ -129,6 +172,7 @@ class Batch:
         self.conflicts: list[tuple[Any, ...]] = []
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
+        self.templates = Templates(conn, lambda: self.records)
         self._counties: dict[str, str] | None = None
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
@@ -139,7 +183,8 @@ class Batch:
                 limit = st.state.leaves.get("time_limit_days")
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
-            self._ctx = Context(now=self.now, matter_days=days)
+            self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
+                                calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
@@ -176,6 +221,37 @@ class Batch:
         self._flush()
         return results
 
+    def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
+        """Recompute the computed fields of records at ``self.now``; write those that changed.
+
+        Time alone can change a computed field (a case turns overdue); such a record gets
+        a new version and a change-log entry like any edit, so every phone pulls it.
+        """
+        keys = [(collection, rid) for rid in ids]
+        self.records = load_records(self.conn, keys)
+        before: dict[str, str] = {}
+        for part in _chunks(list(ids)):
+            before.update(self.conn.execute(
+                f"SELECT id, data FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
+                (collection, *part)))
+        touched = []
+        for key in keys:
+            st = self.records.get(key)
+            if st is None or st.state.deleted:
+                continue
+            fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
+            old = json.loads(before[key[1]])
+            if all(old.get(k) == v for k, v in fresh.items()):
+                continue
+            self.version += 1
+            st.state = replace(st.state, version=self.version)
+            self.dirty.add(key)
+            self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
+                                 self.actor.user_id, self.now))
+            touched.append(key[1])
+        self._flush()
+        return touched
+
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
         for part in _chunks(list(set(ids))):
@@ -210,6 +286,10 @@ class Batch:
         if stored is not None:
             check_stored(raw, stored.state.leaves)
 
+        if raw.collection == "cases" and not raw.delete and not raw.restore:
+            leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
+                                   user_id=None if self.actor.role == "system"
+                                   else self.actor.user_id)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
@@ -219,10 +299,24 @@ class Batch:
                        leaves, delete=bool(raw.delete), merged=state.leaves)
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
+            # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
+            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
+                  county=county)
+        kept = stored.kept if stored else {}
+        if raw.collection == "cases":
+            before = stored.state.leaves.get("status") if stored else None
+            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before,
+                                                 state.leaves.get("status"), stamp)}
+            if "extension.days" in leaves and outcome.changed:
+                audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
+                             user_id=self.actor.user_id, device_id=self.actor.device_id,
+                             county_id=county, target=f"cases/{raw.record}",
+                             details={"days": leaves["extension.days"],
+                                      "reason": leaves.get("extension.reason")})
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
-                                       stored.created_version if stored else self.version)
+                                       stored.created_version if stored else self.version, kept)
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))
@@ -256,7 +350,7 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx()))
+                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
@@ -392,5 +486,10 @@ def touch(conn: sqlite3.Connection, collection: str, record: str, op_id: str, ac
 
 def centre_exists(conn: sqlite3.Connection, centre_id: str) -> bool:
     """Whether a centres record with this id is stored."""
-    return conn.execute("SELECT 1 FROM records WHERE collection='centres' AND id=?",
-                        (centre_id,)).fetchone() is not None
+    return record_exists(conn, "centres", centre_id)
+
+
+def record_exists(conn: sqlite3.Connection, collection: str, record_id: str) -> bool:
+    """Whether a record of ``collection`` with this id is stored (deleted or not)."""
+    return conn.execute("SELECT 1 FROM records WHERE collection=? AND id=?",
+                        (collection, record_id)).fetchone() is not None

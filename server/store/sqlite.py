@@ -80,6 +80,20 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_keep_180_days BEFORE DELETE ON audit
 WHEN old.at > (strftime('%s', 'now') - 180 * 86400) * 1000
 BEGIN SELECT RAISE(ABORT, 'audit entries are kept at least 180 days'); END;
+CREATE TABLE IF NOT EXISTS holidays (
+  year INTEGER PRIMARY KEY, schedule TEXT NOT NULL, source TEXT, loaded_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+  endpoint TEXT PRIMARY KEY, user_id TEXT NOT NULL, device_id TEXT, p256dh TEXT NOT NULL,
+  auth TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS push_subscriptions_user ON push_subscriptions(user_id);
+CREATE TABLE IF NOT EXISTS push_queue (
+  id INTEGER PRIMARY KEY, endpoint TEXT NOT NULL, payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS push_queue_due ON push_queue(next_at);
 CREATE TABLE IF NOT EXISTS attachments (
   sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content_type TEXT NOT NULL,
   complete INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, completed_at INTEGER

@@ -153,7 +153,7 @@ def make_record(rng: random.Random, collection: str, centre_id: str, now: int,
     if collection == "cases":
         return {"centre_id": centre_id, "matter_id": rng.choice(matter_ids()), "status": "accepted",
                 "channel": rng.choice(["window", "home", "agency", "appointment"]), "applicant": person,
-                "accepted_at": now, "notes": chinese_text(rng, notes_bytes)}
+                "notes": chinese_text(rng, notes_bytes)}  # accepted_at: the server's
     return {"centre_id": centre_id, "content": chinese_text(rng, notes_bytes), "received_at": now,
             "channel": rng.choice(["window", "phone", "hotline"]), "complainant": person, "status": "open"}
 

@@ -131,14 +131,14 @@ export async function caseFormView(ctx) {
     if (isNew) {
       if (!values.matter_id) throw new Error('请选择办理事项');
       if (!values['applicant.name']) throw new Error('请填写申请人姓名');
-      set = { centre_id: values.centre_id || centres[0], accepted_at: Date.now(), first_asked_by: me.id, handler_id: me.id };
+      // accepted_at / completed_at are the server's: set from the change's corrected time, never the phone's clock.
+      set = { centre_id: values.centre_id || centres[0], first_asked_by: me.id, handler_id: me.id };
       for (const [k, v] of Object.entries(values)) if (v !== null && k !== 'centre_id') set[k] = v;
     } else {
       for (const [k, v] of Object.entries(values)) {
         const old = getPath(data, k);
         if ((v ?? null) !== (old ?? null) && !(v === null && old === undefined)) set[k] = v;
       }
-      if (set.status === 'completed' && !data.completed_at) set.completed_at = Date.now();
     }
     const problems = validate('cases', set);
     if (problems.length) {

@@ -1,0 +1,1 @@
+"""Background work of the server: the Web Push sender (and the deadline sweep)."""

@@ -1,0 +1,140 @@
+"""The deadline sweep: time passing turns open work overdue, and overdue work is answered for.
+
+``sweep(writer, now)`` (``fieldsync sweep``, and the server every few minutes):
+
+1. Open cases, complaints and rectifications whose due time has passed get their
+   computed fields recomputed at ``now`` and written with a new version through the
+   store (``Batch.refresh``), so the change reaches every phone like any edit.
+2. Every overdue subject gets one ``accountability`` record (问责). Its id is made from
+   the subject (``acc-<collection>-<record>``) and the write is an op with an id made the
+   same way, checked for existence in the same transaction: two sweeps at once, or a
+   sweep killed half way and run again, cannot make a second one, nor reopen one the
+   centre has explained or the supervisor closed.
+
+Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from sync.ops import check_op
+from sync.schema import load
+
+from ..clock import now_ms
+from ..store import sqlite
+from ..store import sweep as store
+from ..store.records import Actor, Batch
+from ..writer import Writer
+
+log = logging.getLogger("fieldsync.sweep")
+T = TypeVar("T")
+
+SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
+CHUNK = 500
+KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
+         "rectifications": "overdue_rectification"}
+DUE_FIELD = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
+STAFF_FIELDS = ("handler_id", "first_asked_by", "staff_id")
+
+
+def accountability_id(collection: str, record: str) -> str:
+    """The one accountability record id a subject can ever have (≤ 100 characters).
+
+    ``accountability_id(collection, "")`` is the prefix of the plain form."""
+    plain = f"acc-{collection}-{record}"
+    if len(plain) <= 100:
+        return plain
+    return f"acc-{collection}-h{hashlib.sha256(record.encode()).hexdigest()[:48]}"
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
+                    now: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {"centre_id": centre, "subject": {"collection": collection, "record": rid},
+                           "kind": KINDS[collection], "detected_at": now, "status": "open"}
+    due = data.get(DUE_FIELD[collection])
+    if isinstance(due, int):
+        doc["due_at"] = due
+    staff = next((data[f] for f in STAFF_FIELDS if isinstance(data.get(f), str)), None)
+    if staff is not None:
+        doc["staff_id"] = staff
+    return doc
+
+
+def _mark(collection: str, ids: Sequence[str], now: int) -> Any:
+    def run(conn: Any) -> list[str]:
+        return Batch(conn, SWEEPER, now).refresh(collection, ids)
+    return run
+
+
+def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]], now: int) -> Any:
+    def run(conn: Any) -> int:
+        ids = {rid: accountability_id(collection, rid) for rid, _c, _d in subjects}
+        # Checked inside the transaction that writes: the guard against a concurrent sweep.
+        have = store.existing_ids(conn, "accountability", list(ids.values()))
+        schemas = load()
+        ops = [check_op({"id": f"sweep-{ids[rid]}", "collection": "accountability",
+                         "record": ids[rid], "base": 0, "at": now,
+                         "set": _accountability(collection, rid, centre, data, now)}, schemas)
+               for rid, centre, data in subjects if ids[rid] not in have]
+        if not ops:
+            return 0
+        results = Batch(conn, SWEEPER, now).run(ops, [now] * len(ops))
+        made = sum(1 for r in results if r["status"] == "applied")
+        for res in results:
+            if res["status"] == "rejected":
+                log.error("sweep could not record accountability %s: %s", res["op"], res["message"])
+        return made
+    return run
+
+
+def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Run a finding query on a read connection of its own: the scans over every open
+    record must not hold the write lock that phones' syncs wait for. What they find is
+    judged again inside the writing transactions."""
+    conn = sqlite.connect(writer.path, readonly=True)
+    try:
+        conn.execute("BEGIN")
+        return fn(conn)
+    finally:
+        conn.close()
+
+
+def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
+    """Run the sweep once at ``now``; return how many records turned overdue and how many
+    accountability records were made."""
+    when = now_ms() if now is None else now
+    turned = made = 0
+    for collection in KINDS:
+        ids = _read(writer, partial(store.overdue_candidates, collection=collection,
+                                    due_field=DUE_FIELD[collection], now=when))
+        for part in _chunks(ids):
+            turned += len(writer.run(_mark(collection, part, when)))
+    for collection in KINDS:
+        subjects = _read(writer, partial(store.unaccounted, collection=collection,
+                                         prefix=accountability_id(collection, "")))
+        for part in _chunks(subjects):
+            made += writer.run(_account(collection, part, when))
+    return {"overdue": turned, "accountability": made}
+
+
+async def run_forever(writer: Writer, interval_s: float) -> None:
+    """The server's background loop: sweep every ``interval_s`` seconds."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            counts = await asyncio.to_thread(sweep, writer)
+            if counts["overdue"] or counts["accountability"]:
+                log.info("sweep: %s", counts)
+        except Exception:  # keep sweeping later; nothing half-written stays (one tx per chunk)
+            log.exception("sweep failed")

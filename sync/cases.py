@@ -1,0 +1,90 @@
+"""The server's part of a case's clock: the times it fills in and the pauses it keeps.
+
+Pure rules the store applies to every op on a case:
+
+- ``prepare`` before the merge: ``accepted_at`` / ``completed_at`` come from the op's
+  server-corrected time unless the op gives an after-the-fact time, which may never be
+  later than that corrected time (so a phone whose clock runs fast cannot date work
+  into the future: it leaves the times to the server); an extension (延期) is granted
+  once, with a reason,
+  and the server stamps who and when; the person who first takes a case is recorded
+  as ``first_asked_by`` (首问负责) unless the op names someone.
+- ``track_pauses`` after the merge: each time the status enters ``supplement`` a pause
+  opens at the op's corrected time; it closes when the status leaves ``supplement``.
+  The store runs it op by op, so a phone syncing several status changes at once leaves
+  every pause in the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .deadlines import Pause
+from .errors import Invalid
+
+WAITING = "supplement"
+CLOCK_START = frozenset({"accepted", "supplement", "handling", "completed", "returned"})
+MAX_EXTENSION_DAYS = 60
+
+
+def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: int,
+            user_id: str | None) -> dict[str, Any]:
+    """The op's leaves with the server's additions; raise ``Invalid`` on a bad time or extension.
+
+    ``stored`` are the record's current leaves (None for a new record), ``stamp`` the
+    op's corrected time, ``user_id`` who writes (None: the system, which owns no case).
+    """
+    before = stored or {}
+    out = dict(leaves)
+    status = out.get("status", before.get("status"))
+    for key, when in (("accepted_at", CLOCK_START), ("completed_at", frozenset({"completed"}))):
+        given = out.get(key)
+        if isinstance(given, int) and given > stamp:
+            raise Invalid(f"{key}: an after-the-fact time cannot be later than the change that"
+                          " records it (by the server's clock); leave it out and the server"
+                          " sets it", path=key)
+        if given is None and status in when and before.get(key) is None and "status" in out:
+            out[key] = stamp
+    if any(p == "extension" or p.startswith("extension.") for p in out):
+        _extension(before, out, stamp=stamp, user_id=user_id)
+    if stored is None and out.get("first_asked_by") is None and user_id is not None:
+        out["first_asked_by"] = user_id
+    return out
+
+
+def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
+               user_id: str | None) -> None:
+    if before.get("extension.days") is not None:
+        raise Invalid("extension: granted already (a case is extended once)", path="extension")
+    days = out.get("extension.days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise Invalid(f"extension.days: 1–{MAX_EXTENSION_DAYS} working days", path="extension.days")
+    reason = out.get("extension.reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise Invalid("extension.reason: an extension needs a reason", path="extension.reason")
+    # Who and when are the server's to say, whatever the phone sent.
+    out["extension.by"] = user_id or "system"
+    out["extension.at"] = stamp
+
+
+def track_pauses(pauses: Sequence[Mapping[str, Any]], before: Any, after: Any,
+                 stamp: int) -> list[dict[str, Any]]:
+    """The pause history after a status change from ``before`` to ``after`` at ``stamp``."""
+    out = [dict(p) for p in pauses]
+    open_pause = bool(out) and out[-1].get("to") is None
+    if after == WAITING and before != WAITING and not open_pause:
+        out.append({"from": stamp, "to": None})
+    elif after != WAITING and open_pause:
+        out[-1]["to"] = max(stamp, int(out[-1]["from"]))
+    return out
+
+
+def as_pauses(pauses: Any) -> list[Pause]:
+    """Stored pause entries as ``deadlines.Pause`` values (malformed entries skipped)."""
+    out = []
+    for p in pauses if isinstance(pauses, list) else []:
+        start, end = (p.get("from"), p.get("to")) if isinstance(p, dict) else (None, None)
+        if isinstance(start, int):
+            out.append(Pause(start, end if isinstance(end, int) else None))
+    return out
