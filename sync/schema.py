@@ -186,7 +186,7 @@ class Schemas:
                               details={"allowed": spec["enum"]})
             if "_re" in spec and not spec["_re"].match(value):
                 raise Invalid(f"{path}: does not match the expected format", path=path)
-            if spec.get("_ref"):  # ids become keys elsewhere (a template's item id, a map key)
+            if "_re" in spec:  # ids and refs become keys elsewhere (a template's item id → a map key)
                 check_name(value, path)
         elif kind in ("integer", "number"):
             ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
@@ -252,9 +252,7 @@ class Schemas:
 def _compile(spec: JSON, types: JSON) -> JSON:
     """Resolve named types all the way down, once, so validation never looks them up."""
     depth = 0
-    is_ref = False
     while spec["type"] in types:
-        is_ref = is_ref or spec["type"] == "ref"
         base = dict(types[spec["type"]])
         base.update({k: v for k, v in spec.items() if k != "type"})
         spec = base
@@ -271,8 +269,6 @@ def _compile(spec: JSON, types: JSON) -> JSON:
         out["_re"] = re.compile(out["pattern"])
     if "enum" in out:
         out["_enum"] = frozenset(out["enum"])
-    if is_ref:
-        out["_ref"] = True
     return out
 
 
