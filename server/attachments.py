@@ -255,7 +255,10 @@ def refers(collection: str, data: Any, sha256: str) -> bool:
     if not isinstance(data, dict):
         return False
     if collection == "visits":
-        return sha256 in _hashes(data.get("photos")) or data.get("signature") == sha256
+        # A fingerprint on the paper form (signature_fallback.photo) is kept like a signature.
+        fallback = data.get("signature_fallback")
+        return (sha256 in _hashes(data.get("photos")) or data.get("signature") == sha256
+                or (isinstance(fallback, dict) and fallback.get("photo") == sha256))
     key = {"inspections": "items", "rectifications": "responses"}.get(collection)
     entries = data.get(key) if key else None
     if isinstance(entries, dict):

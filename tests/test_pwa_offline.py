@@ -52,8 +52,9 @@ def test_offline_visit_with_photo_and_signature_survives_restart_then_syncs(
 
     page.get_by_role("button", name="新建上门服务").click()
     page.get_by_label("申请人姓名").fill("王秀英")
+    page.get_by_label("事由").fill("养老保险资格认证")
     page.get_by_label("备注").fill(notes)
-    page.set_input_files("input[type=file]", files=[
+    page.set_input_files("#photo-input", files=[
         {"name": "camera.png", "mimeType": "image/png", "buffer": make_png()}])
     expect(page.locator(".thumbs img")).to_have_count(1)
     draw_signature(page)

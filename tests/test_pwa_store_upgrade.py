@@ -1,6 +1,7 @@
-"""A phone that ran the first app version (IndexedDB schema 1: records, outbox, blobs,
-uploads, meta) opens a newer one: its synced records are still listed (packed into the new
-`packs` store during the upgrade) and its unsent op still reaches the server."""
+"""A phone that ran an older app version (IndexedDB schema 1: records, outbox, blobs,
+uploads, meta; schema 2: plus `packs`, without list summaries) opens a newer one: its synced
+records are still listed (packed, with summaries, during the upgrade) and its unsent op still
+reaches the server."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from tests.support.server import PASSWORD
 pytestmark = pytest.mark.browser
 
 # What app version 1 left on the device, written with version 1's store layout.
-MAKE_V1 = """async ([session, synced, op]) => {
+MAKE_OLD = """async ([session, synced, op, version]) => {
   const db = await new Promise((resolve, reject) => {
-    const r = indexedDB.open('fieldsync', 1);
+    const r = indexedDB.open('fieldsync', version);
     r.onupgradeneeded = () => {
       const d = r.result;
+      if (version >= 2) d.createObjectStore('packs', {keyPath: 'k'});
       d.createObjectStore('records', {keyPath: 'key'}).createIndex('collection', 'collection');
       d.createObjectStore('outbox', {keyPath: 'seq', autoIncrement: true}).createIndex('key', 'key');
       d.createObjectStore('blobs', {keyPath: 'sha'});
@@ -42,7 +44,8 @@ MAKE_V1 = """async ([session, synced, op]) => {
 }"""
 
 
-def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any, version: int) -> None:
     base = pwa_server.base_url
     answer = httpx.post(f"{base}/api/v1/auth/login",
                        json={"username": "field1", "password": PASSWORD, "device_name": "v1"}).json()
@@ -64,12 +67,16 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     ctx = new_context(chromium)
     page = ctx.new_page()
     page.goto(base + "/manifest.webmanifest")  # the app's origin, without running the app
-    page.evaluate(MAKE_V1, [session, synced, op])
+    page.evaluate(MAKE_OLD, [session, synced, op, version])
 
     page.goto(base + "/#/visits")
     wait_ready(page)
     listed = idb(page, "return (await store.list('visits')).map(v => v.id);")
     assert {f"old-{i}" for i in range(30)} <= set(listed), listed
+    # Lists read the summaries made during the upgrade: the fields rows show, nothing else.
+    summary = idb(page, "return (await store.listSummaries('visits')).find(v => v.id === 'old-7').data;")
+    assert summary == {"kind": "home_service", "status": "done", "staff_ids": [me],
+                       "notes": "旧版本同步下来的走访 7", "planned_at": 1_700_000_000_007}
     expect(page.get_by_text("旧版本同步下来的走访 7", exact=True)).to_be_visible()
     # The op made under version 1 goes out.
     expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)

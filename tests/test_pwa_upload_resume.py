@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Route, expect
 
-from tests.support.pwa import api_login, db_rows, expect_unsent, phone, sync_now
+from tests.support.pwa import api_login, db_rows, expect_unsent, fill_visit_needs, phone, sync_now
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,9 @@ def test_cut_photo_upload_resumes_from_the_servers_count(chromium: Browser, pwa_
     ctx, page = phone(chromium, base, "field1", offline=True)
     notes = f"大照片的走访 {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="新建上门服务").click()
+    fill_visit_needs(page)
     page.get_by_label("备注").fill(notes)
-    page.set_input_files("input[type=file]", files=[
+    page.set_input_files("#photo-input", files=[
         {"name": "camera.png", "mimeType": "image/png", "buffer": noisy_png()}])
     expect(page.locator(".thumbs img")).to_have_count(1)
     page.get_by_role("button", name="保存").click()

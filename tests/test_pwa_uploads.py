@@ -15,6 +15,7 @@ from tests.support.pwa import (
     db_rows,
     draw_signature,
     expect_unsent,
+    fill_visit_needs,
     phone,
     save_visit,
     sync_now,
@@ -40,6 +41,7 @@ def test_failing_photo_upload_holds_back_only_its_own_visit(chromium: Browser, p
     ctx.set_offline(True)  # both visits are made before any sync runs
     signed = f"有签名的走访 {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="新建上门服务").click()
+    fill_visit_needs(page)
     page.get_by_label("备注").fill(signed)
     draw_signature(page)
     page.get_by_role("button", name="保存").click()

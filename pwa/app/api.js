@@ -6,11 +6,9 @@
  */
 
 import { API } from './config.js';
+import { NetworkError, errorCode } from './errors.js';
 
-/** No answer from the server: offline, cut, or too slow. */
-export class NetworkError extends Error {
-  constructor(message) { super(message); this.name = 'NetworkError'; }
-}
+export { NetworkError, errorCode };
 
 /**
  * gzip a string with CompressionStream, or null where the browser lacks it.
@@ -66,9 +64,3 @@ export async function call(path, opts = {}) {
   }
   return { status: res.status, ok: res.ok, body: data };
 }
-
-/**
- * The error code of an error envelope, if any.
- * @param {any} body
- */
-export const errorCode = (body) => (body && body.error && body.error.code) || '';

@@ -5,25 +5,13 @@
  */
 
 import { PIECE } from './config.js';
-import { call, errorCode } from './api.js';
+import { call } from './api.js';
+import { AuthFailed, HttpFailed, errorCode } from './errors.js';
 import { getBlob, pendingUploads, setUpload } from './store.js';
 import { emit } from './bus.js';
 import { errorText } from './labels.js';
 
-/** The server answered 401: the sync stops and the caller decides what follows. */
-export class AuthFailed extends Error {
-  constructor(body) { super(errorCode(body) || 'unauthorized'); this.name = 'AuthFailed'; this.body = body; }
-}
-
-/** Any other unexpected answer, retried later. */
-export class HttpFailed extends Error {
-  constructor(status, body) {
-    super((body && body.error && body.error.message) || `HTTP ${status}`);
-    this.name = 'HttpFailed';
-    this.status = status;
-    this.code = errorCode(body);
-  }
-}
+export { AuthFailed, HttpFailed };
 
 /**
  * Upload every attachment the server does not have yet, one after another.

@@ -6,6 +6,7 @@
 /** @type {Record<string, Record<string, string>>} */
 const ENUMS = {
   'visits.kind': { home_service: '上门服务', site_survey: '现场踏勘', follow_up: '走访' },
+  'visits.signature_fallback.kind': { attestation: '工作人员代签（有见证人）', fingerprint: '按手印' },
   'visits.status': { planned: '计划', in_progress: '进行中', done: '已完成', cancelled: '已取消' },
   'cases.channel': { window: '窗口受理', home: '上门受理', agency: '全程代办', appointment: '预约办理', green: '绿色通道' },
   'cases.status': { consulted: '咨询', accepted: '已受理', supplement: '待补件', handling: '办理中', completed: '已办结',
@@ -24,6 +25,9 @@ const FIELDS = {
   staff_ids: '工作人员', centre_id: '服务中心', matter_id: '事项', channel: '受理渠道', accepted_at: '受理时间',
   completed_at: '办结时间', handler_id: '经办人', first_asked_by: '首问人', rating: '满意度', comment: '回访意见',
   source: '来源', at: '时间', staff_id: '工作人员', _deleted: '删除',
+  signature_fallback: '签名替代方式', 'signature_fallback.kind': '签名替代方式', 'signature_fallback.reason': '不能签名的原因',
+  'signature_fallback.witness': '见证人', 'signature_fallback.photo': '手印照片', 'signature_fallback.by': '记录人',
+  'signature_fallback.at': '记录时间',
 };
 
 /** @type {Record<string, string>} */

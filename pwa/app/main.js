@@ -4,7 +4,8 @@
  * what is not yet on the server.
  */
 
-import { counts, getMeta, requeueStale } from './store.js';
+import { getMeta, requeueStale } from './store.js';
+import { syncState, watchSyncState } from './syncstate.js';
 import { on } from './bus.js';
 import { load as loadSchemas } from './schema.js';
 import { kick, start as startSync, status as syncStatus } from './scheduler.js';
@@ -33,43 +34,31 @@ route(/^#\/sync$/, syncView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-/** Redraw the status area: 待同步 N always first (outside tests read it). */
-async function drawStatus() {
+/**
+ * Draw the status area from the one sync state (syncstate.js): 待同步 N always first
+ * (outside tests read it).
+ * @param {import('./syncstate.js').SyncState} st
+ */
+async function drawStatus(st) {
   const session = await getMeta('session');
-  const c = await counts();
-  const last = await getMeta('lastSync');
-  const st = syncStatus();
-  const parts = [`待同步 ${c.unsent}`];
-  if (c.rejected) parts.push(`退回 ${c.rejected}`);
-  if (c.photos) parts.push(`待传照片 ${c.photos}`);
-  parts.push(last ? `上次同步 ${fmtShort(last)}` : '尚未同步');
-  let note = '';
-  if (navigator.onLine === false) note = '离线';
-  else if (st.running) note = '同步中…';
-  else if (st.lastError) note = '同步失败，稍后重试';
+  const parts = [`待同步 ${st.unsent}`];
+  if (st.rejected) parts.push(`退回 ${st.rejected}`);
+  if (st.photos) parts.push(`待传照片 ${st.photos}`);
+  parts.push(st.lastSync ? `上次同步 ${fmtShort(st.lastSync)}` : '尚未同步');
   $('status-text').textContent = parts.join(' · ');
-  $('status-note').textContent = note;
-  $('status').dataset.state = navigator.onLine === false ? 'offline' : st.running ? 'running' : st.lastError ? 'error' : 'ok';
+  $('status-note').textContent = st.note;
+  $('status').dataset.state = st.state;
   const loggedIn = !!(session && session.token);
   $('sync-btn').hidden = !loggedIn;
   $('nav').hidden = !loggedIn;
   const badge = $('nav-badge');
-  badge.textContent = c.unsent ? String(c.unsent) : '';
-  badge.hidden = !c.unsent;
-}
-
-let statusTimer = 0;
-function statusSoon() {
-  if (statusTimer) return;
-  statusTimer = window.setTimeout(() => {
-    statusTimer = 0;
-    drawStatus().catch(console.error);
-  }, 50);
+  badge.textContent = st.unsent ? String(st.unsent) : '';
+  badge.hidden = !st.unsent;
 }
 
 async function boot() {
   performance.mark('boot');
-  await drawStatus(); // first: the unsent count is visible before anything else
+  await drawStatus(await syncState()); // first: the unsent count is visible before anything else
   await loadSchemas();
   on((msg) => {
     if (msg.type === 'changed') refresh();
@@ -79,10 +68,8 @@ async function boot() {
     }
     if (msg.type === 'auth') render();
     if (msg.type === 'reload') location.reload();
-    statusSoon();
   });
-  window.addEventListener('online', statusSoon);
-  window.addEventListener('offline', statusSoon);
+  watchSyncState((st) => { drawStatus(st).catch(console.error); });
   $('sync-btn').addEventListener('click', async () => {
     const btn = $('sync-btn');
     btn.setAttribute('aria-busy', 'true'); // set before any await: tests and screen readers see it at once
@@ -94,7 +81,7 @@ async function boot() {
     else if (navigator.onLine !== false) toast('同步完成');
   });
   await startRouter(() => getMeta('session'));
-  await drawStatus();
+  await drawStatus(await syncState());
   document.body.dataset.ready = '1';
   performance.mark('app-ready');
   const session = await getMeta('session');

@@ -10,7 +10,7 @@ import { AuthFailed, syncNow } from './sync.js';
 import { emit, on } from './bus.js';
 import { errorText } from './labels.js';
 
-const state = { running: false, failures: 0, nextAt: 0, lastError: '', lastResult: null };
+const state = { running: false, waiting: false, failures: 0, nextAt: 0, lastError: '', lastResult: null };
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let retryTimer;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -50,6 +50,7 @@ export function kick(reason) {
   }
   clearTimeout(retryTimer);
   state.running = true;
+  state.waiting = false;
   state.nextAt = 0;
   emit({ type: 'schedule' });
   current = syncNow().then((result) => {
@@ -104,6 +105,13 @@ export function start() {
   started = true;
   window.addEventListener('online', () => {
     state.failures = 0;
+    // The failure was the link's, and the link is back: say a sync is coming, not that the
+    // last one failed (every view reads this state: syncstate.js).
+    state.lastError = '';
+    state.nextAt = 0;
+    state.waiting = true;
+    clearTimeout(retryTimer);
+    emit({ type: 'schedule' });
     // When a township's link comes back, every phone there sees it at the same moment: a
     // random wait spreads them out, so the server meets a trickle, not a thundering herd.
     clearTimeout(onlineTimer);

@@ -7,8 +7,9 @@
  */
 
 import { APP_VERSION, PAGE_LIMIT, PUSH_BATCH, SCHEMA_VERSION } from './config.js';
-import { NetworkError, call, errorCode } from './api.js';
-import { AuthFailed, HttpFailed, uploadPending } from './attachments.js';
+import { call } from './api.js';
+import { AuthFailed, HttpFailed, NetworkError, errorCode } from './errors.js';
+import { uploadPending } from './attachments.js';
 import * as store from './store.js';
 import { emit } from './bus.js';
 

@@ -55,8 +55,12 @@ export const newId = (prefix = 'f') => `${prefix}-${(idCounter += 1)}`;
  */
 export function field(label, input, hint) {
   if (!input.id) input.id = newId();
+  const hintEl = hint ? h('p', { class: 'hint', id: `${input.id}-hint`, text: hint }) : null;
+  if (hintEl) input.setAttribute('aria-describedby', hintEl.id);
+  // The error line is filled by forms.showProblems, which ties it to the input and moves
+  // focus there: no live region, so the message is announced once.
   const wrap = h('div', { class: 'field' }, h('label', { for: input.id, text: label }), input,
-    hint ? h('p', { class: 'hint', text: hint }) : null, h('p', { class: 'error', 'aria-live': 'polite' }));
+    hintEl, h('p', { class: 'error', id: `${input.id}-error` }));
   return { wrap, input };
 }
 

@@ -137,10 +137,17 @@ def phone(browser: Browser, base_url: str, username: str, *,
     return ctx, page
 
 
+def fill_visit_needs(page: Page, who: str = "李桂兰", why: str = "养老保险资格认证") -> None:
+    """Fill what a visit form needs before it saves: who (申请人姓名) and why (事由)."""
+    page.get_by_label("申请人姓名").fill(who)
+    page.get_by_label("事由").fill(why)
+
+
 def save_visit(page: Page, notes: str, unsent: int = 1) -> None:
-    """Make a home-service visit with the contract's names (新建上门服务, 备注, 保存) and wait
-    until it is listed and counted as unsent."""
+    """Make a home-service visit with the contract's names (新建上门服务, 申请人姓名, 事由, 备注,
+    保存) and wait until it is listed and counted as unsent."""
     page.get_by_role("button", name="新建上门服务").click()
+    fill_visit_needs(page)
     page.get_by_label("备注").fill(notes)
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text(notes)).to_be_visible()
@@ -215,6 +222,17 @@ def api_login(base_url: str, username: str) -> str:
                    json={"username": username, "password": PASSWORD, "device_name": "test"})
     r.raise_for_status()
     return str(r.json()["token"])
+
+
+def user_login(base_url: str, username: str) -> tuple[str, str]:
+    """(token, user id) of a new device of ``username``."""
+    import httpx
+
+    from .server import PASSWORD
+    r = httpx.post(f"{base_url}/api/v1/auth/login",
+                   json={"username": username, "password": PASSWORD, "device_name": "test"})
+    r.raise_for_status()
+    return str(r.json()["token"]), str(r.json()["user"]["id"])
 
 
 def api_push(base_url: str, token: str, ops: list[dict[str, Any]]) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, getPath, list } from '../store.js';
+import { edit, getPath, list, listSummaries } from '../store.js';
 import { enumOf, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { changedPaths } from '../forms.js';
 import {
   actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, found, matterNames, navButton, recordForm,
   rejectedBox, row,
@@ -30,7 +32,8 @@ export async function casesView(ctx) {
     : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
   search.addEventListener('change', () => go(`#/cases?${new URLSearchParams({ f: filter, q: search.value })}`, true));
-  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-pressed': String(filter === f), text });
+  // Links to filtered views: the current one is marked aria-current (not aria-pressed, which links may not carry).
+  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
     h('h1', { text: '办件' }),
     h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('done', '已办结'), tab('all', '全部')),
@@ -47,7 +50,7 @@ export async function caseView(ctx) {
   const c = await found(ctx, 'cases', id, '找不到这个办件');
   if (!c) return { live: true };
   const d = c.data;
-  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), list('visits'), list('evaluations')]);
+  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), listSummaries('visits'), list('evaluations')]);
   const linkedVisits = visits.filter((v) => v.data.case_id === id);
   const callbacks = evals.filter((e) => e.data.case_id === id);
   const points = new Map(ratings().map((r) => [r.value, r]));
@@ -118,36 +121,24 @@ export async function caseFormView(ctx) {
   fields.push(field('办件状态', inputs.status).wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
+  for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
   const form = recordForm(fields, submit);
 
   async function submit() {
-    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
     if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
-    /** @type {Record<string, any>} */
-    let set = {};
-    if (isNew) {
-      if (!values.matter_id) throw new Error('请选择办理事项');
-      if (!values['applicant.name']) throw new Error('请填写申请人姓名');
-      // accepted_at / completed_at are the server's: set from the change's corrected time, never the phone's clock.
-      set = { centre_id: values.centre_id || centres[0], first_asked_by: me.id, handler_id: me.id };
-      for (const [k, v] of Object.entries(values)) if (v !== null && k !== 'centre_id') set[k] = v;
-    } else {
-      for (const [k, v] of Object.entries(values)) {
-        const old = getPath(data, k);
-        if ((v ?? null) !== (old ?? null) && !(v === null && old === undefined)) set[k] = v;
-      }
-    }
-    const problems = validate('cases', set);
-    if (problems.length) {
-      for (const p of problems) {
-        const box = inputs[p.path] && inputs[p.path].closest('.field').querySelector('.error');
-        if (box) box.textContent = p.message;
-      }
-      throw new Error(problems.map((p) => p.message).join('；'));
-    }
+    const centre = values.centre_id || centres[0];
+    delete values.centre_id;
+    const set = changedPaths(values, data);
+    // accepted_at / completed_at are the server's: set from the change's corrected time, never the phone's clock.
+    if (isNew) Object.assign(set, { centre_id: centre, first_asked_by: me.id, handler_id: me.id });
+    const problems = [];
+    if (!values['applicant.name']) problems.push({ path: 'applicant.name', message: '请填写申请人姓名' });
+    if (!values.matter_id) problems.push({ path: 'matter_id', message: '请选择办理事项' });
+    problems.push(...validate('cases', set));
+    if (problems.length) throw new FormProblems(problems);
     if (Object.keys(set).length) {
       await edit('cases', id, set);
       toast('已保存到本机，联网后自动同步');

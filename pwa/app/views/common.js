@@ -5,9 +5,12 @@
 
 import { add, h, fmtTime, toast } from '../ui.js';
 import { enumLabel, fieldLabel, reasonText } from '../labels.js';
-import { get, getBlob, getMeta, getPath, list, uuid } from '../store.js';
+import { get, getBlob, getMeta, getPath, list, markResolved, uuid } from '../store.js';
+import { kick } from '../scheduler.js';
 import { call } from '../api.js';
 import { go, onLeave } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { clearProblems, showProblems } from '../forms.js';
 
 /**
  * An object URL that lives as long as the current screen.
@@ -68,9 +71,14 @@ export function rejectedBox(rec) {
  * @param {() => void} [after] called after a resolution
  */
 export function conflictBox(rec, session, after) {
-  if (!rec.conflicts.length) return null;
+  const pendingBox = rec.resolving && rec.resolving.length ? h('section', { class: 'box warn', 'aria-label': '冲突处理待同步' },
+    h('p', { text: `已处理 ${rec.resolving.length} 处冲突，等待同步` }),
+    rec.resolving.map((c) => h('p', { class: 'hint',
+      text: `${fieldLabel(rec.collection, c.path)}：${c.choose === 'kept' ? `改用另一值（${valueText(rec.collection, c.path, c.value)}）` : '保留当前值'}` })))
+    : null;
+  if (!rec.conflicts.length) return pendingBox;
   const canResolve = session && ['supervisor', 'admin'].includes(session.user.role);
-  return h('section', { class: 'box bad conflicts', 'aria-label': '冲突' },
+  return [pendingBox, h('section', { class: 'box bad conflicts', 'aria-label': '冲突' },
     h('h2', { text: '同时修改产生冲突' }),
     h('p', { class: 'hint', text: '两台设备离线时改了同一项。系统采用较晚的修改，另一值保留在此，督查人员可以改用。' }),
     rec.conflicts.map((c) => h('div', { class: 'conflict' },
@@ -83,20 +91,25 @@ export function conflictBox(rec, session, after) {
         h('span', { class: 'other', text: valueText(rec.collection, c.path, c.value) }),
         h('span', { class: 'hint', text: ` （${fmtTime(c.at)}）` })),
       canResolve ? h('div', { class: 'row' },
-        h('button', { class: 'btn small', type: 'button', text: '改用另一值', onclick: () => resolve(session, c.id, 'kept', after) }),
-        h('button', { class: 'btn small', type: 'button', text: '保留当前值', onclick: () => resolve(session, c.id, 'current', after) }))
-        : null)));
+        h('button', { class: 'btn small', type: 'button', text: '改用另一值', onclick: () => resolve(rec, session, c.id, 'kept', after) }),
+        h('button', { class: 'btn small', type: 'button', text: '保留当前值', onclick: () => resolve(rec, session, c.id, 'current', after) }))
+        : null)))];
 }
 
-async function resolve(session, id, choose, after) {
+async function resolve(rec, session, id, choose, after) {
   try {
     const r = await call(`/conflicts/${encodeURIComponent(id)}/resolve`, { method: 'POST', token: session.token, json: { choose } });
     if (!r.ok) throw new Error(r.status === 403 ? '无权处理' : r.status === 404 ? '冲突已不存在' : `服务器拒绝（${r.status}）`);
-    toast('已处理冲突');
-    if (after) after();
   } catch (err) {
     toast(`处理失败：${err.message}（需联网）`, 'error');
+    return;
   }
+  // The server has it: the box goes at once, shown as pending until the record's new
+  // version arrives with the next sync (started now).
+  await markResolved(rec.collection, rec.id, id, choose);
+  toast('已处理冲突，等待同步');
+  if (after) after();
+  kick('manual').catch(() => {});
 }
 
 /**
@@ -208,26 +221,30 @@ export async function formRecord(ctx, collection, notFound) {
 
 /**
  * A record form: the fields, an error line, 取消 and 保存. 保存 is disabled while `submit`
- * runs, so a double tap saves once; what `submit` throws is shown on the error line.
+ * runs, so a double tap saves once. `submit` throws FormProblems to have each message shown
+ * at its field (forms.showProblems, which focuses the first); anything else it throws is
+ * shown on the form's alert line.
  * @param {any[]} fields
  * @param {() => Promise<void>} submit
  * @returns {HTMLFormElement}
  */
 export function recordForm(fields, submit) {
-  const errorBox = h('p', { class: 'error', role: 'alert' });
+  const alertLine = h('p', { class: 'error', role: 'alert' });
   const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
-  return /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+  const form = /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     if (save.disabled) return;
     save.disabled = true;
-    errorBox.textContent = '';
+    clearProblems(form, alertLine);
     try {
       await submit();
     } catch (err) {
-      errorBox.textContent = err.message;
+      if (err instanceof FormProblems) showProblems(form, err.problems, alertLine);
+      else alertLine.textContent = err.message;
     } finally {
       save.disabled = false;
     }
-  } }, fields, errorBox, h('div', { class: 'actions' },
+  } }, fields, alertLine, h('div', { class: 'actions' },
     h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save)));
+  return form;
 }

@@ -6,12 +6,13 @@
 
 import { add, h, fmtTime, toast } from '../ui.js';
 import { TITLES, fieldLabel, reasonText } from '../labels.js';
-import { counts, discardOp, fixOp, getMeta, list, outbox, pendingUploads } from '../store.js';
+import { discardOp, fixOp, getMeta, list, listSummaries, outbox, pendingUploads } from '../store.js';
+import { syncState, watchSyncState } from '../syncstate.js';
 import { enumOf, specAt, validate } from '../schema.js';
 import { APP_VERSION } from '../config.js';
-import { kick, status } from '../scheduler.js';
+import { kick } from '../scheduler.js';
 import { logout } from '../session.js';
-import { go } from '../router.js';
+import { go, onLeave } from '../router.js';
 import { valueText } from './common.js';
 import { shasOf } from '../sync.js';
 
@@ -101,33 +102,53 @@ function rejectedCard(op, rerender) {
       } })));
 }
 
+/**
+ * The state rows of the 同步 page, from the one sync state (syncstate.js).
+ * @param {import('../syncstate.js').SyncState} st
+ * @param {{initialDone: any, persisted: boolean | null}} more
+ */
+function stateRows(st, more) {
+  const kv = (k, v) => h('div', { class: 'kv' }, h('dt', { text: k }), h('dd', { text: v }));
+  const how = st.state === 'running' ? '正在同步…' : st.state === 'waiting' ? '已联网，即将同步'
+    : st.lastError ? `上次失败：${st.lastError}${st.nextAt ? `，${Math.max(1, Math.round((st.nextAt - Date.now()) / 1000))} 秒后重试` : ''}` : '正常';
+  return [
+    kv('未同步更改', `${st.unsent} 项${st.rejected ? `（其中 ${st.rejected} 项被退回）` : ''}`),
+    kv('待上传照片', `${st.photos} 张`),
+    kv('上次成功同步', st.lastSync ? fmtTime(st.lastSync) : '尚未同步'),
+    kv('同步状态', st.online ? how : '离线'),
+    more.initialDone ? null : kv('首次同步', '未完成，联网后继续'),
+    kv('本机存储', more.persisted === true ? '已设为持久保存' : more.persisted === false ? '可能被浏览器清理，请勿清除浏览器数据' : '未知'),
+    kv('应用版本', APP_VERSION),
+  ];
+}
+
 /** #/sync */
 export async function syncView(ctx) {
-  const [ops, ups, c, lastSync, initialDone, visits, cases] = await Promise.all([
-    outbox(), pendingUploads(), counts(), getMeta('lastSync'), getMeta('initialDone'), list('visits'), list('cases')]);
+  const [ops, ups, st, initialDone, visits, cases] = await Promise.all([
+    outbox(), pendingUploads(), syncState(), getMeta('initialDone'), listSummaries('visits'), list('cases')]);
   /** Which unsent change a photo or signature belongs to. */
   const ownerOf = (sha) => {
     const op = ops.find((o) => shasOf(o).includes(sha));
     const kind = op && op.set && op.set.signature === sha ? '签名' : '照片';
     return op ? `${opLine(op)} 的${kind}` : `${kind} ${sha.slice(0, 8)}…`;
   };
-  const st = status();
   const pending = ops.filter((o) => o.state === 'pending');
   const rejected = ops.filter((o) => o.state === 'rejected');
   const conflicted = [...visits, ...cases].filter((r) => r.conflicts.length);
   let persisted = null;
   try { persisted = navigator.storage && navigator.storage.persisted ? await navigator.storage.persisted() : null; } catch { /* unknown */ }
-  const state = st.running ? '正在同步…' : st.lastError ? `上次失败：${st.lastError}${st.nextAt ? `，${Math.max(1, Math.round((st.nextAt - Date.now()) / 1000))} 秒后重试` : ''}` : '正常';
+  const more = { initialDone, persisted };
+  const rows = h('dl', { class: 'kvs', 'aria-label': '同步概况' }, stateRows(st, more));
+  // The rows follow the sync state live, also while a fix is typed below (the view is
+  // then not redrawn as a whole).
+  const stop = watchSyncState((now) => {
+    more.initialDone = more.initialDone || now.lastSync;
+    rows.replaceChildren(...stateRows(now, more).filter(Boolean));
+  });
+  onLeave(stop);
   add(ctx.main, 
     h('h1', { text: '同步' }),
-    h('dl', { class: 'kvs' },
-      h('div', { class: 'kv' }, h('dt', { text: '未同步更改' }), h('dd', { text: `${c.unsent} 项${c.rejected ? `（其中 ${c.rejected} 项被退回）` : ''}` })),
-      h('div', { class: 'kv' }, h('dt', { text: '待上传照片' }), h('dd', { text: `${c.photos} 张` })),
-      h('div', { class: 'kv' }, h('dt', { text: '上次成功同步' }), h('dd', { text: lastSync ? fmtTime(lastSync) : '尚未同步' })),
-      h('div', { class: 'kv' }, h('dt', { text: '同步状态' }), h('dd', { text: navigator.onLine === false ? `离线（${state}）` : state })),
-      initialDone ? null : h('div', { class: 'kv' }, h('dt', { text: '首次同步' }), h('dd', { text: '未完成，联网后继续' })),
-      h('div', { class: 'kv' }, h('dt', { text: '本机存储' }), h('dd', { text: persisted === true ? '已设为持久保存' : persisted === false ? '可能被浏览器清理，请勿清除浏览器数据' : '未知' })),
-      h('div', { class: 'kv' }, h('dt', { text: '应用版本' }), h('dd', { text: APP_VERSION }))),
+    rows,
     rejected.length ? h('section', { 'aria-label': '被退回的更改' }, h('h2', { text: `被退回的更改（${rejected.length}）` }),
       h('p', { class: 'hint', text: '服务器没有接受这些更改。请按原因修改后重新发送；它们不会被自动删除。' }),
       h('ul', { class: 'plain' }, rejected.map((op) => rejectedCard(op, ctx.rerender)))) : null,

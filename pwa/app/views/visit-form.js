@@ -5,11 +5,13 @@
  */
 
 import { add, h, field, select, toast, toLocalInput, fromLocalInput } from '../ui.js';
+import { photoButton, signatureSection, takePhoto } from './signature.js';
 import { enumLabel } from '../labels.js';
-import { edit, getPath, list, sha256 } from '../store.js';
+import { edit, getPath, list } from '../store.js';
 import { validate } from '../schema.js';
-import { resizePhoto, signaturePad } from '../media.js';
 import { go } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { changedPaths } from '../forms.js';
 import { attachmentImg, caseTitle, centreNames, formRecord, matterNames, recordForm, screenUrl } from './common.js';
 
 const TEXT_FIELDS = [
@@ -47,13 +49,14 @@ export async function visitFormView(ctx) {
     fields.push(field('服务中心', centreSelect).wrap);
   }
   for (const [path, label, tag, attrs] of TEXT_FIELDS) mk(path, label, tag, attrs);
-  const planned = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', value: toLocalInput(data.planned_at || (isNew ? Date.now() : 0)) }));
+  const planned = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', name: 'planned_at', value: toLocalInput(data.planned_at || (isNew ? Date.now() : 0)) }));
   fields.push(field('计划时间', planned).wrap);
 
   const matters = await matterNames();
   const cases = (await list('cases')).filter((c) => !['completed', 'refused', 'returned'].includes(c.data.status) || c.id === data.case_id);
   const preset = ctx.query.get('case') || data.case_id || '';
   const caseSel = select(cases.map((c) => [c.id, caseTitle(c, matters)]), preset);
+  caseSel.name = 'case_id';
   fields.push(field('关联办件', caseSel, cases.length ? '' : '本机还没有办件').wrap);
 
   // Photos: kept in memory until saved, then stored with the op in one transaction.
@@ -67,28 +70,21 @@ export async function visitFormView(ctx) {
       h('button', { type: 'button', class: 'x', 'aria-label': `删除照片 ${i + 1}`, text: '×', onclick: () => { photos.splice(i, 1); drawThumbs(); } }))));
   };
   drawThumbs();
-  const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'visually-hidden', id: 'photo-input' }));
-  file.addEventListener('change', async () => {
-    for (const f of [...(file.files || [])]) {
+  const pick = photoButton('拍照 / 选择照片', 'photo-input', async (files) => {
+    for (const f of files) {
       try {
-        const shot = await resizePhoto(f);
-        const sha = await sha256(shot.data);
-        if (!photos.some((p) => p.sha === sha)) photos.push({ sha, type: shot.type, data: shot.data });
+        const shot = await takePhoto(f);
+        if (!photos.some((p) => p.sha === shot.sha)) photos.push(shot);
       } catch (err) {
         toast(`无法读取照片：${err.message}`, 'error');
       }
     }
-    file.value = '';
     drawThumbs();
   });
-  fields.push(h('div', { class: 'field' }, h('span', { class: 'label', text: '照片' }), thumbs, file,
-    h('label', { for: 'photo-input', class: 'btn', text: '拍照 / 选择照片' })));
+  fields.push(h('div', { class: 'field' }, h('span', { class: 'label', text: '照片' }), thumbs, pick.input, pick.button));
 
-  // Signature: the applicant signs on this screen.
-  const pad = signaturePad('申请人签名区');
-  fields.push(h('div', { class: 'field' }, h('span', { class: 'label', text: '申请人签名' }),
-    data.signature ? h('p', { class: 'hint' }, '已有签名（重新签名会替换）：', attachmentImg(data.signature, '现有签名', ctx.session.token)) : null,
-    pad.el, h('button', { type: 'button', class: 'btn small', text: '清除签名', onclick: () => pad.clear() })));
+  const signature = signatureSection({ data, token: ctx.session.token });
+  fields.push(signature.el);
 
   mk('outcome', mode === 'finish' ? '办理结果（必填）' : '办理结果', 'textarea', { rows: 3 });
   mk('notes', '备注', 'textarea', { rows: 4 });
@@ -96,7 +92,6 @@ export async function visitFormView(ctx) {
   const form = recordForm(fields, submit);
 
   async function submit() {
-    for (const el of form.querySelectorAll('.field .error')) el.textContent = '';
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
@@ -104,45 +99,35 @@ export async function visitFormView(ctx) {
     values.case_id = caseSel.value || null;
     values.photos = photos.map((p) => p.sha);
     const blobs = photos.filter((p) => p.data).map((p) => ({ sha: p.sha, type: p.type, data: /** @type {ArrayBuffer} */ (p.data) }));
-    if (!pad.isEmpty()) {
-      const png = await pad.toPNG();
-      const sha = await sha256(png.data);
-      blobs.push({ sha, type: png.type, data: png.data });
-      values.signature = sha;
-    }
+    const signed = await signature.collect();
+    Object.assign(values, signed.values);
+    blobs.push(...signed.blobs);
     if (mode === 'finish') {
-      if (!values.outcome) throw new Error('请填写办理结果');
       values.status = 'done';
       values.ended_at = Date.now();
       if (!data.started_at) values.started_at = values.ended_at;
     }
-    /** @type {Record<string, any>} */
-    let set;
+    const set = changedPaths(values, data, { minutes: ['planned_at'] });
+    if (Object.keys(set).some((k) => k.startsWith('signature_fallback.')) && values['signature_fallback.kind']) {
+      set['signature_fallback.by'] = me.id; // who recorded it, and when
+      set['signature_fallback.at'] = Date.now();
+    }
     if (isNew) {
-      set = { centre_id: centreSelect ? centreSelect.value : centres[0], kind, status: 'planned', staff_ids: [me.id] };
-      for (const [k, v] of Object.entries(values)) if (v !== null && !(Array.isArray(v) && !v.length)) set[k] = v;
+      Object.assign(set, { centre_id: centreSelect ? centreSelect.value : centres[0], kind, status: 'planned', staff_ids: [me.id] });
     } else {
-      set = {};
-      for (const [k, v] of Object.entries(values)) {
-        let old = getPath(data, k);
-        // The form shows minutes: an unchanged time with seconds on the server is not an edit.
-        if (k === 'planned_at' && typeof old === 'number') old = Math.floor(old / 60000) * 60000;
-        const none = (x) => x === null || x === undefined || (Array.isArray(x) && !x.length);
-        if (none(v) && none(old)) continue; // no photos before, none now
-        if (JSON.stringify(v ?? null) !== JSON.stringify(old ?? null)) set[k] = v;
-      }
       const staff = data.staff_ids || [];
       if (!staff.includes(me.id)) set.staff_ids = [...staff, me.id];
     }
-    const problems = validate('visits', set);
-    if (problems.length) {
-      for (const p of problems) {
-        const el = inputs[p.path];
-        const box = el && el.closest('.field') && el.closest('.field').querySelector('.error');
-        if (box) box.textContent = p.message;
-      }
-      throw new Error(problems.map((p) => p.message).join('；'));
+    // What a visit needs before it is kept: who or where (an applicant, an address or a
+    // case that names them) and why (a reason, or the case). All problems at once.
+    const problems = [...signed.problems];
+    if (!values['applicant.name'] && !values.address && !values.case_id) {
+      problems.push({ path: 'applicant.name', message: '请填写申请人姓名或地址（或选择关联办件）：要知道去见谁、去哪里' });
     }
+    if (!values.reason && !values.case_id) problems.push({ path: 'reason', message: '请填写事由（或选择关联办件）：要知道为什么去' });
+    if (mode === 'finish' && !values.outcome) problems.push({ path: 'outcome', message: '请填写办理结果' });
+    problems.push(...validate('visits', set));
+    if (problems.length) throw new FormProblems(problems);
     if (!Object.keys(set).length) {
       toast('没有改动');
       history.back();
@@ -154,6 +139,7 @@ export async function visitFormView(ctx) {
     go(from || (isNew ? '#/today' : `#/visit/${encodeURIComponent(id)}`), true);
   }
 
-  add(ctx.main, h('h1', { text: title }), form);
+  add(ctx.main, h('h1', { text: title }),
+    h('p', { class: 'hint', text: '保存前请至少填写申请人或地址，以及事由（已关联办件的可不填）。' }), form);
   return { form: true };
 }

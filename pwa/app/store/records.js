@@ -1,0 +1,250 @@
+/**
+ * Synced records and the merged view people see: the synced copy with unsent ops applied
+ * in order. Also what a sync brings back (`settle`), written with the packs in one
+ * transaction.
+ */
+
+import { promised } from '../idb.js';
+import { emit } from '../bus.js';
+import { SCHEMA_VERSION } from '../config.js';
+import { tx } from './db.js';
+import { packRange, packWriter, summaryRange } from './packs.js';
+import { SUMMARY_PATHS } from './summary.js';
+import { clone, keyOf, setPath } from './paths.js';
+
+/**
+ * A record as people see it: the synced copy with unsent ops applied in order.
+ * @param {any} rec the synced record, or undefined for one made here
+ * @param {any[]} ops this record's outbox entries, oldest first
+ * @param {string} [collection]
+ * @param {string} [id]
+ */
+export function merged(rec, ops = [], collection, id) {
+  const data = rec ? clone(rec.data || {}) : {};
+  let deleted = rec ? !!rec.deleted : false;
+  for (const op of ops) {
+    for (const [path, value] of Object.entries(op.set || {})) setPath(data, path, value);
+    if (op.delete) deleted = true;
+  }
+  return {
+    key: rec ? rec.key : keyOf(collection || ops[0].collection, id || ops[0].record),
+    collection: rec ? rec.collection : ops[0].collection,
+    id: rec ? rec.id : ops[0].record,
+    version: rec ? rec.version : 0,
+    deleted,
+    data,
+    synced: rec ? rec.data : null,
+    conflicts: (rec && rec.conflicts) || [],
+    resolving: (rec && rec.resolving) || [],
+    pending: ops.filter((o) => o.state === 'pending').length,
+    rejected: ops.filter((o) => o.state === 'rejected'),
+    ops,
+  };
+}
+
+/** The merged view of a record without pending ops, without copying its data. */
+function fastView(rec) {
+  return { key: rec.key, collection: rec.collection, id: rec.id, version: rec.version, deleted: !!rec.deleted,
+    data: rec.data || {}, synced: rec.data, conflicts: rec.conflicts || [], resolving: rec.resolving || [],
+    pending: 0, rejected: [], ops: [] };
+}
+
+function groupByKey(ops) {
+  /** @type {Map<string, any[]>} */
+  const by = new Map();
+  for (const op of ops) {
+    if (!by.has(op.key)) by.set(op.key, []);
+    by.get(op.key).push(op);
+  }
+  return by;
+}
+
+/**
+ * Every live record of a collection, merged with unsent work (records made here included).
+ * @param {string} collection
+ * @returns {Promise<ReturnType<typeof merged>[]>}
+ */
+export async function list(collection) {
+  const [packs, ops] = await tx(['packs', 'outbox'], 'readonly', (t) => Promise.all([
+    promised(t.objectStore('packs').getAll(packRange(collection))),
+    promised(t.objectStore('outbox').getAll()),
+  ]));
+  const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+  const out = [];
+  for (const pack of packs) {
+    for (const [id, row] of Object.entries(pack.rows)) {
+      const key = keyOf(collection, id);
+      const mine = byKey.get(key);
+      if (mine) byKey.delete(key);
+      if (!mine && row.deleted) continue;
+      const rec = { key, collection, id, ...row };
+      const m = mine ? merged(rec, mine) : fastView(rec);
+      if (!m.deleted) out.push(m);
+    }
+  }
+  for (const mine of byKey.values()) {
+    const m = merged(undefined, mine);
+    if (!m.deleted) out.push(m);
+  }
+  return out;
+}
+
+const NONE = Object.freeze([]);
+
+/**
+ * A synced record without unsent work, as a list sees it: the merged view's shape, with
+ * the summary as `data`. The constant parts sit on the prototype.
+ */
+class SummaryView {
+  constructor(collection, id, row) {
+    this.collection = collection;
+    this.id = id;
+    this.version = row.version;
+    this.data = row.data;
+    this.conflicts = row.conflicts || NONE;
+    this.resolving = row.resolving || NONE;
+  }
+
+  get key() { return keyOf(this.collection, this.id); }
+
+  get synced() { return this.data; }
+}
+Object.assign(SummaryView.prototype, { deleted: false, pending: 0, rejected: NONE, ops: NONE });
+
+/**
+ * Every live record of a collection for a list: like `list`, but synced records without
+ * unsent work carry only their summary (summary.js) as `data`; records with unsent work
+ * are merged in full. Falls back to `list` for collections without summaries.
+ * @param {string} collection
+ * @returns {Promise<ReturnType<typeof merged>[]>}
+ */
+export async function listSummaries(collection) {
+  if (!SUMMARY_PATHS[collection]) return list(collection);
+  return tx(['packs', 'outbox', 'records'], 'readonly', async (t) => {
+    const [packs, ops] = await Promise.all([
+      promised(t.objectStore('packs').getAll(summaryRange(collection))),
+      promised(t.objectStore('outbox').getAll()),
+    ]);
+    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+    const unsent = new Set([...byKey.values()].map((mine) => mine[0].record));
+    const out = [];
+    // 10,000 rows: a plain loop and one small object each (the rest comes from the prototype).
+    for (const pack of packs) {
+      const rows = pack.rows;
+      for (const id in rows) {
+        const row = rows[id];
+        if (row.deleted || unsent.has(id)) continue; // unsent work: merged in full below
+        out.push(new SummaryView(collection, id, row));
+      }
+    }
+    const recs = t.objectStore('records');
+    const full = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
+      mine.sort((a, b) => a.seq - b.seq);
+      return merged(await promised(recs.get(key)), mine, collection, mine[0].record);
+    }));
+    for (const m of full) if (!m.deleted) out.push(m);
+    return out;
+  });
+}
+
+/**
+ * One record, merged; null if unknown or deleted.
+ * @param {string} collection
+ * @param {string} id
+ */
+export async function get(collection, id) {
+  const key = keyOf(collection, id);
+  const [rec, ops] = await tx(['records', 'outbox'], 'readonly', (t) => Promise.all([
+    promised(t.objectStore('records').get(key)),
+    promised(t.objectStore('outbox').index('key').getAll(key)),
+  ]));
+  if (!rec && !ops.length) return null;
+  ops.sort((a, b) => a.seq - b.seq);
+  const m = merged(rec, ops, collection, id);
+  return m.deleted ? null : m;
+}
+
+/**
+ * A conflict was resolved on the server: take it off the record at once and keep it as
+ * "resolution pending" until the record's next version arrives (which replaces the row).
+ * @param {string} collection
+ * @param {string} id
+ * @param {string} conflictId
+ * @param {'kept'|'current'} choose
+ */
+export async function markResolved(collection, id, conflictId, choose) {
+  const key = keyOf(collection, id);
+  await tx(['records', 'packs'], 'readwrite', async (t) => {
+    const recs = t.objectStore('records');
+    const rec = await promised(recs.get(key));
+    if (!rec) return;
+    const c = (rec.conflicts || []).find((x) => x.id === conflictId);
+    if (!c) return;
+    rec.conflicts = rec.conflicts.filter((x) => x.id !== conflictId);
+    rec.resolving = [...(rec.resolving || []), { ...c, choose, resolvedAt: Date.now() }];
+    recs.put(rec);
+    const packs = packWriter(t);
+    packs.put(rec);
+    await packs.flush();
+  });
+  emit({ type: 'changed' });
+}
+
+/**
+ * Settle one sync response in one transaction: per-op results (settled ops leave the
+ * outbox; rejected ones stay, with their reason), the page of changes, and the cursor.
+ * Writing the cursor with its page is what lets a cut first sync resume where it stopped.
+ * @param {{results?: any[], changes?: any[], cursor?: string, reset?: boolean}} res
+ * @param {any[]} sent the outbox entries this request carried
+ */
+export async function settle(res, sent) {
+  const byId = new Map(sent.map((o) => [o.id, o]));
+  await tx(['records', 'outbox', 'meta', 'packs'], 'readwrite', async (t) => {
+    const recs = t.objectStore('records');
+    const out = t.objectStore('outbox');
+    if (res.reset) { // scope changed: replace the synced copy, keep the outbox
+      recs.clear();
+      t.objectStore('packs').clear();
+    }
+    const packs = packWriter(t);
+    for (const r of res.results || []) {
+      const op = byId.get(r.op);
+      if (!op) continue;
+      if (r.status === 'rejected') {
+        out.put({ ...op, state: 'rejected', error: { code: r.code, message: r.message, details: r.details || {} },
+          rejectedAt: Date.now(), rejectedSchema: SCHEMA_VERSION });
+        continue;
+      }
+      out.delete(op.seq);
+      // Show the accepted change at once; the record's own page (this one or a later one
+      // of the same sync) brings the server's truth. The version stays: we have not seen
+      // the others' changes in between.
+      const rec = (await promised(recs.get(op.key))) || { key: op.key, collection: op.collection, id: op.record,
+        version: 0, deleted: false, data: {}, conflicts: [] };
+      for (const [path, value] of Object.entries(op.set || {})) setPath(rec.data, path, value);
+      if (op.delete) rec.deleted = true;
+      recs.put(rec);
+      packs.put(rec);
+    }
+    for (const c of res.changes || []) {
+      // The server's version of the record: it replaces ours, pending resolutions included.
+      const rec = { key: keyOf(c.collection, c.record), collection: c.collection, id: c.record, version: c.version,
+        deleted: !!c.deleted, data: c.data || {}, conflicts: c.conflicts || [] };
+      recs.put(rec);
+      packs.put(rec);
+    }
+    await packs.flush();
+    if (res.cursor !== undefined) t.objectStore('meta').put({ k: 'cursor', v: res.cursor });
+  }, 'strict');
+}
+
+/**
+ * Forget the synced copy and the cursor (another user logs in), keeping unsent work.
+ */
+export async function resetSynced() {
+  await tx(['records', 'meta', 'packs'], 'readwrite', (t) => {
+    t.objectStore('records').clear();
+    t.objectStore('packs').clear();
+    for (const k of ['cursor', 'initialDone', 'lastSync']) t.objectStore('meta').delete(k);
+  });
+}
