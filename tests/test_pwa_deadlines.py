@@ -32,7 +32,7 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
     now = int(time.time() * 1000)
     late, done = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
     res = api_push(base, centre_token, [
-        new_op("cases", late, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "handling",
+        new_op("cases", late, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
                                "accepted_at": now - 20 * DAY, "applicant.name": "孙桂芳",
                                "applicant.phone": "13900001234"}),
         new_op("cases", done, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
