@@ -20,6 +20,7 @@ import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
 import { inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
+import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -35,6 +36,9 @@ route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
 route(/^#\/inbox$/, inboxView);
+route(/^#\/complaints$/, complaintsView);
+route(/^#\/complaint\/(new)$/, complaintFormView);
+route(/^#\/complaint\/([^/]+)$/, complaintView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 

@@ -49,6 +49,7 @@ var SHELL = [
   '/app/views/callback.js',
   '/app/views/cases.js',
   '/app/views/common.js',
+  '/app/views/complaints.js',
   '/app/views/inbox.js',
   '/app/views/login.js',
   '/app/views/notice.js',

@@ -86,6 +86,7 @@ export async function caseView(ctx) {
       h('ul', { class: 'list notices' }, ...noticesFor(d).map((k) => h('li', null,
         h('a', { class: 'btn', href: `#/case/${encodeURIComponent(id)}/notice/${k}`,
           text: `${NOTICES[k].title}${(d.notice_numbers || {})[k] ? '' : '（待编号）'}` }))))) : null,
+    await handoverSection(ctx, id, d),
     h('section', null, h('h2', { text: `走访（${linkedVisits.length}）` }), lazyList(linkedVisits, visitRow, { empty: '还没有走访' })),
     h('section', null, h('h2', { text: `回访（${callbacks.length}）` }),
       lazyList(callbacks, (e) => h('li', { class: 'item' },
@@ -97,6 +98,52 @@ export async function caseView(ctx) {
       navButton('上门服务', `#/visit/new/home_service?case=${encodeURIComponent(id)}&from=${encodeURIComponent(`#/case/${id}`)}`),
       navButton('回访', `#/callback?case=${encodeURIComponent(id)}`, 'btn primary')));
   return { live: true };
+}
+
+/**
+ * 首问负责: who first took the case and who owns it now, the hand-overs so far (the
+ * `handed_to` map: {from, to, at, note}), and an explicit hand-over to a colleague of the
+ * centre (handler_id moves to the new owner in the same change).
+ */
+async function handoverSection(ctx, id, d) {
+  const owner = d.handler_id || d.first_asked_by;
+  const history = Object.values(d.handed_to || {}).sort((a, b) => (a.at || 0) - (b.at || 0));
+  // Colleagues this phone knows of: the centre's people named on its cases and visits.
+  const [cases, visits] = await Promise.all([list('cases'), listSummaries('visits')]);
+  const known = new Set();
+  for (const c of cases) {
+    if (c.data.centre_id !== d.centre_id) continue;
+    for (const k of ['handler_id', 'first_asked_by']) if (c.data[k]) known.add(c.data[k]);
+  }
+  for (const v of visits) for (const s of v.data.staff_ids || []) known.add(s);
+  known.delete(owner);
+  const to = /** @type {HTMLInputElement} */ (h('input', { name: 'to', autocomplete: 'off', list: `colleagues-${id}` }));
+  const note = h('textarea', { rows: 2, name: 'note' });
+  const form = recordForm([
+    field('移交给（同事账号）', to, '移交后由对方负责到底').wrap,
+    h('datalist', { id: `colleagues-${id}` }, ...[...known].sort().map((u) => h('option', { value: u }))),
+    field('移交说明', note).wrap], async () => {
+    const who = to.value.trim();
+    const why = /** @type {HTMLTextAreaElement} */ (note).value.trim();
+    const problems = [];
+    if (!who) problems.push({ path: 'to', message: '请填写接手同事的账号' });
+    else if (who === owner) problems.push({ path: 'to', message: '已由此人负责' });
+    if (problems.length) throw new FormProblems(problems);
+    const key = `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    /** @type {Record<string, any>} */
+    const set = { handler_id: who, [`handed_to.${key}.from`]: owner || ctx.session.user.id,
+      [`handed_to.${key}.to`]: who, [`handed_to.${key}.at`]: Date.now() };
+    if (why) set[`handed_to.${key}.note`] = why;
+    await edit('cases', id, set);
+    toast('已移交，联网后自动同步');
+    ctx.rerender();
+  });
+  return h('section', { 'aria-labelledby': `fa-${id}` }, h('h2', { id: `fa-${id}`, text: '首问负责' }),
+    h('dl', { class: 'kvs' }, row('首问人', d.first_asked_by), row('当前负责人', owner)),
+    history.length ? h('ol', { class: 'list handovers', 'aria-label': '移交记录' }, ...history.map((x) => h('li', { class: 'item' },
+      h('strong', { text: `${x.from || '—'} → ${x.to || '—'}` }), ' ', h('span', { class: 'hint', text: fmtTime(x.at) }),
+      x.note ? h('p', { class: 'notes', text: x.note }) : null))) : h('p', { class: 'hint', text: '尚未移交' }),
+    h('details', { class: 'fold' }, h('summary', { text: '移交给同事' }), form));
 }
 
 /** Register a case at the centre (#/case/new) or edit one (#/case/ID/edit). */

@@ -1,0 +1,191 @@
+/**
+ * Complaints (投诉): the centre's list (waiting, overdue, replied, verified), intake at the
+ * window, by phone, from the 12345 hotline or by letter, one complaint with its reply, and
+ * verification for the roles the schemas' rights allow (read from the data, not hard-coded).
+ * The reply is due five working days after receipt: `reply_due` and `overdue` are the server's.
+ */
+
+import { add, h, field, fmtDate, fmtTime, lazyList, select, toast } from '../ui.js';
+import { edit, list } from '../store.js';
+import { current, validate } from '../schema.js';
+import { go } from '../router.js';
+import { FormProblems } from '../errors.js';
+import { changedPaths } from '../forms.js';
+import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row } from './common.js';
+
+/** Intake channels offered at the centre (the schema also knows `online`, shown when stored). */
+const CHANNELS = { window: '窗口', phone: '电话', hotline: '12345热线', letter: '来信', online: '网上' };
+const STATUS = { open: '待答复', replied: '已答复', verified: '已核实', dismissed: '不予受理' };
+const FILTERS = { waiting: '待答复', overdue: '已超期', replied: '已答复', verified: '已核实', all: '全部' };
+
+/**
+ * Whether `role` may set `path` (to `value`) on `collection`, by the schemas' rights data.
+ * @param {string} collection
+ * @param {string} path
+ * @param {string} role
+ * @param {any} [value]
+ */
+export function maySet(collection, path, role, value) {
+  const coll = ((current() || {}).collections || {})[collection];
+  if (!coll || !(coll.writers || []).includes(role)) return false;
+  const rights = coll.rights || {};
+  for (const [p, rule] of Object.entries(rights)) {
+    if (!(path === p || path.startsWith(`${p}.`))) continue;
+    if (rule.writers && !rule.writers.includes(role)) return false;
+    if (value !== undefined && rule.values && rule.values[value] && !rule.values[value].includes(role)) return false;
+  }
+  return true;
+}
+
+/** A phone number with its middle hidden (138****5678): lists never show it whole. */
+export const maskPhone = (s) => (s && s.length >= 7 ? `${s.slice(0, 3)}****${s.slice(-4)}` : s || '');
+/** A name with all but its first character hidden (张**). */
+export const maskName = (s) => (s ? `${[...s][0]}${'*'.repeat(Math.max(1, [...s].length - 1))}` : '');
+
+/**
+ * Where a complaint stands against its reply due date: 'overdue', 'soon' (within two days) or null.
+ * @param {Record<string, any>} d
+ * @param {number} [now]
+ */
+export function replyState(d, now = Date.now()) {
+  if (d.replied_at || ['replied', 'verified', 'dismissed'].includes(d.status)) return null;
+  if (d.overdue || (d.reply_due && d.reply_due < now)) return 'overdue';
+  const tonight = new Date(now).setHours(23, 59, 59, 999);
+  return d.reply_due && d.reply_due <= tonight + 2 * 86400000 ? 'soon' : null;
+}
+
+const isWaiting = (d) => !d.replied_at && !['replied', 'verified', 'dismissed'].includes(d.status);
+
+/** One list row: received date, channel, reply due with its mark, the complainant masked. */
+function complaintRow(c) {
+  const d = c.data;
+  const state = replyState(d);
+  const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
+  return h('li', { class: 'item' },
+    h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
+      h('strong', { class: 'grow', text: `${fmtDate(d.received_at)} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
+      h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
+    h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
+    h('div', { class: 'badges' },
+      d.reply_due ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(d.reply_due)}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
+      state === 'overdue' ? h('span', { class: 'chip due-overdue', text: '已超期' }) : null,
+      state === 'soon' ? h('span', { class: 'chip warn', text: '即将到期' }) : null,
+      who ? h('span', { class: 'hint', text: who }) : null,
+      badges(c)));
+}
+
+/** #/complaints?f=waiting|overdue|replied|verified|all */
+export async function complaintsView(ctx) {
+  const filter = ctx.query.get('f') || 'waiting';
+  const now = Date.now();
+  let rows = await list('complaints');
+  if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
+  if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
+  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified'));
+  if (filter === 'verified') rows = rows.filter((c) => c.data.status === 'verified' || c.data.verified === true);
+  rows.sort(filter === 'waiting' || filter === 'overdue'
+    ? (a, b) => (a.data.reply_due || Infinity) - (b.data.reply_due || Infinity)
+    : (a, b) => (b.data.received_at || 0) - (a.data.received_at || 0));
+  const tab = (f) => h('a', { href: `#/complaints?f=${f}`, 'aria-current': filter === f ? 'page' : null, text: FILTERS[f] });
+  add(ctx.main,
+    h('h1', { text: '投诉' }),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, ...Object.keys(FILTERS).map(tab)),
+    h('p', { class: 'hint', text: `共 ${rows.length} 件` }),
+    lazyList(rows, complaintRow, { empty: '没有投诉', label: '投诉列表' }),
+    actionBar(navButton('登记投诉', '#/complaint/new', 'btn primary')));
+  return { live: true };
+}
+
+/** #/complaint/ID: the complaint, its deadline, the reply form and (by rights) verification. */
+export async function complaintView(ctx) {
+  const [id] = ctx.params;
+  const c = await found(ctx, 'complaints', id, '找不到这条投诉');
+  if (!c) return { live: true };
+  const d = c.data;
+  const role = ctx.session.user.role;
+  const centres = await centreNames();
+  const state = replyState(d);
+  const p = d.complainant || {};
+  add(ctx.main,
+    h('h1', null, '投诉 ', h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
+    h('div', { class: 'badges' }, badges(c)),
+    rejectedBox(c),
+    conflictBox(c, ctx.session, ctx.rerender),
+    h('dl', { class: 'kvs' },
+      row('收到时间', fmtTime(d.received_at)),
+      row('渠道', CHANNELS[d.channel] || d.channel),
+      row('服务中心', centres.get(d.centre_id) || d.centre_id),
+      row('投诉人', p.name),
+      row('联系电话', p.phone ? h('a', { href: `tel:${p.phone}`, text: p.phone }) : ''),
+      row('答复期限', d.reply_due ? `${fmtDate(d.reply_due)}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
+        : '同步后由服务器按 5 个工作日计算'),
+      row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
+      row('答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
+      row('答复时间', fmtTime(d.replied_at)),
+      row('核实', d.verified ? '已核实' : '')));
+
+  if (!d.replied_at && maySet('complaints', 'reply', role)) {
+    const reply = h('textarea', { rows: 4, name: 'reply' });
+    const form = recordForm([field('答复内容', reply, '答复时间记为本次保存的时间').wrap], async () => {
+      const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
+      if (!text) throw new FormProblems([{ path: 'reply', message: '请填写答复内容' }]);
+      await edit('complaints', id, { reply: text, replied_at: Date.now(), status: 'replied' });
+      toast('答复已保存到本机，联网后自动同步');
+      ctx.rerender();
+    });
+    add(ctx.main, h('section', null, h('h2', { text: '答复' }), form));
+  }
+  if (d.replied_at && !d.verified && maySet('complaints', 'verified', role)
+      && maySet('complaints', 'status', role, 'verified')) {
+    add(ctx.main, h('section', null, h('h2', { text: '核实' }),
+      h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
+      h('button', { type: 'button', class: 'btn primary', text: '确认核实', onclick: async () => {
+        await edit('complaints', id, { verified: true, status: 'verified' });
+        toast('已核实，联网后自动同步');
+        ctx.rerender();
+      } })));
+  }
+  add(ctx.main, actionBar(navButton('返回列表', '#/complaints')));
+  return { live: true };
+}
+
+/** #/complaint/new: intake at the window, by phone, from the 12345 hotline or by letter. */
+export async function complaintFormView(ctx) {
+  const rec = await formRecord(ctx, 'complaints', '找不到这条投诉');
+  if (!rec) return {};
+  const { id, centres } = rec;
+  const centreNameMap = await centreNames();
+  /** @type {Record<string, any>} */
+  const inputs = {};
+  const fields = [];
+  if (centres.length > 1) {
+    inputs.centre_id = select(centres.map((c) => [c, centreNameMap.get(c) || c]), centres[0], false);
+    fields.push(field('服务中心', inputs.centre_id).wrap);
+  }
+  inputs.channel = select(['window', 'phone', 'hotline', 'letter'].map((v) => [v, CHANNELS[v]]), 'window', false);
+  fields.push(field('投诉渠道', inputs.channel).wrap);
+  inputs.content = h('textarea', { rows: 5 });
+  fields.push(field('投诉内容', inputs.content).wrap);
+  inputs['complainant.name'] = h('input', { autocomplete: 'off' });
+  fields.push(field('投诉人姓名（可不填）', inputs['complainant.name']).wrap);
+  inputs['complainant.phone'] = h('input', { type: 'tel', inputmode: 'tel', autocomplete: 'off' });
+  fields.push(field('联系电话（可不填）', inputs['complainant.phone'], '列表中只显示部分号码').wrap);
+  for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
+  const form = recordForm(fields, async () => {
+    /** @type {Record<string, any>} */
+    const values = {};
+    for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
+    const centre = values.centre_id || centres[0];
+    delete values.centre_id;
+    const set = { ...changedPaths(values, {}), centre_id: centre, received_at: Date.now(), status: 'open' };
+    const problems = [];
+    if (!values.content) problems.push({ path: 'content', message: '请填写投诉内容' });
+    problems.push(...validate('complaints', set));
+    if (problems.length) throw new FormProblems(problems);
+    await edit('complaints', id, set);
+    toast('投诉已保存到本机，联网后自动同步');
+    go(`#/complaint/${encodeURIComponent(id)}`, true);
+  });
+  add(ctx.main, h('h1', { text: '登记投诉' }), form);
+  return { form: true };
+}
