@@ -63,6 +63,29 @@ def order_time(leaves: dict[str, Any], *, stamp: int) -> dict[str, Any]:
     return leaves if isinstance(given, int) else {**leaves, "ordered_at": stamp}
 
 
+def complaint_times(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *,
+                    stamp: int) -> dict[str, Any]:
+    """A complaint op's leaves with the server's times: ``received_at`` of a new complaint and
+    ``replied_at`` of its first reply are the op's corrected time unless the op gives an
+    after-the-fact time, which may never be later than that corrected time (the reply is due
+    five working days after receipt: a phone's fast clock must not move it)."""
+    before = stored or {}
+    out = dict(leaves)
+    for key in ("received_at", "replied_at"):
+        given = out.get(key)
+        if isinstance(given, int) and not isinstance(given, bool) and given > stamp:
+            raise Invalid(f"{key}: an after-the-fact time cannot be later than the change that"
+                          " records it (by the server's clock); leave it out and the server"
+                          " sets it", path=key)
+    if stored is None and out.get("received_at") is None:
+        out["received_at"] = stamp
+    reply = out.get("reply")
+    if isinstance(reply, str) and reply.strip() and out.get("replied_at") is None \
+            and before.get("replied_at") is None:
+        out["replied_at"] = stamp
+    return out
+
+
 def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
                user_id: str | None) -> None:
     if before.get("extension.days") is not None:

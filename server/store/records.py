@@ -315,6 +315,8 @@ class Batch:
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
                                    else self.actor.user_id)
+        if raw.collection == "complaints" and not raw.delete and not raw.restore:
+            leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
             leaves = cases.order_time(leaves, stamp=stamp)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,

@@ -48,13 +48,13 @@ export const maskName = (s) => (s ? `${[...s][0]}${'*'.repeat(Math.max(1, [...s]
  * @param {number} [now]
  */
 export function replyState(d, now = Date.now()) {
-  if (d.replied_at || ['replied', 'verified', 'dismissed'].includes(d.status)) return null;
+  if (d.replied_at || d.reply || ['replied', 'verified', 'dismissed'].includes(d.status)) return null;
   if (d.overdue || (d.reply_due && d.reply_due < now)) return 'overdue';
   const tonight = new Date(now).setHours(23, 59, 59, 999);
   return d.reply_due && d.reply_due <= tonight + 2 * 86400000 ? 'soon' : null;
 }
 
-const isWaiting = (d) => !d.replied_at && !['replied', 'verified', 'dismissed'].includes(d.status);
+const isWaiting = (d) => !d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status);
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
 function complaintRow(c) {
@@ -63,7 +63,7 @@ function complaintRow(c) {
   const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
   return h('li', { class: 'item' },
     h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
-      h('strong', { class: 'grow', text: `${fmtDate(d.received_at)} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
+      h('strong', { class: 'grow', text: `${d.received_at ? fmtDate(d.received_at) : '待同步'} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
       h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
     h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
     h('div', { class: 'badges' },
@@ -112,7 +112,7 @@ export async function complaintView(ctx) {
     rejectedBox(c),
     conflictBox(c, ctx.session, ctx.rerender),
     h('dl', { class: 'kvs' },
-      row('收到时间', fmtTime(d.received_at)),
+      row('收到时间', d.received_at ? fmtTime(d.received_at) : '同步后记录'),
       row('渠道', CHANNELS[d.channel] || d.channel),
       row('服务中心', centres.get(d.centre_id) || d.centre_id),
       row('投诉人', p.name),
@@ -121,21 +121,22 @@ export async function complaintView(ctx) {
         : '同步后由服务器按 5 个工作日计算'),
       row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
       row('答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
-      row('答复时间', fmtTime(d.replied_at)),
+      row('答复时间', d.replied_at ? fmtTime(d.replied_at) : d.reply ? '同步后记录' : ''),
       row('核实', d.verified ? '已核实' : '')));
 
-  if (!d.replied_at && maySet('complaints', 'reply', role)) {
+  if (!d.replied_at && !d.reply && maySet('complaints', 'reply', role)) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
-    const form = recordForm([field('答复内容', reply, '答复时间记为本次保存的时间').wrap], async () => {
+    const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
       if (!text) throw new FormProblems([{ path: 'reply', message: '请填写答复内容' }]);
-      await edit('complaints', id, { reply: text, replied_at: Date.now(), status: 'replied' });
+      // replied_at is the server's: the change's corrected time, never the phone's clock.
+      await edit('complaints', id, { reply: text, status: 'replied' });
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
     add(ctx.main, h('section', null, h('h2', { text: '答复' }), form));
   }
-  if (d.replied_at && !d.verified && maySet('complaints', 'verified', role)
+  if (d.reply && !d.verified && maySet('complaints', 'verified', role)
       && maySet('complaints', 'status', role, 'verified')) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
@@ -177,7 +178,8 @@ export async function complaintFormView(ctx) {
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
-    const set = { ...changedPaths(values, {}), centre_id: centre, received_at: Date.now(), status: 'open' };
+    // received_at is the server's (the change's corrected time): the reply due date counts from it.
+    const set = { ...changedPaths(values, {}), centre_id: centre, status: 'open' };
     const problems = [];
     if (!values.content) problems.push({ path: 'content', message: '请填写投诉内容' });
     problems.push(...validate('complaints', set));
