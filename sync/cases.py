@@ -67,16 +67,16 @@ def complaint_times(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *,
                     stamp: int) -> dict[str, Any]:
     """A complaint op's leaves with the server's times: ``received_at`` of a new complaint and
     ``replied_at`` of its first reply are the op's corrected time unless the op gives an
-    after-the-fact time, which may never be later than that corrected time (the reply is due
-    five working days after receipt: a phone's fast clock must not move it)."""
+    earlier (after-the-fact) time. A given time later than the corrected time is the phone's
+    fast clock: it is taken as the corrected time (not rejected: phones have always sent
+    ``received_at``, and a complaint must never be lost), so the reply due date, five working
+    days after receipt, cannot be moved by a phone's clock."""
     before = stored or {}
     out = dict(leaves)
     for key in ("received_at", "replied_at"):
         given = out.get(key)
         if isinstance(given, int) and not isinstance(given, bool) and given > stamp:
-            raise Invalid(f"{key}: an after-the-fact time cannot be later than the change that"
-                          " records it (by the server's clock); leave it out and the server"
-                          " sets it", path=key)
+            out[key] = stamp
     if stored is None and out.get("received_at") is None:
         out["received_at"] = stamp
     reply = out.get("reply")

@@ -1,5 +1,5 @@
 """Complaints' times are the server's (received_at, replied_at from the op's corrected time,
-never a fast phone's clock; after-the-fact times no later than the change), so the reply due
+a fast phone's clock is cut back to it; earlier after-the-fact times are kept), so the reply due
 date cannot be moved by the phone; verification only by the roles the rights allow; a case's
 first-ask hand-over (首问负责) is checked by the schema: a malformed entry is rejected and
 changes nothing."""
@@ -48,12 +48,10 @@ def test_complaints_times_come_from_the_corrected_time_not_the_phone(device: Any
                                                 "received_at": earlier})])
     assert ok["results"][0]["status"] == "applied", ok
     assert record(f1, "cp-2")["received_at"] == earlier
-    late = f1.sync([f1.op("complaints", "cp-3", {"centre_id": "c1", "content": "电话", "channel": "phone",
+    fast = f1.sync([f1.op("complaints", "cp-3", {"centre_id": "c1", "content": "电话", "channel": "phone",
                                                   "received_at": f1.clock()})])
-    result = late["results"][0]
-    assert result["status"] == "rejected" and result["code"] == "invalid"
-    assert result["details"]["path"] == "received_at"
-    assert record(f1, "cp-3") == {}
+    assert fast["results"][0]["status"] == "applied", fast  # never lost ...
+    assert record(f1, "cp-3")["received_at"] <= now_ms()  # ... but the fast clock is not kept
 
 
 def test_complaints_reply_due_is_five_working_days(device: Any) -> None:

@@ -17,7 +17,16 @@ from playwright.sync_api import Browser, expect
 
 from tests.support.axe import assert_accessible, desktop_context
 from tests.support.pwa import (
-    api_push, db_rows, expect_unsent, idb, login, new_op, phone, sync_now, user_login, wait_controlled,
+    api_push,
+    db_rows,
+    expect_unsent,
+    idb,
+    login,
+    new_op,
+    phone,
+    sync_now,
+    user_login,
+    wait_controlled,
 )
 from tests.support.server import PASSWORD
 
@@ -68,7 +77,8 @@ def test_pwa_complaints_intake_offline_reply_and_verify(chromium: Browser, pwa_s
         assert server["reply_due"] > server["received_at"]
         local = idb(page, f"const r = await store.get('complaints', '{cid}'); return r.data.reply_due;")
         assert local == server["reply_due"]
-        due_text = page.evaluate(f"""async () => (await import('/app/ui.js')).fmtDate({server["reply_due"]})""")
+        fmt = "async (ms) => (await import('/app/ui.js')).fmtDate(ms)"
+        due_text = page.evaluate(fmt, server["reply_due"])
         expect(page.locator("dl.kvs")).to_contain_text(f"答复期限{due_text}")
 
         page.goto(base + "/#/complaints?f=waiting")

@@ -154,7 +154,7 @@ def make_record(rng: random.Random, collection: str, centre_id: str, now: int,
         return {"centre_id": centre_id, "matter_id": rng.choice(matter_ids()), "status": "accepted",
                 "channel": rng.choice(["window", "home", "agency", "appointment"]), "applicant": person,
                 "notes": chinese_text(rng, notes_bytes)}  # accepted_at: the server's
-    return {"centre_id": centre_id, "content": chinese_text(rng, notes_bytes), "received_at": now,
+    return {"centre_id": centre_id, "content": chinese_text(rng, notes_bytes),  # received_at: the server's
             "channel": rng.choice(["window", "phone", "hotline"]), "complainant": person, "status": "open"}
 
 
