@@ -33,6 +33,15 @@ class Scope:
                          ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids))])
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
+    def pull_scope(self) -> "Scope":
+        """What a device of this principal syncs. Supervisors and admins see the county's
+        figures and lists from the server (reports, lists, boards), so their devices sync
+        only reference data (centres, matters, templates, ...: records without a centre);
+        their edits still travel as ops, based on the versions the lists return."""
+        if self.role in ("supervisor", "admin"):
+            return Scope(self.role, frozenset(), self.county_ids, False)
+        return self
+
     def can_read_centre(self, centre_id: str | None) -> bool:
         """Whether records of ``centre_id`` are visible."""
         return self.everything or (centre_id is not None and centre_id in self.centre_ids)

@@ -143,7 +143,9 @@ def check_scopes(w: World, fleet: list[SimDevice]) -> None:
 
         def visible(r: sqlite3.Row, role: str = role, centres: tuple[str, ...] = centres) -> bool:
             if role in ("supervisor", "admin"):
-                return bool(r["county_id"] == COUNTY)
+                # Their devices sync reference data only; figures and lists come from the
+                # server's reports (workspace, issue 12).
+                return bool(r["county_id"] == COUNTY and r["centre_id"] is None)
             if r["collection"] in COUNTY_SCOPED:
                 return bool(r["county_id"] == COUNTY)
             return r["centre_id"] in centres
