@@ -85,7 +85,10 @@ export function table(caption, columns, rows, opts = {}) {
   let desc = !!opts.desc;
   const tbl = h('table', { class: 'ws-table' });
   const draw = () => {
-    const sorted = sortKey ? [...rows].sort((a, b) => cmp(a[sortKey], b[sortKey]) * (desc ? -1 : 1)) : rows;
+    // Rows without a figure stay last in both directions.
+    const none = (v) => v === null || v === undefined;
+    const sorted = sortKey ? [...rows].sort((a, b) => (none(a[sortKey]) || none(b[sortKey])
+      ? cmp(a[sortKey], b[sortKey]) : cmp(a[sortKey], b[sortKey]) * (desc ? -1 : 1))) : rows;
     const head = h('tr', null, columns.map((c) => {
       const sorted = c.key === sortKey;
       const label = opts.sortable
@@ -220,7 +223,10 @@ export function recordHref(collection, id) {
 /** A readable title for a list row's record. */
 export function rowTitle(item) {
   const d = item.data || {};
-  return d.title || d.applicant_name || d.name || d.subject || d.content || d.order_text || d.reason
+  const person = (d.applicant && d.applicant.name) || (d.complainant && d.complainant.name);
+  const what = d.content || d.order_text || d.reason || d.notes;
+  if (person) return what ? `${person}：${String(what).slice(0, 40)}` : person;
+  return d.title || d.name || what
     || enumLabel(item.collection, 'kind', d.kind || '') || item.id;
 }
 
