@@ -33,7 +33,7 @@ class Scope:
                          ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids))])
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
-    def pull_scope(self) -> "Scope":
+    def pull_scope(self) -> Scope:
         """What a device of this principal syncs. Supervisors and admins see the county's
         figures and lists from the server (reports, lists, boards), so their devices sync
         only reference data (centres, matters, templates, ...: records without a centre);

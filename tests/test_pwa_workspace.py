@@ -37,20 +37,45 @@ from tests.support.server import PASSWORD
 pytestmark = pytest.mark.browser
 
 CST = dt.timezone(dt.timedelta(hours=8))
-TEMPLATE = {"name": "窗口规范化考评", "county_id": "k-qingshan", "version": 1, "status": "published",
-            "sections": [{"id": "S1", "name": "服务规范", "mode": "deduct", "points": 100, "items": [
-                {"id": "e1", "text": "一次性告知", "rule": "deduct_each", "per": 1}]},
-                {"id": "V", "name": "一票否决", "mode": "deduct", "points": 0, "items": [
-                    {"id": "v1", "text": "违反“六个严禁”", "rule": "veto"}]}]}
+TEMPLATE = {
+    "name": "窗口规范化考评",
+    "county_id": "k-qingshan",
+    "version": 1,
+    "status": "published",
+    "sections": [
+        {
+            "id": "S1",
+            "name": "服务规范",
+            "mode": "deduct",
+            "points": 100,
+            "items": [{"id": "e1", "text": "一次性告知", "rule": "deduct_each", "per": 1}],
+        },
+        {
+            "id": "V",
+            "name": "一票否决",
+            "mode": "deduct",
+            "points": 0,
+            "items": [{"id": "v1", "text": "违反“六个严禁”", "rule": "veto"}],
+        },
+    ],
+}
 SCREENS = [
-    ("#/ws/overview", "全县总览"), ("#/ws/centre/c-shiqiao", "中心详情"),
-    ("#/ws/centre/c-shiqiao?tab=inspections", "中心详情"), ("#/ws/report", "月度报告"),
-    ("#/ws/boards", "督办看板"), ("#/ws/boards?tab=rectifications", "督办看板"),
+    ("#/ws/overview", "全县总览"),
+    ("#/ws/centre/c-shiqiao", "中心详情"),
+    ("#/ws/centre/c-shiqiao?tab=inspections", "中心详情"),
+    ("#/ws/report", "月度报告"),
+    ("#/ws/boards", "督办看板"),
+    ("#/ws/boards?tab=rectifications", "督办看板"),
     ("#/ws/boards?tab=complaints", "督办看板"),
-    ("#/ws/queues", "审核"), ("#/ws/queues?tab=conflicts", "审核"), ("#/ws/queues?tab=quarantine", "审核"),
-    ("#/ws/awards", "考评与评优"), ("#/ws/ledgers", "台账导出"),
-    ("#/ws/admin", "设备与人员"), ("#/ws/admin?tab=users", "设备与人员"),
-    ("#/ws/admin?tab=centres", "设备与人员"), ("#/ws/admin?tab=matters", "设备与人员"),
+    ("#/ws/queues", "审核"),
+    ("#/ws/queues?tab=conflicts", "审核"),
+    ("#/ws/queues?tab=quarantine", "审核"),
+    ("#/ws/awards", "考评与评优"),
+    ("#/ws/ledgers", "台账导出"),
+    ("#/ws/admin", "设备与人员"),
+    ("#/ws/admin?tab=users", "设备与人员"),
+    ("#/ws/admin?tab=centres", "设备与人员"),
+    ("#/ws/admin?tab=matters", "设备与人员"),
     ("#/ws/admin?tab=templates", "设备与人员"),
 ]
 
@@ -73,36 +98,90 @@ def month(pwa_server: Any) -> dict[str, Any]:
     assert api_push(base, sup, [new_op("templates", "t-ws", TEMPLATE)])["results"][0]["status"] == "applied"
     field = api_login(base, "field1")
     good, other = f"i-good-{uuid.uuid4().hex[:6]}", f"i-back-{uuid.uuid4().hex[:6]}"
-    inspection = {"centre_id": "c-shiqiao", "template_id": "t-ws", "template_version": 1,
-                  "started_at": now - 3600_000, "submitted_at": now - 1800_000, "status": "submitted",
-                  "items": {"e1": {"count": 2}, "v1": {"vetoed": False}}}
-    res = api_push(base, field, [new_op("inspections", good, inspection), new_op("inspections", other, inspection)])
+    inspection = {
+        "centre_id": "c-shiqiao",
+        "template_id": "t-ws",
+        "template_version": 1,
+        "started_at": now - 3600_000,
+        "submitted_at": now - 1800_000,
+        "status": "submitted",
+        "items": {"e1": {"count": 2}, "v1": {"vetoed": False}},
+    }
+    res = api_push(
+        base, field, [new_op("inspections", good, inspection), new_op("inspections", other, inspection)]
+    )
     assert [r["status"] for r in res["results"]] == ["applied", "applied"], res
     applicant = f"孙桂芝{uuid.uuid4().hex[:4]}"
     case = str(uuid.uuid4())
-    made = api_push(base, api_login(base, "centre1"), [new_op("cases", case, {
-        "centre_id": "c-shiqiao", "matter_id": "m-yanglao", "status": "accepted", "channel": "window",
-        "applicant.name": applicant, "applicant.phone": "13912345678", "notes": "窗口受理"})])
+    made = api_push(
+        base,
+        api_login(base, "centre1"),
+        [
+            new_op(
+                "cases",
+                case,
+                {
+                    "centre_id": "c-shiqiao",
+                    "matter_id": "m-yanglao",
+                    "status": "accepted",
+                    "channel": "window",
+                    "applicant.name": applicant,
+                    "applicant.phone": "13912345678",
+                    "notes": "窗口受理",
+                },
+            )
+        ],
+    )
     version = made["results"][0]["version"]
     api_push(base, field, [new_op("cases", case, {"notes": "甲：材料齐全"}, base=version)])
     time.sleep(0.01)
-    api_push(base, api_login(base, "field2"), [new_op("cases", case, {"notes": "乙：要求延期"}, base=version)])
+    api_push(
+        base, api_login(base, "field2"), [new_op("cases", case, {"notes": "乙：要求延期"}, base=version)]
+    )
     [(conflict,)] = db_rows(pwa_server.db, "SELECT id FROM conflicts WHERE record=?", case)
     complaint = str(uuid.uuid4())
-    api_push(base, api_login(base, "centre1"), [new_op("complaints", complaint, {
-        "centre_id": "c-shiqiao", "content": "窗口排队太久", "status": "open", "received_at": now - 3600_000})])
+    api_push(
+        base,
+        api_login(base, "centre1"),
+        [
+            new_op(
+                "complaints",
+                complaint,
+                {
+                    "centre_id": "c-shiqiao",
+                    "content": "窗口排队太久",
+                    "status": "open",
+                    "received_at": now - 3600_000,
+                },
+            )
+        ],
+    )
     # An award through every step to a public notice that started ten days ago (ended).
     award = f"a-{uuid.uuid4().hex[:6]}"
     steps: list[dict[str, Any]] = [
-        {"centre_id": "c-shiqiao", "kind": "best_window", "period": last_month(), "status": "nominated",
-         "nomination.reason": "服务规范"},
-        {"status": "leader_signed", "leader.by": "u"}, {"status": "supervision_reviewed", "supervision.by": "u"},
-        {"status": "group_reviewed", "group.by": "u"}, {"status": "decided", "decision.by": "u"},
-        {"status": "notice", "notice_started_at": now - 10 * 86400_000}]
+        {
+            "centre_id": "c-shiqiao",
+            "kind": "best_window",
+            "period": last_month(),
+            "status": "nominated",
+            "nomination.reason": "服务规范",
+        },
+        {"status": "leader_signed", "leader.by": "u"},
+        {"status": "supervision_reviewed", "supervision.by": "u"},
+        {"status": "group_reviewed", "group.by": "u"},
+        {"status": "decided", "decision.by": "u"},
+        {"status": "notice", "notice_started_at": now - 10 * 86400_000},
+    ]
     results = api_push(base, sup, [new_op("awards", award, s) for s in steps])["results"]
     assert all(r["status"] == "applied" for r in results), results
-    return {"good": good, "other": other, "case": case, "applicant": applicant, "conflict": conflict,
-            "award": award}
+    return {
+        "good": good,
+        "other": other,
+        "case": case,
+        "applicant": applicant,
+        "conflict": conflict,
+        "award": award,
+    }
 
 
 def record(db: Any, collection: str, rid: str) -> dict[str, Any]:
@@ -124,7 +203,9 @@ def desk(chromium: Browser, base: str, username: str = "super1") -> tuple[Any, P
     return ctx, page
 
 
-def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any, month: dict[str, Any]) -> None:
+def test_workspace_supervisor_runs_the_month(
+    chromium: Browser, pwa_server: Any, month: dict[str, Any]
+) -> None:
     base, db = pwa_server.base_url, pwa_server.db
     ctx, page = desk(chromium, base)
     # Home: the county overview from the server, not records synced into the browser.
@@ -133,8 +214,11 @@ def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any,
     expect(overview).to_contain_text("石桥镇便民服务中心")
     expect(page.locator("svg.chart.bars").first).to_be_visible()
     expect(page.locator("svg.chart.spark").first).to_be_visible()
-    assert page.evaluate("""async () => { const s = await import('/app/store.js');
-        return (await s.list('cases')).length + (await s.list('inspections')).length; }""") == 0
+    assert (
+        page.evaluate("""async () => { const s = await import('/app/store.js');
+        return (await s.list('cases')).length + (await s.list('inspections')).length; }""")
+        == 0
+    )
     nav = [a.strip() for a in page.locator("#nav a").all_inner_texts()]
     assert nav[:6] == ["总览", "看板", "审核", "评优", "台账", "管理"]
 
@@ -148,7 +232,9 @@ def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any,
     # Review queue: return one inspection with a comment, approve the other.
     page.goto(f"{base}/#/ws/queues?tab=inspections")
     back = page.locator(f'li[data-id="{month["other"]}"]')
-    expect(back.get_by_role("link", name="打开审核")).to_have_attribute("href", f"#/inspection/{month['other']}")
+    expect(back.get_by_role("link", name="打开审核")).to_have_attribute(
+        "href", f"#/inspection/{month['other']}"
+    )
     back.get_by_role("button", name="退回").click()  # no comment: said at the field
     expect(back.get_by_role("alert")).to_contain_text("请填写退回意见")
     back.get_by_label("退回意见").fill("第 3 项缺少照片")
@@ -166,8 +252,9 @@ def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any,
     expect(row).to_contain_text("石桥镇")
     row.get_by_role("button", name="改用另一值").click()
     expect(row).to_have_count(0)
-    assert db_rows(db, "SELECT count(*) FROM conflicts WHERE id=? AND resolved_version IS NULL",
-                   month["conflict"]) == [(0,)]
+    assert db_rows(
+        db, "SELECT count(*) FROM conflicts WHERE id=? AND resolved_version IS NULL", month["conflict"]
+    ) == [(0,)]
 
     # Boards: the complaint waiting for a reply names its township.
     page.goto(f"{base}/#/ws/boards?tab=complaints")
@@ -193,16 +280,22 @@ def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any,
 
     # Assessment: 98 points approved, no veto: eligible; nominate and walk the award flow.
     page.goto(f"{base}/#/ws/awards")
-    assessment = page.get_by_role("region", name=f"{this_month()} 规范化考评（平均分 ≥ 90 且无一票否决可提名）")
+    assessment = page.get_by_role(
+        "region", name=f"{this_month()} 规范化考评（平均分 ≥ 90 且无一票否决可提名）"
+    )
     expect(assessment).to_contain_text("98")
     assessment.get_by_role("button", name="提名 石桥镇便民服务中心").click()
     mine_row = page.locator("li.ws-row", has_text="已提名")
     expect(mine_row).to_be_visible()
     for step in ("部门负责人签署通过", "督查科审核通过", "考评小组评审通过", "领导小组决定通过"):
-        page.locator("li.ws-row", has=page.get_by_role("button", name=step)).get_by_role("button", name=step).click()
+        page.locator("li.ws-row", has=page.get_by_role("button", name=step)).get_by_role(
+            "button", name=step
+        ).click()
         expect(page.get_by_role("button", name=step)).to_have_count(0)
     page.get_by_role("button", name="开始公示（3 个工作日）").click()
-    noticed = page.locator("li.ws-row", has_text="公示中", has_not=page.get_by_role("button", name="公示期满，授予称号"))
+    noticed = page.locator(
+        "li.ws-row", has_text="公示中", has_not=page.get_by_role("button", name="公示期满，授予称号")
+    )
     expect(noticed).to_contain_text("公示截止")
     expect(noticed).to_contain_text("公示期满后可授予")
     noticed.get_by_label("公示期异议内容").fill("群众反映该窗口曾推诿")
@@ -217,11 +310,19 @@ def test_workspace_supervisor_runs_the_month(chromium: Browser, pwa_server: Any,
     ctx.close()
 
 
-def test_workspace_field_staff_cannot_reach_it(chromium: Browser, pwa_server: Any, month: dict[str, Any]) -> None:
+def test_workspace_field_staff_cannot_reach_it(
+    chromium: Browser, pwa_server: Any, month: dict[str, Any]
+) -> None:
     base = pwa_server.base_url
     token, _ = user_login(base, "field1")
-    for path in ("/reports/overview", "/records/cases", "/boards/overdue", "/exports/cases.xlsx", "/users",
-                 "/reports/assessment"):
+    for path in (
+        "/reports/overview",
+        "/records/cases",
+        "/boards/overdue",
+        "/exports/cases.xlsx",
+        "/users",
+        "/reports/assessment",
+    ):
         r = httpx.get(f"{base}/api/v1{path}", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 403, path
     ctx = new_context(chromium)
@@ -236,8 +337,9 @@ def test_workspace_field_staff_cannot_reach_it(chromium: Browser, pwa_server: An
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-def test_workspace_screens_have_no_axe_violations(chromium: Browser, pwa_server: Any, month: dict[str, Any],
-                                                  width: str) -> None:
+def test_workspace_screens_have_no_axe_violations(
+    chromium: Browser, pwa_server: Any, month: dict[str, Any], width: str
+) -> None:
     base = pwa_server.base_url
     if width == "desktop":
         ctx, page = desk(chromium, base, "admin1")
@@ -258,7 +360,9 @@ def test_workspace_screens_have_no_axe_violations(chromium: Browser, pwa_server:
     ctx.close()
 
 
-def test_workspace_overview_sorts_by_keyboard(chromium: Browser, pwa_server: Any, month: dict[str, Any]) -> None:
+def test_workspace_overview_sorts_by_keyboard(
+    chromium: Browser, pwa_server: Any, month: dict[str, Any]
+) -> None:
     base = pwa_server.base_url
     ctx, page = desk(chromium, base)
     table = page.get_by_role("region", name=f"{this_month()} 各乡镇指标（点表头排序）")
@@ -267,7 +371,9 @@ def test_workspace_overview_sorts_by_keyboard(chromium: Browser, pwa_server: Any
     page.keyboard.press("Enter")
     th = table.locator('th[data-k="inspection_score"]')
     expect(th).to_have_attribute("aria-sort", "descending")
-    col = "[...document.querySelectorAll('table.ws-table')[0].tBodies[0].rows].map(r => r.cells[6].textContent)"
+    col = (
+        "[...document.querySelectorAll('table.ws-table')[0].tBodies[0].rows].map(r => r.cells[6].textContent)"
+    )
     shown = page.evaluate(col)
     figures = [float(v) for v in shown if v != "—"]
     assert figures == sorted(figures, reverse=True)
@@ -282,10 +388,13 @@ def test_workspace_matter_import_from_csv(chromium: Browser, pwa_server: Any) ->
     base = pwa_server.base_url
     ctx, page = desk(chromium, base)
     page.goto(f"{base}/#/ws/admin?tab=matters")
-    sheet = ("事项名称,办件类型,承诺时限,设定依据,申请材料,收费标准\n"
-             "残疾人证申领,承诺件,5个工作日,《残疾人保障法》,居民身份证、照片,不收费\n")
+    sheet = (
+        "事项名称,办件类型,承诺时限,设定依据,申请材料,收费标准\n"
+        "残疾人证申领,承诺件,5个工作日,《残疾人保障法》,居民身份证、照片,不收费\n"
+    )
     page.get_by_label("目录文件").set_input_files(
-        files=[{"name": "目录.csv", "mimeType": "text/csv", "buffer": sheet.encode("utf-8")}])
+        files=[{"name": "目录.csv", "mimeType": "text/csv", "buffer": sheet.encode("utf-8")}]
+    )
     page.get_by_role("button", name="导入").click()
     expect(page.locator(".ws-form [role=status]")).to_contain_text("已导入 1 项事项")
     # The catalogue is reference data: it comes down with the next sync.
@@ -293,8 +402,15 @@ def test_workspace_matter_import_from_csv(chromium: Browser, pwa_server: Any) ->
     page.reload()
     expect(page.get_by_role("region", name="事项目录")).to_contain_text("残疾人证申领")
     # A bad sheet: nothing imported, the row and column named.
-    page.get_by_label("目录文件").set_input_files(files=[{"name": "坏.csv", "mimeType": "text/csv",
-        "buffer": "事项名称,办件类型,承诺时限\n,承诺件,五天\n".encode("utf-8")}])
+    page.get_by_label("目录文件").set_input_files(
+        files=[
+            {
+                "name": "坏.csv",
+                "mimeType": "text/csv",
+                "buffer": "事项名称,办件类型,承诺时限\n,承诺件,五天\n".encode(),
+            }
+        ]
+    )
     page.get_by_role("button", name="导入").click()
     expect(page.get_by_role("alert")).to_contain_text("第 2 行")
     ctx.close()

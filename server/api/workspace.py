@@ -22,6 +22,5 @@ async def workspace_principal(request: Request) -> Principal:
     """The caller, if their role uses the workspace; else ``Forbidden``."""
     who = await principal(request)
     if who.role in NOT_IN_WORKSPACE:
-        raise Forbidden(f"role {who.role} has no access to the county workspace",
-                        details={"role": who.role})
+        raise Forbidden(f"role {who.role} has no access to the county workspace", details={"role": who.role})
     return who

@@ -8,7 +8,7 @@
 import { h, fmtTime, toast } from '../../ui.js';
 import { fieldLabel, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
-import { api, pagedList, recordHref, recordRow, screen, sendEdit } from './kit.js';
+import { api, pagedList, recordHref, recordRow, ServerRefused, screen, sendEdit } from './kit.js';
 
 const TABS = /** @type {[string, string][]} */ ([
   ['#/ws/queues?tab=inspections', '待审检查'], ['#/ws/queues?tab=quarantine', '隔离的更改'], ['#/ws/queues?tab=conflicts', '冲突']]);
@@ -82,7 +82,16 @@ async function inspections(ctx) {
 }
 
 async function quarantine(ctx) {
-  const body = await api(ctx.session, '/quarantine?status=open&limit=200');
+  let body;
+  try {
+    body = await api(ctx.session, '/quarantine?status=open&limit=200');
+  } catch (e) {
+    // A server without quarantine review yet: say so plainly, not "not found".
+    if (e instanceof ServerRefused && e.status === 404) {
+      return h('p', { class: 'box warn', role: 'status', text: '此服务器版本尚未提供隔离更改的审核，请升级服务器后使用。' });
+    }
+    throw e;
+  }
   const rows = body.quarantine || [];
   const list = h('ul', { class: 'ws-list', 'aria-label': '隔离的更改' });
   for (const q of rows) {
