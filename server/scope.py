@@ -18,6 +18,10 @@ from sync.schema import Collection
 ROLES = ("field", "centre", "supervisor", "admin")
 
 
+# What a supervisor's or admin's device syncs besides reference data (see Scope.pull_scope).
+WORKSPACE_SYNC = frozenset({"inspections", "rectifications"})
+
+
 @dataclass(frozen=True)
 class Scope:
     """The centres and counties a principal reaches. ``everything`` for admins."""
@@ -26,20 +30,28 @@ class Scope:
     centre_ids: frozenset[str]
     county_ids: frozenset[str]
     everything: bool = False
+    collections: frozenset[str] | None = None  # None: every collection
 
     def key(self) -> str:
         """A short fingerprint: when it changes, a device's copy must be reset."""
         text = "|".join([self.role, "*" if self.everything else "",
-                         ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids))])
+                         ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids)),
+                         "*" if self.collections is None else ",".join(sorted(self.collections))])
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def can_read_collection(self, collection: str) -> bool:
+        """Whether records of ``collection`` are visible at all to this role."""
+        return self.collections is None or collection in self.collections
 
     def pull_scope(self) -> Scope:
         """What a device of this principal syncs. Supervisors and admins see the county's
         figures and lists from the server (reports, lists, boards), so their devices sync
-        only reference data (centres, matters, templates, ...: records without a centre);
-        their edits still travel as ops, based on the versions the lists return."""
+        reference data (centres, matters, templates: records without a centre) and the
+        county's inspections and rectifications, which they review on the device (no
+        applicants' personal data); cases, visits, complaints, evaluations, accountability
+        and awards stay on the server. Their edits still travel as ops."""
         if self.role in ("supervisor", "admin"):
-            return Scope(self.role, frozenset(), self.county_ids, False)
+            return Scope(self.role, self.centre_ids, self.county_ids, False, WORKSPACE_SYNC)
         return self
 
     def can_read_centre(self, centre_id: str | None) -> bool:

@@ -133,8 +133,8 @@ MATRIX = [(u, p) for u in MATRIX_USERS for p in PLACES]
 def test_scope_read_record_comes_down_only_in_scope(world: World, user: str, place: str) -> None:
     centre = PLACES[place]
     got = pull_all(world.client, world.devices[user])
-    # Supervisors and admins read the county's records through reports and lists, never
-    # into the browser: their devices sync reference data only (workspace, issue 12).
+    # Supervisors and admins read applicants' records through reports and lists, never into
+    # the browser: their devices sync reference data, inspections and rectifications only.
     syncs_records = ROLE[user] not in ("supervisor", "admin")
     assert (("visits", f"seed-{centre}") in got) == (centre in CENTRES[user] and syncs_records)
 
@@ -274,18 +274,15 @@ def test_scope_new_centre_only_by_supervisor_of_the_county(county_db: str, user:
                                                           allowed: bool) -> None:
     with TestClient(create_app(Config(db=county_db))) as client:
         d = Device(client, user)
-        first = d.sync([d.op("centres", "c-new", {"name": "新镇", "county_id": county})])
-        [res] = first["results"]
+        [res] = d.sync([d.op("centres", "c-new", {"name": "新镇", "county_id": county})])["results"]
         assert res["status"] == ("applied" if allowed else "rejected"), res
         if not allowed:
             assert res["code"] == "forbidden"
         else:
-            # the new centre is now part of the supervisor's scope (they may write its
-            # records); their device syncs reference data only, so its copy stays valid
+            # the new centre is now part of the supervisor's scope: their copy is reset
             doc = d.sync()
-            assert doc["reset"] is False
-            pulled = first["changes"] + doc["changes"]
-            assert ("centres", "c-new") in {(c["collection"], c["record"]) for c in pulled}
+            assert doc["reset"] is True
+            assert ("centres", "c-new") in {(c["collection"], c["record"]) for c in doc["changes"]}
             assert d.sync([d.op("visits", "v-in-new", visit("c-new"))])["results"][0]["status"] == "applied"
 
 

@@ -45,3 +45,17 @@ def test_workspace_field_staff_cannot_import_or_manage_users(client: TestClient,
         "/api/v1/users", json={"username": "x1", "password": "12345678", "role": "field"}, headers=f1.headers
     )
     assert r.status_code == 403
+
+
+def test_workspace_devices_sync_no_applicants_data(client: TestClient, device: Any) -> None:
+    """A supervisor's device receives reference data and the inspections it reviews, never
+    cases, visits or complaints (those come from the server's lists)."""
+    f1 = device("f1")
+    f1.sync([f1.op("visits", "v-ws", {"centre_id": "c1", "kind": "home_service", "status": "planned"}),
+             f1.op("inspections", "i-ws", {"centre_id": "c1", "template_id": "t0", "template_version": 1})])
+    for who in ("sup1", "admin"):
+        got = {(c["collection"], c["record"]) for c in device(who).sync_all()[0]["changes"]}
+        assert ("inspections", "i-ws") in got and ("centres", "c1") in got
+        assert not any(coll in ("visits", "cases", "complaints", "evaluations") for coll, _ in got), who
+        listed = client.get("/api/v1/records/visits", headers=device(who).headers).json()["items"]
+        assert "v-ws" in [i["id"] for i in listed]

@@ -214,11 +214,14 @@ def test_workspace_supervisor_runs_the_month(
     expect(overview).to_contain_text("石桥镇便民服务中心")
     expect(page.locator("svg.chart.bars").first).to_be_visible()
     expect(page.locator("svg.chart.spark").first).to_be_visible()
-    assert (
-        page.evaluate("""async () => { const s = await import('/app/store.js');
-        return (await s.list('cases')).length + (await s.list('inspections')).length; }""")
-        == 0
-    )
+    # The device syncs reference data and the inspections it reviews; no applicants' data.
+    sync_now(page)
+    held = page.evaluate("""async () => { const s = await import('/app/store.js'); const n = {};
+        for (const c of ['cases', 'visits', 'complaints', 'evaluations', 'inspections', 'matters'])
+          n[c] = (await s.list(c)).length;
+        return n; }""")
+    assert held["cases"] == held["visits"] == held["complaints"] == held["evaluations"] == 0, held
+    assert held["inspections"] >= 2 and held["matters"] >= 1, held
     nav = [a.strip() for a in page.locator("#nav a").all_inner_texts()]
     assert nav[:6] == ["总览", "看板", "审核", "评优", "台账", "管理"]
 

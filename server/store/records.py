@@ -404,10 +404,14 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
         # One ordered, limited index walk per centre and per county's reference data; SQLite
         # merges them, so the cost follows the page size, not the size of the scope.
         parts, args = [], []
+        # A role limited to some collections (an inspector) never receives the others.
+        only = "" if scope.collections is None else \
+            f" AND collection IN ({','.join('?' * len(scope.collections))})"
+        colls = [] if scope.collections is None else sorted(scope.collections)
         for centre in sorted(scope.centre_ids):
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
-                         " AND version > ? ORDER BY version LIMIT ?)")
-            args += [centre, after, limit + 1]
+                         f"{only} AND version > ? ORDER BY version LIMIT ?)")
+            args += [centre, *colls, after, limit + 1]
         for county in sorted(scope.county_ids):
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
                          " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")
