@@ -217,11 +217,11 @@ def test_workspace_supervisor_runs_the_month(
     # The device syncs reference data and the inspections it reviews; no applicants' data.
     sync_now(page)
     held = page.evaluate("""async () => { const s = await import('/app/store.js'); const n = {};
-        for (const c of ['cases', 'visits', 'complaints', 'evaluations', 'inspections', 'matters'])
+        for (const c of ['cases', 'visits', 'complaints', 'evaluations', 'inspections', 'templates'])
           n[c] = (await s.list(c)).length;
         return n; }""")
     assert held["cases"] == held["visits"] == held["complaints"] == held["evaluations"] == 0, held
-    assert held["inspections"] >= 2 and held["matters"] >= 1, held
+    assert held["inspections"] >= 2 and held["templates"] >= 1, held
     nav = [a.strip() for a in page.locator("#nav a").all_inner_texts()]
     assert nav[:6] == ["总览", "看板", "审核", "评优", "台账", "管理"]
 
