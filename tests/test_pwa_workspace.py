@@ -417,3 +417,37 @@ def test_workspace_matter_import_from_csv(chromium: Browser, pwa_server: Any) ->
     page.get_by_role("button", name="导入").click()
     expect(page.get_by_role("alert")).to_contain_text("第 2 行")
     ctx.close()
+
+
+def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    ctx, page = desk(chromium, base, "admin1")
+    name = f"ws{uuid.uuid4().hex[:6]}"
+    page.goto(f"{base}/#/ws/admin?tab=users")
+    form = page.get_by_role("form", name="新增人员")
+    form.get_by_label("用户名").fill(name)
+    form.get_by_label("姓名").fill("赵敏")
+    form.get_by_label("初始密码（至少 8 位）").fill("Start-2026-pass")
+    form.get_by_label("角色").select_option("field")
+    form.get_by_label("所属中心").select_option("c-shiqiao")
+    form.get_by_role("button", name="新增").click()
+    access = page.get_by_role("form", name=f"{name} 的角色与中心")
+    expect(access).to_be_visible()
+    access.get_by_label("角色").select_option("centre")
+    access.get_by_label("中心").select_option("c-liulin")
+    access.get_by_role("button", name="保存权限").click()
+    expect(page.get_by_role("form", name=f"{name} 的角色与中心").get_by_label("角色")).to_have_value("centre")
+    assert db_rows(db, "SELECT role FROM users WHERE username=?", name) == [("centre",)]
+    page.get_by_role("button", name=f"停用 {name}").click()
+    expect(page.get_by_role("button", name=f"启用 {name}")).to_be_visible()
+    assert db_rows(db, "SELECT disabled FROM users WHERE username=?", name) == [(1,)]
+    # A centre's new window: an op on reference data, sent at once.
+    page.goto(f"{base}/#/ws/admin?tab=centres")
+    edit = page.get_by_role("form", name="修改中心")
+    edit.get_by_label("中心").select_option("c-liulin")
+    edit.get_by_label("新增窗口名称（不加请留空）").fill("社保医保窗口")
+    edit.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("region", name="服务中心与窗口（本机已同步的基础数据）")).to_contain_text("社保医保窗口")
+    windows = record(db, "centres", "c-liulin")["windows"]
+    assert [w["name"] for w in windows.values()] == ["社保医保窗口"]
+    ctx.close()

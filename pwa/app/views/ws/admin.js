@@ -9,7 +9,7 @@
 
 import { h, fmtTime, toast } from '../../ui.js';
 import { list } from '../../store.js';
-import { api, ServerRefused, screen, table } from './kit.js';
+import { api, ServerRefused, screen, sendEdit, table } from './kit.js';
 import { inlineForm } from './queues.js';
 
 const TABS = /** @type {[string, string][]} */ ([
@@ -84,8 +84,34 @@ async function users(ctx) {
       inlineForm(`${u.username} 的新密码`, '重置密码', async (password) => {
         await api(ctx.session, `/users/${u.id}/reset-password`, { method: 'POST', json: { password } });
         toast('密码已重置');
-      })) },
+      }),
+      u.id === ctx.session.user.id ? null : accessForm(ctx, u, centres)) },
   ], body.items), userForm(ctx, centres));
+}
+
+/**
+ * A user's role and centre (their devices are reset at the next sync: the scope changed).
+ * @param {any} ctx
+ * @param {any} u the user
+ * @param {any[]} centres
+ */
+function accessForm(ctx, u, centres) {
+  const id = `acc-${u.id}`;
+  const role = /** @type {HTMLSelectElement} */ (h('select', { id: `${id}-role` }, Object.entries(ROLE_NAMES).map(([k, v]) => h('option', { value: k, text: v, selected: k === u.role }))));
+  const centre = /** @type {HTMLSelectElement} */ (h('select', { id: `${id}-centre` }, h('option', { value: '', text: '（无）' }),
+    centres.map((c) => h('option', { value: c.id, text: c.data.name || c.id, selected: (u.centre_ids || [])[0] === c.id }))));
+  const form = h('form', { class: 'ws-inline', 'aria-label': `${u.username} 的角色与中心` },
+    h('label', { for: role.id, text: '角色' }), role, h('label', { for: centre.id, text: '中心' }), centre,
+    h('button', { class: 'btn small', type: 'submit', text: '保存权限' }));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api(ctx.session, `/users/${u.id}/access`, { method: 'PUT', json: { role: role.value, centre_ids: centre.value ? [centre.value] : [] } });
+      toast('已保存，该用户的设备下次同步时按新权限重置');
+      ctx.rerender();
+    } catch (err) { toast(`保存失败：${err.message}`, 'error'); }
+  });
+  return form;
 }
 
 async function act(ctx, path, json, done) {
@@ -96,14 +122,48 @@ async function act(ctx, path, json, done) {
   } catch (err) { toast(`失败：${err.message}`, 'error'); }
 }
 
-async function centresTab() {
-  const centres = await list('centres');
-  return table('服务中心与窗口（本机已同步的基础数据）', [
+async function centresTab(ctx) {
+  const centres = (await list('centres')).filter((c) => !c.deleted);
+  const form = centres.length ? centreForm(ctx, centres) : null;
+  return h('div', null, form, table('服务中心与窗口（本机已同步的基础数据）', [
     { key: 'name', label: '中心', text: (c) => h('a', { href: `/public/centres/${encodeURIComponent(c.id)}`, text: c.data.name || c.id }) },
     { key: 'phone', label: '电话', text: (c) => c.data.phone || '—' },
     { key: 'complaint_phone', label: '投诉电话', text: (c) => c.data.complaint_phone || '—' },
     { key: 'windows', label: '窗口', text: (c) => Object.values(c.data.windows || {}).map((w) => /** @type {any} */ (w).name).join('、') || '—' },
-  ], centres);
+  ], centres));
+}
+
+/**
+ * Set a centre's complaint phone or add a window: ops on the centre record (reference data
+ * the device holds), sent at once; the server checks who may write it.
+ * @param {any} ctx
+ * @param {any[]} centres
+ */
+function centreForm(ctx, centres) {
+  const pick = /** @type {HTMLSelectElement} */ (h('select', { id: 'cf-centre' }, centres.map((c) => h('option', { value: c.id, text: c.data.name || c.id }))));
+  const phone = /** @type {HTMLInputElement} */ (h('input', { id: 'cf-phone', type: 'tel' }));
+  const win = /** @type {HTMLInputElement} */ (h('input', { id: 'cf-window', type: 'text', maxlength: '60' }));
+  const out = h('p', { role: 'status' });
+  const form = h('form', { class: 'ws-form', 'aria-label': '修改中心' },
+    h('h2', { text: '修改中心' }),
+    h('p', { class: 'field' }, h('label', { for: 'cf-centre', text: '中心' }), pick),
+    h('p', { class: 'field' }, h('label', { for: 'cf-phone', text: '投诉电话（不改请留空）' }), phone),
+    h('p', { class: 'field' }, h('label', { for: 'cf-window', text: '新增窗口名称（不加请留空）' }), win),
+    h('button', { class: 'btn primary', type: 'submit', text: '保存' }), out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    /** @type {Record<string, any>} */
+    const set = {};
+    if (phone.value.trim()) set.complaint_phone = phone.value.trim();
+    if (win.value.trim()) set[`windows.w${Date.now().toString(36)}`] = { name: win.value.trim() };
+    if (!Object.keys(set).length) { out.textContent = '没有要保存的修改'; return; }
+    try {
+      const how = await sendEdit('centres', pick.value, 0, set);
+      out.textContent = how === 'queued' ? '已保存，联网后发送' : '已保存';
+      ctx.rerender();
+    } catch (err) { out.textContent = /** @type {Error} */ (err).message; }
+  });
+  return form;
 }
 
 async function matters(ctx) {
@@ -142,7 +202,7 @@ async function matters(ctx) {
 async function templates() {
   const rows = await list('templates');
   return table('考评细则', [
-    { key: 'name', label: '名称', text: (t) => h('a', { href: `#/template/${encodeURIComponent(t.id)}`, text: t.data.name || t.id }) },
+    { key: 'name', label: '名称', text: (t) => t.data.name || t.id },
     { key: 'version', label: '版本', num: true, text: (t) => String(t.data.version ?? '—') },
     { key: 'status', label: '状态', text: (t) => (t.data.status === 'published' ? '已发布' : t.data.status === 'draft' ? '草稿' : t.data.status || '—') },
   ], rows);
