@@ -447,7 +447,9 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     edit.get_by_label("中心").select_option("c-liulin")
     edit.get_by_label("新增窗口名称（不加请留空）").fill("社保医保窗口")
     edit.get_by_role("button", name="保存").click()
-    expect(page.get_by_role("region", name="服务中心与窗口（本机已同步的基础数据）")).to_contain_text("社保医保窗口")
+    expect(page.get_by_role("region", name="服务中心与窗口（本机已同步的基础数据）")).to_contain_text(
+        "社保医保窗口"
+    )
     windows = record(db, "centres", "c-liulin")["windows"]
     assert [w["name"] for w in windows.values()] == ["社保医保窗口"]
     ctx.close()
