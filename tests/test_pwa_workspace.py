@@ -453,3 +453,17 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     windows = record(db, "centres", "c-liulin")["windows"]
     assert [w["name"] for w in windows.values()] == ["社保医保窗口"]
     ctx.close()
+
+
+def test_workspace_monthly_report_prints_on_a4(chromium: Browser, pwa_server: Any, month: dict[str, Any]) -> None:
+    base = pwa_server.base_url
+    ctx, page = desk(chromium, base)
+    open_screen(page, base, f"#/ws/report?month={this_month()}", "月度报告")
+    page.emulate_media(media="print")
+    # Only the report: no app chrome, the month's table whole.
+    for chrome in ("#nav", ".top", ".no-print"):
+        assert page.locator(chrome).first.evaluate("e => getComputedStyle(e).display") == "none", chrome
+    expect(page.get_by_role("table")).to_contain_text("石桥镇便民服务中心")
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+    ctx.close()
