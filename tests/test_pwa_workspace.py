@@ -455,7 +455,9 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     ctx.close()
 
 
-def test_workspace_monthly_report_prints_on_a4(chromium: Browser, pwa_server: Any, month: dict[str, Any]) -> None:
+def test_workspace_monthly_report_prints_on_a4(
+    chromium: Browser, pwa_server: Any, month: dict[str, Any]
+) -> None:
     base = pwa_server.base_url
     ctx, page = desk(chromium, base)
     open_screen(page, base, f"#/ws/report?month={this_month()}", "月度报告")
