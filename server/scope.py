@@ -5,6 +5,10 @@
 ``field`` and ``centre`` users act in their centres; a ``supervisor`` in every
 centre of their county; an ``admin`` everywhere. Reference collections (centres,
 matters, templates) are read county-wide and written by supervisors and admins.
+
+An ``inspector`` (考评小组 member) reaches the county like a supervisor, but only its
+reference data, inspections and rectifications: never applicants' personal data
+(cases, visits, complaints, evaluations), neither in a pull nor in a write.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from dataclasses import dataclass
 from sync.errors import Forbidden
 from sync.schema import Collection
 
-ROLES = ("field", "centre", "supervisor", "admin")
+ROLES = ("field", "centre", "inspector", "supervisor", "admin")
+COUNTY_ROLES = frozenset({"inspector", "supervisor"})  # belong to a county, not to centres
+# The collections a role may read and write, when it is not all of them.
+ROLE_COLLECTIONS: dict[str, frozenset[str]] = {
+    "inspector": frozenset({"centres", "matters", "templates", "inspections", "rectifications"}),
+}
 
 
 # What a supervisor's or admin's device syncs besides reference data (see Scope.pull_scope).
@@ -66,6 +75,9 @@ class Scope:
         """Raise ``Forbidden`` unless this scope may write that record."""
         if self.role not in coll.writers:
             raise Forbidden(f"role {self.role} may not write {coll.name}",
+                            details={"collection": coll.name})
+        if not self.can_read_collection(coll.name):
+            raise Forbidden(f"role {self.role} has no access to {coll.name}",
                             details={"collection": coll.name})
         if self.everything:
             return
