@@ -1,7 +1,8 @@
 """The county workspace in real Chromium against a real server: a supervisor's month.
 
 Open the overview, drill into a township, return one inspection and approve another from the
-review queue, resolve a conflict from the inbox, export the month's cases and open the file,
+review queue, release a quarantined op after its fix (and drop another with a reason),
+resolve a conflict from the inbox, export the month's cases and open the file,
 see the centre become eligible and run an award through its public notice. Field staff see
 none of it (the server says 403; the app shows no workspace link). Every workspace screen is
 audited with axe at 1280 px and 360 px, and the overview's table sorts by keyboard.
@@ -468,4 +469,58 @@ def test_workspace_monthly_report_prints_on_a4(
     expect(page.get_by_role("table")).to_contain_text("石桥镇便民服务中心")
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+    ctx.close()
+
+
+def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_server: Any) -> None:
+    """A field worker's visit in a centre not (yet) theirs is quarantined; once an admin gives
+    them that centre it is released from the queue and applied; another is dropped with a
+    reason. Both leave the open queue and are audited."""
+    base, db = pwa_server.base_url, pwa_server.db
+    token = api_login(base, "field3")
+    fixed, dropped = str(uuid.uuid4()), str(uuid.uuid4())
+    visit = {
+        "centre_id": "c-shiqiao",
+        "kind": "home_service",
+        "status": "planned",
+        "applicant.name": "周大爷",
+        "reason": "上门认证",
+    }
+    res = api_push(base, token, [new_op("visits", fixed, visit), new_op("visits", dropped, visit)])
+    assert [r["code"] for r in res["results"]] == ["forbidden", "forbidden"], res
+    ops = {
+        r["record"]: r["op_id"]
+        for r in httpx.get(
+            f"{base}/api/v1/quarantine", headers={"Authorization": f"Bearer {api_login(base, 'admin1')}"}
+        ).json()["quarantine"]
+        if r["record"] in (fixed, dropped)
+    }
+    ctx, page = desk(chromium, base, "admin1")
+    page.goto(f"{base}/#/ws/queues?tab=quarantine")
+    first = page.locator(f'li[data-op="{ops[fixed]}"]')
+    expect(first).to_contain_text("forbidden")
+    assert_accessible(page, "quarantine queue with ops")
+    # Released before the fix: still refused, said on the row, the op stays.
+    first.get_by_role("button", name="修正后放行").click()
+    expect(first).to_contain_text("仍被拒绝")
+    # The fix: field3 also works for 石桥镇 now.
+    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username='field3'")
+    r = httpx.put(
+        f"{base}/api/v1/users/{uid}/access",
+        json={"role": "field", "centre_ids": ["c-liulin", "c-shiqiao"]},
+        headers={"Authorization": f"Bearer {api_login(base, 'admin1')}"},
+    )
+    assert r.status_code == 200, r.text
+    first.get_by_role("button", name="修正后放行").click()
+    expect(first).to_contain_text("已放行")
+    assert record(db, "visits", fixed)["applicant"]["name"] == "周大爷"
+    second = page.locator(f'li[data-op="{ops[dropped]}"]')
+    second.get_by_label("作废原因").fill("重复录入")
+    second.get_by_role("button", name="作废").click()
+    expect(second).to_contain_text("已作废：重复录入")
+    assert db_rows(db, "SELECT count(*) FROM records WHERE collection='visits' AND id=?", dropped) == [(0,)]
+    page.reload()
+    expect(page.get_by_role("heading", name="审核")).to_be_visible()
+    expect(page.locator(f'li[data-op="{ops[fixed]}"]')).to_have_count(0)
+    expect(page.locator(f'li[data-op="{ops[dropped]}"]')).to_have_count(0)
     ctx.close()
