@@ -28,7 +28,7 @@ ROLE_COLLECTIONS: dict[str, frozenset[str]] = {
 
 
 # What a supervisor's or admin's device syncs besides reference data (see Scope.pull_scope).
-WORKSPACE_SYNC = frozenset({"inspections", "rectifications"})
+WORKSPACE_SYNC = frozenset({"inspections", "rectifications", "accountability"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,9 @@ class Scope:
         """What a device of this principal syncs. Supervisors and admins see the county's
         figures and lists from the server (reports, lists, boards), so their devices sync
         reference data (centres, matters, templates: records without a centre) and the
-        county's inspections and rectifications, which they review on the device (no
-        applicants' personal data); cases, visits, complaints, evaluations, accountability
-        and awards stay on the server. Their edits still travel as ops."""
+        county's inspections, rectifications and accountability records, which they review
+        and close on the device (no applicants' personal data); cases, visits, complaints,
+        evaluations and awards stay on the server. Their edits still travel as ops."""
         if self.role in ("supervisor", "admin"):
             return Scope(self.role, self.centre_ids, self.county_ids, False, WORKSPACE_SYNC)
         return self

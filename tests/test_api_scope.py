@@ -134,7 +134,7 @@ def test_scope_read_record_comes_down_only_in_scope(world: World, user: str, pla
     centre = PLACES[place]
     got = pull_all(world.client, world.devices[user])
     # Supervisors and admins read applicants' records through reports and lists, never into
-    # the browser: their devices sync reference data, inspections and rectifications only.
+    # the browser: their devices sync reference data, inspections, rectifications and accountability only.
     syncs_records = ROLE[user] not in ("supervisor", "admin")
     assert (("visits", f"seed-{centre}") in got) == (centre in CENTRES[user] and syncs_records)
 

@@ -144,8 +144,8 @@ def check_scopes(w: World, fleet: list[SimDevice]) -> None:
 
         def visible(r: sqlite3.Row, role: str = role, centres: tuple[str, ...] = centres) -> bool:
             if role in ("supervisor", "admin"):
-                # Their devices sync reference data and the county's inspections and
-                # rectifications; figures and lists come from the server (issue 12).
+                # Their devices sync reference data and the county's inspections,
+                # rectifications and accountability; figures and lists come from the server (issue 12).
                 return bool(r["county_id"] == COUNTY and (
                     r["centre_id"] is None or r["collection"] in WORKSPACE_SYNC))
             if r["collection"] in COUNTY_SCOPED:
