@@ -27,8 +27,8 @@ export function navFor(session) {
   const role = session && session.user ? session.user.role : '';
   if (WORKSPACE.includes(role)) {
     return [['#/ws/overview', '总览'], ['#/ws/boards', '看板'], ['#/ws/queues', '审核'], ['#/ws/awards', '评优'],
-      ['#/ws/ledgers', '台账'], ['#/ws/admin', '管理'], ['#/sync', '同步']];
+      ['#/ws/ledgers', '台账'], ['#/ws/admin', '管理'], ['#/inbox', '通知'], ['#/sync', '同步']];
   }
-  if (role === 'inspector') return [['#/inspections', '检查'], ['#/sync', '同步']];
-  return [['#/today', '今日'], ['#/cases', '办件'], ['#/visits', '走访'], ['#/sync', '同步']];
+  if (role === 'inspector') return [['#/inspections', '检查'], ['#/inbox', '通知'], ['#/sync', '同步']];
+  return [['#/today', '今日'], ['#/cases', '办件'], ['#/visits', '走访'], ['#/inbox', '通知'], ['#/sync', '同步']];
 }
