@@ -33,8 +33,6 @@ from ..store import lists
 from ..store.sqlite import FACT_COLLECTIONS
 from .reports import CST, scoped_centres
 
-# Collections holding applicants' personal data: an inspector never receives them.
-PERSONAL = frozenset({"cases", "visits", "complaints", "evaluations"})
 OPEN_CASE = ("accepted", "supplement", "handling")
 OPEN_RECTIFICATION = ("open", "responded", "overdue")
 WAITING_COMPLAINT = ("open",)
@@ -43,12 +41,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def listed_collection(who: Principal, name: str) -> str:
-    """A collection the workspace lists (404 for any other; 403 for personal data an
-    inspector may not see)."""
+    """A collection the workspace lists (404 for any other; 403 for one the role never
+    receives, by the same rule as a pull: ``Scope.can_read_collection``)."""
     if name not in FACT_COLLECTIONS or name not in load().collections:
         raise NotFound(f"no list of {name!r}", details={"collection": name})
-    if who.role == "inspector" and name in PERSONAL:
-        raise Forbidden(f"an inspector does not receive {name}", details={"collection": name})
+    if not who.scope.can_read_collection(name):
+        raise Forbidden(f"role {who.role} does not receive {name}", details={"collection": name})
     return name
 
 
