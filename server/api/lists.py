@@ -23,6 +23,7 @@ from starlette.responses import Response
 from sync.errors import Forbidden
 from sync.schema import load
 
+from ..assessment import CST
 from ..auth import Principal
 from ..clock import now_ms
 from ..errors import BadRequest, NotFound
@@ -31,7 +32,7 @@ from ..masking import mask_record
 from ..state import int_param, principal, state
 from ..store import lists
 from ..store.sqlite import FACT_COLLECTIONS
-from .reports import CST, scoped_centres
+from .reports import scoped_centres
 
 OPEN_CASE = ("accepted", "supplement", "handling")
 OPEN_RECTIFICATION = ("open", "responded", "overdue")

@@ -24,7 +24,7 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, sqlite
+from . import audit, awards, sqlite
 from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -302,6 +302,10 @@ class Batch:
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
                   county=county)
+            if raw.collection == "awards":  # rules needing the assessment and the calendar
+                when = Context(now=self.now, calendar=load_calendar(self.conn))
+                awards.check(self.conn, stored.state.leaves if stored else None, state.leaves,
+                             compute("awards", state.leaves, when, {}), self.now)
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
