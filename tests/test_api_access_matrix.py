@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -101,6 +102,17 @@ def world(county_copy: Callable[[Path | None], str]) -> Iterator[tuple[TestClien
         yield c, devices
 
 
+def documented(client: TestClient, route: str) -> set[str]:
+    """The response statuses OpenAPI documents for GET ``route``."""
+    doc = client.get(f"{API}/openapi.json").json()
+    path = API + route.split("?")[0]
+    for template, item in doc["paths"].items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path) and "get" in item:
+            return set(item["get"]["responses"])
+    raise AssertionError(f"{path} is not in OpenAPI")
+
+
 def leaks(text: str) -> bool:
     """Whether ``text`` holds the seeded applicant's ID number or phone unmasked."""
     return ID_NUMBER in text or PHONE in text
@@ -116,6 +128,8 @@ def test_access_matrix_route(world: tuple[TestClient, dict[str, Device]], route:
     assert r.status_code == statuses[role], (route, role, r.text[:300])
     if r.status_code >= 400:
         assert r.json()["error"]["code"] in ("forbidden", "not_found"), r.text
+    # The status is one the route's OpenAPI entry documents.
+    assert str(r.status_code) in documented(client, route), (route, r.status_code)
     assert leaks(r.text) == (role in readers and r.status_code == 200), (route, role)
 
 
