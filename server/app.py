@@ -126,6 +126,7 @@ def create_app(config: Config) -> Starlette:
         Route("/boards/overdue", api_lists.overdue_board),
         Route("/boards/rectifications", api_lists.rectifications_board),
         Route("/boards/complaints", api_lists.complaints_board),
+        Route("/boards/awards-recheck", api_lists.awards_recheck_board),
         Route("/exports/{filename}", api_exports.export),
         Route("/users", api_users.list_users),
         Route("/users", api_users.add_user, methods=["POST"]),

@@ -48,6 +48,7 @@ MATRIX: dict[str, tuple[dict[str, int], frozenset[str]]] = {
     "/boards/overdue": (NO_INSPECTOR, frozenset()),
     "/boards/complaints": (NO_INSPECTOR, frozenset()),
     "/boards/rectifications": (ALL, frozenset()),
+    "/boards/awards-recheck": (NO_INSPECTOR, frozenset()),
     **{f"/exports/{c}.csv": (NO_INSPECTOR, frozenset()) for c in (*PERSONAL, "accountability")},
     **{f"/exports/{c}.xlsx": (ALL, frozenset()) for c in ("inspections", "rectifications")},
     "/exports/cases.csv?unmasked=1&reason=audit": (MANAGERS, FULL_READERS),
@@ -173,3 +174,13 @@ def test_access_matrix_writes_refused(world: tuple[TestClient, dict[str, Device]
     r = client.post(f"{API}/users", headers=h, json={"username": f"x-{role}", "password": "p" * 12,
                                                     "role": "field", "centre_ids": ["c1"]})
     assert (r.status_code == 403) == (role not in ("supervisor", "admin")), (role, r.text)
+
+
+def test_access_matrix_openapi_names_the_inspector_role(
+        world: tuple[TestClient, dict[str, Device]]) -> None:
+    """The users admin accepts and filters by ``inspector``; OpenAPI says so too."""
+    doc = world[0].get(f"{API}/openapi.json").json()["paths"]["/api/v1/users"]
+    [role] = [p for p in doc["get"]["parameters"] if p["name"] == "role"]
+    assert "inspector" in role["schema"]["enum"]
+    body = doc["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert any("inspector" in alt["properties"]["role"]["enum"] for alt in body["oneOf"])

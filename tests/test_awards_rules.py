@@ -98,3 +98,25 @@ def test_awards_title_only_after_the_notice_and_no_open_objection(client: TestCl
     gone = step(sup, "a-late", {"recheck.passed": False, "recheck.at": now,
                                 "status": "withdrawn", "withdrawn_reason": "复查未通过"})
     assert gone["status"] == "applied", gone
+
+
+def test_awards_recheck_board_lists_titles_near_expiry(client: TestClient, device: Any) -> None:
+    """The two-year re-check reminder: a board row from 60 days before the title expires."""
+    setup(client)
+    ctr, sup = device("ctr1"), device("sup1")
+    now = ctr.clock()
+    day = 86_400_000
+    for record, awarded in (("a-old", now - (2 * 365 - 30) * day), ("a-new", now - 10 * day)):
+        walk_to_notice(ctr, sup, record, at("2026-11-02"))
+        assert step(sup, record, {"status": "awarded", "awarded_at": awarded})["status"] \
+            == "applied"
+    r = client.get("/api/v1/boards/awards-recheck", headers=sup.headers)
+    assert r.status_code == 200, r.text
+    [row] = r.json()["items"]
+    assert row["id"] == "a-old" and row["overdue"] is False
+    assert row["due"] == row["data"]["expires_at"] and row["data"]["recheck_due"] is True
+    assert 25 * day < row["due"] - now < 35 * day
+    assert client.get("/api/v1/boards/awards-recheck", params={"within_days": 0},
+                      headers=sup.headers).json()["items"] == []
+    assert client.get("/api/v1/boards/awards-recheck", headers=device("f3").headers) \
+        .json()["items"] == []  # another county's centre

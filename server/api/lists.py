@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sync.computed import RECHECK_NOTICE_MS
 from sync.errors import Forbidden
 from sync.schema import load
 
@@ -151,7 +152,7 @@ async def list_records(request: Request) -> Response:
 
 def _board(collection: str, statuses: tuple[str, ...],
            extra: Callable[[sqlite3.Connection, list[dict[str, Any]]], None] | None = None,
-           soon: bool = False) -> Callable[[Request], Any]:
+           soon: bool = False, within: int = 3) -> Callable[[Request], Any]:
     async def board(request: Request) -> Response:
         fs = state(request)
         who = await principal(request)
@@ -163,7 +164,8 @@ def _board(collection: str, statuses: tuple[str, ...],
         now = now_ms()
         due_before = None
         if soon:
-            days = int_param(q.get("within_days", "3"), "within_days", minimum=0, maximum=60)
+            days = int_param(q.get("within_days", str(within)), "within_days", minimum=0,
+                             maximum=60)
             due_before = now + days * DAY_MS
         filters = lists.Filters(statuses=statuses, due_before=due_before)
 
@@ -193,3 +195,7 @@ def _with_accountability(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -
 overdue_board = _board("cases", OPEN_CASE, _with_accountability, soon=True)
 rectifications_board = _board("rectifications", OPEN_RECTIFICATION)
 complaints_board = _board("complaints", WAITING_COMPLAINT)
+# The re-check reminder: titles expiring within 60 days (the computed ``recheck_due``
+# window), or expired, soonest first; ``due`` is the award's ``expires_at``.
+awards_recheck_board = _board("awards", ("awarded",), soon=True,
+                              within=RECHECK_NOTICE_MS // DAY_MS)
