@@ -18,6 +18,8 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
+import { inboxView } from './views/inbox.js';
+import { noticeView } from './views/notice.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -28,9 +30,11 @@ route(/^#\/visit\/([^/]+)$/, visitView);
 route(/^#\/cases$/, casesView);
 route(/^#\/case\/(new)$/, caseFormView);
 route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
+route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noticeView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
+route(/^#\/inbox$/, inboxView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
