@@ -111,7 +111,12 @@ def _access(extra: JSON) -> JSON:
          "properties": {**extra.get("properties", {}), "role": {"enum": ["field", "centre"]},
                         "centre_ids": {**ids, "minItems": 1}}},
         {"type": "object", "required": ["role", *extra.get("required", [])],
-         "properties": {**extra.get("properties", {}), "role": {"enum": ["inspector", "supervisor", "admin"]},
+         "properties": {**extra.get("properties", {}), "role": {"enum": ["supervisor", "admin"]},
+                        "centre_ids": ids,
+                        "county_id": {"type": "string", "pattern": ID_PATTERN}}},
+        # An inspector always names its county (the server refuses one without).
+        {"type": "object", "required": ["role", "county_id", *extra.get("required", [])],
+         "properties": {**extra.get("properties", {}), "role": {"enum": ["inspector"]},
                         "centre_ids": ids,
                         "county_id": {"type": "string", "pattern": ID_PATTERN}}}]}
 
