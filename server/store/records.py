@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import cases, merge, paths
+from sync import cases, inspections, merge, paths
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -252,6 +252,14 @@ class Batch:
         self._flush()
         return touched
 
+    def _leaves(self, collection: str, rid: str) -> dict[str, Any] | None:
+        """A live record's leaves: written in this batch, else as stored."""
+        key = (collection, rid)
+        if key not in self.records:
+            self.records.update(load_records(self.conn, [key]))
+        st = self.records.get(key)
+        return None if st is None or st.state.deleted else dict(st.state.leaves)
+
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
         for part in _chunks(list(set(ids))):
@@ -299,6 +307,12 @@ class Batch:
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
                   county=county)
+            if raw.collection == "inspections" and self.actor.role != "system":
+                inspections.check_reviewer(state.leaves, leaves, self.actor.user_id)
+            if raw.collection == "rectifications" and ("reinspection_id" in leaves or "item_ids" in leaves):
+                rid = state.leaves.get("reinspection_id")
+                inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)
+                                               if isinstance(rid, str) else None)
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
