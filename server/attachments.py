@@ -256,7 +256,8 @@ def refers(collection: str, data: Any, sha256: str) -> bool:
         return False
     # A fingerprint on the paper form (signature_fallback.photo) is kept like a signature.
     fallback = data.get("signature_fallback")
-    signed = data.get("signature") == sha256 or (isinstance(fallback, dict) and fallback.get("photo") == sha256)
+    signed = data.get("signature") == sha256 or (
+        isinstance(fallback, dict) and fallback.get("photo") == sha256)
     if collection == "visits":
         return sha256 in _hashes(data.get("photos")) or signed
     if collection == "inspections" and signed:  # the inspected unit's representative signs
