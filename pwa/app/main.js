@@ -18,6 +18,10 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
+import { inspectionNewView, inspectionsView } from './views/inspections.js';
+import { inspectionWalkView } from './views/inspection-walk.js';
+import { inspectionView } from './views/inspection-view.js';
+import { rectificationNewView, rectificationView } from './views/rectifications.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -31,6 +35,12 @@ route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
+route(/^#\/inspections$/, inspectionsView);
+route(/^#\/inspection\/new$/, inspectionNewView);
+route(/^#\/inspection\/([^/]+)\/walk$/, inspectionWalkView);
+route(/^#\/inspection\/([^/]+)$/, inspectionView);
+route(/^#\/rectification\/new$/, rectificationNewView);
+route(/^#\/rectification\/([^/]+)$/, rectificationView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -51,6 +61,11 @@ async function drawStatus(st) {
   const loggedIn = !!(session && session.token);
   $('sync-btn').hidden = !loggedIn;
   $('nav').hidden = !loggedIn;
+  // An inspector never receives cases or visits: no links to them.
+  const inspector = loggedIn && session.user && session.user.role === 'inspector';
+  for (const a of $('nav').querySelectorAll('a[href="#/today"], a[href="#/cases"], a[href="#/visits"]')) {
+    /** @type {HTMLElement} */ (a).hidden = inspector;
+  }
   const badge = $('nav-badge');
   badge.textContent = st.unsent ? String(st.unsent) : '';
   badge.hidden = !st.unsent;
