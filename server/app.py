@@ -16,14 +16,19 @@ from starlette.routing import Mount, Route
 from sync.errors import FieldsyncError
 from sync.schema import schemas_text
 
-from . import pwa
+from . import public, pwa
 from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import calendar as api_calendar
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
+from .api import exports as api_exports
+from .api import lists as api_lists
+from .api import matters as api_matters
 from .api import push as api_push
+from .api import reports as api_reports
 from .api import sync as api_sync
+from .api import users as api_users
 from .config import Config
 from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
@@ -107,6 +112,20 @@ def create_app(config: Config) -> Starlette:
         Route("/audit", api_devices.audit_log),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
+        Route("/reports/overview", api_reports.overview),
+        Route("/reports/trend", api_reports.trend),
+        Route("/reports/assessment", api_reports.assessment),
+        Route("/records/{collection}", api_lists.list_records),
+        Route("/boards/overdue", api_lists.overdue_board),
+        Route("/boards/rectifications", api_lists.rectifications_board),
+        Route("/boards/complaints", api_lists.complaints_board),
+        Route("/exports/{filename}", api_exports.export),
+        Route("/users", api_users.list_users),
+        Route("/users", api_users.add_user, methods=["POST"]),
+        Route("/users/{user_id}/reset-password", api_users.reset_password, methods=["POST"]),
+        Route("/users/{user_id}/enable", api_users.enable_user, methods=["POST"]),
+        Route("/users/{user_id}/access", api_users.set_access, methods=["PUT"]),
+        Route("/matters/import", api_matters.import_catalogue, methods=["POST"]),
         Route("/calendar", api_calendar.calendar),
         Route("/push/vapid-public-key", api_push.vapid_public_key),
         Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
@@ -115,6 +134,7 @@ def create_app(config: Config) -> Starlette:
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
     routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api),
+                                   Route("/public/centres/{centre_id}", public.centre_page),
                                    Route("/api{rest:path}", api_not_found, methods=ALL_METHODS)]
     if (config.pwa_path / "index.html").exists():
         routes.extend(pwa.routes(config.pwa_path))

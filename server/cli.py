@@ -3,8 +3,12 @@
     fieldsync init   --db PATH
     fieldsync centre add --db PATH --id ID --name NAME --county COUNTY_ID
     fieldsync user add   --db PATH --username U --password P --role ROLE [--centre ID ...] [--county ID]
+    fieldsync user list  --db PATH [--county ID]
+    fieldsync user disable --db PATH --username U
+    fieldsync user reset-password --db PATH --username U --password P
+    fieldsync matters import --db PATH --county ID --file catalogue.xlsx|.csv
     fieldsync serve  --db PATH [--host 127.0.0.1] [--port 8000]
-    fieldsync demo   [--db PATH] [--port 8000] [--seed-only]
+    fieldsync demo   [--db PATH] [--port 8000] [--seed-only] [--scale N]
     fieldsync templates import --db PATH --file F.json [--county K] [--id ID]
     fieldsync config [--db PATH]
     fieldsync holidays --db PATH --year Y --file F
@@ -25,7 +29,16 @@ from .clock import now_ms
 from .config import Config, describe
 from .holidays import load_holidays_cmd, read_calendar, warnings
 from .scope import ROLES
-from .system import add_centre, add_user_cmd, import_template, init_db
+from .system import (
+    add_centre,
+    add_user_cmd,
+    disable_user_cmd,
+    import_matters_cmd,
+    import_template,
+    init_db,
+    list_users_cmd,
+    reset_password_cmd,
+)
 from .writer import Writer
 
 
@@ -55,6 +68,25 @@ def _parser() -> argparse.ArgumentParser:
     ua.add_argument("--centre", action="append", default=[], help="a centre id (repeatable)")
     ua.add_argument("--county", help="county id (supervisors)")
 
+    ul = user.add_parser("list", help="list users (of one county)")
+    ul.add_argument("--db", required=True)
+    ul.add_argument("--county", help="only this county's users")
+    ud = user.add_parser("disable", help="refuse a user's logins and revoke their devices")
+    ud.add_argument("--db", required=True)
+    ud.add_argument("--username", required=True)
+    ur = user.add_parser("reset-password", help="set a new password and revoke their devices")
+    ur.add_argument("--db", required=True)
+    ur.add_argument("--username", required=True)
+    ur.add_argument("--password", required=True)
+
+    matters = sub.add_parser("matters", help="the matter catalogue").add_subparsers(
+        dest="action", required=True)
+    mi = matters.add_parser("import", help="import a catalogue sheet (.xlsx or .csv: name,"
+                            " kind, time limit, basis, materials, fee)")
+    mi.add_argument("--db", required=True)
+    mi.add_argument("--county", required=True)
+    mi.add_argument("--file", required=True)
+
     serve = sub.add_parser("serve", help="serve the API and the PWA")
     serve.add_argument("--db", required=True)
     serve.add_argument("--host", default="127.0.0.1")
@@ -65,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--seed-only", action="store_true", help="seed, print logins, then exit")
+    demo.add_argument("--scale", type=int, metavar="N",
+                      help="instead of the demo county, a 30-centre benchmark county of N cases")
 
     templates = sub.add_parser("templates", help="manage rubric templates").add_subparsers(
         dest="action", required=True)
@@ -137,6 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "centre":
             add_centre(args.db, args.id, args.name, args.county)
             print(f"centre {args.id} added")
+        elif args.command == "user" and args.action == "list":
+            for u in list_users_cmd(args.db, args.county):
+                print(f"{u['username']:<16} {u['role']:<10} {'disabled' if u['disabled'] else 'active':<8}"
+                      f" {u['county_id'] or '-':<16} {','.join(u['centre_ids']) or '-'}  {u['name']}")
+        elif args.command == "user" and args.action == "disable":
+            n = disable_user_cmd(args.db, args.username)
+            print(f"user {args.username} disabled ({n} devices revoked)")
+        elif args.command == "user" and args.action == "reset-password":
+            n = reset_password_cmd(args.db, args.username, args.password)
+            print(f"password of {args.username} reset ({n} devices revoked)")
+        elif args.command == "matters":
+            result = import_matters_cmd(args.db, args.county, args.file)
+            print(f"{result['imported']} matters imported for {args.county}")
         elif args.command == "user":
             uid = add_user_cmd(args.db, username=args.username, password=args.password,
                                role=args.role, name=args.name, centres=tuple(args.centre),
@@ -152,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"template {rid} imported")
         elif args.command == "demo":
             from .demo import run_demo
-            run_demo(args.db, args.host, args.port, seed_only=args.seed_only)
+            run_demo(args.db, args.host, args.port, seed_only=args.seed_only, scale=args.scale)
     except FieldsyncError as err:
         print(f"fieldsync: {err.message}", file=sys.stderr)
         return 1

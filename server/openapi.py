@@ -11,6 +11,7 @@ from typing import Any
 from sync.ops import MAX_INT
 from sync.schema import Schemas, load
 
+from . import openapi_workspace as workspace
 from .errors import CODES
 
 JSON = dict[str, Any]
@@ -157,9 +158,10 @@ def _components(schemas: Schemas) -> JSON:
                          "properties": {k: {} for k in (
                              "id", "collection", "record", "path", "value", "device", "op", "at",
                              "version", "resolved_version", "resolved_by", "resolved_at",
-                             "resolution", "open")}}
+                             "resolution", "open", "centre_id", "centre_name")}}
     comps["ConflictList"] = {"type": "object", "required": ["conflicts"], "properties": {
-        "conflicts": {"type": "array", "items": _ref("Conflict")}}}
+        "conflicts": {"type": "array", "items": _ref("Conflict")},
+        "next": {"type": ["string", "null"]}}}
     comps["ResolveRequest"] = {"type": "object", "properties": {
         "choose": {"enum": ["kept", "current"]}, "value": {}}}
     comps["ResolveResponse"] = {"type": "object", "required": ["conflict", "status"],
@@ -217,7 +219,18 @@ def _components(schemas: Schemas) -> JSON:
                                               "subscribed": {"type": "boolean"}}}
     comps["Health"] = {"type": "object", "required": ["ok"], "properties": {
         "ok": {"type": "boolean"}, "version": {"type": "string"}}}
+    comps.update(workspace.components())
     return comps
+
+
+def _statuses(schemas: Schemas) -> list[str]:
+    """Every status value of the collections the workspace lists."""
+    out: set[str] = set()
+    for coll in schemas.collections.values():
+        spec = coll.fields.get("status")
+        if coll.scope == "centre" and isinstance(spec, dict):
+            out.update(spec.get("enum", []))
+    return sorted(out)
 
 
 def document(version: str) -> JSON:
@@ -256,7 +269,10 @@ def document(version: str) -> JSON:
                     {"name": "collection", "in": "query", "schema": {"type": "string"}},
                     {"name": "record", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                    {"name": "cursor", "in": "query",
+                     "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,14}\\.[!-~]{1,64}$"},
+                     "description": "the previous page's next"}],
                 "responses": {**_ok("ConflictList"), **_errors(400, 401)}}},
             "/api/v1/conflicts/{conflict_id}/resolve": {"post": {
                 "summary": "Resolve a conflict: keep the loser, confirm the winner, or write",
@@ -349,5 +365,6 @@ def document(version: str) -> JSON:
                 "responses": {"200": {"description": "OpenAPI 3.1",
                                       "content": {"application/json": {
                                           "schema": {"type": "object"}}}}}}},
+            **workspace.paths(_ok, _errors, secured, _statuses(schemas)),
         },
     }

@@ -74,6 +74,113 @@ def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str 
         writer.close()
 
 
+def import_matters(conn: sqlite3.Connection, county_id: str, content: bytes,
+                   filename: str) -> dict[str, Any]:
+    """Write the matters of a catalogue sheet (``server.catalogue``) for ``county_id``, all or
+    nothing: any problem raises ``Invalid`` listing them (``details.problems``)."""
+    from . import catalogue
+    from .store.users import county_exists
+
+    if not county_exists(conn, county_id):
+        raise Invalid(f"no centre belongs to county {county_id!r}",
+                      details={"field": "county_id"})
+    try:
+        rows = catalogue.read_rows(content, filename)
+    except Exception as exc:  # a damaged workbook raises anything from zipfile to XML errors
+        raise Invalid(f"the file cannot be read: {type(exc).__name__}",
+                      details={"problems": [{"row": None, "column": None,
+                                             "message": "not a readable .xlsx or .csv"}]}) from None
+    matters, problems = catalogue.parse(rows, county_id)
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s) in the catalogue", details={"problems": problems[:100]})
+    if not matters:
+        raise Invalid("the catalogue holds no matters", details={"problems": []})
+    now = now_ms()
+    system_write(conn, [("matters", mid, data, now) for mid, data in matters], now)
+    return {"county_id": county_id, "imported": len(matters),
+            "matters": [{"id": mid, "name": data["name"]} for mid, data in matters]}
+
+
+def import_matters_cmd(db: str, county_id: str, path: str) -> dict[str, Any]:
+    """``fieldsync matters import``."""
+    from pathlib import Path
+
+    from .store import audit
+
+    content = Path(path).read_bytes()
+    writer = Writer(db)
+    try:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            result = import_matters(conn, county_id, content, path)
+            audit.record(conn, at=now_ms(), action="import_matters", outcome="ok", username="cli",
+                         county_id=county_id, target=county_id,
+                         details={"imported": result["imported"], "via": "cli"})
+            return result
+        return writer.run(run)
+    finally:
+        writer.close()
+
+
+def list_users_cmd(db: str, county: str | None) -> list[dict[str, Any]]:
+    """``fieldsync user list``."""
+    from .store.users import all_users
+
+    writer = Writer(db)
+    try:
+        return [dict(u) for u in writer.run(lambda conn: all_users(conn, county))]
+    finally:
+        writer.close()
+
+
+def _by_username(conn: sqlite3.Connection, username: str) -> str:
+    from .store.users import id_of
+
+    uid = id_of(conn, username)
+    if uid is None:
+        raise BadRequest(f"no user {username!r}")
+    return uid
+
+
+def disable_user_cmd(db: str, username: str) -> int:
+    """``fieldsync user disable``: logins refused, every device revoked (audited)."""
+    from .store import audit, devices, users
+
+    writer = Writer(db)
+    try:
+        def run(conn: sqlite3.Connection) -> int:
+            uid = _by_username(conn, username)
+            now = now_ms()
+            users.disable_user(conn, uid)
+            n = devices.revoke_all_of(conn, uid, "system", now)
+            audit.record(conn, at=now, action="disable_user", outcome="ok", username="cli",
+                         target=uid, details={"devices_revoked": n, "via": "cli"})
+            return n
+        return writer.run(run)
+    finally:
+        writer.close()
+
+
+def reset_password_cmd(db: str, username: str, password: str) -> int:
+    """``fieldsync user reset-password``: a new password, every device revoked (audited)."""
+    from .auth import hash_password
+    from .store import audit, devices, users
+
+    if len(password) < 8:
+        raise BadRequest("the password needs at least 8 characters")
+    hashed = hash_password(password)
+    writer = Writer(db)
+    try:
+        def run(conn: sqlite3.Connection) -> int:
+            uid = _by_username(conn, username)
+            now = now_ms()
+            users.set_password_hash(conn, uid, hashed)
+            n = devices.revoke_all_of(conn, uid, "system", now)
+            audit.record(conn, at=now, action="reset_password", outcome="ok", username="cli",
+                         target=uid, details={"devices_revoked": n, "via": "cli"})
+            return n
+        return writer.run(run)
+    finally:
+        writer.close()
 def import_template(db: str, file: str, *, county: str | None = None,
                     record_id: str | None = None) -> str:
     """``fieldsync templates import``: a county's own rubric template from a JSON file.

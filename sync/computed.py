@@ -1,4 +1,5 @@
-"""Server-computed fields (deadlines, overdue flags, rating points, inspection scores).
+"""Server-computed fields (deadlines, overdue flags, rating points, inspection scores, an
+award's notice end and expiry).
 
 Each collection's computed fields are listed in ``schemas.json``; this module says
 how to compute them from a record's merged leaves. Pure: the caller passes the time
@@ -7,6 +8,7 @@ and the reference data the rules need.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,11 +105,40 @@ def _inspections(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any
         return dict(UNSCORED)
 
 
+AWARD_NOTICE_DAYS = 3  # public notice (公示), working days
+AWARD_YEARS = 2  # a title lasts two years, then is re-checked
+RECHECK_NOTICE_MS = 60 * 86_400_000  # the re-check reminder starts 60 days before expiry
+
+
+def _plus_years(ms: int, years: int) -> int:
+    """The same China-time date and hour ``years`` later (29 February → 28 February)."""
+    cst = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime.fromtimestamp(ms / 1000, cst)
+    try:
+        later = at.replace(year=at.year + years)
+    except ValueError:
+        later = at.replace(year=at.year + years, day=28)
+    return int(later.timestamp() * 1000)
+
+
+def _awards(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    started = leaves.get("notice_started_at")
+    awarded = leaves.get("awarded_at")
+    expires = _plus_years(int(awarded), AWARD_YEARS) if awarded is not None else None
+    rechecked = leaves.get("recheck.at")
+    due = expires is not None and leaves.get("status") == "awarded" \
+        and ctx.now >= expires - RECHECK_NOTICE_MS \
+        and not (rechecked is not None and int(rechecked) >= expires - RECHECK_NOTICE_MS)
+    notice_end = due_ms(int(started), AWARD_NOTICE_DAYS, ctx.calendar) if started is not None else None
+    return {"notice_ends_at": notice_end, "expires_at": expires, "recheck_due": due}
+
+
 RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[str, Any]]] = {
     "cases": _cases,
     "complaints": _complaints,
     "evaluations": _evaluations,
     "inspections": _inspections,
+    "awards": _awards,
 }
 
 

@@ -49,7 +49,8 @@ def test_api_schemathesis_no_5xx_and_responses_match(path: str, method: str,
         # A body that does not hash to its URL, or a push key that is not a point on P-256,
         # is rightly refused (422), which JSON Schema cannot express; every other check
         # still runs for attachment uploads and push subscriptions.
-        refused = path.startswith("/api/v1/attachments/") or (
+        # Nor can it say what makes a catalogue sheet's content valid (its rows are checked).
+        refused = path.startswith(("/api/v1/attachments/", "/api/v1/matters/import")) or (
             path == "/api/v1/push/subscriptions" and method == "post")
         skip = [positive_data_acceptance] if refused else []
         case.validate_response(response, excluded_checks=skip)

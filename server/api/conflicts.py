@@ -25,7 +25,7 @@ from ..clock import now_ms
 from ..errors import BadRequest, Conflict, NotFound
 from ..http import json_response, read_json
 from ..state import int_param, principal, state
-from ..store import audit, conflicts
+from ..store import audit, conflicts, lists
 from ..store.records import Actor, Batch, current_value, current_version, record_scope, touch
 
 RESOLVERS = frozenset({"supervisor", "admin"})
@@ -40,7 +40,8 @@ def _visible(conn: sqlite3.Connection, who: Principal, collection: str, record: 
 
 
 async def list_conflicts(request: Request) -> Response:
-    """Conflicts in the caller's scope (``?state=open|resolved|all``, newest first)."""
+    """Conflicts in the caller's scope (``?state=open|resolved|all``, newest first), each with
+    its record's centre and township, paged (``limit``, ``cursor`` from ``next``)."""
     fs = state(request)
     who = await principal(request)
     q = request.query_params
@@ -48,9 +49,23 @@ async def list_conflicts(request: Request) -> Response:
     if state_filter not in ("open", "resolved", "all"):
         raise BadRequest("state: expected open, resolved or all", details={"field": "state"})
     limit = int_param(q.get("limit", "200"), "limit", minimum=1, maximum=1000)
-    items = await fs.readers.run(lambda conn: conflicts.in_scope(
-        conn, who.scope, state_filter, q.get("collection"), q.get("record"), limit))
-    return json_response(request, {"conflicts": items})
+    before = None
+    if "cursor" in q:
+        version, _, last_id = q["cursor"].partition(".")
+        before = (int_param(version, "cursor", minimum=1), last_id)
+
+    def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        items = conflicts.in_scope(conn, who.scope, state_filter, q.get("collection"),
+                                   q.get("record"), limit + 1, before)
+        names = lists.centre_names(conn)
+        for item in items:
+            item["centre_name"] = names.get(item["centre_id"] or "")
+        more = len(items) > limit
+        items = items[:limit]
+        return {"conflicts": items, "next": f"{items[-1]['version']}.{items[-1]['id']}" if more else None}
+
+    # ``next`` continues the list (``cursor``): older conflicts, each page newest first.
+    return json_response(request, await fs.readers.run(run))
 
 
 def _resolve(conn: sqlite3.Connection, who: Principal, conflict_id: str,

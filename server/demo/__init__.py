@@ -12,7 +12,7 @@ from ..config import Config
 from ..store.sqlite import has_users
 from ..system import init_db, system_write
 from ..writer import Writer
-from .data import DemoCounty, build_demo
+from .data import DEMO_PASSWORD, DemoCounty, build_demo
 
 BATCH = 1000
 
@@ -42,6 +42,31 @@ def seed(db: str, county: DemoCounty) -> int:
     return len(records)
 
 
+def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:
+    """Write a benchmark county of ``n_cases`` cases (``server.demo.scale``) and its two
+    logins (``bench-sup`` supervisor, ``bench-admin``, password ``demo1234``); returns the
+    number of records written."""
+    from ..clock import now_ms
+    from .scale import SCALE_COUNTY, scaled_records
+
+    init_db(db)
+    writer = Writer(db, "NORMAL")  # a bulk load: durability per batch is not the point here
+    written = 0
+    try:
+        stamp = now or now_ms()
+        for chunk in scaled_records(n_cases, stamp):
+            writer.run(lambda conn, chunk=chunk: system_write(conn, chunk, stamp))  # type: ignore[misc]
+            written += len(chunk)
+        hashed = hash_password(DEMO_PASSWORD)
+        for username, role in (("bench-sup", "supervisor"), ("bench-admin", "admin")):
+            writer.run(lambda conn, u=username, r=role: add_user(  # type: ignore[misc]
+                conn, username=u, password=DEMO_PASSWORD, role=r, county_id=SCALE_COUNTY,
+                password_hash=hashed))
+    finally:
+        writer.close()
+    return written
+
+
 def logins(county: DemoCounty) -> str:
     """A short table of demo logins, one per role and a few centres."""
     shown = [u for u in county.users if u.role in ("admin", "supervisor")][:2]
@@ -52,8 +77,23 @@ def logins(county: DemoCounty) -> str:
         " usernames cNN-centre, cNN-field1, cNN-field2 for centres c01–c12)"
 
 
-def run_demo(db: str, host: str, port: int, *, seed_only: bool = False) -> None:
-    """Seed ``db`` unless it has a county already, print how to log in, then serve."""
+def run_demo(db: str, host: str, port: int, *, seed_only: bool = False,
+             scale: int | None = None) -> None:
+    """Seed ``db`` unless it has a county already, print how to log in, then serve.
+
+    ``scale``: instead of the demo county, a benchmark county of that many cases.
+    """
+    if scale is not None:
+        if seeded(db):
+            print(f"database exists: {db} (delete it to re-seed)")
+        else:
+            n = seed_scaled(db, scale)
+            print(f"seeded a benchmark county: {n} records → {db}\n"
+                  f"logins: bench-sup (supervisor), bench-admin (admin), password {DEMO_PASSWORD}")
+        if not seed_only:
+            from ..app import serve
+            serve(Config.from_env(db=db), host, port)
+        return
     county = build_demo()
     if seeded(db):
         print(f"demo database exists: {db} (delete it to re-seed)")

@@ -28,9 +28,16 @@ def get(conn: sqlite3.Connection, conflict_id: str) -> dict[str, Any] | None:
 
 
 def in_scope(conn: sqlite3.Connection, scope: Scope, state: str, collection: str | None,
-             record: str | None, limit: int) -> list[dict[str, Any]]:
-    """Conflicts on records in ``scope`` (``state``: open, resolved or all), newest first."""
-    where, args = [], []
+             record: str | None, limit: int,
+             before: tuple[int, str] | None = None) -> list[dict[str, Any]]:
+    """Conflicts on records in ``scope`` (``state``: open, resolved or all), newest first,
+    each with its record's ``centre_id``; ``before``: only those after that ``(version, id)``
+    in this order (the next page)."""
+    where: list[str] = []
+    args: list[Any] = []
+    if before is not None:
+        where.append("(c.version < ? OR (c.version = ? AND c.id < ?))")
+        args += [before[0], before[0], before[1]]
     if state == "open":
         where.append("c.resolved_version IS NULL")
     elif state == "resolved":
@@ -46,10 +53,10 @@ def in_scope(conn: sqlite3.Connection, scope: Scope, state: str, collection: str
         where.append(f"(r.centre_id IN ({','.join('?' * len(centres))}) OR (r.centre_id IS NULL"
                      f" AND r.county_id IN ({','.join('?' * len(counties))})))")
         args += centres + counties
-    sql = (f"SELECT {', '.join('c.' + c for c in COLUMNS)} FROM conflicts c JOIN records r"
+    sql = (f"SELECT {', '.join('c.' + c for c in COLUMNS)}, r.centre_id FROM conflicts c JOIN records r"
            " ON r.collection = c.collection AND r.id = c.record"
-           f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.version DESC LIMIT ?")
-    return [_row(r) for r in conn.execute(sql, (*args, limit))]
+           f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.version DESC, c.id DESC LIMIT ?")
+    return [{**_row(r[:-1]), "centre_id": r[-1]} for r in conn.execute(sql, (*args, limit))]
 
 
 def mark_resolved(conn: sqlite3.Connection, conflict_id: str, version: int, by: str, now: int,

@@ -96,6 +96,11 @@ def _reach(user_id: str, scope: Scope) -> tuple[str, list[Any]]:
             [user_id, *counties, *counties])
 
 
+def reach(user_id: str, scope: Scope) -> tuple[str, list[Any]]:
+    """SQL (on ``u``, a users row) and its arguments for the users ``user_id`` may manage."""
+    return _reach(user_id, scope)
+
+
 def manageable(conn: sqlite3.Connection, user_id: str, scope: Scope,
                limit: int) -> list[dict[str, Any]]:
     """Devices ``user_id`` (reaching ``scope``) may manage, most recently seen first, in one query."""

@@ -10,6 +10,7 @@ CONFLICT`` upserts) and call these for the rest, so another backend plugs in her
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import uuid
 from pathlib import Path
@@ -107,6 +108,95 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 """
 
 
+# -- report facts ---------------------------------------------------------------------
+# The figures and lists of the county workspace read a few fields of many records. Reading
+# them out of the JSON of 200,000 cases per request is too slow, so triggers keep one narrow
+# row per record of the reported collections in ``facts`` (the JSON stays the truth; a
+# migration rebuilds ``facts`` from it). Per collection: ``status``; ``kind`` (a visit's kind,
+# an evaluation's rating, an accountability record's kind); ``at`` (the record's date:
+# accepted, started, received, rated, detected, nominated); ``done`` (completed, replied,
+# ended); ``due`` (due_at, reply_due; an award's notice end while on notice, else its
+# expiry); ``overdue``; ``score`` and ``vetoed`` (inspections, an award's score).
+FACT_COLLECTIONS = ("cases", "visits", "inspections", "rectifications", "evaluations",
+                    "complaints", "accountability", "awards")
+
+
+def _j(src: str, key: str) -> str:
+    return f"json_extract({src}.data, '$.{key}')"
+
+
+def _fact_columns(src: str) -> str:
+    c = f"{src}.collection"
+    return ", ".join([
+        f"{src}.rid", c, f"{src}.id", f"{src}.centre_id", _j(src, "status"),
+        f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
+        f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')}"
+        f" WHEN 'awards' THEN {_j(src, 'kind')} END",
+        f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
+        f" WHEN 'visits' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'planned_at')},"
+        f" {_j(src, 'ended_at')})"
+        f" WHEN 'inspections' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'submitted_at')})"
+        f" WHEN 'rectifications' THEN coalesce({_j(src, 'ordered_at')}, {_j(src, 'due_at')})"
+        f" WHEN 'evaluations' THEN {_j(src, 'at')} WHEN 'complaints' THEN {_j(src, 'received_at')}"
+        f" WHEN 'accountability' THEN {_j(src, 'detected_at')}"
+        f" WHEN 'awards' THEN {_j(src, 'nomination.at')} END",
+        f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
+        f" {_j(src, 'replied_at')} WHEN 'visits' THEN {_j(src, 'ended_at')} END",
+        f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} WHEN 'awards' THEN CASE"
+        f" {_j(src, 'status')} WHEN 'notice' THEN {_j(src, 'notice_ends_at')}"
+        f" ELSE {_j(src, 'expires_at')} END ELSE {_j(src, 'due_at')} END",
+        f"{_j(src, 'overdue')}", f"{_j(src, 'score')}", f"{_j(src, 'vetoed')}"])
+
+
+# Plain INSERT: inside a trigger, the outer statement's conflict policy (the records upsert)
+# would override an OR REPLACE anyway; the update trigger deletes the old row first.
+_FACT_INSERT = ("INSERT INTO facts (rid, collection, id, centre_id, status, kind, at,"
+                " done, due, overdue, score, vetoed)")
+_FACT_WANTED = "collection IN (" + ", ".join(f"'{c}'" for c in FACT_COLLECTIONS) + ")"
+
+FACTS_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS facts (
+  rid INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, centre_id TEXT,
+  status TEXT, kind TEXT, at INTEGER, done INTEGER, due INTEGER, overdue INTEGER,
+  score REAL, vetoed INTEGER
+);
+CREATE INDEX IF NOT EXISTS facts_at ON facts(collection, at, centre_id, kind, status);
+CREATE INDEX IF NOT EXISTS facts_done ON facts(collection, done, centre_id, due, status);
+CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id, status, done);
+CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, due, centre_id, at);
+CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
+CREATE INDEX IF NOT EXISTS facts_recent ON facts(collection, rid);
+DROP TRIGGER IF EXISTS facts_insert;
+CREATE TRIGGER facts_insert AFTER INSERT ON records
+WHEN new.{_FACT_WANTED} AND new.deleted = 0
+BEGIN {_FACT_INSERT} SELECT {_fact_columns("new")}; END;
+DROP TRIGGER IF EXISTS facts_update;
+CREATE TRIGGER facts_update AFTER UPDATE OF data, deleted, centre_id ON records
+WHEN new.{_FACT_WANTED}
+BEGIN
+  DELETE FROM facts WHERE rid = new.rid;
+  {_FACT_INSERT} SELECT {_fact_columns("new")} WHERE new.deleted = 0;
+END;
+"""
+
+
+def _build_facts(conn: sqlite3.Connection) -> None:
+    """Create ``facts`` and (re)fill it from the records when its definition is new to this
+    database (an older database, or a release that reports another field); the triggers are
+    made afresh each time."""
+    fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
+    conn.executescript(FACTS_SCHEMA)
+    wanted = hashlib.sha256(FACTS_SCHEMA.encode()).hexdigest()[:16]
+    row = conn.execute("SELECT value FROM meta WHERE key='facts'").fetchone()
+    if not fresh and row is not None and row[0] == wanted:
+        return
+    conn.execute("DELETE FROM facts")
+    conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
+                 f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('facts', ?)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (wanted,))
+
+
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
     """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
     if readonly:
@@ -137,6 +227,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     """
     db = sqlite_utils.Database(conn)
     conn.executescript(SCHEMA)
+    _build_facts(conn)
     wanted = sqlite_utils.Database(memory=True)
     wanted.conn.executescript(SCHEMA)
     for name in wanted.table_names():
@@ -196,6 +287,15 @@ def json_field(column: str, key: str) -> str:
 def contains(column: str) -> str:
     """SQL true when the text in ``column`` contains the next ``?`` parameter."""
     return f"instr({column}, ?) > 0"
+
+
+def unindexed(column: str) -> str:
+    """``column`` as an expression the planner will not use an index for (SQLite: ``+col``).
+
+    The reports narrow by time or status; a scope's centres are most of the county, so an
+    index on ``centre_id`` (or one on due times, which nearly every case passes) would walk
+    far more rows than the range does."""
+    return f"+{column}"
 
 
 def json_object(*pairs: tuple[str, str]) -> str:

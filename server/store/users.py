@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..errors import BadRequest, Conflict
 from ..scope import ROLES, Scope
 from .records import centre_exists
+from .sqlite import contains, unindexed
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,104 @@ def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
             "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
         return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
     if role == "supervisor":
+        # The centres are a handful of rows; the county index would walk all the county's
+        # records (hundreds of thousands) to find them, on every request.
         county_centres = [r[0] for r in conn.execute(
-            "SELECT id FROM records WHERE collection='centres' AND county_id=? AND deleted=0",
-            (county_id,))]
+            "SELECT id FROM records WHERE collection='centres'"
+            f" AND {unindexed('county_id')}=? AND deleted=0", (county_id,))]
         return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []))
     centres = [r[0] for r in conn.execute(
         "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
     counties = {county_of(conn, c) for c in centres}
     return Scope(role, frozenset(centres), frozenset(c for c in counties if c is not None))
+
+
+USER_COLUMNS = ("id", "username", "name", "role", "county_id", "disabled", "created_at")
+
+
+def list_users(conn: sqlite3.Connection, reach: tuple[str, list[object]], q: str | None,
+               role: str | None, after: str | None, limit: int) -> list[dict[str, object]]:
+    """Users matched by ``reach`` (SQL on ``u`` from ``devices.reach``), by username, with
+    their centres; ``q`` searches username and name; continues after username ``after``."""
+    where, args = [reach[0]], list(reach[1])
+    if q:
+        where.append(f"({contains('u.username')} OR {contains('u.name')})")
+        args += [q, q]
+    if role:
+        where.append("u.role = ?")
+        args.append(role)
+    if after is not None:
+        where.append("u.username > ?")
+        args.append(after)
+    rows = conn.execute(f"SELECT {', '.join('u.' + c for c in USER_COLUMNS)} FROM users u"
+                        f" WHERE {' AND '.join(where)} ORDER BY u.username LIMIT ?",
+                        (*args, limit)).fetchall()
+    out = []
+    for row in rows:
+        doc: dict[str, object] = dict(zip(USER_COLUMNS, row, strict=True))
+        doc["disabled"] = bool(doc["disabled"])
+        doc["centre_ids"] = [r[0] for r in conn.execute(
+            "SELECT centre_id FROM user_centres WHERE user_id=? ORDER BY centre_id", (row[0],))]
+        out.append(doc)
+    return out
+
+
+def get_by_id(conn: sqlite3.Connection, user_id: str) -> dict[str, object] | None:
+    """One user (as ``list_users`` gives them), or None."""
+    row = conn.execute("SELECT username FROM users WHERE id=?", (user_id,)).fetchone()
+    if row is None:
+        return None
+    found = list_users(conn, ("u.id = ?", [user_id]), None, None, None, 1)
+    return found[0] if found else None
+
+
+def id_of(conn: sqlite3.Connection, username: str) -> str | None:
+    """The id of the user with ``username``, or None."""
+    row = conn.execute("SELECT id FROM users WHERE username=?", (username,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_password_hash(conn: sqlite3.Connection, user_id: str, password_hash: str) -> None:
+    """Replace a user's password (their devices are revoked separately)."""
+    conn.execute("UPDATE users SET password_hash=? WHERE id=?", (password_hash, user_id))
+
+
+def set_enabled(conn: sqlite3.Connection, user_id: str) -> None:
+    """Allow a disabled user's logins again."""
+    conn.execute("UPDATE users SET disabled=0 WHERE id=?", (user_id,))
+
+
+def set_access(conn: sqlite3.Connection, user_id: str, role: str, county_id: str | None,
+               centre_ids: tuple[str, ...]) -> None:
+    """Give a user a role, a county and centres (checked by ``add_user``'s rules)."""
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", details={"field": "role"})
+    if role in ("field", "centre") and not centre_ids:
+        raise BadRequest(f"a {role} user belongs to at least one centre",
+                         details={"field": "centre_ids"})
+    if role == "supervisor" and not county_id:
+        raise BadRequest("a supervisor belongs to a county", details={"field": "county_id"})
+    for cid in centre_ids:
+        if not centre_exists(conn, cid):
+            raise BadRequest(f"unknown centre {cid!r}", details={"field": "centre_ids"})
+    conn.execute("UPDATE users SET role=?, county_id=? WHERE id=?", (role, county_id, user_id))
+    conn.execute("DELETE FROM user_centres WHERE user_id=?", (user_id,))
+    conn.executemany("INSERT INTO user_centres (user_id, centre_id) VALUES (?,?)",
+                     [(user_id, c) for c in centre_ids])
+
+
+def all_users(conn: sqlite3.Connection, county_id: str | None) -> list[dict[str, object]]:
+    """Every user (of ``county_id`` by county or centre, when given), for the CLI."""
+    if county_id is None:
+        return list_users(conn, ("1=1", []), None, None, None, 1_000_000)
+    return list_users(conn, (
+        "(u.county_id = ? OR EXISTS (SELECT 1 FROM user_centres uc JOIN records c ON"
+        " c.collection='centres' AND c.id = uc.centre_id WHERE uc.user_id = u.id AND"
+        " c.county_id = ?))", [county_id, county_id]), None, None, None, 1_000_000)
+
+
+def county_exists(conn: sqlite3.Connection, county_id: str) -> bool:
+    """Whether some centre belongs to ``county_id``."""
+    return conn.execute("SELECT 1 FROM records WHERE collection='centres'"
+                        f" AND {unindexed('county_id')}=? AND deleted=0 LIMIT 1",
+                        (county_id,)).fetchone() is not None

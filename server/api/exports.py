@@ -1,0 +1,129 @@
+"""Exports (台账, contract v1.1 "Exports"): ``GET /api/v1/exports/{collection}.xlsx|.csv``.
+
+Query: ``from``, ``to`` (dates, inclusive, China time, on each record's date; ``from`` after
+``to`` is an empty ledger), ``centre_id``;
+the caller's scope only. ID numbers and phones are masked unless an admin, or a supervisor
+giving ``reason``, asks ``unmasked=1`` (field, centre and inspector users never can). Every
+export is written to the audit log, with its reason when unmasked.
+
+The file is built in one read snapshot on a worker thread, row by row into a temporary file
+(XLSX in xlsxwriter's constant-memory mode, CSV in UTF-8 with BOM), then streamed back and
+deleted, so the server's memory does not grow with the ledger's size.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from sync.errors import Forbidden
+
+from .. import ledgers
+from ..clock import now_ms
+from ..errors import BadRequest, NotFound
+from ..http import client_address
+from ..state import principal, state
+from ..store import audit
+from ..store import exports as store
+from .lists import listed_collection, parse_bool, parse_day
+from .reports import scoped_centres
+
+DAY_MS = 86_400_000
+MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "csv": "text/csv; charset=utf-8"}
+CHUNK = 64 * 1024
+
+
+def _target(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    if not dot or ext not in MEDIA:
+        raise NotFound("exports are .xlsx or .csv", details={"export": name})
+    if stem not in ledgers.COLUMNS:
+        raise NotFound(f"no ledger of {stem!r}", details={"export": name})
+    return stem, ext
+
+
+def _unmask(request: Request, role: str) -> tuple[bool, str | None]:
+    q = request.query_params
+    unmasked = bool(parse_bool(q.get("unmasked"), "unmasked"))
+    reason = (q.get("reason") or "").strip() or None
+    if not unmasked:
+        return False, None
+    if role not in ("admin", "supervisor"):
+        raise Forbidden("only an admin, or a supervisor giving a reason, may export unmasked")
+    if role == "supervisor" and reason is None:
+        raise Forbidden("a supervisor exports unmasked only giving a reason",
+                        details={"field": "reason"})
+    if reason is not None and len(reason) > 200:
+        raise BadRequest("reason: at most 200 characters", details={"field": "reason"})
+    return True, reason
+
+
+async def _stream(path: Path) -> AsyncIterator[bytes]:
+    from anyio import open_file
+
+    async with await open_file(path, "rb") as f:
+        while chunk := await f.read(CHUNK):
+            yield chunk
+
+
+async def export(request: Request) -> Response:
+    """One ledger as a file download."""
+    fs = state(request)
+    who = await principal(request)
+    collection, ext = _target(request.path_params["filename"])
+    listed_collection(who, collection)
+    q = request.query_params
+    since = parse_day(q["from"], "from") if "from" in q else None
+    until = parse_day(q["to"], "to") + DAY_MS if "to" in q else None
+    centres = scoped_centres(who, q.get("centre_id"))
+    unmasked, reason = _unmask(request, who.role)
+    details: dict[str, Any] = {"collection": collection, "format": ext, "from": q.get("from"),
+                               "to": q.get("to"), "centre_id": q.get("centre_id"),
+                               "unmasked": unmasked}
+    if reason:
+        details["reason"] = reason
+    address = client_address(request)
+    # The audit entry is on disk before the first byte of personal data leaves.
+    await fs.writer.execute(lambda conn: audit.record(
+        conn, at=now_ms(), action="export_unmasked" if unmasked else "export", outcome="ok",
+        user_id=who.user_id, username=who.username, device_id=who.device_id,
+        county_id=who.audit_county, target=f"{collection}.{ext}", details=details,
+        address=address))
+    fd, name = tempfile.mkstemp(prefix="fieldsync-export-", suffix=f".{ext}")
+    os.close(fd)
+    path = Path(name)
+    head = ledgers.headers(collection)
+
+    def build(conn: sqlite3.Connection) -> int:
+        labels = store.names(conn)
+        rows = (ledgers.cells(collection, rec, centre, data, labels, not unmasked)
+                for rec, centre, data in store.rows(conn, collection, centres, since, until))
+        if ext == "csv":
+            return ledgers.write_csv(path, head, rows)
+        return ledgers.write_xlsx(path, ledgers.TITLES[collection], head, rows)
+
+    try:
+        count = await fs.readers.run(build)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    title = ledgers.TITLES[collection]
+    span = f"{q.get('from', '')}_{q.get('to', '')}".strip("_")
+    filename = f"{collection}{'-' + span if span else ''}.{ext}"
+    display = f"{title}{'-' + span if span else ''}.{ext}"
+    headers = {"Content-Disposition": f"attachment; filename=\"{filename}\";"
+                                      f" filename*=UTF-8''{quote(display)}",
+               "Content-Length": str(path.stat().st_size), "X-Rows": str(count),
+               "Cache-Control": "no-store"}
+    return StreamingResponse(_stream(path), media_type=MEDIA[ext], headers=headers,
+                             background=BackgroundTask(path.unlink, missing_ok=True))

@@ -1,0 +1,45 @@
+"""Masking of applicants' personal data in lists and exports (contract v1.1 "Exports").
+
+ID numbers keep their first six and last four characters (``110105********1234``), phone
+numbers their first three and last four (``138****5678``); shorter values are starred out
+whole. Every ``person`` field of a record (``applicant``, ``complainant``) is masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PERSON_FIELDS = ("applicant", "complainant")
+
+
+def mask_id(value: str) -> str:
+    """``110105198001011234`` → ``110105********1234``."""
+    if len(value) < 12:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``13812345678`` → ``138****5678``."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_person(person: Any) -> Any:
+    """A person object with its ID number and phone masked (anything else as it is)."""
+    if not isinstance(person, dict):
+        return person
+    out = dict(person)
+    if isinstance(out.get("id_number"), str):
+        out["id_number"] = mask_id(out["id_number"])
+    if isinstance(out.get("phone"), str):
+        out["phone"] = mask_phone(out["phone"])
+    return out
+
+
+def mask_record(data: dict[str, Any]) -> dict[str, Any]:
+    """A record's data with every person field masked."""
+    if not any(k in data for k in PERSON_FIELDS):
+        return data
+    return {k: mask_person(v) if k in PERSON_FIELDS else v for k, v in data.items()}
