@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from .. import clock
+from .inspections import build_inspections
 from .tables import (
     CENTRES,
     FAMILY_NAMES,
@@ -261,6 +262,7 @@ class _Builder:
         for _ in range(40):
             self.complaint(*r.choice(cases))
         self.build_today(cases)
+        build_inspections(self, rubrics())
 
     def build_today(self, cases: list[tuple[str, _Centre, int, dict[str, Any]]]) -> None:
         """Each field worker's home-service visits of today (10:00 and 15:00, for recent
