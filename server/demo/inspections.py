@@ -11,12 +11,19 @@ computes them when the records are written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .data import _Builder, _Centre
+# The builder and its centres are server.demo.data's (which calls this module): typed Any
+# here so the two modules do not import each other.
+_Builder = Any
+_Centre = Any
 
 DAY_MS = 86_400_000
+_CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def _day_of(ms: int) -> dt.date:
+    return dt.datetime.fromtimestamp(ms / 1000, _CST).date()
 RETURN_COMMENTS = ("照片不清，请补拍现场照片后重新提交", "扣分项未写明具体情况，请补充说明",
                    "否决项证据不足，请核实后更正", "满意度评价缺少抽样说明")
 RESPONSES = ("已制作一次性告知单并张贴于窗口", "已对窗口人员开展服务规范培训",
@@ -67,13 +74,12 @@ def build_inspections(b: _Builder, templates: dict[str, dict[str, Any]]) -> None
     supervisors = [u.id for u in b.users if u.role == "supervisor"]
     if not inspectors:  # a county without inspectors: its supervisors inspect in pairs
         inspectors = supervisors[:1]
-    from .data import _day_of, add_weekdays
     start, today = _day_of(b.start), _day_of(b.now)
     month = dt.date(start.year, start.month, 1)
     n = 0
     while month <= today:
         for c in b.centres:
-            day = add_weekdays(month + dt.timedelta(days=r.randint(2, 16)), 0)
+            day = month + dt.timedelta(days=r.randint(2, 16))
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
             if not (start < day <= today):

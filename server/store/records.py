@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import cases, inspections, merge, paths
+from sync import cases, inspections, merge, paths, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -309,6 +309,10 @@ class Batch:
                   county=county)
             if raw.collection == "inspections" and self.actor.role != "system":
                 inspections.check_reviewer(state.leaves, leaves, self.actor.user_id)
+            if raw.collection == "templates" and ("supersedes" in leaves or "version" in leaves):
+                sid = state.leaves.get("supersedes")
+                templates.check_supersedes(state.leaves, self._leaves("templates", sid)
+                                           if isinstance(sid, str) else None)
             if raw.collection == "rectifications" and ("reinspection_id" in leaves or "item_ids" in leaves):
                 rid = state.leaves.get("reinspection_id")
                 inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)
@@ -494,3 +498,11 @@ def record_exists(conn: sqlite3.Connection, collection: str, record_id: str) -> 
     """Whether a record of ``collection`` with this id is stored (deleted or not)."""
     return conn.execute("SELECT 1 FROM records WHERE collection=? AND id=?",
                         (collection, record_id)).fetchone() is not None
+
+
+def record_data(conn: sqlite3.Connection, collection: str,
+                record: str) -> tuple[str | None, dict[str, Any]] | None:
+    """``(county_id, data)`` of a live stored record, or None."""
+    row = conn.execute("SELECT county_id, data FROM records WHERE collection=? AND id=? AND deleted=0",
+                       (collection, record)).fetchone()
+    return None if row is None else (row[0], json.loads(row[1]))
