@@ -26,6 +26,7 @@ from .api import exports as api_exports
 from .api import lists as api_lists
 from .api import matters as api_matters
 from .api import push as api_push
+from .api import quarantine as api_quarantine
 from .api import reports as api_reports
 from .api import sync as api_sync
 from .api import templates as api_templates
@@ -80,7 +81,10 @@ def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
     writer = Writer(config.db, config.synchronous)
     fs = AppState(config=config, writer=writer, readers=Readers(config.db),
-                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s),
+                  limiter=LoginLimiter(config.login_max_failures, config.login_lockout_s,
+                                       config.login_max_lockout_s,
+                                       config.login_address_max_failures,
+                                       config.login_address_window_s),
                   db_id=writer.run(db_id))
 
     ensure_key(config.vapid_key_path)
@@ -111,6 +115,9 @@ def create_app(config: Config) -> Starlette:
         Route("/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
         Route("/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
         Route("/audit", api_devices.audit_log),
+        Route("/quarantine", api_quarantine.list_quarantine),
+        Route("/quarantine/{op_id}/release", api_quarantine.release, methods=["POST"]),
+        Route("/quarantine/{op_id}/drop", api_quarantine.drop, methods=["POST"]),
         Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
         Route("/attachments/{sha256}/status", api_attachments.attachment_status),
         Route("/reports/overview", api_reports.overview),

@@ -17,14 +17,25 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .clock import now_ms
-from .errors import DeviceRevoked, TokenExpired, Unauthorized
-from .scope import Scope
+from .errors import BadRequest, DeviceRevoked, TokenExpired, Unauthorized
+from .scope import COUNTY_ROLES, Scope
 from .store import devices, users
 from .store.users import User, scope_for
 
 # OWASP's argon2id minimum (19 MiB, t=2): strong, yet a login stays ~20 ms on a phone-era CPU.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY = _hasher.hash("fieldsync-dummy-password")
+
+
+PASSWORD_RULE = "8 to 200 characters, with at least one letter and one digit"
+
+
+def check_password(password: str) -> None:
+    """Raise ``BadRequest`` unless ``password`` follows ``PASSWORD_RULE`` (the one rule of the
+    server and the CLI)."""
+    if not (8 <= len(password) <= 200 and any(c.isalpha() for c in password)
+            and any(c.isdigit() for c in password)):
+        raise BadRequest(f"password: {PASSWORD_RULE}", details={"field": "password"})
 
 
 def hash_password(password: str) -> str:
@@ -73,6 +84,8 @@ def add_user(conn: sqlite3.Connection, *, username: str, password: str, role: st
              user_id: str | None = None) -> str:
     """Create a user with ``password`` (or an argon2 ``password_hash`` made already, as the
     demo does for many users sharing one); returns the user id (see ``store.users.add_user``)."""
+    if password_hash is None:
+        check_password(password)
     return users.add_user(conn, username=username, role=role, now=now_ms(), name=name,
                           password_hash=password_hash or hash_password(password),
                           centre_ids=centre_ids, county_id=county_id, user_id=user_id)
@@ -89,7 +102,8 @@ def create_device(conn: sqlite3.Connection, user: User, device_name: str) -> tup
 def login_payload(conn: sqlite3.Connection, user: User, device_id: str, token: str) -> dict[str, object]:
     """The login response body (DESIGN.md's contract)."""
     scope = scope_for(conn, user.id, user.role, user.county_id)
-    centres = sorted(scope.centre_ids) if user.role in ("supervisor", "admin") else list(user.centre_ids)
+    centres = sorted(scope.centre_ids) if user.role in (*COUNTY_ROLES, "admin") \
+        else list(user.centre_ids)
     return {"token": token, "device_id": device_id,
             "user": {"id": user.id, "username": user.username, "name": user.name,
                      "role": user.role, "centre_ids": centres, "county_id": user.county_id

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from sync.deadlines import CST
 from sync.errors import FieldsyncError, Invalid
 
+from .auth import PASSWORD_RULE
 from .clock import now_ms
 from .config import Config, describe
 from .holidays import load_holidays_cmd, read_calendar, warnings
@@ -37,6 +38,7 @@ from .system import (
     import_template,
     init_db,
     list_users_cmd,
+    require_db,
     reset_password_cmd,
 )
 from .writer import Writer
@@ -62,11 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     ua = user.add_parser("add", help="add a user")
     ua.add_argument("--db", required=True)
     ua.add_argument("--username", required=True)
-    ua.add_argument("--password", required=True)
+    ua.add_argument("--password", required=True, help=f"the password: {PASSWORD_RULE}")
     ua.add_argument("--role", required=True, choices=ROLES)
     ua.add_argument("--name", help="display name (default: the username)")
     ua.add_argument("--centre", action="append", default=[], help="a centre id (repeatable)")
-    ua.add_argument("--county", help="county id (supervisors)")
+    ua.add_argument("--county", help="county id (supervisors and inspectors); it must already"
+                    " have a centre")
 
     ul = user.add_parser("list", help="list users (of one county)")
     ul.add_argument("--db", required=True)
@@ -87,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     mi.add_argument("--county", required=True)
     mi.add_argument("--file", required=True)
 
-    serve = sub.add_parser("serve", help="serve the API and the PWA")
+    serve = sub.add_parser("serve", help="serve the API and the PWA (the database must exist:"
+                           " fieldsync init)")
     serve.add_argument("--db", required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -190,7 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                county=args.county)
             print(f"user {args.username} added ({uid})")
         elif args.command == "serve":
-            init_db(args.db)
+            require_db(args.db)
+            init_db(args.db)  # upgrades an older database's tables
             print(f"fieldsync serving http://{args.host}:{args.port}/", flush=True)
             from .app import serve  # only now: the admin commands need no web stack
             serve(Config.from_env(db=args.db), args.host, args.port)

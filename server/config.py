@@ -29,8 +29,23 @@ class Config:
     max_ops: int = _setting(5000, "Most ops accepted in one sync request.")
     page_default: int = _setting(500, "Changes per sync page when the client names no limit.")
     page_max: int = _setting(5000, "Largest page of changes a client may ask for.")
-    login_max_failures: int = _setting(5, "Failed logins (per username or address) before 429.")
-    login_lockout_s: int = _setting(900, "Seconds a login lockout lasts.")
+    login_max_failures: int = _setting(
+        5, "Wrong passwords for one username before its logins are delayed (429).")
+    login_lockout_s: int = _setting(
+        60, "First delay, in seconds, once a username is locked; it doubles with each further"
+        " wrong password, up to FIELDSYNC_LOGIN_MAX_LOCKOUT_S. A good login clears it.")
+    login_max_lockout_s: int = _setting(3600, "Longest delay for one username, in seconds.")
+    login_address_max_failures: int = _setting(
+        100, "Failed logins from one address (any usernames) within"
+        " FIELDSYNC_LOGIN_ADDRESS_WINDOW_S before that address gets 429. Far above a township"
+        " centre's normal traffic: its phones share one NAT address.")
+    login_address_window_s: int = _setting(900, "Window of the per-address ceiling, in seconds.")
+    trust_forwarded: int = _setting(
+        0, "How many reverse proxies in front of fieldsync append to X-Forwarded-For (0: trust"
+        " none, the default). With 1 (one nginx or Caddy that sets the header), the client"
+        " address for login limits and the audit log is the right-most entry of"
+        " X-Forwarded-For. Never set it without a proxy: clients could then choose their"
+        " own address.")
     token_idle_s: int = _setting(21 * 86400, "A token unused (no sync) this long expires (token_expired).")
     token_max_s: int = _setting(120 * 86400, "A token expires this long after login, used or not.")
     synchronous: str = _setting("FULL", "SQLite synchronous pragma (FULL survives power loss).")

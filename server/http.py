@@ -35,8 +35,17 @@ MIN_COMPRESS = 1024
 
 
 def client_address(request: Request) -> str:
-    """The peer address (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer, or with ``FIELDSYNC_TRUST_FORWARDED=n`` the n-th
+    entry from the right of ``X-Forwarded-For`` (the one the outermost trusted proxy saw)."""
+    peer = request.client.host if request.client else "unknown"
+    fs = getattr(request.app.state, "fs", None)
+    hops = fs.config.trust_forwarded if fs is not None else 0
+    if hops > 0:
+        forwarded = [a.strip() for a in ",".join(
+            request.headers.getlist("x-forwarded-for")).split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return peer
 
 
 def error_body(err: FieldsyncError) -> dict[str, Any]:
@@ -145,9 +154,15 @@ def compress(body: bytes, encoding: str | None) -> bytes:
 def raw_response(request: Request, body: bytes, status: int = 200,
                  headers: dict[str, str] | None = None,
                  media_type: str = "application/json") -> Response:
-    """A response whose body is compressed to suit the client's Accept-Encoding."""
+    """A response whose body is compressed to suit the client's Accept-Encoding.
+
+    API bodies carry personal data: no cache (browser, proxy) may keep them, and no
+    browser may guess another type for them.
+    """
     hdrs = dict(headers or {})
     hdrs["Vary"] = "Accept-Encoding"
+    hdrs.setdefault("Cache-Control", "no-store")
+    hdrs["X-Content-Type-Options"] = "nosniff"
     enc = pick_encoding(request.headers.get("accept-encoding", "")) \
         if len(body) >= MIN_COMPRESS else None
     if enc:

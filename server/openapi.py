@@ -13,6 +13,7 @@ from sync.schema import Schemas, load
 
 from . import openapi_workspace as workspace
 from .errors import CODES
+from .scope import ROLES
 
 JSON = dict[str, Any]
 
@@ -106,7 +107,7 @@ def _components(schemas: Schemas) -> JSON:
     comps["User"] = {"type": "object", "required": ["id", "name", "role", "centre_ids"],
                      "properties": {"id": {"type": "string"}, "username": {"type": "string"},
                                     "name": {"type": "string"},
-                                    "role": {"enum": ["field", "centre", "supervisor", "admin"]},
+                                    "role": {"enum": list(ROLES)},
                                     "centre_ids": {"type": "array", "items": {"type": "string"}},
                                     "county_id": {"type": ["string", "null"]}}}
     comps["Op"] = {
@@ -320,6 +321,39 @@ def document(version: str) -> JSON:
                     {"name": "limit", "in": "query",
                      "schema": {"type": "integer", "minimum": 1, "maximum": 5000}}],
                 "responses": {**_ok("AuditList"), **_errors(400, 401, 403)}}},
+            "/api/v1/quarantine": {"get": {
+                "summary": "Refused ops kept in quarantine, with their reasons (supervisor: own"
+                           " county; admin: all), newest first",
+                "security": secured,
+                "parameters": [
+                    {"name": "status", "in": "query",
+                     "schema": {"enum": ["open", "released", "dropped", "all"]}},
+                    {"name": "code", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {"200": {"description": "{quarantine: [...]}", "content": {
+                    "application/json": {"schema": {"type": "object"}}}},
+                    **_errors(400, 401, 403)}}},
+            "/api/v1/quarantine/{op_id}/release": {"post": {
+                "summary": "Apply a quarantined op as its device's op, through every normal check"
+                           " (audited); still refused: 409 still_rejected with the new reason",
+                "security": secured,
+                "parameters": [{"name": "op_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The op's result", "content": {
+                    "application/json": {"schema": _ref("OpResult")}}},
+                    **_errors(401, 403, 404, 409)}}},
+            "/api/v1/quarantine/{op_id}/drop": {"post": {
+                "summary": "Drop a quarantined op with a reason (kept, marked, audited)",
+                "security": secured,
+                "parameters": [{"name": "op_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["reason"], "properties": {
+                        "reason": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
+                "responses": {"200": {"description": "Dropped", "content": {
+                    "application/json": {"schema": {"type": "object"}}}},
+                    **_errors(400, 401, 403, 404, 409, 413, 415)}}},
             "/api/v1/attachments/{sha256}": {
                 "put": {
                     "summary": "Upload an attachment (photo, signature) whole, or one piece with"

@@ -42,7 +42,9 @@ def limiter(request: Request) -> LoginLimiter:
     """The app's per-address limiter for public pages (made on first use)."""
     found: LoginLimiter | None = getattr(request.app.state, "public_limiter", None)
     if found is None:
-        found = LoginLimiter(MAX_REQUESTS, WINDOW_S)
+        # Only the per-address window counts here: no account is ever held.
+        found = LoginLimiter(max_failures=2**31, address_max=MAX_REQUESTS,
+                             address_window_s=WINDOW_S)
         request.app.state.public_limiter = found
     return found
 
@@ -114,11 +116,11 @@ async def centre_page(request: Request) -> Response:
     address = client_address(request)
     limits = limiter(request)
     try:
-        limits.check(address)
+        limits.check("", address)
     except RateLimited as exc:
         raise RateLimited("too many requests for public pages from this address; try again"
                           " later", details=exc.details) from None
-    limits.fail(address)  # every request counts against the address's window
+    limits.fail("", address)  # every request counts against the address's window
     centre_id = request.path_params["centre_id"]
     found = await state(request).readers.run(lambda conn: store.centre_with_matters(conn, centre_id))
     if found is None:

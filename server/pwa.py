@@ -29,7 +29,8 @@ SERVICE_WORKERS = frozenset({"sw.js", "sw-classic.js"})
 
 
 class PwaFiles(StaticFiles):
-    """StaticFiles with no-cache, nosniff, a CSP on HTML and ``Service-Worker-Allowed: /``."""
+    """StaticFiles with no-cache, nosniff, no-referrer, a CSP on HTML and
+    ``Service-Worker-Allowed: /``."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         """The file's response with the PWA's headers added."""
@@ -37,6 +38,8 @@ class PwaFiles(StaticFiles):
         headers = response.headers
         headers["Cache-Control"] = "no-cache"
         headers["X-Content-Type-Options"] = "nosniff"
+        # Links out of the app (a map, a government site) must not carry its URLs along.
+        headers["Referrer-Policy"] = "no-referrer"
         if path in SERVICE_WORKERS:
             headers["Service-Worker-Allowed"] = "/"
         if headers.get("content-type", "").startswith("text/html"):

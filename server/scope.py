@@ -5,6 +5,10 @@
 ``field`` and ``centre`` users act in their centres; a ``supervisor`` in every
 centre of their county; an ``admin`` everywhere. Reference collections (centres,
 matters, templates) are read county-wide and written by supervisors and admins.
+
+An ``inspector`` (考评小组 member) reaches the county like a supervisor, but only its
+reference data, inspections and rectifications: never applicants' personal data
+(cases, visits, complaints, evaluations), neither in a pull nor in a write.
 """
 
 from __future__ import annotations
@@ -15,7 +19,12 @@ from dataclasses import dataclass
 from sync.errors import Forbidden
 from sync.schema import Collection
 
-ROLES = ("field", "centre", "supervisor", "admin")
+ROLES = ("field", "centre", "inspector", "supervisor", "admin")
+COUNTY_ROLES = frozenset({"inspector", "supervisor"})  # belong to a county, not to centres
+# The collections a role may read and write, when it is not all of them.
+ROLE_COLLECTIONS: dict[str, frozenset[str]] = {
+    "inspector": frozenset({"centres", "matters", "templates", "inspections", "rectifications"}),
+}
 
 
 @dataclass(frozen=True)
@@ -26,12 +35,18 @@ class Scope:
     centre_ids: frozenset[str]
     county_ids: frozenset[str]
     everything: bool = False
+    collections: frozenset[str] | None = None  # None: every collection
 
     def key(self) -> str:
         """A short fingerprint: when it changes, a device's copy must be reset."""
         text = "|".join([self.role, "*" if self.everything else "",
-                         ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids))])
+                         ",".join(sorted(self.centre_ids)), ",".join(sorted(self.county_ids)),
+                         "*" if self.collections is None else ",".join(sorted(self.collections))])
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def can_read_collection(self, collection: str) -> bool:
+        """Whether records of ``collection`` are visible at all to this role."""
+        return self.collections is None or collection in self.collections
 
     def can_read_centre(self, centre_id: str | None) -> bool:
         """Whether records of ``centre_id`` are visible."""
@@ -45,6 +60,9 @@ class Scope:
         """Raise ``Forbidden`` unless this scope may write that record."""
         if self.role not in coll.writers:
             raise Forbidden(f"role {self.role} may not write {coll.name}",
+                            details={"collection": coll.name})
+        if not self.can_read_collection(coll.name):
+            raise Forbidden(f"role {self.role} has no access to {coll.name}",
                             details={"collection": coll.name})
         if self.everything:
             return

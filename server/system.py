@@ -20,6 +20,7 @@ from .clock import now_ms
 from .config import Config
 from .errors import BadRequest
 from .store.records import Actor, Batch, centre_exists, record_exists
+from .store.sqlite import is_database
 from .vapid import ensure_key
 from .writer import Writer
 
@@ -30,6 +31,17 @@ def init_db(path: str) -> None:
     """Create the database and its tables, and the VAPID key beside it (idempotent)."""
     Writer(path).close()
     ensure_key(Config.from_env(db=path).vapid_key_path)
+
+
+def require_db(path: str) -> None:
+    """Raise ``BadRequest`` unless ``path`` is a fieldsync database made by ``init``.
+
+    Commands other than ``init`` never create one: a mistyped path would otherwise
+    serve, or add users to, a new empty database.
+    """
+    if not is_database(path):
+        raise BadRequest(f"no fieldsync database at {path}: create it first with"
+                         f" fieldsync init --db {path}")
 
 
 def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any], int]],
@@ -50,6 +62,7 @@ def system_write(conn: sqlite3.Connection, items: Sequence[tuple[str, str, dict[
 
 def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
     """``fieldsync centre add``: a centres record, written like any other."""
+    require_db(db)
     writer = Writer(db)
     try:
         def write(conn: sqlite3.Connection) -> None:
@@ -65,6 +78,7 @@ def add_centre(db: str, centre_id: str, name: str, county: str) -> None:
 def add_user_cmd(db: str, *, username: str, password: str, role: str, name: str | None,
                  centres: tuple[str, ...], county: str | None) -> str:
     """``fieldsync user add``."""
+    require_db(db)
     writer = Writer(db)
     try:
         return writer.run(lambda conn: add_user(conn, username=username, password=password,

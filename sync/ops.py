@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import FieldsyncError, Invalid
-from .schema import Schemas
+from .schema import Schemas, check_name
 
 MAX_INT = 2**53 - 1  # the largest integer every client (JavaScript included) holds exactly
 MAX_OP_ID = 128
@@ -85,6 +85,7 @@ def _check(sent: Mapping[str, Any],
     if not isinstance(record, str) or not RECORD_ID.match(record):
         raise Invalid("record: expected an id of 1–100 letters, digits, '-', '_', '.', ':'",
                       path="record")
+    check_name(record, "record")  # ids become keys on the phone
     if not whole_ms(base):
         raise Invalid("base: expected an integer ≥ 0", path="base")
     if not whole_ms(sent["at"]):

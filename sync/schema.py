@@ -16,12 +16,31 @@ from importlib import resources
 from typing import Any
 
 from .errors import Invalid, UnknownCollection
+from .rights import SYSTEM, Rules, enforce
 
 JSON = dict[str, Any]
 MAX_STRING = 10_000
 MAX_PATH = 200
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 LEAF_TYPES = frozenset({"string", "integer", "number", "boolean", "array"})
+# Names that walk a JavaScript object's prototype chain (``o["__proto__"]``): as a key or a
+# path segment they would let one record pollute every object on every phone that syncs it.
+UNSAFE_NAMES = frozenset({"__proto__", "constructor", "prototype"})
+_SEGMENTS = re.compile(r"[.:]")
+
+
+def unsafe_name(text: str) -> str | None:
+    """The first segment of ``text`` (split on ``.`` and ``:``) that is an unsafe name."""
+    return next((part for part in _SEGMENTS.split(text) if part in UNSAFE_NAMES), None)
+
+
+def check_name(text: str, where: str) -> None:
+    """Raise ``Invalid`` if a key, path or id holds ``__proto__``, ``constructor`` or
+    ``prototype`` as a segment."""
+    bad = unsafe_name(text)
+    if bad is not None:
+        raise Invalid(f"{where}: {bad!r} is a reserved name", path=where,
+                      details={"reserved": bad})
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,7 @@ class Collection:
     required: tuple[str, ...]
     computed: frozenset[str] = field(default_factory=frozenset)
     title: str = ""
+    rules: Rules = field(default_factory=Rules)  # per-path rights and state rules (rights.py)
 
 
 @dataclass(frozen=True)
@@ -77,7 +97,8 @@ class Schemas:
 
         An object value at an object path is spread into its leaves, so
         ``{"location": {"lat": 1}}`` and ``{"location.lat": 1}`` mean the same.
-        Computed fields may not be written.
+        Computed fields are passed through unchecked: ``rights.enforce`` refuses them
+        (``forbidden``), with every other per-path rule.
         """
         coll = self.collection(collection)
         if not isinstance(values, dict):
@@ -86,9 +107,10 @@ class Schemas:
         for path, value in values.items():
             if not isinstance(path, str) or not path or len(path) > MAX_PATH:
                 raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
-            top = path.split(".", 1)[0]
-            if top in coll.computed:
-                raise Invalid(f"{path}: computed by the server, cannot be set", path=path)
+            check_name(path, path)
+            if path.split(".", 1)[0] in coll.computed:
+                out[path] = value
+                continue
             spec = self._spec_at(coll, path)
             self._collect(spec, path, value, out)
         return out
@@ -134,6 +156,8 @@ class Schemas:
             if not isinstance(value, dict):
                 raise Invalid(f"{path}: expected an object", path=path)
             for key, sub in value.items():
+                if isinstance(key, str):
+                    check_name(key, f"{path}.{key}")
                 if kind == "object":
                     if key not in spec["fields"]:
                         raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
@@ -162,6 +186,8 @@ class Schemas:
                               details={"allowed": spec["enum"]})
             if "_re" in spec and not spec["_re"].match(value):
                 raise Invalid(f"{path}: does not match the expected format", path=path)
+            if "_re" in spec:  # ids and refs become keys elsewhere (a template's item id → a map key)
+                check_name(value, path)
         elif kind in ("integer", "number"):
             ok = isinstance(value, int) if kind == "integer" else isinstance(value, int | float)
             if isinstance(value, bool) or not ok or (
@@ -203,6 +229,7 @@ class Schemas:
         if not isinstance(value, dict):
             raise Invalid(f"{path}: expected an object", path=path)
         for key, sub in value.items():
+            check_name(str(key), f"{path}.{key}")
             if key not in spec["fields"]:
                 raise Invalid(f"{path}.{key}: unknown field", path=f"{path}.{key}")
             if sub is not None:
@@ -217,6 +244,7 @@ class Schemas:
     def validate_record(self, collection: str, data: dict[str, Any]) -> dict[str, Any]:
         """Validate a whole record (as a client would create it); return its leaves."""
         leaves = self.expand(collection, data)
+        enforce(self.collection(collection).rules, SYSTEM, None, leaves)  # no computed fields
         self.check_required(collection, leaves)
         return leaves
 
@@ -255,6 +283,7 @@ def _build(raw: JSON) -> Schemas:
             required=tuple(c.get("required", ())),
             computed=frozenset(c.get("computed", ())),
             title=c.get("title", ""),
+            rules=Rules.from_json(c),
         )
         for name, c in raw["collections"].items()
     }

@@ -92,8 +92,16 @@ def test_awards_sync_and_list_with_computed_dates(client: TestClient, device: An
                  "nomination": {"reason": "月度考评平均 95 分", "at": at("2026-11-02")}}
     res = ctr.sync([ctr.op("awards", "a1", nominated)])["results"][0]
     assert res["status"] == "applied", res
-    sup.sync([sup.op("awards", "a1", {"status": "notice", "notice_started_at": at("2026-11-02")},
-                     base=res["version"])])
+    # The award flow's transitions are enforced (sync/rights.py): walk it step by step.
+    version = res["version"]
+    for d, values in ((ctr, {"status": "leader_signed", "leader.by": "u-leader"}),
+                      (sup, {"status": "supervision_reviewed", "supervision.by": "u-sup"}),
+                      (sup, {"status": "group_reviewed", "group.by": "u-group"}),
+                      (sup, {"status": "decided", "decision.by": "u-lead"}),
+                      (sup, {"status": "notice", "notice_started_at": at("2026-11-02")})):
+        step = d.sync([d.op("awards", "a1", values, base=version)])["results"][0]
+        assert step["status"] == "applied", step
+        version = step["version"]
     r = client.get("/api/v1/records/awards", headers=sup.headers)
     assert r.status_code == 200, r.text
     [item] = r.json()["items"]

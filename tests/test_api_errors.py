@@ -267,9 +267,9 @@ OP_REJECTIONS: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("string_too_long", {"set": visit(notes="字" * 2001)}, "invalid", "notes"),
     ("photo_not_sha256", {"set": visit(photos=["abc"])}, "invalid", "photos.0"),
     ("computed_due_at", {"collection": "cases", "set": {
-        "centre_id": "c1", "matter_id": "m1", "status": "accepted", "due_at": 1}}, "invalid", "due_at"),
+        "centre_id": "c1", "matter_id": "m1", "status": "accepted", "due_at": 1}}, "forbidden", "due_at"),
     ("computed_overdue", {"collection": "cases", "set": {
-        "centre_id": "c1", "matter_id": "m1", "status": "accepted", "overdue": False}}, "invalid",
+        "centre_id": "c1", "matter_id": "m1", "status": "accepted", "overdue": False}}, "forbidden",
      "overdue"),
     ("new_visit_without_kind", {"set": {"centre_id": "c1", "notes": "x"}}, "invalid", "kind"),
     ("new_visit_without_centre", {"set": {"kind": "home_service"}}, "invalid", "centre_id"),

@@ -19,9 +19,9 @@ def test_cli_init_centre_user_then_login_works(tmp_path: Path, capsys: pytest.Ca
     db = str(tmp_path / "x.db")
     assert main(["init", "--db", db]) == 0
     assert main(["centre", "add", "--db", db, "--id", "c01", "--name", "城关镇", "--county", "k1"]) == 0
-    assert main(["user", "add", "--db", db, "--username", "a", "--password", "pw", "--role", "field",
+    assert main(["user", "add", "--db", db, "--username", "a", "--password", "pass1234", "--role", "field",
                  "--centre", "c01"]) == 0
-    assert main(["user", "add", "--db", db, "--username", "s", "--password", "pw", "--role",
+    assert main(["user", "add", "--db", db, "--username", "s", "--password", "pass1234", "--role",
                  "supervisor", "--county", "k1"]) == 0
     conn = sqlite3.connect(db)
     name = conn.execute("SELECT json_extract(data, '$.name') FROM records WHERE id='c01'").fetchone()
@@ -31,11 +31,19 @@ def test_cli_init_centre_user_then_login_works(tmp_path: Path, capsys: pytest.Ca
 
 
 @pytest.mark.parametrize("args, message", [
-    (["user", "add", "--username", "a", "--password", "pw", "--role", "field"], "at least one centre"),
-    (["user", "add", "--username", "a", "--password", "pw", "--role", "field", "--centre", "nope"],
+    (["user", "add", "--username", "a", "--password", "pass1234", "--role", "field"], "at least one centre"),
+    (["user", "add", "--username", "a", "--password", "pass1234", "--role", "field", "--centre", "nope"],
      "unknown centre"),
-    (["user", "add", "--username", "s", "--password", "pw", "--role", "supervisor"], "county"),
+    (["user", "add", "--username", "s", "--password", "pass1234", "--role", "supervisor"], "county"),
     (["centre", "add", "--id", "c01", "--name", "又一个", "--county", "k1"], "exists"),
+    (["user", "add", "--username", "a", "--password", "1", "--role", "field", "--centre", "c01"],
+     "8 to 200 characters"),
+    (["user", "add", "--username", "a", "--password", "abcdefghij", "--role", "field",
+      "--centre", "c01"], "at least one letter and one digit"),
+    (["user", "add", "--username", "s", "--password", "pass1234", "--role", "supervisor",
+      "--county", "k9"], "unknown county 'k9'"),
+    (["user", "add", "--username", "s", "--password", "pass1234", "--role", "inspector"],
+     "county"),
 ])
 def test_cli_refuses_bad_input_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                               args: list[str], message: str) -> None:
@@ -51,7 +59,7 @@ def test_cli_duplicate_username_is_refused(tmp_path: Path, capsys: pytest.Captur
     db = str(tmp_path / "x.db")
     main(["init", "--db", db])
     main(["centre", "add", "--db", db, "--id", "c01", "--name", "城关镇", "--county", "k1"])
-    base = ["user", "add", "--db", db, "--username", "a", "--password", "pw", "--role", "field",
+    base = ["user", "add", "--db", db, "--username", "a", "--password", "pass1234", "--role", "field",
             "--centre", "c01"]
     assert main(base) == 0
     assert main(base) == 1
@@ -104,13 +112,38 @@ def test_cli_fixed_user_id_is_kept_and_never_reused(county_db: str) -> None:
 
     writer = Writer(county_db)
     try:
-        made = writer.run(lambda conn: add_user(conn, username="fixed", password="pw", role="admin",
+        made = writer.run(lambda conn: add_user(conn, username="fixed", password="pass1234", role="admin",
                                                 user_id="u-fixed"))
         assert made == "u-fixed"
         with pytest.raises(Conflict):
-            writer.run(lambda conn: add_user(conn, username="other", password="pw", role="admin",
+            writer.run(lambda conn: add_user(conn, username="other", password="pass1234", role="admin",
                                              user_id="u-fixed"))
         assert sqlite3.connect(county_db).execute("SELECT count(*) FROM users WHERE username='other'"
                                                   ).fetchone()[0] == 0
     finally:
         writer.close()
+
+
+@pytest.mark.parametrize("args", [
+    ["serve", "--port", "1"],
+    ["user", "add", "--username", "a", "--password", "pass1234", "--role", "admin"],
+    ["centre", "add", "--id", "c01", "--name", "城关镇", "--county", "k1"],
+])
+def test_cli_commands_other_than_init_need_a_database(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    db = tmp_path / "typo.db"
+    assert main([*args[:2], "--db", str(db), *args[2:]] if args[0] != "serve"
+                else [args[0], "--db", str(db), *args[1:]]) == 1
+    err = capsys.readouterr().err
+    assert f"fieldsync init --db {db}" in err and "no fieldsync database" in err
+    assert not db.exists()  # nothing was created
+    db.write_bytes(b"")  # an empty file is not a database either
+    assert main([*args[:2], "--db", str(db), *args[2:]] if args[0] != "serve"
+                else [args[0], "--db", str(db), *args[1:]]) == 1
+    assert db.read_bytes() == b""
+
+
+def test_cli_help_states_the_password_rule() -> None:
+    run = subprocess.run([sys.executable, "-m", "server.cli", "user", "add", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert "at least one letter and one digit" in " ".join(run.stdout.split())

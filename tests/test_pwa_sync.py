@@ -139,8 +139,19 @@ def test_revoked_device_sends_its_work_then_wipes(chromium: Browser, pwa_server:
     ctx.set_offline(False)
     expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=30_000)
     expect(page.get_by_role("alert").filter(has_text="已被停用")).to_be_visible()
+    # It reached the server, but a revoked phone changes nothing on its own word: it waits in
+    # quarantine until a supervisor of the county releases it (issue 9, finding 1).
     rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits'")
-    assert [r for r in rows if json.loads(r[0]).get("notes") == notes], "the unsent visit reached the server"
+    assert not [r for r in rows if json.loads(r[0]).get("notes") == notes]
+    held = [(op_id, code) for op_id, code, op in db_rows(
+        pwa_server.db, "SELECT op_id, code, op FROM quarantine WHERE collection='visits'")
+        if (json.loads(op).get("set") or {}).get("notes") == notes]
+    assert [code for _op, code in held] == ["device_revoked"], "the unsent visit reached the server"
+    r = httpx.post(f"{base}/api/v1/quarantine/{held[0][0]}/release",
+                   headers={"Authorization": f"Bearer {api_login(base, 'super1')}"})
+    assert r.status_code == 200 and r.json()["status"] == "applied", r.text
+    rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits'")
+    assert [r for r in rows if json.loads(r[0]).get("notes") == notes]
     left = idb(page, """const t = ['records', 'outbox', 'blobs', 'uploads'];
         const out = {}; const db = await store.db();
         for (const s of t) out[s] = await new Promise(r => {

@@ -33,7 +33,7 @@ const FIELDS = {
 /** @type {Record<string, string>} */
 const ERRORS = {
   invalid: '数据不符合要求', forbidden: '无权限修改', unknown_collection: '未知的数据类型',
-  stale_schema: '应用版本过旧，请先更新应用', device_revoked: '设备已停用', bad_request: '请求有误',
+  stale_schema: '应用版本过旧，请先更新应用', device_revoked: '设备已停用：未发送的内容已交主管审核，不会丢失', bad_request: '请求有误',
   token_expired: '登录已过期，请重新登录', unauthorized: '需要重新登录', rate_limited: '请求过于频繁，稍后再试',
   payload_too_large: '数据过大', no_progress: '上传没有进展',
 };

@@ -30,9 +30,9 @@ async def login(request: Request) -> Response:
     assert isinstance(username, str) and isinstance(password, str)
     assert isinstance(device_name, str)
     address = client_address(request)
-    keys = (f"user:{username.lower()}", f"addr:{address}")
+    account = username.lower()
     try:
-        fs.limiter.check(*keys)
+        fs.limiter.check(account, address)
     except RateLimited:
         await fs.writer.execute(lambda conn: audit.record(
             conn, at=now_ms(), action="login", outcome="locked_out", username=username[:64],
@@ -41,13 +41,13 @@ async def login(request: Request) -> Response:
     user = await fs.readers.run(lambda conn: get_user(conn, username))
     ok = await run_in_threadpool(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or user.disabled:
-        fs.limiter.fail(*keys)
+        fs.limiter.fail(account, address)
         await fs.writer.execute(lambda conn: audit.record(
             conn, at=now_ms(), action="login", outcome="failed", username=username[:64],
             user_id=user.id if user else None, county_id=filing_county(conn, user),
             details={"reason": "disabled" if user and ok else "bad_credentials"}, address=address))
         raise BadCredentials("wrong username or password")
-    fs.limiter.succeed(keys[0])
+    fs.limiter.succeed(account)
 
     def register(conn: sqlite3.Connection, u: User = user) -> tuple[str, str]:
         device_id, token = create_device(conn, u, device_name)

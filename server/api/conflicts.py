@@ -33,7 +33,7 @@ RESOLVERS = frozenset({"supervisor", "admin"})
 
 def _visible(conn: sqlite3.Connection, who: Principal, collection: str, record: str) -> bool:
     where = record_scope(conn, collection, record)
-    if where is None:
+    if where is None or not who.scope.can_read_collection(collection):
         return False
     centre, county = where
     return who.scope.can_read_centre(centre) if centre else who.scope.can_read_county(county)

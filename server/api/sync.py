@@ -76,8 +76,11 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[CheckedOp], device
           status: dict[str, Any] | None, now: int, stale: bool) -> list[dict[str, Any]]:
     """Apply the ops and record the device's contact, inside the writer's transaction.
 
-    A revoked device's ops made before the revocation are applied (that work is real);
-    later ones are quarantined for a supervisor to review, never dropped.
+    Nothing a revoked device sends changes data on its own say-so: its ``at`` is its own
+    clock, so "made before the revocation" cannot be trusted (a stolen phone could backdate
+    any number of ops). Every op it sends is quarantined (``device_revoked``), never
+    dropped, for a supervisor of the county to release (``POST
+    /api/v1/quarantine/{op}/release``) or drop with a reason.
     """
     offset = clock.offset(device_clock, now) if device_clock is not None else 0
     ats = [now if o.at is None else o.at for o in ops]
@@ -88,9 +91,9 @@ def _push(conn: sqlite3.Connection, who: Principal, ops: list[CheckedOp], device
                           details={"min_schema": load().min_client})
         ops = [o.rejected(err) for o in ops]
     elif who.revoked_at is not None:
-        late = DeviceRevoked("made after this device was revoked: kept for a supervisor to review")
-        ops = [o.rejected(late) if st > who.revoked_at else o
-               for o, st in zip(ops, stamps, strict=True)]
+        late = DeviceRevoked("sent after this device was revoked: kept for a supervisor of the"
+                             " county to review")
+        ops = [o.rejected(late) for o in ops]
     batch = Batch(conn, Actor(who.user_id, who.device_id, who.role, who.scope), now)
     results = batch.run(ops, stamps) if ops else []
     devices.record_contact(conn, who.device_id, now, offset, last_stamp, status)
@@ -124,8 +127,11 @@ async def sync(request: Request) -> Response:
     results = await fs.writer.execute(
         lambda conn: _push(conn, who, ops, device_clock, status, now, stale))
     if who.revoked_at is not None:
-        err = DeviceRevoked("this device was revoked: its last changes were received;"
-                            " wipe local data now", details={"device_id": who.device_id})
+        err = DeviceRevoked("this device was revoked: its unsent changes were received and wait"
+                            " for a supervisor's review; wipe local data now",
+                            details={"device_id": who.device_id,
+                                     "quarantined": sum(r["status"] == "rejected"
+                                                        for r in results)})
         err.results = results
         raise err
 

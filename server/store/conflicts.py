@@ -53,6 +53,9 @@ def in_scope(conn: sqlite3.Connection, scope: Scope, state: str, collection: str
         where.append(f"(r.centre_id IN ({','.join('?' * len(centres))}) OR (r.centre_id IS NULL"
                      f" AND r.county_id IN ({','.join('?' * len(counties))})))")
         args += centres + counties
+    if scope.collections is not None:  # an inspector: only the collections it may see
+        where.append(f"c.collection IN ({','.join('?' * len(scope.collections))})")
+        args += sorted(scope.collections)
     sql = (f"SELECT {', '.join('c.' + c for c in COLUMNS)}, r.centre_id FROM conflicts c JOIN records r"
            " ON r.collection = c.collection AND r.id = c.record"
            f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.version DESC, c.id DESC LIMIT ?")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sync import cases, inspections, merge, paths, templates
+from sync import cases, inspections, merge, paths, rights, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -214,7 +214,7 @@ class Batch:
             try:
                 result = self._apply(raw, stamp)
             except FieldsyncError as err:
-                result = self._reject(raw, err)
+                result = self._reject(raw, err, stamp)
             else:
                 seen[raw.id] = result["version"]
             results.append(result)
@@ -302,6 +302,9 @@ class Batch:
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
         state = outcome.state
+        # The one place every op meets the per-path rights and state rules (sync/rights.py).
+        rights.enforce(coll.rules, self.actor.role, stored.state.leaves if stored else None,
+                       leaves, delete=bool(raw.delete), merged=state.leaves)
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
@@ -344,10 +347,13 @@ class Batch:
                              raw.record, outcome.status, version, self.now))
         return {"op": raw.id, "status": outcome.status, "version": version}
 
-    def _reject(self, raw: CheckedOp, err: FieldsyncError) -> dict[str, Any]:
+    def _reject(self, raw: CheckedOp, err: FieldsyncError, stamp: int | None = None) -> dict[str, Any]:
+        scope = self.actor.scope
+        # Filed under the sender's county: its supervisors review it (an admin sees all).
+        county = next(iter(scope.county_ids)) if scope and len(scope.county_ids) == 1 else None
         self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
                                 raw.collection[:100], raw.record[:100], err.code,
-                                err.message, _dumps(dict(raw.sent)), self.now))
+                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp))
         result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
                                   "message": err.message}
         if err.details:
@@ -377,11 +383,14 @@ class Batch:
                          " version, received_at) VALUES (?,?,?,?,?,?,?,?)", self.op_rows)
         conn.executemany("INSERT INTO conflicts (id, collection, record, path, value, device, op,"
                          " at, version) VALUES (?,?,?,?,?,?,?,?,?)", self.conflicts)
+        # A resent op is the same op: one row, counted, with its latest reason (a dropped
+        # one stays dropped: a supervisor decided).
         conn.executemany(
             "INSERT INTO quarantine (op_id, device, user_id, collection, record, code, message,"
-            " op, received_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(op_id) DO UPDATE SET"
-            " attempts = attempts + 1, code = excluded.code, message = excluded.message,"
-            " received_at = excluded.received_at", self.quarantine)
+            " op, received_at, county_id, stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(op_id) DO UPDATE SET attempts = attempts + 1, code = excluded.code,"
+            " message = excluded.message, received_at = excluded.received_at,"
+            " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
@@ -422,10 +431,14 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
         # One ordered, limited index walk per centre and per county's reference data; SQLite
         # merges them, so the cost follows the page size, not the size of the scope.
         parts, args = [], []
+        # A role limited to some collections (an inspector) never receives the others.
+        only = "" if scope.collections is None else \
+            f" AND collection IN ({','.join('?' * len(scope.collections))})"
+        colls = [] if scope.collections is None else sorted(scope.collections)
         for centre in sorted(scope.centre_ids):
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
-                         " AND version > ? ORDER BY version LIMIT ?)")
-            args += [centre, after, limit + 1]
+                         f"{only} AND version > ? ORDER BY version LIMIT ?)")
+            args += [centre, *colls, after, limit + 1]
         for county in sorted(scope.county_ids):
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
                          " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")

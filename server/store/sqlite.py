@@ -42,8 +42,11 @@ CREATE TABLE IF NOT EXISTS ops (
 CREATE TABLE IF NOT EXISTS quarantine (
   op_id TEXT PRIMARY KEY, device TEXT, user_id TEXT, collection TEXT, record TEXT,
   code TEXT NOT NULL, message TEXT NOT NULL, op TEXT NOT NULL,
-  received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1
+  received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
+  status TEXT NOT NULL DEFAULT 'open', county_id TEXT, stamp INTEGER,
+  resolved_by TEXT, resolved_at INTEGER, reason TEXT
 );
+CREATE INDEX IF NOT EXISTS quarantine_review ON quarantine(county_id, status, received_at);
 CREATE TABLE IF NOT EXISTS conflicts (
   id TEXT PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL, path TEXT NOT NULL,
   value TEXT, device TEXT, op TEXT, at INTEGER, version INTEGER NOT NULL,
@@ -254,6 +257,21 @@ def _default(value: str | None) -> object:
 def db_id(conn: sqlite3.Connection) -> str:
     """This database's random id (cursors from another database mean: start over)."""
     return str(conn.execute("SELECT value FROM meta WHERE key='db_id'").fetchone()[0])
+
+
+def is_database(path: str | Path) -> bool:
+    """Whether ``path`` is a fieldsync database (made by ``fieldsync init``), read-only."""
+    if not Path(path).is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table'"
+                                " AND name='meta'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
 
 
 def has_users(path: str | Path) -> bool:

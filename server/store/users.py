@@ -1,7 +1,8 @@
 """Users, their centres, and the scope a user reaches.
 
 ``field`` and ``centre`` users act in their centres; a ``supervisor`` in every centre of
-their county; an ``admin`` everywhere (see ``server.scope``).
+their county, an ``inspector`` too but in fewer collections; an ``admin`` everywhere (see
+``server.scope``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from ..errors import BadRequest, Conflict
-from ..scope import ROLES, Scope
+from ..scope import COUNTY_ROLES, ROLE_COLLECTIONS, ROLES, Scope
 from .records import centre_exists
 from .sqlite import contains, unindexed
 
@@ -41,8 +42,12 @@ def add_user(conn: sqlite3.Connection, *, username: str, password_hash: str, rol
         raise BadRequest("username must be 1–64 characters")
     if role in ("field", "centre") and not centre_ids:
         raise BadRequest(f"a {role} user belongs to at least one centre (--centre)")
-    if role == "supervisor" and not county_id:
-        raise BadRequest("a supervisor belongs to a county (--county)")
+    if role in COUNTY_ROLES and not county_id:
+        raise BadRequest(f"a {role} belongs to a county (--county)")
+    if county_id and conn.execute("SELECT 1 FROM records WHERE collection='centres'"
+                                  " AND county_id=? AND deleted=0", (county_id,)).fetchone() is None:
+        raise BadRequest(f"unknown county {county_id!r}: no centre belongs to it yet"
+                         f" (add one first: fieldsync centre add --county {county_id} ...)")
     for cid in centre_ids:
         if not centre_exists(conn, cid):
             raise BadRequest(f"unknown centre {cid!r}")
@@ -117,13 +122,14 @@ def scope_for(conn: sqlite3.Connection, user_id: str, role: str,
         all_counties = [r[0] for r in conn.execute(
             "SELECT DISTINCT county_id FROM records WHERE collection='centres'")]
         return Scope(role, frozenset(every), frozenset(c for c in all_counties if c), True)
-    if role == "supervisor":
+    if role in COUNTY_ROLES:
         # The centres are a handful of rows; the county index would walk all the county's
         # records (hundreds of thousands) to find them, on every request.
         county_centres = [r[0] for r in conn.execute(
             "SELECT id FROM records WHERE collection='centres'"
             f" AND {unindexed('county_id')}=? AND deleted=0", (county_id,))]
-        return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []))
+        return Scope(role, frozenset(county_centres), frozenset([county_id] if county_id else []),
+                     collections=ROLE_COLLECTIONS.get(role))
     centres = [r[0] for r in conn.execute(
         "SELECT centre_id FROM user_centres WHERE user_id=?", (user_id,))]
     counties = {county_of(conn, c) for c in centres}

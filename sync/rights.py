@@ -1,0 +1,178 @@
+"""Per-path write rights and state rules, read from ``schemas.json``, enforced in one place.
+
+A collection's write right (``writers``) says who may write it at all. Beside it, the
+schema may say, per field path:
+
+- ``rights.<path>.writers``: only these roles may set that path (``forbidden``);
+- ``rights.<path>.values.<value>``: only these roles may set the path to that value;
+- ``transitions.<path>``: from the stored value (``""`` = new record or unset) to the
+  values allowed next (``invalid_transition``, details ``from``, ``to``, ``allowed``);
+- ``requires.<path>.<value>``: when the path holds that value after the op, these
+  paths must be non-empty (``invalid`` naming the missing path);
+- ``frozen``: when the *stored* record matches ``when``, ops touching ``paths``
+  (``"*"`` = any, a delete included) are refused (``immutable``);
+- ``computed`` fields are the server's: never client-writable (``forbidden``).
+
+Paths match by prefix on dot boundaries: ``review`` covers ``review.comment``.
+Writing a value the record already holds changes nothing, so it is not judged by
+``writers``, ``values`` or ``transitions`` (a phone resending an unchanged field is
+not refused); ``frozen`` refuses any touch. The server's own writes (role ``system``:
+the demo county, the sweep) are trusted: only the computed-field rule binds them.
+
+``enforce`` is the one function the server calls for every op; the PWA reads the same
+data to hide controls a role may not use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Forbidden, Immutable, Invalid, InvalidTransition
+
+SYSTEM = "system"
+ANY = "*"
+
+
+def covers(prefix: str, path: str) -> bool:
+    """Whether ``prefix`` names ``path`` or an ancestor of it (dot boundaries; ``*`` = all)."""
+    return prefix == ANY or path == prefix or path.startswith(prefix + ".")
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """Ops touching ``paths`` are refused while the stored record matches ``when``."""
+
+    when: Mapping[str, frozenset[str]]
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One collection's per-path rights and state rules (empty when it has none)."""
+
+    writers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    transitions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    requires: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    frozen: tuple[Frozen, ...] = ()
+    computed: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> Rules:
+        """Read the rule keys of one collection's entry in ``schemas.json``."""
+        rights = doc.get("rights", {})
+        return cls(
+            writers={p: frozenset(r["writers"]) for p, r in rights.items() if "writers" in r},
+            values={p: {v: frozenset(roles) for v, roles in r["values"].items()}
+                    for p, r in rights.items() if "values" in r},
+            transitions={p: {f: tuple(to) for f, to in t.items()}
+                         for p, t in doc.get("transitions", {}).items()},
+            requires={p: {v: tuple(need) for v, need in r.items()}
+                      for p, r in doc.get("requires", {}).items()},
+            frozen=tuple(Frozen({p: frozenset(vs) for p, vs in f["when"].items()},
+                                tuple(f["paths"])) for f in doc.get("frozen", ())),
+            computed=frozenset(doc.get("computed", ())),
+        )
+
+    def may_write(self, role: str, path: str) -> bool:
+        """Whether ``role`` may set ``path`` at all (for clients hiding controls too)."""
+        return role == SYSTEM or all(role in roles for prefix, roles in self.writers.items()
+                                     if covers(prefix, path))
+
+    def may_set(self, role: str, path: str, value: Any) -> bool:
+        """Whether ``role`` may set ``path`` to ``value``."""
+        if role == SYSTEM or not isinstance(value, str):
+            return True
+        return all(role in by_value[value] for prefix, by_value in self.values.items()
+                   if covers(prefix, path) and value in by_value)
+
+
+def _text(value: Any) -> str:
+    """A stored or written state value as the transition tables name it."""
+    return "" if value is None else str(value)
+
+
+def _filled(leaves: Mapping[str, Any], path: str) -> bool:
+    """Whether the record holds something non-empty at ``path`` or under it."""
+    return any(covers(path, key) and value not in (None, "", [], {})
+               for key, value in leaves.items())
+
+
+def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
+            writes: Mapping[str, Any], *, delete: bool = False,
+            merged: Mapping[str, Any] | None = None) -> None:
+    """Raise the first rule ``role``'s op breaks, or return.
+
+    ``stored`` is the record's leaves before the op (None for a new record), ``writes``
+    the op's checked leaf paths, ``delete`` whether it deletes, and ``merged`` the
+    leaves after merging (for ``requires``; omitted, that check is skipped).
+    """
+    before: Mapping[str, Any] = stored or {}
+    for path in writes:
+        if path.split(".", 1)[0] in rules.computed:
+            raise Forbidden(f"{path}: computed by the server, cannot be set",
+                            details={"path": path, "reason": "computed"})
+    if role == SYSTEM:
+        return
+    if stored is not None:
+        _check_frozen(rules, before, writes, delete)
+    changed = {p: v for p, v in writes.items() if stored is None or before.get(p) != v}
+    for path, value in changed.items():
+        if not rules.may_write(role, path):
+            allowed = sorted(set().union(*(roles for prefix, roles in rules.writers.items()
+                                           if covers(prefix, path))))
+            raise Forbidden(f"{path}: role {role} may not set this field",
+                            details={"path": path, "role": role, "roles": allowed})
+        if not rules.may_set(role, path, value):
+            allowed = sorted(set().union(*(by_value[value] for prefix, by_value
+                                           in rules.values.items()
+                                           if covers(prefix, path) and value in by_value)))
+            raise Forbidden(f"{path}: role {role} may not set it to {value!r}",
+                            details={"path": path, "value": value, "role": role,
+                                     "roles": allowed})
+        table = rules.transitions.get(path)
+        if table is not None:
+            src, dst = _text(before.get(path)), _text(value)
+            allowed_to = table.get(src, ())
+            if dst not in allowed_to:
+                raise InvalidTransition(
+                    f"{path}: cannot go from {src or '(new)'} to {dst or '(empty)'}",
+                    details={"path": path, "from": src, "to": dst, "allowed": list(allowed_to)})
+    if merged is not None and not delete:
+        _check_requires(rules, writes, merged)
+
+
+def _check_frozen(rules: Rules, before: Mapping[str, Any], writes: Mapping[str, Any],
+                  delete: bool) -> None:
+    for rule in rules.frozen:
+        if not all(_text(before.get(p)) in values for p, values in rule.when.items()):
+            continue
+        touched = [p for p in writes if any(covers(f, p) for f in rule.paths)]
+        if delete and ANY in rule.paths:
+            touched.append("_deleted")
+        if touched:
+            state = {p: before.get(p) for p in rule.when}
+            raise Immutable(f"{touched[0]}: the record is closed ({_describe(state)})",
+                            details={"path": touched[0], "state": state})
+
+
+def _describe(state: Mapping[str, Any]) -> str:
+    return ", ".join(f"{p} = {v}" for p, v in state.items())
+
+
+def _check_requires(rules: Rules, writes: Mapping[str, Any], merged: Mapping[str, Any]) -> None:
+    # Judged when the op writes the state path or one of the paths it needs, so an old
+    # record that predates a rule can still get unrelated edits (notes, photos).
+    for path, by_value in rules.requires.items():
+        value = merged.get(path)
+        needs = by_value.get(_text(value), ()) if value is not None else ()
+        if not needs:
+            continue
+        if not any(covers(path, w) or any(covers(n, w) for n in needs) for w in writes):
+            continue
+        for need in needs:
+            if not _filled(merged, need):
+                raise Invalid(f"{need}: required when {path} is {value}", path=need,
+                              details={"when": {path: value}})

@@ -1,0 +1,191 @@
+"""Issue 9, finding 1: a revoked phone cannot change data on its own say-so. Everything it
+sends after revocation waits in quarantine (``device_revoked``) until a supervisor of the
+county releases it (applied as that device's op, audited) or drops it with a reason.
+Release re-runs any quarantined op through the normal checks."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from tests.conftest import Device, now_ms, visit
+
+HOUR = 3_600_000
+SYNC = "/api/v1/sync"
+
+
+def db(client: TestClient) -> sqlite3.Connection:
+    return sqlite3.connect(client.app.state.fs.config.db)  # type: ignore[attr-defined]
+
+
+def one(client: TestClient, sql: str, *args: Any) -> Any:
+    with closing(db(client)) as conn:
+        return conn.execute(sql, args).fetchone()
+
+
+def revoke(client: TestClient, d: Device, by: Device) -> None:
+    r = client.post(f"/api/v1/devices/{d.device_id}/revoke", headers=by.headers)
+    assert r.status_code == 200 and r.json()["revoked"] is True
+
+
+def listing(client: TestClient, who: Device, query: str = "") -> list[dict[str, Any]]:
+    r = client.get(f"/api/v1/quarantine{query}", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return list(r.json()["quarantine"])
+
+
+def test_quarantine_revoked_device_backdated_op_waits_then_is_released(
+        device: Any, client: TestClient) -> None:
+    d, sup1, sup2 = device("f1"), device("sup1"), device("sup2")
+    d.sync()
+    revoke(client, d, sup1)
+    # The issue's reproduction: a new visit "made" an hour before the revocation.
+    op = d.op("visits", "v-stolen", visit(notes="吊销后补发"), at=now_ms() - HOUR)
+    r = client.post(SYNC, json={"clock": d.clock(), "ops": [op]}, headers=d.headers)
+    assert r.status_code == 401
+    body = r.json()
+    assert body["error"]["code"] == "device_revoked" and body["wipe"] is True
+    assert body["error"]["details"]["quarantined"] == 1
+    [res] = body["results"]
+    assert res["status"] == "rejected" and res["code"] == "device_revoked"
+    assert one(client, "SELECT count(*) FROM records WHERE id='v-stolen'")[0] == 0
+    assert one(client, "SELECT count(*) FROM ops WHERE id=?", op["id"])[0] == 0
+
+    # the county's supervisor sees it, with its reason; another county's does not
+    [entry] = [e for e in listing(client, sup1) if e["op_id"] == op["id"]]
+    assert entry["code"] == "device_revoked" and entry["status"] == "open"
+    assert entry["device"] == d.device_id and entry["username"] == "f1"
+    assert entry["op"]["set"]["notes"] == "吊销后补发" and entry["county_id"] == "k1"
+    assert not [e for e in listing(client, sup2) if e["op_id"] == op["id"]]
+    r = client.post(f"/api/v1/quarantine/{op['id']}/release", headers=sup2.headers)
+    assert r.status_code == 404
+
+    r = client.post(f"/api/v1/quarantine/{op['id']}/release", headers=sup1.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "applied"
+    row = one(client, "SELECT json_extract(data, '$.notes') FROM records WHERE id='v-stolen'")
+    assert row == ("吊销后补发",)
+    assert one(client, "SELECT device, user_id FROM ops WHERE id=?", op["id"]) == (
+        d.device_id, d.user["id"])
+    assert one(client, "SELECT status, resolved_by FROM quarantine WHERE op_id=?",
+               op["id"]) == ("released", sup1.user["id"])
+    audit = one(client, "SELECT user_id, outcome, details FROM audit WHERE"
+                        " action='release_quarantined' AND target=?", op["id"])
+    assert audit[0] == sup1.user["id"] and audit[1] == "applied"
+    assert '"was":"device_revoked"' in audit[2].replace(" ", "")
+    # releasing twice is refused; the phone resending it is a duplicate
+    r = client.post(f"/api/v1/quarantine/{op['id']}/release", headers=sup1.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_resolved"
+    r = client.post(SYNC, json={"clock": d.clock(), "ops": [op]}, headers=d.headers)
+    assert r.status_code == 401 and r.json()["results"][0]["status"] == "duplicate"
+
+
+def test_quarantine_every_op_of_a_revoked_device_waits_even_old_work(
+        device: Any, client: TestClient) -> None:
+    d, sup1 = device("f1"), device("sup1")
+    made_before = d.op("visits", "v-before", visit(notes="离线时做的"), at=now_ms() - 2 * HOUR)
+    revoke(client, d, sup1)
+    made_after = d.op("visits", "v-after", visit(notes="之后"))
+    r = client.post(SYNC, json={"clock": d.clock(), "ops": [made_before, made_after]},
+                    headers=d.headers)
+    assert r.status_code == 401
+    assert [x["code"] for x in r.json()["results"]] == ["device_revoked", "device_revoked"]
+    assert one(client, "SELECT count(*) FROM records WHERE id IN ('v-before', 'v-after')")[0] == 0
+
+
+def test_quarantine_drop_needs_a_reason_and_is_audited(device: Any, client: TestClient) -> None:
+    d, sup1, f2 = device("f1"), device("sup1"), device("f2")
+    revoke(client, d, sup1)
+    op = d.op("visits", "v-junk", visit(notes="可疑"))
+    client.post(SYNC, json={"clock": d.clock(), "ops": [op]}, headers=d.headers)
+    url = f"/api/v1/quarantine/{op['id']}/drop"
+    for body in ({}, {"reason": "  "}, {"reason": 5}):
+        r = client.post(url, json=body, headers=sup1.headers)
+        assert r.status_code == 400 and r.json()["error"]["details"]["field"] == "reason"
+    r = client.post(url, json={"reason": "手机丢失，非本人操作"}, headers=f2.headers)
+    assert r.status_code == 403  # only supervisors and admins review
+    r = client.post(url, json={"reason": "手机丢失，非本人操作"}, headers=sup1.headers)
+    assert r.status_code == 200 and r.json()["status"] == "dropped"
+    assert one(client, "SELECT status, reason FROM quarantine WHERE op_id=?", op["id"]) == (
+        "dropped", "手机丢失，非本人操作")
+    assert one(client, "SELECT outcome FROM audit WHERE action='drop_quarantined' AND target=?",
+               op["id"]) == ("ok",)
+    assert [e["op_id"] for e in listing(client, sup1, "?status=dropped")] == [op["id"]]
+    assert not [e for e in listing(client, sup1) if e["op_id"] == op["id"]]  # open only
+    r = client.post(f"/api/v1/quarantine/{op['id']}/release", headers=sup1.headers)
+    assert r.status_code == 409
+    assert one(client, "SELECT count(*) FROM records WHERE id='v-junk'")[0] == 0
+
+
+def test_quarantine_release_reruns_the_normal_checks(device: Any, client: TestClient) -> None:
+    f1, sup1 = device("f1"), device("sup1")
+    # a field user's approval: still forbidden on release, and stays in quarantine
+    [made] = f1.sync([f1.op("inspections", "i1", {"centre_id": "c1", "template_id": "t1",
+                                                   "template_version": 1,
+                                                   "status": "submitted"})])["results"]
+    assert made["status"] == "applied"
+    f1.sync()
+    bad = f1.op("inspections", "i1", {"status": "approved"})
+    assert f1.sync([bad])["results"][0]["code"] == "forbidden"
+    r = client.post(f"/api/v1/quarantine/{bad['id']}/release", headers=sup1.headers)
+    assert r.status_code == 409
+    err = r.json()["error"]
+    assert err["code"] == "still_rejected" and err["details"]["code"] == "forbidden"
+    assert one(client, "SELECT status, attempts FROM quarantine WHERE op_id=?",
+               bad["id"]) == ("open", 2)
+    assert one(client, "SELECT outcome FROM audit WHERE action='release_quarantined'"
+                       " AND target=?", bad["id"]) == ("rejected",)
+    # an op held back only because the app was out of date goes in once released
+    stale = f1.op("visits", "v-stale", visit(notes="旧版本"))
+    doc = f1.sync([stale], schema_version=0)
+    assert doc["results"][0]["code"] == "stale_schema"
+    r = client.post(f"/api/v1/quarantine/{stale['id']}/release", headers=sup1.headers)
+    assert r.status_code == 200 and r.json()["status"] == "applied"
+    assert one(client, "SELECT count(*) FROM records WHERE id='v-stale'")[0] == 1
+
+
+def test_quarantine_list_is_for_reviewers_and_validates_its_query(
+        device: Any, client: TestClient) -> None:
+    f1, sup1, admin = device("f1"), device("sup1"), device("admin")
+    assert client.get("/api/v1/quarantine", headers=f1.headers).status_code == 403
+    r = client.get("/api/v1/quarantine?status=maybe", headers=sup1.headers)
+    assert r.status_code == 400
+    bad = f1.op("visits", "v-bad", visit(kind="nonsense"))
+    f1.sync([bad])
+    assert [e["code"] for e in listing(client, admin, "?code=invalid")] == ["invalid"]
+    r = client.post("/api/v1/quarantine/nope/release", headers=sup1.headers)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_quarantine_revoked_token_cannot_store_attachments(
+        device: Any, client: TestClient) -> None:
+    d, sup1 = device("f1"), device("sup1")
+    revoke(client, d, sup1)
+    photo = b"\xff\xd8\xff" + b"x" * 5000
+    sha = hashlib.sha256(photo).hexdigest()
+    for headers in ({}, {"Content-Range": f"bytes 0-99/{len(photo)}"}):
+        body = photo if not headers else photo[:100]
+        r = client.put(f"/api/v1/attachments/{sha}", content=body,
+                       headers={**d.headers, "Content-Type": "image/jpeg", **headers})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked"
+        assert r.json()["wipe"] is True
+    assert one(client, "SELECT count(*) FROM attachments")[0] == 0
+    assert one(client, "SELECT count(*) FROM attachment_partials")[0] == 0
+    files = Path(client.app.state.fs.config.files_dir)  # type: ignore[attr-defined]
+    assert not files.exists() or not any(p.is_file() for p in files.rglob("*"))
+
+
+def test_quarantine_rows_from_before_the_county_column_reach_the_senders_supervisor(
+        device: Any, client: TestClient) -> None:
+    f1, sup1, sup2 = device("f1"), device("sup1"), device("sup2")
+    bad = f1.op("visits", "v-old", visit(kind="nonsense"))
+    f1.sync([bad])
+    with closing(db(client)) as conn, conn:  # as an older server left it
+        conn.execute("UPDATE quarantine SET county_id=NULL WHERE op_id=?", (bad["id"],))
+    assert [e["op_id"] for e in listing(client, sup1)] == [bad["id"]]
+    assert listing(client, sup2) == []
