@@ -63,6 +63,10 @@ def test_inspection_reviews_history_kept_beside_latest(device: Any, county_db: s
     data = stored(county_db, "inspections", "i1")
     assert data is not None and data["status"] == "approved"
     assert data["review"]["decision"] == "approved"
+    # approved: closed, every later edit immutable
+    field.sync_all()
+    res = field.sync([field.op("inspections", "i1", {"items.e1.count": 3})])["results"][0]
+    assert (res["status"], res.get("code")) == ("rejected", "immutable")
     assert data["reviews"]["r1"]["comment"] == "照片不清" and data["reviews"]["r1"]["item_ids"] == ["e1"]
 
 
@@ -77,13 +81,14 @@ def test_rectification_reinspection_must_cover_its_items(device: Any, county_db:
                 field.op("inspections", "re-ok", {"centre_id": "c1", "template_id": "t1",
                                                   "template_version": 1, "item_ids": ["e1"],
                                                   "items": {"e1": {"count": 0}}})])
+    sup.sync_all()  # re-inspections are linked by inspectors and supervisors (schemas.json rights)
     for rid in ("re-bad", "nothing-here"):
-        res = field.sync([field.op("rectifications", "r1", {"reinspection_id": rid})])["results"][0]
+        res = sup.sync([sup.op("rectifications", "r1", {"reinspection_id": rid})])["results"][0]
         assert (res["status"], res["code"]) == ("rejected", "invalid")
         assert res["details"]["path"] == "reinspection_id"
     data = stored(county_db, "rectifications", "r1")
     assert data is not None and "reinspection_id" not in data
-    res = field.sync([field.op("rectifications", "r1", {"reinspection_id": "re-ok"})])["results"][0]
+    res = sup.sync([sup.op("rectifications", "r1", {"reinspection_id": "re-ok"})])["results"][0]
     assert res["status"] == "applied"
     reinspected = stored(county_db, "inspections", "re-ok")
     assert reinspected is not None and list(reinspected["sections"]) == ["S1"]

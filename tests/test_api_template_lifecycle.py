@@ -66,6 +66,10 @@ def test_template_published_never_changes_new_version_supersedes(device: Any, co
     field.sync([field.op("inspections", "i1", {"centre_id": "c1", "template_id": "t1", "template_version": 1,
                                                "items": {"e1": {"count": 1}}})])
     assert stored(county_db, "inspections", "i1")["sections"]["S1"] == 3.0  # 5 - 1×2
+    # published: its sections never change again (frozen in schemas.json)
+    res = sup.sync([sup.op("templates", "t1", {"sections": DRAFT["sections"]})])["results"][0]
+    assert (res["status"], res.get("code")) == ("rejected", "immutable"), res
+    assert stored(county_db, "templates", "t1")["sections"][0]["items"][0]["per"] == 2
     # a new version: supersedes t1, version 2 (3 is refused), another county's is refused
     v2 = {**DRAFT, "status": "published", "supersedes": "t1"}
     for bad, path in (({**v2, "version": 3}, "version"),
