@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.axe import assert_accessible
-from tests.support.inspections import TEMPLATE_ID, seed_template
+from tests.support.inspections import TEMPLATE_ID, county_users, inspector_phone, seed_template
 from tests.support.pwa import api_push, new_op, phone, sync_now, user_login
 from tests.support.server import running_server
 
@@ -27,10 +27,10 @@ def inspection(inspector: str, status: str, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with running_server(tmp_path_factory.mktemp("inspect-a11y")) as handle:
+    with running_server(tmp_path_factory.mktemp("inspect-a11y"), users=county_users()) as handle:
         base = handle.base_url
         seed_template(base)
-        ftok, fid = user_login(base, "field1")
+        ftok, fid = user_login(base, "insp1")
         stok, sid = user_login(base, "super1")
         comment = {"by": sid, "at": int(time.time() * 1000), "decision": "returned",
                    "comment": "照片不清，请补拍", "item_ids": ["e1"]}
@@ -51,13 +51,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_pwa_inspection_screens_accessible(chromium: Browser, world: Any) -> None:
     base = world.base_url
-    ctx, page = phone(chromium, base, "field1")
+    ctx, page = inspector_phone(chromium, base)
     screens = ["#/inspections", "#/inspection/new", "#/inspection/i-draft/walk", "#/inspection/i-ret/walk",
                "#/inspection/i-sub", "#/rectification/new?inspection=i-sub", "#/rectification/r-open"]
     for hash_ in screens:
         page.goto(f"{base}/{hash_}")
         page.wait_for_selector("#view h1")
-        assert_accessible(page, f"field {hash_}")
+        assert_accessible(page, f"inspector {hash_}")
     page.goto(f"{base}/#/inspection/i-draft/walk")
     page.get_by_role("switch", name="与群众发生争吵").click()
     expect(page.get_by_role("dialog")).to_be_visible()
@@ -79,7 +79,7 @@ def score(page: Page) -> str:
 
 
 def test_pwa_inspection_counter_and_veto_by_keyboard(chromium: Browser, world: Any) -> None:
-    ctx, page = phone(chromium, world.base_url, "field1")
+    ctx, page = inspector_phone(chromium, world.base_url)
     page.goto(f"{world.base_url}/#/inspection/i-draft/walk")
     plus = page.get_by_role("button", name="增加：一次性告知")
     plus.focus()
@@ -113,8 +113,7 @@ def test_pwa_inspection_counter_and_veto_by_keyboard(chromium: Browser, world: A
 
 
 def test_pwa_inspection_refused_answer_shown_on_item(chromium: Browser, world: Any) -> None:
-    ctx, page = phone(chromium, world.base_url, "field1")
-    page.goto(f"{world.base_url}/#/inspections")
+    ctx, page = inspector_phone(chromium, world.base_url)
     # a rating on a deduction item: the server refuses it (invalid, items.e2.rating)
     page.evaluate("async () => { const s = await import('/app/store.js');"
                   " await s.edit('inspections', 'i-draft', {'items.e2.rating': 'satisfied'}); }")

@@ -14,18 +14,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.inspections import TEMPLATE, records, seed_template, stored
+from tests.support.inspections import TEMPLATE, county_users, inspector_phone, records, seed_template, stored
 from tests.support.pwa import db_rows, draw_signature, expect_unsent, make_png, phone, sync_now
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
 
-INSPECTOR = "field1"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with running_server(tmp_path_factory.mktemp("inspect")) as handle:
+    with running_server(tmp_path_factory.mktemp("inspect"), users=county_users()) as handle:
         seed_template(handle.base_url)
         yield handle
 
@@ -55,12 +52,14 @@ def complete_attachments(db: Path) -> set[str]:
 
 def test_pwa_inspection_loop(chromium: Browser, server: Any, tmp_path: Path) -> None:
     base, db = server.base_url, server.db
-    ictx, ins = phone(chromium, base, INSPECTOR)
+    ictx, ins = inspector_phone(chromium, base)
+    # an inspector sees no applicants' records: no 今日, 办件 or 走访 in the navigation
+    expect(ins.get_by_role("link", name="走访")).to_be_hidden()
     ictx.set_offline(True)
 
     # -- inspect offline: counter, "no problem", rating, measured value, veto, photos ------------
-    ins.get_by_role("link", name="检查").click()
     ins.get_by_role("button", name="新建检查").click()
+    ins.get_by_label("被检查的服务中心").select_option("c-shiqiao")
     ins.get_by_role("button", name="开始检查").click()
     expect(ins.get_by_role("heading", level=1, name=re.compile("检查评分"))).to_be_visible()
     ins.get_by_role("button", name="增加：一次性告知").click()

@@ -48,3 +48,33 @@ def records(db: Path, collection: str) -> dict[str, dict[str, Any]]:
     """Every live record of a collection on the server, by id."""
     rows = db_rows(db, "SELECT id, data FROM records WHERE collection=? AND deleted=0", collection)
     return {r[0]: json.loads(r[1]) for r in rows}
+
+
+INSPECTOR = "insp1"
+
+
+def county_users() -> tuple[Any, ...]:
+    """The real servers' users (tests/support/county.py) and an inspector of the county."""
+    from .county import FIELD_COUNTY, User
+    return (*FIELD_COUNTY.users, User(INSPECTOR, "inspector"))
+
+
+def inspector_phone(browser: Any, base_url: str, username: str = INSPECTOR) -> tuple[Any, Any]:
+    """A fresh phone with the app installed and an inspector logged in: their home is the
+    inspections to do (检查考评), not 今日."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from .pwa import new_context, wait_controlled, wait_ready
+    from .server import PASSWORD
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.goto(base_url + "/")
+    wait_ready(page)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile("检查考评"))).to_be_visible(timeout=15_000)
+    wait_controlled(page)
+    return ctx, page
