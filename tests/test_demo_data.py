@@ -199,7 +199,7 @@ def test_demo_data_users_cover_every_role_and_centre() -> None:
     users = demo().users
     assert len({u.username for u in users}) == len(users)
     roles = Counter(u.role for u in users)
-    assert roles["admin"] == 1 and roles["supervisor"] == 2
+    assert roles["admin"] == 1 and roles["supervisor"] == 2 and roles["inspector"] == 2
     assert roles["centre"] == 12 and roles["field"] == 25
     assert any(len(u.centre_ids) == 2 for u in users if u.role == "field")
     assert all(re.fullmatch(r"[a-z0-9-]+", u.username) for u in users)

@@ -57,7 +57,7 @@ class DemoUser:
     username: str
     password: str
     name: str
-    role: str  # field | centre | supervisor | admin
+    role: str  # field | centre | inspector | supervisor | admin
     centre_ids: tuple[str, ...]
     county_id: str | None
 
@@ -230,6 +230,8 @@ class _Builder:
         user("admin", "admin", county=None)
         user("supervisor", "supervisor")
         user("supervisor2", "supervisor")
+        user("inspector", "inspector")
+        user("inspector2", "inspector")
         for c in self.centres:
             for username, role in ((f"{c.id}-centre", "centre"), (f"{c.id}-field1", "field"),
                                    (f"{c.id}-field2", "field")):
