@@ -36,7 +36,9 @@ from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
 from .jobs import push as push_job
 from .jobs import sweep as sweep_job
+from .jobs import webhook as webhook_job
 from .jobs.push import PushSender
+from .jobs.webhook import WebhookSender
 from .limits import LoginLimiter
 from .openapi import document
 from .state import AppState, principal
@@ -94,6 +96,9 @@ def create_app(config: Config) -> Starlette:
         sender = PushSender(writer, config)
         tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
                  asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
+        hook = WebhookSender(writer, config) if config.sms_webhook_url else None
+        if hook is not None:
+            tasks.append(asyncio.create_task(webhook_job.run_forever(hook, config.push_interval_s)))
         try:
             yield
         finally:
@@ -102,6 +107,8 @@ def create_app(config: Config) -> Starlette:
                 with suppress(asyncio.CancelledError):
                     await task
             sender.close()
+            if hook is not None:
+                hook.close()
             fs.close()
 
     api: list[Route] = [

@@ -58,6 +58,13 @@ class Config:
     push_interval_s: int = _setting(5, "Seconds between runs of the Web Push sender.")
     sweep_interval_s: int = _setting(300, "Seconds between deadline sweeps (overdue, accountability).")
     push_max_attempts: int = _setting(8, "Attempts at one push message before it is dropped.")
+    sms_webhook_url: str = _setting("", "Outgoing webhook of the county's SMS gateway: every new"
+                                    " notification is POSTed there as JSON (empty: off).")
+    sms_webhook_secret: str = _setting("", "Shared secret signing each webhook body (HMAC-SHA256 of"
+                                       " '<timestamp>.<body>', header X-Fieldsync-Signature).")
+    sms_webhook_counties: str = _setting("", "Comma-separated county ids whose notifications go to"
+                                         " the SMS gateway (empty: every county).")
+    sms_webhook_max_attempts: int = _setting(10, "Attempts at one webhook call before it is dropped.")
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Config:

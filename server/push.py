@@ -19,16 +19,9 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sync.errors import Invalid
+from sync.notify import TITLES  # fixed per kind: no personal data can slip into a push
 
 MAX_ENDPOINT = 2048
-# The title is fixed per kind, so no applicant's name or number can slip into a push.
-TITLES = {
-    "assigned": "有新任务指派给您",
-    "returned": "检查被退回，请修改",
-    "ordered": "有新的整改要求",
-    "due_soon": "有办件明日到期",
-    "overdue": "有事项已超期",
-}
 BACKOFF_BASE_MS = 30_000
 BACKOFF_MAX_MS = 3_600_000
 

@@ -53,6 +53,16 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
     return out
 
 
+def order_time(leaves: dict[str, Any], *, stamp: int) -> dict[str, Any]:
+    """A new rectification order's leaves with ``ordered_at`` (its deadline counts from that
+    day): the op's corrected time, or an after-the-fact time no later than it."""
+    given = leaves.get("ordered_at")
+    if isinstance(given, int) and given > stamp:
+        raise Invalid("ordered_at: an after-the-fact time cannot be later than the change that"
+                      " records it (by the server's clock)", path="ordered_at")
+    return leaves if isinstance(given, int) else {**leaves, "ordered_at": stamp}
+
+
 def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
                user_id: str | None) -> None:
     if before.get("extension.days") is not None:
@@ -78,6 +88,18 @@ def track_pauses(pauses: Sequence[Mapping[str, Any]], before: Any, after: Any,
     elif after != WAITING and open_pause:
         out[-1]["to"] = max(stamp, int(out[-1]["from"]))
     return out
+
+
+#: the notice a case's status calls for: 受理通知书, 不予受理通知书, 补件清单 (一次性告知), 退办通知书
+NOTICES = {"accepted": "acceptance", "refused": "refusal", "supplement": "supplement",
+           "returned": "return"}
+
+
+def notice_due(numbers: Mapping[str, Any], before: Any, after: Any) -> str | None:
+    """The notice kind a status change from ``before`` to ``after`` needs a number for (the
+    first time only: a case's notice keeps its number), or None."""
+    kind = NOTICES.get(after) if after != before else None
+    return kind if kind is not None and kind not in numbers else None
 
 
 def as_pauses(pauses: Any) -> list[Pause]:

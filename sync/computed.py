@@ -22,6 +22,8 @@ from .paths import unflatten
 from .schema import load
 
 COMPLAINT_REPLY_DAYS = 5
+#: a call-back (回访) falls due this many working days after a case completes or a visit ends
+CALLBACK_DAYS = 3
 OPEN_CASE = frozenset({"accepted", "supplement", "handling"})
 
 
@@ -38,7 +40,11 @@ class Context:
 
 def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     pauses = kept.get("pauses") or []
-    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None}
+    out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None,
+                           "notice_numbers": kept.get("notice_numbers") or None,
+                           "callback_due": None}
+    if leaves.get("status") == "completed":
+        out["callback_due"] = _callback_due(leaves.get("completed_at"), ctx)
     accepted = leaves.get("accepted_at")
     days = ctx.matter_days.get(str(leaves.get("matter_id")))
     if not isinstance(accepted, int) or days is None:
@@ -57,6 +63,16 @@ def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> 
     return out
 
 
+def _callback_due(done_at: Any, ctx: Context) -> int | None:
+    return due_ms(done_at, CALLBACK_DAYS, ctx.calendar) if isinstance(done_at, int) else None
+
+
+def _visits(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
+    """A home-service or site visit that ended is called back (a follow-up visit is one)."""
+    ended = leaves.get("status") == "done" and leaves.get("kind") != "follow_up"
+    return {"callback_due": _callback_due(leaves.get("ended_at"), ctx) if ended else None}
+
+
 def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     received = leaves.get("received_at")
     if received is None:
@@ -65,6 +81,23 @@ def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]
     replied = leaves.get("replied_at")
     overdue = (int(replied) if replied is not None else ctx.now) > due
     return {"reply_due": due, "overdue": overdue}
+
+
+def _rectifications(leaves: Mapping[str, Any], ctx: Context,
+                    kept: Mapping[str, Any]) -> dict[str, Any]:
+    """``due_at``: ``due_days`` working days after the order's day; ``overdue``: still open
+    past it, or first answered after it."""
+    ordered, days = leaves.get("ordered_at"), leaves.get("due_days")
+    if not isinstance(ordered, int) or not isinstance(days, int):
+        return {"due_at": None, "overdue": False}
+    due = due_ms(ordered, days, ctx.calendar)
+    answered = [v for p, v in leaves.items()
+                if p.startswith("responses.") and p.endswith(".at") and isinstance(v, int)]
+    if leaves.get("status") in (None, "open", "overdue"):
+        end: int | None = min(answered) if answered else ctx.now
+    else:
+        end = min(answered) if answered else None
+    return {"due_at": due, "overdue": end is not None and end > due}
 
 
 def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,6 +171,8 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[
     "complaints": _complaints,
     "evaluations": _evaluations,
     "inspections": _inspections,
+    "rectifications": _rectifications,
+    "visits": _visits,
     "awards": _awards,
 }
 

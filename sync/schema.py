@@ -48,7 +48,9 @@ class Collection:
     """One collection's rules: scope kind, writer roles, fields, required and computed."""
 
     name: str
-    scope: str  # "centre" (scoped by centre_id) or "county" (reference data)
+    # "centre" (scoped by centre_id), "county" (reference data) or "person" (one user's
+    # own records, by user_id: notifications)
+    scope: str
     writers: frozenset[str]
     fields: JSON
     required: tuple[str, ...]

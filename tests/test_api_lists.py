@@ -112,12 +112,13 @@ def test_boards_list_open_work_soonest_due_first(client: TestClient, device: Any
                                    "received_at": now - DAY, "complainant": PERSON}, now - DAY),
         ("complaints", "replied", {"centre_id": "c2", "content": "x", "status": "replied",
                                    "received_at": now - DAY, "reply": "好"}, now - DAY),
+        # due_at is computed from due_days working days after the order
         ("rectifications", "r1", {"centre_id": "c1", "inspection_id": "i1", "status": "open",
-                                  "due_at": now + 5 * DAY}, now),
+                                  "due_days": 5}, now),
         ("rectifications", "r0", {"centre_id": "c2", "inspection_id": "i1", "status": "responded",
-                                  "due_at": now + DAY}, now),
+                                  "due_days": 1}, now),
         ("rectifications", "r9", {"centre_id": "c2", "inspection_id": "i1", "status": "verified",
-                                  "due_at": now}, now),
+                                  "due_days": 1}, now),
     ])
     sup = device("sup1")
     board = get(client, "/api/v1/boards/overdue", sup.headers, within_days=30)

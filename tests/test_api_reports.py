@@ -77,10 +77,11 @@ def october(client: TestClient) -> None:
         ("complaints", "answered", {"centre_id": "c1", "content": "态度差", "status": "replied",
                                     "received_at": at("2026-10-12"), "reply": "已整改",
                                     "replied_at": at("2026-10-13")}, at("2026-10-13")),
+        # due_at is computed: five working days after the order (Oct 13 -> Oct 20)
         ("rectifications", "r-open", {"centre_id": "c1", "inspection_id": "i-x", "status": "open",
-                                      "due_at": at("2026-10-20")}, at("2026-10-13")),
+                                      "due_days": 5}, at("2026-10-13")),
         ("rectifications", "r-done", {"centre_id": "c1", "inspection_id": "i-x",
-                                      "status": "verified", "due_at": at("2026-10-20")},
+                                      "status": "verified", "due_days": 5},
          at("2026-10-13")),
     ])
 

@@ -36,6 +36,7 @@ const ERRORS = {
   stale_schema: '应用版本过旧，请先更新应用', device_revoked: '设备已停用：未发送的内容已交主管审核，不会丢失', bad_request: '请求有误',
   token_expired: '登录已过期，请重新登录', unauthorized: '需要重新登录', rate_limited: '请求过于频繁，稍后再试',
   payload_too_large: '数据过大', no_progress: '上传没有进展',
+  invalid_transition: '状态变更不被允许', immutable: '记录已办结锁定，不能再修改',
 };
 
 /**
@@ -82,6 +83,12 @@ export function fieldLabel(collection, path) {
 export function reasonText(collection, error) {
   if (!error) return '';
   const base = ERRORS[error.code || ''] || `服务器拒绝（${error.code || '未知原因'}）`;
+  const d = error.details || {};
+  if (error.code === 'invalid_transition' && d.to !== undefined) {
+    const label = (v) => enumLabel(collection, 'status', v) || '（新建）';
+    const allowed = (d.allowed || []).map(label).join('、') || '无';
+    return `${base}：不能从“${label(d.from)}”改为“${label(d.to)}”，可改为：${allowed}`;
+  }
   const path = error.details && error.details.path;
   return path ? `${base}：${fieldLabel(collection, path)}` : base;
 }

@@ -22,6 +22,8 @@ import { inspectionNewView, inspectionsView } from './views/inspections.js';
 import { inspectionWalkView } from './views/inspection-walk.js';
 import { inspectionView } from './views/inspection-view.js';
 import { rectificationNewView, rectificationView } from './views/rectifications.js';
+import { inboxView } from './views/inbox.js';
+import { noticeView } from './views/notice.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -32,6 +34,7 @@ route(/^#\/visit\/([^/]+)$/, visitView);
 route(/^#\/cases$/, casesView);
 route(/^#\/case\/(new)$/, caseFormView);
 route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
+route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noticeView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
@@ -41,6 +44,7 @@ route(/^#\/inspection\/([^/]+)\/walk$/, inspectionWalkView);
 route(/^#\/inspection\/([^/]+)$/, inspectionView);
 route(/^#\/rectification\/new$/, rectificationNewView);
 route(/^#\/rectification\/([^/]+)$/, rectificationView);
+route(/^#\/inbox$/, inboxView);
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 

@@ -62,6 +62,29 @@ export function enumOf(collection, path) {
   return (spec && spec.enum) || [];
 }
 
+/** The case lifecycle of the contract (DESIGN v1.1), used until the server's schemas carry it. */
+const CASE_TRANSITIONS = {
+  '': ['consulted', 'accepted', 'refused'], consulted: ['accepted', 'refused'],
+  accepted: ['supplement', 'handling', 'completed', 'returned'], supplement: ['handling', 'returned'],
+  handling: ['supplement', 'completed', 'returned'],
+};
+
+/**
+ * The values ``path`` may move to from ``from`` ('' for a new record), by the schemas'
+ * ``transitions`` data; null when the collection has no rule for that path.
+ * @param {string} collection
+ * @param {string} path
+ * @param {string} from
+ * @returns {string[] | null}
+ */
+export function nextValues(collection, path, from) {
+  const coll = cached && cached.collections && cached.collections[collection];
+  const table = (coll && coll.transitions && coll.transitions[path])
+    || (collection === 'cases' && path === 'status' ? CASE_TRANSITIONS : null);
+  if (!table) return null;
+  return table[from || ''] || [];
+}
+
 /**
  * The five-level rating scale: [{value, label, points}], best first.
  */

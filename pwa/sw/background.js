@@ -8,6 +8,8 @@ self.addEventListener('sync', (event) => {
 });
 
 self.addEventListener('push', (event) => {
-  // Push messages carry no data: they only mean "sync now".
-  event.waitUntil(syncNow().catch(() => {}));
+  // A push only means "sync now" (its body names no person). A random 0–8 s wait first,
+  // so a county's phones woken by one event do not all reach the server in the same second.
+  const jitter = Math.floor(Math.random() * 8000);
+  event.waitUntil(new Promise((resolve) => setTimeout(resolve, jitter)).then(() => syncNow()).catch(() => {}));
 });

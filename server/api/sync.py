@@ -137,7 +137,7 @@ async def sync(request: Request) -> Response:
 
     def read(conn: sqlite3.Connection) -> tuple[Page, bool]:
         after, reset = resume_point(cursor, who.scope.key(), fs.db_id, current_version(conn))
-        return pull(conn, who.scope, after, limit), reset
+        return pull(conn, who.scope, after, limit, who.user_id), reset
 
     page, reset = await fs.readers.run(read)
     cursor_out = encode_cursor(page.last_version, who.scope.key(), fs.db_id)

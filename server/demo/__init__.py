@@ -7,8 +7,17 @@ exactly what real use would produce.
 
 from __future__ import annotations
 
+import sqlite3
+
+from sync.ops import check_op
+from sync.schema import load
+
 from ..auth import add_user, hash_password
+from ..clock import now_ms
 from ..config import Config
+from ..jobs.sweep import sweep
+from ..store import sweep as accountability
+from ..store.records import Actor, Batch
 from ..store.sqlite import has_users
 from ..system import init_db, system_write
 from ..writer import Writer
@@ -37,9 +46,38 @@ def seed(db: str, county: DemoCounty) -> int:
             writer.run(lambda conn, u=user: add_user(  # type: ignore[misc]
                 conn, username=u.username, password=u.password, role=u.role, name=u.name,
                 centre_ids=u.centre_ids, county_id=u.county_id, password_hash=hashed, user_id=u.id))
+        # Time has passed for the open work: the sweep marks it overdue, opens one
+        # accountability record each and notifies (as the running server would).
+        sweep(writer)
+        writer.run(lambda conn: answer_accountability(conn, county))
     finally:
         writer.close()
     return len(records)
+
+
+def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Accountability in every state: every third one explained by its centre, every third
+    one of those closed by the supervisor (written as those roles would, through the store)."""
+    rows = accountability.open_records(conn)
+    supervisor = next(u for u in county.users if u.role == "supervisor")
+    schemas = load()
+    now = now_ms()
+    for n, (rid, centre) in enumerate(rows):
+        if n % 3 == 2:
+            continue  # stays open
+        staff = next((u for u in county.users if u.role == "centre" and centre in u.centre_ids),
+                     supervisor)
+        explain = check_op({"id": f"demo-explain-{rid}", "collection": "accountability",
+                            "record": rid, "base": 0, "at": now,
+                            "set": {"status": "explained", "explanation":
+                                    "申请人补充材料延误，已与申请人沟通并加快办理"}}, schemas)
+        Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [now])
+        if n % 3 == 1:
+            close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
+                              "record": rid, "base": 0, "at": now + 1,
+                              "set": {"status": "closed"}}, schemas)
+            Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
+                [close], [now + 1])
 
 
 def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:

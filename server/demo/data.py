@@ -93,6 +93,15 @@ def id_check_digit(body: str) -> str:
     return "10X98765432"[sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
+def sub_weekdays(day: dt.date, n: int) -> dt.date:
+    """The date ``n`` weekdays before ``day``."""
+    while n > 0:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
 def local_ms(day: dt.date, minutes: float) -> int:
     """Epoch ms of ``minutes`` after midnight of ``day`` in China time."""
     midnight = dt.datetime(day.year, day.month, day.day, tzinfo=_CST)
@@ -264,6 +273,7 @@ class _Builder:
         for _ in range(40):
             self.complaint(*r.choice(cases))
         self.build_today(cases)
+        self.build_deadlines()
         build_inspections(self, rubrics())
 
     def build_today(self, cases: list[tuple[str, _Centre, int, dict[str, Any]]]) -> None:
@@ -280,6 +290,42 @@ class _Builder:
                 cid, _c, _t0, case = r.choice(recent)
                 self.visit(c, cid, case, "home_service", local_ms(today, minutes + r.randint(0, 30)), lead,
                            planned_from=max(self.start, self.now - 2 * DAY_MS))
+
+    def build_deadlines(self) -> None:
+        """Work against the clock in six centres: an open case past its promise (the sweep
+        turns it overdue and opens accountability), one due by the end of the next working
+        day, one waiting for materials, one returned with its reason, and an unanswered
+        complaint older than five working days."""
+        r = self.rng
+        today = _day_of(self.now)
+        timed = [m for m in self.matters.values() if m.days >= 3]
+        for c in self.centres[:6]:
+            m = r.choice(timed)
+            mid = next(k for k, v in self.matters.items() if v is m)
+            handler = r.choice(c.staff)
+            for kind, back in (("past", m.days + 3), ("soon", m.days - 1), ("supplement", 2),
+                               ("returned", 4)):
+                day = sub_weekdays(today, back)
+                t0 = min(self.worktime(day), self.now - 1)
+                data: dict[str, Any] = {
+                    "centre_id": c.id, "matter_id": mid, "applicant": self.person(m.ages, t0),
+                    "channel": "window", "handler_id": handler, "first_asked_by": handler,
+                    "window_id": next((k for k, w in c.windows.items() if w["unit"] == m.unit), "w1"),
+                    "accepted_at": t0, "status": "handling"}
+                if kind == "supplement":
+                    data.update(status="supplement",
+                                missing_materials=list(m.materials[:2]) or ["身份证复印件"],
+                                notes="已一次性告知补齐材料,出具补件清单")
+                elif kind == "returned":
+                    data.update(status="returned",
+                                return_reason="申请人要求撤回申请,材料已全部退还")
+                self.add("cases", self.uid(), data, t0 + r.randint(5, 60) * MIN_MS)
+            received = min(self.worktime(sub_weekdays(today, 8)), self.now - 1)
+            self.add("complaints", self.uid(), {
+                "centre_id": c.id, "content": f"反映办理{m.name}超过承诺时限仍未办结",
+                "received_at": received, "channel": "hotline", "status": "open",
+                "complainant": {"name": self.person(m.ages, received)["name"], "phone": self.phone()}},
+                received)
 
     def case(self, c: _Centre, mid: str, day: dt.date,
              saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:

@@ -176,7 +176,7 @@ def _rectification(b: _Builder, c: _Centre, iid: str, tid: str, template: dict[s
     staff = c.staff[0] if c.staff else who[0]
     data.update(status="responded", responses={
         i: {"at": answered, "by": staff, "note": r.choice(RESPONSES)} for i in items})
-    if age < 25:
+    if age < 40:  # answered, waiting for the re-inspection
         b.add("rectifications", rid, data, answered)
         return
     again = answered + 3 * DAY_MS

@@ -100,7 +100,8 @@ def scaled_records(n_cases: int, now: int, seed: int = 7, chunk: int = 2000) -> 
             "status": rng.choice(("open", "replied")), "received_at": when}, when))
         yield from emit(("rectifications", f"sr{i}", {
             "centre_id": centres[i % len(centres)], "inspection_id": f"si{i}",
-            "status": rng.choice(("open", "responded", "verified")), "due_at": when + 10 * DAY_MS},
+            "status": rng.choice(("open", "responded", "verified")), "due_days": 7,
+            "ordered_at": when},
             when))
     if out:
         yield list(out)

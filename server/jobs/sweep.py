@@ -11,6 +11,10 @@
    sweep killed half way and run again, cannot make a second one, nor reopen one the
    centre has explained or the supervisor closed.
 
+3. Open work due within one working day gets a ``due_soon`` notification for the person
+   answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
+   Step 2's accountability records notify ``overdue`` the same way.
+
 Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
 """
 
@@ -24,12 +28,16 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
+from sync.deadlines import due_ms
+from sync.notify import Trigger
 from sync.ops import check_op
 from sync.schema import load
 
 from ..clock import now_ms
 from ..store import sqlite
 from ..store import sweep as store
+from ..store.holidays import load_calendar
+from ..store.notifications import deliver
 from ..store.records import Actor, Batch
 from ..writer import Writer
 
@@ -98,6 +106,16 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
     return run
 
 
+def _warn(collection: str, rows: Sequence[tuple[str, str | None, int, str | None]],
+          now: int) -> Any:
+    def run(conn: Any) -> int:
+        # The deadline is in the key: a deadline moved (an extension) is warned of again.
+        warn = [Trigger("due_soon", collection, rid, staff, centre, str(due))
+                for rid, centre, due, staff in rows]
+        return deliver(conn, Batch(conn, SWEEPER, now).as_system(), warn, now)
+    return run
+
+
 def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
     """Run a finding query on a read connection of its own: the scans over every open
     record must not hold the write lock that phones' syncs wait for. What they find is
@@ -125,7 +143,15 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
                                          prefix=accountability_id(collection, "")))
         for part in _chunks(subjects):
             made += writer.run(_account(collection, part, when))
-    return {"overdue": turned, "accountability": made}
+    # A deadline one working day away: its person (or the centre's staff) is told, once.
+    horizon = due_ms(when, 1, _read(writer, load_calendar))
+    warned = 0
+    for collection in KINDS:
+        rows = _read(writer, partial(store.due_within, collection=collection,
+                                     due_field=DUE_FIELD[collection], start=when, end=horizon))
+        for part in _chunks(rows):
+            warned += writer.run(_warn(collection, part, when))
+    return {"overdue": turned, "accountability": made, "due_soon": warned}
 
 
 async def run_forever(writer: Writer, interval_s: float) -> None:
@@ -134,7 +160,7 @@ async def run_forever(writer: Writer, interval_s: float) -> None:
         await asyncio.sleep(interval_s)
         try:
             counts = await asyncio.to_thread(sweep, writer)
-            if counts["overdue"] or counts["accountability"]:
+            if any(counts.values()):
                 log.info("sweep: %s", counts)
         except Exception:  # keep sweeping later; nothing half-written stays (one tx per chunk)
             log.exception("sweep failed")

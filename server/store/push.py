@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from ..push import Queued, Subscription, backoff_ms, payload
 
@@ -25,6 +26,17 @@ def unsubscribe(conn: sqlite3.Connection, endpoint: str, user_id: str) -> bool:
     if gone:
         conn.execute("DELETE FROM push_queue WHERE endpoint=?", (endpoint,))
     return bool(gone)
+
+
+def subscribed(conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]:
+    """Which of ``user_ids`` have at least one subscription."""
+    found: set[str] = set()
+    for i in range(0, len(user_ids), 900):
+        part = user_ids[i:i + 900]
+        found.update(uid for (uid,) in conn.execute(
+            "SELECT DISTINCT user_id FROM push_subscriptions"
+            f" WHERE user_id IN ({','.join('?' * len(part))})", part))
+    return found
 
 
 def enqueue(conn: sqlite3.Connection, user_ids: list[str], kind: str, collection: str,

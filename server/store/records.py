@@ -13,10 +13,10 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from sync import cases, inspections, merge, paths, rights, templates
+from sync import cases, inspections, merge, notify, paths, rights, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -24,7 +24,7 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, sqlite
+from . import audit, notices, notifications, sqlite
 from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -41,6 +41,9 @@ class Actor:
     scope: Scope | None
 
 
+SYSTEM = Actor(user_id="system", device_id="system", role="system", scope=None)
+
+
 @dataclass
 class Stored:
     """A loaded record row: engine state plus its scope columns."""
@@ -50,6 +53,8 @@ class Stored:
     county_id: str | None
     created_version: int
     kept: dict[str, Any] = field(default_factory=dict)  # server-kept history (sync.cases)
+    owner_id: str | None = None  # a person-scoped record's user (notifications)
+    doc: dict[str, Any] | None = None  # the stored document as loaded (computed fields too)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -71,17 +76,18 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
         by_coll.setdefault(coll, []).append(rid)
     for coll, ids in by_coll.items():
         for part in _chunks(ids):
-            q = ("SELECT id, centre_id, county_id, version, deleted, data, meta, created_version"
-                 f" FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
-            for rid, centre, county, version, deleted, data, meta, created in conn.execute(
+            q = ("SELECT id, centre_id, county_id, version, deleted, data, meta, created_version,"
+                 f" owner_id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
+            for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
-                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, data, meta),
-                                          centre, county, created, _kept(coll, data))
+                doc = json.loads(data)  # decoded once: state, kept history, refresh
+                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, doc, meta),
+                                          centre, county, created, _kept(coll, doc), owner, doc)
     return out
 
 
-def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str) -> RecordState:
-    doc = json.loads(data)
+def _state(coll: str, rid: str, version: int, deleted: int, doc: dict[str, Any],
+           meta: str) -> RecordState:
     stored = json.loads(meta)
     # meta: path -> [version, stamp, device, op] plus, when two devices wrote the same value
     # unseen by each other, a fifth item listing the co-writers' clocks.
@@ -94,12 +100,15 @@ def _state(coll: str, rid: str, version: int, deleted: int, data: str, meta: str
     return RecordState(coll, rid, version, leaves, clocks, agree)
 
 
-def _kept(coll: str, data: str) -> dict[str, Any]:
+def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
     if coll != "cases":
         return {}
-    pauses = json.loads(data).get("pauses")
-    return {"pauses": pauses} if isinstance(pauses, list) else {}
+    pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
+    kept: dict[str, Any] = {"pauses": pauses} if isinstance(pauses, list) else {}
+    if isinstance(numbers, dict):
+        kept["notice_numbers"] = numbers
+    return kept
 
 
 def _meta(state: RecordState) -> str:
@@ -174,6 +183,8 @@ class Batch:
         self._ctx: Context | None = None
         self.templates = Templates(conn, lambda: self.records)
         self._counties: dict[str, str] | None = None
+        #: notifications the ops of this batch call for (``sync.notify``), written after them
+        self.notes: list[notify.Trigger] = []
 
     # -- reference lookups, loaded only when a batch needs them --------------------------
     def ctx(self) -> Context:
@@ -219,6 +230,11 @@ class Batch:
                 seen[raw.id] = result["version"]
             results.append(result)
         self._flush()
+        if self.notes:
+            notes, self.notes = self.notes, []
+            # Nobody is told about what they did themselves.
+            notifications.deliver(self.conn, self.as_system(), notes, self.now,
+                                  exclude=self.actor.user_id)
         return results
 
     def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
@@ -229,26 +245,23 @@ class Batch:
         """
         keys = [(collection, rid) for rid in ids]
         self.records = load_records(self.conn, keys)
-        before: dict[str, str] = {}
-        for part in _chunks(list(ids)):
-            before.update(self.conn.execute(
-                f"SELECT id, data FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
-                (collection, *part)))
-        touched = []
+        touched, rows = [], []
         for key in keys:
             st = self.records.get(key)
-            if st is None or st.state.deleted:
+            if st is None or st.state.deleted or st.doc is None:
                 continue
             fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
-            old = json.loads(before[key[1]])
-            if all(old.get(k) == v for k, v in fresh.items()):
+            if all(st.doc.get(k) == v for k, v in fresh.items()):
                 continue
             self.version += 1
-            st.state = replace(st.state, version=self.version)
-            self.dirty.add(key)
+            # Only computed fields change: the stored document takes them as they are, and
+            # the path clocks (meta) stay, so neither is rebuilt from the leaves.
+            rows.append((self.version, _dumps({**st.doc, **fresh}), collection, key[1]))
             self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(key[1])
+        self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
+                              rows)
         self._flush()
         return touched
 
@@ -259,6 +272,12 @@ class Batch:
             self.records.update(load_records(self.conn, [key]))
         st = self.records.get(key)
         return None if st is None or st.state.deleted else dict(st.state.leaves)
+
+    def as_system(self) -> notifications.Apply:
+        """Apply ops as the system, in this transaction, after this batch's writes."""
+        def apply(ops: list[CheckedOp]) -> list[dict[str, Any]]:
+            return Batch(self.conn, SYSTEM, self.now, self.schemas).run(ops, [self.now] * len(ops))
+        return apply
 
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
@@ -277,7 +296,13 @@ class Batch:
         if stored is None:
             check_new(raw)
         # Scope comes from the stored record; a new record's from what it sets.
-        if coll.scope == "centre":
+        owner: str | None = None
+        if coll.scope == "person":
+            centre = county = None
+            owner = stored.owner_id if stored else leaves.get("user_id")
+            if not isinstance(owner, str):
+                raise Invalid("user_id: required", path="user_id")
+        elif coll.scope == "centre":
             centre = stored.centre_id if stored else leaves.get("centre_id")
             if not isinstance(centre, str):
                 raise Invalid("centre_id: required", path="centre_id")
@@ -298,6 +323,8 @@ class Batch:
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
                                    else self.actor.user_id)
+        if raw.collection == "rectifications" and stored is None and not raw.delete:
+            leaves = cases.order_time(leaves, stamp=stamp)
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
@@ -323,8 +350,15 @@ class Batch:
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
-            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before,
-                                                 state.leaves.get("status"), stamp)}
+            after = state.leaves.get("status")
+            numbers = dict(kept.get("notice_numbers") or {})
+            kind = cases.notice_due(numbers, before, after) if outcome.changed else None
+            if kind is not None and isinstance(centre, str):
+                # Numbered in this (the writer's) transaction: no two cases share one.
+                numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
+            kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
+            if numbers:
+                kept["notice_numbers"] = numbers
             if "extension.days" in leaves and outcome.changed:
                 audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
                              user_id=self.actor.user_id, device_id=self.actor.device_id,
@@ -334,7 +368,11 @@ class Batch:
         if outcome.changed:
             self.version += 1
             self.records[key] = Stored(state, centre, county,
-                                       stored.created_version if stored else self.version, kept)
+                                       stored.created_version if stored else self.version, kept,
+                                       owner)
+            self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id,
+                                              stored.state.leaves if stored else None,
+                                              state.leaves, stamp))
             self.dirty.add(key)
             self.changes.append((self.version, raw.collection, raw.record, raw.id,
                                  self.actor.device_id, self.actor.user_id, self.now))
@@ -372,9 +410,9 @@ class Batch:
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
-                         st.created_version))
+                         st.created_version, st.owner_id))
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version, deleted,"
-                         " data, meta, created_version) VALUES (?,?,?,?,?,?,?,?,?)"
+                         " data, meta, created_version, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
                          " ON CONFLICT (collection, id) DO UPDATE SET version=excluded.version,"
                          " deleted=excluded.deleted, data=excluded.data, meta=excluded.meta", rows)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
@@ -420,13 +458,17 @@ class Page:
     more: bool
 
 
-def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page:
-    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``."""
+def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
+         user_id: str | None = None) -> Page:
+    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``.
+
+    Person-scoped records (notifications) reach only their owner ``user_id``, admins too."""
     # Pick the page from the (centre, version) and (county, version) indexes first, so only
     # small keys are ever sorted; then read the page's rows, data included, by rowid.
     if scope.everything:
-        keys = conn.execute("SELECT rid FROM records WHERE version > ? ORDER BY version LIMIT ?",
-                            (after, limit + 1)).fetchall()
+        keys = conn.execute("SELECT rid FROM records WHERE version > ?"
+                            " AND (owner_id IS NULL OR owner_id = ?) ORDER BY version LIMIT ?",
+                            (after, user_id, limit + 1)).fetchall()
     else:
         # One ordered, limited index walk per centre and per county's reference data; SQLite
         # merges them, so the cost follows the page size, not the size of the scope.
@@ -443,6 +485,10 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int) -> Page
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
                          " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")
             args += [county, after, limit + 1]
+        if user_id is not None:
+            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE owner_id = ?"
+                         " AND version > ? ORDER BY version LIMIT ?)")
+            args += [user_id, after, limit + 1]
         keys = conn.execute(" UNION ALL ".join(parts) + " ORDER BY version LIMIT ?",
                             (*args, limit + 1)).fetchall() if parts else []
     more = len(keys) > limit

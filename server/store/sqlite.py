@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS records (
   centre_id TEXT, county_id TEXT,
   version INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
   data TEXT NOT NULL, meta TEXT NOT NULL, created_version INTEGER NOT NULL,
+  owner_id TEXT,
   UNIQUE (collection, id)
 );
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
@@ -95,6 +96,16 @@ CREATE TABLE IF NOT EXISTS push_queue (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS push_queue_due ON push_queue(next_at);
+CREATE TABLE IF NOT EXISTS notice_counters (
+  centre_id TEXT NOT NULL, year INTEGER NOT NULL, kind TEXT NOT NULL, last INTEGER NOT NULL,
+  PRIMARY KEY (centre_id, year, kind)
+);
+CREATE TABLE IF NOT EXISTS webhook_queue (
+  id INTEGER PRIMARY KEY, notification TEXT NOT NULL UNIQUE, body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_queue_due ON webhook_queue(next_at);
 CREATE TABLE IF NOT EXISTS attachments (
   sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content_type TEXT NOT NULL,
   complete INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, completed_at INTEGER
@@ -109,6 +120,32 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
   created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (sha256, user_id)
 ) WITHOUT ROWID;
 """
+
+_OPEN = {"cases": "json_extract(data, '$.status') IN ('accepted', 'handling')",
+         "complaints": "json_extract(data, '$.replied_at') IS NULL",
+         "rectifications": "json_extract(data, '$.status') = 'open'"}
+_DUE = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
+
+
+def watch_where(collection: str) -> str:
+    """Open work of ``collection`` not yet overdue: the rows the deadline sweep looks at.
+
+    Word for word the WHERE of that collection's partial index below, so SQLite uses it:
+    a sweep reads what has fallen due (or is about to), never closed history."""
+    return (f"collection = '{collection}' AND deleted = 0 AND {_OPEN[collection]}"
+            " AND coalesce(json_extract(data, '$.overdue'), 0) = 0")
+
+
+# Indexes on columns migrate() may add (they exist only after it ran) and the sweep's
+# partial indexes: open work by due time, overdue records for the accountability anti-join;
+# a person's own records (notifications), found by owner, never by centre or county.
+AFTER_COLUMNS = "\n".join([
+    "CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version)"
+    " WHERE owner_id IS NOT NULL;",
+    "CREATE INDEX IF NOT EXISTS records_overdue ON records(collection, id)"
+    " WHERE json_extract(data, '$.overdue') = 1;",
+    *(f"CREATE INDEX IF NOT EXISTS records_open_due_{c} ON records(json_extract(data,"
+      f" '$.{_DUE[c]}')) WHERE {watch_where(c)};" for c in _OPEN)])
 
 
 # -- report facts ---------------------------------------------------------------------
@@ -239,6 +276,8 @@ def migrate(conn: sqlite3.Connection) -> None:
             if column.name not in have:
                 db.table(name).add_column(column.name, _affinity(column.type),
                                           not_null_default=_default(column.default_value))
+    # Indexes on columns added above: only now do they exist in an older database.
+    conn.executescript(AFTER_COLUMNS)
     conn.execute("INSERT INTO meta (key, value) VALUES ('db_id', ?) ON CONFLICT DO NOTHING",
                  (uuid.uuid4().hex[:16],))
 

@@ -3,15 +3,16 @@
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
-import { enumOf, ratings, validate } from '../schema.js';
+import { enumOf, nextValues, ratings, validate } from '../schema.js';
 import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
-  actionBar, badges, caseTitle, centreNames, conflictBox, formRecord, found, matterNames, navButton, recordForm,
-  rejectedBox, row,
+  actionBar, badges, caseTitle, centreNames, conflictBox, DUE_LABELS, dueState, formRecord, found, matterNames,
+  navButton, recordForm, rejectedBox, row,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
+import { NOTICES, noticesFor } from './notice.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
@@ -23,11 +24,15 @@ export async function casesView(ctx) {
   let cases = all;
   if (filter === 'open') cases = cases.filter((c) => !DONE.includes(c.data.status));
   if (filter === 'done') cases = cases.filter((c) => DONE.includes(c.data.status));
+  if (filter in DUE_LABELS) {
+    const now = Date.now();
+    cases = cases.filter((c) => dueState(c.data, now) === filter);
+  }
   if (q) {
     cases = cases.filter((c) => [c.data.applicant && c.data.applicant.name, c.data.applicant && c.data.applicant.phone,
       matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q)));
   }
-  cases.sort(filter === 'open'
+  cases.sort(filter === 'open' || filter in DUE_LABELS
     ? (a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity)
     : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
   const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
@@ -36,7 +41,8 @@ export async function casesView(ctx) {
   const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
     h('h1', { text: '办件' }),
-    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('done', '已办结'), tab('all', '全部')),
+    h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '当天到期'),
+      tab('soon', '即将到期'), tab('done', '已办结'), tab('all', '全部')),
     search,
     h('p', { class: 'hint', text: `共 ${cases.length} 件` }),
     lazyList(cases, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' }),
@@ -69,10 +75,17 @@ export async function caseView(ctx) {
       row('受理渠道', enumLabel('cases', 'channel', d.channel)),
       row('受理时间', fmtTime(d.accepted_at)),
       row('承诺办结', d.due_at ? `${fmtTime(d.due_at)}${d.overdue ? '（已超期）' : ''}` : ''),
+      row('暂停计时', (d.pauses || []).map((p) => `${fmtTime(p.from)} 至 ${p.to ? fmtTime(p.to) : '今'}`).join('；')),
+      row('尚余工作日', d.days_owed === null || d.days_owed === undefined ? '' : `${d.days_owed} 天（等待补件）`),
+      row('延期', d.extension && d.extension.days ? `${d.extension.days} 个工作日：${d.extension.reason || ''}` : ''),
       row('办结时间', fmtTime(d.completed_at)),
       row('补件清单', (d.missing_materials || []).join('、')),
       row('不予受理原因', d.refusal_reason),
       row('备注', d.notes ? h('span', { class: 'pre', text: d.notes }) : '')),
+    noticesFor(d).length ? h('section', null, h('h2', { text: '通知书' }),
+      h('ul', { class: 'list notices' }, ...noticesFor(d).map((k) => h('li', null,
+        h('a', { class: 'btn', href: `#/case/${encodeURIComponent(id)}/notice/${k}`,
+          text: `${NOTICES[k].title}${(d.notice_numbers || {})[k] ? '' : '（待编号）'}` }))))) : null,
     h('section', null, h('h2', { text: `走访（${linkedVisits.length}）` }), lazyList(linkedVisits, visitRow, { empty: '还没有走访' })),
     h('section', null, h('h2', { text: `回访（${callbacks.length}）` }),
       lazyList(callbacks, (e) => h('li', { class: 'item' },
@@ -117,8 +130,18 @@ export async function caseFormView(ctx) {
   }
   inputs.channel = select(enumOf('cases', 'channel').map((v) => [v, enumLabel('cases', 'channel', v)]), data.channel || (isNew ? 'window' : ''));
   fields.push(field('受理渠道', inputs.channel).wrap);
-  inputs.status = select(enumOf('cases', 'status').map((v) => [v, enumLabel('cases', 'status', v)]), data.status || 'accepted', false);
-  fields.push(field('办件状态', inputs.status).wrap);
+  // Only the statuses the lifecycle allows from here (the server rejects any other).
+  const from = isNew ? '' : (data.status || '');
+  const allowed = nextValues('cases', 'status', from) || enumOf('cases', 'status');
+  const choices = [...new Set([...(from ? [from] : []), ...allowed])];
+  inputs.status = select(choices.map((v) => [v, v === from ? `${enumLabel('cases', 'status', v)}（当前）`
+    : enumLabel('cases', 'status', v)]), from || (allowed.includes('accepted') ? 'accepted' : allowed[0]), false);
+  fields.push(field('办件状态', inputs.status, `可改为：${allowed.map((v) => enumLabel('cases', 'status', v)).join('、') || '无（已办结）'}`).wrap);
+  fields.push(text('refusal_reason', '不予受理理由', { rows: 2 }, '选择“不予受理”时必填，将印在不予受理通知书上'),
+    text('return_reason', '退办理由', { rows: 2 }, '选择“退回”时必填，将印在退办通知书上'));
+  const listed = (data.missing_materials || []).join('\n');
+  inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed });
+  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“补件”时必填：一次性告知全部材料').wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
@@ -128,6 +151,8 @@ export async function caseFormView(ctx) {
     /** @type {Record<string, any>} */
     const values = {};
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
+    values.missing_materials = values.missing_materials
+      ? values.missing_materials.split('\n').map((x) => x.trim()).filter(Boolean) : null;
     if (values['applicant.id_number']) values['applicant.id_number'] = values['applicant.id_number'].toUpperCase();
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
@@ -137,6 +162,11 @@ export async function caseFormView(ctx) {
     const problems = [];
     if (!values['applicant.name']) problems.push({ path: 'applicant.name', message: '请填写申请人姓名' });
     if (!values.matter_id) problems.push({ path: 'matter_id', message: '请选择办理事项' });
+    if (values.status === 'refused' && !values.refusal_reason) problems.push({ path: 'refusal_reason', message: '不予受理须写明理由' });
+    if (values.status === 'returned' && !values.return_reason) problems.push({ path: 'return_reason', message: '退办须写明理由' });
+    if (values.status === 'supplement' && !(values.missing_materials || []).length) {
+      problems.push({ path: 'missing_materials', message: '补件须一次性列明所需材料' });
+    }
     problems.push(...validate('cases', set));
     if (problems.length) throw new FormProblems(problems);
     if (Object.keys(set).length) {

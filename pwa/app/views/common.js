@@ -248,3 +248,23 @@ export function recordForm(fields, submit) {
     h('button', { type: 'button', class: 'btn', text: '取消', onclick: () => history.back() }), save)));
   return form;
 }
+
+/** Labels of where an open case stands against its promise (see dueState). */
+export const DUE_LABELS = { overdue: '已超期', today: '当天到期', soon: '即将到期' };
+
+/**
+ * Where an open case stands against its promise (the server's due_at and overdue):
+ * 'overdue', 'today' (due by tonight), 'soon' (by the end of the day after tomorrow) or null
+ * (closed, clock stopped, or not due yet).
+ * @param {Record<string, any>} d a case's data
+ * @param {number} [now]
+ */
+export function dueState(d, now = Date.now()) {
+  if (!['accepted', 'handling'].includes(d.status)) return null;
+  if (d.overdue) return 'overdue';
+  if (!d.due_at) return null;
+  if (d.due_at < now) return 'overdue';
+  const tonight = new Date(now).setHours(23, 59, 59, 999);
+  if (d.due_at <= tonight) return 'today';
+  return d.due_at <= tonight + 2 * 86400000 ? 'soon' : null;
+}

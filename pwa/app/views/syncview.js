@@ -15,6 +15,7 @@ import { logout } from '../session.js';
 import { go, onLeave } from '../router.js';
 import { valueText } from './common.js';
 import { shasOf } from '../sync.js';
+import { pushSupported, subscribePush } from '../pushsub.js';
 
 const HREF = { visits: '#/visit/', cases: '#/case/' };
 
@@ -126,6 +127,7 @@ function stateRows(st, more) {
 export async function syncView(ctx) {
   const [ops, ups, st, initialDone, visits, cases] = await Promise.all([
     outbox(), pendingUploads(), syncState(), getMeta('initialDone'), listSummaries('visits'), list('cases')]);
+  const pushed = await getMeta('push');
   /** Which unsent change a photo or signature belongs to. */
   const ownerOf = (sha) => {
     const op = ops.find((o) => shasOf(o).includes(sha));
@@ -164,6 +166,18 @@ export async function syncView(ctx) {
     conflicted.length ? h('section', { 'aria-label': '有冲突的记录' }, h('h2', { text: `有冲突的记录（${conflicted.length}）` }),
       h('ul', { class: 'list' }, conflicted.map((r) => h('li', null, h('a', { class: 'item', href: HREF[r.collection] + encodeURIComponent(r.id),
         text: `${TITLES[r.collection]}：${(r.data.applicant && r.data.applicant.name) || r.id}（${r.conflicts.length} 处）` }))))) : null,
+    // Offered only once this phone has synced: never a permission prompt at first load.
+    st.lastSync ? h('section', { 'aria-label': '消息提醒' },
+      h('h2', { text: '消息提醒' }),
+      h('p', { class: 'hint', text: pushed ? '本机已开启消息提醒。' : pushSupported()
+        ? '开启后，有新任务、检查退回、临近到期或超期时手机会收到提醒。' : '此浏览器不支持消息推送；通知会在同步后出现在“通知”页。' }),
+      pushSupported() ? h('button', { type: 'button', class: 'btn', text: '开启消息提醒', onclick: async (e) => {
+        const b = /** @type {HTMLButtonElement} */ (e.currentTarget);
+        b.disabled = true;
+        const out = await subscribePush();
+        b.disabled = false;
+        toast(out.message, out.ok ? undefined : 'error');
+      } }) : null) : null,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn danger', text: '退出登录', onclick: async (e) => {
       const b = /** @type {HTMLButtonElement} */ (e.currentTarget);
       b.disabled = true;

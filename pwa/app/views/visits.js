@@ -5,7 +5,8 @@ import { enumLabel } from '../labels.js';
 import { edit, get, list, listSummaries } from '../store.js';
 import { go } from '../router.js';
 import {
-  actionBar, attachmentImg, badges, caseTitle, conflictBox, found, matterNames, navButton, rejectedBox, row,
+  actionBar, attachmentImg, badges, caseTitle, conflictBox, DUE_LABELS, dueState, found, matterNames, navButton,
+  rejectedBox, row,
 } from './common.js';
 
 const OPEN_CASE = (c) => !['completed', 'refused', 'returned'].includes(c.data.status);
@@ -35,9 +36,11 @@ export function visitRow(v) {
 export function caseRow(c, matters) {
   const d = c.data;
   const overdue = d.overdue || (d.due_at && d.due_at < Date.now() && OPEN_CASE(c));
+  const due = dueState(d);
   return h('li', null, h('a', { class: 'item', href: `#/case/${encodeURIComponent(c.id)}` },
     h('div', { class: 'item-top' },
       h('strong', { class: 'grow', text: caseTitle(c, matters) }),
+      due ? h('span', { class: `chip due-${due}`, text: DUE_LABELS[due] }) : null,
       h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
     h('div', { class: `item-sub${overdue ? ' overdue' : ''}` },
       [enumLabel('cases', 'channel', d.channel), d.due_at ? `承诺 ${fmtTime(d.due_at).split(' ')[0]}${overdue ? '（已超期）' : ''}` : '']
@@ -58,7 +61,8 @@ export async function todayView(ctx) {
   }
   const me = ctx.session.user.id;
   const centres = ctx.session.user.centre_ids || [];
-  const [visits, cases, matters] = await Promise.all([listSummaries('visits'), list('cases'), matterNames()]);
+  const [visits, cases, matters, evals] = await Promise.all([listSummaries('visits'), list('cases'), matterNames(),
+    list('evaluations')]);
   const now = Date.now();
   const endOfDay = new Date().setHours(23, 59, 59, 999);
   const today = visits.filter((v) => {
@@ -73,16 +77,33 @@ export async function todayView(ctx) {
   const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
+  const mineCentre = (c) => !centres.length || centres.includes(c.data.centre_id);
+  const due = { overdue: 0, today: 0, soon: 0 };
+  for (const c of cases) {
+    const st = mineCentre(c) ? dueState(c.data, now) : null;
+    if (st) due[st] += 1;
+  }
+  // Call-backs due: a completed case whose callback_due (the server's) has come, not yet called.
+  const called = new Set(evals.filter((e) => e.data.source === 'callback' && e.data.case_id).map((e) => e.data.case_id));
+  const callbacks = cases.filter((c) => mineCentre(c) && c.data.callback_due && !called.has(c.id)
+    && c.data.callback_due - 3 * 86400000 <= now).sort((a, b) => a.data.callback_due - b.data.callback_due);
   add(ctx.main, 
     h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
     h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.length} 项走访，本中心在办件 ${open.length} 件。` }),
     h('section', { 'aria-label': '我的走访' }, h('h2', { text: `我的走访（${today.length}）` }),
       lazyList(today, visitRow, { empty: '今天没有安排走访', label: '我的走访' })),
+    h('nav', { class: 'seg due-links', 'aria-label': '办件期限' }, ...Object.entries(DUE_LABELS).map(([k, label]) =>
+      h('a', { href: `#/cases?f=${k}`, class: `due-${k}`, text: `${label} ${due[k]}` }))),
+    h('section', { 'aria-label': '待回访' }, h('h2', { text: `待回访（${callbacks.length}）` }),
+      lazyList(callbacks.slice(0, 10), (c) => h('li', null, h('a', { class: 'item', href: `#/callback?case=${encodeURIComponent(c.id)}` },
+        h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: caseTitle(c, matters) }),
+          h('span', { class: 'hint', text: `回访期限 ${fmtTime(c.data.callback_due).split(' ')[0]}` })))),
+      { empty: '没有到期的回访', label: '待回访' })),
     h('section', { 'aria-label': '本中心在办件' }, h('h2', { text: `本中心在办件（${open.length}）` }),
       lazyList(open.slice(0, 20), (c) => caseRow(c, matters), { empty: '没有在办件', label: '在办件' }),
       open.length > 20 ? h('a', { class: 'more-link', href: '#/cases', text: `查看全部 ${open.length} 件` }) : null),
     actionBar(navButton('新建上门服务', '#/visit/new/home_service', 'btn primary'),
-      navButton('新建现场踏勘', '#/visit/new/site_survey')));
+      navButton('新建现场踏勘', '#/visit/new/site_survey'), navButton('回访走访', '#/visit/new/follow_up')));
   return { live: true };
 }
 
@@ -128,7 +149,7 @@ export async function visitsView(ctx) {
     h('p', { class: 'hint', text: `共 ${visits.length} 条` }),
     lazyList(visits, visitRow, { empty: '没有走访记录', label: '走访列表' }),
     actionBar(navButton('新建上门服务', '#/visit/new/home_service', 'btn primary'),
-      navButton('新建现场踏勘', '#/visit/new/site_survey')));
+      navButton('新建现场踏勘', '#/visit/new/site_survey'), navButton('回访走访', '#/visit/new/follow_up')));
   ctx.main.dataset.renderMs = String(Math.round(performance.now() - t0));
   return { live: true };
 }

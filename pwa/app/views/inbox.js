@@ -1,0 +1,36 @@
+/**
+ * 通知 (the in-app inbox): the person's own `notifications` records, newest first. They
+ * arrive by sync like every record, so the inbox is complete even where Web Push never
+ * reaches the phone; each links to what it is about.
+ */
+
+import { add, h, fmtShort } from '../ui.js';
+import { list } from '../store.js';
+
+const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', due_soon: '明日到期', overdue: '已超期' };
+const LINKS = { visits: '#/visit/', cases: '#/case/' };
+const SUBJECTS = { visits: '走访', cases: '办件', inspections: '检查', rectifications: '整改', complaints: '投诉' };
+
+/** #/inbox */
+export async function inboxView(ctx) {
+  const rows = (await list('notifications'))
+    .sort((a, b) => (b.data.at || 0) - (a.data.at || 0) || (a.id < b.id ? -1 : 1));
+  add(ctx.main, h('h1', { text: '通知' }));
+  if (!rows.length) {
+    add(ctx.main, h('p', { class: 'empty', text: '暂无通知。联网同步后，新的通知会出现在这里。' }));
+    return { live: true };
+  }
+  const items = rows.map((n) => {
+    const d = n.data;
+    const subject = d.subject || {};
+    const what = `${SUBJECTS[subject.collection] || '事项'}`;
+    const link = LINKS[subject.collection];
+    const label = `${d.title || KINDS[d.kind] || '通知'}（${what}）`;
+    return h('li', { class: 'notice', 'data-kind': d.kind },
+      h('span', { class: 'tag', text: KINDS[d.kind] || d.kind }),
+      link ? h('a', { href: link + encodeURIComponent(subject.record), text: label }) : h('span', { text: label }),
+      d.at ? h('small', { class: 'when', text: fmtShort(d.at) }) : null);
+  });
+  add(ctx.main, h('ul', { class: 'list inbox', 'aria-label': '通知列表' }, ...items));
+  return { live: true }; // redrawn when a sync brings new notifications
+}

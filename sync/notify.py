@@ -1,0 +1,85 @@
+"""Which notifications a change calls for (pure; ``server.store.notifications`` writes them).
+
+A notification is a record in the per-person ``notifications`` collection. Its id is
+made from what it is about (kind, subject, person and a key), so a trigger seen twice
+(an op retried, a sweep run again) names the same record and never makes a second one.
+
+Triggers on a write:
+
+- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone;
+- ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
+- ``ordered``: a rectification is ordered (to the centre's staff);
+- ``overdue``: the sweep opens an accountability record (to the staff member named, or
+  the centre's staff).
+
+``due_soon`` (a deadline one working day away) comes from the sweep, not from a write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: a fixed title per kind: no applicant's name or number ever goes into one
+TITLES = {
+    "assigned": "有新任务指派给您",
+    "returned": "检查被退回，请修改",
+    "ordered": "有新的整改要求",
+    "due_soon": "有事项明日到期",
+    "overdue": "有事项已超期",
+}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One notification to make. ``user_id`` None: every staff member of ``centre_id``."""
+
+    kind: str
+    collection: str
+    record: str
+    user_id: str | None
+    centre_id: str | None
+    key: str = ""
+    at: int | None = None  # when it happened: the causing op's corrected time
+
+
+def notification_id(kind: str, collection: str, record: str, user_id: str, key: str = "") -> str:
+    """The one id a notification about this can ever have."""
+    text = "\x1f".join((kind, collection, record, user_id, key))
+    return "n-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
+    value = (leaves or {}).get(path)
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any] | None,
+             after: Mapping[str, Any], at: int | None = None) -> list[Trigger]:
+    """The notifications a write (op ``op_id`` at corrected time ``at``) taking a record
+    from ``before`` (None: new) to ``after`` (merged leaves) calls for."""
+    centre = after.get("centre_id")
+    centre_id = centre if isinstance(centre, str) else None
+    out: list[Trigger] = []
+    people = {"visits": "staff_ids", "inspections": "inspector_ids"}.get(collection)
+    if people is not None:
+        had = set(_ids(before, people))
+        out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
+                for uid in dict.fromkeys(_ids(after, people)) if uid not in had]
+    if (collection == "inspections" and after.get("status") == "returned"
+            and (before or {}).get("status") != "returned"):
+        # Each send-back is its own notification; the op that did it names it.
+        out += [Trigger("returned", collection, record, uid, centre_id, op_id, at)
+                for uid in dict.fromkeys(_ids(after, "inspector_ids"))]
+    if collection == "rectifications" and before is None and not after.get("_deleted"):
+        out.append(Trigger("ordered", collection, record, None, centre_id, at=at))
+    if (collection == "accountability" and before is None
+            and after.get("status") == "open"):
+        subject_coll, subject = after.get("subject.collection"), after.get("subject.record")
+        if isinstance(subject_coll, str) and isinstance(subject, str):
+            staff = after.get("staff_id")
+            out.append(Trigger("overdue", subject_coll, subject,
+                               staff if isinstance(staff, str) else None, centre_id, at=at))
+    return out

@@ -1,0 +1,62 @@
+"""Notice numbers: the server numbers a case's 受理通知书, 不予受理通知书, 补件清单 and
+退办通知书 per centre, per year and per kind, in the writer's transaction (never shared,
+even when phones sync at once), once per case; clients cannot write them."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sync.deadlines import local_date
+from tests.conftest import Device, now_ms
+
+CASE = {"matter_id": "m1"}
+
+
+def numbers(dev: Device) -> dict[str, dict[str, str]]:
+    return {ch["record"]: ch["data"].get("notice_numbers") or {}
+            for page in dev.sync_all() for ch in page["changes"] if ch["collection"] == "cases"}
+
+
+def test_cases_notice_numbers_per_centre_year_kind(device: Any) -> None:
+    f1, f2 = device("f1"), device("f2")
+    year = local_date(now_ms()).year
+    res = f1.sync([f1.op("cases", "a1", {**CASE, "centre_id": "c1", "status": "accepted"}),
+                   f1.op("cases", "a2", {**CASE, "centre_id": "c1", "status": "accepted"}),
+                   f1.op("cases", "x1", {**CASE, "centre_id": "c1", "status": "consulted"})])
+    assert {r["status"] for r in res["results"]} == {"applied"}
+    f2.sync([f2.op("cases", "b1", {**CASE, "centre_id": "c2", "status": "accepted"})])
+    f1.sync([f1.op("cases", "x1", {"status": "refused", "refusal_reason": "不属于本中心受理范围"})])
+    f1.sync([f1.op("cases", "a1", {"status": "supplement", "missing_materials": ["户口簿"]})])
+    f1.sync([f1.op("cases", "a1", {"status": "handling"})])
+    f1.sync([f1.op("cases", "a1", {"status": "supplement", "missing_materials": ["户口簿"]})])
+    got = numbers(device("sup1"))
+    assert got["a1"] == {"acceptance": f"城关镇-受-{year}-0001", "supplement": f"城关镇-补-{year}-0001"}
+    assert got["a2"] == {"acceptance": f"城关镇-受-{year}-0002"}
+    assert got["x1"] == {"refusal": f"城关镇-不予受-{year}-0001"}
+    assert got["b1"] == {"acceptance": f"石桥镇-受-{year}-0001"}  # its own centre's sequence
+
+
+def test_cases_notice_numbers_never_shared_when_phones_sync_at_once(device: Any) -> None:
+    phones = [device("f1"), device("f1b"), device("ctr1"), device("multi")]
+
+    def work(i: int) -> None:
+        dev = phones[i]
+        for n in range(5):
+            ops = [dev.op("cases", f"p{i}-{n}-{k}", {**CASE, "centre_id": "c1", "status": "accepted"})
+                   for k in range(3)]
+            assert {r["status"] for r in dev.sync(ops)["results"]} == {"applied"}
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    got = [n["acceptance"] for n in numbers(device("sup1")).values()]
+    assert len(got) == 60 and len(set(got)) == 60
+    assert sorted(int(n.rsplit("-", 1)[1]) for n in got) == list(range(1, 61))
+
+
+def test_cases_notice_numbers_not_client_writable(device: Any) -> None:
+    f1 = device("f1")
+    res = f1.sync([f1.op("cases", "c9", {**CASE, "centre_id": "c1", "status": "accepted",
+                                         "notice_numbers": {"acceptance": "城关镇-受-2026-9999"}})])
+    assert res["results"][0]["status"] == "rejected"
+    assert numbers(device("sup1")) == {}

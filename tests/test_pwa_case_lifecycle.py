@@ -1,0 +1,62 @@
+"""The case lifecycle on the phone, in Chromium against a real server: the status list
+offers only the statuses the contract allows from the current one; 待补件 needs the one-time
+list of materials and 不予受理 / 退回 a reason before anything is saved; a server's
+invalid_transition rejection reads in Chinese with what is allowed; axe-clean at 360 px."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.axe import assert_accessible
+from tests.support.pwa import api_push, expect_unsent, idb, new_op, phone, sync_now, user_login
+
+pytestmark = pytest.mark.browser
+
+
+def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Browser,
+                                                                  pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    centre_token, _ = user_login(base, "centre1")
+    case = f"case-{uuid.uuid4().hex[:8]}"
+    made = api_push(base, centre_token, [new_op("cases", case, {
+        "centre_id": "c-shiqiao", "matter_id": "m-x", "status": "accepted", "applicant.name": "吴春梅"})])
+    assert made["results"][0]["status"] == "applied", made
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        page.goto(f"{base}/#/case/{case}/edit")
+        status = page.get_by_label("办件状态")
+        expect(status).to_be_visible()
+        offered = status.locator("option").all_inner_texts()
+        assert offered == ["已受理（当前）", "待补件", "办理中", "已办结", "退回"]
+
+        status.select_option("supplement")
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_text("补件须一次性列明所需材料")).to_be_visible()
+        expect_unsent(page, 0)
+        assert_accessible(page, "case form with a missing-materials error (360 px)")
+
+        status.select_option("returned")
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_text("退办须写明理由")).to_be_visible()
+        expect_unsent(page, 0)
+
+        status.select_option("supplement")
+        page.get_by_label("需补正的材料（每行一项）").fill("户口簿原件\n近期免冠照片")
+        page.get_by_role("button", name="保存").click()
+        expect(page.get_by_role("heading", name="吴春梅", exact=False)).to_be_visible()
+        sync_now(page)
+        expect_unsent(page, 0)
+        stored = idb(page, f"const r = await store.get('cases', '{case}'); return r.data.missing_materials;")
+        assert stored == ["户口簿原件", "近期免冠照片"]
+
+        text = page.evaluate("""async () => (await import('/app/labels.js')).reasonText('cases',
+            {code: 'invalid_transition', details: {from: 'supplement', to: 'completed',
+             allowed: ['handling', 'returned']}})""")
+        assert text == "状态变更不被允许：不能从“待补件”改为“已办结”，可改为：办理中、退回"
+    finally:
+        ctx.close()

@@ -1,0 +1,72 @@
+"""The phone's daily view of deadlines, in Chromium against a real server: 今日 counts
+overdue, due-today and due-soon cases and links to the case list filtered by each; the
+list marks them; a completed case's call-back is listed as due and opens the call-back
+form; the 同步 page offers 消息提醒 only after a sync and never asks at load; axe-clean
+at 360 px."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.axe import assert_accessible
+from tests.support.pwa import api_push, new_op, phone, sync_now, user_login
+
+pytestmark = pytest.mark.browser
+DAY = 86_400_000
+
+
+def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    sup_token, _ = user_login(base, "super1")
+    centre_token, _ = user_login(base, "centre1")
+    matter = f"m-{uuid.uuid4().hex[:6]}"
+    made = api_push(base, sup_token, [new_op("matters", matter, {
+        "name": "建房审批", "county_id": "k-qingshan", "kind": "time_limited", "time_limit_days": 3})])
+    if made["results"][0]["status"] != "applied":  # the test county's id, whatever it is called
+        pytest.fail(str(made))
+    now = int(time.time() * 1000)
+    late, done = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
+    res = api_push(base, centre_token, [
+        new_op("cases", late, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
+                               "accepted_at": now - 20 * DAY, "applicant.name": "孙桂芳",
+                               "applicant.phone": "13900001234"}),
+        new_op("cases", done, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
+                               "accepted_at": now - 2 * DAY, "completed_at": now - DAY,
+                               "applicant.name": "周立新", "applicant.phone": "13900005678"})])
+    assert {r["status"] for r in res["results"]} == {"applied"}, res
+
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        assert page.evaluate("() => Notification.permission") == "default"  # nothing asked at load
+        sync_now(page)
+        page.goto(base + "/#/today")
+        links = page.get_by_role("navigation", name="办件期限")
+        expect(links.get_by_role("link", name="已超期 1")).to_be_visible()
+        expect(page.get_by_role("list", name="待回访")).to_contain_text("周立新")
+        expect(page.get_by_role("button", name="回访走访")).to_be_visible()
+        assert_accessible(page, "今日 with deadlines (360 px)")
+
+        links.get_by_role("link", name="已超期 1").click()
+        cases = page.get_by_role("list", name="办件列表")
+        expect(cases).to_contain_text("孙桂芳")
+        expect(cases).not_to_contain_text("周立新")
+        expect(cases.get_by_text("已超期").first).to_be_visible()
+        assert_accessible(page, "办件 filtered overdue (360 px)")
+
+        page.goto(base + "/#/today")
+        page.get_by_role("list", name="待回访").get_by_role("link").first.click()
+        expect(page.get_by_role("heading", name="电话回访")).to_be_visible()
+        expect(page.get_by_role("link", name="拨打 13900005678")).to_have_attribute("href", "tel:13900005678")
+
+        page.goto(base + "/#/sync")
+        expect(page.get_by_role("heading", name="消息提醒")).to_be_visible()
+        expect(page.get_by_role("button", name="开启消息提醒")).to_be_visible()
+        assert page.evaluate("() => Notification.permission") == "default"
+        assert_accessible(page, "同步 with 消息提醒 (360 px)")
+    finally:
+        ctx.close()

@@ -1,0 +1,71 @@
+"""The in-app inbox (通知) in Chromium against a real server: a supervisor's send-back of an
+inspection, made while the inspector's phone is offline, arrives as a notification record
+once the phone reconnects and is listed (newest first, linking nowhere it cannot open);
+the inbox passes axe at 360 px and is reached from the nav by keyboard."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.support.axe import assert_accessible
+from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
+
+pytestmark = pytest.mark.browser
+
+
+def test_pwa_inbox_send_back_reaches_an_offline_phone_after_reconnect(
+        chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    _field_token, field_id = user_login(base, "field1")
+    centre_token, _ = user_login(base, "centre1")
+    inspection = f"insp-{uuid.uuid4().hex[:8]}"
+    made = api_push(base, centre_token, [new_op("inspections", inspection, {
+        "centre_id": "c-shiqiao", "template_id": "t-unknown", "template_version": 1,
+        "inspector_ids": [field_id], "status": "submitted"})])
+    assert made["results"][0]["status"] == "applied", made
+    version = made["results"][0]["version"]
+
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        page.goto(base + "/#/inbox")
+        expect(page.get_by_role("heading", name="通知")).to_be_visible()
+        expect(page.get_by_role("list", name="通知列表")).to_contain_text("新任务")
+        ctx.set_offline(True)
+
+        super_token, _ = user_login(base, "super1")
+        back = api_push(base, super_token, [new_op("inspections", inspection, {
+            "status": "returned", "review.comment": "第3项照片不清，请重拍"}, base=version)])
+        assert back["results"][0]["status"] == "applied", back
+
+        # Offline: nothing new can arrive.
+        page.reload()
+        expect(page.get_by_role("heading", name="通知")).to_be_visible()
+        expect(page.get_by_role("list", name="通知列表")).not_to_contain_text("检查退回")
+
+        ctx.set_offline(False)
+        sync_now(page)
+        items = page.get_by_role("list", name="通知列表").get_by_role("listitem")
+        expect(items.first).to_contain_text("检查退回", timeout=15_000)
+        expect(items.first).to_contain_text("检查被退回，请修改")
+        expect(items).to_have_count(2)
+        stored = idb(page, "const rows = await store.list('notifications');"
+                           " return rows.map((n) => [n.data.kind, n.data.subject.record]).sort();")
+        assert stored == [["assigned", inspection], ["returned", inspection]]
+        assert "第3项" not in items.first.inner_text()  # the inbox shows the fixed title only
+        assert_accessible(page, "inbox (field, 360 px)")
+
+        # Keyboard: the nav's 通知 link is reachable and opens the inbox.
+        page.goto(base + "/#/today")
+        link = page.get_by_role("navigation", name="主要").get_by_role("link", name="通知")
+        link.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="通知")).to_be_visible()
+        box = link.bounding_box()
+        assert box is not None and box["height"] >= 44
+    finally:
+        ctx.close()
