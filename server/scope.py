@@ -27,6 +27,10 @@ ROLE_COLLECTIONS: dict[str, frozenset[str]] = {
 }
 
 
+# What a supervisor's or admin's device syncs besides reference data (see Scope.pull_scope).
+WORKSPACE_SYNC = frozenset({"inspections", "rectifications", "accountability"})
+
+
 @dataclass(frozen=True)
 class Scope:
     """The centres and counties a principal reaches. ``everything`` for admins."""
@@ -47,6 +51,17 @@ class Scope:
     def can_read_collection(self, collection: str) -> bool:
         """Whether records of ``collection`` are visible at all to this role."""
         return self.collections is None or collection in self.collections
+
+    def pull_scope(self) -> Scope:
+        """What a device of this principal syncs. Supervisors and admins see the county's
+        figures and lists from the server (reports, lists, boards), so their devices sync
+        reference data (centres, matters, templates: records without a centre) and the
+        county's inspections, rectifications and accountability records, which they review
+        and close on the device (no applicants' personal data); cases, visits, complaints,
+        evaluations and awards stay on the server. Their edits still travel as ops."""
+        if self.role in ("supervisor", "admin"):
+            return Scope(self.role, self.centre_ids, self.county_ids, False, WORKSPACE_SYNC)
+        return self
 
     def can_read_centre(self, centre_id: str | None) -> bool:
         """Whether records of ``centre_id`` are visible."""

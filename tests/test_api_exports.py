@@ -71,7 +71,7 @@ def test_exports_xlsx_reads_back_with_chinese_headers_masked(client: TestClient,
 
 def test_exports_csv_has_bom_and_respects_scope(client: TestClient, device: Any) -> None:
     county(client)
-    f1 = device("f1")
+    f1 = device("ctr1")  # centre staff: their centre's ledgers (field staff get none)
     r = client.get(f"{EXPORTS}/cases.csv", headers=f1.headers)
     assert r.status_code == 200, r.text
     assert r.content.startswith(b"\xef\xbb\xbf")

@@ -81,10 +81,10 @@ def test_lists_filter_by_status_overdue_due_and_text(client: TestClient, device:
 def test_lists_are_scoped_and_refuse_bad_input(client: TestClient, device: Any) -> None:
     cases(client, 1, "c1")
     cases(client, 1, "c2")
-    f2, sup2 = device("f2"), device("sup2")
-    assert [i["id"] for i in get(client, f"{RECORDS}/cases", f2.headers)["items"]] == ["c2-case0"]
+    f2, sup2 = device("ctr1"), device("sup2")  # centre staff of c1 (field staff get 403)
+    assert [i["id"] for i in get(client, f"{RECORDS}/cases", f2.headers)["items"]] == ["c1-case0"]
     assert get(client, f"{RECORDS}/cases", sup2.headers)["items"] == []
-    r = client.get(f"{RECORDS}/cases", params={"centre_id": "c1"}, headers=f2.headers)
+    r = client.get(f"{RECORDS}/cases", params={"centre_id": "c2"}, headers=f2.headers)
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     for params, field in (({"status": "nope"}, "status"), ({"overdue": "maybe"}, "overdue"),
                           ({"due_before": "2026-02-30"}, "due_before"),
@@ -141,9 +141,9 @@ def test_boards_list_open_work_soonest_due_first(client: TestClient, device: Any
     assert [i["id"] for i in comp["items"]] == ["waiting"]
     assert comp["items"][0]["centre_name"] == "石桥镇"
     assert comp["items"][0]["data"]["complainant"]["phone"] == "138****5678"
-    f2 = device("f2")
-    assert [i["id"] for i in get(client, "/api/v1/boards/rectifications", f2.headers)["items"]] \
-        == ["r0"]
+    ctr1 = device("ctr1")  # centre staff of c1: their centre's board (field staff get 403)
+    assert [i["id"] for i in get(client, "/api/v1/boards/rectifications", ctr1.headers)["items"]] \
+        == ["r1"]
     r = client.get("/api/v1/boards/overdue", params={"cursor": "12"}, headers=sup.headers)
     assert r.status_code == 400
 

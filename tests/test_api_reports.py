@@ -121,8 +121,8 @@ def test_reports_overview_figures_follow_the_contract(client: TestClient, device
 
 def test_reports_overview_is_scoped(client: TestClient, device: Any) -> None:
     october(client)
-    f1, sup2, admin = device("f1"), device("sup2"), device("admin")
-    mine = client.get(OVERVIEW, params={"month": "2026-10"}, headers=f1.headers).json()
+    ctr1, sup2, admin = device("ctr1"), device("sup2"), device("admin")
+    mine = client.get(OVERVIEW, params={"month": "2026-10"}, headers=ctr1.headers).json()
     assert [c["centre_id"] for c in mine["centres"]] == ["c1"]
     k2 = client.get(OVERVIEW, params={"month": "2026-10"}, headers=sup2.headers).json()
     assert [c["centre_id"] for c in k2["centres"]] == ["c3"]

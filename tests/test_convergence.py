@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 
+from server.scope import WORKSPACE_SYNC
 from tests.support.devicesim import Faults, SentOp, SimDevice, flatten, matter_ids, run_fleet
 from tests.support.server import COUNTY, USERS, ServerHandle, running_server
 
@@ -143,7 +144,10 @@ def check_scopes(w: World, fleet: list[SimDevice]) -> None:
 
         def visible(r: sqlite3.Row, role: str = role, centres: tuple[str, ...] = centres) -> bool:
             if role in ("supervisor", "admin"):
-                return bool(r["county_id"] == COUNTY)
+                # Their devices sync reference data and the county's inspections,
+                # rectifications and accountability; figures and lists come from the server (issue 12).
+                return bool(r["county_id"] == COUNTY and (
+                    r["centre_id"] is None or r["collection"] in WORKSPACE_SYNC))
             if r["collection"] in COUNTY_SCOPED:
                 return bool(r["county_id"] == COUNTY)
             return r["centre_id"] in centres

@@ -58,6 +58,8 @@ def test_pwa_sync_state_views_update_live_when_the_link_returns(chromium: Browse
 
 
 def test_pwa_resolved_conflict_clears_at_once_and_shows_pending(chromium: Browser, pwa_server: Any) -> None:
+    """A supervisor resolves from the county's conflict inbox (their device no longer syncs
+    the county's records): the row goes at once, without waiting for any sync."""
     base = pwa_server.base_url
     case_id = str(uuid.uuid4())
     applicant = f"钱秀英{uuid.uuid4().hex[:4]}"
@@ -69,25 +71,22 @@ def test_pwa_resolved_conflict_clears_at_once_and_shows_pending(chromium: Browse
     api_push(base, api_login(base, "field1"), [new_op("cases", case_id, {"notes": "甲"}, base=version)])
     time.sleep(0.01)
     api_push(base, api_login(base, "field2"), [new_op("cases", case_id, {"notes": "乙"}, base=version)])
+    [(conflict,)] = db_rows(pwa_server.db, "SELECT id FROM conflicts WHERE record=?", case_id)
 
     ctx, page = phone(chromium, base, "super1")
-    page.goto(f"{base}/#/case/{case_id}")
-    box = page.get_by_role("region", name="冲突", exact=True)
-    expect(box).to_be_visible()
-    # No sync may answer now: what clears the box is the resolution itself.
+    page.goto(f"{base}/#/ws/queues?tab=conflicts")
+    row = page.locator(f'[data-conflict="{conflict}"]')
+    expect(row).to_be_visible()
+    # No sync may answer now: what clears the row is the resolution itself.
     page.route("**/api/v1/sync", lambda route: route.abort())
-    box.get_by_role("button", name="保留当前值").click()
-    expect(box).to_have_count(0)
-    pending = page.get_by_role("region", name="冲突处理待同步")
-    expect(pending).to_contain_text("等待同步")
-    expect(page.get_by_text("有冲突")).to_have_count(0)
+    row.get_by_role("button", name="保留当前值").click()
+    expect(row).to_have_count(0)
     assert db_rows(pwa_server.db, "SELECT count(*) FROM conflicts"
                    " WHERE record=? AND resolved_version IS NULL", case_id) == [(0,)]
-    # The next sync brings the record's new version: the pending note goes too.
     page.unroute("**/api/v1/sync")
-    sync_now(page)
-    expect(pending).to_have_count(0)
-    expect(box).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("heading", name="审核")).to_be_visible()
+    expect(page.locator(f'[data-conflict="{conflict}"]')).to_have_count(0)
     ctx.close()
 
 

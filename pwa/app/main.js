@@ -24,6 +24,14 @@ import { inspectionView } from './views/inspection-view.js';
 import { rectificationNewView, rectificationView } from './views/rectifications.js';
 import { inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
+import { centreView, overviewView, reportView } from './views/ws/overview.js';
+import { boardsView } from './views/ws/boards.js';
+import { queuesView } from './views/ws/queues.js';
+import { adminView } from './views/ws/admin.js';
+import { ledgersView } from './views/ws/ledgers.js';
+import { awardsView } from './views/ws/awards.js';
+import { recordView } from './views/ws/record.js';
+import { homeFor, navFor, WORKSPACE } from './roles.js';
 
 route(/^#\/login$/, loginView);
 route(/^#\/today$/, todayView);
@@ -45,6 +53,29 @@ route(/^#\/inspection\/([^/]+)$/, inspectionView);
 route(/^#\/rectification\/new$/, rectificationNewView);
 route(/^#\/rectification\/([^/]+)$/, rectificationView);
 route(/^#\/inbox$/, inboxView);
+// The county workspace: supervisors and admins only (the server checks every call too).
+const ws = (view) => async (ctx) => (WORKSPACE.includes(ctx.session.user.role) ? view(ctx) : notForRole(ctx));
+route(/^#\/ws\/overview$/, ws(overviewView));
+route(/^#\/ws\/centre\/([^/]+)$/, ws(centreView));
+route(/^#\/ws\/report$/, ws(reportView));
+route(/^#\/ws\/boards$/, ws(boardsView));
+route(/^#\/ws\/queues$/, ws(queuesView));
+route(/^#\/ws\/admin$/, ws(adminView));
+route(/^#\/ws\/ledgers$/, ws(ledgersView));
+route(/^#\/ws\/awards$/, ws(awardsView));
+route(/^#\/ws\/record\/([a-z]+)\/([^/]+)$/, ws(recordView));
+
+/** A screen this role does not use: say so and offer the role's home. */
+async function notForRole(ctx) {
+  const p = document.createElement('p');
+  p.className = 'box bad';
+  p.setAttribute('role', 'alert');
+  p.textContent = '此页面仅供县级督查人员使用。';
+  const a = document.createElement('a');
+  a.href = homeFor(ctx.session);
+  a.textContent = '返回首页';
+  ctx.main.replaceChildren(p, a);
+}
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -65,14 +96,36 @@ async function drawStatus(st) {
   const loggedIn = !!(session && session.token);
   $('sync-btn').hidden = !loggedIn;
   $('nav').hidden = !loggedIn;
+  drawNav(session);
   // An inspector never receives cases or visits: no links to them.
   const inspector = loggedIn && session.user && session.user.role === 'inspector';
   for (const a of $('nav').querySelectorAll('a[href="#/today"], a[href="#/cases"], a[href="#/visits"]')) {
-    /** @type {HTMLElement} */ (a).hidden = inspector;
+    if (inspector) /** @type {HTMLElement} */ (a).hidden = true;
   }
   const badge = $('nav-badge');
   badge.textContent = st.unsent ? String(st.unsent) : '';
   badge.hidden = !st.unsent;
+}
+
+let navRole = '';
+/**
+ * The navigation of the signed-in role: only the screens it uses.
+ * @param {any} session
+ */
+function drawNav(session) {
+  const role = (session && session.user && session.user.role) || '';
+  if (role === navRole) return;
+  navRole = role;
+  const nav = $('nav');
+  const badge = $('nav-badge');
+  nav.replaceChildren(...navFor(session).map(([href, label]) => {
+    const a = document.createElement('a');
+    a.href = href;
+    a.textContent = label;
+    if (href === '#/sync') a.append(' ', badge);
+    return a;
+  }));
+  nav.dataset.links = String(nav.children.length);
 }
 
 async function boot() {
@@ -99,7 +152,11 @@ async function boot() {
     if (st.lastError) toast(`同步失败：${st.lastError}`, 'error');
     else if (navigator.onLine !== false) toast('同步完成');
   });
-  await startRouter(() => getMeta('session'));
+  await startRouter(async () => {
+    const session = await getMeta('session');
+    drawNav(session); // a login or a role change redraws the navigation before the screen
+    return session;
+  }, homeFor);
   await drawStatus(await syncState());
   document.body.dataset.ready = '1';
   performance.mark('app-ready');

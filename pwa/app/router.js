@@ -13,6 +13,8 @@ let currentView = {};
 let renderSeq = 0;
 /** @type {() => Promise<any>} */
 let getSession = async () => null;
+/** @type {(session: any) => string} */
+let homeOf = () => '#/today';
 /** @type {(() => void)[]} */
 const leaveHooks = [];
 
@@ -59,13 +61,17 @@ export const onLeave = (fn) => leaveHooks.push(fn);
 export async function render(opts = {}) {
   const seq = (renderSeq += 1);
   const main = /** @type {HTMLElement} */ (document.getElementById('view'));
-  const [path, qs] = (location.hash || '#/today').split('?');
   const session = await getSession();
+  const home = session && session.token ? homeOf(session) : '#/today';
+  let [path, qs] = (location.hash || home).split('?');
   let found = routes.find(([re]) => re.test(path));
   if (!session || !session.token) found = routes.find(([re]) => re.test('#/login'));
   else if (!found || path === '#/login') {
-    history.replaceState(null, '', '#/today');
-    found = routes.find(([re]) => re.test('#/today'));
+    // Each role opens on its own home (a role's home not built here falls back to 今日).
+    const to = routes.some(([re]) => re.test(home.split('?')[0])) ? home : '#/today';
+    history.replaceState(null, '', to);
+    [path, qs] = to.split('?');
+    found = routes.find(([re]) => re.test(path));
   }
   if (!found) return;
   const [re, view] = found;
@@ -114,9 +120,11 @@ export function refresh() {
 /**
  * Start routing.
  * @param {() => Promise<any>} sessionFn
+ * @param {(session: any) => string} [homeFn] the hash each role opens on
  */
-export function startRouter(sessionFn) {
+export function startRouter(sessionFn, homeFn) {
   getSession = sessionFn;
+  if (homeFn) homeOf = homeFn;
   window.addEventListener('hashchange', () => render());
   return render();
 }

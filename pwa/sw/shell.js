@@ -30,6 +30,7 @@ var SHELL = [
   '/app/router.js',
   '/app/pushsub.js',
   '/app/rights.js',
+  '/app/roles.js',
   '/app/rubric.js',
   '/app/scheduler.js',
   '/app/schema.js',
@@ -62,7 +63,15 @@ var SHELL = [
   '/app/views/signature.js',
   '/app/views/syncview.js',
   '/app/views/visit-form.js',
-  '/app/views/visits.js'
+  '/app/views/visits.js',
+  '/app/views/ws/admin.js',
+  '/app/views/ws/awards.js',
+  '/app/views/ws/boards.js',
+  '/app/views/ws/kit.js',
+  '/app/views/ws/ledgers.js',
+  '/app/views/ws/overview.js',
+  '/app/views/ws/queues.js',
+  '/app/views/ws/record.js'
 ];
 
 self.addEventListener('install', function (event) {

@@ -31,11 +31,12 @@ from .. import ledgers
 from ..clock import now_ms
 from ..errors import BadRequest, NotFound
 from ..http import client_address
-from ..state import principal, state
+from ..state import state
 from ..store import audit
 from ..store import exports as store
 from .lists import listed_collection, parse_bool, parse_day
 from .reports import scoped_centres
+from .workspace import workspace_principal
 
 DAY_MS = 86_400_000
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -79,7 +80,7 @@ async def _stream(path: Path) -> AsyncIterator[bytes]:
 async def export(request: Request) -> Response:
     """One ledger as a file download."""
     fs = state(request)
-    who = await principal(request)
+    who = await workspace_principal(request)
     collection, ext = _target(request.path_params["filename"])
     listed_collection(who, collection)
     q = request.query_params

@@ -28,10 +28,11 @@ from ..clock import now_ms
 from ..errors import BadRequest, NotFound
 from ..http import json_response
 from ..masking import mask_record
-from ..state import int_param, principal, state
+from ..state import int_param, state
 from ..store import lists
 from ..store.sqlite import FACT_COLLECTIONS
 from .reports import CST, scoped_centres
+from .workspace import workspace_principal
 
 # Collections holding applicants' personal data: an inspector never receives them.
 PERSONAL = frozenset({"cases", "visits", "complaints", "evaluations"})
@@ -128,7 +129,7 @@ def row(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 async def list_records(request: Request) -> Response:
     """One page of a collection's records in scope, filtered, newest first."""
     fs = state(request)
-    who = await principal(request)
+    who = await workspace_principal(request)
     q = request.query_params
     collection = listed_collection(who, request.path_params["collection"])
     filters = lists.Filters(
@@ -155,7 +156,7 @@ def _board(collection: str, statuses: tuple[str, ...],
            soon: bool = False) -> Callable[[Request], Any]:
     async def board(request: Request) -> Response:
         fs = state(request)
-        who = await principal(request)
+        who = await workspace_principal(request)
         q = request.query_params
         listed_collection(who, collection)
         centres = scoped_centres(who, q.get("centre_id"))

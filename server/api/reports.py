@@ -23,8 +23,9 @@ from ..auth import Principal
 from ..clock import now_ms
 from ..errors import BadRequest
 from ..http import json_response
-from ..state import int_param, principal, state
+from ..state import int_param, state
 from ..store import reports
+from .workspace import workspace_principal
 
 CST = dt.timezone(dt.timedelta(hours=8))
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -85,7 +86,7 @@ def _overview(conn: sqlite3.Connection, ids: list[str], year: int, month: int,
 async def overview(request: Request) -> Response:
     """Each centre in scope with its figures for ``month`` (default: this month)."""
     fs = state(request)
-    who = await principal(request)
+    who = await workspace_principal(request)
     now = now_ms()
     q = request.query_params
     year, month = parse_month(q.get("month"), now)
@@ -97,7 +98,7 @@ async def overview(request: Request) -> Response:
 async def trend(request: Request) -> Response:
     """The overview's figures for each of ``months`` months ending with ``month``, oldest first."""
     fs = state(request)
-    who = await principal(request)
+    who = await workspace_principal(request)
     now = now_ms()
     q = request.query_params
     year, month = parse_month(q.get("month"), now)
@@ -156,7 +157,7 @@ async def assessment(request: Request) -> Response:
     """Each centre's and window's monthly standardisation score from approved inspections,
     vetoes and eligibility for nomination (DOMAIN.md "Assessment and awards")."""
     fs = state(request)
-    who = await principal(request)
+    who = await workspace_principal(request)
     q = request.query_params
     year, month = parse_month(q.get("month"), now_ms())
     ids = scoped_centres(who, q.get("centre_id"))

@@ -136,9 +136,10 @@ async def sync(request: Request) -> Response:
         raise err
 
     def read(conn: sqlite3.Connection) -> tuple[Page, bool]:
-        after, reset = resume_point(cursor, who.scope.key(), fs.db_id, current_version(conn))
-        return pull(conn, who.scope, after, limit, who.user_id), reset
+        after, reset = resume_point(cursor, who.scope.pull_scope().key(), fs.db_id,
+                                    current_version(conn))
+        return pull(conn, who.scope.pull_scope(), after, limit, who.user_id), reset
 
     page, reset = await fs.readers.run(read)
-    cursor_out = encode_cursor(page.last_version, who.scope.key(), fs.db_id)
+    cursor_out = encode_cursor(page.last_version, who.scope.pull_scope().key(), fs.db_id)
     return raw_response(request, sync_body(results, page, cursor_out, reset))

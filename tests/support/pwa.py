@@ -107,13 +107,14 @@ def wait_controlled(page: Page) -> None:
 
 
 def login(page: Page, base_url: str, username: str, password: str) -> None:
-    """Open the app and log in with the form (用户名, 密码, 登录)."""
+    """Open the app and log in with the form (用户名, 密码, 登录); waits for the role's home
+    (今日 for field and centre staff, 全县总览 for supervisors and admins)."""
     page.goto(base_url + "/")
     wait_ready(page)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=re.compile("今日"))).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("heading", name=re.compile("今日|全县总览|检查"))).to_be_visible(timeout=15_000)
 
 
 def sync_now(page: Page) -> None:

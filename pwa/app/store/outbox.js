@@ -17,7 +17,9 @@ import { keyOf, uuid } from './paths.js';
  * @param {string} collection
  * @param {string} id record id (uuid() for a new one)
  * @param {Record<string, any>} set dotted paths to values
- * @param {{delete?: boolean, blobs?: {sha: string, type: string, data: ArrayBuffer}[]}} [opts]
+ * @param {{delete?: boolean, base?: number, blobs?: {sha: string, type: string, data: ArrayBuffer}[]}} [opts]
+ *   `base`: the version this edit saw when the record is not on the device (a supervisor's
+ *   edit made from a server list); the newer of it and the device's copy is sent
  * @returns {Promise<any>} the op
  */
 export async function edit(collection, id, set, opts = {}) {
@@ -27,7 +29,7 @@ export async function edit(collection, id, set, opts = {}) {
   await tx(['records', 'outbox', 'blobs', 'uploads'], 'readwrite', async (t) => {
     for (const b of opts.blobs || []) putBlobIn(t, b);
     const rec = await promised(t.objectStore('records').get(key));
-    op.base = rec ? rec.version : 0;
+    op.base = Math.max(rec ? rec.version : 0, opts.base || 0);
     t.objectStore('outbox').add(op);
   }, 'strict');
   emit({ type: 'changed', local: true });

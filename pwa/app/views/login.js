@@ -3,6 +3,7 @@
 import { add, h, field } from '../ui.js';
 import { getMeta } from '../store.js';
 import { login } from '../session.js';
+import { homeFor } from '../roles.js';
 import { go } from '../router.js';
 import { start as startSync } from '../scheduler.js';
 
@@ -21,9 +22,9 @@ export async function loginView(ctx) {
     button.disabled = true;
     button.textContent = '正在登录…';
     try {
-      await login(user.value.trim(), pass.value);
+      const session = await login(user.value.trim(), pass.value);
       startSync();
-      go('#/today', true);
+      go(homeFor(session), true); // each role opens on its own home
     } catch (err) {
       msg.textContent = err.name === 'NetworkError' ? '无法连接服务器：首次登录需要网络' : err.message;
     } finally {
