@@ -29,6 +29,7 @@ from .api import push as api_push
 from .api import quarantine as api_quarantine
 from .api import reports as api_reports
 from .api import sync as api_sync
+from .api import templates as api_templates
 from .api import users as api_users
 from .config import Config
 from .errors import NotFound
@@ -133,6 +134,7 @@ def create_app(config: Config) -> Starlette:
         Route("/boards/overdue", api_lists.overdue_board),
         Route("/boards/rectifications", api_lists.rectifications_board),
         Route("/boards/complaints", api_lists.complaints_board),
+        Route("/boards/awards-recheck", api_lists.awards_recheck_board),
         Route("/exports/{filename}", api_exports.export),
         Route("/users", api_users.list_users),
         Route("/users", api_users.add_user, methods=["POST"]),
@@ -141,6 +143,7 @@ def create_app(config: Config) -> Starlette:
         Route("/users/{user_id}/access", api_users.set_access, methods=["PUT"]),
         Route("/matters/import", api_matters.import_catalogue, methods=["POST"]),
         Route("/calendar", api_calendar.calendar),
+        Route("/templates/{template_id}/preview", api_templates.preview, methods=["POST"]),
         Route("/push/vapid-public-key", api_push.vapid_public_key),
         Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
         Route("/push/subscriptions", api_push.unsubscribe, methods=["DELETE"]),

@@ -254,11 +254,14 @@ def refers(collection: str, data: Any, sha256: str) -> bool:
     """Whether a record's (nested) data refers to ``sha256`` where attachments belong."""
     if not isinstance(data, dict):
         return False
+    # A fingerprint on the paper form (signature_fallback.photo) is kept like a signature.
+    fallback = data.get("signature_fallback")
+    signed = data.get("signature") == sha256 or (
+        isinstance(fallback, dict) and fallback.get("photo") == sha256)
     if collection == "visits":
-        # A fingerprint on the paper form (signature_fallback.photo) is kept like a signature.
-        fallback = data.get("signature_fallback")
-        return (sha256 in _hashes(data.get("photos")) or data.get("signature") == sha256
-                or (isinstance(fallback, dict) and fallback.get("photo") == sha256))
+        return sha256 in _hashes(data.get("photos")) or signed
+    if collection == "inspections" and signed:  # the inspected unit's representative signs
+        return True
     key = {"inspections": "items", "rectifications": "responses"}.get(collection)
     entries = data.get(key) if key else None
     if isinstance(entries, dict):

@@ -205,6 +205,17 @@ def _components(schemas: Schemas) -> JSON:
                                                             "known": {"type": "boolean"},
                                                             "loaded": {"type": "boolean"}}}},
         "unknown_years": {"type": "array", "items": _int(2000, 2100)}}}
+    comps["TemplatePreview"] = {"type": "object", "properties": {
+        "items": {"type": "object", "description": "item id -> answer, as inspections.items"},
+        "item_ids": {"type": "array", "items": {"type": "string"},
+                     "description": "score only these items (a re-inspection)"}}}
+    comps["TemplateScore"] = {
+        "type": "object", "required": ["template_id", "total", "score", "vetoed", "sections", "unanswered"],
+        "properties": {"template_id": {"type": "string"}, "version": {"type": "integer"},
+                       "status": {"type": "string"}, "total": {"type": "number"},
+                       "score": {"type": "number"}, "vetoed": {"type": "boolean"},
+                       "sections": {"type": "object", "additionalProperties": {"type": "number"}},
+                       "unanswered": {"type": "array", "items": {"type": "string"}}}}
     comps["PushKey"] = {"type": "object", "required": ["key"], "properties": {
         "key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{87}$"}}}
     comps["PushSubscription"] = {"type": "object", "required": ["endpoint", "keys"], "properties": {
@@ -382,6 +393,13 @@ def document(version: str) -> JSON:
             "/api/v1/calendar": {"get": {
                 "summary": "This and next year's holiday schedules: known, or Monday–Friday (warn)",
                 "security": secured, "responses": {**_ok("CalendarStatus"), **_errors(401)}}},
+            "/api/v1/templates/{template_id}/preview": {"post": {
+                "summary": "Score sample answers by a stored rubric template (nothing stored)",
+                "security": secured,
+                "parameters": [{"name": "template_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "requestBody": _body("TemplatePreview"),
+                "responses": {**_ok("TemplateScore"), **_errors(400, 401, 404, 413, 415, 422)}}},
             "/api/v1/push/vapid-public-key": {"get": {
                 "summary": "The server's VAPID public key (applicationServerKey), base64url",
                 "security": [], "responses": _ok("PushKey")}},

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .scope import ROLES
+
 JSON = dict[str, Any]
 MONTH_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
@@ -111,6 +113,11 @@ def _access(extra: JSON) -> JSON:
         {"type": "object", "required": ["role", *extra.get("required", [])],
          "properties": {**extra.get("properties", {}), "role": {"enum": ["supervisor", "admin"]},
                         "centre_ids": ids,
+                        "county_id": {"type": "string", "pattern": ID_PATTERN}}},
+        # An inspector always names its county (the server refuses one without).
+        {"type": "object", "required": ["role", "county_id", *extra.get("required", [])],
+         "properties": {**extra.get("properties", {}), "role": {"enum": ["inspector"]},
+                        "centre_ids": ids,
                         "county_id": {"type": "string", "pattern": ID_PATTERN}}}]}
 
 
@@ -167,12 +174,15 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                 " with their accountability records",
                 [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]),
                ("rectifications", "Open rectification orders by due date", []),
-               ("complaints", "Complaints waiting for a reply by reply due date", []))},
+               ("complaints", "Complaints waiting for a reply by reply due date", []),
+               ("awards-recheck", "Awarded titles expiring within within_days (default 60) or"
+                " expired, by expiry: the two-year re-check reminder",
+                [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]))},
         "/api/v1/users": {
             "get": {"summary": "Users the caller manages (supervisor: own county; admin: all), by"
                                " username", "security": secured,
                     "parameters": [_q("q", {"type": "string", "maxLength": 64}),
-                                   _q("role", {"enum": ["field", "centre", "supervisor", "admin"]}),
+                                   _q("role", {"enum": list(ROLES)}),
                                    _q("cursor", {"type": "string"}),
                                    _q("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
                     "responses": {**ok("UserPage"), **errors(400, 401, 403)}},

@@ -9,6 +9,8 @@ matters, templates) are read county-wide and written by supervisors and admins.
 An ``inspector`` (考评小组 member) reaches the county like a supervisor, but only its
 reference data, inspections and rectifications: never applicants' personal data
 (cases, visits, complaints, evaluations), neither in a pull nor in a write.
+``ROLE_COLLECTIONS`` is the one rule: pull, conflicts, attachments and the workspace's
+lists, boards and exports all ask ``Scope.can_read_collection``.
 """
 
 from __future__ import annotations

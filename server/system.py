@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,46 +155,44 @@ def _by_username(conn: sqlite3.Connection, username: str) -> str:
     return uid
 
 
-def disable_user_cmd(db: str, username: str) -> int:
-    """``fieldsync user disable``: logins refused, every device revoked (audited)."""
-    from .store import audit, devices, users
+def _lock_out(db: str, username: str, action: str,
+              change: Callable[[sqlite3.Connection, str], None]) -> int:
+    """Apply ``change`` to the user, revoke every device of theirs and audit ``action``
+    as the CLI, in one write; returns how many devices were revoked."""
+    from .store import audit, devices
 
     writer = Writer(db)
     try:
         def run(conn: sqlite3.Connection) -> int:
             uid = _by_username(conn, username)
             now = now_ms()
-            users.disable_user(conn, uid)
+            change(conn, uid)
             n = devices.revoke_all_of(conn, uid, "system", now)
-            audit.record(conn, at=now, action="disable_user", outcome="ok", username="cli",
+            audit.record(conn, at=now, action=action, outcome="ok", username="cli",
                          target=uid, details={"devices_revoked": n, "via": "cli"})
             return n
         return writer.run(run)
     finally:
         writer.close()
+
+
+def disable_user_cmd(db: str, username: str) -> int:
+    """``fieldsync user disable``: logins refused, every device revoked (audited)."""
+    from .store import users
+
+    return _lock_out(db, username, "disable_user", users.disable_user)
 
 
 def reset_password_cmd(db: str, username: str, password: str) -> int:
     """``fieldsync user reset-password``: a new password, every device revoked (audited)."""
     from .auth import hash_password
-    from .store import audit, devices, users
+    from .store import users
 
     if len(password) < 8:
         raise BadRequest("the password needs at least 8 characters")
     hashed = hash_password(password)
-    writer = Writer(db)
-    try:
-        def run(conn: sqlite3.Connection) -> int:
-            uid = _by_username(conn, username)
-            now = now_ms()
-            users.set_password_hash(conn, uid, hashed)
-            n = devices.revoke_all_of(conn, uid, "system", now)
-            audit.record(conn, at=now, action="reset_password", outcome="ok", username="cli",
-                         target=uid, details={"devices_revoked": n, "via": "cli"})
-            return n
-        return writer.run(run)
-    finally:
-        writer.close()
+    return _lock_out(db, username, "reset_password",
+                     lambda conn, uid: users.set_password_hash(conn, uid, hashed))
 def import_template(db: str, file: str, *, county: str | None = None,
                     record_id: str | None = None) -> str:
     """``fieldsync templates import``: a county's own rubric template from a JSON file.

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from server.api.reports import standing
+from server.assessment import standing
 from sync.computed import Context, compute
 from sync.schema import load
 from tests.test_api_reports import at, write
@@ -86,6 +86,8 @@ def test_awards_notice_ends_after_three_working_days_and_titles_expire() -> None
 
 
 def test_awards_sync_and_list_with_computed_dates(client: TestClient, device: Any) -> None:
+    from tests.test_awards_rules import setup
+    setup(client)  # window w1 is eligible for October (server/store/awards.py)
     ctr, sup = device("ctr1"), device("sup1")
     nominated = {"centre_id": "c1", "kind": "civilised_window", "period": "2026-10",
                  "window_id": "w1", "status": "nominated",

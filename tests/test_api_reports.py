@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from server.api.reports import month_bounds
+from server.assessment import month_bounds
 from server.system import system_write
 from tests.conftest import Device
 

@@ -123,7 +123,10 @@ def test_rights_rectification_verified_only_by_supervisors(
         api: TestClient, devices: dict[str, Device]) -> None:
     f1, sup1 = devices["f1"], devices["sup1"]
     assert push(f1, "rectifications", "r1", {"centre_id": "c1", "inspection_id": "i-own",
-                                             "status": "open"})["status"] == "applied"
+                                             "item_ids": ["x1"], "status": "open"})["status"] == "applied"
+    # the re-inspection a verdict names must exist and cover the rectification's items
+    assert push(sup1, "inspections", "i2", {"centre_id": "c1", "template_id": "t-none", "template_version": 1,
+                                            "item_ids": ["x1"]})["status"] == "applied"
     assert push(f1, "rectifications", "r1", {"status": "responded", "responses": {
         "x1": {"note": "已整改", "by": f1.user["id"]}}})["status"] == "applied"
     for value in ("verified", "failed"):

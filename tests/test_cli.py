@@ -79,10 +79,12 @@ def test_cli_demo_seed_only_builds_a_realistic_county_once(tmp_path: Path) -> No
                                         " WHERE collection='centres'")]
     assert len(names) == 12 and all(re.search(r"[\u4e00-\u9fff]", n) for n in names)
     roles = {r[0] for r in conn.execute("SELECT role FROM users")}
-    assert roles == {"field", "centre", "supervisor", "admin"}
+    assert roles == {"field", "centre", "inspector", "supervisor", "admin"}
+    assert re.search(r"^\s+inspector\s+demo1234\s+inspector", run.stdout, re.M)  # printed by scripts/demo
     colls = dict(conn.execute("SELECT collection, count(*) FROM records GROUP BY 1").fetchall())
     assert colls["cases"] > 1000 and colls["visits"] > 100 and colls["evaluations"] > 100
     assert colls["complaints"] > 10 and colls["matters"] > 20
+    assert colls["inspections"] > 50 and colls["rectifications"] > 10
     assert conn.execute("SELECT count(*) FROM records WHERE collection='cases'"
                         " AND json_extract(data,'$.due_at') IS NOT NULL").fetchone()[0] > 1000
     # Records name their staff by user id, as the app does: a field login sees "my visits".

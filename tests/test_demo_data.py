@@ -199,7 +199,7 @@ def test_demo_data_users_cover_every_role_and_centre() -> None:
     users = demo().users
     assert len({u.username for u in users}) == len(users)
     roles = Counter(u.role for u in users)
-    assert roles["admin"] == 1 and roles["supervisor"] == 2
+    assert roles["admin"] == 1 and roles["supervisor"] == 2 and roles["inspector"] == 2
     assert roles["centre"] == 12 and roles["field"] == 25
     assert any(len(u.centre_ids) == 2 for u in users if u.role == "field")
     assert all(re.fullmatch(r"[a-z0-9-]+", u.username) for u in users)
@@ -226,3 +226,22 @@ def test_demo_data_every_field_worker_has_visits_today() -> None:
     statuses = Counter(v["status"] for v in todays)
     # NOW is 16:00: each centre's 10:00 visit is done; the 15:00 ones done or still going.
     assert set(statuses) <= {"planned", "in_progress", "done"} and statuses["done"] >= len(field) // 2
+
+
+def test_demo_data_inspections_in_every_state() -> None:
+    county = demo()
+    ins = {r.id: r.data for r in county.records if r.collection == "inspections"}
+    statuses = Counter(d["status"] for d in ins.values())
+    assert {"draft", "submitted", "returned", "approved"} <= set(statuses)
+    returned = [d for d in ins.values() if d["status"] == "returned"]
+    assert all(d["review"]["comment"] and d["review"]["item_ids"] for d in returned)
+    assert any(len(d.get("reviews", {})) == 2 for d in ins.values())  # returned once, then approved
+    assert any(a.get("vetoed") for d in ins.values() for a in d["items"].values())
+    rects = [r for r in county.records if r.collection == "rectifications"]
+    assert {"open", "responded", "verified", "failed"} <= {r.data["status"] for r in rects}
+    for r in rects:
+        if r.data["status"] in ("verified", "failed"):
+            redo = ins[r.data["reinspection_id"]]
+            assert sorted(redo["item_ids"]) == sorted(r.data["item_ids"])
+    # an open order long past its ten working days: the sweep marks it overdue
+    assert any(r.data["status"] == "open" and r.at < NOW - 30 * DAY for r in rects)

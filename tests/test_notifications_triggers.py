@@ -82,7 +82,9 @@ def test_notifications_written_only_by_the_system(device: Any) -> None:
 
 def test_notifications_inspection_returned_and_retried_op_not_doubled(device: Any,
                                                                        county_db: str) -> None:
-    f1, sup, ctr = device("f1"), device("sup1"), device("ctr1")
+    # ctr: the second inspector, who makes the record (a centre's own staff no longer write
+    # inspections: the centre under inspection only reads them)
+    f1, sup, ctr = device("f1"), device("sup1"), device("f1b")
     base = {"centre_id": "c1", "template_id": "t-none", "template_version": 1,
             "inspector_ids": [f1.user["id"], ctr.user["id"]], "status": "submitted"}
     ctr.sync([ctr.op("inspections", "i1", base)])

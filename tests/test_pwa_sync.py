@@ -138,7 +138,11 @@ def test_revoked_device_sends_its_work_then_wipes(chromium: Browser, pwa_server:
 
     ctx.set_offline(False)
     expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=30_000)
-    expect(page.get_by_role("alert").filter(has_text="已被停用")).to_be_visible()
+    notice = page.get_by_role("alert").filter(has_text="已被停用")
+    expect(notice).to_be_visible()
+    # The person is told their last work waits for a review, not that it is lost or done.
+    expect(notice).to_contain_text("已交主管审核，不会丢失")
+    expect(notice).not_to_contain_text("已送达服务器")
     # It reached the server, but a revoked phone changes nothing on its own word: it waits in
     # quarantine until a supervisor of the county releases it (issue 9, finding 1).
     rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits'")

@@ -96,3 +96,15 @@ export function reasonText(collection, error) {
 /** Collection titles for lists of mixed records. */
 export const TITLES = { visits: '走访', cases: '办件', evaluations: '回访', complaints: '投诉', inspections: '检查',
   rectifications: '整改', centres: '服务中心', matters: '事项', templates: '考评细则' };
+
+/**
+ * What a revoked phone says after it erased itself. `left`: ops the server never took
+ * (they are gone); otherwise everything unsent reached the server and waits there, in
+ * quarantine, until a supervisor reviews it: it is not lost.
+ * @param {number} left
+ */
+export function revokedNotice(left) {
+  return left
+    ? `此设备已被停用，${left} 项更改未能送达，本机数据已清除。`
+    : '此设备已被停用：最后未同步的更改已交主管审核，不会丢失。本机数据已清除。';
+}

@@ -18,6 +18,10 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
+import { inspectionNewView, inspectionsView } from './views/inspections.js';
+import { inspectionWalkView } from './views/inspection-walk.js';
+import { inspectionView } from './views/inspection-view.js';
+import { rectificationNewView, rectificationView } from './views/rectifications.js';
 import { inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
 import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
@@ -43,6 +47,12 @@ route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noti
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
+route(/^#\/inspections$/, inspectionsView);
+route(/^#\/inspection\/new$/, inspectionNewView);
+route(/^#\/inspection\/([^/]+)\/walk$/, inspectionWalkView);
+route(/^#\/inspection\/([^/]+)$/, inspectionView);
+route(/^#\/rectification\/new$/, rectificationNewView);
+route(/^#\/rectification\/([^/]+)$/, rectificationView);
 route(/^#\/inbox$/, inboxView);
 route(/^#\/complaints$/, complaintsView);
 route(/^#\/complaint\/(new)$/, complaintFormView);
@@ -91,6 +101,11 @@ async function drawStatus(st) {
   $('sync-btn').hidden = !loggedIn;
   $('nav').hidden = !loggedIn;
   drawNav(session);
+  // An inspector never receives cases or visits: no links to them.
+  const inspector = loggedIn && session.user && session.user.role === 'inspector';
+  for (const a of $('nav').querySelectorAll('a[href="#/today"], a[href="#/cases"], a[href="#/visits"]')) {
+    if (inspector) /** @type {HTMLElement} */ (a).hidden = true;
+  }
   const badge = $('nav-badge');
   badge.textContent = st.unsent ? String(st.unsent) : '';
   badge.hidden = !st.unsent;

@@ -12,6 +12,7 @@ import { AuthFailed, HttpFailed, NetworkError, errorCode } from './errors.js';
 import { uploadPending } from './attachments.js';
 import * as store from './store.js';
 import { emit } from './bus.js';
+import { revokedNotice } from './labels.js';
 
 export { AuthFailed, HttpFailed, NetworkError };
 
@@ -168,9 +169,7 @@ async function revokedOrExpired(token, body, ops, tried) {
     answer = r.body;
   }
   const left = (await store.outbox()).filter((o) => o.state === 'pending').length;
-  await store.wipe({ keepNotice: left
-    ? `此设备已被停用，${left} 项更改未能送达，本机数据已清除。`
-    : '此设备已被停用：未同步的更改已送达服务器，本机数据已清除。' });
+  await store.wipe({ keepNotice: revokedNotice(left) });
   emit({ type: 'wiped', reason: 'revoked' });
   return { revoked: true };
 }

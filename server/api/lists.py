@@ -20,9 +20,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sync.computed import RECHECK_NOTICE_MS
 from sync.errors import Forbidden
 from sync.schema import load
 
+from ..assessment import CST
 from ..auth import Principal
 from ..clock import now_ms
 from ..errors import BadRequest, NotFound
@@ -31,11 +33,9 @@ from ..masking import mask_record
 from ..state import int_param, state
 from ..store import lists
 from ..store.sqlite import FACT_COLLECTIONS
-from .reports import CST, scoped_centres
+from .reports import scoped_centres
 from .workspace import workspace_principal
 
-# Collections holding applicants' personal data: an inspector never receives them.
-PERSONAL = frozenset({"cases", "visits", "complaints", "evaluations"})
 OPEN_CASE = ("accepted", "supplement", "handling")
 OPEN_RECTIFICATION = ("open", "responded", "overdue")
 WAITING_COMPLAINT = ("open",)
@@ -44,12 +44,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def listed_collection(who: Principal, name: str) -> str:
-    """A collection the workspace lists (404 for any other; 403 for personal data an
-    inspector may not see)."""
+    """A collection the workspace lists (404 for any other; 403 for one the role never
+    receives, by the same rule as a pull: ``Scope.can_read_collection``)."""
     if name not in FACT_COLLECTIONS or name not in load().collections:
         raise NotFound(f"no list of {name!r}", details={"collection": name})
-    if who.role == "inspector" and name in PERSONAL:
-        raise Forbidden(f"an inspector does not receive {name}", details={"collection": name})
+    if not who.scope.can_read_collection(name):
+        raise Forbidden(f"role {who.role} does not receive {name}", details={"collection": name})
     return name
 
 
@@ -153,7 +153,7 @@ async def list_records(request: Request) -> Response:
 
 def _board(collection: str, statuses: tuple[str, ...],
            extra: Callable[[sqlite3.Connection, list[dict[str, Any]]], None] | None = None,
-           soon: bool = False) -> Callable[[Request], Any]:
+           soon: bool = False, within: int = 3) -> Callable[[Request], Any]:
     async def board(request: Request) -> Response:
         fs = state(request)
         who = await workspace_principal(request)
@@ -165,7 +165,8 @@ def _board(collection: str, statuses: tuple[str, ...],
         now = now_ms()
         due_before = None
         if soon:
-            days = int_param(q.get("within_days", "3"), "within_days", minimum=0, maximum=60)
+            days = int_param(q.get("within_days", str(within)), "within_days", minimum=0,
+                             maximum=60)
             due_before = now + days * DAY_MS
         filters = lists.Filters(statuses=statuses, due_before=due_before)
 
@@ -195,3 +196,7 @@ def _with_accountability(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -
 overdue_board = _board("cases", OPEN_CASE, _with_accountability, soon=True)
 rectifications_board = _board("rectifications", OPEN_RECTIFICATION)
 complaints_board = _board("complaints", WAITING_COMPLAINT)
+# The re-check reminder: titles expiring within 60 days (the computed ``recheck_due``
+# window), or expired, soonest first; ``due`` is the award's ``expires_at``.
+awards_recheck_board = _board("awards", ("awarded",), soon=True,
+                              within=RECHECK_NOTICE_MS // DAY_MS)

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from sync.errors import Forbidden
 
+from ..assessment import CST, ELIGIBLE_AVERAGE, month_bounds, standing
 from ..auth import Principal
 from ..clock import now_ms
 from ..errors import BadRequest
@@ -27,15 +28,7 @@ from ..state import int_param, state
 from ..store import reports
 from .workspace import workspace_principal
 
-CST = dt.timezone(dt.timedelta(hours=8))
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def month_bounds(year: int, month: int) -> tuple[int, int]:
-    """Epoch ms of the first instant of the month and of the next one, China time."""
-    start = dt.datetime(year, month, 1, tzinfo=CST)
-    nxt = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=CST)
-    return int(start.timestamp() * 1000), int(nxt.timestamp() * 1000)
 
 
 def this_month(now: int) -> tuple[int, int]:
@@ -117,20 +110,6 @@ async def trend(request: Request) -> Response:
                             for i, c in enumerate(series[-1]["centres"])]}
 
     return json_response(request, await fs.readers.run(run))
-
-
-ELIGIBLE_AVERAGE = 90.0
-
-
-def standing(scores: list[tuple[float | None, bool]]) -> dict[str, Any]:
-    """A month's standardisation standing from ``(score, vetoed)`` of approved inspections:
-    the mean score, whether any was vetoed, and eligibility for nomination (a mean of at
-    least 90 and no veto)."""
-    counted = [s for s, _v in scores if s is not None]
-    vetoed = any(v for _s, v in scores)
-    mean = round(sum(counted) / len(counted), 2) if counted else None
-    return {"inspections": len(scores), "score": mean, "vetoed": vetoed,
-            "eligible": mean is not None and mean >= ELIGIBLE_AVERAGE and not vetoed}
 
 
 def _assessment(conn: sqlite3.Connection, ids: list[str], year: int, month: int) -> dict[str, Any]:

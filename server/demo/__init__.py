@@ -108,6 +108,7 @@ def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:
 def logins(county: DemoCounty) -> str:
     """A short table of demo logins, one per role and a few centres."""
     shown = [u for u in county.users if u.role in ("admin", "supervisor")][:2]
+    shown += [u for u in county.users if u.role == "inspector"][:1]
     shown += [u for u in county.users if u.role in ("centre", "field")][:3]
     lines = [f"  {u.username:<14} {u.password:<10} {u.role:<10} {u.name} "
              f"{'/'.join(u.centre_ids)}" for u in shown]

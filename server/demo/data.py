@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any
 
 from .. import clock
+from .inspections import build_inspections
 from .tables import (
     CENTRES,
     FAMILY_NAMES,
@@ -56,7 +57,7 @@ class DemoUser:
     username: str
     password: str
     name: str
-    role: str  # field | centre | supervisor | admin
+    role: str  # field | centre | inspector | supervisor | admin
     centre_ids: tuple[str, ...]
     county_id: str | None
 
@@ -238,6 +239,8 @@ class _Builder:
         user("admin", "admin", county=None)
         user("supervisor", "supervisor")
         user("supervisor2", "supervisor")
+        user("inspector", "inspector")
+        user("inspector2", "inspector")
         for c in self.centres:
             for username, role in ((f"{c.id}-centre", "centre"), (f"{c.id}-field1", "field"),
                                    (f"{c.id}-field2", "field")):
@@ -271,6 +274,7 @@ class _Builder:
             self.complaint(*r.choice(cases))
         self.build_today(cases)
         self.build_deadlines()
+        build_inspections(self, rubrics())
 
     def build_today(self, cases: list[tuple[str, _Centre, int, dict[str, Any]]]) -> None:
         """Each field worker's home-service visits of today (10:00 and 15:00, for recent

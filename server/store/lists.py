@@ -84,12 +84,7 @@ def page(conn: sqlite3.Connection, collection: str, centre_ids: Sequence[str], f
     if before_rid is not None:
         where.append("f.rid < ?")
         args.append(before_rid)
-    sql = ("SELECT f.rid, r.collection, r.id, r.version, r.centre_id, r.data, f.due FROM facts f"
-           f" JOIN records r ON r.rid = f.rid WHERE {' AND '.join(where)}"
-           " ORDER BY f.rid DESC LIMIT ?")
-    rows = _rows(conn, sql, [*args, limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = _page(conn, where, args, "f.rid DESC", limit)
     return rows, (rows[-1]["key"][1] if more else None)
 
 
@@ -104,13 +99,18 @@ def by_due(conn: sqlite3.Connection, collection: str, centre_ids: Sequence[str],
     if after is not None:
         where.append("(f.due > ? OR (f.due = ? AND f.rid > ?))")
         args += [after[0], after[0], after[1]]
+    rows, more = _page(conn, where, args, "f.due, f.rid", limit)
+    return rows, (rows[-1]["key"] if more else None)
+
+
+def _page(conn: sqlite3.Connection, where: list[str], args: list[Any], order: str,
+          limit: int) -> tuple[list[dict[str, Any]], bool]:
+    """Up to ``limit`` rows of facts joined to their records, and whether more follow."""
     sql = ("SELECT f.rid, r.collection, r.id, r.version, r.centre_id, r.data, f.due FROM facts f"
            f" JOIN records r ON r.rid = f.rid WHERE {' AND '.join(where)}"
-           " ORDER BY f.due, f.rid LIMIT ?")
+           f" ORDER BY {order} LIMIT ?")
     rows = _rows(conn, sql, [*args, limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1]["key"] if more else None)
+    return rows[:limit], len(rows) > limit
 
 
 def accountability_of(conn: sqlite3.Connection, collection: str,

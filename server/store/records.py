@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync import cases, merge, notify, paths, rights
+from sync import cases, inspections, merge, notify, paths, rights, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -24,7 +24,7 @@ from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, notices, notifications, sqlite
+from . import audit, awards, notices, notifications, sqlite
 from .holidays import load_calendar
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -265,6 +265,14 @@ class Batch:
         self._flush()
         return touched
 
+    def _leaves(self, collection: str, rid: str) -> dict[str, Any] | None:
+        """A live record's leaves: written in this batch, else as stored."""
+        key = (collection, rid)
+        if key not in self.records:
+            self.records.update(load_records(self.conn, [key]))
+        st = self.records.get(key)
+        return None if st is None or st.state.deleted else dict(st.state.leaves)
+
     def as_system(self) -> notifications.Apply:
         """Apply ops as the system, in this transaction, after this batch's writes."""
         def apply(ops: list[CheckedOp]) -> list[dict[str, Any]]:
@@ -331,6 +339,20 @@ class Batch:
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
                   county=county)
+            if raw.collection == "awards":  # rules needing the assessment and the calendar
+                when = Context(now=self.now, calendar=load_calendar(self.conn))
+                awards.check(self.conn, stored.state.leaves if stored else None, state.leaves,
+                             compute("awards", state.leaves, when, {}), self.now)
+            if raw.collection == "inspections" and self.actor.role != "system":
+                inspections.check_reviewer(state.leaves, leaves, self.actor.user_id)
+            if raw.collection == "templates" and ("supersedes" in leaves or "version" in leaves):
+                sid = state.leaves.get("supersedes")
+                templates.check_supersedes(state.leaves, self._leaves("templates", sid)
+                                           if isinstance(sid, str) else None)
+            if raw.collection == "rectifications" and ("reinspection_id" in leaves or "item_ids" in leaves):
+                rid = state.leaves.get("reinspection_id")
+                inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)
+                                               if isinstance(rid, str) else None)
         kept = stored.kept if stored else {}
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
@@ -541,3 +563,11 @@ def record_exists(conn: sqlite3.Connection, collection: str, record_id: str) -> 
     """Whether a record of ``collection`` with this id is stored (deleted or not)."""
     return conn.execute("SELECT 1 FROM records WHERE collection=? AND id=?",
                         (collection, record_id)).fetchone() is not None
+
+
+def record_data(conn: sqlite3.Connection, collection: str,
+                record: str) -> tuple[str | None, dict[str, Any]] | None:
+    """``(county_id, data)`` of a live stored record, or None."""
+    row = conn.execute("SELECT county_id, data FROM records WHERE collection=? AND id=? AND deleted=0",
+                       (collection, record)).fetchone()
+    return None if row is None else (row[0], json.loads(row[1]))

@@ -224,17 +224,37 @@ def _build_facts(conn: sqlite3.Connection) -> None:
     """Create ``facts`` and (re)fill it from the records when its definition is new to this
     database (an older database, or a release that reports another field); the triggers are
     made afresh each time."""
-    fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
-    conn.executescript(FACTS_SCHEMA)
-    wanted = hashlib.sha256(FACTS_SCHEMA.encode()).hexdigest()[:16]
-    row = conn.execute("SELECT value FROM meta WHERE key='facts'").fetchone()
-    if not fresh and row is not None and row[0] == wanted:
-        return
-    conn.execute("DELETE FROM facts")
-    conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
-                 f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
-    conn.execute("INSERT INTO meta (key, value) VALUES ('facts', ?)"
-                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (wanted,))
+    # One write transaction: two processes migrating at once (a server and `fieldsync sweep`)
+    # would otherwise interleave the triggers' DROP/CREATE pairs or the refill.
+    conn.executescript("BEGIN IMMEDIATE;")
+    try:
+        fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0
+        for statement in _statements(FACTS_SCHEMA):
+            conn.execute(statement)
+        wanted = hashlib.sha256(FACTS_SCHEMA.encode()).hexdigest()[:16]
+        row = conn.execute("SELECT value FROM meta WHERE key='facts'").fetchone()
+        if fresh or row is None or row[0] != wanted:
+            conn.execute("DELETE FROM facts")
+            conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('records')} FROM records"
+                         f" WHERE records.{_FACT_WANTED} AND records.deleted = 0")
+            conn.execute("INSERT INTO meta (key, value) VALUES ('facts', ?)"
+                         " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (wanted,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a schema script into statements (``execute`` takes one at a time)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s]
 
 
 def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:

@@ -54,6 +54,11 @@ function mine(v, me) {
 
 /** 今日: my visits that matter today, and my centre's open cases. */
 export async function todayView(ctx) {
+  // An inspector sees no applicants' records: their home is the inspections to do.
+  if (ctx.session.user.role === 'inspector') {
+    go('#/inspections', true);
+    return {};
+  }
   const me = ctx.session.user.id;
   const centres = ctx.session.user.centre_ids || [];
   const [visits, cases, matters, evals] = await Promise.all([listSummaries('visits'), list('cases'), matterNames(),

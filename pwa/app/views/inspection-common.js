@@ -1,0 +1,94 @@
+/**
+ * What the inspection screens share: the template an inspection is scored by, the live score
+ * (rubric.js, the server's arithmetic), the score bar, and labels.
+ */
+
+import { h } from '../ui.js';
+import { list } from '../store.js';
+import { score, scoreSubset, total as maxOf } from '../rubric.js';
+
+export const STATUS = { draft: '草稿', submitted: '已提交', returned: '已退回', approved: '已通过' };
+export const RECT_STATUS = { open: '整改中', responded: '已答复', verified: '已验收', failed: '未通过', overdue: '已超期' };
+
+/**
+ * The template record (merged) an inspection names, or null.
+ * @param {any} data inspection data
+ */
+export async function templateOf(data) {
+  const all = await list('templates');
+  return all.find((t) => t.id === data.template_id && !t.deleted) || null;
+}
+
+/** Templates one may start an inspection with: published (the newest version of each). */
+export async function usableTemplates() {
+  const all = (await list('templates')).filter((t) => !t.deleted && Array.isArray(t.data.sections)
+    && (t.data.status || 'published') === 'published');
+  const superseded = new Set(all.map((t) => t.data.supersedes).filter(Boolean));
+  return all.filter((t) => !superseded.has(t.id));
+}
+
+/**
+ * The live score of an inspection's answers: {score, vetoed, sections, unanswered} or {error}.
+ * @param {any} template template data
+ * @param {any} data inspection data
+ */
+export function liveScore(template, data) {
+  try {
+    const subset = Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null;
+    return subset ? scoreSubset(template, data.items || {}, subset) : score(template, data.items || {});
+  } catch (err) {
+    return { error: err };
+  }
+}
+
+/** 87.5 → "87.50" (the hundredths the rubric counts in). */
+export const points = (n) => (typeof n === 'number' ? n.toFixed(2) : '—');
+
+/**
+ * The score bar: total, veto banner, unanswered count, section subtotals.
+ * @param {any} template template data
+ * @returns {{el: HTMLElement, show: (s: any, data: any) => void}}
+ */
+export function scoreBar(template) {
+  const sum = h('strong', { class: 'total', 'data-score': '' });
+  const veto = h('p', { class: 'veto-banner', hidden: true, text: '一票否决：本次检查总分作废' });
+  const left = h('span', { class: 'unanswered' });
+  const subs = h('ul', { class: 'subtotals' });
+  const el = h('div', { class: 'scorebar', role: 'region', 'aria-label': '得分' },
+    veto, h('p', { class: 'score-line' }, h('span', { text: '得分 ' }), sum, h('span', { class: 'hint', text: ` / ${points(maxOf(template))}` }), ' · ', left),
+    h('details', null, h('summary', { text: '分项得分' }), subs));
+  const names = new Map(template.sections.map((s) => [s.id, s.name || s.id]));
+  function show(s) {
+    if (s.error) {
+      sum.textContent = '—';
+      sum.dataset.score = '';
+      left.textContent = '有答案不符合评分规则';
+      return;
+    }
+    sum.textContent = points(s.score);
+    sum.dataset.score = String(s.score);
+    veto.hidden = !s.vetoed;
+    left.textContent = s.unanswered.length ? `未评 ${s.unanswered.length} 项` : '已全部评分';
+    subs.replaceChildren(...Object.entries(s.sections).map(([id, v]) => h('li', null,
+      h('span', { text: names.get(id) || id }), h('span', { text: points(v) }))));
+  }
+  return { el, show };
+}
+
+/**
+ * A refused op's reason for one item, in Chinese.
+ * @param {any} rec merged inspection
+ * @param {string} itemId
+ */
+export function itemProblems(rec, itemId) {
+  const out = [];
+  for (const op of rec.rejected || []) {
+    const path = (op.error && op.error.details && op.error.details.path) || '';
+    if (path === `items.${itemId}` || path.startsWith(`items.${itemId}.`)) {
+      const what = path.split('.')[2];
+      const field = { count: '次数', value: '实测值', rating: '评价', vetoed: '否决', na: '不适用', note: '说明', photos: '照片' }[what] || '答案';
+      out.push(`服务器退回了此项的${field}：${op.error.code === 'invalid' ? '不符合本项的评分规则' : '无权修改'}，请改正`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,206 @@
+"""fieldsync inspections benchmark: pushing inspections against visits, and the inspection
+screen on a 120-item rubric in Chromium with the main thread throttled.
+
+a) **push**: ``--ops`` create ops of inspections (30 answered items, 3 photos referenced
+   each, scored by the server on every write) against as many visit ops (~2.4 KB each),
+   pushed in batches of ``--batch`` to a real server on a fresh database (``scripts.bench.push``);
+   ops/s of each and their ratio (target ≥ 0.8);
+b) **open offline**: a phone (``field1``) logs in and syncs once; the server is stopped and the
+   browser set offline; a 120-item inspection draft (119 items answered) is made through the
+   app's own store; then, at ``--throttle`` x CPU, the walk (``#/inspection/ID/walk``) is opened
+   from another screen: time from the hash change until the live score is on the screen
+   (target ≤ 300 ms);
+c) **a tap**: at the same throttling, a click on an item's + button until the bar shows the new
+   total (the handler, the rescore of all 120 items and the redraw run before the click
+   returns; the save to IndexedDB follows): target ≤ 16 ms.
+
+Run with ``scripts/bench --inspections`` or ``python -m scripts.inspect_bench --help``.
+The machine is shared: figures vary with its load (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from scripts.bench import make_ops, push
+from scripts.pwa_bench import throttle
+from tests.support.county import COUNTY
+from tests.support.inspections import seed_template
+from tests.support.pwa import login, persistent, poll, wait_controlled
+from tests.support.server import PASSWORD, running_server
+
+CENTRE = "c-shiqiao"
+Json = dict[str, Any]
+
+
+def big_template(n_items: int = 120) -> Json:
+    """A published template of ``n_items`` items in 8 sections: deduction sections (each
+    lapse, capped; a veto) and earning ones (ratings, measured values)."""
+    sections = []
+    per = n_items // 8
+    for s in range(8):
+        items: list[Json] = []
+        for i in range(per):
+            iid = f"s{s}i{i}"
+            if s % 2 == 0:
+                items.append({"id": iid, "text": f"否决 {s}-{i}", "rule": "veto"} if i % 5 == 4 else
+                             {"id": iid, "text": f"检查项 {s}-{i}", "rule": "deduct_each",
+                              "per": 0.5, "cap": 2})
+            elif i % 2:
+                items.append({"id": iid, "text": f"满意度 {s}-{i}", "rule": "rating", "points": 1})
+            else:
+                items.append({"id": iid, "text": f"实测 {s}-{i}", "rule": "proportional",
+                              "points": 1, "target": 100})
+        earn = sum(it.get("points", 0) for it in items)
+        sections.append({"id": f"S{s}", "name": f"第{s + 1}部分", "mode": "earn" if s % 2 else "deduct",
+                         "points": earn if s % 2 else 12.5, "items": items})
+    return {"name": "120 项考评", "county_id": COUNTY, "version": 1, "status": "published",
+            "sections": sections}
+
+
+def answer(item: Json, rng: random.Random) -> Json:
+    rule = item["rule"]
+    if rule == "deduct_each":
+        return {"count": rng.choice((0, 0, 1))}
+    if rule == "rating":
+        return {"rating": rng.choice(("very_satisfied", "satisfied", "average"))}
+    if rule == "proportional":
+        return {"value": rng.randint(80, 100)}
+    return {"vetoed": False}
+
+
+def inspection_ops(rng: random.Random, n: int, template: Json, tid: str) -> list[Json]:
+    """``n`` create ops of inspections: 30 answered items with a note and 3 photo hashes each."""
+    items = [it for s in template["sections"] for it in s["items"]][:30]
+    now = int(time.time() * 1000)
+    ops = []
+    for _ in range(n):
+        data: Json = {"centre_id": CENTRE, "template_id": tid, "template_version": 1, "status": "submitted",
+                      "started_at": now - 3_600_000, "submitted_at": now, "inspector_ids": ["u-bench"]}
+        for it in items:
+            for k, v in {**answer(it, rng), "note": "现场抽查情况记录",
+                         "photos": [f"{rng.getrandbits(256):064x}" for _ in range(3)]}.items():
+                data[f"items.{it['id']}.{k}"] = v
+        ops.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "collection": "inspections",
+                    "record": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "base": 0, "at": now,
+                    "delete": False, "set": data})
+    return ops
+
+
+def push_part(a: argparse.Namespace, tmp: Path) -> None:
+    rng = random.Random(a.seed)
+    template = big_template()
+    with running_server(tmp / "push") as server:
+        seed_template(server.base_url, template=template, record="t-big")
+        visits = make_ops(rng, a.ops, CENTRE, ("visits",))
+        inspections = inspection_ops(rng, a.ops, template, "t-big")
+        v = [push(server.base_url, "field1", visits[i::3], a.batch) for i in range(3)]
+        ins = [push(server.base_url, "field1", inspections[i::3], a.batch) for i in range(3)]
+    print(f"push, {a.ops} ops each in thirds, batches of {a.batch}: visits {median(v):,.0f} ops/s, "
+          f"inspections (30 items, 3 photos each) {median(ins):,.0f} ops/s, "
+          f"ratio {median(ins) / median(v):.2f}"
+          " (target ≥ 0.8)")
+
+
+MAKE = """async ([template, tid]) => {
+  const s = await import('/app/store.js');
+  const id = 'bench-' + Math.random().toString(36).slice(2);
+  const set = {centre_id: 'c-shiqiao', template_id: tid, template_version: 1, status: 'draft',
+               started_at: Date.now(), inspector_ids: ['me']};
+  const items = template.sections.flatMap((x) => x.items);
+  items.slice(1).forEach((it, i) => {
+    const a = it.rule === 'deduct_each' ? {count: i % 3 === 0 ? 1 : 0}
+      : it.rule === 'rating' ? {rating: 'satisfied'}
+      : it.rule === 'proportional' ? {value: 90} : {vetoed: false};
+    for (const [k, v] of Object.entries(a)) set[`items.${it.id}.${k}`] = v;
+  });
+  await s.edit('inspections', id, set);
+  return id;
+}"""
+
+OPEN = """async (id) => {
+  location.hash = '#/sync';
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  location.hash = `#/inspection/${id}/walk`;
+  for (;;) {
+    const el = document.querySelector('.scorebar .total');
+    if (el && el.dataset.score) break;
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  const shown = performance.now() - t0;
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  return [shown, performance.now() - t0];
+}"""
+
+TAP = """() => {
+  const b = document.querySelectorAll('.counter .step')[1];
+  const before = document.querySelector('.scorebar .total').dataset.score;
+  const t0 = performance.now();
+  b.click();
+  const took = performance.now() - t0;
+  return [took, before !== document.querySelector('.scorebar .total').dataset.score];
+}"""
+
+
+def browser_part(a: argparse.Namespace, tmp: Path) -> None:
+    template = big_template()
+    with running_server(tmp / "pwa") as server, sync_playwright() as pw:
+        seed_template(server.base_url, template=template, record="t-big")
+        ctx = persistent(pw, tmp / "profile")
+        page = ctx.pages[0] if ctx.pages else ctx.new_page()
+        login(page, server.base_url, "field1", PASSWORD)
+        wait_controlled(page)
+        poll(page, "async () => { const s = await import('/app/store.js');"
+                   " return (await s.list('templates')).length > 0; }", timeout=30)
+        server.stop()
+        ctx.set_offline(True)
+        throttle(ctx, page, a.throttle)
+        opens, taps = [], []
+        for _ in range(a.runs):
+            rid = page.evaluate(MAKE, [template, "t-big"])
+            shown, frame = page.evaluate(OPEN, rid)
+            opens.append((shown, frame))
+            for _ in range(3):
+                took, _changed = page.evaluate(TAP)
+                taps.append(took)
+                page.wait_for_timeout(150)  # the save settles between taps, as between thumbs
+        ctx.close()
+    print(f"open a 120-item inspection offline at {a.throttle:g}x: median "
+          f"{median(o[0] for o in opens):.0f} ms to the score on screen, "
+          f"{median(o[1] for o in opens):.0f} ms to the next frame "
+          f"(runs {', '.join(f'{o[0]:.0f}' for o in opens)}; target ≤ 300 ms)")
+    print(f"a tap on a 120-item rubric at {a.throttle:g}x: median {median(taps):.1f} ms, "
+          f"max {max(taps):.1f} ms over {len(taps)} taps (target ≤ 16 ms)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark."""
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    p.add_argument("--ops", type=int, default=1500, help="ops of each kind pushed")
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--throttle", type=float, default=4)
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--skip-push", action="store_true")
+    p.add_argument("--skip-browser", action="store_true")
+    a = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        if not a.skip_push:
+            push_part(a, tmp)
+        if not a.skip_browser:
+            browser_part(a, tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Rubric templates' lifecycle on the server: a supervisor previews a draft (sample answers
+scored exactly as inspections are), publishes it, and then it never changes (``immutable``);
+a new version is a new record superseding it with version + 1; inspections stay scored by the
+version they name."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from typing import Any
+
+from tests.support.rubrics import load
+
+VECTORS = load("rubric-vectors.json")
+DRAFT = {**VECTORS["template"], "county_id": "k1", "status": "draft"}
+
+
+def stored(db: str, collection: str, record: str) -> dict[str, Any]:
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT data FROM records WHERE collection=? AND id=?",
+                           (collection, record)).fetchone()
+    assert row is not None
+    data: dict[str, Any] = json.loads(row[0])
+    return data
+
+
+def test_template_preview_scores_like_an_inspection(client: Any, device: Any) -> None:
+    sup = device("sup1")
+    sup.sync([sup.op("templates", "t1", DRAFT)])
+    case = VECTORS["cases"][1]
+    r = client.post("/api/v1/templates/t1/preview", json={"items": case["answers"]}, headers=sup.headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {k: body[k] for k in ("score", "vetoed", "sections")} == case["expect"]
+    assert body["status"] == "draft" and body["total"] == 100.0
+    r = client.post("/api/v1/templates/t1/preview", json={"items": {"e1": {"count": 1}}, "item_ids": ["e1"]},
+                    headers=sup.headers)
+    assert r.status_code == 200 and list(r.json()["sections"]) == ["S1"]
+
+
+def test_template_preview_bad_answers_and_scope(client: Any, device: Any) -> None:
+    sup, other = device("sup1"), device("sup2")
+    sup.sync([sup.op("templates", "t1", DRAFT)])
+    r = client.post("/api/v1/templates/t1/preview", json={"items": {"e1": {"rating": "satisfied"}}},
+                    headers=sup.headers)
+    assert r.status_code == 422 and r.json()["error"]["details"]["path"] == "items.e1.rating"
+    r = client.post("/api/v1/templates/t1/preview", json={"items": {}, "item_ids": ["nope"]},
+                    headers=sup.headers)
+    assert r.status_code == 422 and r.json()["error"]["details"]["path"] == "item_ids"
+    r = client.post("/api/v1/templates/t1/preview", json={"items": {}}, headers=other.headers)
+    assert r.status_code == 404
+    assert client.post("/api/v1/templates/t1/preview", content=b"[", headers=sup.headers).status_code == 400
+
+
+def test_template_published_never_changes_new_version_supersedes(device: Any, county_db: str) -> None:
+    sup, field = device("sup1"), device("f1")
+    sup.sync([sup.op("templates", "t1", DRAFT)])
+    edited = json.loads(json.dumps(DRAFT["sections"]))
+    edited[0]["items"][0]["per"] = 2
+    # a draft is edited freely
+    res = sup.sync([sup.op("templates", "t1", {"sections": edited})])["results"][0]
+    assert res["status"] == "applied", res
+    sup.sync([sup.op("templates", "t1", {"status": "published"})])
+    field.sync_all()
+    field.sync([field.op("inspections", "i1", {"centre_id": "c1", "template_id": "t1", "template_version": 1,
+                                               "items": {"e1": {"count": 1}}})])
+    assert stored(county_db, "inspections", "i1")["sections"]["S1"] == 3.0  # 5 - 1×2
+    # published: its sections never change again (frozen in schemas.json)
+    res = sup.sync([sup.op("templates", "t1", {"sections": DRAFT["sections"]})])["results"][0]
+    assert (res["status"], res.get("code")) == ("rejected", "immutable"), res
+    assert stored(county_db, "templates", "t1")["sections"][0]["items"][0]["per"] == 2
+    # a new version: supersedes t1, version 2 (3 is refused), another county's is refused
+    v2 = {**DRAFT, "status": "published", "supersedes": "t1"}
+    for bad, path in (({**v2, "version": 3}, "version"),
+                      ({**v2, "version": 2, "supersedes": "t9"}, "supersedes")):
+        res = sup.sync([sup.op("templates", "t1-v-bad", bad)])["results"][0]
+        assert (res["status"], res["code"], res["details"]["path"]) == ("rejected", "invalid", path)
+    res = sup.sync([sup.op("templates", "t1-v2", {**v2, "version": 2})])["results"][0]
+    assert res["status"] == "applied"
+    # the old inspection is still scored by version 1 when it is written again
+    field.sync_all()
+    field.sync([field.op("inspections", "i1", {"items.e2.count": 1})])
+    assert stored(county_db, "inspections", "i1")["sections"]["S1"] == 2.0
