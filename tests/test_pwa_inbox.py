@@ -21,7 +21,7 @@ def test_pwa_inbox_send_back_reaches_an_offline_phone_after_reconnect(
         chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
     _field_token, field_id = user_login(base, "field1")
-    centre_token, _ = user_login(base, "centre1")
+    centre_token, _ = user_login(base, "field2")  # the centre under inspection never writes one
     inspection = f"insp-{uuid.uuid4().hex[:8]}"
     made = api_push(base, centre_token, [new_op("inspections", inspection, {
         "centre_id": "c-shiqiao", "template_id": "t-unknown", "template_version": 1,

@@ -44,7 +44,7 @@ def edit_case_notes(page: Page, applicant: str, text: str) -> None:
     page.get_by_role("button", name="编辑").click()
     page.get_by_label("备注").fill(text)
     page.get_by_role("button", name="保存").click()
-    expect(page.locator(".kvs")).to_contain_text(text)
+    expect(page.locator(".kvs").first).to_contain_text(text)
 
 
 def test_two_staff_edit_one_case_offline_both_see_winner_and_conflict(
@@ -79,7 +79,7 @@ def test_two_staff_edit_one_case_offline_both_see_winner_and_conflict(
 
     for page in (a, b):
         page.reload()
-        expect(page.locator(".kvs")).to_contain_text("乙：申请人要求延期")
+        expect(page.locator(".kvs").first).to_contain_text("乙：申请人要求延期")
         box = page.get_by_role("region", name="冲突")
         expect(box.locator(".current")).to_have_text("乙：申请人要求延期")
         expect(box.locator(".other")).to_have_text("甲：材料已补齐")

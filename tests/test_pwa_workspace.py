@@ -157,6 +157,17 @@ def month(pwa_server: Any) -> dict[str, Any]:
             )
         ],
     )
+    # Last month's approved inspection (98 points) makes 石桥镇 eligible for last month's award.
+    earlier = f"i-last-{uuid.uuid4().hex[:6]}"
+    mid = dt.datetime.strptime(last_month() + "-15", "%Y-%m-%d").replace(tzinfo=CST)
+    mid_last = int(mid.timestamp() * 1000)
+    done = {**inspection, "started_at": mid_last, "submitted_at": mid_last + 3600_000}
+    made_last = api_push(base, field, [new_op("inspections", earlier, done)])["results"][0]
+    assert made_last["status"] == "applied", made_last
+    verdict = {"status": "approved", "review.comment": "合格"}
+    approved = api_push(base, sup, [new_op("inspections", earlier, verdict,
+                                           base=made_last["version"])])["results"][0]
+    assert approved["status"] == "applied", approved
     # An award through every step to a public notice that started ten days ago (ended).
     award = f"a-{uuid.uuid4().hex[:6]}"
     steps: list[dict[str, Any]] = [
