@@ -158,6 +158,7 @@ def test_pwa_complaints_case_handover_shows_history(chromium: Browser, pwa_serve
         summary = section.locator("summary")
         summary.focus()
         page.keyboard.press("Enter")
+        expect(page.get_by_label("移交给（同事账号）")).to_be_visible()
         page.get_by_label("移交给（同事账号）").fill(centre_id)
         section.get_by_role("button", name="保存").click()
         expect(page.get_by_text("已由此人负责")).to_be_visible()

@@ -435,6 +435,7 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     base, db = pwa_server.base_url, pwa_server.db
     ctx, page = desk(chromium, base, "admin1")
     name = f"ws{uuid.uuid4().hex[:6]}"
+    sync_now(page)  # the centre picker lists the centres the device holds: wait for them
     page.goto(f"{base}/#/ws/admin?tab=users")
     form = page.get_by_role("form", name="新增人员")
     form.get_by_label("用户名").fill(name)
