@@ -1,8 +1,11 @@
 /**
  * Hash routes to views. A view is `async (ctx) => ({live, form})`: it fills `ctx.main`.
  * Live views (lists, details) re-render when data changes (a sync, another tab); forms
- * never do, so a background sync cannot wipe what someone is typing.
+ * never do, so a background sync cannot wipe what someone is typing. A live screen that
+ * holds a small form (a hand-over, a reply) keeps its typed fields across the redraw (keep.js).
  */
+
+import { restore, snapshot, watch } from './keep.js';
 
 /** @typedef {{main: HTMLElement, params: string[], query: URLSearchParams, session: any, rerender: () => void}} Ctx */
 
@@ -11,6 +14,8 @@ const routes = [];
 /** @type {{live?: boolean, form?: boolean}} */
 let currentView = {};
 let renderSeq = 0;
+/** The path of the screen on show (a redraw of it keeps the person's input). */
+let shownPath = '';
 /** @type {() => Promise<any>} */
 let getSession = async () => null;
 /** @type {(session: any) => string} */
@@ -61,6 +66,10 @@ export const onLeave = (fn) => leaveHooks.push(fn);
 export async function render(opts = {}) {
   const seq = (renderSeq += 1);
   const main = /** @type {HTMLElement} */ (document.getElementById('view'));
+  if (!main.dataset.watched) {
+    main.dataset.watched = '1';
+    watch(main);
+  }
   const session = await getSession();
   const home = session && session.token ? homeOf(session) : '#/today';
   let [path, qs] = (location.hash || home).split('?');
@@ -96,7 +105,12 @@ export async function render(opts = {}) {
   }
   for (const fn of old) fn();
   currentView = result;
+  // A redraw of the same screen (new data from a sync, or the view's own rerender) keeps what
+  // the person is in the middle of: open folds, typed fields, messages, focus.
+  const kept = opts.keepScroll && path === shownPath && main.firstElementChild ? snapshot(main.firstElementChild) : null;
   main.replaceChildren(next);
+  shownPath = path;
+  if (kept) restore(next, kept);
   document.body.dataset.view = path.split('/')[1] || '';
   for (const a of document.querySelectorAll('#nav a')) {
     const active = path.startsWith(/** @type {HTMLAnchorElement} */ (a).getAttribute('href') || '~');

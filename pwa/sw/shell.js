@@ -24,6 +24,7 @@ var SHELL = [
   '/app/errors.js',
   '/app/forms.js',
   '/app/idb.js',
+  '/app/keep.js',
   '/app/labels.js',
   '/app/main.js',
   '/app/media.js',

@@ -11,6 +11,7 @@ import { call } from '../api.js';
 import { go, onLeave } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { clearProblems, showProblems } from '../forms.js';
+import { settle } from '../keep.js';
 
 /**
  * An object URL that lives as long as the current screen.
@@ -238,6 +239,7 @@ export function recordForm(fields, submit) {
     clearProblems(form, alertLine);
     try {
       await submit();
+      settle(form);
     } catch (err) {
       if (err instanceof FormProblems) showProblems(form, err.problems, alertLine);
       else alertLine.textContent = err.message;

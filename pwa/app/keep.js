@@ -1,0 +1,136 @@
+/**
+ * What a person is in the middle of on a live screen, kept across a background redraw.
+ *
+ * Live screens are rebuilt whenever a sync brings new data (router.refresh). Without this a
+ * half-typed hand-over, an opened fold or a message under a field would vanish under the
+ * person's thumb. Before a redraw of the same screen the router takes a snapshot of the old
+ * one; after it, the snapshot is laid onto the new one, matched by position and name:
+ *   - folds (<details>) keep their open state;
+ *   - fields the person has typed in since the screen was drawn (or since the form last
+ *     saved) keep their values; fields not touched show the new data;
+ *   - the messages under fields and the form's alert line stay until the next attempt;
+ *   - focus stays on the same field, with its caret.
+ * A form that saves calls `settle` so a redraw after a save shows the stored values.
+ */
+
+const CONTROLS = 'input, textarea, select';
+
+/** @param {Event} e */
+function mark(e) {
+  const el = /** @type {HTMLElement} */ (e.target);
+  if (el && el.matches && el.matches(CONTROLS)) el.dataset.touched = '1';
+}
+
+/**
+ * Start noting which fields the person types in (once, on the element holding the screens).
+ * @param {HTMLElement} main
+ */
+export function watch(main) {
+  main.addEventListener('input', mark, true);
+  main.addEventListener('change', mark, true);
+}
+
+/**
+ * A form was saved: its fields now hold what is stored, so a redraw may replace them.
+ * @param {HTMLFormElement} form
+ */
+export function settle(form) {
+  for (const el of form.querySelectorAll('[data-touched]')) delete /** @type {HTMLElement} */ (el).dataset.touched;
+}
+
+/**
+ * Keys of elements by position among their like: `summary text#n` for folds, `form#n/name#m`
+ * for controls (the nth form of the screen, the mth control of that name in it).
+ * @param {ParentNode} root
+ */
+function keyed(root) {
+  /** @type {Map<string, HTMLDetailsElement>} */
+  const folds = new Map();
+  /** @type {Map<string, HTMLElement>} */
+  const controls = new Map();
+  const seen = new Map();
+  const nth = (k) => {
+    const n = seen.get(k) || 0;
+    seen.set(k, n + 1);
+    return `${k}#${n}`;
+  };
+  for (const d of root.querySelectorAll('details')) {
+    const s = d.querySelector(':scope > summary');
+    folds.set(nth(`fold:${s ? s.textContent : ''}`), /** @type {HTMLDetailsElement} */ (d));
+  }
+  root.querySelectorAll('form').forEach((form, i) => {
+    for (const el of form.querySelectorAll(CONTROLS)) {
+      const c = /** @type {HTMLInputElement} */ (el);
+      controls.set(nth(`form${i}/${c.name || c.id || c.type}`), c);
+    }
+  });
+  return { folds, controls };
+}
+
+/**
+ * What to carry over from the screen about to be replaced.
+ * @param {ParentNode} root
+ */
+export function snapshot(root) {
+  const { folds, controls } = keyed(root);
+  const open = [...folds].map(([k, d]) => [k, d.open]);
+  const fields = [];
+  const problems = [];
+  let focus = null;
+  for (const [k, el] of controls) {
+    const c = /** @type {HTMLInputElement} */ (el);
+    if (c.dataset.touched) fields.push([k, { value: c.value, checked: c.checked }]);
+    const line = c.closest('.field')?.querySelector(':scope > .error');
+    if (c.getAttribute('aria-invalid') === 'true' && line) problems.push([k, line.textContent]);
+    if (c === document.activeElement) {
+      let caret = null;
+      try { caret = [c.selectionStart, c.selectionEnd]; } catch { /* not a text field */ }
+      focus = [k, caret];
+    }
+  }
+  const alerts = [...root.querySelectorAll('form')].map((f) => f.querySelector(':scope > [role="alert"]')?.textContent || '');
+  return { open, fields, problems, alerts, focus };
+}
+
+/**
+ * Lay a snapshot onto the redrawn screen; keys that no longer match are skipped.
+ * @param {ParentNode} root
+ * @param {ReturnType<typeof snapshot>} snap
+ */
+export function restore(root, snap) {
+  const { folds, controls } = keyed(root);
+  for (const [k, open] of snap.open) {
+    const d = folds.get(k);
+    if (d) d.open = /** @type {boolean} */ (open);
+  }
+  for (const [k, v] of snap.fields) {
+    const c = /** @type {HTMLInputElement | undefined} */ (controls.get(k));
+    if (!c) continue;
+    if (c.type === 'checkbox' || c.type === 'radio') c.checked = v.checked;
+    else if (c.type !== 'file') c.value = v.value;
+    c.dataset.touched = '1';
+  }
+  for (const [k, message] of snap.problems) {
+    const c = controls.get(k);
+    const line = c && c.closest('.field')?.querySelector(':scope > .error');
+    if (!c || !line) continue;
+    line.textContent = message;
+    c.setAttribute('aria-invalid', 'true');
+    const ids = (c.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+    if (line.id && !ids.includes(line.id)) c.setAttribute('aria-describedby', [...ids, line.id].join(' '));
+  }
+  root.querySelectorAll('form').forEach((f, i) => {
+    const line = f.querySelector(':scope > [role="alert"]');
+    if (line && snap.alerts[i]) line.textContent = snap.alerts[i];
+  });
+  if (snap.focus) {
+    const c = /** @type {HTMLInputElement | undefined} */ (controls.get(snap.focus[0]));
+    if (c) {
+      c.focus({ preventScroll: true });
+      const caret = snap.focus[1];
+      if (caret && caret[0] !== null) {
+        try { c.setSelectionRange(caret[0], caret[1]); } catch { /* not a text field */ }
+      }
+    }
+  }
+}
