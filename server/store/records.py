@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync import cases, inspections, merge, notify, paths, rights, templates
+from sync import cases, inspections, merge, notify, paths, rights, rubric, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Clock, Op, RecordState
@@ -127,29 +128,58 @@ def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
         " WHERE collection='matters'") if days is not None}
 
 
+#: Stored templates validated once, by their stored JSON text: the same text is the same
+#: template, so an entry can never be stale (a draft edited is another text, a new entry).
+#: Published versions never change, so in practice a county's few templates stay here.
+_CHECKED: OrderedDict[str, rubric.Checked] = OrderedDict()
+_CHECKED_MAX = 64
+
+
+def checked_template(text: str) -> rubric.Checked:
+    """A stored template (its JSON text) parsed and validated, once per distinct text."""
+    found = _CHECKED.get(text)
+    if found is None:
+        found = rubric.check_template(json.loads(text))
+        _CHECKED[text] = found
+        if len(_CHECKED) > _CHECKED_MAX:
+            _CHECKED.popitem(last=False)
+    else:
+        _CHECKED.move_to_end(text)
+    return found
+
+
 class Templates(Mapping[str, dict[str, Any]]):
     """Rubric templates by record id, read when an inspection is scored (few per batch):
-    a template written earlier in the same batch wins over the stored row."""
+    a template written earlier in the same batch wins over the stored row.
+
+    ``rubrics`` is the same templates validated (``rubric.Checked``): a stored one comes
+    from the cache above, one written in this batch is validated afresh each time (a draft
+    may change op by op)."""
 
     def __init__(self, conn: sqlite3.Connection,
                  pending: Callable[[], Mapping[tuple[str, str], Stored]]) -> None:
         self.conn, self.pending = conn, pending
-        self.cache: dict[str, dict[str, Any] | None] = {}
+        self.cache: dict[str, rubric.Checked | None] = {}
+        self.rubrics = _Rubrics(self)
 
-    def __getitem__(self, rid: str) -> dict[str, Any]:
+    def checked(self, rid: str) -> rubric.Checked | None:
+        """Template ``rid`` validated, or None when there is no such live template."""
         st = self.pending().get(("templates", rid))
         if st is not None:
             if st.state.deleted:
-                raise KeyError(rid)
-            return paths.unflatten(st.state.data())
+                return None
+            return rubric.check_template(paths.unflatten(st.state.data()))
         if rid not in self.cache:
             row = self.conn.execute("SELECT data FROM records WHERE collection='templates'"
                                     " AND id=? AND deleted=0", (rid,)).fetchone()
-            self.cache[rid] = json.loads(row[0]) if row else None
-        found = self.cache[rid]
+            self.cache[rid] = checked_template(row[0]) if row else None
+        return self.cache[rid]
+
+    def __getitem__(self, rid: str) -> dict[str, Any]:
+        found = self.checked(rid)
         if found is None:
             raise KeyError(rid)
-        return found
+        return dict(found.template)
 
     def __iter__(self) -> Iterator[str]:
         return (rid for (rid,) in self.conn.execute(
@@ -158,6 +188,25 @@ class Templates(Mapping[str, dict[str, Any]]):
     def __len__(self) -> int:
         return int(self.conn.execute(
             "SELECT count(*) FROM records WHERE collection='templates' AND deleted=0").fetchone()[0])
+
+
+class _Rubrics(Mapping[str, rubric.Checked]):
+    """``Templates.checked`` as a mapping (``sync.computed.Context.rubrics``)."""
+
+    def __init__(self, templates: Templates) -> None:
+        self.templates = templates
+
+    def __getitem__(self, rid: str) -> rubric.Checked:
+        found = self.templates.checked(rid)
+        if found is None:
+            raise KeyError(rid)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.templates)
+
+    def __len__(self) -> int:
+        return len(self.templates)
 
 
 def centre_counties(conn: sqlite3.Connection) -> dict[str, str]:
@@ -182,6 +231,8 @@ class Batch:
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
         self.templates = Templates(conn, lambda: self.records)
+        #: computed fields ``check`` produced, by record, with the leaves they are of
+        self.scored: dict[tuple[str, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._counties: dict[str, str] | None = None
         #: notifications the ops of this batch call for (``sync.notify``), written after them
         self.notes: list[notify.Trigger] = []
@@ -195,7 +246,7 @@ class Batch:
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
             self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
-                                calendar=load_calendar(self.conn))
+                                rubrics=self.templates.rubrics, calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
@@ -337,8 +388,11 @@ class Batch:
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
-            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
-                  county=county)
+            scored = check(raw.collection, state.leaves,
+                           Context(now=self.now, templates=self.templates,
+                                   rubrics=self.templates.rubrics), county=county)
+            if scored is not None:  # kept for the flush: an inspection is scored once
+                self.scored[key] = (state.leaves, scored)
             if raw.collection == "awards":  # rules needing the assessment and the calendar
                 when = Context(now=self.now, calendar=load_calendar(self.conn))
                 awards.check(self.conn, stored.state.leaves if stored else None, state.leaves,
@@ -372,6 +426,8 @@ class Batch:
                              details={"days": leaves["extension.days"],
                                       "reason": leaves.get("extension.reason")})
         if outcome.changed:
+            if raw.collection == "templates":
+                self.scored.clear()  # inspections scored before are scored again by it at the flush
             self.version += 1
             self.records[key] = Stored(state, centre, county,
                                        stored.created_version if stored else self.version, kept,
@@ -412,7 +468,10 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
+                done = self.scored.get(key)
+                # Scored by check() of these very leaves (the last op that wrote them)?
+                data.update(done[1] if done is not None and done[0] is state.leaves
+                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
@@ -436,6 +495,7 @@ class Batch:
             " message = excluded.message, received_at = excluded.received_at,"
             " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
+        self.scored.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
 
