@@ -1,4 +1,4 @@
-"""The validated-template cache of the write path (``server.store.records.checked_template``)
+"""The validated-template cache of the write path (``server.store.rubrics.checked_template``)
 never serves a stale rubric: a draft edited between pushes, or earlier in the same push,
 scores the inspections written after the edit by the edited rubric; an inspection written in
 the same push before an edit is scored, as before the cache, by the template as the push
@@ -12,7 +12,7 @@ import sqlite3
 from contextlib import closing
 from typing import Any
 
-from server.store import records
+from server.store import rubrics
 from sync.errors import Invalid
 from tests.support.rubrics import load
 
@@ -78,13 +78,13 @@ def test_store_template_cache_draft_edited_within_one_push(device: Any, county_d
 
 def test_store_template_cache_validates_a_text_once() -> None:
     text = json.dumps(TEMPLATE, ensure_ascii=False)
-    first = records.checked_template(text)
+    first = rubrics.checked_template(text)
     assert first.error is None and first.template["sections"][0]["id"] == "S1"
-    assert records.checked_template(text) is first
+    assert rubrics.checked_template(text) is first
     # another text (an edited draft) is another entry, validated on its own
     edited = json.dumps({**TEMPLATE, "sections": with_per(2)}, ensure_ascii=False)
-    assert records.checked_template(edited) is not first
-    assert records.checked_template(edited).template["sections"][0]["items"][0]["per"] == 2
+    assert rubrics.checked_template(edited) is not first
+    assert rubrics.checked_template(edited).template["sections"][0]["items"][0]["per"] == 2
     # an invalid one is remembered with its error (an inspection of it stays unscored)
-    bad = records.checked_template(json.dumps({**TEMPLATE, "sections": [{"id": "S1"}]}))
+    bad = rubrics.checked_template(json.dumps({**TEMPLATE, "sections": [{"id": "S1"}]}))
     assert isinstance(bad.error, Invalid) and bad.error.path == "sections.0.name"

@@ -45,7 +45,7 @@ log = logging.getLogger("fieldsync.sweep")
 T = TypeVar("T")
 
 SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
-CHUNK = 500
+CHUNK = 5000
 KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
          "rectifications": "overdue_rectification"}
 DUE_FIELD = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
@@ -97,7 +97,7 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0
-        results = Batch(conn, SWEEPER, now).run(ops, [now] * len(ops))
+        results = Batch(conn, SWEEPER, now).create(ops)  # new records, in bulk
         made = sum(1 for r in results if r["status"] == "applied")
         for res in results:
             if res["status"] == "rejected":
