@@ -15,12 +15,9 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sync import paths, rubric
-
-if TYPE_CHECKING:
-    from .records import Stored
 
 #: Stored templates validated, by their stored JSON text (published versions never change,
 #: so in practice a county's few templates stay here).
@@ -46,7 +43,8 @@ class Templates(Mapping[str, dict[str, Any]]):
     templates validated (``rubric.Checked``)."""
 
     def __init__(self, conn: sqlite3.Connection,
-                 pending: Callable[[], Mapping[tuple[str, str], Stored]]) -> None:
+                 pending: Callable[[], Mapping[tuple[str, str], Any]]) -> None:
+        # pending: the batch's records written so far (``records.Stored`` by key)
         self.conn, self.pending = conn, pending
         self.cache: dict[str, rubric.Checked | None] = {}
         self.rubrics = _Rubrics(self)
