@@ -88,6 +88,9 @@ def test_store_facts_held_never_outlives_its_transaction(county_db: str) -> None
         conn.execute("BEGIN IMMEDIATE")
         try:
             with facts_held(conn):
+                with facts_held(conn):  # nested: the outer block still holds after it
+                    pass
+                assert conn.execute("SELECT count(*) FROM facts_held").fetchone()[0] == 1
                 raise RuntimeError("a write failing half way")
         except RuntimeError:
             conn.execute("ROLLBACK")
