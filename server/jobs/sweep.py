@@ -16,6 +16,9 @@
    Step 2's accountability records notify ``overdue`` the same way.
 
 Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
+The accountability records and notifications are new records the server makes: they are
+written by the store's bulk path (``Batch.create``: the same rows, versions, change-log
+entries and op rows as an op would write, without the per-op merge).
 """
 
 from __future__ import annotations
