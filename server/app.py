@@ -95,7 +95,8 @@ def create_app(config: Config) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sender = PushSender(writer, config)
         tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
-                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
+                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s,
+                                                         config.sweep_chunk))]
         hook = WebhookSender(writer, config) if config.sms_webhook_url else None
         if hook is not None:
             tasks.append(asyncio.create_task(webhook_job.run_forever(hook, config.push_interval_s)))

@@ -65,8 +65,8 @@ def accountability_id(collection: str, record: str) -> str:
     return f"acc-{collection}-h{hashlib.sha256(record.encode()).hexdigest()[:48]}"
 
 
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), max(1, size))]
 
 
 def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
@@ -131,20 +131,20 @@ def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
-def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
-    """Run the sweep once at ``now``; return how many records turned overdue and how many
-    accountability records were made."""
+def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[str, int]:
+    """Run the sweep once at ``now``, ``chunk`` records per transaction; return how many
+    records turned overdue and how many accountability records were made."""
     when = now_ms() if now is None else now
     turned = made = 0
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
-        for part in _chunks(ids):
+        for part in _chunks(ids, chunk):
             turned += len(writer.run(_mark(collection, part, when)))
     for collection in KINDS:
         subjects = _read(writer, partial(store.unaccounted, collection=collection,
                                          prefix=accountability_id(collection, "")))
-        for part in _chunks(subjects):
+        for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
@@ -152,17 +152,17 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     for collection in KINDS:
         rows = _read(writer, partial(store.due_within, collection=collection,
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
-        for part in _chunks(rows):
+        for part in _chunks(rows, chunk):
             warned += writer.run(_warn(collection, part, when))
     return {"overdue": turned, "accountability": made, "due_soon": warned}
 
 
-async def run_forever(writer: Writer, interval_s: float) -> None:
+async def run_forever(writer: Writer, interval_s: float, chunk: int = CHUNK) -> None:
     """The server's background loop: sweep every ``interval_s`` seconds."""
     while True:
         await asyncio.sleep(interval_s)
         try:
-            counts = await asyncio.to_thread(sweep, writer)
+            counts = await asyncio.to_thread(sweep, writer, None, chunk)
             if any(counts.values()):
                 log.info("sweep: %s", counts)
         except Exception:  # keep sweeping later; nothing half-written stays (one tx per chunk)
