@@ -15,8 +15,6 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -285,6 +283,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     ``CREATE TABLE IF NOT EXISTS`` leaves an older table as it was, so columns a later
     version added to ``SCHEMA`` are added here (sqlite-utils compares the two).
     """
+    import sqlite_utils  # imported here: an export worker process reads and never migrates
+
     db = sqlite_utils.Database(conn)
     conn.executescript(SCHEMA)
     _build_facts(conn)
@@ -359,6 +359,14 @@ def checkpoint(path: str | Path) -> None:
 def json_field(column: str, key: str) -> str:
     """SQL for the top-level ``key`` of the JSON text in ``column``."""
     return f"json_extract({column}, '$.{key}')"
+
+
+def json_values(column: str, count: int) -> str:
+    """SQL for a JSON array of the values at the next ``count`` ``?`` paths (``$.a.b``) of the
+    JSON text in ``column``, null where absent: the text is parsed once for all of them."""
+    if count == 1:  # json_extract of one path gives the bare value, not an array
+        return f"json_array({column} -> ?)"
+    return f"json_extract({column}, {', '.join('?' * count)})"
 
 
 def contains(column: str) -> str:
