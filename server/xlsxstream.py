@@ -42,17 +42,16 @@ def _escape(value: str) -> str:
     return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
 
 
-def _template(title: str, head: Sequence[str]) -> bytes:
-    """The workbook xlsxwriter writes with only the header row."""
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True,
-                                     "strings_to_formulas": False, "strings_to_urls": False,
-                                     "strings_to_numbers": False})
+def _template(path: Path, title: str, head: Sequence[str]) -> bytes:
+    """The workbook xlsxwriter writes (at ``path``) with only the header row. Written to a
+    file: xlsxwriter's ``in_memory`` option would turn constant-memory mode off."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "strings_to_numbers": False})
     sheet = book.add_worksheet(title)
     sheet.write_row(0, 0, list(head), book.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)
     book.close()
-    return out.getvalue()
+    return path.read_bytes()
 
 
 def write_sheet(path: Path, title: str, head: Sequence[str],
@@ -62,7 +61,7 @@ def write_sheet(path: Path, title: str, head: Sequence[str],
     sheet's dimension (written before the rows). Returns the number of rows written."""
     letters = [xl_col_to_name(i) for i in range(len(head))]
     last = f"{letters[-1]}{total + 1}" if head else "A1"
-    with zipfile.ZipFile(io.BytesIO(_template(title, head))) as tpl, \
+    with zipfile.ZipFile(io.BytesIO(_template(path, title, head))) as tpl, \
             zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
         n = 0
         for info in tpl.infolist():
@@ -95,22 +94,22 @@ def _rows(sheet: IO[bytes], letters: Sequence[str], rows: Iterable[Sequence[str 
     n = 0
     for n, row in enumerate(rows, start=1):
         r = str(n + 1)
-        add(f'<row r="{r}">')
+        cells: list[str] = []
+        cell = cells.append
         for letter, value in zip(letters, row, strict=True):
             if isinstance(value, str):
                 if not value:
                     continue
                 if len(value) > STRMAX // 2 or special(value):
                     value = _text(value)
-                if value[0].isspace() or value[-1].isspace():
-                    add(f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
-                else:
-                    add(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
+                t = "<t xml:space=\"preserve\">" if value[0].isspace() or value[-1].isspace() else "<t>"
+                cell(f'<c r="{letter}{r}" t="inlineStr"><is>{t}{value}</t></is></c>')
             elif isfinite(value):
-                add(f'<c r="{letter}{r}"><v>{value:.16G}</v></c>')
+                cell(f'<c r="{letter}{r}"><v>{value:.16G}</v></c>')
             else:  # NaN and infinities are no spreadsheet numbers
-                add(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
-        add("</row>")
+                cell(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
+        if cells:  # as xlsxwriter: a row without cells is not written
+            add(f'<row r="{r}">{"".join(cells)}</row>')
         if n % BLOCK == 0:
             write("".join(block).encode("utf-8", "replace"))
             block.clear()

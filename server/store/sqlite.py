@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
+CREATE INDEX IF NOT EXISTS records_collection_centre ON records(collection, centre_id, version);
 CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
 CREATE INDEX IF NOT EXISTS records_reference ON records(county_id, version) WHERE centre_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
