@@ -256,8 +256,10 @@ def _statements(script: str) -> list[str]:
     return [s for s in out if s]
 
 
-def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
-    """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
+def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False,
+            cache_kb: int = 32_000) -> sqlite3.Connection:
+    """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout, a page
+    cache of ``cache_kb``)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                isolation_level=None)
@@ -267,7 +269,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = Fal
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={_sync_level(synchronous)}")
     conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("PRAGMA cache_size=-32000")
+    conn.execute(f"PRAGMA cache_size={-int(cache_kb)}")
     return conn
 
 
