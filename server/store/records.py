@@ -5,7 +5,8 @@ touched records, lets ``sync.merge`` decide, and writes records, the change log,
 conflicts, the idempotency table and the quarantine in a few ``executemany`` calls.
 ``Batch.create`` writes new records the server makes (accountability, notifications) the
 same way without the merge; ``Batch.refresh`` rewrites computed fields time has changed.
-Both hold the report-facts triggers and refresh ``facts`` set-wise (``sqlite.facts_held``).
+Every batch write holds the report-facts triggers and refreshes ``facts`` set-wise
+(``sqlite.facts_held``, ``sqlite.refresh_facts``).
 ``pull`` reads a scoped page of current records in version order (``server.wire``
 encodes it).
 """
