@@ -34,10 +34,9 @@ from .api import users as api_users
 from .config import Config
 from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
-from .jobs import push as push_job
 from .jobs import sweep as sweep_job
-from .jobs import webhook as webhook_job
 from .jobs.push import PushSender
+from .jobs.queue import run_forever
 from .jobs.webhook import WebhookSender
 from .limits import LoginLimiter
 from .openapi import document
@@ -94,11 +93,13 @@ def create_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sender = PushSender(writer, config)
-        tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
+        tasks = [asyncio.create_task(run_forever(sender.run_once, config.push_interval_s,
+                                                 "push sender")),
                  asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
         hook = WebhookSender(writer, config) if config.sms_webhook_url else None
         if hook is not None:
-            tasks.append(asyncio.create_task(webhook_job.run_forever(hook, config.push_interval_s)))
+            tasks.append(asyncio.create_task(run_forever(hook.run_once, config.push_interval_s,
+                                                         "webhook")))
         try:
             yield
         finally:

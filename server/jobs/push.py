@@ -4,16 +4,13 @@ Each message is encrypted for its subscription (aes128gcm, RFC 8291) and signed 
 the server's VAPID key (RFC 8292: ``aud`` the push service's origin, ``exp`` 12 hours
 ahead, well inside the 24-hour limit, ``sub`` from ``FIELDSYNC_VAPID_SUBJECT``).
 Network calls run outside any database transaction; only their outcomes are written.
-A 404 or 410 from the push service means the subscription is gone; anything else is
-retried with backoff.
+A 404 or 410 from the push service means the subscription is gone (it is dropped, with its
+messages); anything else is retried with backoff by the queue runner (``server.jobs.queue``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import requests
@@ -21,12 +18,10 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from .. import push
-from ..clock import now_ms
 from ..config import Config
 from ..store import push as push_store
 from ..writer import Writer
-
-log = logging.getLogger("fieldsync.push")
+from .queue import SENT, Outcome, QueueRunner, gone, retry
 
 VAPID_LIFETIME_S = 12 * 3600
 MESSAGE_TTL_S = 24 * 3600
@@ -39,16 +34,17 @@ class PushSender:
     """Sends what is due in the queue; one instance per server (or per test)."""
 
     def __init__(self, writer: Writer, config: Config) -> None:
-        self.writer = writer
         self.subject = config.vapid_subject
         self.allow_http = bool(config.push_allow_http)
-        self.max_attempts = config.push_max_attempts
         self.vapid = Vapid02.from_file(str(config.vapid_key_path))
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=SEND_THREADS,
                                                 pool_maxsize=SEND_THREADS)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        self.runner = QueueRunner(writer, table="push_queue", due=push_store.due, send=self._send,
+                                  forget=push_store.forget, max_attempts=config.push_max_attempts,
+                                  concurrency=SEND_THREADS, batch=BATCH, timeout_s=TIMEOUT_S)
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -56,27 +52,12 @@ class PushSender:
 
     def run_once(self, now: int | None = None) -> dict[str, int]:
         """Send every message due at ``now``; return how many were sent, gone and retried."""
-        when = now_ms() if now is None else now
-        counts = {"sent": 0, "gone": 0, "retry": 0}
-        with ThreadPoolExecutor(SEND_THREADS) as pool:
-            while True:
-                batch = self.writer.run(lambda conn: push_store.due(conn, when, BATCH))
-                if not batch:
-                    return counts
-                outcomes = list(pool.map(self._send, batch))
-                self._settle(outcomes, when)
-                for _item, outcome, _err in outcomes:
-                    counts[outcome] += 1
-                if len(batch) < BATCH:
-                    return counts
+        return self.runner.run_once(now)
 
-    def _settle(self, outcomes: list[tuple[push.Queued, str, str | None]], when: int) -> None:
-        self.writer.run(lambda conn: push_store.settle(conn, outcomes, when, self.max_attempts))
-
-    def _send(self, item: push.Queued) -> tuple[push.Queued, str, str | None]:
+    def _send(self, item: push.Queued) -> Outcome:
         endpoint = item.subscription.endpoint
         if urlsplit(endpoint).scheme != "https" and not self.allow_http:
-            return item, "gone", "plain-http endpoint"
+            return gone("plain-http endpoint")
         claims: dict[str, str | int] = {"sub": self.subject,
                                         "exp": int(time.time()) + VAPID_LIFETIME_S}
         try:
@@ -86,18 +67,8 @@ class PushSender:
         except WebPushException as err:
             status = err.response.status_code if err.response is not None else None
             if status in (404, 410):
-                return item, "gone", f"HTTP {status}"
-            return item, "retry", f"HTTP {status}" if status else str(err)[:200]
+                return gone(f"HTTP {status}")
+            return retry(f"HTTP {status}" if status else str(err)[:200])
         except (requests.RequestException, OSError) as err:
-            return item, "retry", type(err).__name__
-        return item, "sent", None
-
-
-async def run_forever(sender: PushSender, interval_s: float) -> None:
-    """The server's background loop: send what is due every ``interval_s`` seconds."""
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await asyncio.to_thread(sender.run_once)
-        except Exception:  # keep the loop alive; the queue keeps the messages
-            log.exception("push sender run failed")
+            return retry(type(err).__name__)
+        return SENT
