@@ -4,6 +4,7 @@ push-service stand-in that verifies the VAPID JWT and decrypts the aes128gcm bod
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
 import sqlite3
 import stat
@@ -261,3 +262,27 @@ def test_push_unsubscribe_only_ones_own(app_client: TestClient, county_db: str) 
     r = app_client.request("DELETE", SUBS, json={"endpoint": doc["endpoint"]}, headers=f1.headers)
     assert r.status_code == 200 and r.json() == {"endpoint": doc["endpoint"], "subscribed": False}
     assert subscriptions(county_db) == [] and queue(county_db) == []
+
+
+def test_push_sending_process_that_dies_is_replaced_and_its_batch_retried(
+        app_client: TestClient, service: PushService, county_db: str) -> None:
+    f1 = Device(app_client, "f1")
+    app_client.post(SUBS, json=service.browser("p").subscription(), headers=f1.headers)
+    writer = Writer(county_db)
+    sender = PushSender(writer, config(county_db))
+    before = set(multiprocessing.active_children())
+    try:
+        enqueue(county_db, f1.user["id"], record="v-1")
+        assert sender.run_once(now_ms())["sent"] == 1
+        [child] = set(multiprocessing.active_children()) - before  # messages go out from here
+        child.kill()
+        child.join()
+        enqueue(county_db, f1.user["id"], record="v-2")
+        t = now_ms()
+        assert sender.run_once(t) == {"sent": 0, "gone": 0, "retry": 1}
+        assert sender.run_once(t + push.backoff_ms(1)) == {"sent": 1, "gone": 0, "retry": 0}
+    finally:
+        sender.close()
+        writer.close()
+    assert [m["message"]["record"] for m in service.received] == ["v-1", "v-2"]
+    assert queue(county_db) == []

@@ -213,3 +213,21 @@ def test_queue_runner_sends_concurrently_up_to_its_limit(db: str) -> None:
 def test_queue_runner_only_knows_queue_tables(db: str) -> None:
     with sqlite3.connect(db) as conn, pytest.raises(ValueError):
         queue_store.claim(conn, "users", [1], now_ms())
+
+
+def test_queue_runner_send_batch_that_fails_retries_the_whole_batch(db: str) -> None:
+    t = now_ms()
+    add(db, "a", "b", at=t)
+    batches: list[list[str]] = []
+
+    def send_batch(calls: Sequence[webhook_store.Call]) -> list[Outcome]:
+        batches.append([c.body for c in calls])
+        if len(batches) == 1:
+            raise OSError("the sending process died")
+        return [SENT, gone("HTTP 410")]
+
+    assert run(db, None, t, send_batch=send_batch) == {"sent": 0, "gone": 0, "retry": 2}
+    assert [r[3] for r in rows(db)] == ["OSError", "OSError"]
+    assert run(db, None, t + backoff_ms(1), send_batch=send_batch) == {
+        "sent": 1, "gone": 1, "retry": 0}
+    assert batches == [["a", "b"], ["a", "b"]] and rows(db) == []

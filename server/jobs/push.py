@@ -10,7 +10,12 @@ messages); anything else is retried with backoff by the queue runner (``server.j
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -30,45 +35,95 @@ SEND_THREADS = 16
 TIMEOUT_S = 10.0
 
 
-class PushSender:
-    """Sends what is due in the queue; one instance per server (or per test)."""
+class Delivery:
+    """Signs, encrypts and POSTs messages, ``SEND_THREADS`` at once (in the sending process)."""
 
-    def __init__(self, writer: Writer, config: Config) -> None:
-        self.subject = config.vapid_subject
-        self.allow_http = bool(config.push_allow_http)
-        self.vapid = Vapid02.from_file(str(config.vapid_key_path))
+    def __init__(self, key_path: str, subject: str, allow_http: bool) -> None:
+        self.subject = subject
+        self.allow_http = allow_http
+        self.vapid = Vapid02.from_file(key_path)
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=SEND_THREADS,
                                                 pool_maxsize=SEND_THREADS)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
-        self.runner = QueueRunner(writer, table="push_queue", due=push_store.due, send=self._send,
-                                  forget=push_store.forget, max_attempts=config.push_max_attempts,
-                                  concurrency=SEND_THREADS, batch=BATCH, timeout_s=TIMEOUT_S)
+        self.pool = ThreadPoolExecutor(SEND_THREADS)
 
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.session.close()
+    def send_all(self, items: Sequence[tuple[dict[str, Any], str]]) -> list[Outcome]:
+        """Send each ``(subscription info, payload)``; how each went."""
+        return list(self.pool.map(self._send, items))
 
-    def run_once(self, now: int | None = None) -> dict[str, int]:
-        """Send every message due at ``now``; return how many were sent, gone and retried."""
-        return self.runner.run_once(now)
-
-    def _send(self, item: push.Queued) -> Outcome:
-        endpoint = item.subscription.endpoint
-        if urlsplit(endpoint).scheme != "https" and not self.allow_http:
+    def _send(self, item: tuple[dict[str, Any], str]) -> Outcome:
+        info, payload = item
+        if urlsplit(info["endpoint"]).scheme != "https" and not self.allow_http:
             return gone("plain-http endpoint")
         claims: dict[str, str | int] = {"sub": self.subject,
                                         "exp": int(time.time()) + VAPID_LIFETIME_S}
         try:
-            webpush(item.subscription.info(), item.payload, vapid_private_key=self.vapid,
-                    vapid_claims=claims, content_encoding="aes128gcm", ttl=MESSAGE_TTL_S,
-                    timeout=TIMEOUT_S, requests_session=self.session)
+            webpush(info, payload, vapid_private_key=self.vapid, vapid_claims=claims,
+                    content_encoding="aes128gcm", ttl=MESSAGE_TTL_S, timeout=TIMEOUT_S,
+                    requests_session=self.session)
         except WebPushException as err:
             status = err.response.status_code if err.response is not None else None
             if status in (404, 410):
                 return gone(f"HTTP {status}")
             return retry(f"HTTP {status}" if status else str(err)[:200])
-        except (requests.RequestException, OSError) as err:
+        except Exception as err:  # the network (requests, OSError) or one bad message
             return retry(type(err).__name__)
         return SENT
+
+
+_delivery: Delivery | None = None  # the sending process's own
+
+
+def _start(key_path: str, subject: str, allow_http: bool) -> None:
+    global _delivery
+    _delivery = Delivery(key_path, subject, allow_http)
+
+
+def _deliver(items: list[tuple[dict[str, Any], str]]) -> list[Outcome]:
+    if _delivery is None:
+        raise RuntimeError("the sending process was not started")
+    return _delivery.send_all(items)
+
+
+class PushSender:
+    """Sends what is due in the queue; one instance per server (or per test).
+
+    Signing and encrypting cost about a millisecond of CPU a message, mostly in Python: on
+    the server's threads, 16 of them held the GIL long enough to slow every sync request
+    several-fold while a thousand messages went out (docs/benchmarks.md). So the messages
+    are sent from a process of their own, started at the first batch; this process only
+    claims the batch, hands it over, waits, and settles the outcomes.
+    """
+
+    def __init__(self, writer: Writer, config: Config) -> None:
+        key_path = str(config.vapid_key_path)
+        Vapid02.from_file(key_path)  # a broken key fails the server's start, not every batch
+        self._args = (key_path, config.vapid_subject, bool(config.push_allow_http))
+        self._process: ProcessPoolExecutor | None = None
+        self.runner = QueueRunner(writer, table="push_queue", due=push_store.due,
+                                  send_batch=self._send_batch, forget=push_store.forget,
+                                  max_attempts=config.push_max_attempts,
+                                  concurrency=SEND_THREADS, batch=BATCH, timeout_s=TIMEOUT_S)
+
+    def close(self) -> None:
+        """Stop the sending process (after the batch it is sending, if any)."""
+        if self._process is not None:
+            self._process.shutdown(cancel_futures=True)
+            self._process = None
+
+    def run_once(self, now: int | None = None) -> dict[str, int]:
+        """Send every message due at ``now``; return how many were sent, gone and retried."""
+        return self.runner.run_once(now)
+
+    def _send_batch(self, items: Sequence[push.Queued]) -> list[Outcome]:
+        if self._process is None:
+            self._process = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                                                initializer=_start, initargs=self._args)
+        work = [(item.subscription.info(), item.payload) for item in items]
+        try:
+            return self._process.submit(_deliver, work).result()
+        except BrokenProcessPool:
+            self._process = None  # it died: the batch is retried, by a new process
+            raise

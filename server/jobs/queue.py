@@ -18,6 +18,7 @@ import math
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from ..clock import now_ms
@@ -69,20 +70,27 @@ class QueueRunner(Generic[J]):
     """Claims, sends and settles the jobs of one queue table.
 
     ``due(conn, now, limit)`` reads the due jobs (oldest first) from the queue's store;
-    ``send(job)`` delivers one and says how it went (it must not raise; if it does, the
-    job is retried); ``forget(conn, jobs)`` runs in the settling transaction with the
-    jobs that failed for good.
+    ``send(job)`` delivers one and says how it went (if it raises, the job is retried),
+    ``concurrency`` at a time; or ``send_batch(jobs)`` delivers a whole batch its own way
+    (Web Push: in another process) and says how each went (if it raises, all are retried);
+    ``forget(conn, jobs)`` runs in the settling transaction with the jobs that failed for
+    good.
     """
 
     def __init__(self, writer: Writer, *, table: str,
                  due: Callable[[sqlite3.Connection, int, int], Sequence[J]],
-                 send: Callable[[J], Outcome], max_attempts: int,
+                 send: Callable[[J], Outcome] | None = None,
+                 send_batch: Callable[[Sequence[J]], Sequence[Outcome]] | None = None,
+                 max_attempts: int,
                  forget: Callable[[sqlite3.Connection, Sequence[J]], None] = _keep,
                  concurrency: int = 1, batch: int = 200, timeout_s: float = 10.0) -> None:
+        if (send is None) == (send_batch is None):
+            raise TypeError("give send or send_batch")
         self.writer = writer
         self.table = table
         self.due = due
         self.send = send
+        self.send_batch = send_batch
         self.forget = forget
         self.max_attempts = max_attempts
         self.concurrency = concurrency
@@ -107,13 +115,14 @@ class QueueRunner(Generic[J]):
         """Send every job due at ``now``; return how many were sent, retried and gone."""
         when = now_ms() if now is None else now
         counts = {"sent": 0, "gone": 0, "retry": 0}
-        pool = ThreadPoolExecutor(self.concurrency) if self.concurrency > 1 else None
+        pool = ThreadPoolExecutor(self.concurrency) \
+            if self.send is not None and self.concurrency > 1 else None
         try:
             while True:
                 jobs = self.claim(when)
                 if not jobs:
                     return counts
-                outcomes = list(pool.map(self._send, jobs) if pool else map(self._send, jobs))
+                outcomes = self._send_all(jobs, pool)
                 self.settle(jobs, outcomes, when)
                 for outcome in outcomes:
                     counts[outcome.kind] += 1
@@ -123,9 +132,22 @@ class QueueRunner(Generic[J]):
             if pool is not None:
                 pool.shutdown()
 
-    def _send(self, job: J) -> Outcome:
+    def _send_all(self, jobs: list[J], pool: ThreadPoolExecutor | None) -> list[Outcome]:
+        if self.send_batch is not None:
+            try:
+                outcomes = list(self.send_batch(jobs))
+            except Exception as err:  # the whole batch comes back after the backoff
+                log.exception("%s: sending a batch of %d failed", self.table, len(jobs))
+                return [retry(type(err).__name__)] * len(jobs)
+            if len(outcomes) != len(jobs):
+                raise RuntimeError(f"{self.table}: {len(outcomes)} outcomes for {len(jobs)} jobs")
+            return outcomes
+        one = partial(self._send, self.send)
+        return list(pool.map(one, jobs) if pool else map(one, jobs))
+
+    def _send(self, send: Callable[[J], Outcome] | None, job: J) -> Outcome:
         try:
-            return self.send(job)
+            return send(job) if send is not None else retry("no send function")
         except Exception as err:  # a bug in one send must not strand the batch's claims
             log.exception("%s: sending job %d failed", self.table, job.id)
             return retry(type(err).__name__)
