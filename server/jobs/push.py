@@ -11,6 +11,7 @@ messages); anything else is retried with backoff by the queue runner (``server.j
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -33,6 +34,7 @@ MESSAGE_TTL_S = 24 * 3600
 BATCH = 200
 SEND_THREADS = 16
 TIMEOUT_S = 10.0
+NICE = 10
 
 
 class Delivery:
@@ -78,6 +80,8 @@ _delivery: Delivery | None = None  # the sending process's own
 
 def _start(key_path: str, subject: str, allow_http: bool) -> None:
     global _delivery
+    # Background work: on a busy machine the server's own requests get the CPU first.
+    os.nice(NICE)
     _delivery = Delivery(key_path, subject, allow_http)
 
 
