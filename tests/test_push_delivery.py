@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -23,8 +24,9 @@ from server.jobs.push import PushSender
 from server.store import push as push_store
 from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
-from tests.conftest import Device, now_ms
+from tests.conftest import PASSWORD, Device, now_ms
 from tests.support.pushservice import PushService, serve
+from tests.support.server import ServerHandle, free_port
 
 SUBJECT = "mailto:ops@county.example"
 SUBS = "/api/v1/push/subscriptions"
@@ -286,3 +288,46 @@ def test_push_sending_process_that_dies_is_replaced_and_its_batch_retried(
         writer.close()
     assert [m["message"]["record"] for m in service.received] == ["v-1", "v-2"]
     assert queue(county_db) == []
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (from /proc: the 4th field of stat is the parent)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = proc.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(proc.parent.name))
+    return found
+
+
+def test_push_sending_process_exits_when_its_server_is_killed(
+        county_db: str, service: PushService, tmp_path: Path) -> None:
+    server = ServerHandle(Path(county_db), free_port(), tmp_path / "server.log", env={
+        "FIELDSYNC_VAPID_SUBJECT": SUBJECT, "FIELDSYNC_PUSH_ALLOW_HTTP": "1",
+        "FIELDSYNC_PUSH_INTERVAL_S": "1"})
+    server.start()
+    try:
+        login = httpx.post(f"{server.base_url}/api/v1/auth/login", json={
+            "username": "f1", "password": PASSWORD, "device_name": "t"}).json()
+        r = httpx.post(server.base_url + SUBS, json=service.browser("k").subscription(),
+                       headers={"Authorization": f"Bearer {login['token']}"})
+        assert r.status_code == 201, r.text
+        enqueue(county_db, login["user"]["id"])
+        deadline = time.monotonic() + 30
+        while not service.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert service.received
+        assert server.proc is not None
+        kids = children(server.proc.pid)
+        assert kids  # the sending process (and multiprocessing's resource tracker)
+        server.proc.kill()  # no shutdown: nothing tells the sending process
+        server.proc.wait()
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{k}").exists() for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [k for k in kids if Path(f"/proc/{k}").exists()]
+    finally:
+        server.stop()

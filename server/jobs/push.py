@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -35,6 +36,7 @@ BATCH = 200
 SEND_THREADS = 16
 TIMEOUT_S = 10.0
 NICE = 10
+ORPHAN_CHECK_S = 2.0
 
 
 class Delivery:
@@ -78,10 +80,19 @@ class Delivery:
 _delivery: Delivery | None = None  # the sending process's own
 
 
+def _orphaned(parent: int) -> None:
+    """Exit once the server that started this process has gone (killed, it cannot say)."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(0)
+
+
 def _start(key_path: str, subject: str, allow_http: bool) -> None:
     global _delivery
     # Background work: on a busy machine the server's own requests get the CPU first.
     os.nice(NICE)
+    threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True,
+                     name="fieldsync-push-orphan").start()
     _delivery = Delivery(key_path, subject, allow_http)
 
 
