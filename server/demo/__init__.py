@@ -8,7 +8,9 @@ exactly what real use would produce.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+from sync.errors import Invalid
 from sync.ops import check_op
 from sync.schema import load
 
@@ -50,6 +52,8 @@ def seed(db: str, county: DemoCounty) -> int:
         # accountability record each and notifies (as the running server would).
         sweep(writer)
         writer.run(lambda conn: answer_accountability(conn, county))
+        writer.run(lambda conn: mark_overdue_orders(conn, county))
+        writer.run(lambda conn: run_awards(conn, county))
     finally:
         writer.close()
     return len(records)
@@ -78,6 +82,37 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
                               "set": {"status": "closed"}}, schemas)
             Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
                 [close], [now + 1])
+
+
+def _as(conn: sqlite3.Connection, user_id: str, role: str, op: dict[str, Any], at: int,
+        now: int) -> None:
+    """Apply one op as ``user_id`` in ``role`` (its rights, transitions and checks), at
+    ``at``; a refusal is a bug in the demo, so it raises."""
+    checked = check_op({"base": 0, "at": at, **op}, load())
+    result = Batch(conn, Actor(user_id, "demo", role, None), now).run([checked], [at])[0]
+    if result["status"] == "rejected":
+        raise Invalid(f"demo {op['collection']}/{op['record']}: {result['message']}",
+                      details=result.get("details"))
+
+
+def mark_overdue_orders(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Open rectification orders long past due that the supervisor has marked overdue."""
+    supervisor = next(u for u in county.users if u.role == "supervisor")
+    now = now_ms()
+    for rid in county.overdue_orders:
+        _as(conn, supervisor.id, "supervisor", {"id": f"demo-overdue-{rid}",
+                                                "collection": "rectifications", "record": rid,
+                                                "set": {"status": "overdue"}}, now, now)
+
+
+def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Each award's flow, step by step as the people who take it (``server.demo.awards``):
+    the eligibility check, the transitions and the notice end are the server's."""
+    now = now_ms()
+    for plan in county.awards:
+        for n, step in enumerate(plan.steps):
+            _as(conn, step.user_id, step.role, {"id": f"demo-{plan.id}-{n}", "collection": "awards",
+                                                "record": plan.id, "set": step.set}, step.at, now)
 
 
 def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:
