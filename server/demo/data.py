@@ -150,7 +150,7 @@ class _Centre:
     @property
     def late(self) -> float:
         """How likely a time-limited case of this centre is finished after its promise."""
-        return 0.003 + 0.09 * (1 - self.quality) ** 1.5
+        return 0.003 + 0.09 * float((1 - self.quality) ** 1.5)
 
     @property
     def ratings(self) -> tuple[float, ...]:
