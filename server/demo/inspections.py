@@ -1,11 +1,15 @@
 """The demo county's inspections and rectifications (pure, deterministic from the builder's
-random generator): monthly window-standardisation inspections and a few 最美政务大厅 and
-special inspections over the demo's months, in every state (draft, submitted, returned with
-comments pinned to items, approved after a return, vetoed), and rectifications open, overdue,
-responded, verified and failed, each verdict after a re-inspection of only its items.
+random generator): every centre's monthly window-standardisation inspection over the demo's
+months, a 最美政务大厅 inspection now and then, and this week's work (including two special
+inspections, a checklist that scores nothing and so is never part of a monthly score), in
+every state (draft, submitted, returned with comments pinned to items, approved after a
+return, vetoed), and rectifications open, overdue, responded, verified and failed, each
+verdict after a re-inspection of only its items.
 
-Answers follow each item's rule (``sync/rubric.py``); scores are left to the server, which
-computes them when the records are written.
+Answers follow each item's rule (``sync/rubric.py``) and the centre's ``quality``; the
+server computes the scores when the records are written. The builder scores approved ones
+with the same function (``rubric.score``) to plan awards only where the server will find
+the centre eligible.
 """
 
 from __future__ import annotations
