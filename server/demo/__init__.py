@@ -61,6 +61,24 @@ def seed(db: str, county: DemoCounty) -> int:
     return len(records)
 
 
+EXPLANATIONS = {
+    "cases": ("申请人补充材料延误,已与申请人沟通并加快办理",
+              "需现场踏勘,恰逢连续阴雨天气无法按期踏勘,已补办延期手续",
+              "经办人病假未及时移交,已落实AB岗制度,由B岗接续办理",
+              "联办部门会签超时,已报县局协调督办"),
+    "complaints": ("投诉转办时联系不上投诉人,已于次日电话答复并记录",
+                   "窗口负责人外出培训,答复延误,已明确专人负责投诉答复"),
+    "rectifications": ("整改需采购设备,采购流程较长,现已整改到位并上传照片",
+                       "整改责任人调岗,交接不及时,已重新明确责任人"),
+}
+
+
+def _explanation(accountability_id: str, n: int) -> str:
+    """A centre's explanation, by what the record is about (``acc-<collection>-<record>``)."""
+    kind = next((k for k in EXPLANATIONS if accountability_id.startswith(f"acc-{k}-")), "cases")
+    return EXPLANATIONS[kind][n % len(EXPLANATIONS[kind])]
+
+
 def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
     """Accountability in every state: every third one explained by its centre, every third
     one of those closed by the supervisor (written as those roles would, through the store)."""
@@ -76,7 +94,7 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
         explain = check_op({"id": f"demo-explain-{rid}", "collection": "accountability",
                             "record": rid, "base": 0, "at": now,
                             "set": {"status": "explained", "explanation":
-                                    "申请人补充材料延误，已与申请人沟通并加快办理"}}, schemas)
+                                    _explanation(rid, n)}}, schemas)
         Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [now])
         if n % 3 == 1:
             close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
