@@ -125,6 +125,8 @@ def test_demo_county_overview_and_trend_tell_the_townships_apart(
     assert len(rows) == 12 and all(c["cases_completed"] > 0 for c in rows)
     assert sum(c["home_visits"] for c in rows) > 0
     assert all(c["inspection_score"] is not None for c in rows)
+    assert len({c["on_time_rate"] for c in rows}) > 1
+    assert next(c for c in rows if c["centre_id"] == "c07")["on_time_rate"] < 1
     r = client.get(f"/api/v1/reports/trend?month={months_back(1)}&months=12", headers=headers)
     assert r.status_code == 200, r.text
     trend = r.json()

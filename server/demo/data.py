@@ -371,6 +371,23 @@ class _Builder:
                 "received_at": received, "channel": "hotline", "status": "open",
                 "complainant": {"name": self.person(m.ages, received)["name"], "phone": self.phone()}},
                 received)
+        # The struggling township finished a case late on the last working day of last month
+        # (so last month's on-time rates always differ; the sweep answers it for accountability).
+        worst = min(self.centres, key=lambda x: x.quality)
+        m = r.choice(timed)
+        mid = next(k for k, v in self.matters.items() if v is m)
+        done_day = today.replace(day=1) - dt.timedelta(days=1)
+        while not is_workday(done_day):
+            done_day -= dt.timedelta(days=1)
+        accepted = self.worktime(sub_weekdays(done_day, m.days + 2))
+        done = local_ms(done_day, r.uniform(900, 1020))
+        handler = r.choice(worst.staff)
+        self.add("cases", self.uid(), {
+            "centre_id": worst.id, "matter_id": mid, "applicant": self.person(m.ages, accepted),
+            "channel": "window", "handler_id": handler, "first_asked_by": handler,
+            "window_id": next((k for k, w in worst.windows.items() if w["unit"] == m.unit), "w1"),
+            "accepted_at": accepted, "status": "completed", "completed_at": done,
+            "notes": "联办部门会签超时,超期办结"}, done)
 
     def case(self, c: _Centre, mid: str, day: dt.date,
              saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:
