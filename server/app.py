@@ -20,6 +20,7 @@ from . import public, pwa
 from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import calendar as api_calendar
+from .api import colleagues as api_colleagues
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
 from .api import exports as api_exports
@@ -136,6 +137,7 @@ def create_app(config: Config) -> Starlette:
         Route("/boards/complaints", api_lists.complaints_board),
         Route("/boards/awards-recheck", api_lists.awards_recheck_board),
         Route("/exports/{filename}", api_exports.export),
+        Route("/colleagues", api_colleagues.colleagues),
         Route("/users", api_users.list_users),
         Route("/users", api_users.add_user, methods=["POST"]),
         Route("/users/{user_id}/reset-password", api_users.reset_password, methods=["POST"]),
