@@ -70,6 +70,7 @@ var SHELL = [
   '/app/views/ws/admin.js',
   '/app/views/ws/awards.js',
   '/app/views/ws/boards.js',
+  '/app/views/ws/catalogue.js',
   '/app/views/ws/complaints.js',
   '/app/views/ws/kit.js',
   '/app/views/ws/ledgers.js',
