@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    token, centre_id = user_login(base, "centre1")
+    token, _ = user_login(base, "centre1")
     _, field_id = user_login(base, "field1")
     case = f"case-{uuid.uuid4().hex[:8]}"
     made = api_push(base, token, [new_op("cases", case, {
@@ -49,7 +49,8 @@ def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa
         expect(note).to_have_value("下午上门核实")
         expect(note).to_be_focused()
         section.get_by_role("button", name="保存").click()
-        expect(page.get_by_role("list", name="移交记录")).to_contain_text("centre1（中心人员） → field1（外勤人员）")
+        history = page.get_by_role("list", name="移交记录")
+        expect(history).to_contain_text("centre1（中心人员） → field1（外勤人员）")
         # The save settled the form: its redraw shows the stored state, not the typed text.
         expect(section).to_contain_text("当前负责人field1（外勤人员）")
         expect(to).to_have_value("")

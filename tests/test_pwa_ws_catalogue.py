@@ -173,7 +173,8 @@ def test_ws_catalogue_matter_add_edit_and_windows(chromium: Browser, pwa_server:
         assert matter["kind"] == "immediate" and matter["time_limit_days"] == 0
         assert _record(db, "centres", "c-liulin")["windows"]["wl1"]["matter_ids"] == []
         # Audited: the supervisor's ops are in the county's audit log.
-        entries = httpx.get(f"{base}/api/v1/audit", headers={"Authorization": f"Bearer {admin}"}).json()["entries"]
+        auth = {"Authorization": f"Bearer {admin}"}
+        entries = httpx.get(f"{base}/api/v1/audit", headers=auth).json()["entries"]
         assert any(e["action"] == "op" and e["target"] == f"matters/{mid}" and e["username"] == "super1"
                    for e in entries)
     finally:
@@ -187,7 +188,8 @@ def test_ws_catalogue_forms_at_360_px(chromium: Browser, pwa_server: Any) -> Non
     try:
         login(page, base, "admin1", PASSWORD)
         sync_now(page)
-        for where in ("#/ws/admin?tab=centres&centre=c-liulin&window=new", "#/ws/admin?tab=matters&matter=new"):
+        for where in ("#/ws/admin?tab=centres&centre=c-liulin&window=new",
+                      "#/ws/admin?tab=matters&matter=new"):
             page.goto(f"{base}/{where}")
             expect(page.locator("form.ws-form").first).to_be_visible()
             page.locator("form.ws-form").last.get_by_role("button", name="保存").click()

@@ -40,7 +40,8 @@ def _replied(base: str, token: str, content: str, reply: str) -> str:
     return rid
 
 
-def test_ws_complaint_verify_confirm_and_send_back_reach_the_phone(chromium: Browser, pwa_server: Any) -> None:
+def test_ws_complaint_verify_confirm_and_send_back_reach_the_phone(chromium: Browser,
+                                                                  pwa_server: Any) -> None:
     base, db = pwa_server.base_url, pwa_server.db
     centre = api_login(base, "centre1")
     good = _replied(base, centre, "窗口午休无人值守", "已落实午间轮岗，并电话告知投诉人")
