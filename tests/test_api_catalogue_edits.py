@@ -35,6 +35,9 @@ def test_catalogue_edits_supervisor_adds_matter_and_window(device: Any, client: 
     assert centre["windows"]["w3"] == {"number": "3", "name": "社保窗口", "matter_ids": ["m-new"],
                                        "active": True}
     assert _pull(f1, "matters", "m-new")["time_limit_days"] == 5
+    # The public page names the window by number and the matters it serves.
+    page = client.get("/public/centres/c1").text
+    assert "<td>3 社保窗口</td>" in page and "<td>残疾人证申领</td></tr>" in page
     entries = client.get("/api/v1/audit", headers=sup.headers).json()["entries"]
     targets = {e["target"] for e in entries if e["action"] == "op" and e["outcome"] == "applied"
                and e["username"] == "sup1"}
