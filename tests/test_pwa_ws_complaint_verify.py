@@ -85,6 +85,7 @@ def test_ws_complaint_verify_confirm_and_send_back_reach_the_phone(chromium: Bro
         assert page.locator(f'li[data-id="{good}"]').count() == 0
         page.set_viewport_size({"width": 360, "height": 740})
         assert_accessible(page, "complaints to verify (360 px)")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     finally:
         ctx.close()
 
