@@ -60,6 +60,15 @@ def test_awards_terms_reminder_then_withdrawal_once(client: TestClient, device: 
     after, data = _award(client, "a-term")
     assert after > version and data["recheck_due"] is True and data["status"] == "awarded"
     assert _sweep(client, later + DAY)["recheck_due"] == 0
+    # The reminder reaches the county's supervisors and the centre's staff, once per term.
+    with closing(sqlite3.connect(client.app.state.fs.config.db)) as conn:  # type: ignore[attr-defined]
+        told = sorted(json.loads(d)["user_id"] for (d,) in conn.execute(
+            "SELECT data FROM records WHERE collection='notifications'"
+            " AND json_extract(data, '$.kind')='recheck'"
+            " AND json_extract(data, '$.subject.record')='a-term'"))
+        people = dict(conn.execute("SELECT username, id FROM users"))
+    assert told == sorted([people["sup1"], people["ctr1"], people["f1"], people["f1b"],
+                           people["multi"]]), told
     # Expired without a re-check: withdrawn by the system, with the reason; only once.
     counts = _sweep(client, expires + 1)
     assert counts["withdrawn"] == 1, counts

@@ -1,5 +1,6 @@
 """Award terms in the workspace, in real Chromium against a real server: a title whose
-two-year term ends within 60 days asks for its re-check (待复查) and a pass renews it; a title
+two-year term ends within 60 days asks for its re-check (待复查, and a notification in the
+supervisor's inbox) and a pass renews it; a title
 past its expiry is withdrawn by the sweep and says why. axe at 1280 and 360 px."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from server.jobs.sweep import sweep
 from server.system import system_write
 from server.writer import Writer
 from tests.support.axe import assert_accessible, desktop_context
-from tests.support.pwa import db_rows, login
+from tests.support.pwa import db_rows, login, sync_now
 from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -48,6 +49,11 @@ def test_ws_award_terms_recheck_renews_and_expiry_withdraws(chromium: Browser, p
     page = ctx.new_page()
     try:
         login(page, base, "super1", PASSWORD)
+        # The reminder reached the supervisor's inbox (a notification record, synced).
+        sync_now(page)
+        page.goto(f"{base}/#/inbox")
+        told = page.get_by_role("link", name="有评优称号需要复查（评优称号）")
+        expect(told).to_have_attribute("href", "#/ws/record/awards/a-due")
         page.goto(f"{base}/#/ws/awards")
         due = page.locator('li[data-id="a-due"]')
         expect(due).to_contain_text("待复查")

@@ -5,7 +5,10 @@ it: ``sync.computed``), with a re-check reminder (``recheck_due``) from 60 days 
 Time alone changes both, so the sweep:
 
 1. recomputes awarded titles whose reminder is due but not yet stored (a new version that
-   syncs, so the board ``/boards/awards-recheck`` and the phones show it);
+   syncs, so the board ``/boards/awards-recheck`` and the phones show it), and notifies
+   ``recheck`` for every title whose reminder is on to the county's supervisors and the
+   centre's staff (once per term: the expiry is the notification's key, so a title already
+   due when it was written is told of too, and a sweep run again makes nothing new);
 2. withdraws titles still ``awarded`` once ``expires_at`` has passed without a passing
    re-check: an op by the system (status ``withdrawn`` with the reason), based on the version
    read in the same transaction and with an id made from the title and its expiry, so two
@@ -22,10 +25,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sync.computed import RECHECK_NOTICE_MS
+from sync.notify import Trigger
 from sync.ops import check_op
 from sync.schema import load
 
 from ..store import award_terms as store
+from ..store.notifications import deliver
 from ..store.records import Actor, Batch
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -46,6 +51,20 @@ def mark_recheck(actor: Actor, ids: Sequence[str], now: int) -> Any:
     """A writer job: recompute these titles at ``now`` (their reminder turns on)."""
     def run(conn: sqlite3.Connection) -> int:
         return len(Batch(conn, actor, now).refresh("awards", ids))
+    return run
+
+
+def remind(actor: Actor, now: int) -> Any:
+    """A writer job: the ``recheck`` notifications of every title whose reminder is on
+    (made once: a notification's id is fixed by title, person and expiry); how many new."""
+    def run(conn: sqlite3.Connection) -> int:
+        due = store.reminded(conn)
+        if not due:
+            return 0
+        supervisors = store.county_supervisors(conn, sorted({c for _r, c, _e in due}))
+        tell = [Trigger("recheck", "awards", rid, uid, centre, str(expires))
+                for rid, centre, expires in due for uid in (None, *supervisors[centre])]
+        return deliver(conn, Batch(conn, actor, now).as_system(), tell, now)
     return run
 
 

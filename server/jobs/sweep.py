@@ -160,6 +160,7 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when))):
         reminded += writer.run(award_terms.mark_recheck(SWEEPER, part, when))
     withdrawn = writer.run(award_terms.withdraw(SWEEPER, when))
+    writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
     return {"overdue": turned, "accountability": made, "due_soon": warned,
             "recheck_due": reminded, "withdrawn": withdrawn}
 
