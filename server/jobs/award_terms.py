@@ -87,3 +87,13 @@ def withdraw(actor: Actor, now: int) -> Any:
 def find_recheck(conn: sqlite3.Connection, now: int) -> list[str]:
     """Titles whose reminder is due at ``now`` but not stored yet (a read query)."""
     return store.recheck_unmarked(conn, now, RECHECK_NOTICE_MS)
+
+
+def find_expired(conn: sqlite3.Connection, now: int) -> bool:
+    """Whether some title is past its expiry at ``now`` (a read query)."""
+    return bool(store.expired(conn, now))
+
+
+def find_reminded(conn: sqlite3.Connection) -> bool:
+    """Whether some title's reminder is on (a read query)."""
+    return bool(store.reminded(conn))

@@ -159,8 +159,11 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     reminded = 0
     for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when))):
         reminded += writer.run(award_terms.mark_recheck(SWEEPER, part, when))
-    withdrawn = writer.run(award_terms.withdraw(SWEEPER, when))
-    writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
+    # Looked for on a read connection first: the usual sweep finds nothing and takes no lock.
+    withdrawn = writer.run(award_terms.withdraw(SWEEPER, when)) \
+        if _read(writer, partial(award_terms.find_expired, now=when)) else 0
+    if _read(writer, award_terms.find_reminded):
+        writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
     return {"overdue": turned, "accountability": made, "due_soon": warned,
             "recheck_due": reminded, "withdrawn": withdrawn}
 
