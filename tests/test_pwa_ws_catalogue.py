@@ -109,6 +109,17 @@ def test_ws_catalogue_centre_and_window_edit(chromium: Browser, pwa_server: Any)
         assert _record(db, "centres", "c-shiqiao")["windows"][key]["active"] is False
         # The public page leaves a closed window out.
         assert "社会保障窗口" not in httpx.get(f"{base}/public/centres/c-shiqiao").text
+        # A new centre of the county: its edit form opens once it is saved.
+        page.goto(f"{base}/#/ws/admin?tab=centres")
+        page.get_by_role("link", name="新增中心").click()
+        new = page.get_by_role("form", name="新增中心")
+        new.get_by_label("中心名称").fill("白沙乡便民服务中心")
+        new.get_by_label("投诉电话").fill("0731-5550100")
+        new.get_by_role("button", name="保存").click()
+        expect(page.get_by_role("form", name="编辑中心：白沙乡便民服务中心")).to_be_visible()
+        [(cid, data)] = db_rows(db, "SELECT id, data FROM records WHERE collection='centres'"
+                                    " AND json_extract(data, '$.name')='白沙乡便民服务中心'")
+        assert cid.startswith("c-") and json.loads(data)["county_id"] == "k-qingshan"
     finally:
         ctx.close()
 

@@ -14,7 +14,7 @@
  */
 
 import { h, field, select } from '../../ui.js';
-import { discardOp, edit, list, outbox } from '../../store.js';
+import { discardOp, edit, list, outbox, uuid } from '../../store.js';
 import { kick } from '../../scheduler.js';
 import { validate } from '../../schema.js';
 import { canSet } from '../../rights.js';
@@ -159,7 +159,7 @@ function centreForm(ctx, centre, centres) {
     for (const [k, el] of Object.entries(inputs)) changed(set, k, val(el), d[k]);
     const problems = [];
     if (!val(inputs.name)) problems.push({ path: 'name', message: '请填写中心名称' });
-    const id = centre ? centre.id : `c-${crypto.randomUUID().slice(0, 8)}`;
+    const id = centre ? centre.id : `c-${uuid().slice(0, 8)}`;
     if (!centre) {
       const k = county ? county.value : counties[0];
       if (!k) problems.push({ path: 'name', message: '不知道新中心属于哪个县：请先由管理员在命令行建立该县的第一个中心' });
