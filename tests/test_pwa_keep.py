@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    case, centre_id = new_case(base, "韩玉梅")
+    case, _ = new_case(base, "韩玉梅")
     token, _ = user_login(base, "centre1")  # the other device that changes the case
     _, field_id = user_login(base, "field1")
     ctx, page = phone(chromium, base, "centre1")
