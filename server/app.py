@@ -105,6 +105,7 @@ API_ROUTES: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...
     ("GET",     "/boards/complaints",                api_lists.complaints_board),
     ("GET",     "/boards/awards-recheck",            api_lists.awards_recheck_board),
     ("GET",     "/exports/{filename}",               api_exports.export),
+    ("GET",     "/colleagues",                       api_colleagues.colleagues),
     ("GET",     "/users",                            api_users.list_users),
     ("POST",    "/users",                            api_users.add_user),
     ("POST",    "/users/{user_id}/reset-password",   api_users.reset_password),
@@ -153,48 +154,7 @@ def create_app(config: Config) -> Starlette:
                 hook.close()
             fs.close()
 
-<<<<<<< HEAD
     api = [Route(path, handler, methods=verbs.split()) for verbs, path, handler in API_ROUTES]
-=======
-    api: list[Route] = [
-        Route("/openapi.json", openapi),
-        Route("/schemas", schemas),
-        Route("/auth/login", api_auth.login, methods=["POST"]),
-        Route("/sync", api_sync.sync, methods=["POST"]),
-        Route("/conflicts", api_conflicts.list_conflicts),
-        Route("/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict, methods=["POST"]),
-        Route("/devices", api_devices.list_devices),
-        Route("/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
-        Route("/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
-        Route("/audit", api_devices.audit_log),
-        Route("/quarantine", api_quarantine.list_quarantine),
-        Route("/quarantine/{op_id}/release", api_quarantine.release, methods=["POST"]),
-        Route("/quarantine/{op_id}/drop", api_quarantine.drop, methods=["POST"]),
-        Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
-        Route("/attachments/{sha256}/status", api_attachments.attachment_status),
-        Route("/reports/overview", api_reports.overview),
-        Route("/reports/trend", api_reports.trend),
-        Route("/reports/assessment", api_reports.assessment),
-        Route("/records/{collection}", api_lists.list_records),
-        Route("/boards/overdue", api_lists.overdue_board),
-        Route("/boards/rectifications", api_lists.rectifications_board),
-        Route("/boards/complaints", api_lists.complaints_board),
-        Route("/boards/awards-recheck", api_lists.awards_recheck_board),
-        Route("/exports/{filename}", api_exports.export),
-        Route("/colleagues", api_colleagues.colleagues),
-        Route("/users", api_users.list_users),
-        Route("/users", api_users.add_user, methods=["POST"]),
-        Route("/users/{user_id}/reset-password", api_users.reset_password, methods=["POST"]),
-        Route("/users/{user_id}/enable", api_users.enable_user, methods=["POST"]),
-        Route("/users/{user_id}/access", api_users.set_access, methods=["PUT"]),
-        Route("/matters/import", api_matters.import_catalogue, methods=["POST"]),
-        Route("/calendar", api_calendar.calendar),
-        Route("/templates/{template_id}/preview", api_templates.preview, methods=["POST"]),
-        Route("/push/vapid-public-key", api_push.vapid_public_key),
-        Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
-        Route("/push/subscriptions", api_push.unsubscribe, methods=["DELETE"]),
-    ]
->>>>>>> s2-wsadmin
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
     routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api),
