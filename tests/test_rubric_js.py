@@ -130,3 +130,27 @@ def test_rubric_js_validate_names_the_path(page: Page) -> None:
       catch (e) { return { fine, path: e.path, code: e.code }; }
     }""", [list(rubrics().values()), bad])
     assert got == {"fine": [100, 0, 100], "path": "sections.0.items.0.group", "code": "invalid"}
+
+
+def test_rubric_js_subset_total_matches_python(page: Page) -> None:
+    """A re-inspection's most (the score bar's "/ max") is the total of the template reduced
+    to its items, in both scorers: sections without those items drop out."""
+    from sync import rubric
+    r = random.Random(20261202)
+    cases = []
+    while len(cases) < 300:
+        template = random_template(r, faults=0)
+        try:
+            rubric.validate_template(template)
+        except Exception:  # a template the generator made invalid by chance: skip it
+            continue
+        ids = [i["id"] for s in template["sections"] for i in s["items"]]
+        if ids:
+            cases.append((template, r.sample(ids, r.randint(1, min(len(ids), 4)))))
+    got = page.evaluate("""async (cases) => {
+      const m = await import('/app/rubric.js');
+      return cases.map(([t, ids]) => [m.total(m.subset(t, ids)), m.total(t)]);
+    }""", cases)
+    want = [[rubric.total(rubric.subset(t, ids)), rubric.total(t)] for t, ids in cases]
+    assert got == want
+    assert sum(1 for g in got if g[0] < g[1]) > 100  # most subsets leave sections out

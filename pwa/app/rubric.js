@@ -295,11 +295,12 @@ export function score(template, items) {
   return scoreValid(template, present(items));
 }
 
-/** Score a re-inspection of only `itemIds`: the template reduced to those items (sections
- * holding none dropped), answers checked against the whole template. */
-export function scoreSubset(template, items, itemIds) {
-  validate(template);
-  checkAnswers(template, items);
+/**
+ * The template reduced to `itemIds` (sections holding none of them dropped; the others keep
+ * their mode, points and group caps), as sync/rubric.py `subset`: what a re-inspection is
+ * scored against, so its most is `total(subset(...))`. Throws RubricError on bad ids.
+ */
+export function subset(template, itemIds) {
   if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === 'string')) fail('item_ids', 'item_ids: expected an array of item ids');
   const wanted = new Set(itemIds);
   const known = itemsOf(template);
@@ -309,7 +310,17 @@ export function scoreSubset(template, items, itemIds) {
     const kept = sec.items.filter((item) => wanted.has(item.id));
     if (kept.length) sections.push({ ...sec, items: kept });
   }
+  return { ...template, sections };
+}
+
+/** Score a re-inspection of only `itemIds`: the template reduced to those items (`subset`),
+ * answers checked against the whole template. */
+export function scoreSubset(template, items, itemIds) {
+  validate(template);
+  checkAnswers(template, items);
+  const reduced = subset(template, itemIds);
+  const wanted = new Set(reduced.sections.flatMap((sec) => sec.items.map((item) => item.id)));
   const answers = {};
   for (const [k, v] of Object.entries(present(items))) if (wanted.has(k)) answers[k] = v;
-  return scoreValid({ ...template, sections }, answers);
+  return scoreValid(reduced, answers);
 }

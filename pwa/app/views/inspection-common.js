@@ -5,7 +5,7 @@
 
 import { h } from '../ui.js';
 import { list } from '../store.js';
-import { score, scoreSubset, total as maxOf } from '../rubric.js';
+import { score, scoreSubset, subset, total as maxOf } from '../rubric.js';
 
 export const STATUS = { draft: '草稿', submitted: '已提交', returned: '已退回', approved: '已通过' };
 export const RECT_STATUS = { open: '整改中', responded: '已答复', verified: '已验收', failed: '未通过', overdue: '已超期' };
@@ -34,8 +34,8 @@ export async function usableTemplates() {
  */
 export function liveScore(template, data) {
   try {
-    const subset = Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null;
-    return subset ? scoreSubset(template, data.items || {}, subset) : score(template, data.items || {});
+    const ids = subsetOf(data);
+    return ids ? scoreSubset(template, data.items || {}, ids) : score(template, data.items || {});
   } catch (err) {
     return { error: err };
   }
@@ -45,17 +45,41 @@ export function liveScore(template, data) {
 export const points = (n) => (typeof n === 'number' ? n.toFixed(2) : '—');
 
 /**
- * The score bar: total, veto banner, unanswered count, section subtotals.
- * @param {any} template template data
- * @returns {{el: HTMLElement, show: (s: any, data: any) => void}}
+ * The items an inspection scores: its `item_ids` (a re-inspection), else null (all).
+ * @param {any} data inspection data
  */
-export function scoreBar(template) {
+export const subsetOf = (data) => (Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null);
+
+/**
+ * The most an inspection can score: its template's total, or for a re-inspection the total
+ * of the template reduced to the items re-scored (rubric.js `subset`, as the server scores it).
+ * @param {any} template template data
+ * @param {any} data inspection data
+ * @returns {number | null} null when the template or the item list is malformed
+ */
+export function maxScore(template, data) {
+  try {
+    const ids = subsetOf(data);
+    return maxOf(ids ? subset(template, ids) : template);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The score bar: total (out of `maxScore`), veto banner, unanswered count, section subtotals.
+ * @param {any} template template data
+ * @param {any} data inspection data
+ * @returns {{el: HTMLElement, show: (s: any) => void}}
+ */
+export function scoreBar(template, data) {
+  const most = maxScore(template, data);
   const sum = h('strong', { class: 'total', 'data-score': '' });
   const veto = h('p', { class: 'veto-banner', hidden: true, text: '一票否决：本次检查总分作废' });
   const left = h('span', { class: 'unanswered' });
   const subs = h('ul', { class: 'subtotals' });
   const el = h('div', { class: 'scorebar', role: 'region', 'aria-label': '得分' },
-    veto, h('p', { class: 'score-line' }, h('span', { text: '得分 ' }), sum, h('span', { class: 'hint', text: ` / ${points(maxOf(template))}` }), ' · ', left),
+    veto, h('p', { class: 'score-line' }, h('span', { text: '得分 ' }), sum, h('span', { class: 'hint max', text: ` / ${points(most)}` }), ' · ', left),
     h('details', null, h('summary', { text: '分项得分' }), subs));
   const names = new Map(template.sections.map((s) => [s.id, s.name || s.id]));
   function show(s) {

@@ -34,7 +34,7 @@ export async function inspectionWalkView(ctx) {
     return {};
   }
   const subset = Array.isArray(data.item_ids) && data.item_ids.length ? new Set(data.item_ids) : null;
-  const bar = scoreBar(template);
+  const bar = scoreBar(template, data);
   const subtotals = new Map();
   const rescore = () => {
     const s = liveScore(template, data);
