@@ -92,6 +92,14 @@ def test_pwa_visit_list_pages_in_order_with_total_scroll_and_search(chromium: Br
     expect(page.locator("ul.list > li")).to_have_count(50)
     assert shown_ids(page) == every[:50]
 
+    # A colleague's visit handed to me by a later sync page joins my list (and its count).
+    handed = theirs[4]
+    page.evaluate(SETTLE, [[{**handed, "version": 4, "data": {**handed["data"], "staff_ids": [me]}}]])
+    page.goto(f"{pwa_server.base_url}/#/visits?all=0")
+    expect(page.get_by_text("共 124 条")).to_be_visible()
+    page.goto(f"{pwa_server.base_url}/#/visits?all=1")
+    expect(page.get_by_text("共 132 条")).to_be_visible()
+
     # A search finds the oldest visit, far past the first page.
     page.goto(f"{pwa_server.base_url}/#/visits")
     search = page.get_by_label("搜索走访")

@@ -10,7 +10,7 @@ import { SCHEMA_VERSION } from '../config.js';
 import { tx } from './db.js';
 import { packRange, packWriter, summaryRange } from './packs.js';
 import { SUMMARY_PATHS, listOrder } from './summary.js';
-import { inScope, orderKey, putRow, readRows, scopeRange } from './lists.js';
+import { countRows, inScope, orderKey, readRows, rowWriter } from './lists.js';
 import { clone, keyOf, setPath } from './paths.js';
 
 /**
@@ -180,9 +180,8 @@ export async function listPage(collection, scope, size = 50) {
     for (const row of rows) if (!unsentKeys.has(row.key)) buffer.push(new SummaryView(collection, row.id, row));
   };
   const { total, unsent } = await tx(['lists', 'outbox', 'records'], 'readonly', async (t) => {
-    const index = t.objectStore('lists').index('order');
     const [count, rows, ops] = await Promise.all([
-      promised(index.count(scopeRange(collection, scope))),
+      countRows(t, collection, scope),
       readRows(t, collection, scope, size),
       promised(t.objectStore('outbox').getAll()),
     ]);
@@ -258,10 +257,12 @@ export async function markResolved(collection, id, conflictId, choose) {
     rec.conflicts = rec.conflicts.filter((x) => x.id !== conflictId);
     rec.resolving = [...(rec.resolving || []), { ...c, choose, resolvedAt: Date.now() }];
     recs.put(rec);
-    putRow(t, rec);
+    const rows = rowWriter(t);
+    rows.put(rec);
     const packs = packWriter(t);
     packs.put(rec);
     await packs.flush();
+    await rows.flush();
   });
   emit({ type: 'changed' });
 }
@@ -284,6 +285,7 @@ export async function settle(res, sent) {
       t.objectStore('lists').clear();
     }
     const packs = packWriter(t);
+    const rows = rowWriter(t);
     for (const r of res.results || []) {
       const op = byId.get(r.op);
       if (!op) continue;
@@ -302,7 +304,7 @@ export async function settle(res, sent) {
       if (op.delete) rec.deleted = true;
       recs.put(rec);
       packs.put(rec);
-      putRow(t, rec);
+      rows.put(rec);
     }
     for (const c of res.changes || []) {
       // The server's version of the record: it replaces ours, pending resolutions included.
@@ -310,9 +312,10 @@ export async function settle(res, sent) {
         deleted: !!c.deleted, data: c.data || {}, conflicts: c.conflicts || [] };
       recs.put(rec);
       packs.put(rec);
-      putRow(t, rec);
+      rows.put(rec);
     }
     await packs.flush();
+    await rows.flush();
     if (res.cursor !== undefined) t.objectStore('meta').put({ k: 'cursor', v: res.cursor });
   }, 'strict');
 }
