@@ -291,8 +291,7 @@ function present(items) {
 /** Score answers against a template: {score, vetoed, sections, unanswered}; throws RubricError. */
 export function score(template, items) {
   validate(template);
-  checkAnswers(template, items);
-  return scoreValid(template, present(items));
+  return scoreAnswers(template, items);
 }
 
 /**
@@ -317,10 +316,33 @@ export function subset(template, itemIds) {
  * answers checked against the whole template. */
 export function scoreSubset(template, items, itemIds) {
   validate(template);
+  return scoreSubsetAnswers(template, items, itemIds);
+}
+
+function scoreAnswers(template, items) {
+  checkAnswers(template, items);
+  return scoreValid(template, present(items));
+}
+
+function scoreSubsetAnswers(template, items, itemIds) {
   checkAnswers(template, items);
   const reduced = subset(template, itemIds);
   const wanted = new Set(reduced.sections.flatMap((sec) => sec.items.map((item) => item.id)));
   const answers = {};
   for (const [k, v] of Object.entries(present(items))) if (wanted.has(k)) answers[k] = v;
   return scoreValid(reduced, answers);
+}
+
+/**
+ * One template's scorer for a screen that rescores on every tap: the template is validated
+ * once, here (throws RubricError), then `score(items)` / `scoreSubset(items, itemIds)` check
+ * the answers and score exactly as `score` / `scoreSubset` do. The template must not change
+ * afterwards.
+ */
+export function scorer(template) {
+  validate(template);
+  return {
+    score: (items) => scoreAnswers(template, items),
+    scoreSubset: (items, itemIds) => scoreSubsetAnswers(template, items, itemIds),
+  };
 }
