@@ -154,3 +154,37 @@ def test_rubric_js_subset_total_matches_python(page: Page) -> None:
     want = [[rubric.total(rubric.subset(t, ids)), rubric.total(t)] for t, ids in cases]
     assert got == want
     assert sum(1 for g in got if g[0] < g[1]) > 100  # most subsets leave sections out
+
+
+def test_rubric_js_prepared_scorer_matches_score(page: Page) -> None:
+    """The walk's scorer (template validated once, `scorer`) gives what `score` and
+    `scoreSubset` give, rejections of answers included, on random templates and answers."""
+    r = random.Random(20261203)
+    cases = []
+    for _ in range(600):
+        template = random_template(r, faults=0.01)
+        case: dict[str, Any] = {"template": template, "answers": random_answers(r, template, faults=0.03)}
+        if r.random() < 0.3 and isinstance(template.get("sections"), list):
+            ids = [i.get("id") for s in template["sections"] if isinstance(s, dict)
+                   for i in s.get("items", []) if isinstance(i, dict)]
+            case["subset"] = r.sample(ids, min(len(ids), r.randint(1, 3))) if ids else ["x"]
+        cases.append(case)
+    got = page.evaluate("""async (cases) => {
+      const m = await import('/app/rubric.js');
+      const run = (f) => { try { return f(); } catch (e) { return { reject: e.path }; } };
+      return cases.map((c) => {
+        const plain = run(() => (c.subset ? m.scoreSubset(c.template, c.answers, c.subset) : m.score(c.template, c.answers)));
+        const prepared = run(() => { const s = m.scorer(c.template);
+          return c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers); });
+        // Scoring twice with one scorer gives the same again.
+        const again = run(() => { const s = m.scorer(c.template); const first = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
+          const second = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
+          return JSON.stringify(first) === JSON.stringify(second) ? second : { differs: true }; });
+        return [plain, prepared, again];
+      });
+    }""", cases)
+    scored = 0
+    for case, (plain, prepared, again) in zip(cases, got, strict=True):
+        assert prepared == plain == again, (case, plain, prepared, again)
+        scored += "score" in plain
+    assert scored > 150
