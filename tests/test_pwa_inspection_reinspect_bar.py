@@ -29,7 +29,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
         base = handle.base_url
         seed_template(base)
         token, inspector = user_login(base, "insp1")
-        common = {"centre_id": "c-shiqiao", "template_id": TEMPLATE_ID, "template_version": 1, "status": "draft",
+        common = {"centre_id": "c-shiqiao", "template_id": TEMPLATE_ID, "template_version": 1,
+                  "status": "draft",
                   "inspector_ids": [inspector], "started_at": int(time.time() * 1000)}
         res = api_push(base, token, [
             # The re-inspection of two items: 一次性告知 (section 服务规范, 10) and 事项进驻率

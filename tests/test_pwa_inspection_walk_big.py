@@ -27,7 +27,8 @@ def long_template() -> dict[str, Any]:
     sections = []
     for s in range(N_SECTIONS):
         items = [{"id": f"s{s}i{i}", "text": f"检查项 {s}-{i}", "rule": "deduct_each", "per": 1, "cap": 3}
-                 if s % 2 == 0 else {"id": f"s{s}i{i}", "text": f"满意度 {s}-{i}", "rule": "rating", "points": 1}
+                 if s % 2 == 0
+                 else {"id": f"s{s}i{i}", "text": f"满意度 {s}-{i}", "rule": "rating", "points": 1}
                  for i in range(PER_SECTION)]
         sections.append({"id": f"S{s}", "name": f"第{s + 1}部分", "mode": "earn" if s % 2 else "deduct",
                          "points": PER_SECTION if s % 2 else 10, "items": items})

@@ -38,8 +38,8 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  const t = db.transaction(version >= 2 ? ['records', 'outbox', 'meta', 'packs'] : ['records', 'outbox', 'meta'],
-                           'readwrite');
+  const stores = ['records', 'outbox', 'meta'];
+  const t = db.transaction(version >= 2 ? [...stores, 'packs'] : stores, 'readwrite');
   for (const rec of synced) t.objectStore('records').put(rec);
   // Version 3 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
   if (version === 3) packAll(t);
@@ -90,7 +90,8 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     hrefs = page.locator("ul.list > li > a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
     assert hrefs == [f"#/visit/old-{i}" for i in range(29, -1, -1)] + [f"#/visit/{record}"], hrefs
     keys = idb(page, "const db = await store.db(); return await new Promise((resolve) => {"
-                     " const r = db.transaction('lists').objectStore('lists').getAllKeys(); r.onsuccess = () => resolve(r.result); });")
+                     " const r = db.transaction('lists').objectStore('lists').getAllKeys();"
+                     " r.onsuccess = () => resolve(r.result); });")
     assert {f"visits/old-{i}" for i in range(30)} <= set(keys), keys
     # The op made under version 1 goes out.
     expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)

@@ -25,8 +25,9 @@ MINUTE = 60_000
 def visit(staff: str, name: str, planned_at: int, **extra: Any) -> dict[str, Any]:
     """A synced visit as a sync page brings it."""
     return {"collection": "visits", "record": str(uuid.uuid4()), "version": 3, "deleted": False,
-            "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "planned", "staff_ids": [staff],
-                     "applicant": {"name": name}, "address": "石桥镇", "planned_at": planned_at, **extra},
+            "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "planned",
+                     "staff_ids": [staff], "applicant": {"name": name}, "address": "石桥镇",
+                     "planned_at": planned_at, **extra},
             "conflicts": []}
 
 
@@ -36,7 +37,8 @@ def shown_ids(page: Page) -> list[str]:
     return [h.removeprefix("#/visit/") for h in hrefs]
 
 
-def test_pwa_visit_list_pages_in_order_with_total_scroll_and_search(chromium: Browser, pwa_server: Any) -> None:
+def test_pwa_visit_list_pages_in_order_with_total_scroll_and_search(chromium: Browser,
+                                                                    pwa_server: Any) -> None:
     ctx, page = phone(chromium, pwa_server.base_url, "field1", offline=True)
     me = idb(page, "return (await store.getMeta('session')).user.id;")
     # 120 of mine, one a minute apart, stored in random order; 10 of a colleague's, interleaved.
@@ -50,13 +52,16 @@ def test_pwa_visit_list_pages_in_order_with_total_scroll_and_search(chromium: Br
     page.evaluate(SETTLE, [[{**gone, "version": 4, "deleted": True, "data": {}}]])
     # Re-dated by a later sync page: 申请人005 moves to the top.
     moved = mine[5]
-    page.evaluate(SETTLE, [[{**moved, "version": 4, "data": {**moved["data"], "planned_at": T0 + 999 * MINUTE}}]])
+    redated = {**moved["data"], "planned_at": T0 + 999 * MINUTE}
+    page.evaluate(SETTLE, [[{**moved, "version": 4, "data": redated}]])
     # Unsent work: an edit of a colleague's visit, and a visit made here.
     edited = theirs[3]
-    idb(page, f"await store.edit('visits', {json.dumps(edited['record'])}, {{'applicant.name': '改过的同事'}});")
+    idb(page, f"await store.edit('visits', {json.dumps(edited['record'])},"
+              " {'applicant.name': '改过的同事'});")
     made = str(uuid.uuid4())
     idb(page, f"""await store.edit('visits', {json.dumps(made)}, {{centre_id: 'c-shiqiao', kind: 'follow_up',
-        staff_ids: [{json.dumps(me)}], 'applicant.name': '本机新建', planned_at: {T0 + 60 * MINUTE + 1}}});""")
+        staff_ids: [{json.dumps(me)}], 'applicant.name': '本机新建',
+        planned_at: {T0 + 60 * MINUTE + 1}}});""")
 
     # Mine, newest first: 申请人005 (re-dated), 119 … 61, 本机新建 (planned 60 min + 1 ms), 060 …
     # The colleague's edited visit (unsent) sits at its own time (36 min 30 s).

@@ -173,11 +173,13 @@ def test_rubric_js_prepared_scorer_matches_score(page: Page) -> None:
       const m = await import('/app/rubric.js');
       const run = (f) => { try { return f(); } catch (e) { return { reject: e.path }; } };
       return cases.map((c) => {
-        const plain = run(() => (c.subset ? m.scoreSubset(c.template, c.answers, c.subset) : m.score(c.template, c.answers)));
+        const plain = run(() => (c.subset ? m.scoreSubset(c.template, c.answers, c.subset)
+          : m.score(c.template, c.answers)));
         const prepared = run(() => { const s = m.scorer(c.template);
           return c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers); });
         // Scoring twice with one scorer gives the same again.
-        const again = run(() => { const s = m.scorer(c.template); const first = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
+        const again = run(() => { const s = m.scorer(c.template);
+          const first = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
           const second = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
           return JSON.stringify(first) === JSON.stringify(second) ? second : { differs: true }; });
         return [plain, prepared, again];
