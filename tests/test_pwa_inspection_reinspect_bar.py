@@ -17,7 +17,7 @@ from tests.support.inspections import (
     seed_template,
     stored,
 )
-from tests.support.pwa import api_push, new_op, sync_now, user_login
+from tests.support.pwa import api_push, new_op, poll, sync_now, user_login
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -46,6 +46,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_pwa_reinspection_bar_shows_the_subsets_most(chromium: Browser, world: Any) -> None:
     base = world.base_url
     ctx, page = inspector_phone(chromium, base)
+    # The first sync brings the inspection (the phone opens before it ends).
+    poll(page, "async () => { const s = await import('/app/store.js');"
+               " return !!(await s.get('inspections', 'i-re')); }", timeout=30)
     page.goto(f"{base}/#/inspection/i-full/walk")
     expect(page.locator(".scorebar .score-line")).to_contain_text("/ 40.00")
 

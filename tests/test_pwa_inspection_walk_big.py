@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.support.county import COUNTY
 from tests.support.inspections import county_users, inspector_phone, seed_template, stored
-from tests.support.pwa import api_push, new_op, sync_now, user_login
+from tests.support.pwa import api_push, new_op, poll, sync_now, user_login
 from tests.support.server import running_server
 
 pytestmark = pytest.mark.browser
@@ -52,6 +52,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_pwa_inspection_walk_builds_every_item_and_keeps_early_taps(chromium: Browser, world: Any) -> None:
     base = world.base_url
     ctx, page = inspector_phone(chromium, base)
+    # The first sync brings the inspection (the phone opens before it ends).
+    poll(page, "async () => { const s = await import('/app/store.js');"
+               " return !!(await s.get('inspections', 'i-long')); }", timeout=30)
     page.goto(f"{base}/#/inspection/i-long/walk")
     total = page.locator(".scorebar .total")
     # S0 10, S2 10, S4 10 − 2 = 8 (deductions); S1 0.9 (satisfied: 18/20 of 1 point); S3, S5 0.
