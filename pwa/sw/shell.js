@@ -40,6 +40,7 @@ var SHELL = [
   '/app/store.js',
   '/app/store/blobs.js',
   '/app/store/db.js',
+  '/app/store/lists.js',
   '/app/store/outbox.js',
   '/app/store/packs.js',
   '/app/store/paths.js',
