@@ -166,8 +166,13 @@ def _plus_years(ms: int, years: int) -> int:
 def _awards(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     started = leaves.get("notice_started_at")
     awarded = leaves.get("awarded_at")
-    expires = _plus_years(int(awarded), AWARD_YEARS) if awarded is not None else None
     rechecked = leaves.get("recheck.at")
+    expires = _plus_years(int(awarded), AWARD_YEARS) if awarded is not None else None
+    # A re-check passed once the reminder is on renews the title for a term from the re-check
+    # (only the latest re-check is kept, so each renewal is judged the same way).
+    if expires is not None and rechecked is not None and leaves.get("recheck.passed") is True \
+            and int(rechecked) >= expires - RECHECK_NOTICE_MS:
+        expires = _plus_years(int(rechecked), AWARD_YEARS)
     due = expires is not None and leaves.get("status") == "awarded" \
         and ctx.now >= expires - RECHECK_NOTICE_MS \
         and not (rechecked is not None and int(rechecked) >= expires - RECHECK_NOTICE_MS)

@@ -15,6 +15,9 @@
    answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
    Step 2's accountability records notify ``overdue`` the same way.
 
+4. Award titles (``server.jobs.award_terms``): the two-year re-check reminder turns on, and a
+   title past its expiry without a passing re-check is withdrawn, once.
+
 Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
 The accountability records and notifications are new records the server makes: they are
 written by the store's bulk path (``Batch.create``: the same rows, versions, change-log
@@ -43,6 +46,7 @@ from ..store.holidays import load_calendar
 from ..store.notifications import deliver
 from ..store.records import Actor, Batch
 from ..writer import Writer
+from . import award_terms
 
 log = logging.getLogger("fieldsync.sweep")
 T = TypeVar("T")
@@ -154,7 +158,17 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
         for part in _chunks(rows, chunk):
             warned += writer.run(_warn(collection, part, when))
-    return {"overdue": turned, "accountability": made, "due_soon": warned}
+    # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
+    reminded = 0
+    for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when))):
+        reminded += writer.run(award_terms.mark_recheck(SWEEPER, part, when))
+    # Looked for on a read connection first: the usual sweep finds nothing and takes no lock.
+    withdrawn = writer.run(award_terms.withdraw(SWEEPER, when)) \
+        if _read(writer, partial(award_terms.find_expired, now=when)) else 0
+    if _read(writer, award_terms.find_reminded):
+        writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
+    return {"overdue": turned, "accountability": made, "due_soon": warned,
+            "recheck_due": reminded, "withdrawn": withdrawn}
 
 
 async def run_forever(writer: Writer, interval_s: float, chunk: int = CHUNK) -> None:
