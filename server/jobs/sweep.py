@@ -160,7 +160,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
             warned += writer.run(_warn(collection, part, when))
     # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
     reminded = 0
-    for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when))):
+    for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when)), chunk):
         reminded += writer.run(award_terms.mark_recheck(SWEEPER, part, when))
     # Looked for on a read connection first: the usual sweep finds nothing and takes no lock.
     withdrawn = writer.run(award_terms.withdraw(SWEEPER, when)) \
