@@ -201,7 +201,9 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                      "requestBody": _json_body(_access({
                          "required": ["username", "password"],
                          "properties": {"username": {"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"},
-                                        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 64,
+                                                 # what the server strips leaves something
+                                                 "pattern": r"\S"},
                                         "password": PASSWORD}})),
                      "responses": {**ok("WorkspaceUser", "201", "Created"),
                                    **errors(400, 401, 403, 409, 413, 415)}}},
