@@ -1,7 +1,13 @@
 """The PWA's files as the server serves them, checked without a browser: the service
 worker's precache list is complete (a module missing from it breaks the offline start only
 on a phone, never on a developer's machine), both workers carry one version, the manifest
-makes the app installable, and the headers an offline app depends on are sent."""
+makes the app installable, and the headers an offline app depends on are sent.
+
+The rule for modules: everything main.js imports statically (the phone's start) is precached
+(``SHELL``) and preloaded by index.html; a module reached only through a dynamic
+``import('...')`` is either a phone screen loaded later (still precached: used offline) or a
+workspace module (``WORKSPACE``: cached by the worker on first use, never precached, never
+preloaded). Every app file is in exactly one of the two lists."""
 
 from __future__ import annotations
 
@@ -17,50 +23,99 @@ from tests.support.pwa import PWA_DIR
 SHELL_JS = PWA_DIR / "sw" / "shell.js"
 IMPORT = re.compile(r"""(?:^|[;\s])(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]"""
                     r"""|import\s+['"]([^'"]+)['"]""")
+DYNAMIC = re.compile(r"""\bimport\(\s*['"]([^'"]+)['"]\s*\)""")
 VERSION = re.compile(r"self\.FIELDSYNC_VERSION = '([^']+)';")
+MAIN = (PWA_DIR / "app" / "main.js").resolve()
+
+
+def js_list(name: str) -> list[str]:
+    """The URLs of the ``var NAME = [...]`` list in sw/shell.js."""
+    text = SHELL_JS.read_text()
+    start = text.index(f"var {name} = [")
+    block = text[start:text.index("];", start)]
+    return re.findall(r"'(/[^']+)'", block)
 
 
 def shell_list() -> list[str]:
     """The URLs sw/shell.js precaches."""
-    text = SHELL_JS.read_text()
-    block = text[text.index("var SHELL = ["):text.index("];")]
-    return re.findall(r"'(/[^']+)'", block)
+    return js_list("SHELL")
 
 
-def module_imports(path: Path) -> set[Path]:
-    """Files a module imports statically (relative specifiers only), resolved."""
+def files(urls: list[str]) -> set[Path]:
+    """The files behind URLs of the PWA."""
+    return {(PWA_DIR / u.lstrip("/")).resolve() for u in urls}
+
+
+def module_imports(path: Path, pattern: re.Pattern[str] = IMPORT) -> set[Path]:
+    """Files a module imports (statically, or with ``DYNAMIC`` the ``import('...')`` targets;
+    relative specifiers only), resolved."""
     found = set()
-    for m in IMPORT.finditer(path.read_text()):
-        spec = m.group(1) or m.group(2)
+    for m in pattern.finditer(path.read_text()):
+        spec = next(g for g in m.groups() if g)
         if spec.startswith("."):
             found.add((path.parent / spec).resolve())
     return found
 
 
-def test_pwa_shell_lists_every_file_the_page_needs() -> None:
-    listed = shell_list()
-    assert len(listed) == len(set(listed)), "duplicates in the precache list"
-    for url in listed:
-        assert (PWA_DIR / url.lstrip("/")).is_file(), f"precached but missing: {url}"
-    app_files = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*")
-                 if p.is_file() and p.suffix in {".js", ".css"}}
-    assert app_files - set(listed) == set(), "app files the worker would not cache (offline start breaks)"
-    assert {"/index.html", "/manifest.webmanifest"} <= set(listed)
-
-
-def test_pwa_shell_imports_resolve_to_cached_files() -> None:
-    listed = {(PWA_DIR / u.lstrip("/")).resolve() for u in shell_list()}
+def static_graph(roots: set[Path]) -> set[Path]:
+    """Every module the roots import statically, the roots included."""
     seen: set[Path] = set()
-    todo = [(PWA_DIR / "app" / "main.js").resolve()]
+    todo = list(roots)
     while todo:
         path = todo.pop()
         if path in seen:
             continue
         seen.add(path)
         assert path.is_file(), f"imported but missing: {path}"
-        assert path in listed, f"imported but not precached: {path.relative_to(PWA_DIR)}"
         todo.extend(module_imports(path))
-    assert len(seen) > 10  # the walk really followed the imports
+    return seen
+
+
+def dynamic_targets(modules: set[Path]) -> set[Path]:
+    """The modules those load with ``import('...')``."""
+    return {t for m in modules for t in module_imports(m, DYNAMIC)}
+
+
+def rel(paths: set[Path]) -> list[str]:
+    return sorted("/" + p.relative_to(PWA_DIR).as_posix() for p in paths)
+
+
+def test_pwa_shell_lists_every_file_the_page_needs() -> None:
+    listed, workspace = shell_list(), js_list("WORKSPACE")
+    assert len(listed) == len(set(listed)), "duplicates in the precache list"
+    assert len(workspace) == len(set(workspace)), "duplicates in the workspace list"
+    assert set(listed) & set(workspace) == set(), "precached and workspace-cached at once"
+    for url in listed + workspace:
+        assert (PWA_DIR / url.lstrip("/")).is_file(), f"listed but missing: {url}"
+    app_files = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*")
+                 if p.is_file() and p.suffix in {".js", ".css"}}
+    assert app_files - set(listed) - set(workspace) == set(), "app files the worker would not cache"
+    assert {"/index.html", "/manifest.webmanifest", "/app/main.js"} <= set(listed)
+    assert all(u.startswith("/app/views/ws/") for u in workspace), "only the workspace loads on first use"
+
+
+def test_pwa_shell_imports_resolve_to_cached_files() -> None:
+    precached, workspace = files(shell_list()), files(js_list("WORKSPACE"))
+    start = static_graph({MAIN})
+    assert len(start) > 10  # the walk really followed the imports
+    assert start - precached == set(), f"imported at start but not precached: {rel(start - precached)}"
+    assert start & workspace == set(), f"workspace modules imported at start: {rel(start & workspace)}"
+    # Screens loaded on demand, followed to the end (one may load another).
+    reached, targets = set(start), set()
+    while dynamic_targets(reached) - targets:
+        targets |= dynamic_targets(reached)
+        reached |= static_graph(targets)
+    assert (MAIN.parent / "views" / "ws" / "overview.js").resolve() in targets, "the workspace loads on demand"
+    # A phone screen loaded later stays precached with all it imports (it is used offline);
+    # a workspace screen and what only the workspace imports are in the workspace list.
+    phone_later = static_graph(targets & precached)
+    assert phone_later - precached == set(), f"phone screens import unprecached: {rel(phone_later - precached)}"
+    assert targets - precached <= workspace, f"loaded on demand, in neither list: {rel(targets - precached - workspace)}"
+    desk = reached - start - phone_later
+    assert desk == workspace, f"workspace list {rel(workspace)} != modules only the workspace imports {rel(desk)}"
+    # Nothing precached is left unreachable (dead weight on every phone).
+    js = {p for p in precached if p.suffix == ".js"}
+    assert js - start - phone_later == set(), f"precached but never imported: {rel(js - start - phone_later)}"
 
 
 def test_pwa_workers_share_one_version() -> None:
@@ -113,7 +168,8 @@ def test_pwa_served_with_offline_headers(client: TestClient) -> None:
 
 
 def test_pwa_page_preloads_every_module() -> None:
+    """index.html preloads exactly the modules main.js imports statically: all of the phone's
+    start, none of the screens loaded on demand (they would cost every start again)."""
     html = (PWA_DIR / "index.html").read_text()
     preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
-    modules = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*.js")}
-    assert preloaded == modules - {"/app/main.js"}
+    assert preloaded == set(rel(static_graph({MAIN}) - {MAIN}))

@@ -9,7 +9,7 @@ import { syncState, watchSyncState } from './syncstate.js';
 import { on } from './bus.js';
 import { load as loadSchemas } from './schema.js';
 import { kick, start as startSync, status as syncStatus } from './scheduler.js';
-import { refresh, render, route, startRouter } from './router.js';
+import { lazy, refresh, render, route, startRouter } from './router.js';
 import { registerWorker } from './update.js';
 import { fmtShort, toast } from './ui.js';
 import { loginView } from './views/login.js';
@@ -25,13 +25,6 @@ import { rectificationNewView, rectificationView } from './views/rectifications.
 import { inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
 import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
-import { centreView, overviewView, reportView } from './views/ws/overview.js';
-import { boardsView } from './views/ws/boards.js';
-import { queuesView } from './views/ws/queues.js';
-import { adminView } from './views/ws/admin.js';
-import { ledgersView } from './views/ws/ledgers.js';
-import { awardsView } from './views/ws/awards.js';
-import { recordView } from './views/ws/record.js';
 import { homeFor, navFor, WORKSPACE } from './roles.js';
 
 route(/^#\/login$/, loginView);
@@ -57,17 +50,27 @@ route(/^#\/inbox$/, inboxView);
 route(/^#\/complaints$/, complaintsView);
 route(/^#\/complaint\/(new)$/, complaintFormView);
 route(/^#\/complaint\/([^/]+)$/, complaintView);
-// The county workspace: supervisors and admins only (the server checks every call too).
-const ws = (view) => async (ctx) => (WORKSPACE.includes(ctx.session.user.role) ? view(ctx) : notForRole(ctx));
-route(/^#\/ws\/overview$/, ws(overviewView));
-route(/^#\/ws\/centre\/([^/]+)$/, ws(centreView));
-route(/^#\/ws\/report$/, ws(reportView));
-route(/^#\/ws\/boards$/, ws(boardsView));
-route(/^#\/ws\/queues$/, ws(queuesView));
-route(/^#\/ws\/admin$/, ws(adminView));
-route(/^#\/ws\/ledgers$/, ws(ledgersView));
-route(/^#\/ws\/awards$/, ws(awardsView));
-route(/^#\/ws\/record\/([a-z]+)\/([^/]+)$/, ws(recordView));
+// The county workspace: supervisors and admins only (the server checks every call too). Its
+// modules load on first use (never at start, never on a field phone) and are not precached:
+// the service worker keeps them in its workspace cache once fetched (sw/shell.js WORKSPACE).
+// The role is checked before the module is asked for, so other roles never fetch one.
+/**
+ * @param {() => Promise<any>} load
+ * @param {string} name
+ */
+const ws = (load, name) => {
+  const view = lazy(load, name);
+  return async (/** @type {any} */ ctx) => (WORKSPACE.includes(ctx.session.user.role) ? view(ctx) : notForRole(ctx));
+};
+route(/^#\/ws\/overview$/, ws(() => import('./views/ws/overview.js'), 'overviewView'));
+route(/^#\/ws\/centre\/([^/]+)$/, ws(() => import('./views/ws/overview.js'), 'centreView'));
+route(/^#\/ws\/report$/, ws(() => import('./views/ws/overview.js'), 'reportView'));
+route(/^#\/ws\/boards$/, ws(() => import('./views/ws/boards.js'), 'boardsView'));
+route(/^#\/ws\/queues$/, ws(() => import('./views/ws/queues.js'), 'queuesView'));
+route(/^#\/ws\/admin$/, ws(() => import('./views/ws/admin.js'), 'adminView'));
+route(/^#\/ws\/ledgers$/, ws(() => import('./views/ws/ledgers.js'), 'ledgersView'));
+route(/^#\/ws\/awards$/, ws(() => import('./views/ws/awards.js'), 'awardsView'));
+route(/^#\/ws\/record\/([a-z]+)\/([^/]+)$/, ws(() => import('./views/ws/record.js'), 'recordView'));
 
 /** A screen this role does not use: say so and offer the role's home. */
 async function notForRole(ctx) {

@@ -35,6 +35,45 @@ export function route(pattern, view) {
 }
 
 /**
+ * A view loaded on first use: `load` calls the dynamic import of its module, `name` is the view
+ * it exports. The module is fetched when the screen is first opened, never at start, so a
+ * phone's start does not pay for screens only a desk uses. A module that cannot be fetched
+ * (offline, never opened online so not in the service worker's cache) gives a clear message
+ * instead of an error; the next try loads it again.
+ * @param {() => Promise<any>} load
+ * @param {string} name
+ * @returns {(ctx: Ctx) => Promise<any>}
+ */
+export function lazy(load, name) {
+  /** @type {Promise<any> | null} */
+  let loading = null;
+  return async (ctx) => {
+    if (!loading) loading = load().catch((err) => { loading = null; throw err; });
+    let view;
+    try {
+      view = (await loading)[name];
+    } catch (err) {
+      console.warn('lazy view', name, err);
+      ctx.main.replaceChildren(unloaded());
+      return {};
+    }
+    return view(ctx);
+  };
+}
+
+/** The screen of a view whose module could not be loaded (offline before its first use). */
+function unloaded() {
+  const p = document.createElement('p');
+  p.className = 'box bad';
+  p.setAttribute('role', 'alert');
+  p.dataset.unloaded = '1';
+  p.textContent = navigator.onLine === false
+    ? '当前离线：此页面尚未在本设备上打开过，联网后打开一次即可离线查看。'
+    : '此页面暂时无法加载，请检查网络后重试。';
+  return p;
+}
+
+/**
  * Navigate.
  * @param {string} hash e.g. '#/visit/123'
  * @param {boolean} [replace] replace the history entry (after saving a form)

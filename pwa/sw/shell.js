@@ -67,7 +67,17 @@ var SHELL = [
   '/app/views/signature.js',
   '/app/views/syncview.js',
   '/app/views/visit-form.js',
-  '/app/views/visits.js',
+  '/app/views/visits.js'
+];
+
+/* The county workspace's modules (supervisors and admins at a desk): not precached, so a
+ * phone installs only what it uses. The app imports them on first use (router.js lazy); the
+ * worker keeps each in a second versioned cache once fetched and serves it from there
+ * afterwards (cache-first, offline too), and drops that cache on a version change like the
+ * shell's. The workspace needs the network for its figures anyway; a screen opened once
+ * still opens offline and says what it cannot show. */
+function workspaceCacheName() { return 'fieldsync-ws-' + self.FIELDSYNC_VERSION; }
+var WORKSPACE = [
   '/app/views/ws/admin.js',
   '/app/views/ws/awards.js',
   '/app/views/ws/boards.js',
@@ -90,7 +100,8 @@ self.addEventListener('install', function (event) {
 self.addEventListener('activate', function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
     return Promise.all(keys.filter(function (k) {
-      return k.indexOf('fieldsync-shell-') === 0 && k !== cacheName();
+      return (k.indexOf('fieldsync-shell-') === 0 && k !== cacheName()) ||
+        (k.indexOf('fieldsync-ws-') === 0 && k !== workspaceCacheName());
     }).map(function (k) { return caches.delete(k); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -114,7 +125,39 @@ self.addEventListener('fetch', function (event) {
     }).then(function (hit) { return hit || fetch(req); }));
     return;
   }
+  if (WORKSPACE.indexOf(url.pathname) >= 0) {
+    event.respondWith(workspaceModule(url.pathname, event));
+    return;
+  }
   event.respondWith(caches.open(cacheName()).then(function (cache) {
     return cache.match(req, { ignoreSearch: true });
   }).then(function (hit) { return hit || fetch(req); }));
 });
+
+/* A workspace module: from the workspace cache, else from the network, kept in the cache.
+ * The first one fetched also fills the cache with the rest of the workspace in the
+ * background, so a supervisor who loses the link later still opens the screens. */
+function workspaceModule(path, event) {
+  return caches.open(workspaceCacheName()).then(function (cache) {
+    return cache.match(path).then(function (hit) {
+      if (hit) return hit;
+      return fetch(new Request(path, { cache: 'no-cache' })).then(function (res) {
+        if (res.ok) {
+          event.waitUntil(cache.put(path, res.clone()).then(function () { return fillWorkspace(cache); }));
+        }
+        return res;
+      });
+    });
+  });
+}
+
+function fillWorkspace(cache) {
+  return cache.keys().then(function (reqs) {
+    var have = reqs.map(function (r) { return new URL(r.url).pathname; });
+    return Promise.all(WORKSPACE.filter(function (p) { return have.indexOf(p) < 0; }).map(function (p) {
+      return fetch(new Request(p, { cache: 'no-cache' })).then(function (res) {
+        if (res.ok) return cache.put(p, res);
+      }).catch(function () {});
+    }));
+  });
+}

@@ -2,7 +2,7 @@
 shell version, committed in ``tests/support/pwa_shell_hashes.json``.
 
 A phone keeps the shell it cached until the worker's version changes, so changing any
-precached file (or a worker script) without bumping ``FIELDSYNC_VERSION`` ships a change
+precached file, workspace module (cached on first use) or worker script without bumping ``FIELDSYNC_VERSION`` ships a change
 that installed phones never get. ``tests/test_pwa_shell_hashes.py`` fails then. After
 bumping the version in ``pwa/sw.js`` and ``pwa/sw-classic.js``, record the new hashes::
 
@@ -33,10 +33,15 @@ def shell_version(root: Path = PWA_DIR) -> str:
 
 
 def shell_urls(root: Path = PWA_DIR) -> list[str]:
-    """The URLs ``sw/shell.js`` precaches, plus the worker scripts."""
+    """The URLs ``sw/shell.js`` caches under the version: the precache list (``SHELL``), the
+    workspace modules cached on first use (``WORKSPACE``: a supervisor's device keeps them
+    until the version changes, so they need a bump as much), plus the worker scripts."""
     text = (root / "sw" / "shell.js").read_text()
-    block = text[text.index("var SHELL = ["):text.index("];")]
-    return sorted(set(re.findall(r"'(/[^']+)'", block)) | set(WORKERS))
+    urls = set(WORKERS)
+    for name in ("SHELL", "WORKSPACE"):
+        start = text.index(f"var {name} = [")
+        urls |= set(re.findall(r"'(/[^']+)'", text[start:text.index("];", start)]))
+    return sorted(urls)
 
 
 def current_hashes(root: Path = PWA_DIR) -> dict[str, str]:
