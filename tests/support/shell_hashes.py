@@ -2,9 +2,10 @@
 shell version, committed in ``tests/support/pwa_shell_hashes.json``.
 
 A phone keeps the shell it cached until the worker's version changes, so changing any
-precached file, workspace module (cached on first use) or worker script without bumping ``FIELDSYNC_VERSION`` ships a change
-that installed phones never get. ``tests/test_pwa_shell_hashes.py`` fails then. After
-bumping the version in ``pwa/sw.js`` and ``pwa/sw-classic.js``, record the new hashes::
+precached file, workspace module (cached on first use) or worker script without bumping
+``FIELDSYNC_VERSION`` ships a change that installed phones never get.
+``tests/test_pwa_shell_hashes.py`` fails then. After bumping the version in ``pwa/sw.js``
+and ``pwa/sw-classic.js``, record the new hashes::
 
     .venv/bin/python -m tests.support.shell_hashes
 
