@@ -32,6 +32,7 @@ import { adminView } from './views/ws/admin.js';
 import { ledgersView } from './views/ws/ledgers.js';
 import { awardsView } from './views/ws/awards.js';
 import { recordView } from './views/ws/record.js';
+import { templateEditView } from './views/ws/template-edit.js';
 import { homeFor, navFor, WORKSPACE } from './roles.js';
 
 route(/^#\/login$/, loginView);
@@ -68,6 +69,7 @@ route(/^#\/ws\/admin$/, ws(adminView));
 route(/^#\/ws\/ledgers$/, ws(ledgersView));
 route(/^#\/ws\/awards$/, ws(awardsView));
 route(/^#\/ws\/record\/([a-z]+)\/([^/]+)$/, ws(recordView));
+route(/^#\/ws\/template\/([^/]+)$/, ws(templateEditView));
 
 /** A screen this role does not use: say so and offer the role's home. */
 async function notForRole(ctx) {

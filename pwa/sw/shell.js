@@ -33,6 +33,7 @@ var SHELL = [
   '/app/rights.js',
   '/app/roles.js',
   '/app/rubric.js',
+  '/app/rubric-zh.js',
   '/app/scheduler.js',
   '/app/schema.js',
   '/app/session.js',
@@ -72,8 +73,11 @@ var SHELL = [
   '/app/views/ws/kit.js',
   '/app/views/ws/ledgers.js',
   '/app/views/ws/overview.js',
+  '/app/views/ws/preview.js',
   '/app/views/ws/queues.js',
-  '/app/views/ws/record.js'
+  '/app/views/ws/record.js',
+  '/app/views/ws/template-edit.js',
+  '/app/views/ws/templates.js'
 ];
 
 self.addEventListener('install', function (event) {
