@@ -103,8 +103,8 @@ def test_template_editor_drafts_previews_and_publishes(chromium: Browser, pwa_se
     bad = json.loads(json.dumps(RUBRIC["sections"]))
     bad[0]["items"][0]["per"] = 1.234
     page.evaluate("""async ([id, sections]) => { const s = await import('/app/store.js');
-        const k = await import('/app/scheduler.js'); await s.edit('templates', id, { sections }); k.kick('manual'); }""",
-                  [draft, bad])
+        const k = await import('/app/scheduler.js');
+        await s.edit('templates', id, { sections }); k.kick('manual'); }""", [draft, bad])
     page.wait_for_function("""async (id) => { const s = await import('/app/store.js');
         return (await s.outbox()).some((o) => o.record === id && o.state === 'rejected'); }""", arg=draft)
     rows: list[tuple[Any, ...]] = []
@@ -194,7 +194,9 @@ def test_template_editor_is_keyboard_usable(chromium: Browser, pwa_server: Any, 
 
 
 @pytest.mark.parametrize("width", [1280, 360])
-def test_template_screens_have_no_axe_violations(chromium: Browser, pwa_server: Any, v1: str, width: int) -> None:
+def test_template_screens_have_no_axe_violations(
+    chromium: Browser, pwa_server: Any, v1: str, width: int
+) -> None:
     base = pwa_server.base_url
     ctx, page = desk(chromium, base, width)
     page.goto(f"{base}/{LIST}")
