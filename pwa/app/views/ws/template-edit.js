@@ -22,6 +22,13 @@ const RULE_NAMES = [['deduct_each', '每发现一处扣分'], ['deduct_per_incid
 const DEFAULTS = { deduct_each: { per: 1 }, deduct_per_incident: { per: 1 }, proportional: { points: 5, target: 100 },
   rating: { points: 5 }, bonus: { per: 1 }, veto: {} };
 
+/** Why a version cannot be edited, by its state. */
+const READONLY = {
+  published: '此版本已发布，不能修改；新开始的检查使用此版本，已用它的检查始终按它计分。要改动请起草新版本。',
+  superseded: '此版本已被新版本取代，不能修改；已用它的检查仍按它计分。',
+  retired: '此版本已停用，不能修改；已用它的检查仍按它计分。',
+};
+
 const idOf = (path) => `tpl-${path.replace(/\./g, '-')}`;
 
 /** Text typed in a number field: '' → unset, a number → the number, else kept (shown as a problem). */
@@ -349,7 +356,7 @@ function editor(ctx, rec, all) {
     h('h2', { text: `${work.name || '（未命名）'} · 第 ${work.version} 版` }),
     h('p', null, h('span', { class: `chip tpl-${state}`, text: STATE_NAMES[state] || state }),
       before ? h('span', { class: 'hint', text: ` 依据第 ${before.data.version} 版起草` }) : null),
-    readonly ? h('div', { class: 'box' }, h('p', { text: state === 'draft' ? '' : '此版本已发布，不能修改；已用它的检查始终按它计分。' }),
+    readonly ? h('div', { class: 'box' }, h('p', { text: READONLY[state] || READONLY.published }),
       state === 'published' ? h('button', { class: 'btn', type: 'button', text: '起草新版本', onclick: () => draftNext(rec).catch((e) => toast(e.message, 'error')) }) : null) : null);
   body.replaceChildren(h('div', { class: 'tpl-main' }, serverBox, form, status), pv.el);
   return h('div', { class: 'tpl-editor' }, head, body);
