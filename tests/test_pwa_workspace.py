@@ -449,6 +449,7 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     access.get_by_label("角色").select_option("centre")
     access.get_by_label("中心").select_option("c-liulin")
     access.get_by_role("button", name="保存权限").click()
+    expect(page.get_by_text("已保存，该用户的设备下次同步时按新权限重置")).to_be_visible()
     expect(page.get_by_role("form", name=f"{name} 的角色与中心").get_by_label("角色")).to_have_value("centre")
     assert db_rows(db, "SELECT role FROM users WHERE username=?", name) == [("centre",)]
     page.get_by_role("button", name=f"停用 {name}").click()

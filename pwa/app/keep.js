@@ -10,7 +10,8 @@
  *     saved) keep their values; fields not touched show the new data;
  *   - the messages under fields and the form's alert line stay until the next attempt;
  *   - focus stays on the same field, with its caret.
- * A form that saves calls `settle` so a redraw after a save shows the stored values.
+ * A submitted form is settled, so the redraw after a save shows the stored values; a
+ * recordForm settles only when its save succeeded (a refused attempt keeps its input).
  */
 
 const CONTROLS = 'input, textarea, select';
@@ -28,6 +29,13 @@ function mark(e) {
 export function watch(main) {
   main.addEventListener('input', mark, true);
   main.addEventListener('change', mark, true);
+  // A submitted form's values are on their way to the store or the server: the redraw that
+  // follows shows what was stored. Forms that settle only on success (recordForm, which keeps
+  // a refused attempt's input) say so with data-settles.
+  main.addEventListener('submit', (e) => {
+    const form = /** @type {HTMLFormElement} */ (e.target);
+    if (form && !form.dataset.settles) settle(form);
+  }, true);
 }
 
 /**

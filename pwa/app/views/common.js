@@ -232,7 +232,7 @@ export async function formRecord(ctx, collection, notFound) {
 export function recordForm(fields, submit) {
   const alertLine = h('p', { class: 'error', role: 'alert' });
   const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn primary', text: '保存' }));
-  const form = /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+  const form = /** @type {HTMLFormElement} */ (h('form', { class: 'form', novalidate: true, 'data-settles': 'on-save', onsubmit: async (e) => {
     e.preventDefault();
     if (save.disabled) return;
     save.disabled = true;
