@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -132,6 +133,11 @@ def test_template_editor_drafts_previews_and_publishes(chromium: Browser, pwa_se
     saved = stored(db, draft)
     assert (saved["status"], saved["version"], saved["supersedes"]) == ("draft", 2, v1)
     assert saved["sections"][0]["items"][0]["per"] == 6
+    # The page's preview is the server's score of the saved draft.
+    expect(total(page)).to_have_text(expected(6, 3))
+    r = httpx.post(f"{base}/api/v1/templates/{draft}/preview", json={"items": {"s1": {"count": 3}}},
+                   headers={"Authorization": f"Bearer {api_login(base, 'super1')}"})
+    assert r.status_code == 200 and f"{r.json()['score']:.2f}" == expected(6, 3), r.text
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="发布此版本").click()
     expect(page.locator(".tpl-head .chip")).to_have_text("已发布")
@@ -187,6 +193,15 @@ def test_template_editor_is_keyboard_usable(chromium: Browser, pwa_server: Any, 
     page.locator("#pv-i1-vetoed").focus()
     page.keyboard.press("Space")
     expect(page.locator(".tpl-preview .veto-banner")).to_be_visible()
+    # A second item, then the first moved below it: focus follows the moved item.
+    page.locator("#tpl-sections-0-additem").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type("首问负责")
+    page.locator("#tpl-sections-0-items-0-down").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#tpl-sections-0-items-1-up")).to_be_focused()
+    expect(page.locator("#tpl-sections-0-items-0 > legend")).to_have_text("第 1 项（i2）")
+    expect(page.locator("#tpl-sections-0-items-1 > legend")).to_have_text("第 2 项（i1）")
     page.get_by_role("button", name="保存草稿").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".tpl-status")).to_have_text("草稿已保存")

@@ -244,7 +244,18 @@ function editor(ctx, rec, all) {
       })),
       ruleParams(item, ip, sec),
       readonly ? null : h('div', { class: 'row' },
+        j > 0 ? moveButton('上移', `上移${legend}`, sec.items, j, -1, `${sp}.items`, 'up') : null,
+        j < sec.items.length - 1 ? moveButton('下移', `下移${legend}`, sec.items, j, 1, `${sp}.items`, 'down') : null,
         button('删除此项', `删除${legend}`, () => restructure(() => { sec.items.splice(j, 1); }, `${idOf(sp)}-additem`))));
+  }
+
+  /** Move an item one place up or down; focus follows it (to the same button where it lands). */
+  function moveButton(text, label, list, j, step, base, which) {
+    const to = j + step;
+    const stay = (which === 'up' && to > 0) || (which === 'down' && to < list.length - 1);
+    const other = which === 'up' ? 'down' : 'up';
+    return h('button', { class: 'btn small', type: 'button', id: `${idOf(`${base}.${j}`)}-${which}`, text, 'aria-label': label,
+      onclick: () => restructure(() => { [list[j], list[to]] = [list[to], list[j]]; }, `${idOf(`${base}.${to}`)}-${stay ? which : other}`) });
   }
 
   function sectionBox(sec, i) {
