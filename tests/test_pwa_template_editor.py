@@ -53,6 +53,11 @@ def v1(pwa_server: Any) -> str:
     data = {**RUBRIC, "county_id": "k-qingshan", "status": "published", "version": 1}
     res = api_push(pwa_server.base_url, sup, [new_op("templates", "tpl-win", data)])
     assert res["results"][0]["status"] == "applied", res
+    field = api_login(pwa_server.base_url, "field1")
+    inspection = {"centre_id": "c-shiqiao", "template_id": "tpl-win", "template_version": 1,
+                  "status": "draft", "items": {"s1": {"count": 1}}}
+    res = api_push(pwa_server.base_url, field, [new_op("inspections", "i-by-v1", inspection)])
+    assert res["results"][0]["status"] == "applied", res
     return "tpl-win"
 
 
@@ -74,6 +79,7 @@ def test_template_editor_drafts_previews_and_publishes(chromium: Browser, pwa_se
     page.goto(f"{base}/{LIST}")
     versions = page.get_by_role("region", name=f"{NAME}：各版本")
     expect(versions.locator(f'tr[data-template="{v1}"]')).to_contain_text("新检查使用此版本")
+    expect(versions.locator(f'tr[data-template="{v1}"] td').nth(3)).to_have_text("1")  # inspections by it
 
     # Draft version 2 from version 1: a new record superseding it, opened in the editor.
     versions.get_by_role("button", name=f"依据第 1 版起草 {NAME} 的新版本").click()
@@ -155,6 +161,14 @@ def test_template_editor_drafts_previews_and_publishes(chromium: Browser, pwa_se
     usable = page.evaluate("""async () => (await (await import('/app/views/inspection-common.js'))
         .usableTemplates()).map((t) => t.id)""")
     assert draft in usable and v1 not in usable
+
+    # An inspection begun on version 1 is still scored by version 1 (10 a lapse, not 6).
+    field = api_login(base, "field1")
+    [(version,)] = db_rows(db, "SELECT version FROM records WHERE id='i-by-v1'")
+    res = api_push(base, field, [new_op("inspections", "i-by-v1", {"items.s1.count": 2}, base=version)])
+    assert res["results"][0]["status"] == "applied", res
+    [(data,)] = db_rows(db, "SELECT data FROM records WHERE id='i-by-v1'")
+    assert json.loads(data)["sections"]["S1"] == 0  # 20 - 2 × 10 (version 2 would say 8)
 
     # Published: a later edit is refused, immutable, and the stored version stays as it was.
     sup = api_login(base, "super1")

@@ -82,7 +82,7 @@ async function countyOf(session) {
   return (centres.find((c) => c.data.county_id) || { data: {} }).data.county_id || '';
 }
 
-function versionRow(t, all, drafts) {
+function versionRow(t, all, drafts, uses) {
   const state = versionState(t, all);
   const used = state === 'published';
   const max = templateProblem(t.data) ? '—' : total(t.data).toFixed(2);
@@ -98,6 +98,7 @@ function versionRow(t, all, drafts) {
       t.pending ? h('span', { class: 'chip', text: '待同步' }) : null,
       t.rejected && t.rejected.length ? h('span', { class: 'chip bad', text: '有修改被退回' }) : null),
     h('td', { class: 'num' }, max),
+    h('td', { class: 'num' }, String(uses.get(t.id) || 0)),
     h('td', null, h('div', { class: 'ws-actions' },
       h('a', { class: 'btn small', href: editHref(t.id), text: state === 'draft' ? '编辑' : '查看',
         'aria-label': `${state === 'draft' ? '编辑' : '查看'} ${t.data.name} 第 ${t.data.version} 版` }), next)));
@@ -109,6 +110,11 @@ function versionRow(t, all, drafts) {
  */
 export async function templatesList(ctx) {
   const all = (await list('templates')).filter((t) => !t.deleted);
+  // Inspections scored by each version (those this device holds: a supervisor's county).
+  const uses = new Map();
+  for (const i of await list('inspections')) {
+    if (!i.deleted && i.data.template_id) uses.set(i.data.template_id, (uses.get(i.data.template_id) || 0) + 1);
+  }
   const drafts = new Set(all.filter((t) => t.data.status === 'draft' && t.data.supersedes).map((t) => t.data.supersedes));
   const groups = lines(all);
   const fresh = h('button', { class: 'btn primary', type: 'button', text: '新建考评细则', onclick: async () => {
@@ -124,7 +130,7 @@ export async function templatesList(ctx) {
       const caption = `${head.data.name || head.id}：各版本`;
       return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
         h('table', { class: 'ws-table' }, h('caption', { text: caption }),
-          h('thead', null, h('tr', null, ['版本', '名称', '状态', '满分', '操作'].map((c, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null, text: c })))),
-          h('tbody', null, g.map((t) => versionRow(t, all, drafts)))));
+          h('thead', null, h('tr', null, ['版本', '名称', '状态', '满分', '已用于检查', '操作'].map((c, i) => h('th', { scope: 'col', class: i === 3 || i === 4 ? 'num' : null, text: c })))),
+          h('tbody', null, g.map((t) => versionRow(t, all, drafts, uses)))));
     }) : h('p', { class: 'empty', text: '还没有考评细则' }));
 }
