@@ -256,3 +256,31 @@ def test_template_editor_is_not_for_field_staff(chromium: Browser, pwa_server: A
     expect(page.locator("#view")).not_to_contain_text("发布此版本")
     expect(page.locator(".tpl-editor")).to_have_count(0)
     ctx.close()
+
+
+def test_template_editor_saves_offline_and_sends_later(
+    chromium: Browser, pwa_server: Any, v1: str
+) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    ctx, page = desk(chromium, base)
+    page.goto(f"{base}/{LIST}")
+    page.get_by_role("button", name="新建考评细则").click()
+    expect(page.get_by_role("heading", name="新考评细则 · 第 1 版")).to_be_visible()
+    draft = page.evaluate("() => decodeURIComponent(location.hash.split('/').pop())")
+    sync_now(page)
+    ctx.set_offline(True)
+    page.locator("#tpl-name").fill("离线起草的考评细则")
+    page.locator("#tpl-addsection").click()
+    page.locator("#tpl-sections-0-name").fill("服务规范")
+    page.locator("#tpl-sections-0-additem").click()
+    page.locator("#tpl-sections-0-items-0-text").fill("一次性告知")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".tpl-status")).to_have_text("草稿已保存在本机，联网后发送")
+    assert stored(db, draft)["name"] == "新考评细则"
+    ctx.set_offline(False)
+    sync_now(page)
+    saved = stored(db, draft)
+    assert saved["name"] == "离线起草的考评细则" and saved["status"] == "draft"
+    item = {"id": "i1", "text": "一次性告知", "rule": "deduct_each", "per": 1}
+    assert saved["sections"][0]["items"] == [item]
+    ctx.close()
