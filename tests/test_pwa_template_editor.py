@@ -139,9 +139,9 @@ def test_template_editor_drafts_previews_and_publishes(chromium: Browser, pwa_se
     saved = stored(db, draft)
     assert (saved["status"], saved["version"], saved["supersedes"]) == ("draft", 2, v1)
     assert saved["sections"][0]["items"][0]["per"] == 6
-    # The page's preview is the server's score of the saved draft (the samples went with the
-    # page drawn before the server's refusal was shown: entered again).
-    page.locator("#pv-s1-count").fill("3")
+    # The page's preview (its sample kept while the editor was drawn again) is the server's
+    # score of the saved draft.
+    expect(page.locator("#pv-s1-count")).to_have_value("3")
     expect(total(page)).to_have_text(expected(6, 3))
     r = httpx.post(f"{base}/api/v1/templates/{draft}/preview", json={"items": {"s1": {"count": 3}}},
                    headers={"Authorization": f"Bearer {api_login(base, 'super1')}"})

@@ -14,14 +14,20 @@ import { answerKey } from '../inspection-items.js';
 
 const DEDUCT = new Set(['deduct_each', 'deduct_per_incident']);
 
+/** Sample answers by template record id, kept while the app is open (the editor is drawn
+ * again after a save, a publish or a refusal: the sample stays). */
+const KEPT = new Map();
+
 /**
  * The preview panel of a template editor.
  * @param {() => any} current the template data being edited
+ * @param {string} key the template record id
  * @returns {{el: HTMLElement, redraw: () => void, update: () => void}}
  */
-export function preview(current) {
+export function preview(current, key) {
+  if (!KEPT.has(key)) KEPT.set(key, {});
   /** @type {Record<string, Record<string, any>>} sample answers by item id */
-  const samples = {};
+  const samples = KEPT.get(key);
   const barBox = h('div', { class: 'tpl-bar' });
   const note = h('p', { class: 'hint', role: 'status' });
   const inputs = h('div', { class: 'tpl-samples' });

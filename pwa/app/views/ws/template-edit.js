@@ -77,7 +77,7 @@ function editor(ctx, rec, all) {
   const serverBox = h('div', { class: 'tpl-server' });
   const body = h('div', { class: 'tpl-body' });
   const form = h('form', { class: 'tpl-form', novalidate: true, 'aria-label': `编辑 ${work.name || ''} 第 ${work.version} 版` });
-  const pv = preview(() => work);
+  const pv = preview(() => work, rec.id);
 
   /** Problems shown at fields: [path, text]; local ones first, then the server's. */
   let local = null;
