@@ -106,3 +106,24 @@ def test_template_only_supervisors_write_templates(device: Any, county_db: str) 
         res = result(dev, "templates", "t1-x", draft_of("t1"))
         assert (res["status"], res["code"]) == ("rejected", "forbidden"), res
     assert quarantined(county_db, "t1-x") == ["forbidden", "forbidden"]
+
+
+def test_template_item_that_always_applies_refuses_na(device: Any, county_db: str) -> None:
+    sup, field = device("sup1"), device("f1")
+    strict = sections()
+    strict[0]["items"][0]["na"] = False  # e1 always applies
+    assert result(sup, "templates", "t1", {**V1, "sections": strict})["status"] == "applied"
+    field.sync_all()
+    base = {"centre_id": "c1", "template_id": "t1", "template_version": 1}
+    res = result(field, "inspections", "i1", {**base, "items": {"e1": {"na": True}}})
+    assert (res["status"], res["code"], res["details"]["path"]) == ("rejected", "invalid", "items.e1.na")
+    res = result(field, "inspections", "i2", {**base, "items": {"e1": {"count": 2}, "e2": {"na": True}}})
+    assert res["status"] == "applied", res
+    with closing(sqlite3.connect(county_db)) as conn:
+        (data,) = conn.execute("SELECT data FROM records WHERE id='i2'").fetchone()
+    assert json.loads(data)["sections"]["S1"] == 3.0  # 5 - 2, e2 not applicable
+    # na is a deduction item's parameter only, and a yes or no
+    rating = sections()
+    rating[3]["items"][0]["na"] = False
+    res = result(sup, "templates", "t2", {**V1, "sections": rating})
+    assert (res["code"], res["details"]["path"]) == ("invalid", "sections.3.items.0.na")

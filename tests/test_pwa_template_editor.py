@@ -200,8 +200,13 @@ def test_template_editor_is_keyboard_usable(chromium: Browser, pwa_server: Any, 
         page.keyboard.press("Tab")
         seen.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent"))
     for want in ("tpl-sections-0-items-0-rule", "tpl-sections-0-items-0-per", "tpl-sections-0-items-0-cap",
-                 "保存草稿", "发布此版本", "pv-i1-count"):
+                 "tpl-sections-0-items-0-na", "保存草稿", "发布此版本", "pv-i1-count"):
         assert want in seen, (want, seen)
+    # N/A allowed by default; unticked, the item always applies (the preview offers no N/A).
+    expect(page.locator("#pv-i1-na")).to_be_attached()
+    page.locator("#tpl-sections-0-items-0-na").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#pv-i1-na")).to_have_count(0)
     page.locator("#tpl-sections-0-items-0-rule").focus()
     page.keyboard.press("End")  # 一票否决: the points fields go, the veto sample comes
     expect(page.locator("#tpl-sections-0-items-0-per")).to_have_count(0)

@@ -10,7 +10,7 @@ import { RubricError, validate } from './rubric.js';
 const FIELDS = {
   name: '名称', mode: '计分方式', points: '分值', items: '考评项', id: '编号', text: '考评内容', rule: '评分规则',
   per: '每次分值', cap: '最多', target: '目标值', tiers: '档次', min: '档次起点', add: '档次加分', group: '分组',
-  group_caps: '分组上限', sections: '考评部分', supersedes: '所依据的版本', version: '版本号', status: '状态',
+  group_caps: '分组上限', na: '可标不适用', sections: '考评部分', supersedes: '所依据的版本', version: '版本号', status: '状态',
 };
 
 /** [pattern of the English message, Chinese text] in the order the checks can say them. */
@@ -38,6 +38,8 @@ const MESSAGES = /** @type {[RegExp, string | ((m: RegExpExecArray) => string)][
   [/a draft is edited, not superseded/, '不能依据草稿起草新版本'],
   [/the version after/, '版本号须比所依据的版本大 1'],
   [/another county/, '不能依据其他县的考评细则'],
+  [/expected true or false/, '请选择是或否'],
+  [/cannot be not applicable/, '此项不能标“不适用”'],
   [/expected a string/, '请填写'],
   [/expected an object|expected an array/, '格式不对'],
   [/unknown field/, '不认识的字段'],

@@ -10,9 +10,7 @@ import { h } from '../../ui.js';
 import { ratings } from '../../schema.js';
 import { templateProblem, placeText, problemText } from '../../rubric-zh.js';
 import { liveScore, scoreBar } from '../inspection-common.js';
-import { answerKey } from '../inspection-items.js';
-
-const DEDUCT = new Set(['deduct_each', 'deduct_per_incident']);
+import { answerKey, naAllowed } from '../inspection-items.js';
 
 /** Sample answers by template record id, kept while the app is open (the editor is drawn
  * again after a save, a publish or a refusal: the sample stays). */
@@ -45,7 +43,7 @@ export function preview(current, key) {
       for (const item of sec.items || []) {
         const s = samples[item.id];
         if (!s) continue;
-        if (DEDUCT.has(item.rule) && s.na) { out[item.id] = { na: true }; continue; }
+        if (naAllowed(item) && s.na) { out[item.id] = { na: true }; continue; }
         const key = answerKey(item);
         if (key && s[key] !== undefined && s[key] !== '') out[item.id] = { [key]: s[key] };
       }
@@ -100,7 +98,7 @@ export function preview(current, key) {
     } else if (item.rule === 'veto') controls.push(check('vetoed', '否决'));
     else if (key === 'count') controls.push(num('count', '次数', true));
     else if (key === 'value') controls.push(num('value', '实测值', false));
-    if (DEDUCT.has(item.rule)) controls.push(check('na', '不适用'));
+    if (naAllowed(item)) controls.push(check('na', '不适用'));
     return h('li', { class: 'pv-item' }, h('p', { class: 'pv-text', text: label }), h('div', { class: 'pv-controls' }, controls));
   }
 

@@ -225,8 +225,17 @@ function editor(ctx, rec, all) {
         changed();
       }));
     }
-    out.push(h('p', { class: 'hint', text: rule === 'deduct_each' || rule === 'deduct_per_incident'
-      ? '检查时可标“不适用”（不扣分，算已评）' : rule === 'veto' ? '检查时选“否决”则本次检查一票否决；不计分' : '此规则不能标“不适用”' }));
+    if (rule === 'deduct_each' || rule === 'deduct_per_incident') {
+      const path = `${ip}.na`;
+      const box = h('input', { type: 'checkbox', id: idOf(path), 'data-path': path, checked: item.na !== false,
+        'aria-describedby': `${idOf(path)}-hint ${idOf(path)}-error` });
+      box.addEventListener('change', () => { setAt(work, path, box.checked ? undefined : false); changed(); });
+      out.push(h('div', { class: 'field check' }, h('label', { for: box.id }, box, h('span', { text: '检查时可标“不适用”' })),
+        h('p', { class: 'hint', id: `${idOf(path)}-hint`, text: '不适用：不扣分，算已评。不勾选则本项每次检查都须评分。' }),
+        h('p', { class: 'error', id: `${idOf(path)}-error` })));
+    } else {
+      out.push(h('p', { class: 'hint', text: rule === 'veto' ? '检查时选“否决”则本次检查一票否决；不计分' : '此规则不能标“不适用”' }));
+    }
     return out;
   }
 
@@ -238,7 +247,7 @@ function editor(ctx, rec, all) {
       textField(`${ip}.text`, '考评内容', item.text, { area: true }),
       selectField(`${ip}.rule`, '评分规则', item.rule, RULE_NAMES, (v) => restructure(() => {
         const group = item.group;
-        for (const k of ['per', 'cap', 'target', 'points', 'tiers', 'group']) delete item[k];
+        for (const k of ['per', 'cap', 'target', 'points', 'tiers', 'group', 'na']) delete item[k];
         Object.assign(item, clone(DEFAULTS[v] || {}), { rule: v });
         if (group && v !== 'veto') item.group = group;
       })),
