@@ -14,7 +14,8 @@ contribution is rounded half-up to 0.01 (``Decimal``), then sums are exact.
 Semantics fixed here where RUBRICS.md is silent:
 - ``na`` (deduction items only) means "does not apply": no deduction, and the item counts as
   answered. A deduction item may say ``"na": false`` (it always applies: an answer ``na`` is
-  then invalid); without it, N/A is allowed as RUBRICS.md says. When concurrent edits leave both ``na`` and ``count`` on an item, ``na`` wins.
+  then invalid); without it, N/A is allowed as RUBRICS.md says. When concurrent edits leave
+  both ``na`` and ``count`` on an item, ``na`` wins.
 - A veto item answered ``{"vetoed": false}`` is answered and vetoes nothing.
 - A group's total is clamped to [-cap, cap] (a group of deductions loses at most its cap).
 - Each rule takes only its own fields (a ``target`` on a deduction item is a mistake); a bonus
