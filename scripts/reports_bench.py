@@ -10,7 +10,11 @@ b) ``GET /api/v1/reports/trend`` (12 months), the first page of ``/records/cases
    ``/boards/overdue``: one timing each (median of three);
 c) an XLSX export of the cases of ``--export-months`` months (about ``--cases``/2 at the
    default six): seconds, rows, bytes, and the server's resident memory before, at its peak
-   (VmHWM) and after; meanwhile a device's empty syncs, p50/p99, against the same before it.
+   and after, with the export worker process's peak beside it; meanwhile a device's empty
+   syncs, p50/p99, against the same before it;
+d) the supervisor's first screen in desktop Chromium with a cold cache (``--screen-runs``
+   fresh profiles; ``scripts/reports_screen.py``): login form, then login to the overview's
+   table shown and interactive.
 
 Run it with ``scripts/bench --reports`` or ``python -m scripts.reports_bench --help``.
 """
@@ -43,6 +47,28 @@ def rss_kb(pid: int) -> tuple[int, int]:
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
 
 
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (the export workers of the server)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def tree_rss_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS of the process and its children together, VmRSS of the children alone), in kB."""
+    kids = 0
+    for child in children(pid):
+        try:
+            kids += rss_kb(child)[0]
+        except (OSError, KeyError):  # gone meanwhile
+            continue
+    return rss_kb(pid)[0] + kids, kids
+
+
 def timed(client: httpx.Client, url: str, **params: str) -> float:
     start = time.perf_counter()
     r = client.get(url, params=params)
@@ -65,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cases", type=int, default=200_000)
     p.add_argument("--runs", type=int, default=30, help="overview requests timed")
     p.add_argument("--export-months", type=int, default=6)
+    p.add_argument("--screen-runs", type=int, default=3, help="cold first screens in Chromium (0: none)")
+    p.add_argument("--skip-export", action="store_true")
     a = p.parse_args(argv)
     db = Path(a.db)
     if not db.exists():
@@ -98,13 +126,28 @@ def main(argv: list[str] | None = None) -> None:
                                    ("boards/overdue", "/api/v1/boards/overdue", {})):
             t = statistics.median(timed(client, url, **params) for _ in range(3))
             print(f"b) {label}: {t:.1f} ms")
+        if a.screen_runs:
+            from scripts.reports_screen import first_screen
+
+            m = first_screen(base, "bench-sup", "demo1234", a.screen_runs)
+            print(f"d) first screen (median of {a.screen_runs}): login form {m['form']:.0f} ms;"
+                  f" login → table {m['login_to_table']:.0f} ms, → interactive"
+                  f" {m['login_to_interactive']:.0f} ms; first screen {m['first_screen']:.0f} ms", flush=True)
+        if a.skip_export:
+            return
         _m, first, _l = month_back(a.export_months)
         _m, _f, last = month_back(1)
+
+        # A device that is caught up (as a supervisor's is between syncs): its empty sync
+        # asks only for what is new.
+        doc = client.post("/api/v1/sync", json={"cursor": None, "limit": 1000}).json()
+        while doc["more"]:
+            doc = client.post("/api/v1/sync", json={"cursor": doc["cursor"], "limit": 1000}).json()
+        cursor = doc["cursor"]
 
         def pulls(out: list[float], stop: threading.Event) -> None:
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
                               timeout=60) as c:
-                cursor = c.post("/api/v1/sync", json={"cursor": None, "limit": 1}).json()["cursor"]
                 while not stop.is_set():
                     start = time.perf_counter()
                     c.post("/api/v1/sync", json={"cursor": cursor, "ops": [], "limit": 1})
@@ -121,13 +164,17 @@ def main(argv: list[str] | None = None) -> None:
         during: list[float] = []
         stop = threading.Event()
         t = threading.Thread(target=pulls, args=(during, stop))
-        rss0, _hwm0 = rss_kb(server.pid)
+        rss0, _kids0 = tree_rss_kb(server.pid)
         peak = [rss0]
+        worker_peak = [0]
         watching = threading.Event()
 
         def watch() -> None:
+            # The server and its export worker together: the worker's memory is the export's too.
             while not watching.is_set():
-                peak.append(rss_kb(server.pid)[0])
+                both, kids = tree_rss_kb(server.pid)
+                peak.append(both)
+                worker_peak.append(kids)
                 time.sleep(0.05)
 
         w = threading.Thread(target=watch)
@@ -145,15 +192,16 @@ def main(argv: list[str] | None = None) -> None:
         watching.set()
         t.join()
         w.join()
-        rss1, _hwm1 = rss_kb(server.pid)
+        rss1, _kids1 = tree_rss_kb(server.pid)
 
         def pct(xs: list[float], q: float) -> float:
             xs = sorted(xs)
             return xs[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
 
         print(f"c) export cases.xlsx {first}..{last}: {rows} rows, {size / 1e6:.1f} MB in {took:.1f} s;"
-              f" server RSS {rss0 / 1024:.0f} MB before, peak {max(peak) / 1024:.0f} MB"
-              f" (+{(max(peak) - rss0) / 1024:.0f} MB), {rss1 / 1024:.0f} MB after")
+              f" server RSS (with its export worker) {rss0 / 1024:.0f} MB before, peak"
+              f" {max(peak) / 1024:.0f} MB (+{(max(peak) - rss0) / 1024:.0f} MB; the worker alone at most"
+              f" {max(worker_peak) / 1024:.0f} MB), {rss1 / 1024:.0f} MB after")
         print(f"   empty sync before: p50 {pct(before, 0.5):.1f} ms p99 {pct(before, 0.99):.1f} ms"
               f" ({len(before)}); during the export: p50 {pct(during, 0.5):.1f} ms"
               f" p99 {pct(during, 0.99):.1f} ms ({len(during)})")

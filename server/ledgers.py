@@ -1,8 +1,10 @@
 """Ledgers (台账): the columns of each exported collection, with Chinese headers, and the
-writers of the two formats (XLSX in xlsxwriter's constant-memory mode, CSV in UTF-8 with BOM).
+writers of the two formats (XLSX streamed into an xlsxwriter workbook, CSV in UTF-8 with BOM).
 
-A column is a header and a function of ``(data, centre_id, labels)``; values are strings or
-numbers, times in China time (``YYYY-MM-DD HH:MM``), enum values in Chinese. Text that a
+A column is a header, the path it reads in the record's data, and how that value becomes a
+cell; values are strings or numbers, times in China time (``YYYY-MM-DD HH:MM``), enum values in
+Chinese. The store extracts every column's path in SQL (one ``json_extract`` per record), so a
+row is built from a short list of values rather than a whole decoded record. Text that a
 spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@`` first) is kept as text.
 """
 
@@ -10,18 +12,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from .masking import mask_id, mask_phone
+from .xlsxstream import write_sheet
 
 CST = dt.timezone(dt.timedelta(hours=8))
 Labels = dict[str, dict[str, str]]
 Cell = str | int | float
-Column = tuple[str, Callable[[dict[str, Any], str | None, Labels], Cell]]
+Fmt = Callable[[Any], Cell]
+#: A column: its header, the dotted path it reads, and ``labels -> (value -> cell)``.
+Column = tuple[str, str, Callable[[Labels], Fmt]]
+Row = Callable[[str, "str | None", Sequence[Any]], list[Cell]]
 
 TITLES = {"cases": "办件台账", "visits": "上门服务台账", "inspections": "检查考评台账",
           "rectifications": "整改台账", "complaints": "投诉台账", "evaluations": "评议回访台账",
@@ -48,11 +52,28 @@ WORDS = {
 }
 
 
+DAY_MS = 86_400_000
+_EIGHT_HOURS_MS = 8 * 3_600_000
+_days: dict[int, str] = {}
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
 def when(value: Any) -> str:
     """Epoch ms as ``YYYY-MM-DD HH:MM`` China time ("" for none)."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return ""
-    return dt.datetime.fromtimestamp(value / 1000, CST).strftime("%Y-%m-%d %H:%M")
+    try:
+        day, rest = divmod(int(value // 1) + _EIGHT_HOURS_MS, DAY_MS)
+        # The date is looked up per day: a ledger has few distinct days and many rows.
+        date = _days.get(day)
+        if date is None:
+            if len(_days) > 50_000:
+                _days.clear()
+            date = _days[day] = (_EPOCH + dt.timedelta(days=day)).strftime("%Y-%m-%d")
+    except (OverflowError, ValueError):  # beyond any calendar: not a time
+        return ""
+    minutes = rest // 60_000
+    return f"{date} {minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def word(value: Any) -> str:
@@ -69,6 +90,8 @@ def text(value: Any) -> Cell:
     """Any value as a cell: numbers stay numbers, lists are joined, the rest is text."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return yes(value)
     if isinstance(value, int | float):
@@ -80,111 +103,124 @@ def text(value: Any) -> Cell:
     return str(value)
 
 
-def _get(data: dict[str, Any], path: str) -> Any:
-    value: Any = data
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
+def count(value: Any) -> Cell:
+    """How many entries a list or an object has (0 for none)."""
+    return len(value) if isinstance(value, list | dict) else 0
 
 
-CellFn = Callable[[dict[str, Any], str | None, Labels], Cell]
-
-
-def field(path: str, how: Callable[[Any], Cell] = text) -> CellFn:
+def field(path: str, how: Fmt = text) -> tuple[str, Callable[[Labels], Fmt]]:
     """A column reading ``path`` of the record's data through ``how``."""
-    return lambda d, _c, _l: how(_get(d, path))
+    return path, lambda _labels: how
 
 
-def label(kind: str, path: str) -> CellFn:
+def label(kind: str, path: str) -> tuple[str, Callable[[Labels], Fmt]]:
     """A column naming what the id at ``path`` refers to (``kind``: matters, users, ...)."""
-    def cell(d: dict[str, Any], _c: str | None, labels: Labels) -> Cell:
-        value = _get(d, path)
-        if isinstance(value, list):
-            return "、".join(labels[kind].get(str(v), str(v)) for v in value)
-        return labels[kind].get(str(value), str(value)) if value is not None else ""
-    return cell
+    def bind(labels: Labels) -> Fmt:
+        names = labels[kind]
+
+        def cell(value: Any) -> Cell:
+            if isinstance(value, list):
+                return "、".join(names.get(str(v), str(v)) for v in value)
+            return names.get(str(value), str(value)) if value is not None else ""
+        return cell
+    return path, bind
 
 
 def person(key: str, who: str) -> list[Column]:
     """The name, ID number and phone of the person at ``key``."""
-    return [(f"{who}", field(f"{key}.name")), ("身份证号", field(f"{key}.id_number")),
-            ("联系电话", field(f"{key}.phone"))]
+    return [(who, *field(f"{key}.name")), ("身份证号", *field(f"{key}.id_number")),
+            ("联系电话", *field(f"{key}.phone"))]
 
 
-def _window(d: dict[str, Any], _c: str | None, _l: Labels) -> Cell:
-    target = d.get("target") or {}
-    return f"窗口 {target.get('window_id', '')}".strip() if target.get("kind") == "window" else "中心"
+def _window(target: Any) -> Cell:
+    if isinstance(target, dict) and target.get("kind") == "window":
+        return f"窗口 {target.get('window_id', '')}".strip()
+    return "中心"
 
 
-def _township(_d: dict[str, Any], centre: str | None, labels: Labels) -> Cell:
-    return labels["centres"].get(centre or "", centre or "")
+def _subject(subject: Any) -> Cell:
+    subject = subject if isinstance(subject, dict) else {}
+    return f"{subject.get('collection') or ''}/{subject.get('record') or ''}"
 
 
 COMMON_HEADERS = ("编号", "乡镇")
 
 COLUMNS: dict[str, list[Column]] = {
-    "cases": [("事项", label("matters", "matter_id")), *person("applicant", "申请人"),
-              ("渠道", field("channel", word)), ("状态", field("status", word)),
-              ("受理时间", field("accepted_at", when)), ("承诺办结时间", field("due_at", when)),
-              ("办结时间", field("completed_at", when)), ("是否超期", field("overdue", yes)),
-              ("经办人", label("users", "handler_id")), ("补正材料", field("missing_materials")),
-              ("不予受理/退回理由", field("refusal_reason")), ("备注", field("notes"))],
-    "visits": [("类型", field("kind", word)), ("状态", field("status", word)),
-               ("关联办件", field("case_id")), *person("applicant", "服务对象"),
-               ("地址", field("address")), ("计划时间", field("planned_at", when)),
-               ("开始时间", field("started_at", when)), ("结束时间", field("ended_at", when)),
-               ("工作人员", label("users", "staff_ids")), ("事由", field("reason")),
-               ("结果", field("outcome")), ("照片数", lambda d, _c, _l: len(d.get("photos") or [])),
-               ("备注", field("notes"))],
-    "inspections": [("考评细则", label("templates", "template_id")),
-                    ("细则版本", field("template_version")), ("对象", _window),
-                    ("检查人", label("users", "inspector_ids")),
-                    ("检查时间", field("started_at", when)), ("提交时间", field("submitted_at", when)),
-                    ("得分", field("score")), ("一票否决", field("vetoed", yes)),
-                    ("状态", field("status", word)), ("审核意见", field("review.comment"))],
-    "rectifications": [("检查编号", field("inspection_id")), ("整改项目", field("item_ids")),
-                       ("整改要求", field("order_text")), ("整改期限", field("due_at", when)),
-                       ("是否超期", field("overdue", yes)), ("状态", field("status", word)),
-                       ("反馈次数", lambda d, _c, _l: len(d.get("responses") or {})),
-                       ("复查编号", field("reinspection_id"))],
-    "complaints": [("投诉内容", field("content")), ("渠道", field("channel", word)),
-                   *person("complainant", "投诉人"), ("收到时间", field("received_at", when)),
-                   ("答复期限", field("reply_due", when)), ("答复", field("reply")),
-                   ("答复时间", field("replied_at", when)), ("是否超期", field("overdue", yes)),
-                   ("状态", field("status", word))],
-    "evaluations": [("关联办件", field("case_id")), ("关联走访", field("visit_id")),
-                    ("来源", field("source", word)), ("评价", field("rating", word)),
-                    ("分值", field("points")), ("评价时间", field("at", when)),
-                    ("工作人员", label("users", "staff_id")), ("意见", field("comment"))],
-    "accountability": [("对象", lambda d, _c, _l: f"{_get(d, 'subject.collection') or ''}/"
-                                                  f"{_get(d, 'subject.record') or ''}"),
-                       ("类型", field("kind", word)), ("责任人", label("users", "staff_id")),
-                       ("期限", field("due_at", when)), ("发现时间", field("detected_at", when)),
-                       ("状态", field("status", word)), ("说明", field("explanation"))],
+    "cases": [("事项", *label("matters", "matter_id")), *person("applicant", "申请人"),
+              ("渠道", *field("channel", word)), ("状态", *field("status", word)),
+              ("受理时间", *field("accepted_at", when)), ("承诺办结时间", *field("due_at", when)),
+              ("办结时间", *field("completed_at", when)), ("是否超期", *field("overdue", yes)),
+              ("经办人", *label("users", "handler_id")), ("补正材料", *field("missing_materials")),
+              ("不予受理/退回理由", *field("refusal_reason")), ("备注", *field("notes"))],
+    "visits": [("类型", *field("kind", word)), ("状态", *field("status", word)),
+               ("关联办件", *field("case_id")), *person("applicant", "服务对象"),
+               ("地址", *field("address")), ("计划时间", *field("planned_at", when)),
+               ("开始时间", *field("started_at", when)), ("结束时间", *field("ended_at", when)),
+               ("工作人员", *label("users", "staff_ids")), ("事由", *field("reason")),
+               ("结果", *field("outcome")), ("照片数", *field("photos", count)),
+               ("备注", *field("notes"))],
+    "inspections": [("考评细则", *label("templates", "template_id")),
+                    ("细则版本", *field("template_version")), ("对象", *field("target", _window)),
+                    ("检查人", *label("users", "inspector_ids")),
+                    ("检查时间", *field("started_at", when)), ("提交时间", *field("submitted_at", when)),
+                    ("得分", *field("score")), ("一票否决", *field("vetoed", yes)),
+                    ("状态", *field("status", word)), ("审核意见", *field("review.comment"))],
+    "rectifications": [("检查编号", *field("inspection_id")), ("整改项目", *field("item_ids")),
+                       ("整改要求", *field("order_text")), ("整改期限", *field("due_at", when)),
+                       ("是否超期", *field("overdue", yes)), ("状态", *field("status", word)),
+                       ("反馈次数", *field("responses", count)),
+                       ("复查编号", *field("reinspection_id"))],
+    "complaints": [("投诉内容", *field("content")), ("渠道", *field("channel", word)),
+                   *person("complainant", "投诉人"), ("收到时间", *field("received_at", when)),
+                   ("答复期限", *field("reply_due", when)), ("答复", *field("reply")),
+                   ("答复时间", *field("replied_at", when)), ("是否超期", *field("overdue", yes)),
+                   ("状态", *field("status", word))],
+    "evaluations": [("关联办件", *field("case_id")), ("关联走访", *field("visit_id")),
+                    ("来源", *field("source", word)), ("评价", *field("rating", word)),
+                    ("分值", *field("points")), ("评价时间", *field("at", when)),
+                    ("工作人员", *label("users", "staff_id")), ("意见", *field("comment"))],
+    "accountability": [("对象", *field("subject", _subject)),
+                       ("类型", *field("kind", word)), ("责任人", *label("users", "staff_id")),
+                       ("期限", *field("due_at", when)), ("发现时间", *field("detected_at", when)),
+                       ("状态", *field("status", word)), ("说明", *field("explanation"))],
 }
 
-_ID_HEADERS = {"身份证号"}
-_PHONE_HEADERS = {"联系电话"}
+_MASKS: dict[str, Callable[[str], str]] = {"身份证号": mask_id, "联系电话": mask_phone}
 
 
 def headers(collection: str) -> list[str]:
     """The ledger's column headers."""
-    return [*COMMON_HEADERS, *(h for h, _f in COLUMNS[collection])]
+    return [*COMMON_HEADERS, *(h for h, _p, _f in COLUMNS[collection])]
 
 
-def cells(collection: str, rec: str, centre: str | None, data: dict[str, Any], labels: Labels,
-          masked: bool) -> list[Cell]:
-    """One ledger row (ID numbers and phones masked when ``masked``)."""
-    out: list[Cell] = [rec, _township(data, centre, labels)]
-    for header, fn in COLUMNS[collection]:
-        value = fn(data, centre, labels)
-        if masked and isinstance(value, str) and value:
-            if header in _ID_HEADERS:
-                value = mask_id(value)
-            elif header in _PHONE_HEADERS:
-                value = mask_phone(value)
-        out.append(value)
-    return out
+def paths(collection: str) -> list[str]:
+    """The dotted paths the ledger's columns read, in column order (the store extracts them)."""
+    return [p for _h, p, _f in COLUMNS[collection]]
+
+
+def _masked(fmt: Fmt, mask: Callable[[str], str]) -> Fmt:
+    def cell(value: Any) -> Cell:
+        out = fmt(value)
+        return mask(out) if isinstance(out, str) and out else out
+    return cell
+
+
+def row_maker(collection: str, labels: Labels, masked: bool) -> Row:
+    """``(id, centre_id, values) -> row``: ``values`` are the record's values at ``paths``
+    (None where absent); ID numbers and phones masked when ``masked``."""
+    fmts: list[Fmt] = []
+    for header, _path, bind in COLUMNS[collection]:
+        fmt = bind(labels)
+        if masked and header in _MASKS:
+            fmt = _masked(fmt, _MASKS[header])
+        fmts.append(fmt)
+    centres = labels["centres"]
+
+    def row(rec: str, centre: str | None, values: Sequence[Any]) -> list[Cell]:
+        out: list[Cell] = [rec, centres.get(centre or "", centre or "")]
+        out += [fmt(v) for fmt, v in zip(fmts, values, strict=True)]
+        return out
+    return row
 
 
 def _safe(value: Cell) -> Cell:
@@ -206,24 +242,7 @@ def write_csv(path: Path, head: list[str], rows: Iterable[list[Cell]]) -> int:
     return n
 
 
-def write_xlsx(path: Path, title: str, head: list[str], rows: Iterable[list[Cell]]) -> int:
-    """Write an XLSX in constant-memory mode (each row is flushed as it is written)."""
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                           "strings_to_urls": False, "strings_to_numbers": False})
-    sheet = book.add_worksheet(title)
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, head, bold)
-    sheet.freeze_panes(1, 0)
-    n = 0
-    text_cell, number_cell = sheet.write_string, sheet.write_number
-    for n, r in enumerate(rows, start=1):
-        # Typed writes, and no cell at all for an empty value: write()'s type dispatch and
-        # blank cells are most of the cost of a large ledger.
-        for col, value in enumerate(r):
-            if isinstance(value, str):
-                if value:
-                    text_cell(n, col, value)
-            else:
-                number_cell(n, col, value)
-    book.close()
-    return n
+def write_xlsx(path: Path, title: str, head: list[str], rows: Iterable[list[Cell]], total: int) -> int:
+    """Write an XLSX of ``total`` rows under ``head`` (the header row bold, frozen), streamed
+    row by row (``server.xlsxstream``); returns the row count."""
+    return write_sheet(path, title, head, rows, total)

@@ -6,16 +6,21 @@ the caller's scope only. ID numbers and phones are masked unless an admin, or a 
 giving ``reason``, asks ``unmasked=1`` (field, centre and inspector users never can). Every
 export is written to the audit log, with its reason when unmasked.
 
-The file is built in one read snapshot on a worker thread, row by row into a temporary file
-(XLSX in xlsxwriter's constant-memory mode, CSV in UTF-8 with BOM), then streamed back and
-deleted, so the server's memory does not grow with the ledger's size.
+The file is built in one read snapshot by a worker process (``server.jobs.export``), row by
+row into a temporary file (XLSX rows streamed into an xlsxwriter workbook, CSV in UTF-8 with
+BOM), then streamed back and deleted, so the server's memory does not grow with the ledger's
+size and the sync path does not wait on the export for the GIL. At most ``WORKERS`` exports
+build at once; more wait their turn.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
-import sqlite3
+import sys
 import tempfile
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +36,9 @@ from .. import ledgers
 from ..clock import now_ms
 from ..errors import BadRequest, NotFound
 from ..http import client_address
+from ..jobs.export import Job
 from ..state import state
 from ..store import audit
-from ..store import exports as store
 from .lists import listed_collection, parse_bool, parse_day
 from .reports import scoped_centres
 from .workspace import workspace_principal
@@ -42,6 +47,10 @@ DAY_MS = 86_400_000
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "csv": "text/csv; charset=utf-8"}
 CHUNK = 64 * 1024
+WORKERS = 2  # export processes at once (each keeps a core busy while it runs)
+_ROOT = str(Path(__file__).resolve().parents[2])
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
+    weakref.WeakKeyDictionary()
 
 
 def _target(name: str) -> tuple[str, str]:
@@ -77,6 +86,31 @@ async def _stream(path: Path) -> AsyncIterator[bytes]:
             yield chunk
 
 
+async def _run(job: Job) -> int:
+    """Build ``job`` in a worker process; its row count. The worker is killed if the request
+    is cancelled (the server stopping); a worker that fails is a server error."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.setdefault(loop, asyncio.Semaphore(WORKERS))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)}
+    async with slots:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server.jobs.export", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+        try:
+            out, err = await proc.communicate(job.encode())
+        except BaseException:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            raise
+    if proc.returncode != 0:
+        detail = err.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"export worker failed ({proc.returncode}): {detail}")
+    rows: int = json.loads(out)["rows"]
+    return rows
+
+
 async def export(request: Request) -> Response:
     """One ledger as a file download."""
     fs = state(request)
@@ -103,18 +137,10 @@ async def export(request: Request) -> Response:
     fd, name = tempfile.mkstemp(prefix="fieldsync-export-", suffix=f".{ext}")
     os.close(fd)
     path = Path(name)
-    head = ledgers.headers(collection)
-
-    def build(conn: sqlite3.Connection) -> int:
-        labels = store.names(conn)
-        rows = (ledgers.cells(collection, rec, centre, data, labels, not unmasked)
-                for rec, centre, data in store.rows(conn, collection, centres, since, until))
-        if ext == "csv":
-            return ledgers.write_csv(path, head, rows)
-        return ledgers.write_xlsx(path, ledgers.TITLES[collection], head, rows)
-
+    job = Job(db=os.path.abspath(fs.config.db), collection=collection, ext=ext, centres=list(centres),
+              since=since, until=until, masked=not unmasked, path=name)
     try:
-        count = await fs.readers.run(build)
+        count = await _run(job)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -498,15 +498,24 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
     else:
         # One ordered, limited index walk per centre and per county's reference data; SQLite
         # merges them, so the cost follows the page size, not the size of the scope.
-        parts, args = [], []
-        # A role limited to some collections (an inspector) never receives the others.
-        only = "" if scope.collections is None else \
-            f" AND collection IN ({','.join('?' * len(scope.collections))})"
-        colls = [] if scope.collections is None else sorted(scope.collections)
-        for centre in sorted(scope.centre_ids):
-            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
-                         f"{only} AND version > ? ORDER BY version LIMIT ?)")
-            args += [centre, *colls, after, limit + 1]
+        parts: list[str] = []
+        args: list[Any] = []
+        if scope.collections is None:
+            for centre in sorted(scope.centre_ids):
+                parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
+                             " AND version > ? ORDER BY version LIMIT ?)")
+                args += [centre, after, limit + 1]
+        elif scope.centre_ids:
+            # A scope limited to some collections (an inspector; a supervisor's or admin's
+            # device, which leaves cases and visits on the server) seeks each (collection,
+            # centre) past the cursor in records_collection_centre: walking a centre's
+            # records by version instead passed every case of the county to find its few
+            # inspections, 2 s a sync on a 200,000-case county.
+            colls, centres = sorted(scope.collections), sorted(scope.centre_ids)
+            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE collection IN"
+                         f" ({','.join('?' * len(colls))}) AND centre_id IN"
+                         f" ({','.join('?' * len(centres))}) AND version > ? ORDER BY version LIMIT ?)")
+            args += [*colls, *centres, after, limit + 1]
         for county in sorted(scope.county_ids):
             parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
                          " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")

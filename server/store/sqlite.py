@@ -15,8 +15,6 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-import sqlite_utils
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -30,6 +28,7 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
+CREATE INDEX IF NOT EXISTS records_collection_centre ON records(collection, centre_id, version);
 CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
 CREATE INDEX IF NOT EXISTS records_reference ON records(county_id, version) WHERE centre_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
@@ -257,8 +256,10 @@ def _statements(script: str) -> list[str]:
     return [s for s in out if s]
 
 
-def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
-    """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout)."""
+def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = False,
+            cache_kb: int = 32_000) -> sqlite3.Connection:
+    """Open the database with fieldsync's pragmas (WAL, foreign keys, busy timeout, a page
+    cache of ``cache_kb``)."""
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                isolation_level=None)
@@ -268,7 +269,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = Fal
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={_sync_level(synchronous)}")
     conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("PRAGMA cache_size=-32000")
+    conn.execute(f"PRAGMA cache_size={-int(cache_kb)}")
     return conn
 
 
@@ -285,6 +286,8 @@ def migrate(conn: sqlite3.Connection) -> None:
     ``CREATE TABLE IF NOT EXISTS`` leaves an older table as it was, so columns a later
     version added to ``SCHEMA`` are added here (sqlite-utils compares the two).
     """
+    import sqlite_utils  # imported here: an export worker process reads and never migrates
+
     db = sqlite_utils.Database(conn)
     conn.executescript(SCHEMA)
     _build_facts(conn)
@@ -359,6 +362,14 @@ def checkpoint(path: str | Path) -> None:
 def json_field(column: str, key: str) -> str:
     """SQL for the top-level ``key`` of the JSON text in ``column``."""
     return f"json_extract({column}, '$.{key}')"
+
+
+def json_values(column: str, count: int) -> str:
+    """SQL for a JSON array of the values at the next ``count`` ``?`` paths (``$.a.b``) of the
+    JSON text in ``column``, null where absent: the text is parsed once for all of them."""
+    if count == 1:  # json_extract of one path gives the bare value, not an array
+        return f"json_array({column} -> ?)"
+    return f"json_extract({column}, {', '.join('?' * count)})"
 
 
 def contains(column: str) -> str:

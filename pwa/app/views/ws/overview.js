@@ -6,7 +6,7 @@
 
 import { h } from '../../ui.js';
 import { go } from '../../router.js';
-import { api, bars, monthPicker, pagedList, pct, recordRow, score, screen, sparkline, table, thisMonth } from './kit.js';
+import { api, bars, monthPicker, pagedList, pct, recordRow, score, screen, ServerRefused, sparkline, table, thisMonth } from './kit.js';
 
 /** The contract's figures, in the order the table shows them. */
 export const FIGURES = [
@@ -31,16 +31,39 @@ function columns(withLink, month) {
   ];
 }
 
+/**
+ * The 12-month trend table; its months come with the figures.
+ * @param {any[]} rows the overview's rows (one per centre)
+ * @param {any} trend reports/trend
+ */
+function trendSection(rows, trend) {
+  const series = new Map(trend.centres.map((c) => [c.centre_id, c.series]));
+  return [
+    h('h2', { text: `近 12 个月趋势（${trend.months[0]} 至 ${trend.months[trend.months.length - 1]}）` }),
+    table('近 12 个月趋势', [
+      { key: 'name', label: '乡镇（中心）' },
+      { key: 'done', label: '办结件数', text: (r) => sparkline(`${r.name} 办结件数`, (series.get(r.centre_id) || {}).cases_completed || []) },
+      { key: 'ontime', label: '按时办结率', text: (r) => sparkline(`${r.name} 按时办结率`, (series.get(r.centre_id) || {}).on_time_rate || []) },
+      { key: 'score', label: '检查得分', text: (r) => sparkline(`${r.name} 检查得分`, (series.get(r.centre_id) || {}).inspection_score || []) },
+    ], rows)];
+}
+
 /** #/ws/overview?month=YYYY-MM */
 export async function overviewView(ctx) {
   const month = monthOf(ctx);
+  // Both asked at once; the month's table is drawn as soon as its figures are here, and the
+  // trend (twelve months of every centre, the slower report) fills its section when it comes.
+  const trendAsked = api(ctx.session, `/reports/trend?months=12&month=${month}`);
+  trendAsked.catch(() => {}); // its failure is shown in its section, not as an unhandled rejection
   await screen(ctx, '全县总览', async () => {
-    const [ov, trend] = await Promise.all([
-      api(ctx.session, `/reports/overview?month=${month}`),
-      api(ctx.session, `/reports/trend?months=12&month=${month}`),
-    ]);
+    const ov = await api(ctx.session, `/reports/overview?month=${month}`);
     const rows = ov.centres;
-    const series = new Map(trend.centres.map((c) => [c.centre_id, c.series]));
+    const trendBox = h('section', { class: 'ws-trend', 'aria-busy': 'true' },
+      h('p', { class: 'hint', text: '正在加载近 12 个月趋势…' }));
+    trendAsked.then((trend) => trendBox.replaceChildren(...trendSection(rows, trend)), (err) => {
+      trendBox.replaceChildren(h('p', { class: 'box warn', role: 'status',
+        text: err instanceof ServerRefused ? `趋势无法显示：${err.message}` : '趋势需要联网，请稍后刷新。' }));
+    }).finally(() => trendBox.removeAttribute('aria-busy'));
     return h('div', null,
       h('div', { class: 'ws-bar' },
         monthPicker(month, (m) => go(`#/ws/overview?month=${m}`)),
@@ -49,13 +72,7 @@ export async function overviewView(ctx) {
       h('div', { class: 'ws-charts' },
         bars(`${month} 检查得分排名`, rows.map((r) => ({ label: r.name, value: r.inspection_score })), score),
         bars(`${month} 按时办结率排名`, rows.map((r) => ({ label: r.name, value: r.on_time_rate === null ? null : r.on_time_rate * 100 })), (v) => `${Math.round(v * 10) / 10}%`)),
-      h('h2', { text: `近 12 个月趋势（${trend.months[0]} 至 ${trend.months[trend.months.length - 1]}）` }),
-      table('近 12 个月趋势', [
-        { key: 'name', label: '乡镇（中心）' },
-        { key: 'done', label: '办结件数', text: (r) => sparkline(`${r.name} 办结件数`, (series.get(r.centre_id) || {}).cases_completed || []) },
-        { key: 'ontime', label: '按时办结率', text: (r) => sparkline(`${r.name} 按时办结率`, (series.get(r.centre_id) || {}).on_time_rate || []) },
-        { key: 'score', label: '检查得分', text: (r) => sparkline(`${r.name} 检查得分`, (series.get(r.centre_id) || {}).inspection_score || []) },
-      ], rows));
+      trendBox);
   });
   return { live: false };
 }

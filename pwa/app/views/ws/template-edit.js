@@ -79,7 +79,7 @@ function editor(ctx, rec, all) {
   const form = h('form', { class: 'tpl-form', novalidate: true, 'aria-label': `编辑 ${work.name || ''} 第 ${work.version} 版` });
   const pv = preview(() => work, rec.id);
 
-  /** Problems shown at fields: [path, text]; local ones first, then the server's. */
+  /** Problems shown at fields ({code, message, path}): the page's own check, then the server's refusals. */
   let local = null;
   let fromServer = [];
 
