@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
 
@@ -34,10 +34,9 @@ from .api import users as api_users
 from .config import Config
 from .errors import NotFound
 from .http import client_gone, fieldsync_error, http_error, json_response, raw_response, server_error
-from .jobs import push as push_job
 from .jobs import sweep as sweep_job
-from .jobs import webhook as webhook_job
 from .jobs.push import PushSender
+from .jobs.queue import run_forever
 from .jobs.webhook import WebhookSender
 from .limits import LoginLimiter
 from .openapi import document
@@ -79,6 +78,46 @@ async def api_not_found(request: Request) -> Response:
     raise NotFound("no such endpoint")
 
 
+# The HTTP API under /api/v1: methods, path, handler (HEAD comes with GET).
+API_ROUTES: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...] = (
+    ("GET",     "/openapi.json",                     openapi),
+    ("GET",     "/schemas",                          schemas),
+    ("POST",    "/auth/login",                       api_auth.login),
+    ("POST",    "/sync",                             api_sync.sync),
+    ("GET",     "/conflicts",                        api_conflicts.list_conflicts),
+    ("POST",    "/conflicts/{conflict_id}/resolve",  api_conflicts.resolve_conflict),
+    ("GET",     "/devices",                          api_devices.list_devices),
+    ("POST",    "/devices/{device_id}/revoke",       api_devices.revoke_device),
+    ("POST",    "/users/{user_id}/disable",          api_devices.disable_user),
+    ("GET",     "/audit",                            api_devices.audit_log),
+    ("GET",     "/quarantine",                       api_quarantine.list_quarantine),
+    ("POST",    "/quarantine/{op_id}/release",       api_quarantine.release),
+    ("POST",    "/quarantine/{op_id}/drop",          api_quarantine.drop),
+    ("GET PUT", "/attachments/{sha256}",             api_attachments.attachment),
+    ("GET",     "/attachments/{sha256}/status",      api_attachments.attachment_status),
+    ("GET",     "/reports/overview",                 api_reports.overview),
+    ("GET",     "/reports/trend",                    api_reports.trend),
+    ("GET",     "/reports/assessment",               api_reports.assessment),
+    ("GET",     "/records/{collection}",             api_lists.list_records),
+    ("GET",     "/boards/overdue",                   api_lists.overdue_board),
+    ("GET",     "/boards/rectifications",            api_lists.rectifications_board),
+    ("GET",     "/boards/complaints",                api_lists.complaints_board),
+    ("GET",     "/boards/awards-recheck",            api_lists.awards_recheck_board),
+    ("GET",     "/exports/{filename}",               api_exports.export),
+    ("GET",     "/users",                            api_users.list_users),
+    ("POST",    "/users",                            api_users.add_user),
+    ("POST",    "/users/{user_id}/reset-password",   api_users.reset_password),
+    ("POST",    "/users/{user_id}/enable",           api_users.enable_user),
+    ("PUT",     "/users/{user_id}/access",           api_users.set_access),
+    ("POST",    "/matters/import",                   api_matters.import_catalogue),
+    ("GET",     "/calendar",                         api_calendar.calendar),
+    ("POST",    "/templates/{template_id}/preview",  api_templates.preview),
+    ("GET",     "/push/vapid-public-key",            api_push.vapid_public_key),
+    ("POST",    "/push/subscriptions",               api_push.subscribe),
+    ("DELETE",  "/push/subscriptions",               api_push.unsubscribe),
+)
+
+
 def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
     writer = Writer(config.db, config.synchronous)
@@ -94,11 +133,13 @@ def create_app(config: Config) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sender = PushSender(writer, config)
-        tasks = [asyncio.create_task(push_job.run_forever(sender, config.push_interval_s)),
+        tasks = [asyncio.create_task(run_forever(sender.run_once, config.push_interval_s,
+                                                 "push sender")),
                  asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
         hook = WebhookSender(writer, config) if config.sms_webhook_url else None
         if hook is not None:
-            tasks.append(asyncio.create_task(webhook_job.run_forever(hook, config.push_interval_s)))
+            tasks.append(asyncio.create_task(run_forever(hook.run_once, config.push_interval_s,
+                                                         "webhook")))
         try:
             yield
         finally:
@@ -111,43 +152,7 @@ def create_app(config: Config) -> Starlette:
                 hook.close()
             fs.close()
 
-    api: list[Route] = [
-        Route("/openapi.json", openapi),
-        Route("/schemas", schemas),
-        Route("/auth/login", api_auth.login, methods=["POST"]),
-        Route("/sync", api_sync.sync, methods=["POST"]),
-        Route("/conflicts", api_conflicts.list_conflicts),
-        Route("/conflicts/{conflict_id}/resolve", api_conflicts.resolve_conflict, methods=["POST"]),
-        Route("/devices", api_devices.list_devices),
-        Route("/devices/{device_id}/revoke", api_devices.revoke_device, methods=["POST"]),
-        Route("/users/{user_id}/disable", api_devices.disable_user, methods=["POST"]),
-        Route("/audit", api_devices.audit_log),
-        Route("/quarantine", api_quarantine.list_quarantine),
-        Route("/quarantine/{op_id}/release", api_quarantine.release, methods=["POST"]),
-        Route("/quarantine/{op_id}/drop", api_quarantine.drop, methods=["POST"]),
-        Route("/attachments/{sha256}", api_attachments.attachment, methods=["GET", "PUT"]),
-        Route("/attachments/{sha256}/status", api_attachments.attachment_status),
-        Route("/reports/overview", api_reports.overview),
-        Route("/reports/trend", api_reports.trend),
-        Route("/reports/assessment", api_reports.assessment),
-        Route("/records/{collection}", api_lists.list_records),
-        Route("/boards/overdue", api_lists.overdue_board),
-        Route("/boards/rectifications", api_lists.rectifications_board),
-        Route("/boards/complaints", api_lists.complaints_board),
-        Route("/boards/awards-recheck", api_lists.awards_recheck_board),
-        Route("/exports/{filename}", api_exports.export),
-        Route("/users", api_users.list_users),
-        Route("/users", api_users.add_user, methods=["POST"]),
-        Route("/users/{user_id}/reset-password", api_users.reset_password, methods=["POST"]),
-        Route("/users/{user_id}/enable", api_users.enable_user, methods=["POST"]),
-        Route("/users/{user_id}/access", api_users.set_access, methods=["PUT"]),
-        Route("/matters/import", api_matters.import_catalogue, methods=["POST"]),
-        Route("/calendar", api_calendar.calendar),
-        Route("/templates/{template_id}/preview", api_templates.preview, methods=["POST"]),
-        Route("/push/vapid-public-key", api_push.vapid_public_key),
-        Route("/push/subscriptions", api_push.subscribe, methods=["POST"]),
-        Route("/push/subscriptions", api_push.unsubscribe, methods=["DELETE"]),
-    ]
+    api = [Route(path, handler, methods=verbs.split()) for verbs, path, handler in API_ROUTES]
     # The API is its own mount so its 404s and 405s never fall through to the PWA's files;
     # the catch-all answers any other /api path (``/api/v1`` itself, ``/api/v2/…``) in JSON too.
     routes: list[Route | Mount] = [Route("/healthz", healthz), Mount("/api/v1", routes=api),

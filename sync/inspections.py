@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import Forbidden, Invalid
+from .references import named
 
 REVIEW_VALUES = ("returned", "approved")
 
@@ -41,13 +42,9 @@ def check_reviewer(merged: Mapping[str, Any], op_set: Mapping[str, Any], user_id
 def check_reinspection(rect: Mapping[str, Any], inspection: Mapping[str, Any] | None) -> None:
     """Raise Invalid (path ``reinspection_id``) unless the named inspection re-inspects
     exactly the rectification's items, at the rectification's centre."""
-    rid = rect.get("reinspection_id")
-    if rid is None:
-        return
+    inspection = named(rect, "reinspection_id", inspection, what="inspection", same="centre_id")
     if inspection is None:
-        raise Invalid(f"reinspection_id: no inspection {rid!r}", path="reinspection_id")
-    if inspection.get("centre_id") != rect.get("centre_id"):
-        raise Invalid("reinspection_id: the re-inspection is of another centre", path="reinspection_id")
+        return
     wanted = rect.get("item_ids")
     got = inspection.get("item_ids")
     if not isinstance(got, list) or not isinstance(wanted, list) or sorted(got) != sorted(wanted):

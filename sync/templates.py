@@ -9,17 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import Invalid
+from .references import named
 
 
 def check_supersedes(new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
     """Raise Invalid (path ``supersedes`` or ``version``) unless ``new`` follows ``old``."""
-    sid = new.get("supersedes")
-    if sid is None:
-        return
+    old = named(new, "supersedes", old, what="template", same="county_id")
     if old is None:
-        raise Invalid(f"supersedes: no template {sid!r}", path="supersedes")
-    if old.get("county_id") != new.get("county_id"):
-        raise Invalid("supersedes: a template of another county", path="supersedes")
+        return
     if old.get("status", "published") == "draft":
         raise Invalid("supersedes: a draft is edited, not superseded", path="supersedes")
     want = old.get("version")

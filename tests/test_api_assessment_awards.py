@@ -134,3 +134,35 @@ def test_assessment_and_overview_use_the_servers_inspection_scores(client: TestC
     november = client.get(ASSESSMENT, params={"month": "2026-11"}, headers=sup.headers).json()
     c1 = next(c for c in november["centres"] if c["centre_id"] == "c1")
     assert (c1["score"], c1["vetoed"], c1["eligible"]) == (80.0, True, False)
+
+
+def test_assessment_and_overview_leave_out_checklist_inspections(client: TestClient,
+                                                                 device: Any) -> None:
+    """A checklist (every section worth 0 points: the township special inspection) records
+    lapses, not a score: its approved inspections do not pull the month's average to 0."""
+    import json
+    from pathlib import Path
+
+    from tests.support.rubrics import load as vectors
+
+    v = vectors("rubric-vectors.json")
+    full = v["cases"][0]["answers"]
+    checklist = json.loads((Path(__file__).parent.parent / "server/demo/rubrics/township-special.json")
+                           .read_text(encoding="utf-8"))
+    write(client, [("templates", "t1", {**v["template"], "county_id": "k1"}, at("2026-09-01")),
+                   ("templates", "t9", {**checklist, "county_id": "k1"}, at("2026-09-01"))])
+    write(client, [
+        ("inspections", "i1", {"centre_id": "c1", "template_id": "t1", "template_version": 1,
+                               "status": "approved", "items": full, "started_at": at("2026-10-10")},
+         at("2026-10-10")),
+        ("inspections", "i9", {"centre_id": "c1", "template_id": "t9", "template_version": 1,
+                               "status": "approved", "items": {}, "started_at": at("2026-10-12")},
+         at("2026-10-12")),
+    ])
+    sup = device("sup1")
+    overview = client.get("/api/v1/reports/overview", params={"month": "2026-10"}, headers=sup.headers)
+    c1 = next(c for c in overview.json()["centres"] if c["centre_id"] == "c1")
+    assert c1["inspection_score"] == 80.0
+    assessed = client.get(ASSESSMENT, params={"month": "2026-10"}, headers=sup.headers).json()
+    c1 = next(c for c in assessed["centres"] if c["centre_id"] == "c1")
+    assert (c1["inspections"], c1["score"]) == (1, 80.0)

@@ -5,22 +5,13 @@ its centre that re-inspects exactly the rectification's items."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
 from typing import Any
 
+from tests.support.records import stored
 from tests.support.rubrics import load
 
 VECTORS = load("rubric-vectors.json")
 TEMPLATE = {**VECTORS["template"], "county_id": "k1"}
-
-
-def stored(db: str, collection: str, record: str) -> dict[str, Any] | None:
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT data FROM records WHERE collection=? AND id=?",
-                           (collection, record)).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def submitted(inspectors: list[str]) -> dict[str, Any]:

@@ -5,24 +5,17 @@ and change nothing else."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import closing
 from typing import Any
 
 import pytest
 
+from tests.support.records import stored
 from tests.support.rubrics import load, mutate
 
 VECTORS = load("rubric-vectors.json")
 TEMPLATE = {**VECTORS["template"], "county_id": "k1"}
-
-
-def stored(db: str, collection: str, record: str) -> dict[str, Any] | None:
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT data FROM records WHERE collection=? AND id=?",
-                           (collection, record)).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def quarantined(db: str) -> list[tuple[str, str]]:

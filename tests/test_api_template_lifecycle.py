@@ -6,10 +6,9 @@ version they name."""
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 from typing import Any
 
+from tests.support import records
 from tests.support.rubrics import load
 
 VECTORS = load("rubric-vectors.json")
@@ -17,11 +16,8 @@ DRAFT = {**VECTORS["template"], "county_id": "k1", "status": "draft"}
 
 
 def stored(db: str, collection: str, record: str) -> dict[str, Any]:
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT data FROM records WHERE collection=? AND id=?",
-                           (collection, record)).fetchone()
-    assert row is not None
-    data: dict[str, Any] = json.loads(row[0])
+    data = records.stored(db, collection, record)
+    assert data is not None, f"{collection}/{record} not stored"
     return data
 
 

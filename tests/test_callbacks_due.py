@@ -9,16 +9,11 @@ import datetime as dt
 from typing import Any
 
 from sync.deadlines import CST, end_of_day_ms
-from tests.conftest import Device
+from tests.support.records import pulled
 
 
 def ms(y: int, m: int, d: int, h: int = 10) -> int:
     return int(dt.datetime(y, m, d, h, tzinfo=CST).timestamp() * 1000)
-
-
-def pulled(dev: Device) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(ch["collection"], ch["record"]): ch["data"]
-            for page in dev.sync_all() for ch in page["changes"]}
 
 
 def test_callbacks_due_three_working_days_after_completion(device: Any) -> None:

@@ -12,18 +12,9 @@ from sync.calendar import Calendar
 from sync.computed import COMPLAINT_REPLY_DAYS
 from sync.deadlines import DAY_MS, due_ms
 from tests.conftest import now_ms
+from tests.support.records import current
 
 HOUR = 3_600_000
-
-
-def record(dev: Any, rid: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    dev.cursor = None  # a full pull: the record's current state
-    for page in dev.sync_all():
-        for ch in page["changes"]:
-            if ch["record"] == rid:
-                found = ch["data"]
-    return found
 
 
 def test_complaints_times_come_from_the_corrected_time_not_the_phone(device: Any) -> None:
@@ -32,14 +23,14 @@ def test_complaints_times_come_from_the_corrected_time_not_the_phone(device: Any
     res = f1.sync([f1.op("complaints", "cp-1", {"centre_id": "c1", "content": "窗口无人", "channel": "window",
                                                  "status": "open"})])
     assert res["results"][0]["status"] == "applied", res
-    data = record(f1, "cp-1")
+    data = current(f1, "cp-1")
     assert before - 1000 <= data["received_at"] <= now_ms()
     assert data["reply_due"] > data["received_at"] and data["overdue"] is False
     assert "replied_at" not in data
 
     res = f1.sync([f1.op("complaints", "cp-1", {"reply": "已整改", "status": "replied"})])
     assert res["results"][0]["status"] == "applied", res
-    replied = record(f1, "cp-1")
+    replied = current(f1, "cp-1")
     assert data["received_at"] <= replied["replied_at"] <= now_ms()
 
     # After the fact (a letter received last week) is kept; the fast phone's "now" is not.
@@ -47,18 +38,18 @@ def test_complaints_times_come_from_the_corrected_time_not_the_phone(device: Any
     ok = f1.sync([f1.op("complaints", "cp-2", {"centre_id": "c1", "content": "来信", "channel": "letter",
                                                 "received_at": earlier})])
     assert ok["results"][0]["status"] == "applied", ok
-    assert record(f1, "cp-2")["received_at"] == earlier
+    assert current(f1, "cp-2")["received_at"] == earlier
     fast = f1.sync([f1.op("complaints", "cp-3", {"centre_id": "c1", "content": "电话", "channel": "phone",
                                                   "received_at": f1.clock()})])
     assert fast["results"][0]["status"] == "applied", fast  # never lost ...
-    assert record(f1, "cp-3")["received_at"] <= now_ms()  # ... but the fast clock is not kept
+    assert current(f1, "cp-3")["received_at"] <= now_ms()  # ... but the fast clock is not kept
 
 
 def test_complaints_reply_due_is_five_working_days(device: Any) -> None:
     f1 = device("f1")
     when = now_ms() - 2 * DAY_MS
     f1.sync([f1.op("complaints", "cp-4", {"centre_id": "c1", "content": "态度差", "received_at": when})])
-    data = record(f1, "cp-4")
+    data = current(f1, "cp-4")
     assert COMPLAINT_REPLY_DAYS == 5
     assert data["reply_due"] == due_ms(when, 5, Calendar())
 
@@ -68,10 +59,10 @@ def test_complaints_verify_only_by_supervisors(device: Any) -> None:
     f1.sync([f1.op("complaints", "cp-5", {"centre_id": "c1", "content": "收费不明", "reply": "已退还"})])
     denied = f1.sync([f1.op("complaints", "cp-5", {"verified": True, "status": "verified"})])
     assert denied["results"][0]["status"] == "rejected" and denied["results"][0]["code"] == "forbidden"
-    assert record(f1, "cp-5").get("verified") is None
+    assert current(f1, "cp-5").get("verified") is None
     done = sup.sync([sup.op("complaints", "cp-5", {"verified": True, "status": "verified"})])
     assert done["results"][0]["status"] == "applied", done
-    assert record(f1, "cp-5")["verified"] is True  # a supervisor's device holds no complaints
+    assert current(f1, "cp-5")["verified"] is True  # a supervisor's device holds no complaints
 
 
 def test_complaints_case_handover_is_checked_by_the_schema(device: Any) -> None:
@@ -82,11 +73,11 @@ def test_complaints_case_handover_is_checked_by_the_schema(device: Any) -> None:
     bad = f1.sync([f1.op("cases", "k-h", {"handler_id": other, "handed_to.h1.from": me,
                                           "handed_to.h1.to": other, "handed_to.h1.at": "昨天"})])
     assert bad["results"][0]["status"] == "rejected" and bad["results"][0]["code"] == "invalid"
-    assert record(f1, "k-h").get("handler_id") is None
+    assert current(f1, "k-h").get("handler_id") is None
     good = f1.sync([f1.op("cases", "k-h", {"handler_id": other, "handed_to.h1.from": me,
                                            "handed_to.h1.to": other, "handed_to.h1.at": now_ms(),
                                            "handed_to.h1.note": "休假，移交"})])
     assert good["results"][0]["status"] == "applied", good
-    data = record(f1b, "k-h")
+    data = current(f1b, "k-h")
     assert data["handler_id"] == other and data["first_asked_by"] == me
     assert data["handed_to"]["h1"]["to"] == other and data["handed_to"]["h1"]["note"] == "休假，移交"

@@ -4,6 +4,7 @@ push-service stand-in that verifies the VAPID JWT and decrypts the aes128gcm bod
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
 import sqlite3
 import stat
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -22,8 +24,9 @@ from server.jobs.push import PushSender
 from server.store import push as push_store
 from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
-from tests.conftest import Device, now_ms
+from tests.conftest import PASSWORD, Device, now_ms
 from tests.support.pushservice import PushService, serve
+from tests.support.server import ServerHandle, free_port
 
 SUBJECT = "mailto:ops@county.example"
 SUBS = "/api/v1/push/subscriptions"
@@ -261,3 +264,70 @@ def test_push_unsubscribe_only_ones_own(app_client: TestClient, county_db: str) 
     r = app_client.request("DELETE", SUBS, json={"endpoint": doc["endpoint"]}, headers=f1.headers)
     assert r.status_code == 200 and r.json() == {"endpoint": doc["endpoint"], "subscribed": False}
     assert subscriptions(county_db) == [] and queue(county_db) == []
+
+
+def test_push_sending_process_that_dies_is_replaced_and_its_batch_retried(
+        app_client: TestClient, service: PushService, county_db: str) -> None:
+    f1 = Device(app_client, "f1")
+    app_client.post(SUBS, json=service.browser("p").subscription(), headers=f1.headers)
+    writer = Writer(county_db)
+    sender = PushSender(writer, config(county_db))
+    before = set(multiprocessing.active_children())
+    try:
+        enqueue(county_db, f1.user["id"], record="v-1")
+        assert sender.run_once(now_ms())["sent"] == 1
+        [child] = set(multiprocessing.active_children()) - before  # messages go out from here
+        child.kill()
+        child.join()
+        enqueue(county_db, f1.user["id"], record="v-2")
+        t = now_ms()
+        assert sender.run_once(t) == {"sent": 0, "gone": 0, "retry": 1}
+        assert sender.run_once(t + push.backoff_ms(1)) == {"sent": 1, "gone": 0, "retry": 0}
+    finally:
+        sender.close()
+        writer.close()
+    assert [m["message"]["record"] for m in service.received] == ["v-1", "v-2"]
+    assert queue(county_db) == []
+
+
+def children(pid: int) -> set[int]:
+    """Live child processes of ``pid`` (from /proc: the 4th field of stat is the parent)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = proc.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(proc.parent.name))
+    return found
+
+
+def test_push_sending_process_exits_when_its_server_is_killed(
+        county_db: str, service: PushService, tmp_path: Path) -> None:
+    server = ServerHandle(Path(county_db), free_port(), tmp_path / "server.log", env={
+        "FIELDSYNC_VAPID_SUBJECT": SUBJECT, "FIELDSYNC_PUSH_ALLOW_HTTP": "1",
+        "FIELDSYNC_PUSH_INTERVAL_S": "1"})
+    server.start()
+    try:
+        login = httpx.post(f"{server.base_url}/api/v1/auth/login", json={
+            "username": "f1", "password": PASSWORD, "device_name": "t"}).json()
+        r = httpx.post(server.base_url + SUBS, json=service.browser("k").subscription(),
+                       headers={"Authorization": f"Bearer {login['token']}"})
+        assert r.status_code == 201, r.text
+        enqueue(county_db, login["user"]["id"])
+        deadline = time.monotonic() + 30
+        while not service.received and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert service.received
+        assert server.proc is not None
+        kids = children(server.proc.pid)
+        assert kids  # the sending process (and multiprocessing's resource tracker)
+        server.proc.kill()  # no shutdown: nothing tells the sending process
+        server.proc.wait()
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{k}").exists() for k in kids) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [k for k in kids if Path(f"/proc/{k}").exists()]
+    finally:
+        server.stop()

@@ -5,14 +5,14 @@ invalid_transition rejection reads in Chinese with what is allowed; axe-clean at
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support.axe import assert_accessible
-from tests.support.pwa import api_push, expect_unsent, idb, new_op, phone, sync_now, user_login
+from tests.support.cases import new_case
+from tests.support.pwa import expect_unsent, idb, phone, sync_now
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,7 @@ pytestmark = pytest.mark.browser
 def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Browser,
                                                                   pwa_server: Any) -> None:
     base = pwa_server.base_url
-    centre_token, _ = user_login(base, "centre1")
-    case = f"case-{uuid.uuid4().hex[:8]}"
-    made = api_push(base, centre_token, [new_op("cases", case, {
-        "centre_id": "c-shiqiao", "matter_id": "m-x", "status": "accepted", "applicant.name": "吴春梅"})])
-    assert made["results"][0]["status"] == "applied", made
+    case, _ = new_case(base, "吴春梅")
     ctx, page = phone(chromium, base, "field1")
     try:
         sync_now(page)

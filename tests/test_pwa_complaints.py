@@ -9,13 +9,13 @@ shows who owns it now and the history. axe at 360 px (and 1280 px for the list);
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support.axe import assert_accessible, desktop_context
+from tests.support.cases import new_case
 from tests.support.pwa import (
     api_push,
     db_rows,
@@ -142,12 +142,8 @@ def test_pwa_complaints_intake_offline_reply_and_verify(chromium: Browser, pwa_s
 
 def test_pwa_complaints_case_handover_shows_history(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    centre_token, centre_id = user_login(base, "centre1")
+    case, centre_id = new_case(base, "郑秀兰")
     _, field_id = user_login(base, "field1")
-    case = f"case-{uuid.uuid4().hex[:8]}"
-    made = api_push(base, centre_token, [new_op("cases", case, {
-        "centre_id": "c-shiqiao", "matter_id": "m-x", "status": "accepted", "applicant.name": "郑秀兰"})])
-    assert made["results"][0]["status"] == "applied", made
     ctx, page = phone(chromium, base, "centre1")
     try:
         sync_now(page)

@@ -7,12 +7,12 @@ hand-over is saved, the next redraw shows the stored state, not the typed text a
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.support.cases import new_case
 from tests.support.pwa import api_push, new_op, phone, sync_now, user_login
 
 pytestmark = pytest.mark.browser
@@ -20,12 +20,9 @@ pytestmark = pytest.mark.browser
 
 def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    token, centre_id = user_login(base, "centre1")
+    case, centre_id = new_case(base, "韩玉梅")
+    token, _ = user_login(base, "centre1")  # the other device that changes the case
     _, field_id = user_login(base, "field1")
-    case = f"case-{uuid.uuid4().hex[:8]}"
-    made = api_push(base, token, [new_op("cases", case, {
-        "centre_id": "c-shiqiao", "matter_id": "m-x", "status": "accepted", "applicant.name": "韩玉梅"})])
-    assert made["results"][0]["status"] == "applied", made
     ctx, page = phone(chromium, base, "centre1")
     try:
         sync_now(page)

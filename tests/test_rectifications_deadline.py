@@ -11,15 +11,11 @@ from server.jobs.sweep import sweep
 from server.writer import Writer
 from sync.deadlines import CST, end_of_day_ms
 from tests.conftest import Device, now_ms
+from tests.support.records import pulled
 
 
 def ms(y: int, m: int, d: int, h: int = 10) -> int:
     return int(dt.datetime(y, m, d, h, tzinfo=CST).timestamp() * 1000)
-
-
-def pulled(dev: Device) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(ch["collection"], ch["record"]): ch["data"]
-            for page in dev.sync_all() for ch in page["changes"]}
 
 
 def order(sup: Device, rid: str, **extra: Any) -> dict[str, Any]:

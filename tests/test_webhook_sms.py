@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -19,53 +17,22 @@ from server.config import Config
 from server.jobs.webhook import WebhookSender
 from server.writer import Writer
 from tests.conftest import Device, now_ms
+from tests.support.receiver import Receiver, receiving
 
 SECRET = "s3cret-gateway-key"
 
 
-class Receiver:
-    """A stand-in SMS gateway: verifies signatures, fails the first ``fail`` calls."""
-
-    def __init__(self, fail: int = 0) -> None:
-        self.fail = fail
-        self.got: list[dict[str, Any]] = []
-        self.bad_signatures = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                stamp = self.headers["X-Fieldsync-Timestamp"]
-                want = "sha256=" + hmac.new(SECRET.encode(), stamp.encode() + b"." + raw,
-                                            hashlib.sha256).hexdigest()
-                if not hmac.compare_digest(want, self.headers["X-Fieldsync-Signature"]):
-                    owner.bad_signatures += 1
-                    self.send_response(401)
-                elif owner.fail > 0:
-                    owner.fail -= 1
-                    self.send_response(503)
-                else:
-                    owner.got.append(json.loads(raw))
-                    self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def signed(headers: Any, raw: bytes) -> int | None:
+    """The gateway's check: a 401 unless the body is signed with the shared secret."""
+    stamp = headers["X-Fieldsync-Timestamp"]
+    want = "sha256=" + hmac.new(SECRET.encode(), stamp.encode() + b"." + raw,
+                                hashlib.sha256).hexdigest()
+    return None if hmac.compare_digest(want, headers["X-Fieldsync-Signature"]) else 401
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-    yield rec
-    rec.close()
+    yield from receiving(signed)
 
 
 def sender(db: str, url: str, secret: str = SECRET, counties: str = "") -> tuple[Writer, WebhookSender]:
@@ -86,7 +53,7 @@ def test_webhook_posts_each_notification_once_signed_and_retries(
         device: Any, county_db: str, receiver: Receiver) -> None:
     ctr, f1 = device("ctr1"), device("f1")
     assign(ctr, f1, "v1")
-    receiver.fail = 2  # the gateway is down for two attempts
+    receiver.script = [503, 503]  # the gateway is down for two attempts
     writer, hook = sender(county_db, receiver.url)
     try:
         t = now_ms()
@@ -99,8 +66,9 @@ def test_webhook_posts_each_notification_once_signed_and_retries(
     finally:
         hook.close()
         writer.close()
-    assert receiver.bad_signatures == 0
-    [body] = receiver.got
+    assert receiver.refused == 0
+    [raw] = receiver.got
+    body = json.loads(raw)
     assert body["kind"] == "assigned" and body["username"] == "f1"
     assert body["user_id"] == f1.user["id"] and body["county_id"] == "k1"
     assert body["subject"] == {"collection": "visits", "record": "v1"}
@@ -117,7 +85,7 @@ def test_webhook_wrong_secret_is_refused_and_kept_for_retry(
     finally:
         hook.close()
         writer.close()
-    assert receiver.bad_signatures == 1 and receiver.got == []
+    assert receiver.refused == 1 and receiver.got == []
 
 
 def test_webhook_only_configured_counties(device: Any, county_db: str, receiver: Receiver) -> None:

@@ -15,6 +15,8 @@ same transaction. ``POST /api/v1/users/{id}/disable`` is in ``server.api.devices
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -27,7 +29,7 @@ from ..clock import now_ms
 from ..errors import BadRequest, NotFound
 from ..http import client_address, json_response, read_json
 from ..scope import ROLES
-from ..state import int_param, principal, state
+from ..state import AppState, int_param, principal, state
 from ..store import audit, devices, users
 from ..store.users import county_of
 
@@ -94,18 +96,38 @@ def _target(conn: sqlite3.Connection, who: Principal, user_id: str) -> dict[str,
     return found
 
 
-def _audit(conn: sqlite3.Connection, who: Principal, action: str, target: str,
-           details: dict[str, Any], address: str) -> None:
-    audit.record(conn, at=now_ms(), action=action, outcome="ok", user_id=who.user_id,
-                 username=who.username, device_id=who.device_id, county_id=who.audit_county,
-                 target=target, details=details, address=address)
+@dataclass(frozen=True)
+class _Managing:
+    """A supervisor's or admin's request to the users admin: who asks, and from where."""
+
+    fs: AppState
+    who: Principal
+    address: str
+
+    def audit(self, conn: sqlite3.Connection, action: str, target: str,
+              details: dict[str, Any]) -> None:
+        """Record the change in the caller's transaction."""
+        who = self.who
+        audit.record(conn, at=now_ms(), action=action, outcome="ok", user_id=who.user_id,
+                     username=who.username, device_id=who.device_id, county_id=who.audit_county,
+                     target=target, details=details, address=self.address)
+
+    async def write(self, request: Request, change: Callable[[sqlite3.Connection], Any],
+                    status: int = 200) -> Response:
+        """Run ``change`` on the writer and answer with what it returns."""
+        return json_response(request, await self.fs.writer.execute(change), status)
+
+
+async def _managing(request: Request) -> _Managing:
+    """Every users-admin request starts here: logged in (401), a manager (403)."""
+    who = await principal(request)
+    _manager(who)
+    return _Managing(state(request), who, client_address(request))
 
 
 async def list_users(request: Request) -> Response:
     """Users the caller manages, by username, paged."""
-    fs = state(request)
-    who = await principal(request)
-    _manager(who)
+    who = (await _managing(request)).who
     q = request.query_params
     role = q.get("role")
     if role is not None and role not in ROLES:
@@ -125,97 +147,83 @@ async def list_users(request: Request) -> Response:
             u["created_at"] = audit.iso(int(str(u["created_at"])))
         return {"items": found, "next": str(found[-1]["username"]) if more else None}
 
-    return json_response(request, await fs.readers.run(run))
+    return json_response(request, await state(request).readers.run(run))
 
 
 async def add_user(request: Request) -> Response:
     """Create a user (201 with the user)."""
-    fs = state(request)
-    who = await principal(request)
-    _manager(who)
+    m = await _managing(request)
     doc = await read_json(request, 64 * 1024, 64 * 1024)
     username = _text(doc, "username")
     name = _text(doc, "name", required=False)
     password = _password(doc)
     role, centres, county = _access(doc)
     hashed = hash_password(password)
-    address = client_address(request)
 
     def add(conn: sqlite3.Connection) -> dict[str, Any]:
-        stored_county = _check_grant(conn, who, role, centres, county)
+        stored_county = _check_grant(conn, m.who, role, centres, county)
         uid = users.add_user(conn, username=str(username), password_hash=hashed, role=role,
                              now=now_ms(), name=name, centre_ids=centres, county_id=stored_county)
-        _audit(conn, who, "add_user", uid, {"username": username, "role": role,
-                                            "centre_ids": list(centres), "county_id": stored_county},
-               address)
-        return dict(users.get_by_id(conn, uid) or {})
+        m.audit(conn, "add_user", uid, {"username": username, "role": role,
+                                        "centre_ids": list(centres), "county_id": stored_county})
+        created = dict(users.get_by_id(conn, uid) or {})
+        created["created_at"] = audit.iso(int(str(created["created_at"])))
+        return created
 
-    created = await fs.writer.execute(add)
-    created["created_at"] = audit.iso(int(created["created_at"]))
-    return json_response(request, created, 201)
+    return await m.write(request, add, 201)
 
 
 async def reset_password(request: Request) -> Response:
     """Set a new password; every device of the user is revoked (they log in again)."""
-    fs = state(request)
-    who = await principal(request)
-    _manager(who)
+    m = await _managing(request)
     user_id = request.path_params["user_id"]
     doc = await read_json(request, 64 * 1024, 64 * 1024)
     hashed = hash_password(_password(doc))
-    address = client_address(request)
 
     def reset(conn: sqlite3.Connection) -> dict[str, Any]:
-        _target(conn, who, user_id)
-        now = now_ms()
+        _target(conn, m.who, user_id)
         users.set_password_hash(conn, user_id, hashed)
-        n = devices.revoke_all_of(conn, user_id, who.user_id, now) if user_id != who.user_id else 0
-        _audit(conn, who, "reset_password", user_id, {"devices_revoked": n}, address)
+        n = devices.revoke_all_of(conn, user_id, m.who.user_id, now_ms()) \
+            if user_id != m.who.user_id else 0
+        m.audit(conn, "reset_password", user_id, {"devices_revoked": n})
         return {"user_id": user_id, "devices_revoked": n}
 
-    return json_response(request, await fs.writer.execute(reset))
+    return await m.write(request, reset)
 
 
 async def enable_user(request: Request) -> Response:
     """Allow a disabled user's logins again."""
-    fs = state(request)
-    who = await principal(request)
-    _manager(who)
+    m = await _managing(request)
     user_id = request.path_params["user_id"]
-    address = client_address(request)
 
     def enable(conn: sqlite3.Connection) -> dict[str, Any]:
-        _target(conn, who, user_id)
+        _target(conn, m.who, user_id)
         users.set_enabled(conn, user_id)
-        _audit(conn, who, "enable_user", user_id, {}, address)
+        m.audit(conn, "enable_user", user_id, {})
         return {"user_id": user_id, "disabled": False}
 
-    return json_response(request, await fs.writer.execute(enable))
+    return await m.write(request, enable)
 
 
 async def set_access(request: Request) -> Response:
     """Give a user a role, centres and county (not oneself)."""
-    fs = state(request)
-    who = await principal(request)
-    _manager(who)
+    m = await _managing(request)
     user_id = request.path_params["user_id"]
     doc = await read_json(request, 64 * 1024, 64 * 1024)
     role, centres, county = _access(doc)
-    address = client_address(request)
 
     def assign(conn: sqlite3.Connection) -> dict[str, Any]:
-        before = _target(conn, who, user_id)
-        if user_id == who.user_id:
+        before = _target(conn, m.who, user_id)
+        if user_id == m.who.user_id:
             raise Forbidden("you do not change your own role or centres")
-        stored_county = _check_grant(conn, who, role, centres, county)
+        stored_county = _check_grant(conn, m.who, role, centres, county)
         users.set_access(conn, user_id, role, stored_county, centres)
-        _audit(conn, who, "set_access", user_id, {
+        m.audit(conn, "set_access", user_id, {
             "from": {"role": before["role"], "centre_ids": before["centre_ids"],
                      "county_id": before["county_id"]},
-            "to": {"role": role, "centre_ids": list(centres), "county_id": stored_county}},
-               address)
+            "to": {"role": role, "centre_ids": list(centres), "county_id": stored_county}})
         after = users.get_by_id(conn, user_id) or {}
         after["created_at"] = audit.iso(int(str(after["created_at"])))
         return after
 
-    return json_response(request, await fs.writer.execute(assign))
+    return await m.write(request, assign)

@@ -8,7 +8,9 @@ exactly what real use would produce.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+from sync.errors import Invalid
 from sync.ops import check_op
 from sync.schema import load
 
@@ -34,7 +36,9 @@ def seeded(db: str) -> bool:
 def seed(db: str, county: DemoCounty) -> int:
     """Write the county's records and users; returns the number of records written."""
     init_db(db)
-    writer = Writer(db)
+    # A one-off bulk load: a crash mid-way leaves a file to delete and seed again, so a sync
+    # to disk per batch buys nothing (the server opens its own writer with FULL).
+    writer = Writer(db, "NORMAL")
     try:
         records = county.records
         for start in range(0, len(records), BATCH):
@@ -50,9 +54,29 @@ def seed(db: str, county: DemoCounty) -> int:
         # accountability record each and notifies (as the running server would).
         sweep(writer)
         writer.run(lambda conn: answer_accountability(conn, county))
+        writer.run(lambda conn: mark_overdue_orders(conn, county))
+        writer.run(lambda conn: run_awards(conn, county))
     finally:
         writer.close()
     return len(records)
+
+
+EXPLANATIONS = {
+    "cases": ("申请人补充材料延误,已与申请人沟通并加快办理",
+              "需现场踏勘,恰逢连续阴雨天气无法按期踏勘,已补办延期手续",
+              "经办人病假未及时移交,已落实AB岗制度,由B岗接续办理",
+              "联办部门会签超时,已报县局协调督办"),
+    "complaints": ("投诉转办时联系不上投诉人,已于次日电话答复并记录",
+                   "窗口负责人外出培训,答复延误,已明确专人负责投诉答复"),
+    "rectifications": ("整改需采购设备,采购流程较长,现已整改到位并上传照片",
+                       "整改责任人调岗,交接不及时,已重新明确责任人"),
+}
+
+
+def _explanation(accountability_id: str, n: int) -> str:
+    """A centre's explanation, by what the record is about (``acc-<collection>-<record>``)."""
+    kind = next((k for k in EXPLANATIONS if accountability_id.startswith(f"acc-{k}-")), "cases")
+    return EXPLANATIONS[kind][n % len(EXPLANATIONS[kind])]
 
 
 def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
@@ -70,7 +94,7 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
         explain = check_op({"id": f"demo-explain-{rid}", "collection": "accountability",
                             "record": rid, "base": 0, "at": now,
                             "set": {"status": "explained", "explanation":
-                                    "申请人补充材料延误，已与申请人沟通并加快办理"}}, schemas)
+                                    _explanation(rid, n)}}, schemas)
         Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [now])
         if n % 3 == 1:
             close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
@@ -78,6 +102,37 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
                               "set": {"status": "closed"}}, schemas)
             Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
                 [close], [now + 1])
+
+
+def _as(conn: sqlite3.Connection, user_id: str, role: str, op: dict[str, Any], at: int,
+        now: int) -> None:
+    """Apply one op as ``user_id`` in ``role`` (its rights, transitions and checks), at
+    ``at``; a refusal is a bug in the demo, so it raises."""
+    checked = check_op({"base": 0, "at": at, **op}, load())
+    result = Batch(conn, Actor(user_id, "demo", role, None), now).run([checked], [at])[0]
+    if result["status"] == "rejected":
+        raise Invalid(f"demo {op['collection']}/{op['record']}: {result['message']}",
+                      details=result.get("details"))
+
+
+def mark_overdue_orders(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Open rectification orders long past due that the supervisor has marked overdue."""
+    supervisor = next(u for u in county.users if u.role == "supervisor")
+    now = now_ms()
+    for rid in county.overdue_orders:
+        _as(conn, supervisor.id, "supervisor", {"id": f"demo-overdue-{rid}",
+                                                "collection": "rectifications", "record": rid,
+                                                "set": {"status": "overdue"}}, now, now)
+
+
+def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Each award's flow, step by step as the people who take it (``server.demo.awards``):
+    the eligibility check, the transitions and the notice end are the server's."""
+    now = now_ms()
+    for plan in county.awards:
+        for n, step in enumerate(plan.steps):
+            _as(conn, step.user_id, step.role, {"id": f"demo-{plan.id}-{n}", "collection": "awards",
+                                                "record": plan.id, "set": step.set}, step.at, now)
 
 
 def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:

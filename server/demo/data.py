@@ -1,14 +1,20 @@
-"""A deterministic demo county: 12 township centres and six months of their work.
+"""A deterministic demo county: 12 township centres and twelve months of their work.
 
 Pure: no I/O and no database. ``build_demo`` returns plain data that the ``fieldsync demo``
 command writes through the normal store. Every record satisfies ``sync/schemas.json`` and
 leaves the server-computed fields (``due_at``, ``overdue``, ``points``, ``reply_due``) out.
 
-Times are Asia/Shanghai (UTC+8) working hours on Monday–Friday (a few appointment cases on
-Saturdays); the only timestamps after ``now_ms`` are ``planned_at`` of still-planned visits
-(at most a week ahead). Working days here are plain weekdays, since the stdlib knows no
-Chinese holidays; completion times stay well inside the promise, so the few cases the server
-flags as overdue are the ones generated on purpose.
+Times are Asia/Shanghai (UTC+8) office hours on China's official working days (the
+project's calendar, ``sync.calendar``: public holidays off, 调休 weekend days worked; a few
+appointment cases on free Saturdays); the only timestamps after ``now_ms`` are
+``planned_at`` of still-planned visits (at most a week ahead). Everything is relative to
+``now_ms``, so a demo built today is about the twelve months to today.
+
+The twelve townships differ on purpose (``QUALITY``): a well-run hall finishes nearly every
+case on time, is rated well at call-backs and scores 90+ in its monthly window
+standardisation inspections; a struggling one finishes more cases late (each late one
+answered for by an accountability record), is rated worse and scores lower, so the
+overview, the rankings, the trends and the monthly assessment have something to say.
 
 Rubric templates are the seed rubrics transcribed in ``server/demo/rubrics/*.json``
 (record id ``tpl-<file stem>``), scored as ``RUBRICS.md`` says (``sync/rubric.py``).
@@ -25,7 +31,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from sync.deadlines import add_working_days, is_workday
+
 from .. import clock
+from .awards import AwardPlan, plan_awards
 from .inspections import build_inspections
 from .tables import (
     CENTRES,
@@ -47,7 +56,12 @@ _CST = dt.timezone(dt.timedelta(hours=8))
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RATINGS = ("very_satisfied", "satisfied", "fairly_satisfied", "average", "dissatisfied")
 _GOOD = (70, 21, 5, 2.5, 1.5)
+_WEAK = (22, 30, 20, 16, 12)
 _POOR = (20, 20, 20, 20, 20)
+#: how well each township's hall is run, c01..c12 (0..1): late completions, ratings at
+#: call-backs and inspection lapses follow it. 城关镇 (c01) and 高桥镇 (c06) lead; 黄土岭乡
+#: (c07) struggles.
+QUALITY = (0.97, 0.8, 0.45, 0.7, 0.55, 0.95, 0.15, 0.65, 0.75, 0.5, 0.6, 0.88)
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,10 @@ class DemoCounty:
     county_name: str
     users: tuple[DemoUser, ...]
     records: tuple[DemoRecord, ...]
+    #: the award flows, applied as their people after the records (``server.demo.awards``)
+    awards: tuple[AwardPlan, ...] = ()
+    #: open rectification orders long past due that a supervisor marks ``overdue``
+    overdue_orders: tuple[str, ...] = ()
 
 
 def id_check_digit(body: str) -> str:
@@ -94,10 +112,10 @@ def id_check_digit(body: str) -> str:
 
 
 def sub_weekdays(day: dt.date, n: int) -> dt.date:
-    """The date ``n`` weekdays before ``day``."""
+    """The date ``n`` official working days before ``day`` (the project's calendar)."""
     while n > 0:
         day -= dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if is_workday(day):
             n -= 1
     return day
 
@@ -113,12 +131,8 @@ def _day_of(ms: int) -> dt.date:
 
 
 def add_weekdays(day: dt.date, n: int) -> dt.date:
-    """The date ``n`` weekdays after ``day`` (``n == 0``: the same day)."""
-    while n > 0:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            n -= 1
-    return day
+    """The date ``n`` official working days after ``day`` (``n == 0``: the same day)."""
+    return add_working_days(day, n)
 
 
 @dataclass
@@ -131,18 +145,39 @@ class _Centre:
     windows: dict[str, dict[str, Any]]
     staff: list[str]
     villages: list[tuple[str, float, float]]
+    quality: float = 0.8
+
+    @property
+    def late(self) -> float:
+        """How likely a time-limited case of this centre is finished after its promise."""
+        return 0.003 + 0.09 * float((1 - self.quality) ** 1.5)
+
+    @property
+    def ratings(self) -> tuple[float, ...]:
+        """Rating weights (very satisfied … dissatisfied) of this centre's applicants."""
+        q = self.quality
+        return tuple(q * g + (1 - q) * w for g, w in zip(_GOOD, _WEAK, strict=True))
 
 
 class _Builder:
     def __init__(self, seed: int, now: int, months: int) -> None:
         self.rng = random.Random(seed)
         self.now = now
-        self.start = now - (months * 365 // 12) * DAY_MS
+        # From the first of the month ``months`` months back: every one of the last
+        # ``months`` whole months is complete, plus this month so far.
+        today = _day_of(now)
+        first = dt.date(today.year - (months - today.month + 12) // 12,
+                        (today.month - months - 1) % 12 + 1, 1)
+        self.start = local_ms(first, 0)
         self.records: list[DemoRecord] = []
         self.users: list[DemoUser] = []
         self.centres: list[_Centre] = []
         self.matters: dict[str, Matter] = {}
         self.used_names: set[str] = set()
+        #: approved inspections as the server will score them: (centre, window or None,
+        #: day started, score, vetoed), for the award plans (``server.demo.awards``)
+        self.approved: list[tuple[str, str | None, dt.date, float | None, bool]] = []
+        self.overdue_orders: list[str] = []
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -207,7 +242,8 @@ class _Builder:
             windows = {f"w{n}": {"name": w, "unit": u, "active": True}
                        for n, (w, u) in enumerate(picked, start=1)}
             villages = [(v, *self.near(lat, lon, 0.06)) for v in r.sample(VILLAGES, 7)]
-            centre = _Centre(cid, name, weight, lat, lon, windows, [], villages)
+            centre = _Centre(cid, name, weight, lat, lon, windows, [], villages,
+                             QUALITY[(i - 1) % len(QUALITY)])
             self.centres.append(centre)
             self.add("centres", cid, {
                 "name": f"{name}便民服务中心", "county_id": COUNTY_ID,
@@ -255,23 +291,32 @@ class _Builder:
     def build_activity(self) -> None:
         r = self.rng
         ids = list(self.matters)
-        day = _day_of(self.start) + dt.timedelta(days=1)
+        day = _day_of(self.start)
         today = _day_of(self.now)
         cases: list[tuple[str, _Centre, int, dict[str, Any]]] = []
         while day <= today:
             weights = [m.weight * (4 if "i" in m.flags and day.month >= 9 else 1)
                        for m in self.matters.values()]
+            # Official working days (holidays off, 调休 weekends worked); appointments on a
+            # Saturday after an ordinary working Friday (not in a holiday).
+            open_day = is_workday(day)
+            saturday = day.weekday() == 5 and is_workday(day - dt.timedelta(days=1))
             for c in self.centres:
-                lam = 2.65 * c.weight if day.weekday() < 5 else (
-                    0.3 if day.weekday() == 5 else 0.0)
+                lam = 2.65 * c.weight if open_day else (0.3 if saturday else 0.0)
                 for _ in range(_poisson(r, lam)):
                     mid = r.choices(ids, weights)[0]
-                    case = self.case(c, mid, day, saturday=day.weekday() == 5)
+                    case = self.case(c, mid, day, saturday=not open_day)
                     if case:
                         cases.append(case)
             day += dt.timedelta(days=1)
-        for _ in range(40):
-            self.complaint(*r.choice(cases))
+        # Complaints come more from the halls run worse.
+        made = 0
+        while made < 90:
+            pick = r.choice(cases)
+            if r.random() < pick[1].quality * 0.7:
+                continue
+            self.complaint(*pick)
+            made += 1
         self.build_today(cases)
         self.build_deadlines()
         build_inspections(self, rubrics())
@@ -326,6 +371,23 @@ class _Builder:
                 "received_at": received, "channel": "hotline", "status": "open",
                 "complainant": {"name": self.person(m.ages, received)["name"], "phone": self.phone()}},
                 received)
+        # The struggling township finished a case late on the last working day of last month
+        # (so last month's on-time rates always differ; the sweep answers it for accountability).
+        worst = min(self.centres, key=lambda x: x.quality)
+        m = r.choice(timed)
+        mid = next(k for k, v in self.matters.items() if v is m)
+        done_day = today.replace(day=1) - dt.timedelta(days=1)
+        while not is_workday(done_day):
+            done_day -= dt.timedelta(days=1)
+        accepted = self.worktime(sub_weekdays(done_day, m.days + 2))
+        done = local_ms(done_day, r.uniform(900, 1020))
+        handler = r.choice(worst.staff)
+        self.add("cases", self.uid(), {
+            "centre_id": worst.id, "matter_id": mid, "applicant": self.person(m.ages, accepted),
+            "channel": "window", "handler_id": handler, "first_asked_by": handler,
+            "window_id": next((k for k, w in worst.windows.items() if w["unit"] == m.unit), "w1"),
+            "accepted_at": accepted, "status": "completed", "completed_at": done,
+            "notes": "联办部门会签超时,超期办结"}, done)
 
     def case(self, c: _Centre, mid: str, day: dt.date,
              saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:
@@ -371,7 +433,7 @@ class _Builder:
             self.add("cases", cid, data, t0 + r.randint(10, 40) * MIN_MS)
             return cid, c, t0, data
         data["accepted_at"] = t0
-        late = m.days > 0 and r.random() < 0.015
+        late = m.days > 0 and r.random() < c.late
         if m.days == 0:
             done = t0 + r.randint(5, 40) * MIN_MS
         else:
@@ -415,7 +477,7 @@ class _Builder:
         if case["channel"] != "home" and r.random() < 0.085:
             self.evaluation(c, {"case_id": cid, "source": "evaluator", "staff_id": handler},
                             done + r.randint(0, 3) * MIN_MS, None)
-        if r.random() < 0.07:
+        if r.random() < 0.12:
             when = self.worktime(add_weekdays(_day_of(done), r.randint(1, 5)))
             if when <= self.now:
                 self.evaluation(c, {"case_id": cid, "source": "callback", "staff_id": handler},
@@ -491,8 +553,8 @@ class _Builder:
                                 "申请材料较多,需现场核实"))
 
     def evaluation(self, c: _Centre, data: dict[str, Any], at: int, prefix: str | None,
-                   weights: tuple[float, ...] = _GOOD) -> None:
-        rating = self.rating(weights)
+                   weights: tuple[float, ...] | None = None) -> None:
+        rating = self.rating(weights or c.ratings)
         data = {"centre_id": c.id, **data, "rating": rating, "at": at}
         good = rating in ("very_satisfied", "satisfied")
         if prefix is not None or self.rng.random() < 0.35:
@@ -557,7 +619,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 _ORDER = {"centres": 0, "matters": 1, "templates": 2}
 
 
-def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 6) -> DemoCounty:
+def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 12) -> DemoCounty:
     """Build the demo county: users, reference data and ``months`` of activity to ``now_ms``.
 
     Deterministic: the same ``seed`` and ``now_ms`` give identical output. ``now_ms``
@@ -571,4 +633,7 @@ def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 6)
     ref = [x for x in b.records if x.collection in _ORDER]
     rest = sorted((x for x in b.records if x.collection not in _ORDER),
                   key=lambda x: (x.at, x.collection, x.id))
-    return DemoCounty(COUNTY_ID, COUNTY_NAME, tuple(b.users), tuple(ref + rest))
+    awards = plan_awards(b.approved, now, {c.id: f"u-{c.id}-centre" for c in b.centres},
+                         [u.id for u in b.users if u.role == "supervisor"])
+    return DemoCounty(COUNTY_ID, COUNTY_NAME, tuple(b.users), tuple(ref + rest), tuple(awards),
+                      tuple(b.overdue_orders))

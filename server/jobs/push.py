@@ -4,16 +4,20 @@ Each message is encrypted for its subscription (aes128gcm, RFC 8291) and signed 
 the server's VAPID key (RFC 8292: ``aud`` the push service's origin, ``exp`` 12 hours
 ahead, well inside the 24-hour limit, ``sub`` from ``FIELDSYNC_VAPID_SUBJECT``).
 Network calls run outside any database transaction; only their outcomes are written.
-A 404 or 410 from the push service means the subscription is gone; anything else is
-retried with backoff.
+A 404 or 410 from the push service means the subscription is gone (it is dropped, with its
+messages); anything else is retried with backoff by the queue runner (``server.jobs.queue``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import multiprocessing as mp
+import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,83 +25,120 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from .. import push
-from ..clock import now_ms
 from ..config import Config
 from ..store import push as push_store
 from ..writer import Writer
-
-log = logging.getLogger("fieldsync.push")
+from .queue import SENT, Outcome, QueueRunner, gone, retry
 
 VAPID_LIFETIME_S = 12 * 3600
 MESSAGE_TTL_S = 24 * 3600
 BATCH = 200
 SEND_THREADS = 16
 TIMEOUT_S = 10.0
+NICE = 10
+ORPHAN_CHECK_S = 2.0
 
 
-class PushSender:
-    """Sends what is due in the queue; one instance per server (or per test)."""
+class Delivery:
+    """Signs, encrypts and POSTs messages, ``SEND_THREADS`` at once (in the sending process)."""
 
-    def __init__(self, writer: Writer, config: Config) -> None:
-        self.writer = writer
-        self.subject = config.vapid_subject
-        self.allow_http = bool(config.push_allow_http)
-        self.max_attempts = config.push_max_attempts
-        self.vapid = Vapid02.from_file(str(config.vapid_key_path))
+    def __init__(self, key_path: str, subject: str, allow_http: bool) -> None:
+        self.subject = subject
+        self.allow_http = allow_http
+        self.vapid = Vapid02.from_file(key_path)
         self.session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=SEND_THREADS,
                                                 pool_maxsize=SEND_THREADS)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        self.pool = ThreadPoolExecutor(SEND_THREADS)
 
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.session.close()
+    def send_all(self, items: Sequence[tuple[dict[str, Any], str]]) -> list[Outcome]:
+        """Send each ``(subscription info, payload)``; how each went."""
+        return list(self.pool.map(self._send, items))
 
-    def run_once(self, now: int | None = None) -> dict[str, int]:
-        """Send every message due at ``now``; return how many were sent, gone and retried."""
-        when = now_ms() if now is None else now
-        counts = {"sent": 0, "gone": 0, "retry": 0}
-        with ThreadPoolExecutor(SEND_THREADS) as pool:
-            while True:
-                batch = self.writer.run(lambda conn: push_store.due(conn, when, BATCH))
-                if not batch:
-                    return counts
-                outcomes = list(pool.map(self._send, batch))
-                self._settle(outcomes, when)
-                for _item, outcome, _err in outcomes:
-                    counts[outcome] += 1
-                if len(batch) < BATCH:
-                    return counts
-
-    def _settle(self, outcomes: list[tuple[push.Queued, str, str | None]], when: int) -> None:
-        self.writer.run(lambda conn: push_store.settle(conn, outcomes, when, self.max_attempts))
-
-    def _send(self, item: push.Queued) -> tuple[push.Queued, str, str | None]:
-        endpoint = item.subscription.endpoint
-        if urlsplit(endpoint).scheme != "https" and not self.allow_http:
-            return item, "gone", "plain-http endpoint"
+    def _send(self, item: tuple[dict[str, Any], str]) -> Outcome:
+        info, payload = item
+        if urlsplit(info["endpoint"]).scheme != "https" and not self.allow_http:
+            return gone("plain-http endpoint")
         claims: dict[str, str | int] = {"sub": self.subject,
                                         "exp": int(time.time()) + VAPID_LIFETIME_S}
         try:
-            webpush(item.subscription.info(), item.payload, vapid_private_key=self.vapid,
-                    vapid_claims=claims, content_encoding="aes128gcm", ttl=MESSAGE_TTL_S,
-                    timeout=TIMEOUT_S, requests_session=self.session)
+            webpush(info, payload, vapid_private_key=self.vapid, vapid_claims=claims,
+                    content_encoding="aes128gcm", ttl=MESSAGE_TTL_S, timeout=TIMEOUT_S,
+                    requests_session=self.session)
         except WebPushException as err:
             status = err.response.status_code if err.response is not None else None
             if status in (404, 410):
-                return item, "gone", f"HTTP {status}"
-            return item, "retry", f"HTTP {status}" if status else str(err)[:200]
-        except (requests.RequestException, OSError) as err:
-            return item, "retry", type(err).__name__
-        return item, "sent", None
+                return gone(f"HTTP {status}")
+            return retry(f"HTTP {status}" if status else str(err)[:200])
+        except Exception as err:  # the network (requests, OSError) or one bad message
+            return retry(type(err).__name__)
+        return SENT
 
 
-async def run_forever(sender: PushSender, interval_s: float) -> None:
-    """The server's background loop: send what is due every ``interval_s`` seconds."""
-    while True:
-        await asyncio.sleep(interval_s)
+_delivery: Delivery | None = None  # the sending process's own
+
+
+def _orphaned(parent: int) -> None:
+    """Exit once the server that started this process has gone (killed, it cannot say)."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(0)
+
+
+def _start(key_path: str, subject: str, allow_http: bool) -> None:
+    global _delivery
+    # Background work: on a busy machine the server's own requests get the CPU first.
+    os.nice(NICE)
+    threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True,
+                     name="fieldsync-push-orphan").start()
+    _delivery = Delivery(key_path, subject, allow_http)
+
+
+def _deliver(items: list[tuple[dict[str, Any], str]]) -> list[Outcome]:
+    if _delivery is None:
+        raise RuntimeError("the sending process was not started")
+    return _delivery.send_all(items)
+
+
+class PushSender:
+    """Sends what is due in the queue; one instance per server (or per test).
+
+    Signing and encrypting cost about a millisecond of CPU a message, mostly in Python: on
+    the server's threads, 16 of them held the GIL long enough to slow every sync request
+    several-fold while a thousand messages went out (docs/benchmarks.md). So the messages
+    are sent from a process of their own, started at the first batch; this process only
+    claims the batch, hands it over, waits, and settles the outcomes.
+    """
+
+    def __init__(self, writer: Writer, config: Config) -> None:
+        key_path = str(config.vapid_key_path)
+        Vapid02.from_file(key_path)  # a broken key fails the server's start, not every batch
+        self._args = (key_path, config.vapid_subject, bool(config.push_allow_http))
+        self._process: ProcessPoolExecutor | None = None
+        self.runner = QueueRunner(writer, table="push_queue", due=push_store.due,
+                                  send_batch=self._send_batch, forget=push_store.forget,
+                                  max_attempts=config.push_max_attempts,
+                                  concurrency=SEND_THREADS, batch=BATCH, timeout_s=TIMEOUT_S)
+
+    def close(self) -> None:
+        """Stop the sending process (after the batch it is sending, if any)."""
+        if self._process is not None:
+            self._process.shutdown(cancel_futures=True)
+            self._process = None
+
+    def run_once(self, now: int | None = None) -> dict[str, int]:
+        """Send every message due at ``now``; return how many were sent, gone and retried."""
+        return self.runner.run_once(now)
+
+    def _send_batch(self, items: Sequence[push.Queued]) -> list[Outcome]:
+        if self._process is None:
+            self._process = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"),
+                                                initializer=_start, initargs=self._args)
+        work = [(item.subscription.info(), item.payload) for item in items]
         try:
-            await asyncio.to_thread(sender.run_once)
-        except Exception:  # keep the loop alive; the queue keeps the messages
-            log.exception("push sender run failed")
+            return self._process.submit(_deliver, work).result()
+        except BrokenProcessPool:
+            self._process = None  # it died: the batch is retried, by a new process
+            raise

@@ -5,17 +5,15 @@ notification (kind, fixed title, subject, the user to text) and no applicant's d
 Each call carries ``X-Fieldsync-Timestamp`` (seconds) and ``X-Fieldsync-Signature:
 sha256=<hex>``, the HMAC-SHA256 of ``"<timestamp>.<body>"`` under the shared secret, so
 the gateway can check the sender and refuse replays. Calls wait in ``webhook_queue``
-(they survive restarts) and are retried with backoff until a 2xx answer.
+(they survive restarts) and are retried with backoff until a 2xx answer, by the queue
+runner (``server.jobs.queue``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import logging
 import time
-from functools import partial
 
 import requests
 
@@ -23,9 +21,10 @@ from ..clock import now_ms
 from ..config import Config
 from ..store import webhook as store
 from ..writer import Writer
+from .queue import SENT, Outcome, QueueRunner, retry
 
-log = logging.getLogger("fieldsync.webhook")
-BATCH = 200
+# Sent one at a time: a batch's claim lease covers every call of it timing out.
+BATCH = 50
 TIMEOUT_S = 10.0
 
 
@@ -44,15 +43,18 @@ class WebhookSender:
         self.secret = config.sms_webhook_secret
         self.counties = frozenset(c.strip() for c in config.sms_webhook_counties.split(",")
                                   if c.strip())
-        self.max_attempts = config.sms_webhook_max_attempts
         self.session = requests.Session()
+        # One call at a time: a gateway is one county's service, not a fleet of push servers.
+        self.runner = QueueRunner(writer, table="webhook_queue", due=store.due, send=self._post,
+                                  max_attempts=config.sms_webhook_max_attempts, batch=BATCH,
+                                  timeout_s=TIMEOUT_S)
 
     def close(self) -> None:
         """Close pooled connections."""
         self.session.close()
 
-    def _post(self, body: str) -> str | None:
-        raw = body.encode()
+    def _post(self, call: store.Call) -> Outcome:
+        raw = call.body.encode()
         stamp = str(int(time.time()))
         try:
             res = self.session.post(self.url, data=raw, timeout=TIMEOUT_S, headers={
@@ -60,34 +62,17 @@ class WebhookSender:
                 "X-Fieldsync-Timestamp": stamp,
                 "X-Fieldsync-Signature": sign(self.secret, stamp, raw)})
         except (requests.RequestException, OSError) as err:
-            return type(err).__name__
-        return None if 200 <= res.status_code < 300 else f"HTTP {res.status_code}"
+            return retry(type(err).__name__)
+        return SENT if 200 <= res.status_code < 300 else retry(f"HTTP {res.status_code}")
 
     def run_once(self, now: int | None = None) -> dict[str, int]:
         """Queue new notifications, then send every call due at ``now``."""
         when = now_ms() if now is None else now
-        counts = {"queued": 0, "sent": 0, "retry": 0}
+        queued = 0
         while True:
             read, added = self.writer.run(lambda c: store.collect(c, self.counties, when))
-            counts["queued"] += added
+            queued += added
             if not read:
                 break
-        while True:
-            batch = self.writer.run(lambda c: store.due(c, when, BATCH))
-            outcomes = [(qid, attempts, self._post(body)) for qid, body, attempts in batch]
-            self.writer.run(partial(store.settle, outcomes=outcomes, now=when,
-                                    max_attempts=self.max_attempts))
-            for _q, _a, err in outcomes:
-                counts["sent" if err is None else "retry"] += 1
-            if len(batch) < BATCH:
-                return counts
-
-
-async def run_forever(sender: WebhookSender, interval_s: float) -> None:
-    """The server's background loop (only when a webhook is configured)."""
-    while True:
-        await asyncio.sleep(interval_s)
-        try:
-            await asyncio.to_thread(sender.run_once)
-        except Exception:  # keep the loop alive; the queue keeps the calls
-            log.exception("webhook run failed")
+        counts = self.runner.run_once(when)
+        return {"queued": queued, "sent": counts["sent"], "retry": counts["retry"]}

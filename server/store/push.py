@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from ..push import Queued, Subscription, backoff_ms, payload
+from ..push import Queued, Subscription, payload
 
 
 def subscribe(conn: sqlite3.Connection, sub: Subscription, user_id: str, device_id: str,
@@ -61,23 +61,12 @@ def due(conn: sqlite3.Connection, now: int, limit: int) -> list[Queued]:
                 " ORDER BY q.next_at, q.id LIMIT ?", (now, limit))]
 
 
-def settle(conn: sqlite3.Connection, outcomes: list[tuple[Queued, str, str | None]], now: int,
-           max_attempts: int) -> None:
-    """Record what sending did: ``sent`` (drop the message), ``gone`` (drop the subscription
-    and its messages), ``retry`` (later, with backoff, until ``max_attempts``)."""
-    for item, outcome, error in outcomes:
-        if outcome == "sent":
-            conn.execute("DELETE FROM push_queue WHERE id=?", (item.id,))
-        elif outcome == "gone":
-            conn.execute("DELETE FROM push_subscriptions WHERE endpoint=?",
-                         (item.subscription.endpoint,))
-            conn.execute("DELETE FROM push_queue WHERE endpoint=?", (item.subscription.endpoint,))
-        elif item.attempts + 1 >= max_attempts:
-            conn.execute("DELETE FROM push_queue WHERE id=?", (item.id,))
-        else:
-            conn.execute("UPDATE push_queue SET attempts=?, next_at=?, last_error=? WHERE id=?",
-                         (item.attempts + 1, now + backoff_ms(item.attempts + 1),
-                          (error or "")[:500], item.id))
+def forget(conn: sqlite3.Connection, gone: Sequence[Queued]) -> None:
+    """Drop the subscriptions the push service said are gone, with their queued messages
+    (in the queue runner's settling transaction)."""
+    for endpoint in {item.subscription.endpoint for item in gone}:
+        conn.execute("DELETE FROM push_subscriptions WHERE endpoint=?", (endpoint,))
+        conn.execute("DELETE FROM push_queue WHERE endpoint=?", (endpoint,))
     # Messages whose subscription went away meanwhile can never be sent.
     conn.execute("DELETE FROM push_queue WHERE endpoint NOT IN"
                  " (SELECT endpoint FROM push_subscriptions)")

@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from sync import rubric
+
 from .sqlite import json_field
 from .sqlite import unindexed as plain
 
@@ -76,10 +78,14 @@ def month_figures(conn: sqlite3.Connection, centre_ids: Sequence[str], start: in
         f"SELECT centre_id, count(*), sum(CASE WHEN kind IN ({_in(GOOD_RATINGS)}) THEN 1 ELSE 0 END)"
         f" FROM facts WHERE collection='evaluations' AND at >= ? AND at < ? {by_centre}"),
         [*GOOD_RATINGS, start, end, *ids])
-    inspections = _grouped(conn, (
-        "SELECT centre_id, avg(score), max(coalesce(vetoed, 0)) FROM facts"
-        f" WHERE collection='inspections' AND at >= ? AND at < ? AND status='approved' {by_centre}"),
-        [start, end, *ids])
+    approved: dict[str, list[dict[str, Any]]] = {}
+    for found in approved_inspections(conn, ids, start, end):
+        approved.setdefault(found["centre_id"], []).append(found)
+    inspections: dict[str, tuple[float | None, bool]] = {}
+    for cid, mine in approved.items():
+        scores = [i["score"] for i in mine if i["score"] is not None]
+        inspections[cid] = (sum(scores) / len(scores) if scores else None,
+                            any(i["vetoed"] for i in mine))
     rectifications = _grouped(conn, (
         "SELECT centre_id, count(*) FROM facts WHERE collection='rectifications'"
         f" AND status IN ({_in(OPEN_RECTIFICATION)}) AND (at IS NULL OR at < ?) {by_centre}"),
@@ -115,17 +121,39 @@ def approved_inspections(conn: sqlite3.Connection, centre_ids: Sequence[str], st
     if not ids:
         return []
     window = json_field("r.data", "target")
+    template = json_field("r.data", "template_id")
     rows = conn.execute(
-        f"SELECT f.id, f.centre_id, {window}, f.score, f.vetoed FROM facts f"
+        f"SELECT f.id, f.centre_id, {window}, f.score, f.vetoed, {template} FROM facts f"
         " JOIN records r ON r.rid = f.rid WHERE f.collection='inspections' AND f.at >= ?"
         f" AND f.at < ? AND f.status='approved' AND f.centre_id IN ({_in(ids)}) ORDER BY f.at",
         [start, end, *ids]).fetchall()
+    unscored = _checklists(conn, {r[5] for r in rows if isinstance(r[5], str)})
     out = []
-    for rid, centre, target, score, vetoed in rows:
+    for rid, centre, target, score, vetoed, template_id in rows:
+        if template_id in unscored:
+            continue
         tgt = json.loads(target) if isinstance(target, str) else {}
         out.append({"id": rid, "centre_id": centre,
                     "window_id": tgt.get("window_id") if tgt.get("kind") == "window" else None,
                     "score": score, "vetoed": bool(vetoed)})
+    return out
+
+
+def _checklists(conn: sqlite3.Connection, template_ids: set[str]) -> set[str]:
+    """The templates among ``template_ids`` that score nothing (a checklist such as the
+    township special inspection: every section worth 0 points). Their inspections record
+    lapses, not a score, so a 0 from them must not pull a centre's monthly average down."""
+    ids = sorted(template_ids)
+    if not ids:
+        return set()
+    out = set()
+    for tid, raw in conn.execute(
+            f"SELECT id, data FROM records WHERE collection='templates' AND id IN ({_in(ids)})", ids):
+        try:
+            if rubric.total(json.loads(raw)) == 0:
+                out.add(tid)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            continue  # not a valid template: its inspections were never scored by it
     return out
 
 

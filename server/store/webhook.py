@@ -2,7 +2,8 @@
 
 New notifications are taken from ``records`` in version order past a cursor kept in
 ``meta`` (``webhook_version``); each becomes one queued call (unique per notification,
-so a collection run twice queues nothing twice), sent and retried by the job.
+so a collection run twice queues nothing twice), sent and retried by the job
+(``server.jobs.queue``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection
-
-from ..push import backoff_ms
+from dataclasses import dataclass
 
 CURSOR = "webhook_version"
 STALE_MS = 24 * 3600 * 1000
@@ -51,22 +51,20 @@ def collect(conn: sqlite3.Connection, counties: Collection[str], now: int,
     return len(rows), queued
 
 
-def due(conn: sqlite3.Connection, now: int, limit: int) -> list[tuple[int, str, int]]:
-    """Calls whose time has come: ``(id, body, attempts)``, oldest first."""
-    return conn.execute("SELECT id, body, attempts FROM webhook_queue WHERE next_at <= ?"
-                        " ORDER BY next_at, id LIMIT ?", (now, limit)).fetchall()
+@dataclass(frozen=True)
+class Call:
+    """A webhook call waiting in the queue."""
+
+    id: int
+    body: str
+    attempts: int
 
 
-def settle(conn: sqlite3.Connection, outcomes: list[tuple[int, int, str | None]], now: int,
-           max_attempts: int) -> None:
-    """``(id, attempts, error)``: error None means delivered (dropped from the queue);
-    otherwise retried with the push queue's backoff, until ``max_attempts``."""
-    for qid, attempts, error in outcomes:
-        if error is None or attempts + 1 >= max_attempts:
-            conn.execute("DELETE FROM webhook_queue WHERE id=?", (qid,))
-        else:
-            conn.execute("UPDATE webhook_queue SET attempts=?, next_at=?, last_error=? WHERE id=?",
-                         (attempts + 1, now + backoff_ms(attempts + 1), error[:500], qid))
+def due(conn: sqlite3.Connection, now: int, limit: int) -> list[Call]:
+    """Calls whose time has come, oldest first."""
+    return [Call(*row) for row in conn.execute(
+        "SELECT id, body, attempts FROM webhook_queue WHERE next_at <= ?"
+        " ORDER BY next_at, id LIMIT ?", (now, limit))]
 
 
 def pending(conn: sqlite3.Connection) -> int:

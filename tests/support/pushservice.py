@@ -147,7 +147,12 @@ def serve(service: PushService) -> Iterator[PushService]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # A real push service takes every connection a sender's pool opens (16 at once);
+        # the default backlog of 5 made the stand-in refuse some under load.
+        request_queue_size = 128
+
+    httpd = Server(("127.0.0.1", 0), Handler)
     service.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

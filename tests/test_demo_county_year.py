@@ -1,0 +1,231 @@
+"""The seeded demo county (``fieldsync demo``) on real SQLite, through the server's own
+reports: twelve months of work in every month, inspections and rectifications in every
+state, a monthly assessment with eligible and ineligible centres, an overview and a trend
+that tell the townships apart, awards at every stage of the flow, work against the clock
+(open cases near and past due, supplements, refusals, complaints in every state,
+accountability open, explained and closed, call-backs due, notifications), and applicants
+that are real-looking people, not placeholders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.clock import now_ms
+from server.config import Config
+from server.demo import seed
+from server.demo.data import DEMO_PASSWORD, build_demo
+
+CST = dt.timezone(dt.timedelta(hours=8))
+AWARD_FLOW = {"nominated", "leader_signed", "supervision_reviewed", "group_reviewed", "decided",
+              "notice", "awarded", "rejected", "withdrawn"}
+PLACEHOLDER = re.compile(r"某|测试|test|xxx|样例|示例|张三|李四|王五|lorem|待填|未知|\?", re.I)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    db = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    seed(db, build_demo())
+    return db
+
+
+@pytest.fixture(scope="module")
+def conn(demo_db: str) -> Iterator[sqlite3.Connection]:
+    c = sqlite3.connect(demo_db)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def api(demo_db: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with TestClient(create_app(Config(db=demo_db))) as client:
+        r = client.post("/api/v1/auth/login", json={
+            "username": "supervisor", "password": DEMO_PASSWORD, "device_name": "demo test"})
+        assert r.status_code == 200, r.text
+        yield client, {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def months_back(n: int) -> str:
+    """``YYYY-MM`` of the month ``n`` months before this one (China time)."""
+    today = dt.datetime.fromtimestamp(now_ms() / 1000, CST).date()
+    y, m = divmod(today.year * 12 + today.month - 1 - n, 12)
+    return f"{y}-{m + 1:02d}"
+
+
+def statuses(conn: sqlite3.Connection, collection: str) -> dict[str, int]:
+    return dict(conn.execute("SELECT json_extract(data,'$.status'), count(*) FROM records"
+                             " WHERE collection=? AND deleted=0 GROUP BY 1", (collection,)))
+
+
+def test_demo_county_has_work_in_each_of_the_last_12_months(conn: sqlite3.Connection) -> None:
+    wanted = {months_back(n) for n in range(1, 13)}
+    for collection, extra in (("cases", "AND status='completed'"),
+                              ("visits", "AND kind='home_service'"),
+                              ("inspections", "AND status='approved'"), ("evaluations", "")):
+        found = dict(conn.execute(
+            "SELECT strftime('%Y-%m', coalesce(done, at) / 1000, 'unixepoch', '+8 hours'),"
+            f" count(*) FROM facts WHERE collection=? {extra} GROUP BY 1", (collection,)))
+        low = {m: found.get(m, 0) for m in wanted if found.get(m, 0) < 10}
+        assert not low, (collection, low)
+
+
+def test_demo_county_inspections_in_every_state_scored_by_the_server(conn: sqlite3.Connection) -> None:
+    assert {"draft", "submitted", "returned", "approved"} <= set(statuses(conn, "inspections"))
+    rows = [(json.loads(d), status) for d, status in conn.execute(
+        "SELECT data, json_extract(data,'$.status') FROM records WHERE collection='inspections'")]
+    standard = [d for d, _s in rows if d["template_id"] == "tpl-window-standard"]
+    assert standard and all(isinstance(d["score"], float | int) for d in standard)
+    assert len({d["score"] for d in standard}) > 20  # scores differ, not one canned figure
+    approved = [d for d, s in rows if s == "approved"]
+    assert any(d["vetoed"] for d in approved) and any(not d["vetoed"] for d in approved)
+    returned = [d for d, s in rows if s == "returned"]
+    for d in returned:  # the comment is pinned to items of the inspection
+        assert d["review"]["comment"] and set(d["review"]["item_ids"]) <= set(d["items"])
+    assert any(len(d.get("reviews") or {}) == 2 for d in approved)  # returned, then approved
+
+
+def test_demo_county_rectifications_in_every_state(conn: sqlite3.Connection) -> None:
+    assert {"open", "overdue", "responded", "verified", "failed"} <= set(statuses(conn, "rectifications"))
+    flagged = conn.execute("SELECT count(*) FROM records WHERE collection='rectifications'"
+                           " AND json_extract(data,'$.overdue')=1"
+                           " AND json_extract(data,'$.status') IN ('open','overdue')").fetchone()[0]
+    assert flagged >= 2
+    kinds = {k for (k,) in conn.execute(
+        "SELECT DISTINCT json_extract(data,'$.kind') FROM records WHERE collection='accountability'")}
+    assert {"overdue_case", "overdue_complaint", "overdue_rectification"} <= kinds
+
+
+def test_demo_county_last_months_assessment_has_eligible_and_ineligible_centres(
+        api: tuple[TestClient, dict[str, str]]) -> None:
+    client, headers = api
+    r = client.get(f"/api/v1/reports/assessment?month={months_back(1)}", headers=headers)
+    assert r.status_code == 200, r.text
+    centres = r.json()["centres"]
+    assert len(centres) == 12 and all(c["inspections"] >= 1 for c in centres)
+    eligible = [c for c in centres if c["eligible"]]
+    assert eligible and all(c["score"] >= 90 and not c["vetoed"] for c in eligible)
+    assert any(c["vetoed"] for c in centres)
+    assert any(not c["vetoed"] and c["score"] < 90 for c in centres)
+
+
+def test_demo_county_overview_and_trend_tell_the_townships_apart(
+        api: tuple[TestClient, dict[str, str]]) -> None:
+    client, headers = api
+    r = client.get(f"/api/v1/reports/overview?month={months_back(1)}", headers=headers)
+    assert r.status_code == 200, r.text
+    rows = r.json()["centres"]
+    assert len(rows) == 12 and all(c["cases_completed"] > 0 for c in rows)
+    assert sum(c["home_visits"] for c in rows) > 0
+    assert all(c["inspection_score"] is not None for c in rows)
+    assert len({c["on_time_rate"] for c in rows}) > 1
+    assert next(c for c in rows if c["centre_id"] == "c07")["on_time_rate"] < 1
+    r = client.get(f"/api/v1/reports/trend?month={months_back(1)}&months=12", headers=headers)
+    assert r.status_code == 200, r.text
+    trend = r.json()
+    assert trend["months"] == [months_back(n) for n in range(12, 0, -1)]
+    series = {c["centre_id"]: c["series"] for c in trend["centres"]}
+    for n in range(12):
+        assert sum(s["cases_completed"][n] for s in series.values()) > 100
+        assert sum(s["home_visits"][n] for s in series.values()) > 0
+        assert all(s["inspection_score"][n] is not None for s in series.values())
+
+    def year(figure: str, centre: str) -> float:
+        values = [v for v in series[centre][figure] if v is not None]
+        return sum(values) / len(values)
+
+    # The best-run township beats the worst-run one over the year on every measure.
+    assert year("on_time_rate", "c01") > year("on_time_rate", "c07")
+    assert year("satisfaction_rate", "c01") > year("satisfaction_rate", "c07") + 0.1
+    assert year("inspection_score", "c01") > year("inspection_score", "c07") + 8
+    assert len({round(year("on_time_rate", c), 3) for c in series}) >= 6
+
+
+def test_demo_county_awards_at_every_stage_of_the_flow(
+        conn: sqlite3.Connection, api: tuple[TestClient, dict[str, str]]) -> None:
+    now = now_ms()
+    awards = [json.loads(d) for (d,) in conn.execute(
+        "SELECT data FROM records WHERE collection='awards'")]
+    by = {a["status"]: a for a in awards}
+    assert set(by) == AWARD_FLOW
+    notice = by["notice"]
+    assert notice["notice_started_at"] <= now < notice["notice_ends_at"]
+    awarded = by["awarded"]
+    assert awarded["notice_ends_at"] < awarded["awarded_at"] < now
+    assert awarded["expires_at"] > now and awarded["recheck_due"] is False
+    assert by["rejected"]["rejected_reason"] and by["withdrawn"]["recheck"]["passed"] is False
+    # Every one was nominated for a month its window was eligible in (the server checks it
+    # when the nomination is applied); the in-progress ones are about recent months.
+    client, headers = api
+    for a in awards:
+        r = client.get(f"/api/v1/reports/assessment?month={a['period']}&centre_id={a['centre_id']}",
+                       headers=headers)
+        window = next(w for w in r.json()["centres"][0]["windows"] if w["window_id"] == a["window_id"])
+        assert window["eligible"], a
+    assert by["nominated"]["period"] in (months_back(1), months_back(2))
+
+
+def test_demo_county_has_work_against_the_clock(conn: sqlite3.Connection) -> None:
+    def count(sql: str, *args: object) -> int:
+        return int(conn.execute(sql, args).fetchone()[0])
+
+    now = now_ms()
+    cases = "SELECT count(*) FROM records WHERE collection='cases' AND "
+    assert count(cases + "json_extract(data,'$.overdue')=1 AND json_extract(data,'$.status')"
+                 " IN ('accepted','handling')") >= 6
+    assert count(cases + "json_extract(data,'$.status') IN ('accepted','handling')"
+                 " AND json_extract(data,'$.overdue')=0 AND json_extract(data,'$.due_at') < ?",
+                 now + 3 * 86_400_000) >= 1  # due soon
+    assert count(cases + "json_extract(data,'$.status')='supplement'"
+                 " AND json_array_length(data,'$.missing_materials') > 0") >= 6
+    assert count(cases + "json_extract(data,'$.status')='refused'"
+                 " AND length(json_extract(data,'$.refusal_reason')) > 0") >= 1
+    assert count(cases + "json_extract(data,'$.status')='returned'"
+                 " AND length(json_extract(data,'$.return_reason')) > 0") >= 6
+    assert count(cases + "json_extract(data,'$.callback_due') > ?", now) >= 1
+    assert set(statuses(conn, "complaints")) == {"open", "replied", "verified", "dismissed"}
+    acc = statuses(conn, "accountability")
+    assert set(acc) == {"open", "explained", "closed"}
+    assert count("SELECT count(*) FROM records WHERE collection='accountability'"
+                 " AND json_extract(data,'$.status')='explained'"
+                 " AND length(json_extract(data,'$.explanation')) > 0") == acc["explained"]
+    kinds = {k for (k,) in conn.execute(
+        "SELECT DISTINCT json_extract(data,'$.kind') FROM records WHERE collection='notifications'")}
+    assert {"assigned", "overdue"} <= kinds
+    # Each notification belongs to one person: it is pulled by its owner only.
+    assert count("SELECT count(*) FROM records WHERE collection='notifications'"
+                 " AND (owner_id IS NULL OR owner_id != json_extract(data,'$.user_id'))") == 0
+
+
+def _people(conn: sqlite3.Connection) -> Iterator[tuple[str, dict[str, Any]]]:
+    for coll, rid, data in conn.execute(
+            "SELECT collection, id, data FROM records WHERE collection IN ('cases','visits','complaints')"):
+        doc = json.loads(data)
+        for key in ("applicant", "complainant"):
+            if key in doc:
+                yield f"{coll}/{rid}.{key}", doc[key]
+
+
+def test_demo_county_applicants_are_real_looking_people(conn: sqlite3.Connection) -> None:
+    seen = 0
+    for where, person in _people(conn):
+        assert re.fullmatch(r"[\u4e00-\u9fff]{2,4}", person["name"]), where
+        for value in person.values():
+            assert not PLACEHOLDER.search(str(value)), (where, value)
+        if "id_number" in person:
+            assert re.fullmatch(r"\d{17}[\dX]", person["id_number"]), where
+        if "phone" in person:
+            assert re.fullmatch(r"1[3-9]\d{9}", person["phone"]), where
+        seen += 1
+    assert seen > 5000
+    for (address,) in conn.execute("SELECT json_extract(data,'$.address') FROM records"
+                                   " WHERE collection='visits'"):
+        assert re.fullmatch(r"青山县[\u4e00-\u9fff]+村\d+组\d+号", address), address
+
