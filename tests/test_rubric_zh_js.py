@@ -133,3 +133,25 @@ def test_rubric_zh_agrees_with_the_server_on_random_templates(page: Page) -> Non
             assert got["text"] == got["server"] != GENERIC, (str(want), got)
         kinds["refused" if want else "fine"] += 1
     assert kinds["fine"] > 200 and kinds["refused"] > 200, kinds
+
+
+def test_rubric_zh_says_the_servers_version_refusals(page: Page) -> None:
+    new = {"name": "窗口考评", "county_id": "k1", "version": 2, "supersedes": "t1",
+           "sections": BASE["sections"]}
+    olds: list[dict[str, Any] | None] = [
+        None, {"county_id": "k2", "version": 1}, {"county_id": "k1", "version": 1, "status": "draft"},
+        {"county_id": "k1", "version": 4}]
+    messages = []
+    for old in olds:
+        try:
+            templates.check_publish(new, old, [])
+        except Invalid as e:
+            messages.append(str(e))
+    try:
+        templates.check_publish(new, {"county_id": "k1", "version": 1}, ["t1-b"])
+    except Invalid as e:
+        messages.append(str(e))
+    assert len(messages) == 5, messages
+    texts = page.evaluate("""async (ms) => { const z = await import('/app/rubric-zh.js');
+        return ms.map((message) => z.problemText({ code: 'invalid', message })); }""", messages)
+    assert GENERIC not in texts and len(set(texts)) == 5, list(zip(messages, texts, strict=True))

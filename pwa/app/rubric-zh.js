@@ -38,6 +38,7 @@ const MESSAGES = /** @type {[RegExp, string | ((m: RegExpExecArray) => string)][
   [/a draft is edited, not superseded/, '不能依据草稿起草新版本'],
   [/the version after/, '版本号须比所依据的版本大 1'],
   [/another county/, '不能依据其他县的考评细则'],
+  [/: no template/, '所依据的版本不存在（可能尚未同步）'],
   [/expected true or false/, '请选择是或否'],
   [/cannot be not applicable/, '此项不能标“不适用”'],
   [/expected a string/, '请填写'],
