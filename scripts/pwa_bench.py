@@ -318,7 +318,8 @@ def render_line(rs: list[Json]) -> str:
     return (f"median {median(painted):.0f} ms to the next frame (best {min(painted):.0f};"
             f" all {spread(painted)});"
             f" rows in DOM median {median([r['dom'] for r in rs]):.0f} ms;"
-            f" sort+build (view's data-render-ms) median {median([r['viewMs'] for r in rs]):.0f} ms;"
+            f" view's own time (data-render-ms: read + build)"
+            f" median {median([r['viewMs'] for r in rs]):.0f} ms;"
             + (f" store.list('visits') alone median {median([r['listMs'] for r in rs]):.0f} ms;"
                if "listMs" in rs[0] else "")
             + f" {rs[0]['rows']} rows drawn, '{rs[0]['count']}', n={len(rs)}")

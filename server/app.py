@@ -20,6 +20,7 @@ from . import public, pwa
 from .api import attachments as api_attachments
 from .api import auth as api_auth
 from .api import calendar as api_calendar
+from .api import colleagues as api_colleagues
 from .api import conflicts as api_conflicts
 from .api import devices as api_devices
 from .api import exports as api_exports
@@ -104,6 +105,7 @@ API_ROUTES: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...
     ("GET",     "/boards/complaints",                api_lists.complaints_board),
     ("GET",     "/boards/awards-recheck",            api_lists.awards_recheck_board),
     ("GET",     "/exports/{filename}",               api_exports.export),
+    ("GET",     "/colleagues",                       api_colleagues.colleagues),
     ("GET",     "/users",                            api_users.list_users),
     ("POST",    "/users",                            api_users.add_user),
     ("POST",    "/users/{user_id}/reset-password",   api_users.reset_password),
@@ -135,7 +137,8 @@ def create_app(config: Config) -> Starlette:
         sender = PushSender(writer, config)
         tasks = [asyncio.create_task(run_forever(sender.run_once, config.push_interval_s,
                                                  "push sender")),
-                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s))]
+                 asyncio.create_task(sweep_job.run_forever(writer, config.sweep_interval_s,
+                                                         config.sweep_chunk))]
         hook = WebhookSender(writer, config) if config.sms_webhook_url else None
         if hook is not None:
             tasks.append(asyncio.create_task(run_forever(hook.run_once, config.push_interval_s,

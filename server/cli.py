@@ -147,7 +147,7 @@ def run_sweep(db: str, now: int | None) -> dict[str, int]:
     init_db(db)
     writer = Writer(db)
     try:
-        return sweep(writer, now)
+        return sweep(writer, now, Config.from_env().sweep_chunk)
     finally:
         writer.close()
 

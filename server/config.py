@@ -57,6 +57,8 @@ class Config:
     push_allow_http: int = _setting(0, "1 allows plain-http push endpoints (tests only).")
     push_interval_s: int = _setting(5, "Seconds between runs of the Web Push sender.")
     sweep_interval_s: int = _setting(300, "Seconds between deadline sweeps (overdue, accountability).")
+    sweep_chunk: int = _setting(5000, "Records a deadline sweep writes per transaction (a kill"
+                                " loses at most one chunk; phones' syncs wait at most one).")
     push_max_attempts: int = _setting(8, "Attempts at one push message before it is dropped.")
     sms_webhook_url: str = _setting("", "Outgoing webhook of the county's SMS gateway: every new"
                                     " notification is POSTed there as JSON (empty: off).")

@@ -78,6 +78,12 @@ def components() -> JSON:
         "UserPage": {"type": "object", "required": ["items", "next"], "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/WorkspaceUser"}},
             "next": {"type": ["string", "null"]}}},
+        "Colleagues": {"type": "object", "required": ["users"], "properties": {
+            "users": {"type": "array", "items": {
+                "type": "object", "required": ["id", "name", "role", "centre_ids"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                               "role": {"enum": ["field", "centre"]},
+                               "centre_ids": {"type": "array", "items": {"type": "string"}}}}}}},
         "Assessment": {"type": "object", "required": ["month", "threshold", "centres"],
                        "properties": {"month": {"type": "string"}, "threshold": {"type": "number"},
                                       "centres": {"type": "array", "items": {
@@ -178,6 +184,11 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                ("awards-recheck", "Awarded titles expiring within within_days (default 60) or"
                 " expired, by expiry: the two-year re-check reminder",
                 [_q("within_days", {"type": "integer", "minimum": 0, "maximum": 60})]))},
+        "/api/v1/colleagues": {"get": {
+            "summary": "The enabled field and centre staff of the caller's centres (id, name,"
+                       " role, centres) for pickers such as a case's hand-over",
+            "security": secured, "parameters": [centre],
+            "responses": {**ok("Colleagues"), **errors(400, 401, 403)}}},
         "/api/v1/users": {
             "get": {"summary": "Users the caller manages (supervisor: own county; admin: all), by"
                                " username", "security": secured,
@@ -190,7 +201,9 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                      "requestBody": _json_body(_access({
                          "required": ["username", "password"],
                          "properties": {"username": {"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"},
-                                        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+                                        "name": {"type": "string", "minLength": 1, "maxLength": 64,
+                                                 # what the server strips leaves something
+                                                 "pattern": r"\S"},
                                         "password": PASSWORD}})),
                      "responses": {**ok("WorkspaceUser", "201", "Created"),
                                    **errors(400, 401, 403, 409, 413, 415)}}},

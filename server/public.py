@@ -70,9 +70,11 @@ def render(centre: dict[str, Any], matters: list[dict[str, Any]]) -> str:
     """The page's HTML (every value escaped)."""
     name = _text(centre.get("name"))
     windows = centre.get("windows") or {}
+    names = {m.get("id"): m.get("name") for m in matters}
     window_rows = "".join(
-        f"<tr><td>{_text(w.get('name'))}</td><td>{_text(w.get('unit'))}</td>"
-        f"<td>{_text(w.get('phone'))}</td></tr>"
+        f"<tr><td>{_text(' '.join(str(x) for x in (w.get('number'), w.get('name')) if x))}</td>"
+        f"<td>{_text(w.get('unit'))}</td><td>{_text(w.get('phone'))}</td>"
+        f"<td>{_text('、'.join(str(names[m]) for m in w.get('matter_ids') or [] if names.get(m)))}</td></tr>"
         for _wid, w in sorted(windows.items()) if isinstance(w, dict) and w.get("active", True))
     matter_rows = "".join(
         f"<tr><th scope=\"row\">{_text(m.get('name'))}</th><td>{_text(KINDS.get(m.get('kind', ''), ''))}</td>"
@@ -98,8 +100,9 @@ def render(centre: dict[str, Any], matters: list[dict[str, Any]]) -> str:
 <dt>投诉电话</dt><dd>{_text(centre.get('complaint_phone'))}</dd></dl></section>
 <section aria-labelledby="windows"><h2 id="windows">服务窗口</h2>
 <table><caption>窗口及联系电话</caption>
-<thead><tr><th scope="col">窗口</th><th scope="col">单位</th><th scope="col">电话</th></tr></thead>
-<tbody>{window_rows or '<tr><td colspan="3">暂无</td></tr>'}</tbody></table></section>
+<thead><tr><th scope="col">窗口</th><th scope="col">单位</th><th scope="col">电话</th>
+<th scope="col">办理事项</th></tr></thead>
+<tbody>{window_rows or '<tr><td colspan="4">暂无</td></tr>'}</tbody></table></section>
 <section aria-labelledby="matters"><h2 id="matters">政务服务事项目录</h2>
 <table><caption>共 {len(matters)} 项事项</caption>
 <thead><tr><th scope="col">事项名称</th><th scope="col">办件类型</th><th scope="col">承诺时限</th>

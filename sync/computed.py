@@ -36,6 +36,9 @@ class Context:
     calendar: Calendar = BUNDLED
     #: template record id -> template data (``sections`` …), to score inspections by
     templates: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    #: template record id -> that template validated once (``rubric.check_template``); a
+    #: template missing here is validated from ``templates`` each time it is used
+    rubrics: Mapping[str, rubric.Checked] = field(default_factory=dict)
 
 
 def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,9 +114,16 @@ def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
     return dict(items.get("items", {}))
 
 
-def _template_of(leaves: Mapping[str, Any], ctx: Context) -> dict[str, Any] | None:
+def _template_of(leaves: Mapping[str, Any], ctx: Context) -> rubric.Checked | None:
+    """The template the inspection names, validated (once, when ``ctx.rubrics`` has it)."""
     tid = leaves.get("template_id")
-    return ctx.templates.get(tid) if isinstance(tid, str) else None
+    if not isinstance(tid, str):
+        return None
+    checked = ctx.rubrics.get(tid)
+    if checked is not None:
+        return checked
+    template = ctx.templates.get(tid)
+    return None if template is None else rubric.check_template(template)
 
 
 UNSCORED: dict[str, Any] = {"score": None, "vetoed": None, "sections": None, "unanswered": None}
@@ -126,14 +136,13 @@ def _inspections(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any
     ``check`` so a stored inspection always fits its template). A re-inspection listing
     a non-empty ``item_ids`` is scored on those items only (``rubric.score_subset``).
     """
-    template = _template_of(leaves, ctx)
-    if template is None:
+    checked = _template_of(leaves, ctx)
+    if checked is None:
         return dict(UNSCORED)
     subset = leaves.get("item_ids")
     try:
-        if isinstance(subset, list) and subset:
-            return rubric.score_subset(template, _answers(leaves), subset)
-        return rubric.score(template, _answers(leaves))
+        return rubric.score_checked(checked, _answers(leaves),
+                                    subset if isinstance(subset, list) and subset else None)
     except Invalid:
         return dict(UNSCORED)
 
@@ -157,8 +166,13 @@ def _plus_years(ms: int, years: int) -> int:
 def _awards(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
     started = leaves.get("notice_started_at")
     awarded = leaves.get("awarded_at")
-    expires = _plus_years(int(awarded), AWARD_YEARS) if awarded is not None else None
     rechecked = leaves.get("recheck.at")
+    expires = _plus_years(int(awarded), AWARD_YEARS) if awarded is not None else None
+    # A re-check passed once the reminder is on renews the title for a term from the re-check
+    # (only the latest re-check is kept, so each renewal is judged the same way).
+    if expires is not None and rechecked is not None and leaves.get("recheck.passed") is True \
+            and int(rechecked) >= expires - RECHECK_NOTICE_MS:
+        expires = _plus_years(int(rechecked), AWARD_YEARS)
     due = expires is not None and leaves.get("status") == "awarded" \
         and ctx.now >= expires - RECHECK_NOTICE_MS \
         and not (rechecked is not None and int(rechecked) >= expires - RECHECK_NOTICE_MS)
@@ -178,7 +192,7 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[
 
 
 def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
-          county: str | None = None) -> None:
+          county: str | None = None) -> dict[str, Any] | None:
     """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
 
     A template must be a valid rubric (``sections.…`` paths); an inspection's
@@ -186,29 +200,33 @@ def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
     that template's rules (``items.<id>.<field>``), and a re-inspection's ``item_ids`` must be
     items of it. With ``county`` (the inspection's), the template must be that county's. An
     inspection of a template the server does not know is taken as it is (its score stays null).
+
+    Checking an inspection's answers is most of the work of scoring them, so an inspection
+    that passes comes back scored: its computed fields, equal to ``compute`` of the same
+    leaves (the caller may keep them instead of scoring again). Otherwise None.
     """
     if collection == "templates":
         # A draft may be saved before it has sections; what it has must be a valid rubric.
         rubric.validate_template({"sections": leaves.get("sections") or []})
     elif collection == "inspections":
-        template = _template_of(leaves, ctx)
-        if template is None:
-            return
+        checked = _template_of(leaves, ctx)
+        if checked is None:
+            return None
+        template = checked.template
         if county is not None and template.get("county_id") not in (None, county):
             raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
                           path="template_id")
-        try:
-            rubric.validate_template(template)
-        except Invalid:
-            return  # a stored template from before validation: nothing to check against
+        if checked.error is not None:
+            return None  # a stored template from before validation: nothing to check against
         version = leaves.get("template_version")
         if version is not None and template.get("version") not in (None, version):
             raise Invalid(f"template_version: {leaves.get('template_id')} is version"
                           f" {template.get('version')}, not {version}", path="template_version")
-        rubric.check_answers(template, _answers(leaves))
         subset = leaves.get("item_ids")
-        if isinstance(subset, list) and subset:
-            rubric.subset(template, subset)
+        # Checks the answers (then, for a re-inspection, that item_ids are the template's).
+        return rubric.score_checked(checked, _answers(leaves),
+                                    subset if isinstance(subset, list) and subset else None)
+    return None
 
 
 def compute(collection: str, leaves: Mapping[str, Any], ctx: Context,

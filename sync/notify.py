@@ -12,7 +12,9 @@ Triggers on a write:
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or
   the centre's staff).
 
-``due_soon`` (a deadline one working day away) comes from the sweep, not from a write.
+``due_soon`` (a deadline one working day away) and ``recheck`` (an award title's two-year
+re-check comes due: to the county's supervisors and the centre's staff) come from the sweep,
+not from a write.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ TITLES = {
     "ordered": "有新的整改要求",
     "due_soon": "有事项明日到期",
     "overdue": "有事项已超期",
+    "recheck": "有评优称号需要复查",
 }
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -220,6 +221,27 @@ def _check_field(key: str, value: Any, path: str, caps: Mapping[str, Any]) -> No
             last = tier["min"]
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A template validated once: its data, and the ``Invalid`` it raised if it is not a
+    valid rubric. Score many inspections by it with ``score_checked`` without validating the
+    template again (a 120-item rubric takes longer to validate than to score). The caller
+    keeps it only as long as the template data cannot change (see ``server.store.records``:
+    cached by the stored text)."""
+
+    template: Mapping[str, Any]
+    error: Invalid | None
+
+
+def check_template(template: Any) -> Checked:
+    """Validate ``template`` once (``validate_template``), keeping the outcome."""
+    try:
+        validate_template(template)
+    except Invalid as err:
+        return Checked(template, err)
+    return Checked(template, None)
+
+
 def items_of(template: Template) -> dict[str, Mapping[str, Any]]:
     """Every item of a (valid) template by id, in template order."""
     return {item["id"]: item for sec in template["sections"] for item in sec["items"]}
@@ -392,8 +414,21 @@ def score(template: Any, items: Any) -> dict[str, Any]:
     item is vetoed, each section's score by id, and the ids of unanswered items in template
     order. Raises ``Invalid`` (with the path) for a malformed template or answers.
     """
-    validate_template(template)
+    return score_checked(check_template(template), items)
+
+
+def score_checked(checked: Checked, items: Any, item_ids: Iterable[str] | None = None) -> dict[str, Any]:
+    """``score`` (or, with ``item_ids``, ``score_subset``) by a template validated before:
+    raises its ``Invalid`` if it was not valid, else checks the answers and scores them."""
+    if checked.error is not None:
+        raise checked.error
+    template = checked.template
     check_answers(template, items)
+    if item_ids is not None:
+        reduced = subset(template, item_ids)
+        wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}
+        return _score(reduced, {k: v for k, v in (items or {}).items()
+                                if k in wanted and v is not None})
     answers: Answers = {k: v for k, v in (items or {}).items() if v is not None}
     return _score(template, answers)
 
@@ -422,9 +457,4 @@ def score_subset(template: Any, items: Any, item_ids: Iterable[str]) -> dict[str
     The answers are checked against the whole template; then the template reduced to those
     items (see ``subset``) is scored with the answers to those items only.
     """
-    validate_template(template)
-    check_answers(template, items)
-    reduced = subset(template, item_ids)
-    wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}
-    answers = {k: v for k, v in (items or {}).items() if k in wanted and v is not None}
-    return _score(reduced, answers)
+    return score_checked(check_template(template), items, item_ids)

@@ -68,6 +68,8 @@ MATRIX: dict[str, tuple[dict[str, int], frozenset[str]]] = {
     f"/attachments/{PHOTO_SHA}": ({**ALL, "inspector": 404, "other_county": 404}, frozenset()),
     f"/attachments/{PHOTO_SHA}/status": (ALL, frozenset()),
     "/calendar": (ALL, frozenset()),
+    # The hand-over picker's people: names only, never an applicant.
+    "/colleagues": (ALL, frozenset()),
 }
 
 

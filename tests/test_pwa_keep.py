@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa_server: Any) -> None:
     base = pwa_server.base_url
-    case, centre_id = new_case(base, "韩玉梅")
+    case, _ = new_case(base, "韩玉梅")
     token, _ = user_login(base, "centre1")  # the other device that changes the case
     _, field_id = user_login(base, "field1")
     ctx, page = phone(chromium, base, "centre1")
@@ -29,9 +29,9 @@ def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa
         page.goto(f"{base}/#/case/{case}")
         section = page.get_by_role("region", name="首问负责")
         section.locator("summary").click()
-        to = page.get_by_label("移交给（同事账号）")
+        to = page.get_by_label("移交给（同事）")
         note = page.get_by_label("移交说明")
-        to.fill(field_id)
+        to.select_option(field_id)
         note.fill("下午上门核实")
         note.focus()
         # Another device changes the case; this phone's sync brings it and the page is rebuilt.
@@ -46,9 +46,10 @@ def test_keep_redraw_keeps_open_fold_typed_text_and_focus(chromium: Browser, pwa
         expect(note).to_have_value("下午上门核实")
         expect(note).to_be_focused()
         section.get_by_role("button", name="保存").click()
-        expect(page.get_by_role("list", name="移交记录")).to_contain_text(f"{centre_id} → {field_id}")
+        history = page.get_by_role("list", name="移交记录")
+        expect(history).to_contain_text("centre1（中心人员） → field1（外勤人员）")
         # The save settled the form: its redraw shows the stored state, not the typed text.
-        expect(section).to_contain_text(f"当前负责人{field_id}")
+        expect(section).to_contain_text("当前负责人field1（外勤人员）")
         expect(to).to_have_value("")
         expect(note).to_have_value("")
     finally:

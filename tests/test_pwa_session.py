@@ -43,6 +43,11 @@ def test_logout_with_unsent_work_warns_keeps_it_and_sends_it_after_login(
 
     page.once("dialog", answer(False))
     page.get_by_role("button", name="退出登录").click()
+    # The question comes after a failed send: wait for it (the button is enabled before too).
+    for _ in range(150):
+        if messages:
+            break
+        page.wait_for_timeout(100)
     expect(page.get_by_role("button", name="退出登录")).to_be_enabled()
     assert messages and "1 项更改" in messages[0], messages
     expect(page.get_by_role("button", name="立即同步")).to_be_visible()

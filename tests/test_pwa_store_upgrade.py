@@ -1,7 +1,8 @@
 """A phone that ran an older app version (IndexedDB schema 1: records, outbox, blobs,
-uploads, meta; schema 2: plus `packs`, without list summaries) opens a newer one: its synced
-records are still listed (packed, with summaries, during the upgrade) and its unsent op still
-reaches the server."""
+uploads, meta; schema 2: plus `packs`, without list summaries; schema 3: packs with summaries,
+without the `lists` store) opens a newer one: its synced records are still listed (packed, with
+summaries and list rows, during the upgrade), in order, and its unsent op still reaches the
+server."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-# What app version 1 left on the device, written with version 1's store layout.
+# What an older app version left on the device, written with that version's store layout
+# (version 3's packs by the app's own pack builder, which has not changed since).
 MAKE_OLD = """async ([session, synced, op, version]) => {
+  const { packAll } = await import('/app/store/packs.js');
   const db = await new Promise((resolve, reject) => {
     const r = indexedDB.open('fieldsync', version);
     r.onupgradeneeded = () => {
@@ -35,8 +38,11 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  const t = db.transaction(['records', 'outbox', 'meta'], 'readwrite');
+  const stores = ['records', 'outbox', 'meta'];
+  const t = db.transaction(version >= 2 ? [...stores, 'packs'] : stores, 'readwrite');
   for (const rec of synced) t.objectStore('records').put(rec);
+  // Version 3 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
+  if (version === 3) packAll(t);
   t.objectStore('outbox').add(op);
   t.objectStore('meta').put({k: 'session', v: session});
   await new Promise((resolve) => { t.oncomplete = resolve; });
@@ -44,7 +50,7 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
 }"""
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any, version: int) -> None:
     base = pwa_server.base_url
     answer = httpx.post(f"{base}/api/v1/auth/login",
@@ -78,6 +84,15 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     assert summary == {"kind": "home_service", "status": "done", "staff_ids": [me],
                        "notes": "旧版本同步下来的走访 7", "planned_at": 1_700_000_000_007}
     expect(page.get_by_text("旧版本同步下来的走访 7", exact=True)).to_be_visible()
+    # The list rows were built too: every record counted, the newest first (old-29), the
+    # unsent visit (no time) last.
+    expect(page.get_by_text("共 31 条")).to_be_visible()
+    hrefs = page.locator("ul.list > li > a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
+    assert hrefs == [f"#/visit/old-{i}" for i in range(29, -1, -1)] + [f"#/visit/{record}"], hrefs
+    keys = idb(page, "const db = await store.db(); return await new Promise((resolve) => {"
+                     " const r = db.transaction('lists').objectStore('lists').getAllKeys();"
+                     " r.onsuccess = () => resolve(r.result); });")
+    assert {f"visits/old-{i}" for i in range(30)} <= set(keys), keys
     # The op made under version 1 goes out.
     expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)
     rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits' AND id=?", record)

@@ -457,13 +457,12 @@ def test_workspace_people_and_centres(chromium: Browser, pwa_server: Any) -> Non
     assert db_rows(db, "SELECT disabled FROM users WHERE username=?", name) == [(1,)]
     # A centre's new window: an op on reference data, sent at once.
     page.goto(f"{base}/#/ws/admin?tab=centres")
-    edit = page.get_by_role("form", name="修改中心")
-    edit.get_by_label("中心").select_option("c-liulin")
-    edit.get_by_label("新增窗口名称（不加请留空）").fill("社保医保窗口")
-    edit.get_by_role("button", name="保存").click()
-    expect(page.get_by_role("region", name="服务中心与窗口（本机已同步的基础数据）")).to_contain_text(
-        "社保医保窗口"
-    )
+    page.get_by_role("link", name="编辑 柳林乡便民服务中心").click()
+    page.get_by_role("link", name="新增窗口").click()
+    win = page.get_by_role("form", name="新增窗口：柳林乡便民服务中心")
+    win.get_by_label("窗口名称").fill("社保医保窗口")
+    win.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("list", name="窗口")).to_contain_text("社保医保窗口")
     windows = record(db, "centres", "c-liulin")["windows"]
     assert [w["name"] for w in windows.values()] == ["社保医保窗口"]
     ctx.close()

@@ -130,3 +130,63 @@ def test_rubric_js_validate_names_the_path(page: Page) -> None:
       catch (e) { return { fine, path: e.path, code: e.code }; }
     }""", [list(rubrics().values()), bad])
     assert got == {"fine": [100, 0, 100], "path": "sections.0.items.0.group", "code": "invalid"}
+
+
+def test_rubric_js_subset_total_matches_python(page: Page) -> None:
+    """A re-inspection's most (the score bar's "/ max") is the total of the template reduced
+    to its items, in both scorers: sections without those items drop out."""
+    from sync import rubric
+    r = random.Random(20261202)
+    cases = []
+    while len(cases) < 300:
+        template = random_template(r, faults=0)
+        try:
+            rubric.validate_template(template)
+        except Exception:  # a template the generator made invalid by chance: skip it
+            continue
+        ids = [i["id"] for s in template["sections"] for i in s["items"]]
+        if ids:
+            cases.append((template, r.sample(ids, r.randint(1, min(len(ids), 4)))))
+    got = page.evaluate("""async (cases) => {
+      const m = await import('/app/rubric.js');
+      return cases.map(([t, ids]) => [m.total(m.subset(t, ids)), m.total(t)]);
+    }""", cases)
+    want = [[rubric.total(rubric.subset(t, ids)), rubric.total(t)] for t, ids in cases]
+    assert got == want
+    assert sum(1 for g in got if g[0] < g[1]) > 100  # most subsets leave sections out
+
+
+def test_rubric_js_prepared_scorer_matches_score(page: Page) -> None:
+    """The walk's scorer (template validated once, `scorer`) gives what `score` and
+    `scoreSubset` give, rejections of answers included, on random templates and answers."""
+    r = random.Random(20261203)
+    cases = []
+    for _ in range(600):
+        template = random_template(r, faults=0.01)
+        case: dict[str, Any] = {"template": template, "answers": random_answers(r, template, faults=0.03)}
+        if r.random() < 0.3 and isinstance(template.get("sections"), list):
+            ids = [i.get("id") for s in template["sections"] if isinstance(s, dict)
+                   for i in s.get("items", []) if isinstance(i, dict)]
+            case["subset"] = r.sample(ids, min(len(ids), r.randint(1, 3))) if ids else ["x"]
+        cases.append(case)
+    got = page.evaluate("""async (cases) => {
+      const m = await import('/app/rubric.js');
+      const run = (f) => { try { return f(); } catch (e) { return { reject: e.path }; } };
+      return cases.map((c) => {
+        const plain = run(() => (c.subset ? m.scoreSubset(c.template, c.answers, c.subset)
+          : m.score(c.template, c.answers)));
+        const prepared = run(() => { const s = m.scorer(c.template);
+          return c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers); });
+        // Scoring twice with one scorer gives the same again.
+        const again = run(() => { const s = m.scorer(c.template);
+          const first = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
+          const second = c.subset ? s.scoreSubset(c.answers, c.subset) : s.score(c.answers);
+          return JSON.stringify(first) === JSON.stringify(second) ? second : { differs: true }; });
+        return [plain, prepared, again];
+      });
+    }""", cases)
+    scored = 0
+    for case, (plain, prepared, again) in zip(cases, got, strict=True):
+        assert prepared == plain == again, (case, plain, prepared, again)
+        scored += "score" in plain
+    assert scored > 150

@@ -58,7 +58,8 @@ def copy(src: str, dst: Path) -> str:
 
 def start_sweep(db: str, now: int) -> subprocess.Popen[str]:
     when = dt.datetime.fromtimestamp(now / 1000, CST).isoformat()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Small chunks: a kill lands between two commits of each phase, never after the last.
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FIELDSYNC_SWEEP_CHUNK": "500"}
     return subprocess.Popen([sys.executable, "-m", "server.cli", "sweep", "--db", db, "--now", when],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)

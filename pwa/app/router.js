@@ -16,6 +16,8 @@ let currentView = {};
 let renderSeq = 0;
 /** The path of the screen on show (a redraw of it keeps the person's input). */
 let shownPath = '';
+/** The shown screen's path and query: a redraw keeps the scroll only on the same one. */
+let shownWhere = '';
 /** @type {() => Promise<any>} */
 let getSession = async () => null;
 /** @type {(session: any) => string} */
@@ -84,7 +86,10 @@ export async function render(opts = {}) {
   }
   if (!found) return;
   const [re, view] = found;
-  const scroll = opts.keepScroll ? window.scrollY : 0;
+  const where = qs ? `${path}?${qs}` : path;
+  // A redraw (new data) keeps the scroll of the screen it redraws; one that lands after the
+  // hash moved on draws a new screen, from the top.
+  const scroll = opts.keepScroll && where === shownWhere ? window.scrollY : 0;
   const next = document.createElement('div');
   next.className = 'screen';
   const ctx = { main: next, params: (path.match(re) || []).slice(1).map(decodeURIComponent), query: new URLSearchParams(qs || ''),
@@ -110,6 +115,7 @@ export async function render(opts = {}) {
   const kept = opts.keepScroll && path === shownPath && main.firstElementChild ? snapshot(main.firstElementChild) : null;
   main.replaceChildren(next);
   shownPath = path;
+  shownWhere = where;
   if (kept) restore(next, kept);
   document.body.dataset.view = path.split('/')[1] || '';
   for (const a of document.querySelectorAll('#nav a')) {

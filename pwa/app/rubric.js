@@ -294,15 +294,15 @@ function present(items) {
 /** Score answers against a template: {score, vetoed, sections, unanswered}; throws RubricError. */
 export function score(template, items) {
   validate(template);
-  checkAnswers(template, items);
-  return scoreValid(template, present(items));
+  return scoreAnswers(template, items);
 }
 
-/** Score a re-inspection of only `itemIds`: the template reduced to those items (sections
- * holding none dropped), answers checked against the whole template. */
-export function scoreSubset(template, items, itemIds) {
-  validate(template);
-  checkAnswers(template, items);
+/**
+ * The template reduced to `itemIds` (sections holding none of them dropped; the others keep
+ * their mode, points and group caps), as sync/rubric.py `subset`: what a re-inspection is
+ * scored against, so its most is `total(subset(...))`. Throws RubricError on bad ids.
+ */
+export function subset(template, itemIds) {
   if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === 'string')) fail('item_ids', 'item_ids: expected an array of item ids');
   const wanted = new Set(itemIds);
   const known = itemsOf(template);
@@ -312,7 +312,40 @@ export function scoreSubset(template, items, itemIds) {
     const kept = sec.items.filter((item) => wanted.has(item.id));
     if (kept.length) sections.push({ ...sec, items: kept });
   }
+  return { ...template, sections };
+}
+
+/** Score a re-inspection of only `itemIds`: the template reduced to those items (`subset`),
+ * answers checked against the whole template. */
+export function scoreSubset(template, items, itemIds) {
+  validate(template);
+  return scoreSubsetAnswers(template, items, itemIds);
+}
+
+function scoreAnswers(template, items) {
+  checkAnswers(template, items);
+  return scoreValid(template, present(items));
+}
+
+function scoreSubsetAnswers(template, items, itemIds) {
+  checkAnswers(template, items);
+  const reduced = subset(template, itemIds);
+  const wanted = new Set(reduced.sections.flatMap((sec) => sec.items.map((item) => item.id)));
   const answers = {};
   for (const [k, v] of Object.entries(present(items))) if (wanted.has(k)) answers[k] = v;
-  return scoreValid({ ...template, sections }, answers);
+  return scoreValid(reduced, answers);
+}
+
+/**
+ * One template's scorer for a screen that rescores on every tap: the template is validated
+ * once, here (throws RubricError), then `score(items)` / `scoreSubset(items, itemIds)` check
+ * the answers and score exactly as `score` / `scoreSubset` do. The template must not change
+ * afterwards.
+ */
+export function scorer(template) {
+  validate(template);
+  return {
+    score: (items) => scoreAnswers(template, items),
+    scoreSubset: (items, itemIds) => scoreSubsetAnswers(template, items, itemIds),
+  };
 }

@@ -3,7 +3,8 @@
  *   db.js        opening, upgrades, transactions, wipe
  *   paths.js     dotted paths over record data (pure; never walks a prototype)
  *   packs.js     records again in a few values per collection (fast lists), with summaries
- *   summary.js   which fields list rows need, per collection
+ *   summary.js   which fields list rows need, per collection; which lists are paged
+ *   lists.js     list rows in display order (an index), for paged lists
  *   records.js   synced records, the merged view (full or summary), settling a sync
  *   outbox.js    local changes (ops), fixing and dropping rejected ones, counts
  *   blobs.js     photos and signatures, upload progress
@@ -14,8 +15,8 @@
 
 export { db, tx, wipe } from './store/db.js';
 export { clone, flatten, getPath, keyOf, setPath, uuid } from './store/paths.js';
-export { get, list, listSummaries, markResolved, merged, resetSynced, settle } from './store/records.js';
-export { SUMMARY_PATHS, summarize } from './store/summary.js';
+export { get, list, listPage, listSummaries, markResolved, merged, resetSynced, settle } from './store/records.js';
+export { ALL, LISTS, SUMMARY_PATHS, summarize } from './store/summary.js';
 export { counts, discardOp, edit, fixOp, outbox, requeueStale } from './store/outbox.js';
 export { getBlob, pendingUploads, putBlob, setUpload, sha256 } from './store/blobs.js';
 export { getMeta, setMeta } from './store/settings.js';

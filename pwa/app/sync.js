@@ -10,6 +10,7 @@ import { APP_VERSION, PAGE_LIMIT, PUSH_BATCH, SCHEMA_VERSION } from './config.js
 import { call } from './api.js';
 import { AuthFailed, HttpFailed, NetworkError, errorCode } from './errors.js';
 import { uploadPending } from './attachments.js';
+import { refreshColleagues } from './colleagues.js';
 import * as store from './store.js';
 import { emit } from './bus.js';
 import { revokedNotice } from './labels.js';
@@ -136,6 +137,8 @@ async function run(token) {
     if (!r.body.more && !left) break;
   }
   await store.setMeta('lastSync', Date.now());
+  // The centre's people for pickers (hourly at most); a failure never fails the sync.
+  await refreshColleagues(token).catch(() => false);
   return { pushed, received };
 }
 

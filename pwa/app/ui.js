@@ -132,30 +132,55 @@ export function toast(message, kind = 'info') {
 export const maskId = (s) => (s && s.length > 8 ? `${s.slice(0, 4)}${'*'.repeat(s.length - 8)}${s.slice(-4)}` : s || '');
 
 /**
- * A list that renders its first rows at once and the rest on demand, so 10,000 records
- * cost the same as 50.
+ * A list that renders its first rows at once and the rest as the person scrolls (or taps
+ * 显示更多, for keyboards and screen readers), so 10,000 records cost the same as 50.
+ * `items` is an array, or a paged source (store.listPage): {total, first, more(n)}.
  * @template T
- * @param {T[]} items
+ * @param {T[] | {total: number, first: T[], more: (n: number) => Promise<T[]>}} items
  * @param {(item: T) => HTMLElement} row
  * @param {{empty?: string, page?: number, label?: string}} [opts]
  */
 export function lazyList(items, row, opts = {}) {
   const size = opts.page || 50;
+  const source = Array.isArray(items) ? null : items;
+  const total = source ? source.total : /** @type {T[]} */ (items).length;
+  if (!total) return h('p', { class: 'empty', text: opts.empty || '暂无记录' });
   const ul = h('ul', { class: 'list', 'aria-label': opts.label || null });
-  if (!items.length) return h('p', { class: 'empty', text: opts.empty || '暂无记录' });
   let shown = 0;
+  let loading = false;
   const wrap = h('div', null, ul);
   const more = h('button', { class: 'btn more', type: 'button' });
-  const next = () => {
+  // Near the end of the list (within a screen of it), the next rows load by themselves.
+  const near = typeof IntersectionObserver === 'function'
+    ? new IntersectionObserver((seen) => { if (seen.some((e) => e.isIntersecting)) next(); }, { rootMargin: '0px 0px 600px 0px' })
+    : null;
+  const show = (rows) => {
     const frag = document.createDocumentFragment();
-    for (const item of items.slice(shown, shown + size)) frag.append(row(item));
+    for (const item of rows) frag.append(row(item));
     ul.append(frag);
-    shown = Math.min(items.length, shown + size);
-    if (shown < items.length) more.textContent = `显示更多（还有 ${items.length - shown} 条）`;
-    else more.remove();
+    shown += rows.length;
+    if (shown < total && rows.length) {
+      more.textContent = `显示更多（还有 ${total - shown} 条）`;
+      // Observe again: a list still too short to fill the screen keeps loading.
+      if (near) { near.unobserve(more); near.observe(more); }
+    } else {
+      if (near) near.disconnect();
+      more.remove();
+    }
   };
+  async function next() {
+    if (loading || !more.isConnected) return;
+    loading = true;
+    try {
+      show(source ? await source.more(size) : /** @type {T[]} */ (items).slice(shown, shown + size));
+    } catch (err) {
+      toast(`未能读取更多记录：${err.message || err}`, 'error');
+    } finally {
+      loading = false;
+    }
+  }
   more.addEventListener('click', next);
   wrap.append(more);
-  next();
+  show(source ? source.first : /** @type {T[]} */ (items).slice(0, size));
   return wrap;
 }

@@ -15,7 +15,13 @@
    answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
    Step 2's accountability records notify ``overdue`` the same way.
 
+4. Award titles (``server.jobs.award_terms``): the two-year re-check reminder turns on, and a
+   title past its expiry without a passing re-check is withdrawn, once.
+
 Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
+The accountability records and notifications are new records the server makes: they are
+written by the store's bulk path (``Batch.create``: the same rows, versions, change-log
+entries and op rows as an op would write, without the per-op merge).
 """
 
 from __future__ import annotations
@@ -40,12 +46,13 @@ from ..store.holidays import load_calendar
 from ..store.notifications import deliver
 from ..store.records import Actor, Batch
 from ..writer import Writer
+from . import award_terms
 
 log = logging.getLogger("fieldsync.sweep")
 T = TypeVar("T")
 
 SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
-CHUNK = 500
+CHUNK = 5000
 KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
          "rectifications": "overdue_rectification"}
 DUE_FIELD = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
@@ -62,8 +69,8 @@ def accountability_id(collection: str, record: str) -> str:
     return f"acc-{collection}-h{hashlib.sha256(record.encode()).hexdigest()[:48]}"
 
 
-def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), max(1, size))]
 
 
 def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
@@ -97,7 +104,7 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0
-        results = Batch(conn, SWEEPER, now).run(ops, [now] * len(ops))
+        results = Batch(conn, SWEEPER, now).create(ops)  # new records, in bulk
         made = sum(1 for r in results if r["status"] == "applied")
         for res in results:
             if res["status"] == "rejected":
@@ -128,20 +135,20 @@ def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
-def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
-    """Run the sweep once at ``now``; return how many records turned overdue and how many
-    accountability records were made."""
+def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[str, int]:
+    """Run the sweep once at ``now``, ``chunk`` records per transaction; return how many
+    records turned overdue and how many accountability records were made."""
     when = now_ms() if now is None else now
     turned = made = 0
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
-        for part in _chunks(ids):
+        for part in _chunks(ids, chunk):
             turned += len(writer.run(_mark(collection, part, when)))
     for collection in KINDS:
         subjects = _read(writer, partial(store.unaccounted, collection=collection,
                                          prefix=accountability_id(collection, "")))
-        for part in _chunks(subjects):
+        for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
@@ -149,17 +156,27 @@ def sweep(writer: Writer, now: int | None = None) -> dict[str, int]:
     for collection in KINDS:
         rows = _read(writer, partial(store.due_within, collection=collection,
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
-        for part in _chunks(rows):
+        for part in _chunks(rows, chunk):
             warned += writer.run(_warn(collection, part, when))
-    return {"overdue": turned, "accountability": made, "due_soon": warned}
+    # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
+    reminded = 0
+    for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when)), chunk):
+        reminded += writer.run(award_terms.mark_recheck(SWEEPER, part, when))
+    # Looked for on a read connection first: the usual sweep finds nothing and takes no lock.
+    withdrawn = writer.run(award_terms.withdraw(SWEEPER, when)) \
+        if _read(writer, partial(award_terms.find_expired, now=when)) else 0
+    if _read(writer, award_terms.find_reminded):
+        writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
+    return {"overdue": turned, "accountability": made, "due_soon": warned,
+            "recheck_due": reminded, "withdrawn": withdrawn}
 
 
-async def run_forever(writer: Writer, interval_s: float) -> None:
+async def run_forever(writer: Writer, interval_s: float, chunk: int = CHUNK) -> None:
     """The server's background loop: sweep every ``interval_s`` seconds."""
     while True:
         await asyncio.sleep(interval_s)
         try:
-            counts = await asyncio.to_thread(sweep, writer)
+            counts = await asyncio.to_thread(sweep, writer, None, chunk)
             if any(counts.values()):
                 log.info("sweep: %s", counts)
         except Exception:  # keep sweeping later; nothing half-written stays (one tx per chunk)

@@ -3,6 +3,10 @@
 ``Batch.run`` runs inside the writer's transaction: it dedupes by op id, loads the
 touched records, lets ``sync.merge`` decide, and writes records, the change log,
 conflicts, the idempotency table and the quarantine in a few ``executemany`` calls.
+``Batch.create`` writes new records the server makes (accountability, notifications) the
+same way without the merge; ``Batch.refresh`` rewrites computed fields time has changed.
+Every batch write holds the report-facts triggers and refreshes ``facts`` set-wise
+(``sqlite.facts_held``, ``sqlite.refresh_facts``).
 ``pull`` reads a scoped page of current records in version order (``server.wire``
 encodes it).
 """
@@ -12,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +30,7 @@ from sync.schema import Schemas, load
 from ..scope import Scope
 from . import audit, awards, notices, notifications, sqlite
 from .holidays import load_calendar
+from .rubrics import Templates
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CHUNK = 900
@@ -62,6 +67,25 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[i:i + _CHUNK]
 
 
+#: Collections only the server makes, never merged on creation: ``Batch.create`` writes
+#: their new records in bulk (no computed fields that need the batch's reference data).
+BULK = frozenset({"accountability", "notifications"})
+
+
+def _existing(conn: sqlite3.Connection, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which ``(collection, id)`` of ``keys`` are stored (tombstones too)."""
+    found: set[tuple[str, str]] = set()
+    by_coll: dict[str, list[str]] = {}
+    for coll, rid in keys:
+        by_coll.setdefault(coll, []).append(rid)
+    for coll, ids in by_coll.items():
+        for part in _chunks(ids):
+            found.update((coll, rid) for (rid,) in conn.execute(
+                f"SELECT id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})",
+                (coll, *part)))
+    return found
+
+
 def current_version(conn: sqlite3.Connection) -> int:
     """The newest version in the change log (0 for an empty database)."""
     row = conn.execute("SELECT max(version) FROM changes").fetchone()
@@ -84,6 +108,23 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
                 out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, doc, meta),
                                           centre, county, created, _kept(coll, doc), owner, doc)
     return out
+
+
+def _live_leaves(conn: sqlite3.Connection, collection: str,
+                 ids: Sequence[str]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """``(id, stored document, leaves)`` of the live records among ``ids``, in their order:
+    the leaves as ``load_records`` gives them, without building the path clocks (a
+    refresh of computed fields never changes them)."""
+    found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for part in _chunks(list(ids)):
+        for rid, data, meta in conn.execute(
+                f"SELECT id, data, meta FROM records WHERE collection=? AND deleted=0"
+                f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
+            doc = json.loads(data)
+            found[rid] = (doc, {p: paths.get(doc, p) for p in json.loads(meta) if p != DELETED})
+    for rid in ids:
+        if rid in found:
+            yield rid, *found[rid]
 
 
 def _state(coll: str, rid: str, version: int, deleted: int, doc: dict[str, Any],
@@ -127,39 +168,6 @@ def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
         " WHERE collection='matters'") if days is not None}
 
 
-class Templates(Mapping[str, dict[str, Any]]):
-    """Rubric templates by record id, read when an inspection is scored (few per batch):
-    a template written earlier in the same batch wins over the stored row."""
-
-    def __init__(self, conn: sqlite3.Connection,
-                 pending: Callable[[], Mapping[tuple[str, str], Stored]]) -> None:
-        self.conn, self.pending = conn, pending
-        self.cache: dict[str, dict[str, Any] | None] = {}
-
-    def __getitem__(self, rid: str) -> dict[str, Any]:
-        st = self.pending().get(("templates", rid))
-        if st is not None:
-            if st.state.deleted:
-                raise KeyError(rid)
-            return paths.unflatten(st.state.data())
-        if rid not in self.cache:
-            row = self.conn.execute("SELECT data FROM records WHERE collection='templates'"
-                                    " AND id=? AND deleted=0", (rid,)).fetchone()
-            self.cache[rid] = json.loads(row[0]) if row else None
-        found = self.cache[rid]
-        if found is None:
-            raise KeyError(rid)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return (rid for (rid,) in self.conn.execute(
-            "SELECT id FROM records WHERE collection='templates' AND deleted=0"))
-
-    def __len__(self) -> int:
-        return int(self.conn.execute(
-            "SELECT count(*) FROM records WHERE collection='templates' AND deleted=0").fetchone()[0])
-
-
 def centre_counties(conn: sqlite3.Connection) -> dict[str, str]:
     """Every centre's county."""
     return {rid: county for rid, county in conn.execute(
@@ -182,6 +190,8 @@ class Batch:
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
         self.templates = Templates(conn, lambda: self.records)
+        #: computed fields ``check`` produced, by record, with the leaves they are of
+        self.scored: dict[tuple[str, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
         self._counties: dict[str, str] | None = None
         #: notifications the ops of this batch call for (``sync.notify``), written after them
         self.notes: list[notify.Trigger] = []
@@ -195,7 +205,7 @@ class Batch:
                 if coll == "matters" and isinstance(limit, int):
                     days[rid] = limit
             self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
-                                calendar=load_calendar(self.conn))
+                                rubrics=self.templates.rubrics, calendar=load_calendar(self.conn))
         return self._ctx
 
     def county_of(self, centre_id: str | None) -> str | None:
@@ -243,25 +253,23 @@ class Batch:
         Time alone can change a computed field (a case turns overdue); such a record gets
         a new version and a change-log entry like any edit, so every phone pulls it.
         """
-        keys = [(collection, rid) for rid in ids]
-        self.records = load_records(self.conn, keys)
         touched, rows = [], []
-        for key in keys:
-            st = self.records.get(key)
-            if st is None or st.state.deleted or st.doc is None:
-                continue
-            fresh = compute(collection, st.state.leaves, self.ctx(), st.kept)
-            if all(st.doc.get(k) == v for k, v in fresh.items()):
+        ctx = self.ctx()
+        for rid, doc, leaves in _live_leaves(self.conn, collection, ids):
+            fresh = compute(collection, leaves, ctx, _kept(collection, doc))
+            if all(doc.get(k) == v for k, v in fresh.items()):
                 continue
             self.version += 1
             # Only computed fields change: the stored document takes them as they are, and
             # the path clocks (meta) stay, so neither is rebuilt from the leaves.
-            rows.append((self.version, _dumps({**st.doc, **fresh}), collection, key[1]))
-            self.changes.append((self.version, collection, key[1], None, self.actor.device_id,
+            rows.append((self.version, _dumps({**doc, **fresh}), collection, rid))
+            self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
-            touched.append(key[1])
-        self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
-                              rows)
+            touched.append(rid)
+        with sqlite.facts_held(self.conn):
+            self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
+                                  rows)
+        sqlite.refresh_facts(self.conn, collection, touched)
         self._flush()
         return touched
 
@@ -293,8 +301,95 @@ class Batch:
     def as_system(self) -> notifications.Apply:
         """Apply ops as the system, in this transaction, after this batch's writes."""
         def apply(ops: list[CheckedOp]) -> list[dict[str, Any]]:
-            return Batch(self.conn, SYSTEM, self.now, self.schemas).run(ops, [self.now] * len(ops))
+            return Batch(self.conn, SYSTEM, self.now, self.schemas).create(ops)
         return apply
+
+    def create(self, ops: Sequence[CheckedOp]) -> list[dict[str, Any]]:
+        """Write records the server makes (accountability records, notifications), stamped
+        ``now``, in bulk; return per-op results as ``run`` does.
+
+        A new record of a ``BULK`` collection written by the system is judged by the same
+        checks as in ``run`` (scope fields, rights, required fields) and written as ``run``
+        writes it (the same record row, path clocks, version, change-log entry, op row and
+        notifications), without the merge: a new record merges to exactly its op. Any other
+        op (a duplicate op id, a record already stored, a rejected op, another collection)
+        goes through ``run`` after them.
+        """
+        seen = self._known([o.id for o in ops])
+        stored = _existing(self.conn, [(o.collection, o.record) for o in ops])
+        results: dict[int, dict[str, Any]] = {}
+        rest: list[int] = []
+        rows: list[tuple[Any, ...]] = []
+        written: dict[str, list[str]] = {}
+        device, user, now = self.actor.device_id, self.actor.user_id, self.now
+        for i, raw in enumerate(ops):
+            key = (raw.collection, raw.record)
+            if (self.actor.scope is not None or raw.collection not in BULK or raw.error is not None
+                    or raw.id in seen or key in stored or raw.delete or raw.restore):
+                rest.append(i)
+                continue
+            stored.add(key)  # a second op of the same record in this call merges: run()
+            try:
+                row = self._new_row(raw)
+            except FieldsyncError as err:
+                results[i] = self._reject(raw, err, now)
+                continue
+            self.version += 1
+            version = self.version
+            clock = [version, now, device, raw.id]
+            rows.append((*row[:4], version, 0, row[4], _dumps({p: clock for p in raw.set}),
+                         version, row[5]))
+            written.setdefault(raw.collection, []).append(raw.record)
+            self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
+            self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
+                                 version, now))
+            self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id, None,
+                                              raw.set, now))
+            results[i] = {"op": raw.id, "status": "applied", "version": version}
+        with sqlite.facts_held(self.conn):
+            self.conn.executemany("INSERT INTO records (collection, id, centre_id, county_id,"
+                                  " version, deleted, data, meta, created_version, owner_id)"
+                                  " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        for coll, ids in written.items():
+            sqlite.refresh_facts(self.conn, coll, ids)
+        self._flush()
+        if self.notes:
+            notes, self.notes = self.notes, []
+            notifications.deliver(self.conn, self.as_system(), notes, now, exclude=user)
+            self.version = current_version(self.conn)  # the notifications took versions
+        if rest:
+            results.update(zip(rest, self.run([ops[i] for i in rest], [now] * len(rest)),
+                               strict=True))
+        return [results[i] for i in range(len(ops))]
+
+    def _new_row(self, raw: CheckedOp) -> tuple[Any, ...]:
+        """``(collection, id, centre, county, data, owner)`` of a new server-made record, after
+        the checks ``_apply`` makes of it (a new record's leaves are its op's ``set``)."""
+        coll = self.schemas.collection(raw.collection)
+        leaves = dict(raw.set)
+        check_new(raw)
+        centre = county = owner = None
+        if coll.scope == "person":
+            owner = leaves.get("user_id")
+            if not isinstance(owner, str):
+                raise Invalid("user_id: required", path="user_id")
+        elif coll.scope == "centre":
+            centre = leaves.get("centre_id")
+            if not isinstance(centre, str):
+                raise Invalid("centre_id: required", path="centre_id")
+            county = self.county_of(centre)
+            if county is None:
+                raise Invalid(f"centre_id: unknown centre {centre!r}", path="centre_id")
+        else:
+            county = leaves.get("county_id")
+            if not isinstance(county, str):
+                raise Invalid("county_id: required", path="county_id")
+        rights.enforce(coll.rules, self.actor.role, None, leaves, delete=False, merged=leaves)
+        self.schemas.check_required(raw.collection, leaves)
+        check(raw.collection, leaves, Context(now=self.now), county=county)
+        data = paths.unflatten(leaves)
+        data.update(compute(raw.collection, leaves, self.ctx(), {}))
+        return (raw.collection, raw.record, centre, county, _dumps(data), owner)
 
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
@@ -354,8 +449,11 @@ class Batch:
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
-            check(raw.collection, state.leaves, Context(now=self.now, templates=self.templates),
-                  county=county)
+            scored = check(raw.collection, state.leaves,
+                           Context(now=self.now, templates=self.templates,
+                                   rubrics=self.templates.rubrics), county=county)
+            if scored is not None:  # kept for the flush: an inspection is scored once
+                self.scored[key] = (state.leaves, scored)
             if raw.collection == "awards":  # rules needing the assessment and the calendar
                 when = Context(now=self.now, calendar=load_calendar(self.conn))
                 awards.check(self.conn, stored.state.leaves if stored else None, state.leaves,
@@ -392,6 +490,8 @@ class Batch:
                              details={"days": leaves["extension.days"],
                                       "reason": leaves.get("extension.reason")})
         if outcome.changed:
+            if raw.collection == "templates":
+                self.scored.clear()  # inspections scored before are scored again by it at the flush
             self.version += 1
             self.records[key] = Stored(state, centre, county,
                                        stored.created_version if stored else self.version, kept,
@@ -432,15 +532,25 @@ class Batch:
             state = st.state
             data = paths.unflatten(state.data())
             if not state.deleted:
-                data.update(compute(state.collection, state.leaves, self.ctx(), st.kept))
+                done = self.scored.get(key)
+                # Scored by check() of these very leaves (the last op that wrote them)?
+                data.update(done[1] if done is not None and done[0] is state.leaves
+                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
                          st.created_version, st.owner_id))
-        conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version, deleted,"
-                         " data, meta, created_version, owner_id) VALUES (?,?,?,?,?,?,?,?,?,?)"
-                         " ON CONFLICT (collection, id) DO UPDATE SET version=excluded.version,"
-                         " deleted=excluded.deleted, data=excluded.data, meta=excluded.meta", rows)
+        with sqlite.facts_held(conn):
+            conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
+                             " deleted, data, meta, created_version, owner_id)"
+                             " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (collection, id) DO UPDATE"
+                             " SET version=excluded.version, deleted=excluded.deleted,"
+                             " data=excluded.data, meta=excluded.meta", rows)
+        by_collection: dict[str, list[str]] = {}
+        for coll, rid in self.dirty:
+            by_collection.setdefault(coll, []).append(rid)
+        for coll, ids in by_collection.items():
+            sqlite.refresh_facts(conn, coll, ids)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"
@@ -456,6 +566,7 @@ class Batch:
             " message = excluded.message, received_at = excluded.received_at,"
             " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
+        self.scored.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
 

@@ -11,8 +11,11 @@ CONFLICT`` upserts) and call these for the rest, so another backend plugs in her
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 SCHEMA = """
@@ -164,14 +167,15 @@ def _j(src: str, key: str) -> str:
     return f"json_extract({src}.data, '$.{key}')"
 
 
-def _fact_columns(src: str) -> str:
+def _fact_exprs(src: str) -> dict[str, str]:
+    """Each column of ``facts`` (but ``rid``, ``collection``, ``id``) as SQL on row ``src``."""
     c = f"{src}.collection"
-    return ", ".join([
-        f"{src}.rid", c, f"{src}.id", f"{src}.centre_id", _j(src, "status"),
-        f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
+    return {
+        "centre_id": f"{src}.centre_id", "status": _j(src, "status"),
+        "kind": f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
         f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')}"
         f" WHEN 'awards' THEN {_j(src, 'kind')} END",
-        f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
+        "at": f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
         f" WHEN 'visits' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'planned_at')},"
         f" {_j(src, 'ended_at')})"
         f" WHEN 'inspections' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'submitted_at')})"
@@ -179,12 +183,16 @@ def _fact_columns(src: str) -> str:
         f" WHEN 'evaluations' THEN {_j(src, 'at')} WHEN 'complaints' THEN {_j(src, 'received_at')}"
         f" WHEN 'accountability' THEN {_j(src, 'detected_at')}"
         f" WHEN 'awards' THEN {_j(src, 'nomination.at')} END",
-        f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
+        "done": f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
         f" {_j(src, 'replied_at')} WHEN 'visits' THEN {_j(src, 'ended_at')} END",
-        f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} WHEN 'awards' THEN CASE"
+        "due": f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} WHEN 'awards' THEN CASE"
         f" {_j(src, 'status')} WHEN 'notice' THEN {_j(src, 'notice_ends_at')}"
         f" ELSE {_j(src, 'expires_at')} END ELSE {_j(src, 'due_at')} END",
-        f"{_j(src, 'overdue')}", f"{_j(src, 'score')}", f"{_j(src, 'vetoed')}"])
+        "overdue": _j(src, "overdue"), "score": _j(src, "score"), "vetoed": _j(src, "vetoed")}
+
+
+def _fact_columns(src: str) -> str:
+    return ", ".join([f"{src}.rid", f"{src}.collection", f"{src}.id", *_fact_exprs(src).values()])
 
 
 # Plain INSERT: inside a trigger, the outer statement's conflict policy (the records upsert)
@@ -205,18 +213,68 @@ CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id, status
 CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, due, centre_id, at);
 CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
 CREATE INDEX IF NOT EXISTS facts_recent ON facts(collection, rid);
+CREATE TABLE IF NOT EXISTS facts_held (id INTEGER PRIMARY KEY);
 DROP TRIGGER IF EXISTS facts_insert;
 CREATE TRIGGER facts_insert AFTER INSERT ON records
-WHEN new.{_FACT_WANTED} AND new.deleted = 0
+WHEN new.{_FACT_WANTED} AND new.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts_held)
 BEGIN {_FACT_INSERT} SELECT {_fact_columns("new")}; END;
 DROP TRIGGER IF EXISTS facts_update;
 CREATE TRIGGER facts_update AFTER UPDATE OF data, deleted, centre_id ON records
-WHEN new.{_FACT_WANTED}
+WHEN new.{_FACT_WANTED} AND NOT EXISTS (SELECT 1 FROM facts_held)
 BEGIN
   DELETE FROM facts WHERE rid = new.rid;
   {_FACT_INSERT} SELECT {_fact_columns("new")} WHERE new.deleted = 0;
 END;
 """
+
+
+# Batch writes (the store's ``Batch``: a sync push, the sweep) hold the triggers and bring
+# ``facts`` up to date once per statement instead: a trigger costs far more per row than
+# the same work done set-wise (measured: 20,000 cases turned overdue, 1.6 s in the update
+# trigger, 0.04 s as below), and a refresh rewrites only the index entries whose columns
+# changed (a case turning overdue changes no indexed column).
+_INDEXED = ("centre_id", "status", "kind", "at", "done", "due")  # in some index of facts
+_PLAIN = ("overdue", "score", "vetoed")  # in none
+
+
+@contextmanager
+def facts_held(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within this block (inside the caller's transaction) writes to ``records`` leave
+    ``facts`` alone; the caller then calls ``refresh_facts`` for the records it wrote. Never
+    seen outside the transaction: the hold is gone before it commits, or rolled back."""
+    if conn.execute("SELECT 1 FROM facts_held").fetchone() is not None:
+        yield  # held already by an enclosing block, which lets go
+        return
+    conn.execute("INSERT INTO facts_held (id) VALUES (1)")
+    try:
+        yield
+    finally:
+        conn.execute("DELETE FROM facts_held")
+
+
+def refresh_facts(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> None:
+    """Bring the facts of these records of ``collection`` up to date with their rows, as the
+    triggers would have (the same ``facts`` afterwards, to the row)."""
+    if collection not in FACT_COLLECTIONS:
+        return
+    exprs = _fact_exprs("r")
+    indexed = ", ".join(exprs[c] for c in _INDEXED)
+    plain = ", ".join(exprs[c] for c in _PLAIN)
+    for i in range(0, len(ids), 5000):
+        args = (collection, json.dumps(list(ids[i:i + 5000])))
+        live = ("SELECT rid FROM records WHERE collection = ? AND id IN"
+                " (SELECT value FROM json_each(?))")
+        conn.execute(f"DELETE FROM facts WHERE rid IN ({live} AND deleted = 1)", args)
+        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('r')} FROM records r"
+                     " WHERE r.collection = ? AND r.id IN (SELECT value FROM json_each(?))"
+                     " AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.rid = r.rid)",
+                     args)
+        conn.execute(f"UPDATE facts SET ({', '.join(_PLAIN)}) = (SELECT {plain} FROM records r"
+                     f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)", args)
+        conn.execute(f"UPDATE facts SET ({', '.join(_INDEXED)}) = (SELECT {indexed} FROM records r"
+                     f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)"
+                     f" AND ({', '.join(_INDEXED)}) IS NOT (SELECT {indexed} FROM records r"
+                     " WHERE r.rid = facts.rid)", args)
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:

@@ -225,3 +225,24 @@ def county_exists(conn: sqlite3.Connection, county_id: str) -> bool:
     return conn.execute("SELECT 1 FROM records WHERE collection='centres'"
                         f" AND {unindexed('county_id')}=? AND deleted=0 LIMIT 1",
                         (county_id,)).fetchone() is not None
+
+
+def colleagues(conn: sqlite3.Connection, centre_ids: frozenset[str]) -> list[dict[str, object]]:
+    """The enabled people of ``centre_ids`` (field and centre staff) as a hand-over picker
+    needs them: id, display name, role and their centres among ``centre_ids``; nothing more
+    (no username, no county, no personal data beyond the name), ordered by name."""
+    if not centre_ids:
+        return []
+    wanted = sorted(centre_ids)
+    marks = ",".join("?" * len(wanted))
+    rows = conn.execute(
+        "SELECT u.id, u.name, u.role, uc.centre_id FROM users u JOIN user_centres uc"
+        f" ON uc.user_id = u.id WHERE uc.centre_id IN ({marks}) AND u.disabled = 0"
+        " AND u.role IN ('field', 'centre') ORDER BY u.name, u.id, uc.centre_id", wanted).fetchall()
+    out: dict[str, dict[str, object]] = {}
+    for uid, name, role, centre in rows:
+        doc = out.setdefault(uid, {"id": uid, "name": name, "role": role, "centre_ids": []})
+        centres = doc["centre_ids"]
+        assert isinstance(centres, list)
+        centres.append(centre)
+    return list(out.values())

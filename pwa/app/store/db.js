@@ -9,21 +9,24 @@
  *   uploads  {sha, size, received, done, error}
  *   meta     {k, v}   session, cursor, lastSync, initialDone, schemas, notice
  *   packs    see packs.js (full and summary packs)
+ *   lists    see lists.js (list rows, paged from the index `order`)
  *
- * Versions: 1 the first five stores; 2 adds packs; 3 adds summary packs (in `packs`).
+ * Versions: 1 the first five stores; 2 adds packs; 3 adds summary packs (in `packs`);
+ * 4 adds `lists`.
  */
 
 import { open, transact } from '../idb.js';
 import { emit } from '../bus.js';
 import { packAll } from './packs.js';
+import { rowsAll } from './lists.js';
 
 const DB_NAME = 'fieldsync';
 /**
  * Bump only with an upgrade step below. Upgrades only ever add stores or indexes: the
  * outbox and blobs hold unsent work and must survive every new app version untouched.
  */
-const DB_VERSION = 3;
-const STORES = ['records', 'outbox', 'blobs', 'uploads', 'meta', 'packs'];
+const DB_VERSION = 4;
+const STORES = ['records', 'outbox', 'blobs', 'uploads', 'meta', 'packs', 'lists'];
 
 /** @type {Promise<IDBDatabase> | null} */
 let dbp = null;
@@ -36,9 +39,11 @@ function upgrade(/** @type {IDBDatabase} */ db, oldVersion, /** @type {IDBTransa
   if (!has('uploads')) db.createObjectStore('uploads', { keyPath: 'sha' });
   if (!has('meta')) db.createObjectStore('meta', { keyPath: 'k' });
   if (!has('packs')) db.createObjectStore('packs', { keyPath: 'k' });
-  // Version 1 devices have no packs, version 2 no summary packs: (re)pack the records they
-  // already hold, in this upgrade transaction.
+  if (!has('lists')) db.createObjectStore('lists', { keyPath: 'key' }).createIndex('order', 'order', { multiEntry: true });
+  // Version 1 devices have no packs, version 2 no summary packs, version 3 no list rows:
+  // build them from the records they already hold, in this upgrade transaction.
   if (oldVersion >= 1 && oldVersion < 3) packAll(t);
+  if (oldVersion >= 1 && oldVersion < 4) rowsAll(t);
 }
 
 /**

@@ -9,7 +9,8 @@ import { emit } from '../bus.js';
 import { SCHEMA_VERSION } from '../config.js';
 import { tx } from './db.js';
 import { packRange, packWriter, summaryRange } from './packs.js';
-import { SUMMARY_PATHS } from './summary.js';
+import { SUMMARY_PATHS, listOrder } from './summary.js';
+import { countRows, inScope, orderKey, readRows, rowWriter } from './lists.js';
 import { clone, keyOf, setPath } from './paths.js';
 
 /**
@@ -101,6 +102,7 @@ class SummaryView {
     this.id = id;
     this.version = row.version;
     this.data = row.data;
+    this.at = row.at; // list order (lists.js rows; undefined for summary packs)
     this.conflicts = row.conflicts || NONE;
     this.resolving = row.resolving || NONE;
   }
@@ -147,6 +149,78 @@ export async function listSummaries(collection) {
   });
 }
 
+/** Rows in list order: newest first (smaller `at`), then by id (as the index orders them). */
+const before = (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id);
+
+/**
+ * A list of a paged collection (LISTS in summary.js), one scope of it, read a page at a
+ * time from the `lists` index in display order (newest first): the synced records listed in
+ * `scope` (ALL, or an owner's id) plus every record with unsent work (merged in full, as
+ * `listSummaries` does). Synced rows carry their summary as `data`.
+ *
+ * `first` holds the first `size` rows and `total` the count, read in one transaction;
+ * `more(n)` reads the next n rows (a new transaction each time, starting after the last row
+ * read, so a sync in between shifts nothing already shown).
+ * @param {string} collection
+ * @param {string|number} scope
+ * @param {number} [size]
+ * @returns {Promise<{total: number, first: any[], more: (n: number) => Promise<any[]>}>}
+ */
+export async function listPage(collection, scope, size = 50) {
+  /** Synced rows read but not yet handed out, and where the next read starts. */
+  let buffer = [];
+  /** @type {any[] | undefined} */
+  let after;
+  let exhausted = false;
+  /** @type {Set<string>} */
+  let unsentKeys = new Set();
+  const keep = (rows, n) => {
+    if (rows.length) after = orderKey(rows[rows.length - 1], scope);
+    if (rows.length < n) exhausted = true;
+    for (const row of rows) if (!unsentKeys.has(row.key)) buffer.push(new SummaryView(collection, row.id, row));
+  };
+  const { total, unsent } = await tx(['lists', 'outbox', 'records'], 'readonly', async (t) => {
+    const [count, rows, ops] = await Promise.all([
+      countRows(t, collection, scope),
+      readRows(t, collection, scope, size),
+      promised(t.objectStore('outbox').getAll()),
+    ]);
+    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+    unsentKeys = new Set(byKey.keys());
+    const recs = t.objectStore('records');
+    const lists = t.objectStore('lists');
+    let n = count;
+    const views = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
+      mine.sort((a, b) => a.seq - b.seq);
+      const [rec, row] = await Promise.all([promised(recs.get(key)), promised(lists.get(key))]);
+      if (inScope(row, scope)) n -= 1; // counted in the index, listed merged instead
+      return merged(rec, mine, collection, mine[0].record);
+    }));
+    keep(rows, size);
+    const live = views.filter((m) => !m.deleted);
+    for (const m of live) m.at = listOrder(collection, m.data);
+    live.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    return { total: n + live.length, unsent: live };
+  });
+  let u = 0;
+  const more = async (n) => {
+    const out = [];
+    while (out.length < n) {
+      if (!buffer.length && !exhausted) {
+        const want = n - out.length;
+        keep(await tx(['lists'], 'readonly', (t) => readRows(t, collection, scope, want, after)), want);
+        continue;
+      }
+      const next = buffer[0];
+      if (u < unsent.length && (!next || before(unsent[u], next))) out.push(unsent[(u += 1) - 1]);
+      else if (next) out.push(buffer.shift());
+      else break;
+    }
+    return out;
+  };
+  return { total, first: await more(size), more };
+}
+
 /**
  * One record, merged; null if unknown or deleted.
  * @param {string} collection
@@ -174,7 +248,7 @@ export async function get(collection, id) {
  */
 export async function markResolved(collection, id, conflictId, choose) {
   const key = keyOf(collection, id);
-  await tx(['records', 'packs'], 'readwrite', async (t) => {
+  await tx(['records', 'packs', 'lists'], 'readwrite', async (t) => {
     const recs = t.objectStore('records');
     const rec = await promised(recs.get(key));
     if (!rec) return;
@@ -183,9 +257,12 @@ export async function markResolved(collection, id, conflictId, choose) {
     rec.conflicts = rec.conflicts.filter((x) => x.id !== conflictId);
     rec.resolving = [...(rec.resolving || []), { ...c, choose, resolvedAt: Date.now() }];
     recs.put(rec);
+    const rows = rowWriter(t);
+    rows.put(rec);
     const packs = packWriter(t);
     packs.put(rec);
     await packs.flush();
+    await rows.flush();
   });
   emit({ type: 'changed' });
 }
@@ -199,14 +276,16 @@ export async function markResolved(collection, id, conflictId, choose) {
  */
 export async function settle(res, sent) {
   const byId = new Map(sent.map((o) => [o.id, o]));
-  await tx(['records', 'outbox', 'meta', 'packs'], 'readwrite', async (t) => {
+  await tx(['records', 'outbox', 'meta', 'packs', 'lists'], 'readwrite', async (t) => {
     const recs = t.objectStore('records');
     const out = t.objectStore('outbox');
     if (res.reset) { // scope changed: replace the synced copy, keep the outbox
       recs.clear();
       t.objectStore('packs').clear();
+      t.objectStore('lists').clear();
     }
     const packs = packWriter(t);
+    const rows = rowWriter(t);
     for (const r of res.results || []) {
       const op = byId.get(r.op);
       if (!op) continue;
@@ -225,6 +304,7 @@ export async function settle(res, sent) {
       if (op.delete) rec.deleted = true;
       recs.put(rec);
       packs.put(rec);
+      rows.put(rec);
     }
     for (const c of res.changes || []) {
       // The server's version of the record: it replaces ours, pending resolutions included.
@@ -232,8 +312,10 @@ export async function settle(res, sent) {
         deleted: !!c.deleted, data: c.data || {}, conflicts: c.conflicts || [] };
       recs.put(rec);
       packs.put(rec);
+      rows.put(rec);
     }
     await packs.flush();
+    await rows.flush();
     if (res.cursor !== undefined) t.objectStore('meta').put({ k: 'cursor', v: res.cursor });
   }, 'strict');
 }
@@ -242,9 +324,10 @@ export async function settle(res, sent) {
  * Forget the synced copy and the cursor (another user logs in), keeping unsent work.
  */
 export async function resetSynced() {
-  await tx(['records', 'meta', 'packs'], 'readwrite', (t) => {
+  await tx(['records', 'meta', 'packs', 'lists'], 'readwrite', (t) => {
     t.objectStore('records').clear();
     t.objectStore('packs').clear();
+    t.objectStore('lists').clear();
     for (const k of ['cursor', 'initialDone', 'lastSync']) t.objectStore('meta').delete(k);
   });
 }

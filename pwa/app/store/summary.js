@@ -39,3 +39,26 @@ export function summarize(collection, data) {
   }
   return out;
 }
+
+/**
+ * Lists paged from an index (lists.js): the time a list orders its rows by (newest first)
+ * and who a row belongs to (the "mine" scope), per collection. The visit list's order:
+ * planned time, else started time.
+ * @type {Record<string, {time: (data: any) => any, owners: (data: any) => any}>}
+ */
+export const LISTS = {
+  visits: { time: (d) => d.planned_at || d.started_at || 0, owners: (d) => d.staff_ids },
+};
+
+/** The scope of everyone's rows in a list (a number: never equal to an owner id). */
+export const ALL = 0;
+
+/**
+ * A record's sort value in its list: minus its time, so ascending index order is newest first.
+ * @param {string} collection
+ * @param {any} data
+ */
+export function listOrder(collection, data) {
+  const t = Number(LISTS[collection].time(data || {}));
+  return Number.isFinite(t) ? 0 - t : 0;
+}

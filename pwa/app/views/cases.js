@@ -13,6 +13,7 @@ import {
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
+import { colleagues, personLabel } from '../colleagues.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
@@ -103,45 +104,49 @@ export async function caseView(ctx) {
 /**
  * 首问负责: who first took the case and who owns it now, the hand-overs so far (the
  * `handed_to` map: {from, to, at, note}), and an explicit hand-over to a colleague of the
- * centre (handler_id moves to the new owner in the same change).
+ * centre (handler_id moves to the new owner in the same change). Colleagues are picked by
+ * name from the centre's people the phone keeps (colleagues.js); before that list has
+ * reached the phone, an account id can be typed.
  */
 async function handoverSection(ctx, id, d) {
   const owner = d.handler_id || d.first_asked_by;
   const history = Object.values(d.handed_to || {}).sort((a, b) => (a.at || 0) - (b.at || 0));
-  // Colleagues this phone knows of: the centre's people named on its cases and visits.
-  const [cases, visits] = await Promise.all([list('cases'), listSummaries('visits')]);
-  const known = new Set();
-  for (const c of cases) {
-    if (c.data.centre_id !== d.centre_id) continue;
-    for (const k of ['handler_id', 'first_asked_by']) if (c.data[k]) known.add(c.data[k]);
+  const people = await colleagues(d.centre_id);
+  const all = new Map((await colleagues()).map((u) => [u.id, u]));
+  const who = (uid) => personLabel(all, uid);
+  const choices = people.filter((u) => u.id !== owner);
+  /** @type {HTMLInputElement | HTMLSelectElement} */
+  let to;
+  const fields = [];
+  if (people.length) {
+    to = /** @type {HTMLSelectElement} */ (select(choices.map((u) => [u.id, who(u.id)])));
+    to.name = 'to';
+    fields.push(field('移交给（同事）', to, choices.length ? '移交后由对方负责到底' : '本中心没有其他同事可移交').wrap);
+  } else {
+    to = /** @type {HTMLInputElement} */ (h('input', { name: 'to', autocomplete: 'off' }));
+    fields.push(field('移交给（同事账号）', to, '同事名单同步后可按姓名选择；移交后由对方负责到底').wrap);
   }
-  for (const v of visits) for (const s of v.data.staff_ids || []) known.add(s);
-  known.delete(owner);
-  const to = /** @type {HTMLInputElement} */ (h('input', { name: 'to', autocomplete: 'off', list: `colleagues-${id}` }));
   const note = h('textarea', { rows: 2, name: 'note' });
-  const form = recordForm([
-    field('移交给（同事账号）', to, '移交后由对方负责到底').wrap,
-    h('datalist', { id: `colleagues-${id}` }, ...[...known].sort().map((u) => h('option', { value: u }))),
-    field('移交说明', note).wrap], async () => {
-    const who = to.value.trim();
+  const form = recordForm([...fields, field('移交说明', note).wrap], async () => {
+    const target = to.value.trim();
     const why = /** @type {HTMLTextAreaElement} */ (note).value.trim();
     const problems = [];
-    if (!who) problems.push({ path: 'to', message: '请填写接手同事的账号' });
-    else if (who === owner) problems.push({ path: 'to', message: '已由此人负责' });
+    if (!target) problems.push({ path: 'to', message: people.length ? '请选择接手的同事' : '请填写接手同事的账号' });
+    else if (target === owner) problems.push({ path: 'to', message: '已由此人负责' });
     if (problems.length) throw new FormProblems(problems);
     const key = `h${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     /** @type {Record<string, any>} */
-    const set = { handler_id: who, [`handed_to.${key}.from`]: owner || ctx.session.user.id,
-      [`handed_to.${key}.to`]: who, [`handed_to.${key}.at`]: Date.now() };
+    const set = { handler_id: target, [`handed_to.${key}.from`]: owner || ctx.session.user.id,
+      [`handed_to.${key}.to`]: target, [`handed_to.${key}.at`]: Date.now() };
     if (why) set[`handed_to.${key}.note`] = why;
     await edit('cases', id, set);
     toast('已移交，联网后自动同步');
     ctx.rerender();
   });
   return h('section', { 'aria-labelledby': `fa-${id}` }, h('h2', { id: `fa-${id}`, text: '首问负责' }),
-    h('dl', { class: 'kvs' }, row('首问人', d.first_asked_by), row('当前负责人', owner)),
+    h('dl', { class: 'kvs' }, row('首问人', who(d.first_asked_by)), row('当前负责人', who(owner))),
     history.length ? h('ol', { class: 'list handovers', 'aria-label': '移交记录' }, ...history.map((x) => h('li', { class: 'item' },
-      h('strong', { text: `${x.from || '—'} → ${x.to || '—'}` }), ' ', h('span', { class: 'hint', text: fmtTime(x.at) }),
+      h('strong', { text: `${who(x.from) || '—'} → ${who(x.to) || '—'}` }), ' ', h('span', { class: 'hint', text: fmtTime(x.at) }),
       x.note ? h('p', { class: 'notes', text: x.note }) : null))) : h('p', { class: 'hint', text: '尚未移交' }),
     h('details', { class: 'fold' }, h('summary', { text: '移交给同事' }), form));
 }

@@ -54,7 +54,10 @@ export function replyState(d, now = Date.now()) {
   return d.reply_due && d.reply_due <= tonight + 2 * 86400000 ? 'soon' : null;
 }
 
-const isWaiting = (d) => !d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status);
+/** Sent back by a supervisor for a new reply (status open again, the verification not passed). */
+export const sentBack = (d) => d.status === 'open' && !!d.verification && d.verification.passed === false;
+
+const isWaiting = (d) => sentBack(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
 function complaintRow(c) {
@@ -64,7 +67,7 @@ function complaintRow(c) {
   return h('li', { class: 'item' },
     h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
       h('strong', { class: 'grow', text: `${d.received_at ? fmtDate(d.received_at) : '待同步'} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
-      h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
+      h('span', { class: `chip cp-${d.status || 'open'}`, text: sentBack(d) ? '退回重答' : STATUS[d.status || 'open'] || d.status })),
     h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
     h('div', { class: 'badges' },
       d.reply_due ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(d.reply_due)}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
@@ -81,7 +84,7 @@ export async function complaintsView(ctx) {
   let rows = await list('complaints');
   if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
   if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
-  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified'));
+  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !sentBack(c.data)));
   if (filter === 'verified') rows = rows.filter((c) => c.data.status === 'verified' || c.data.verified === true);
   rows.sort(filter === 'waiting' || filter === 'overdue'
     ? (a, b) => (a.data.reply_due || Infinity) - (b.data.reply_due || Infinity)
@@ -122,9 +125,10 @@ export async function complaintView(ctx) {
       row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
       row('答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
       row('答复时间', d.replied_at ? fmtTime(d.replied_at) : d.reply ? '同步后记录' : ''),
-      row('核实', d.verified ? '已核实' : '')));
+      row('核实', d.verified ? '已核实' : sentBack(d) ? '督查退回，需重新答复' : ''),
+      row('核实意见', (d.verification && d.verification.comment) || '')));
 
-  if (!d.replied_at && !d.reply && maySet('complaints', 'reply', role)) {
+  if (((!d.replied_at && !d.reply) || sentBack(d)) && maySet('complaints', 'reply', role)) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
@@ -134,9 +138,9 @@ export async function complaintView(ctx) {
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
-    add(ctx.main, h('section', null, h('h2', { text: '答复' }), form));
+    add(ctx.main, h('section', null, h('h2', { text: sentBack(d) ? '重新答复' : '答复' }), form));
   }
-  if (d.reply && !d.verified && maySet('complaints', 'verified', role)
+  if (d.reply && !d.verified && !sentBack(d) && maySet('complaints', 'verified', role)
       && maySet('complaints', 'status', role, 'verified')) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),

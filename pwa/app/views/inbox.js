@@ -6,10 +6,13 @@
 
 import { add, h, fmtShort } from '../ui.js';
 import { list } from '../store.js';
+import { WORKSPACE } from '../roles.js';
 
-const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', due_soon: '明日到期', overdue: '已超期' };
+const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', due_soon: '明日到期', overdue: '已超期',
+  recheck: '称号复查' };
 const LINKS = { visits: '#/visit/', cases: '#/case/' };
-const SUBJECTS = { visits: '走访', cases: '办件', inspections: '检查', rectifications: '整改', complaints: '投诉' };
+const SUBJECTS = { visits: '走访', cases: '办件', inspections: '检查', rectifications: '整改', complaints: '投诉',
+  awards: '评优称号' };
 
 /** #/inbox */
 export async function inboxView(ctx) {
@@ -24,7 +27,9 @@ export async function inboxView(ctx) {
     const d = n.data;
     const subject = d.subject || {};
     const what = `${SUBJECTS[subject.collection] || '事项'}`;
-    const link = LINKS[subject.collection];
+    // An award opens in the county workspace (supervisors, admins); other roles read the title.
+    const link = subject.collection === 'awards'
+      ? (WORKSPACE.includes(ctx.session.user.role) ? '#/ws/record/awards/' : null) : LINKS[subject.collection];
     const label = `${d.title || KINDS[d.kind] || '通知'}（${what}）`;
     return h('li', { class: 'notice', 'data-kind': d.kind },
       h('span', { class: 'tag', text: KINDS[d.kind] || d.kind }),

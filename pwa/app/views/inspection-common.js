@@ -5,7 +5,7 @@
 
 import { h } from '../ui.js';
 import { list } from '../store.js';
-import { score, scoreSubset, total as maxOf } from '../rubric.js';
+import { score, scoreSubset, scorer, subset, total as maxOf } from '../rubric.js';
 
 export const STATUS = { draft: '草稿', submitted: '已提交', returned: '已退回', approved: '已通过' };
 export const RECT_STATUS = { open: '整改中', responded: '已答复', verified: '已验收', failed: '未通过', overdue: '已超期' };
@@ -34,43 +34,103 @@ export async function usableTemplates() {
  */
 export function liveScore(template, data) {
   try {
-    const subset = Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null;
-    return subset ? scoreSubset(template, data.items || {}, subset) : score(template, data.items || {});
+    const ids = subsetOf(data);
+    return ids ? scoreSubset(template, data.items || {}, ids) : score(template, data.items || {});
   } catch (err) {
     return { error: err };
   }
 }
 
+/**
+ * The live score of one template, for a screen that rescores on every tap: the template is
+ * validated once (rubric.js `scorer`); each call scores the answers like `liveScore`.
+ * @param {any} template template data
+ * @returns {(data: any) => any}
+ */
+export function liveScorer(template) {
+  let prepared;
+  try {
+    prepared = scorer(template);
+  } catch (err) {
+    return () => ({ error: err });
+  }
+  return (data) => {
+    try {
+      const ids = subsetOf(data);
+      return ids ? prepared.scoreSubset(data.items || {}, ids) : prepared.score(data.items || {});
+    } catch (err) {
+      return { error: err };
+    }
+  };
+}
+
+/** Set an element's text only when it changes (a rescore on every tap touches no more). */
+export const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+
 /** 87.5 → "87.50" (the hundredths the rubric counts in). */
 export const points = (n) => (typeof n === 'number' ? n.toFixed(2) : '—');
 
 /**
- * The score bar: total, veto banner, unanswered count, section subtotals.
- * @param {any} template template data
- * @returns {{el: HTMLElement, show: (s: any, data: any) => void}}
+ * The items an inspection scores: its `item_ids` (a re-inspection), else null (all).
+ * @param {any} data inspection data
  */
-export function scoreBar(template) {
+export const subsetOf = (data) => (Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null);
+
+/**
+ * The most an inspection can score: its template's total, or for a re-inspection the total
+ * of the template reduced to the items re-scored (rubric.js `subset`, as the server scores it).
+ * @param {any} template template data
+ * @param {any} data inspection data
+ * @returns {number | null} null when the template or the item list is malformed
+ */
+export function maxScore(template, data) {
+  try {
+    const ids = subsetOf(data);
+    return maxOf(ids ? subset(template, ids) : template);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The score bar: total (out of `maxScore`), veto banner, unanswered count, section subtotals.
+ * @param {any} template template data
+ * @param {any} data inspection data
+ * @returns {{el: HTMLElement, show: (s: any) => void}}
+ */
+export function scoreBar(template, data) {
+  const most = maxScore(template, data);
   const sum = h('strong', { class: 'total', 'data-score': '' });
   const veto = h('p', { class: 'veto-banner', hidden: true, text: '一票否决：本次检查总分作废' });
   const left = h('span', { class: 'unanswered' });
+  const names = new Map(template.sections.map((s) => [s.id, s.name || s.id]));
+  /** Section id -> its line in the list of subtotals (made once, updated in place). */
+  const lines = new Map();
   const subs = h('ul', { class: 'subtotals' });
   const el = h('div', { class: 'scorebar', role: 'region', 'aria-label': '得分' },
-    veto, h('p', { class: 'score-line' }, h('span', { text: '得分 ' }), sum, h('span', { class: 'hint', text: ` / ${points(maxOf(template))}` }), ' · ', left),
+    veto, h('p', { class: 'score-line' }, h('span', { text: '得分 ' }), sum, h('span', { class: 'hint max', text: ` / ${points(most)}` }), ' · ', left),
     h('details', null, h('summary', { text: '分项得分' }), subs));
-  const names = new Map(template.sections.map((s) => [s.id, s.name || s.id]));
   function show(s) {
     if (s.error) {
-      sum.textContent = '—';
+      setText(sum, '—');
       sum.dataset.score = '';
-      left.textContent = '有答案不符合评分规则';
+      setText(left, '有答案不符合评分规则');
       return;
     }
-    sum.textContent = points(s.score);
-    sum.dataset.score = String(s.score);
+    setText(sum, points(s.score));
+    if (sum.dataset.score !== String(s.score)) sum.dataset.score = String(s.score);
     veto.hidden = !s.vetoed;
-    left.textContent = s.unanswered.length ? `未评 ${s.unanswered.length} 项` : '已全部评分';
-    subs.replaceChildren(...Object.entries(s.sections).map(([id, v]) => h('li', null,
-      h('span', { text: names.get(id) || id }), h('span', { text: points(v) }))));
+    setText(left, s.unanswered.length ? `未评 ${s.unanswered.length} 项` : '已全部评分');
+    const ids = Object.keys(s.sections);
+    if (ids.length !== lines.size || ids.some((id) => !lines.has(id))) {
+      lines.clear();
+      subs.replaceChildren(...ids.map((id) => {
+        const value = h('span');
+        lines.set(id, value);
+        return h('li', null, h('span', { text: names.get(id) || id }), value);
+      }));
+    }
+    for (const [id, v] of Object.entries(s.sections)) setText(lines.get(id), points(v));
   }
   return { el, show };
 }

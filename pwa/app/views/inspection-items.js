@@ -74,10 +74,11 @@ export function itemBlock(item, answer, opts) {
   const base = `items.${item.id}`;
   const ro = !!opts.readOnly;
   const titleId = newId('item');
-  /** Redraw the control keeping focus on the same button (it is rebuilt). */
+  /** After a redraw, keep the focus in the control (on the same button when it is still there). */
   const refocus = (k) => {
-    const el = /** @type {HTMLElement | null} */ (control.querySelector(`[data-k="${k}"]:not(:disabled)`)
-      || control.querySelector('button:not(:disabled), input:not(:disabled)'));
+    if (control.contains(document.activeElement)) return;
+    const el = /** @type {HTMLElement | null} */ (control.querySelector(`[data-k="${k}"]:not(:disabled):not([hidden])`)
+      || control.querySelector('button:not(:disabled):not([hidden]), input:not(:disabled)'));
     if (el) el.focus();
   };
   const change = (set, blobs) => {
@@ -95,18 +96,29 @@ export function itemBlock(item, answer, opts) {
   const naBox = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: newId('na'), checked: !!a.na, disabled: ro }));
   naBox.addEventListener('change', () => change({ [`${base}.na`]: naBox.checked || null }));
 
+  // Each control is built once and updated in place on a tap (`update`): a tap on a rubric
+  // of 120 items touches this item and the score bar, nothing else.
   function counter() {
-    const v = typeof a.count === 'number' ? a.count : null;
-    const show = h('span', { class: 'count', 'aria-live': 'polite', text: v === null ? '未评' : String(v) });
-    const minus = h('button', { type: 'button', class: 'btn step', 'data-k': 'minus', text: '−', 'aria-label': `减少：${item.text}`,
-      disabled: ro || a.na || v === 0, onclick: () => change({ [`${base}.${key}`]: v === null ? 0 : Math.max(0, v - 1) }) });
-    const plus = h('button', { type: 'button', class: 'btn step', 'data-k': 'plus', text: '+', 'aria-label': `增加：${item.text}`,
-      disabled: ro || a.na || v === 10000, onclick: () => change({ [`${base}.${key}`]: v === null ? 1 : v + 1 }) });
-    const none = v === null && !ro && !a.na
-      ? h('button', { type: 'button', class: 'btn small', text: '无问题', 'data-k': 'none', 'aria-label': `无问题：${item.text}`,
-        onclick: () => change({ [`${base}.${key}`]: 0 }) }) : null;
-    return h('div', { class: 'counter', role: 'group', 'aria-labelledby': titleId },
+    const now = () => (typeof a.count === 'number' ? a.count : null);
+    const show = h('span', { class: 'count', 'aria-live': 'polite' });
+    const minus = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'btn step', 'data-k': 'minus', text: '−',
+      'aria-label': `减少：${item.text}`, onclick: () => { const v = now(); change({ [`${base}.${key}`]: v === null ? 0 : Math.max(0, v - 1) }); } }));
+    const plus = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'btn step', 'data-k': 'plus', text: '+',
+      'aria-label': `增加：${item.text}`, onclick: () => { const v = now(); change({ [`${base}.${key}`]: v === null ? 1 : v + 1 }); } }));
+    const none = ro ? null : h('button', { type: 'button', class: 'btn small', text: '无问题', 'data-k': 'none',
+      'aria-label': `无问题：${item.text}`, onclick: () => change({ [`${base}.${key}`]: 0 }) });
+    const el = h('div', { class: 'counter', role: 'group', 'aria-labelledby': titleId },
       minus, show, plus, none, h('span', { class: 'hint', text: key === 'count' && item.rule === 'bonus' ? '项' : '处' }));
+    const update = () => {
+      const v = now();
+      const text = v === null ? '未评' : String(v);
+      if (show.textContent !== text) show.textContent = text;
+      minus.disabled = ro || !!a.na || v === 0;
+      plus.disabled = ro || !!a.na || v === 10000;
+      if (none) none.hidden = v !== null || !!a.na;
+    };
+    update();
+    return { el, update };
   }
 
   function number() {
@@ -123,16 +135,18 @@ export function itemBlock(item, answer, opts) {
     });
     const lab = h('label', { for: input.id || (input.id = newId('val')),
       text: item.target !== undefined ? `实测值（目标 ${fmt(item.target)}）` : '实测值' });
-    return h('div', { class: 'measure' }, lab, input);
+    // The field holds what was typed: nothing to redraw.
+    return { el: h('div', { class: 'measure' }, lab, input), update: () => {} };
   }
 
   function picker() {
     const name = newId('rating');
-    return h('fieldset', { class: 'levels' }, h('legend', { text: '评价' }),
-      ratings().map((r) => h('label', { class: 'level' },
-        h('input', { type: 'radio', name, value: r.value, checked: a.rating === r.value, disabled: ro || a.na,
-          onchange: () => change({ [`${base}.rating`]: r.value }) }),
-        h('span', { text: r.label || r.value }))));
+    const levels = ratings();
+    const radios = levels.map((r) => /** @type {HTMLInputElement} */ (h('input', { type: 'radio', name, value: r.value,
+      checked: a.rating === r.value, disabled: ro || a.na, onchange: () => change({ [`${base}.rating`]: r.value }) })));
+    const el = h('fieldset', { class: 'levels' }, h('legend', { text: '评价' }),
+      levels.map((r, i) => h('label', { class: 'level' }, radios[i], h('span', { text: r.label || r.value }))));
+    return { el, update: () => { for (const r of radios) r.checked = a.rating === r.value; } };
   }
 
   function veto() {
@@ -150,7 +164,8 @@ export function itemBlock(item, answer, opts) {
     const clear = a.vetoed === undefined && !ro && !a.na
       ? h('button', { type: 'button', class: 'btn small', text: '未发现', 'data-k': 'clear', 'aria-label': `未发现：${item.text}`,
         onclick: () => change({ [`${base}.vetoed`]: false }) }) : null;
-    return h('div', { class: 'counter' }, sw, clear);
+    // Rare and asks first: rebuilt on every change (update: null).
+    return { el: h('div', { class: 'counter' }, sw, clear), update: null };
   }
 
   const note = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 2, name: `${base}.note`, value: a.note || '', disabled: ro,
@@ -185,11 +200,24 @@ export function itemBlock(item, answer, opts) {
   if (pick) pick.button.setAttribute('aria-label', `拍照：${item.text}`);
 
   const box = h('section', { class: 'rubric-item', 'data-item': item.id, 'aria-labelledby': titleId });
+  /** @type {{el: HTMLElement, update: null | (() => void), na: boolean} | null} */
+  let shown = null;
+  /** @type {any} */
+  let shownPhotos;
   function draw() {
-    control.replaceChildren(a.na ? h('p', { class: 'hint', text: '本项不适用，不计分' })
-      : key === 'count' ? counter() : key === 'value' ? number() : key === 'rating' ? picker() : veto());
-    box.classList.toggle('vetoed', a.vetoed === true);
-    drawThumbs();
+    const na = !!a.na;
+    if (shown && shown.na === na && shown.update) shown.update();
+    else {
+      const made = na ? { el: h('p', { class: 'hint', text: '本项不适用，不计分' }), update: () => {} }
+        : key === 'count' ? counter() : key === 'value' ? number() : key === 'rating' ? picker() : veto();
+      shown = { ...made, na };
+      control.replaceChildren(made.el);
+    }
+    if (box.classList.contains('vetoed') !== (a.vetoed === true)) box.classList.toggle('vetoed', a.vetoed === true);
+    if (a.photos !== shownPhotos) {
+      shownPhotos = a.photos;
+      drawThumbs();
+    }
   }
   draw();
   add(box,

@@ -8,12 +8,17 @@
 
 import { add, h, toast } from '../ui.js';
 import { clone, edit, setPath } from '../store.js';
-import { go } from '../router.js';
+import { go, onLeave } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { badges, found, recordForm, rejectedBox } from './common.js';
 import { signatureSection } from './signature.js';
 import { itemBlock } from './inspection-items.js';
-import { STATUS, itemProblems, liveScore, points, scoreBar, templateOf } from './inspection-common.js';
+import { STATUS, itemProblems, liveScorer, points, scoreBar, setText, templateOf } from './inspection-common.js';
+
+/** Items built before the screen shows (a screenful and more); the rest follow in slices. */
+const FIRST_ITEMS = 12;
+/** Longest slice of item building between two chances for the page to paint or take a tap. */
+const SLICE_MS = 8;
 
 /** #/inspection/ID/walk */
 export async function inspectionWalkView(ctx) {
@@ -34,12 +39,13 @@ export async function inspectionWalkView(ctx) {
     return {};
   }
   const subset = Array.isArray(data.item_ids) && data.item_ids.length ? new Set(data.item_ids) : null;
-  const bar = scoreBar(template);
+  const bar = scoreBar(template, data);
   const subtotals = new Map();
+  const liveScore = liveScorer(template);
   const rescore = () => {
-    const s = liveScore(template, data);
+    const s = liveScore(data);
     bar.show(s);
-    if (!s.error) for (const [sid, el] of subtotals) el.textContent = sid in s.sections ? `${points(s.sections[sid])} 分` : '';
+    if (!s.error) for (const [sid, el] of subtotals) setText(el, sid in s.sections ? `${points(s.sections[sid])} 分` : '');
     return s;
   };
   // Saves run one after another, in the order of the taps.
@@ -53,17 +59,33 @@ export async function inspectionWalkView(ctx) {
   };
   const review = data.review || {};
   const pinned = status === 'returned' ? new Set(review.item_ids || []) : new Set();
+  /** Items still to build: [their section's element, item]. */
+  const unbuilt = [];
   const sections = template.sections.map((sec) => {
     const items = sec.items.filter((it) => !subset || subset.has(it.id));
     if (!items.length) return null;
     const sub = h('span', { class: 'subtotal' });
     subtotals.set(sec.id, sub);
-    return h('section', { class: 'rubric-section', 'aria-label': sec.name || sec.id },
-      h('h2', null, h('span', { text: sec.name || sec.id }), ' ', sub),
-      items.map((item) => itemBlock(item, (data.items || {})[item.id], {
-        onChange, token: ctx.session.token, problems: itemProblems(rec, item.id),
-        pinned: pinned.has(item.id) ? review.comment : '' })));
+    const el = h('section', { class: 'rubric-section', 'aria-label': sec.name || sec.id },
+      h('h2', null, h('span', { text: sec.name || sec.id }), ' ', sub));
+    for (const item of items) unbuilt.push([el, item]);
+    return el;
   });
+  const build = ([el, item]) => el.append(itemBlock(item, (data.items || {})[item.id], {
+    onChange, token: ctx.session.token, problems: itemProblems(rec, item.id),
+    pinned: pinned.has(item.id) ? review.comment : '' }));
+  // A rubric of 120 items is ~2,500 elements: the first screenful is built before the screen
+  // shows, the rest in short slices after its first frame (each answer is read from `data`
+  // when its item is built, so a tap in between is never lost).
+  for (const entry of unbuilt.splice(0, FIRST_ITEMS)) build(entry);
+  let onScreen = true;
+  onLeave(() => { onScreen = false; });
+  const slice = () => {
+    const t = performance.now();
+    while (onScreen && unbuilt.length && performance.now() - t < SLICE_MS) build(/** @type {any} */ (unbuilt.shift()));
+    if (onScreen && unbuilt.length) setTimeout(slice, 0);
+  };
+  if (unbuilt.length) requestAnimationFrame(() => setTimeout(slice, 0));
 
   const signature = signatureSection({ data, token: ctx.session.token });
   signature.el.querySelector('.label').textContent = '被检查单位负责人签名';

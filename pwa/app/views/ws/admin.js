@@ -9,8 +9,9 @@
 
 import { h, fmtTime, toast } from '../../ui.js';
 import { list } from '../../store.js';
-import { api, ServerRefused, screen, sendEdit, table } from './kit.js';
+import { api, ServerRefused, screen, table } from './kit.js';
 import { inlineForm } from './queues.js';
+import { centresEditor, mattersEditor } from './catalogue.js';
 import { templatesList } from './templates.js';
 
 const TABS = /** @type {[string, string][]} */ ([
@@ -123,52 +124,7 @@ async function act(ctx, path, json, done) {
   } catch (err) { toast(`失败：${err.message}`, 'error'); }
 }
 
-async function centresTab(ctx) {
-  const centres = (await list('centres')).filter((c) => !c.deleted);
-  const form = centres.length ? centreForm(ctx, centres) : null;
-  return h('div', null, form, table('服务中心与窗口（本机已同步的基础数据）', [
-    { key: 'name', label: '中心', text: (c) => h('a', { href: `/public/centres/${encodeURIComponent(c.id)}`, text: c.data.name || c.id }) },
-    { key: 'phone', label: '电话', text: (c) => c.data.phone || '—' },
-    { key: 'complaint_phone', label: '投诉电话', text: (c) => c.data.complaint_phone || '—' },
-    { key: 'windows', label: '窗口', text: (c) => Object.values(c.data.windows || {}).map((w) => /** @type {any} */ (w).name).join('、') || '—' },
-  ], centres));
-}
-
-/**
- * Set a centre's complaint phone or add a window: ops on the centre record (reference data
- * the device holds), sent at once; the server checks who may write it.
- * @param {any} ctx
- * @param {any[]} centres
- */
-function centreForm(ctx, centres) {
-  const pick = /** @type {HTMLSelectElement} */ (h('select', { id: 'cf-centre' }, centres.map((c) => h('option', { value: c.id, text: c.data.name || c.id }))));
-  const phone = /** @type {HTMLInputElement} */ (h('input', { id: 'cf-phone', type: 'tel' }));
-  const win = /** @type {HTMLInputElement} */ (h('input', { id: 'cf-window', type: 'text', maxlength: '60' }));
-  const out = h('p', { role: 'status' });
-  const form = h('form', { class: 'ws-form', 'aria-label': '修改中心' },
-    h('h2', { text: '修改中心' }),
-    h('p', { class: 'field' }, h('label', { for: 'cf-centre', text: '中心' }), pick),
-    h('p', { class: 'field' }, h('label', { for: 'cf-phone', text: '投诉电话（不改请留空）' }), phone),
-    h('p', { class: 'field' }, h('label', { for: 'cf-window', text: '新增窗口名称（不加请留空）' }), win),
-    h('button', { class: 'btn primary', type: 'submit', text: '保存' }), out);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    /** @type {Record<string, any>} */
-    const set = {};
-    if (phone.value.trim()) set.complaint_phone = phone.value.trim();
-    if (win.value.trim()) set[`windows.w${Date.now().toString(36)}`] = { name: win.value.trim() };
-    if (!Object.keys(set).length) { out.textContent = '没有要保存的修改'; return; }
-    try {
-      const how = await sendEdit('centres', pick.value, 0, set);
-      out.textContent = how === 'queued' ? '已保存，联网后发送' : '已保存';
-      ctx.rerender();
-    } catch (err) { out.textContent = /** @type {Error} */ (err).message; }
-  });
-  return form;
-}
-
 async function matters(ctx) {
-  const rows = (await list('matters')).filter((m) => !m.deleted);
   const file = /** @type {HTMLInputElement} */ (h('input', { type: 'file', id: 'matters-file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
   const out = h('div', { role: 'status' });
   const form = h('form', { class: 'ws-form', 'aria-label': '导入事项目录' },
@@ -192,18 +148,13 @@ async function matters(ctx) {
         h('ul', null, problems.slice(0, 50).map((p) => h('li', { text: `第 ${p.row} 行 ${p.column}：${p.message}` })))));
     }
   });
-  return h('div', null, form, table('事项目录', [
-    { key: 'name', label: '事项名称', text: (m) => m.data.name },
-    { key: 'kind', label: '办件类型', text: (m) => m.data.kind },
-    { key: 'days', label: '承诺时限（工作日）', num: true, text: (m) => String(m.data.time_limit_days ?? '—') },
-    { key: 'fee', label: '收费标准', text: (m) => m.data.fee || '—' },
-  ], rows));
+  return h('div', null, form, await mattersEditor(ctx));
 }
 
 /** #/ws/admin?tab=devices|users|centres|matters|templates */
 export async function adminView(ctx) {
   const tab = ['devices', 'users', 'centres', 'matters', 'templates'].includes(ctx.query.get('tab') || '') ? ctx.query.get('tab') : 'devices';
-  const body = { devices, users, centres: centresTab, matters, templates: templatesList }[tab];
+  const body = { devices, users, centres: centresEditor, matters, templates: templatesList }[tab];
   await screen(ctx, '设备与人员', () => body(ctx), TABS);
   return { live: false };
 }

@@ -61,8 +61,12 @@ function awardRow(ctx, item) {
       ? h('button', { class: 'btn small primary', type: 'button', text: '公示期满，授予称号', onclick: () => step({ status: 'awarded', awarded_at: now }, '已授予') })
       : h('p', { class: 'hint', text: '公示期满后可授予' }));
   } else if (d.status === 'awarded') {
-    actions.push(h('button', { class: 'btn small', type: 'button', text: '复查合格',
-      onclick: () => step({ 'recheck.by': me, 'recheck.at': now, 'recheck.passed': true }, '已记录复查') }));
+    // A pass renews the title only once the re-check is due (the server's rule); before
+    // that the title can still be withdrawn for cause.
+    if (d.recheck_due) {
+      actions.push(h('button', { class: 'btn small', type: 'button', text: '复查合格',
+        onclick: () => step({ 'recheck.by': me, 'recheck.at': now, 'recheck.passed': true }, '已记录复查，称号续期两年') }));
+    }
     actions.push(inlineForm('复查不合格原因', '撤销称号', (reason) => step({ 'recheck.by': me, 'recheck.at': Date.now(), 'recheck.passed': false,
       'recheck.note': reason, status: 'withdrawn', withdrawn_reason: reason }, '已撤销')));
   }
@@ -77,6 +81,7 @@ function awardRow(ctx, item) {
     objections.length ? h('ul', { 'aria-label': '异议' }, objections.map((o) => h('li', { text: /** @type {any} */ (o).content }))) : null,
     d.expires_at ? h('p', { text: `有效期至 ${fmtDate(d.expires_at)}${d.recheck_due ? '，请安排复查' : ''}` }) : null,
     d.recheck_due ? h('span', { class: 'chip warn', text: '待复查' }) : null,
+    d.withdrawn_reason ? h('p', { text: `撤销原因：${d.withdrawn_reason}` }) : null,
     h('div', { class: 'ws-actions' }, actions));
 }
 

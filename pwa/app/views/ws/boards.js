@@ -7,9 +7,11 @@
 import { h, fmtTime } from '../../ui.js';
 import { enumLabel } from '../../labels.js';
 import { pagedList, recordRow, screen } from './kit.js';
+import { verifyBoard } from './complaints.js';
 
 const TABS = /** @type {[string, string][]} */ ([
-  ['#/ws/boards?tab=overdue', '超期与临期办件'], ['#/ws/boards?tab=rectifications', '整改'], ['#/ws/boards?tab=complaints', '待回复投诉']]);
+  ['#/ws/boards?tab=overdue', '超期与临期办件'], ['#/ws/boards?tab=rectifications', '整改'], ['#/ws/boards?tab=complaints', '待回复投诉'],
+  ['#/ws/boards?tab=verify', '待核实投诉']]);
 
 function accountability(list) {
   if (!list || !list.length) return null;
@@ -22,15 +24,16 @@ function accountability(list) {
   }));
 }
 
-/** #/ws/boards?tab=overdue|rectifications|complaints */
+/** #/ws/boards?tab=overdue|rectifications|complaints|verify */
 export async function boardsView(ctx) {
-  const tab = ['overdue', 'rectifications', 'complaints'].includes(ctx.query.get('tab') || '') ? ctx.query.get('tab') : 'overdue';
+  const tab = ['overdue', 'rectifications', 'complaints', 'verify'].includes(ctx.query.get('tab') || '') ? ctx.query.get('tab') : 'overdue';
   await screen(ctx, '督办看板', async () => {
     if (tab === 'overdue') {
       return h('div', null, h('p', { class: 'hint', text: '已超期和 3 天内到期的在办件，最先到期的在前。' }),
         await pagedList(ctx.session, '/boards/overdue?within_days=3&limit=50',
           (item) => recordRow(item, accountability(item.accountability)), '超期与临期办件'));
     }
+    if (tab === 'verify') return verifyBoard(ctx);
     if (tab === 'rectifications') {
       return h('div', null, h('p', { class: 'hint', text: '未完成的整改，按整改期限排序。' }),
         await pagedList(ctx.session, '/boards/rectifications?limit=50', (item) => recordRow(item), '未完成整改'));

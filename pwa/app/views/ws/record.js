@@ -8,6 +8,7 @@ import { h, toast } from '../../ui.js';
 import { fieldLabel, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
 import { api, screen, sendEdit } from './kit.js';
+import { verifyBlock } from './complaints.js';
 
 const COLLECTIONS = ['cases', 'visits', 'inspections', 'rectifications', 'evaluations', 'complaints', 'accountability', 'awards'];
 
@@ -31,9 +32,12 @@ export async function recordView(ctx) {
         } catch (e) { toast(e.message, 'error'); }
       } }));
     }
+    const verify = collection === 'complaints' ? h('section', { 'aria-labelledby': 'ws-verify-h' },
+      h('h2', { id: 'ws-verify-h', text: '核实' }), verifyBlock(ctx, item)) : null;
     return h('div', null,
       h('p', null, h('span', { class: 'chip town', text: item.centre_name || item.centre_id || '' })),
       h('dl', { class: 'ws-figures' }, rows.map(([k, v]) => [h('dt', { text: fieldLabel(collection, k) }), h('dd', { text: valueText(collection, k, v) })])),
+      verify,
       h('div', { class: 'row' }, actions),
       h('p', null, h('button', { class: 'btn small', type: 'button', text: '← 返回', onclick: () => history.back() })));
   });
