@@ -13,7 +13,9 @@ contribution is rounded half-up to 0.01 (``Decimal``), then sums are exact.
 
 Semantics fixed here where RUBRICS.md is silent:
 - ``na`` (deduction items only) means "does not apply": no deduction, and the item counts as
-  answered. When concurrent edits leave both ``na`` and ``count`` on an item, ``na`` wins.
+  answered. A deduction item may say ``"na": false`` (it always applies: an answer ``na`` is
+  then invalid); without it, N/A is allowed as RUBRICS.md says. When concurrent edits leave
+  both ``na`` and ``count`` on an item, ``na`` wins.
 - A veto item answered ``{"vetoed": false}`` is answered and vetoes nothing.
 - A group's total is clamped to [-cap, cap] (a group of deductions loses at most its cap).
 - Each rule takes only its own fields (a ``target`` on a deduction item is a mistake); a bonus
@@ -45,11 +47,11 @@ MAX_COUNT = 10_000
 KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 SECTION_KEYS = ("group_caps", "id", "items", "mode", "name", "points")
-ITEM_KEYS = ("cap", "group", "id", "per", "points", "rule", "target", "text", "tiers")
+ITEM_KEYS = ("cap", "group", "id", "na", "per", "points", "rule", "target", "text", "tiers")
 #: Per rule: the optional fields it takes and the ones it requires (bonus: tiers XOR per).
 ALLOWED: dict[str, frozenset[str]] = {
-    "deduct_each": frozenset({"per", "cap", "group"}),
-    "deduct_per_incident": frozenset({"per", "cap", "group"}),
+    "deduct_each": frozenset({"per", "cap", "group", "na"}),
+    "deduct_per_incident": frozenset({"per", "cap", "group", "na"}),
     "proportional": frozenset({"points", "target", "group"}),
     "rating": frozenset({"points", "group"}),
     "bonus": frozenset({"per", "cap", "tiers", "group"}),
@@ -59,7 +61,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "proportional": frozenset({"points", "target"}),
     "rating": frozenset({"points"}),
 }
-FIELD_ORDER = ("per", "cap", "target", "points", "tiers", "group")
+FIELD_ORDER = ("per", "cap", "target", "points", "tiers", "group", "na")
 ANSWER_KEYS = ("count", "na", "note", "photos", "rating", "value", "vetoed")
 #: The answer field each rule is scored from (bonus: by its shape).
 ANSWER_OF: dict[str, str] = {"deduct_each": "count", "deduct_per_incident": "count",
@@ -196,6 +198,9 @@ def _check_field(key: str, value: Any, path: str, caps: Mapping[str, Any]) -> No
         _figure(value, path, points=True)
     elif key == "target":
         _figure(value, path, positive=True)
+    elif key == "na":
+        if not isinstance(value, bool):
+            raise Invalid(f"{path}: expected true or false", path=path)
     elif key == "group":
         if not isinstance(value, str) or value not in caps:
             raise Invalid(f"{path}: group {value!r} has no cap in the section's group_caps",
@@ -290,6 +295,8 @@ def check_answers(template: Template, items: Any) -> None:
                               path=where)
             if key == "na" and item["rule"] not in DEDUCT:
                 raise Invalid(f"{where}: only deduction items can be not applicable", path=where)
+            if key == "na" and value is True and item.get("na") is False:
+                raise Invalid(f"{where}: item {iid} cannot be not applicable", path=where)
             _check_answer_value(key, value, where)
 
 

@@ -71,6 +71,7 @@ route(/^#\/ws\/admin$/, ws(() => import('./views/ws/admin.js'), 'adminView'));
 route(/^#\/ws\/ledgers$/, ws(() => import('./views/ws/ledgers.js'), 'ledgersView'));
 route(/^#\/ws\/awards$/, ws(() => import('./views/ws/awards.js'), 'awardsView'));
 route(/^#\/ws\/record\/([a-z]+)\/([^/]+)$/, ws(() => import('./views/ws/record.js'), 'recordView'));
+route(/^#\/ws\/template\/([^/]+)$/, ws(() => import('./views/ws/template-edit.js'), 'templateEditView'));
 
 /** A screen this role does not use: say so and offer the role's home. */
 async function notForRole(ctx) {

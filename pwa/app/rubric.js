@@ -15,17 +15,17 @@ const MAX_FIGURE = 1000000;
 const MAX_COUNT = 10000;
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 const SECTION_KEYS = ['group_caps', 'id', 'items', 'mode', 'name', 'points'];
-const ITEM_KEYS = ['cap', 'group', 'id', 'per', 'points', 'rule', 'target', 'text', 'tiers'];
+const ITEM_KEYS = ['cap', 'group', 'id', 'na', 'per', 'points', 'rule', 'target', 'text', 'tiers'];
 const ALLOWED = {
-  deduct_each: ['per', 'cap', 'group'],
-  deduct_per_incident: ['per', 'cap', 'group'],
+  deduct_each: ['per', 'cap', 'group', 'na'],
+  deduct_per_incident: ['per', 'cap', 'group', 'na'],
   proportional: ['points', 'target', 'group'],
   rating: ['points', 'group'],
   bonus: ['per', 'cap', 'tiers', 'group'],
   veto: [],
 };
 const REQUIRED = { proportional: ['points', 'target'], rating: ['points'] };
-const FIELD_ORDER = ['per', 'cap', 'target', 'points', 'tiers', 'group'];
+const FIELD_ORDER = ['per', 'cap', 'target', 'points', 'tiers', 'group', 'na'];
 const ANSWER_KEYS = ['count', 'na', 'note', 'photos', 'rating', 'value', 'vetoed'];
 const ANSWER_OF = { deduct_each: 'count', deduct_per_incident: 'count', proportional: 'value', rating: 'rating', veto: 'vetoed' };
 
@@ -133,7 +133,9 @@ function checkItem(item, path, seen, caps) {
 function checkField(key, value, path, caps) {
   if (key === 'per' || key === 'cap' || key === 'points') figure(value, path, { points: true });
   else if (key === 'target') figure(value, path, { positive: true });
-  else if (key === 'group') {
+  else if (key === 'na') {
+    if (typeof value !== 'boolean') fail(path, `${path}: expected true or false`);
+  } else if (key === 'group') {
     if (typeof value !== 'string' || !has(caps, value)) fail(path, `${path}: group has no cap in the section's group_caps`);
   } else {
     if (!Array.isArray(value) || value.length === 0) fail(path, `${path}: expected a non-empty array`);
@@ -187,6 +189,7 @@ export function checkAnswers(template, items) {
         fail(where, `${where}: item ${id} (${item.rule}) is not answered by ${key}`);
       }
       if (key === 'na' && !DEDUCT.has(item.rule)) fail(where, `${where}: only deduction items can be not applicable`);
+      if (key === 'na' && value === true && get(item, 'na') === false) fail(where, `${where}: item ${id} cannot be not applicable`);
       checkAnswerValue(key, value, where);
     }
   }

@@ -78,6 +78,7 @@ var SHELL = [
  * still opens offline and says what it cannot show. */
 function workspaceCacheName() { return 'fieldsync-ws-' + self.FIELDSYNC_VERSION; }
 var WORKSPACE = [
+  '/app/rubric-zh.js',
   '/app/views/ws/admin.js',
   '/app/views/ws/awards.js',
   '/app/views/ws/boards.js',
@@ -86,8 +87,11 @@ var WORKSPACE = [
   '/app/views/ws/kit.js',
   '/app/views/ws/ledgers.js',
   '/app/views/ws/overview.js',
+  '/app/views/ws/preview.js',
   '/app/views/ws/queues.js',
-  '/app/views/ws/record.js'
+  '/app/views/ws/record.js',
+  '/app/views/ws/template-edit.js',
+  '/app/views/ws/templates.js'
 ];
 
 self.addEventListener('install', function (event) {

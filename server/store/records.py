@@ -281,6 +281,23 @@ class Batch:
         st = self.records.get(key)
         return None if st is None or st.state.deleted else dict(st.state.leaves)
 
+    def _check_publish(self, rid: str, leaves: Mapping[str, Any]) -> None:
+        """A template version about to be published: complete, and its predecessor not
+        already superseded by another published version (stored or in this batch)."""
+        sid = leaves.get("supersedes")
+        old = self._leaves("templates", sid) if isinstance(sid, str) else None
+        others: list[str] = []
+        if isinstance(sid, str):
+            others = [other for (other,) in self.conn.execute(
+                "SELECT id FROM records WHERE collection='templates' AND deleted=0 AND id<>?"
+                f" AND {sqlite.json_field('data', 'supersedes')}=?"
+                f" AND {sqlite.json_field('data', 'status')}='published'", (rid, sid))]
+            others += [key[1] for key, st in self.records.items()
+                       if key[0] == "templates" and key[1] != rid and not st.state.deleted
+                       and st.state.leaves.get("supersedes") == sid
+                       and st.state.leaves.get("status") == "published" and key[1] not in others]
+        templates.check_publish(leaves, old, sorted(others))
+
     def as_system(self) -> notifications.Apply:
         """Apply ops as the system, in this transaction, after this batch's writes."""
         def apply(ops: list[CheckedOp]) -> list[dict[str, Any]]:
@@ -447,6 +464,9 @@ class Batch:
                 sid = state.leaves.get("supersedes")
                 templates.check_supersedes(state.leaves, self._leaves("templates", sid)
                                            if isinstance(sid, str) else None)
+            if raw.collection == "templates" and leaves.get("status") == "published" and (
+                    stored is None or stored.state.leaves.get("status") != "published"):
+                self._check_publish(raw.record, state.leaves)
             if raw.collection == "rectifications" and ("reinspection_id" in leaves or "item_ids" in leaves):
                 rid = state.leaves.get("reinspection_id")
                 inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)

@@ -109,6 +109,8 @@ def random_template(r: random.Random, faults: float = 0.03) -> dict[str, Any]:
                     item["per"] = _fig(r, faults)
                 if r.random() < 0.4:
                     item["cap"] = _fig(r, faults)
+                if r.random() < 0.2:  # an item that always applies (or says N/A is allowed)
+                    item["na"] = r.choice([False, True]) if r.random() > faults else "no"
             elif rule in ("proportional", "rating"):
                 item["points"] = _fig(r, faults)
                 if rule == "proportional" and r.random() > faults:
@@ -127,7 +129,8 @@ def random_template(r: random.Random, faults: float = 0.03) -> dict[str, Any]:
             if caps and r.random() < 0.4 and rule != "veto":
                 item["group"] = r.choice(list(caps))
             if r.random() < faults:
-                item[r.choice(["group", "target", "points", "tiers", "extra"])] = r.choice([1, "zz", []])
+                item[r.choice(["group", "target", "points", "tiers", "na", "extra"])] = r.choice(
+                    [1, "zz", [], False])
             items.append(item)
         sec: dict[str, Any] = {"id": f"S{s}", "name": f"第{s}部分",
                                "mode": r.choice(rubric.MODES) if r.random() > faults else "sum",

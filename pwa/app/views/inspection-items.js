@@ -19,6 +19,9 @@ export const RULE_TEXT = {
   bonus: '加分', veto: '一票否决',
 };
 
+/** Whether an item may be answered N/A (rubric.js: deduction items, unless `na: false`). */
+export const naAllowed = (item) => (item.rule === 'deduct_each' || item.rule === 'deduct_per_incident') && item.na !== false;
+
 /** The answer field an item's rule takes (as rubric.js decides). */
 export const answerKey = (item) => (item.rule === 'bonus' ? (item.tiers ? 'value' : 'count')
   : { deduct_each: 'count', deduct_per_incident: 'count', proportional: 'value', rating: 'rating', veto: 'vetoed' }[item.rule]);
@@ -223,7 +226,9 @@ export function itemBlock(item, answer, opts) {
     opts.pinned ? h('p', { class: 'box warn pinned', text: `督查意见：${opts.pinned}` }) : null,
     (opts.problems || []).map((m) => h('p', { class: 'box bad item-problem', role: 'alert', text: m })),
     control,
-    h('label', { class: 'check', for: naBox.id }, naBox, h('span', { text: '不适用' })),
+    // N/A only where the rubric allows it (deduction items not marked `na: false`); one set
+    // before stays shown so it can be cleared.
+    naAllowed(item) || a.na ? h('label', { class: 'check', for: naBox.id }, naBox, h('span', { text: '不适用' })) : null,
     ro ? (a.note ? h('p', { class: 'pre', text: `说明：${a.note}` }) : null)
       : h('div', { class: 'field' }, h('label', { for: note.id, text: '说明' }), note),
     thumbs, pick ? [pick.input, pick.button] : null);

@@ -12,6 +12,7 @@ import { list } from '../../store.js';
 import { api, ServerRefused, screen, table } from './kit.js';
 import { inlineForm } from './queues.js';
 import { centresEditor, mattersEditor } from './catalogue.js';
+import { templatesList } from './templates.js';
 
 const TABS = /** @type {[string, string][]} */ ([
   ['#/ws/admin?tab=devices', '设备'], ['#/ws/admin?tab=users', '人员'], ['#/ws/admin?tab=centres', '中心与窗口'],
@@ -150,19 +151,10 @@ async function matters(ctx) {
   return h('div', null, form, await mattersEditor(ctx));
 }
 
-async function templates() {
-  const rows = await list('templates');
-  return table('考评细则', [
-    { key: 'name', label: '名称', text: (t) => t.data.name || t.id },
-    { key: 'version', label: '版本', num: true, text: (t) => String(t.data.version ?? '—') },
-    { key: 'status', label: '状态', text: (t) => (t.data.status === 'published' ? '已发布' : t.data.status === 'draft' ? '草稿' : t.data.status || '—') },
-  ], rows);
-}
-
 /** #/ws/admin?tab=devices|users|centres|matters|templates */
 export async function adminView(ctx) {
   const tab = ['devices', 'users', 'centres', 'matters', 'templates'].includes(ctx.query.get('tab') || '') ? ctx.query.get('tab') : 'devices';
-  const body = { devices, users, centres: centresEditor, matters, templates }[tab];
+  const body = { devices, users, centres: centresEditor, matters, templates: templatesList }[tab];
   await screen(ctx, '设备与人员', () => body(ctx), TABS);
   return { live: false };
 }

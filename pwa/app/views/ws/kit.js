@@ -69,7 +69,7 @@ export async function screen(ctx, title, body, tabs) {
     else if (err instanceof ServerRefused) content = h('p', { class: 'box bad', role: 'alert', text: err.message });
     else throw err;
   }
-  ctx.main.replaceChildren(h('h1', { text: title }), tabNav, content);
+  ctx.main.replaceChildren(...[h('h1', { text: title }), tabNav, content].filter(Boolean)); // no tabs: no "null" text
 }
 
 /**
