@@ -3,7 +3,8 @@
 A field phone's start fetches no workspace module and its service worker caches none; a
 supervisor's first visit to the workspace fills the worker's workspace cache, and the
 screens then open offline (saying that their figures need the network); a workspace screen
-whose module is not on the device says so clearly offline instead of failing.
+whose module is not on the device says so clearly offline instead of failing. The inspection
+screens load on first use too, but from the precache: an inspector starts offline on them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.axe import desktop_context
+from tests.support.inspections import county_users, inspector_phone, seed_template
 from tests.support.pwa import PWA_DIR, login, phone, poll, wait_controlled, wait_ready
-from tests.support.server import PASSWORD
+from tests.support.server import PASSWORD, running_server
 from tests.test_pwa_shell import VERSION, js_list, shell_list
 
 pytestmark = pytest.mark.browser
@@ -53,6 +55,8 @@ def test_pwa_shell_lazy_field_start_loads_no_workspace_module(chromium: Browser,
         mods = loaded_modules(page)
         assert "/app/main.js" in mods and "/app/views/visits.js" in mods, mods  # the entries are real
         assert [m for m in mods if m.startswith("/app/views/ws/")] == []
+        # Nor the inspection screens, which a field phone does not use (precached all the same).
+        assert [m for m in mods if "/inspection" in m or "/rubric" in m] == []
         # A field user who types a workspace address is told it is not theirs: still no module.
         page.goto(pwa_server.base_url + "/#/ws/overview")
         expect(page.get_by_role("alert")).to_contain_text("仅供县级督查人员使用")
@@ -99,3 +103,23 @@ def test_pwa_shell_lazy_workspace_cached_on_first_use_and_opens_offline(
         expect(page.locator("#view h1").first).to_contain_text("台账导出")
     finally:
         ctx.close()
+
+
+def test_pwa_shell_lazy_inspector_starts_offline_on_precached_screens(
+    chromium: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with running_server(tmp_path_factory.mktemp("lazy-inspect"), users=county_users()) as server:
+        seed_template(server.base_url)
+        ctx, page = inspector_phone(chromium, server.base_url)
+        try:
+            ctx.set_offline(True)
+            page.reload()  # a cold start without a link, on the inspector's home
+            expect(page.get_by_role("heading", level=1, name="检查考评")).to_be_visible()
+            assert "/app/views/inspections.js" in loaded_modules(page)
+            page.get_by_role("button", name="新建检查").click()
+            page.get_by_label("被检查的服务中心").select_option("c-shiqiao")
+            page.get_by_role("button", name="开始检查").click()  # the walk: loaded now, offline
+            expect(page.get_by_role("heading", level=1, name=re.compile("检查评分"))).to_be_visible()
+            assert "/app/views/inspection-walk.js" in loaded_modules(page)
+        finally:
+            ctx.close()

@@ -18,10 +18,6 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
-import { inspectionNewView, inspectionsView } from './views/inspections.js';
-import { inspectionWalkView } from './views/inspection-walk.js';
-import { inspectionView } from './views/inspection-view.js';
-import { rectificationNewView, rectificationView } from './views/rectifications.js';
 import { inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
 import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
@@ -40,12 +36,15 @@ route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noti
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/sync$/, syncView);
-route(/^#\/inspections$/, inspectionsView);
-route(/^#\/inspection\/new$/, inspectionNewView);
-route(/^#\/inspection\/([^/]+)\/walk$/, inspectionWalkView);
-route(/^#\/inspection\/([^/]+)$/, inspectionView);
-route(/^#\/rectification\/new$/, rectificationNewView);
-route(/^#\/rectification\/([^/]+)$/, rectificationView);
+// Inspections and rectifications (inspectors, centres answering one): a big part of the code
+// that field phones never open, so it loads when first opened, not at start. Unlike the
+// workspace it stays precached (used offline) and comes from the shell cache.
+route(/^#\/inspections$/, lazy(() => import('./views/inspections.js'), 'inspectionsView'));
+route(/^#\/inspection\/new$/, lazy(() => import('./views/inspections.js'), 'inspectionNewView'));
+route(/^#\/inspection\/([^/]+)\/walk$/, lazy(() => import('./views/inspection-walk.js'), 'inspectionWalkView'));
+route(/^#\/inspection\/([^/]+)$/, lazy(() => import('./views/inspection-view.js'), 'inspectionView'));
+route(/^#\/rectification\/new$/, lazy(() => import('./views/rectifications.js'), 'rectificationNewView'));
+route(/^#\/rectification\/([^/]+)$/, lazy(() => import('./views/rectifications.js'), 'rectificationView'));
 route(/^#\/inbox$/, inboxView);
 route(/^#\/complaints$/, complaintsView);
 route(/^#\/complaint\/(new)$/, complaintFormView);
