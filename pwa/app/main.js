@@ -59,8 +59,20 @@ route(/^#\/complaint\/([^/]+)$/, complaintView);
  */
 const ws = (load, name) => {
   const view = lazy(load, name);
-  return async (/** @type {any} */ ctx) => (WORKSPACE.includes(ctx.session.user.role) ? view(ctx) : notForRole(ctx));
+  return async (/** @type {any} */ ctx) => {
+    if (!WORKSPACE.includes(ctx.session.user.role)) return notForRole(ctx);
+    cacheWorkspace();
+    return view(ctx);
+  };
 };
+let workspaceAsked = false;
+/** Once per page: ask the service worker to keep every workspace module (sw/shell.js). */
+function cacheWorkspace() {
+  if (workspaceAsked || !('serviceWorker' in navigator)) return;
+  workspaceAsked = true;
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type: 'CACHE_WORKSPACE' }))
+    .catch(() => {});
+}
 route(/^#\/ws\/overview$/, ws(() => import('./views/ws/overview.js'), 'overviewView'));
 route(/^#\/ws\/centre\/([^/]+)$/, ws(() => import('./views/ws/overview.js'), 'centreView'));
 route(/^#\/ws\/report$/, ws(() => import('./views/ws/overview.js'), 'reportView'));

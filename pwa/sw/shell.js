@@ -113,6 +113,9 @@ self.addEventListener('activate', function (event) {
 self.addEventListener('message', function (event) {
   var data = event.data || {};
   if (data.type === 'SKIP_WAITING') self.skipWaiting();
+  // The page opened a workspace screen: keep the whole workspace for offline use, even when
+  // that first screen came from the network (the worker did not control the page yet).
+  if (data.type === 'CACHE_WORKSPACE') event.waitUntil(caches.open(workspaceCacheName()).then(fillWorkspace));
   if (data.type === 'GET_VERSION' && event.source) event.source.postMessage({ type: 'VERSION', version: self.FIELDSYNC_VERSION });
 });
 
