@@ -59,7 +59,9 @@ def test_store_facts_held_match_a_rebuild(device: Any, county_db: str, tmp_path:
         f1.op("inspections", "i1", {"centre_id": "c1", "template_id": "t1", "template_version": 1,
                                     "items": {"e1": {"count": 2}}})])
     assert {r["status"] for r in res["results"]} == {"applied"}, res
+    # one refresh of new and stored records together: each gets its facts row exactly once
     f1.sync([f1.op("visits", "v1", {"status": "done", "ended_at": t}),
+             f1.op("visits", "v3", {"centre_id": "c1", "kind": "site_survey", "started_at": t}),
              f1.op("visits", "v2", delete=True),
              f1.op("inspections", "i1", {"items.e2.count": 1})])
     f1.sync([f1.op("visits", "v2", {"kind": "home_service"})])  # an edit of a tombstone: stays deleted

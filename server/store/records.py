@@ -362,28 +362,35 @@ class Batch:
                                strict=True))
         return [results[i] for i in range(len(ops))]
 
+    def _scope_of(self, scope: str, stored: Stored | None,
+                  leaves: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+        """``(centre, county, owner)`` of a record: from the stored record, or for a new one
+        from what its op sets; ``Invalid`` when the scope's key is missing or unknown."""
+        if scope == "person":
+            owner = stored.owner_id if stored else leaves.get("user_id")
+            if not isinstance(owner, str):
+                raise Invalid("user_id: required", path="user_id")
+            return None, None, owner
+        if scope == "centre":
+            centre = stored.centre_id if stored else leaves.get("centre_id")
+            if not isinstance(centre, str):
+                raise Invalid("centre_id: required", path="centre_id")
+            county = self.county_of(centre)
+            if county is None:
+                raise Invalid(f"centre_id: unknown centre {centre!r}", path="centre_id")
+            return centre, county, None
+        county = stored.county_id if stored else leaves.get("county_id")
+        if not isinstance(county, str):
+            raise Invalid("county_id: required", path="county_id")
+        return None, county, None
+
     def _new_row(self, raw: CheckedOp) -> tuple[Any, ...]:
         """``(collection, id, centre, county, data, owner)`` of a new server-made record, after
         the checks ``_apply`` makes of it (a new record's leaves are its op's ``set``)."""
         coll = self.schemas.collection(raw.collection)
         leaves = dict(raw.set)
         check_new(raw)
-        centre = county = owner = None
-        if coll.scope == "person":
-            owner = leaves.get("user_id")
-            if not isinstance(owner, str):
-                raise Invalid("user_id: required", path="user_id")
-        elif coll.scope == "centre":
-            centre = leaves.get("centre_id")
-            if not isinstance(centre, str):
-                raise Invalid("centre_id: required", path="centre_id")
-            county = self.county_of(centre)
-            if county is None:
-                raise Invalid(f"centre_id: unknown centre {centre!r}", path="centre_id")
-        else:
-            county = leaves.get("county_id")
-            if not isinstance(county, str):
-                raise Invalid("county_id: required", path="county_id")
+        centre, county, owner = self._scope_of(coll.scope, None, leaves)
         rights.enforce(coll.rules, self.actor.role, None, leaves, delete=False, merged=leaves)
         self.schemas.check_required(raw.collection, leaves)
         check(raw.collection, leaves, Context(now=self.now), county=county)
@@ -407,25 +414,7 @@ class Batch:
         stored = self.records.get(key)
         if stored is None:
             check_new(raw)
-        # Scope comes from the stored record; a new record's from what it sets.
-        owner: str | None = None
-        if coll.scope == "person":
-            centre = county = None
-            owner = stored.owner_id if stored else leaves.get("user_id")
-            if not isinstance(owner, str):
-                raise Invalid("user_id: required", path="user_id")
-        elif coll.scope == "centre":
-            centre = stored.centre_id if stored else leaves.get("centre_id")
-            if not isinstance(centre, str):
-                raise Invalid("centre_id: required", path="centre_id")
-            county = self.county_of(centre)
-            if county is None:
-                raise Invalid(f"centre_id: unknown centre {centre!r}", path="centre_id")
-        else:
-            centre = None
-            county = stored.county_id if stored else leaves.get("county_id")
-            if not isinstance(county, str):
-                raise Invalid("county_id: required", path="county_id")
+        centre, county, owner = self._scope_of(coll.scope, stored, leaves)
         if self.actor.scope is not None:
             self.actor.scope.check_write(coll, centre, county)
         if stored is not None:

@@ -265,16 +265,17 @@ def refresh_facts(conn: sqlite3.Connection, collection: str, ids: Sequence[str])
         live = ("SELECT rid FROM records WHERE collection = ? AND id IN"
                 " (SELECT value FROM json_each(?))")
         conn.execute(f"DELETE FROM facts WHERE rid IN ({live} AND deleted = 1)", args)
-        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('r')} FROM records r"
-                     " WHERE r.collection = ? AND r.id IN (SELECT value FROM json_each(?))"
-                     " AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.rid = r.rid)",
-                     args)
         conn.execute(f"UPDATE facts SET ({', '.join(_PLAIN)}) = (SELECT {plain} FROM records r"
                      f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)", args)
         conn.execute(f"UPDATE facts SET ({', '.join(_INDEXED)}) = (SELECT {indexed} FROM records r"
                      f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)"
                      f" AND ({', '.join(_INDEXED)}) IS NOT (SELECT {indexed} FROM records r"
                      " WHERE r.rid = facts.rid)", args)
+        # New rows last: made from their record once, not made and then refreshed.
+        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('r')} FROM records r"
+                     " WHERE r.collection = ? AND r.id IN (SELECT value FROM json_each(?))"
+                     " AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.rid = r.rid)",
+                     args)
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:
