@@ -37,7 +37,7 @@ export function changedPaths(values, data, opts = {}) {
  * A control's error line (made by ui.field: `.field > .error`).
  * @param {Element} control
  */
-function errorLine(control) {
+export function errorLine(control) {
   const wrap = control.closest('.field');
   return wrap ? wrap.querySelector(':scope > .error') : null;
 }
@@ -62,6 +62,20 @@ export function clearProblems(form, alertLine) {
 }
 
 /**
+ * Put `message` on a control's error line and tie the line to it (aria-invalid +
+ * aria-describedby), so it is read as the control's description.
+ * @param {Element} control
+ * @param {Element} line the control's error line (errorLine)
+ * @param {string} message
+ */
+export function markProblem(control, line, message) {
+  line.textContent = message;
+  control.setAttribute('aria-invalid', 'true');
+  const ids = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  if (line.id && !ids.includes(line.id)) control.setAttribute('aria-describedby', [...ids, line.id].join(' '));
+}
+
+/**
  * Show problems at their fields (controls found by `name` = path) and move focus to the
  * first one; problems without a field go to `alertLine` (role=alert).
  * @param {HTMLFormElement} form
@@ -80,10 +94,7 @@ export function showProblems(form, problems, alertLine) {
       loose.push(p.message);
       continue;
     }
-    line.textContent = line.textContent ? `${line.textContent}；${p.message}` : p.message;
-    control.setAttribute('aria-invalid', 'true');
-    const ids = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
-    if (!ids.includes(line.id)) control.setAttribute('aria-describedby', [...ids, line.id].join(' '));
+    markProblem(control, line, line.textContent ? `${line.textContent}；${p.message}` : p.message);
     marked.push(control);
   }
   alertLine.textContent = loose.join('；');

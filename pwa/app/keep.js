@@ -14,6 +14,8 @@
  * recordForm settles only when its save succeeded (a refused attempt keeps its input).
  */
 
+import { errorLine, markProblem } from './forms.js';
+
 const CONTROLS = 'input, textarea, select';
 
 /** @param {Event} e */
@@ -88,7 +90,7 @@ export function snapshot(root) {
   for (const [k, el] of controls) {
     const c = /** @type {HTMLInputElement} */ (el);
     if (c.dataset.touched) fields.push([k, { value: c.value, checked: c.checked }]);
-    const line = c.closest('.field')?.querySelector(':scope > .error');
+    const line = errorLine(c);
     if (c.getAttribute('aria-invalid') === 'true' && line) problems.push([k, line.textContent]);
     if (c === document.activeElement) {
       let caret = null;
@@ -120,12 +122,8 @@ export function restore(root, snap) {
   }
   for (const [k, message] of snap.problems) {
     const c = controls.get(k);
-    const line = c && c.closest('.field')?.querySelector(':scope > .error');
-    if (!c || !line) continue;
-    line.textContent = message;
-    c.setAttribute('aria-invalid', 'true');
-    const ids = (c.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
-    if (line.id && !ids.includes(line.id)) c.setAttribute('aria-describedby', [...ids, line.id].join(' '));
+    const line = c && errorLine(c);
+    if (c && line) markProblem(c, line, message);
   }
   root.querySelectorAll('form').forEach((f, i) => {
     const line = f.querySelector(':scope > [role="alert"]');
