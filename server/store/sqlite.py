@@ -352,12 +352,21 @@ def migrate(conn: sqlite3.Connection) -> None:
     _build_facts(conn)
     wanted = sqlite_utils.Database(memory=True)
     wanted.conn.executescript(SCHEMA)
-    for name in wanted.table_names():
-        have = db[name].columns_dict
-        for column in wanted.table(name).columns:
-            if column.name not in have:
-                db.table(name).add_column(column.name, _affinity(column.type),
-                                          not_null_default=_default(column.default_value))
+    # Check and add under one write lock, as _build_facts does: two processes migrating at
+    # once (a server and `fieldsync sweep`) would otherwise both see a column missing and
+    # the second ALTER fail "duplicate column". Inside the lock the check sees the other's.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name in wanted.table_names():
+            have = db[name].columns_dict
+            for column in wanted.table(name).columns:
+                if column.name not in have:
+                    db.table(name).add_column(column.name, _affinity(column.type),
+                                              not_null_default=_default(column.default_value))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     # Indexes on columns added above: only now do they exist in an older database.
     conn.executescript(AFTER_COLUMNS)
     conn.execute("INSERT INTO meta (key, value) VALUES ('db_id', ?) ON CONFLICT DO NOTHING",
