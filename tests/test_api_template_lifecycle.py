@@ -35,6 +35,33 @@ def test_template_preview_scores_like_an_inspection(client: Any, device: Any) ->
     assert r.status_code == 200 and list(r.json()["sections"]) == ["S1"]
 
 
+def test_template_preview_item_ids_reports_the_chosen_items_maximum(client: Any, device: Any) -> None:
+    """A preview of some items (a re-inspection's) is out of what those items can score: the
+    points of the sections holding them, as a re-inspection is scored and as the phone shows
+    it (``maxScore``), never the whole template's 100."""
+    sup = device("sup1")
+    sup.sync([sup.op("templates", "t1", DRAFT)])
+
+    def preview(items: dict[str, Any], item_ids: list[str]) -> dict[str, Any]:
+        r = client.post("/api/v1/templates/t1/preview", json={"items": items, "item_ids": item_ids},
+                        headers=sup.headers)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    # e1 in S1 (deduct, 5) and s2 in S2 (deduct, 20, capped at 5): 5 − 1 + 20 − 5 = 19 of 25
+    body = preview({"e1": {"count": 1}, "s2": {"count": 7}}, ["e1", "s2"])
+    assert (body["score"], body["total"], body["sections"]) == (19.0, 25.0, {"S1": 4.0, "S2": 15.0})
+    # p1 in S3 (deduct, 20) and r1 in S4 (earn, 20): 20 − 4 + 20 × 18/20 = 34 of 40
+    body = preview({"p1": {"count": 1}, "r1": {"rating": "satisfied"}}, ["p1", "r1"])
+    assert (body["score"], body["total"]) == (34.0, 40.0)
+    # the veto section is worth 0: vetoed, 0 of 0
+    body = preview({"v1": {"vetoed": True}}, ["v1"])
+    assert (body["score"], body["total"], body["vetoed"]) == (0.0, 0.0, True)
+    # without item_ids, still the template's total
+    assert client.post("/api/v1/templates/t1/preview", json={"items": {}},
+                       headers=sup.headers).json()["total"] == 100.0
+
+
 def test_template_preview_bad_answers_and_scope(client: Any, device: Any) -> None:
     sup, other = device("sup1"), device("sup2")
     sup.sync([sup.op("templates", "t1", DRAFT)])
