@@ -90,10 +90,16 @@ def test_complaint_verification_bad_input_changes_nothing(device: Any, client: T
     res = ctr.sync([ctr.op("complaints", "cv-4",
                            {"centre_id": "c1", "content": "无人接电话", "status": "open"})])
     assert res["results"][0]["status"] == "applied", res
-    # No reply yet: nothing to verify.
+    # No reply yet: nothing to verify (the lifecycle: open goes to replied or dismissed first).
     res = sup.sync([sup.op("complaints", "cv-4", {"status": "verified", "verified": True})])
-    assert res["results"][0]["status"] == "rejected" and res["results"][0]["code"] == "invalid", res
+    assert res["results"][0]["status"] == "rejected", res
+    assert res["results"][0]["code"] == "invalid_transition", res
+    assert res["results"][0]["details"]["allowed"] == ["replied", "dismissed"], res
     _replied(ctr, "cv-5")
+    # A verification that empties the reply: verified needs one.
+    res = sup.sync([sup.op("complaints", "cv-5", {"status": "verified", "verified": True, "reply": ""})])
+    assert res["results"][0]["status"] == "rejected", res
+    assert (res["results"][0]["code"], res["results"][0]["details"]["path"]) == ("invalid", "reply"), res
     for values in ({"verification.passed": "yes"}, {"verification.comment": "x" * 2001},
                    {"verification.by": "no spaces allowed"}, {"verification.extra": 1}):
         res = sup.sync([sup.op("complaints", "cv-5", values)])

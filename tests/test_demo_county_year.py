@@ -229,3 +229,47 @@ def test_demo_county_applicants_are_real_looking_people(conn: sqlite3.Connection
                                    " WHERE collection='visits'"):
         assert re.fullmatch(r"青山县[\u4e00-\u9fff]+村\d+组\d+号", address), address
 
+
+
+def test_demo_county_complaints_have_legal_histories(conn: sqlite3.Connection) -> None:
+    """The demo quarantines nothing, and every complaint's state is reached by a path of the
+    lifecycle that the roles may take (verified by a supervisor), each step passing the
+    schemas' rules on the record's data (dismissed and verified ones carry their reply)."""
+    from sync.rights import enforce
+    from sync.schema import load
+    from tests.support.devicesim import flatten
+
+    assert conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    rules = load().collection("complaints").rules
+    table = rules.transitions["status"]
+
+    def path_to(goal: str) -> list[str]:
+        paths, seen = [[""]], {""}
+        while paths:
+            path = paths.pop(0)
+            if path[-1] == goal:
+                return path[1:]
+            for nxt in table.get(path[-1], ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    paths.append([*path, nxt])
+        raise AssertionError(f"no path to {goal!r}")
+
+    rows = conn.execute("SELECT id, data FROM records WHERE collection='complaints'").fetchall()
+    assert len(rows) > 50
+    for rid, raw in rows:
+        data = {k: v for k, v in flatten(json.loads(raw)).items() if k not in ("reply_due", "overdue")}
+        review = {k: v for k, v in data.items() if k == "verified" or k.startswith("verification.")}
+        own = {k: v for k, v in data.items() if k not in review}
+        stored: dict[str, Any] | None = None
+        for step in path_to(data.get("status") or "open"):
+            # the centre's fields with its first state; a supervisor's with the verification
+            role = "supervisor" if step == "verified" else "centre"
+            writes = {**(own if stored is None else {}), **(review if role == "supervisor" else {}),
+                      "status": step}
+            merged = {**(stored or {}), **writes}
+            enforce(rules, role, stored, writes, merged=merged)  # raises on an illegal step
+            stored = merged
+        if review and data.get("status") != "verified":  # a supervisor's look at a dismissal
+            enforce(rules, "supervisor", stored, review, merged={**(stored or {}), **review})
+        assert (rid, stored and stored.get("status")) == (rid, data.get("status") or "open")

@@ -137,6 +137,21 @@ def test_pwa_complaints_intake_offline_reply_and_verify(chromium: Browser, pwa_s
         rows.first.get_by_role("link").click()
         expect(dpage.locator("dl.kvs")).to_contain_text("核实已核实")
         assert dpage.get_by_role("button", name="确认核实").count() == 0
+
+        # Verified is final: reopening it is refused (invalid_transition, quarantined), and
+        # the phone reads the server's refusal in Chinese, naming what is allowed (nothing).
+        centre_token, _ = user_login(base, "centre1")
+        version = int(db_rows(pwa_server.db, "SELECT version FROM records WHERE id=?", cid)[0][0])
+        [res] = api_push(base, centre_token, [new_op("complaints", cid, {"status": "open"},
+                                                     base=version)])["results"]
+        assert (res["status"], res["code"]) == ("rejected", "invalid_transition"), res
+        assert _stored(pwa_server.db, "complaints", cid)["status"] == "verified"
+        text = dpage.evaluate("async (e) => (await import('/app/labels.js')).reasonText('complaints', e)",
+                              {"code": res["code"], "details": res["details"]})
+        assert text == "状态变更不被允许：不能从“已核实”改为“待答复”，可改为：无"
+        text = dpage.evaluate("""async () => (await import('/app/labels.js')).reasonText('complaints',
+            {code: 'invalid_transition', details: {from: 'dismissed', to: 'replied', allowed: ['open']}})""")
+        assert text == "状态变更不被允许：不能从“不予受理”改为“已答复”，可改为：待答复"
     finally:
         dctx.close()
 

@@ -11,6 +11,7 @@ const ENUMS = {
   'cases.channel': { window: '窗口受理', home: '上门受理', agency: '全程代办', appointment: '预约办理', green: '绿色通道' },
   'cases.status': { consulted: '咨询', accepted: '已受理', supplement: '待补件', handling: '办理中', completed: '已办结',
     refused: '不予受理', returned: '退回' },
+  'complaints.status': { open: '待答复', replied: '已答复', verified: '已核实', dismissed: '不予受理' },
   'evaluations.source': { evaluator: '评价器', callback: '电话回访', good_bad: '好差评', third_party: '第三方评估',
     hotline: '12345热线', department: '部门评议' },
   'matters.kind': { immediate: '即办件', time_limited: '承诺件', joint: '联办件' },

@@ -173,8 +173,8 @@ def random_changes(rng: random.Random, collection: str) -> Json:
         "cases": {"window_id": lambda: f"w{rng.randint(1, 6)}",
                   "applicant.phone": lambda: f"138{rng.randint(0, 10**8 - 1):08d}",
                   "handler_id": lambda: f"u{rng.randint(1, 40)}", "notes": lambda: chinese_text(rng, 150)},
+        # No status changes either (the complaint lifecycle is enforced like a case's).
         "complaints": {"reply": lambda: chinese_text(rng, 120),
-                       "status": lambda: rng.choice(["replied", "dismissed"]),  # verified: supervisors
                        "complainant.phone": lambda: f"137{rng.randint(0, 10**8 - 1):08d}"},
         "matters": {"fee": lambda: rng.choice(["不收费", "工本费10元"]),
                     "department": lambda: rng.choice(["民政办", "社保所", "自然资源所"])},

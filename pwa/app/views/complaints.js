@@ -128,7 +128,9 @@ export async function complaintView(ctx) {
       row('核实', d.verified ? '已核实' : sentBack(d) ? '督查退回，需重新答复' : ''),
       row('核实意见', (d.verification && d.verification.comment) || '')));
 
-  if (((!d.replied_at && !d.reply) || sentBack(d)) && maySet('complaints', 'reply', role)) {
+  // A dismissed complaint is not answered again here (dismissed → replied is not a
+  // transition of the lifecycle; a supervisor reopens it first).
+  if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || sentBack(d)) && maySet('complaints', 'reply', role)) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
