@@ -5,11 +5,17 @@ never hold a stale copy of the shell: every file is ``Cache-Control: no-cache`` 
 with its ETag, a 304 costs a few bytes on a poor link). Bodies are gzipped for the slow
 links the app is built for. The HTML page gets a strict Content-Security-Policy: the app
 loads nothing but its own files.
+
+Every file also names the shell version it belongs to (``X-Fieldsync-Shell``, the version in
+``sw.js`` of the folder served): a service worker of an older version that fetches a module
+it lacks (a workspace screen, cached on first use) refuses one of another version instead
+of mixing it into a page of its own (``pwa/sw/shell.js``).
 """
 
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
 
 from starlette.middleware.gzip import GZipMiddleware
@@ -26,11 +32,39 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        " connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none';"
        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SERVICE_WORKERS = frozenset({"sw.js", "sw-classic.js"})
+SHELL_HEADER = "X-Fieldsync-Shell"
+_VERSION = re.compile(r"self\.FIELDSYNC_VERSION = '([^']+)';")
+
+
+class _ShellVersion:
+    """The version in ``sw.js`` of a PWA folder, read again only when the file changes (a
+    deploy replaces the folder's files; the server need not restart for the header to follow)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.worker = directory / "sw.js"
+        self.seen: tuple[int, int] | None = None
+        self.version: str | None = None
+
+    def get(self) -> str | None:
+        """The current version, or None when the folder has no versioned worker."""
+        try:
+            st = self.worker.stat()
+        except OSError:
+            return None
+        key = (st.st_mtime_ns, st.st_size)
+        if key != self.seen:
+            found = _VERSION.search(self.worker.read_text(encoding="utf-8"))
+            self.version, self.seen = (found.group(1) if found else None), key
+        return self.version
 
 
 class PwaFiles(StaticFiles):
-    """StaticFiles with no-cache, nosniff, no-referrer, a CSP on HTML and
-    ``Service-Worker-Allowed: /``."""
+    """StaticFiles with no-cache, nosniff, no-referrer, a CSP on HTML,
+    ``Service-Worker-Allowed: /`` and the shell version (``X-Fieldsync-Shell``)."""
+
+    def __init__(self, *, directory: Path, html: bool = False) -> None:
+        super().__init__(directory=directory, html=html)
+        self.shell = _ShellVersion(Path(directory))
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         """The file's response with the PWA's headers added."""
@@ -44,6 +78,9 @@ class PwaFiles(StaticFiles):
             headers["Service-Worker-Allowed"] = "/"
         if headers.get("content-type", "").startswith("text/html"):
             headers["Content-Security-Policy"] = CSP
+        version = self.shell.get()
+        if version is not None:
+            headers[SHELL_HEADER] = version
         return response
 
 

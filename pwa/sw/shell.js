@@ -148,7 +148,7 @@ function workspaceModule(path, event) {
   return caches.open(workspaceCacheName()).then(function (cache) {
     return cache.match(path).then(function (hit) {
       if (hit) return hit;
-      return fetch(new Request(path, { cache: 'no-cache' })).then(function (res) {
+      return fetchOwn(path).then(function (res) {
         if (res.ok) {
           event.waitUntil(cache.put(path, res.clone()).then(function () { return fillWorkspace(cache); }));
         }
@@ -158,11 +158,28 @@ function workspaceModule(path, event) {
   });
 }
 
+/* A file of this version from the network. The server names the shell version of every
+ * file it serves (X-Fieldsync-Shell). Once a newer version is deployed, a file this worker
+ * lacks comes back in the new version: served to a page of this version (its main.js and
+ * shell from this version's cache), it would mix two versions in one page, and kept, it
+ * would stay in this version's cache. So it is refused (503, nothing cached) and the worker
+ * looks for its update at once; the page takes the new version as it does any update
+ * (update.js: at once when nothing is unsent, and reloads into it). */
+function fetchOwn(path) {
+  return fetch(new Request(path, { cache: 'no-cache' })).then(function (res) {
+    var version = res.headers.get('X-Fieldsync-Shell');
+    if (!res.ok || version === null || version === self.FIELDSYNC_VERSION) return res;
+    self.registration.update().catch(function () {});
+    return new Response('', { status: 503, statusText: 'Version ' + version + ' deployed; this is ' +
+      self.FIELDSYNC_VERSION, headers: { 'X-Fieldsync-Shell': version } });
+  });
+}
+
 function fillWorkspace(cache) {
   return cache.keys().then(function (reqs) {
     var have = reqs.map(function (r) { return new URL(r.url).pathname; });
     return Promise.all(WORKSPACE.filter(function (p) { return have.indexOf(p) < 0; }).map(function (p) {
-      return fetch(new Request(p, { cache: 'no-cache' })).then(function (res) {
+      return fetchOwn(p).then(function (res) {
         if (res.ok) return cache.put(p, res);
       }).catch(function () {});
     }));
