@@ -252,6 +252,47 @@ def total(template: Template) -> float:
     return float(sum((dec(s["points"]) for s in template["sections"]), Decimal(0)))
 
 
+def most(template: Template) -> float:
+    """The most the items of a (valid) template can reach together: each item at its best
+    (no lapse; very satisfied; the target met; the highest tier; ``per`` × the largest
+    count, at most its cap), group caps applied, each section clamped to [0, points].
+
+    For a whole rubric ``total`` is the figure to show (its nominal points: "out of 100");
+    for a re-inspection of some items (``subset``) this is: a deduction section keeps its
+    points (nothing deducted), but an earning section holding one 5-point item of 15 can
+    reach 5, not 15."""
+    out = Decimal(0)
+    for sec in template["sections"]:
+        points = dec(sec["points"])
+        caps = sec.get("group_caps", {})
+        groups: dict[str, Decimal] = {}
+        loose = Decimal(0)
+        for item in sec["items"]:
+            best = _best(item)
+            if "group" in item:
+                groups[item["group"]] = groups.get(item["group"], Decimal(0)) + best
+            else:
+                loose += best
+        for name, sum_ in groups.items():
+            loose += min(dec(caps[name]), sum_)
+        start = points if sec["mode"] == "deduct" else Decimal(0)
+        out += max(Decimal(0), min(points, start + loose))
+    return float(out)
+
+
+def _best(item: Mapping[str, Any]) -> Decimal:
+    """An item's largest contribution (never below 0: a deduction at best takes nothing)."""
+    rule = item["rule"]
+    if rule in ("proportional", "rating"):
+        return _round(dec(item["points"]))
+    if rule == "bonus":
+        if "tiers" in item:  # tiers go up by min: each is reached by a value at its min
+            return _round(max(dec(t["add"]) for t in item["tiers"]))
+        amount = dec(item["per"]) * MAX_COUNT
+        return _round(min(amount, dec(item["cap"])) if "cap" in item else amount)
+    return Decimal(0)
+
+
 # -- answers -------------------------------------------------------------------------------
 
 def _answer_key(item: Mapping[str, Any]) -> str:

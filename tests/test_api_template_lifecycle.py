@@ -36,9 +36,9 @@ def test_template_preview_scores_like_an_inspection(client: Any, device: Any) ->
 
 
 def test_template_preview_item_ids_reports_the_chosen_items_maximum(client: Any, device: Any) -> None:
-    """A preview of some items (a re-inspection's) is out of what those items can score: the
-    points of the sections holding them, as a re-inspection is scored and as the phone shows
-    it (``maxScore``), never the whole template's 100."""
+    """A preview of some items (a re-inspection's) is out of what those items can reach
+    (``rubric.most`` of the template reduced to them, as the phone's ``maxScore``), never the
+    whole template's 100."""
     sup = device("sup1")
     sup.sync([sup.op("templates", "t1", DRAFT)])
 
@@ -54,6 +54,12 @@ def test_template_preview_item_ids_reports_the_chosen_items_maximum(client: Any,
     # p1 in S3 (deduct, 20) and r1 in S4 (earn, 20): 20 − 4 + 20 × 18/20 = 34 of 40
     body = preview({"p1": {"count": 1}, "r1": {"rating": "satisfied"}}, ["p1", "r1"])
     assert (body["score"], body["total"]) == (34.0, 40.0)
+    # q1 (proportional, 5 points, target 100) is one item of S5 (earn, 15): 50 % → 2.5 of 5
+    body = preview({"q1": {"value": 50}}, ["q1"])
+    assert (body["score"], body["total"], body["sections"]) == (2.5, 5.0, {"S5": 2.5})
+    # the honours group (b3 + b4, capped at 5) of S6 (bonus, 20): 1 + 3 = 4 of 5
+    body = preview({"b3": {"count": 1}, "b4": {"count": 1}}, ["b3", "b4"])
+    assert (body["score"], body["total"]) == (4.0, 5.0)
     # the veto section is worth 0: vetoed, 0 of 0
     body = preview({"v1": {"vetoed": True}}, ["v1"])
     assert (body["score"], body["total"], body["vetoed"]) == (0.0, 0.0, True)

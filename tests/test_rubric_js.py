@@ -19,6 +19,7 @@ from tests.support.rubrics import (
     contract_cases,
     expected,
     extra_cases,
+    load,
     random_answers,
     random_template,
     run_python,
@@ -133,8 +134,9 @@ def test_rubric_js_validate_names_the_path(page: Page) -> None:
 
 
 def test_rubric_js_subset_total_matches_python(page: Page) -> None:
-    """A re-inspection's most (the score bar's "/ max") is the total of the template reduced
-    to its items, in both scorers: sections without those items drop out."""
+    """The totals of templates reduced to some items (sections without them drop out), and
+    ``most``, what the items reach together (a re-inspection's "/ max" on the score bar), are
+    the same in both scorers."""
     from sync import rubric
     r = random.Random(20261202)
     cases = []
@@ -149,11 +151,16 @@ def test_rubric_js_subset_total_matches_python(page: Page) -> None:
             cases.append((template, r.sample(ids, r.randint(1, min(len(ids), 4)))))
     got = page.evaluate("""async (cases) => {
       const m = await import('/app/rubric.js');
-      return cases.map(([t, ids]) => [m.total(m.subset(t, ids)), m.total(t)]);
+      return cases.map(([t, ids]) => {
+        const reduced = m.subset(t, ids);
+        return [m.total(reduced), m.total(t), m.most(reduced), m.most(t)];
+      });
     }""", cases)
-    want = [[rubric.total(rubric.subset(t, ids)), rubric.total(t)] for t, ids in cases]
+    want = [[rubric.total(rubric.subset(t, ids)), rubric.total(t), rubric.most(rubric.subset(t, ids)),
+             rubric.most(t)] for t, ids in cases]
     assert got == want
     assert sum(1 for g in got if g[0] < g[1]) > 100  # most subsets leave sections out
+    assert sum(1 for g in got if g[2] < g[0]) > 50  # and their items reach less than those sections
 
 
 def test_rubric_js_prepared_scorer_matches_score(page: Page) -> None:
@@ -190,3 +197,18 @@ def test_rubric_js_prepared_scorer_matches_score(page: Page) -> None:
         assert prepared == plain == again, (case, plain, prepared, again)
         scored += "score" in plain
     assert scored > 150
+
+
+def test_rubric_js_reinspection_max_is_what_its_items_reach(page: Page) -> None:
+    """The score bar's "/ max" of a re-inspection (inspection-common.js ``maxScore``) is
+    ``most`` of the template reduced to its items, as the server's preview ``total``: one
+    5-point item of a 15-point earning section is out of 5; a whole inspection out of 100."""
+    from sync import rubric
+    template = load("rubric-vectors.json")["template"]
+    cases = [["q1"], ["e1", "s2"], ["b3", "b4"], ["q1", "r1", "p1"], None]
+    got = page.evaluate("""async ([t, cases]) => {
+      const { maxScore } = await import('/app/views/inspection-common.js');
+      return cases.map((ids) => maxScore(t, ids ? { item_ids: ids } : {}));
+    }""", [template, cases])
+    assert got == [5.0, 25.0, 5.0, 45.0, 100.0]
+    assert got[:-1] == [rubric.most(rubric.subset(template, ids)) for ids in cases[:-1]]

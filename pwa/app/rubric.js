@@ -164,6 +164,42 @@ export function total(template) {
   return template.sections.reduce((sum, s) => sum + hundredths(s.points), 0) / 100;
 }
 
+/**
+ * The most the items of a (valid) template can reach together, as sync/rubric.py `most`:
+ * each item at its best (no lapse, very satisfied, the target met, the highest tier, `per` ×
+ * the largest count up to its cap), group caps applied, each section clamped to
+ * [0, points]. A re-inspection's maximum is `most(subset(...))`; a whole rubric shows `total`.
+ */
+export function most(template) {
+  let out = 0;
+  for (const sec of template.sections) {
+    const points = hundredths(sec.points);
+    const caps = has(sec, 'group_caps') ? sec.group_caps : {};
+    const groups = new Map();
+    let loose = 0;
+    for (const item of sec.items) {
+      const top = best(item);
+      if (has(item, 'group')) groups.set(item.group, (groups.get(item.group) || 0) + top);
+      else loose += top;
+    }
+    for (const [name, sum] of groups) loose += Math.min(hundredths(caps[name]), sum);
+    const start = sec.mode === 'deduct' ? points : 0;
+    out += Math.max(0, Math.min(points, start + loose));
+  }
+  return out / 100;
+}
+
+/** An item's largest contribution in hundredths (a deduction at best takes nothing). */
+function best(item) {
+  if (item.rule === 'proportional' || item.rule === 'rating') return hundredths(item.points);
+  if (item.rule === 'bonus') {
+    if (has(item, 'tiers')) return Math.max(...item.tiers.map((t) => hundredths(t.add)));
+    const amount = hundredths(item.per) * MAX_COUNT;
+    return has(item, 'cap') ? Math.min(amount, hundredths(item.cap)) : amount;
+  }
+  return 0;
+}
+
 // -- answers -------------------------------------------------------------------------------
 const answerKey = (item) => (item.rule === 'bonus' ? (has(item, 'tiers') ? 'value' : 'count') : ANSWER_OF[item.rule]);
 
@@ -300,7 +336,7 @@ export function score(template, items) {
 /**
  * The template reduced to `itemIds` (sections holding none of them dropped; the others keep
  * their mode, points and group caps), as sync/rubric.py `subset`: what a re-inspection is
- * scored against, so its most is `total(subset(...))`. Throws RubricError on bad ids.
+ * scored against, so its most is `most(subset(...))`. Throws RubricError on bad ids.
  */
 export function subset(template, itemIds) {
   if (!Array.isArray(itemIds) || !itemIds.every((id) => typeof id === 'string')) fail('item_ids', 'item_ids: expected an array of item ids');

@@ -3,9 +3,10 @@
 
 Body ``{"items": {item id: answer}, "item_ids": [...]}`` (``item_ids`` optional: a
 re-inspection's subset) → ``{"template_id", "version", "status", "total", "score", "vetoed",
-"sections", "unanswered"}``; ``total`` is the most the scored items can score (with
-``item_ids``: the points of the sections holding them). A malformed template or answer is
-422 ``invalid`` with the path; a template out of the caller's county is 404. Nothing is stored.
+"sections", "unanswered"}``; ``total`` is what the scored items are out of: the template's
+total, or with ``item_ids`` the most those items can reach (``rubric.most``). A malformed
+template or answer is 422 ``invalid`` with the path; a template out of the caller's county is
+404. Nothing is stored.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ async def preview(request: Request) -> Response:
         most = rubric.total(template)
     else:
         result = rubric.score_subset(template, items, subset)
-        # Out of what the chosen items can score, as a re-inspection of them is scored (the
-        # template reduced to them) and as the phone shows it: not the whole template's total.
-        most = rubric.total(rubric.subset(template, subset))
+        # Out of what the chosen items can reach (the template reduced to them, as a
+        # re-inspection of them is scored), as the phone shows it: not the whole template's.
+        most = rubric.most(rubric.subset(template, subset))
     return json_response(request, {"template_id": tid, "version": template.get("version"),
                                    "status": template.get("status", "published"),
                                    "total": float(most), **result})

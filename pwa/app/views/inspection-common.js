@@ -5,7 +5,7 @@
 
 import { h } from '../ui.js';
 import { list } from '../store.js';
-import { score, scoreSubset, scorer, subset, total as maxOf } from '../rubric.js';
+import { most, score, scoreSubset, scorer, subset, total } from '../rubric.js';
 
 export const STATUS = { draft: '草稿', submitted: '已提交', returned: '已退回', approved: '已通过' };
 export const RECT_STATUS = { open: '整改中', responded: '已答复', verified: '已验收', failed: '未通过', overdue: '已超期' };
@@ -77,8 +77,9 @@ export const points = (n) => (typeof n === 'number' ? n.toFixed(2) : '—');
 export const subsetOf = (data) => (Array.isArray(data.item_ids) && data.item_ids.length ? data.item_ids : null);
 
 /**
- * The most an inspection can score: its template's total, or for a re-inspection the total
- * of the template reduced to the items re-scored (rubric.js `subset`, as the server scores it).
+ * The most an inspection can score: its template's total, or for a re-inspection the most
+ * the items re-scored can reach (rubric.js `most` of the template reduced to them, `subset`,
+ * as the server's template preview reports it).
  * @param {any} template template data
  * @param {any} data inspection data
  * @returns {number | null} null when the template or the item list is malformed
@@ -86,7 +87,7 @@ export const subsetOf = (data) => (Array.isArray(data.item_ids) && data.item_ids
 export function maxScore(template, data) {
   try {
     const ids = subsetOf(data);
-    return maxOf(ids ? subset(template, ids) : template);
+    return ids ? most(subset(template, ids)) : total(template);
   } catch {
     return null;
   }
