@@ -61,7 +61,8 @@ export function lazy(load, name) {
   };
 }
 
-/** The screen of a view whose module could not be loaded (offline before its first use). */
+/** The screen of a view whose module could not be loaded (offline before its first use, or
+ * a newer version deployed: the worker refuses to mix its files into this page, sw/shell.js). */
 function unloaded() {
   const p = document.createElement('p');
   p.className = 'box bad';
@@ -70,6 +71,19 @@ function unloaded() {
   p.textContent = navigator.onLine === false
     ? '当前离线：此页面尚未在本设备上打开过，联网后打开一次即可离线查看。'
     : '此页面暂时无法加载，请检查网络后重试。';
+  // A new version on its way (the worker found it when it refused the module): say so; the
+  // page moves to it by itself, or after the unsent work has gone (update.js).
+  if (navigator.onLine !== false && 'serviceWorker' in navigator) {
+    const updating = () => {
+      p.dataset.unloaded = 'update';
+      p.textContent = '应用已有新版本：更新后即可打开此页面（未同步的更改发送后自动更新，或点页面顶部的“立即更新”）。';
+    };
+    navigator.serviceWorker.getRegistration().then((reg) => {
+      if (!reg) return;
+      if (reg.installing || reg.waiting) updating();
+      else reg.addEventListener('updatefound', () => { if (p.isConnected) updating(); }, { once: true });
+    }).catch(() => {});
+  }
   return p;
 }
 
