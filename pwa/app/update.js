@@ -8,6 +8,7 @@
 import { counts } from './store.js';
 import { on } from './bus.js';
 import { onForm } from './router.js';
+import { INSPECTION_ROLES } from './roles.js';
 
 /** @type {ServiceWorker | null} */
 let waiting = null;
@@ -35,6 +36,22 @@ export async function registerWorker() {
   if (navigator.onLine !== false) reg.update().catch(() => {});
   setInterval(() => { if (navigator.onLine !== false) reg.update().catch(() => {}); }, 60 * 60 * 1000);
   return reg;
+}
+
+let packAsked = false;
+/**
+ * Once per page, for a role that uses the inspection screens (after a login, or at a start
+ * with such a session): ask the service worker to keep them on the device (sw/shell.js
+ * INSPECTION), so they open offline. The worker fetches only what it lacks; a field user's
+ * page never asks, so a field phone never stores them.
+ * @param {any} session
+ */
+export function keepPacks(session) {
+  const role = session && session.token && session.user ? session.user.role : '';
+  if (packAsked || !INSPECTION_ROLES.includes(role) || !('serviceWorker' in navigator)) return;
+  packAsked = true;
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type: 'CACHE_INSPECTION' }))
+    .catch(() => {});
 }
 
 function watch(reg) {
