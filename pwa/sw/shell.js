@@ -180,9 +180,10 @@ self.addEventListener('fetch', function (event) {
   }
   if (INSPECTION.indexOf(url.pathname) >= 0) {
     // From the pack when the device holds it, else the network (nothing kept: see INSPECTION).
-    event.respondWith(caches.open(inspectionCacheName()).then(function (cache) {
-      return cache.match(url.pathname);
-    }).then(function (hit) { return hit || fetch(req); }));
+    // caches.match with cacheName: caches.open would create the pack's cache on a field phone.
+    event.respondWith(caches.match(url.pathname, { cacheName: inspectionCacheName() }).then(function (hit) {
+      return hit || fetch(req);
+    }));
     return;
   }
   event.respondWith(caches.open(cacheName()).then(function (cache) {
