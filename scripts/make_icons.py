@@ -148,7 +148,8 @@ def png(size: int, rgba: list[bytes]) -> bytes:
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
 <rect width="100" height="100" rx="20" fill="#1d5fd1"/>
 <path d="M50 17 14 50h10v32h52V50h10z" fill="#fff"/>
-<path d="M36 64l10 10 19-19" fill="none" stroke="#1d5fd1" stroke-width="6" stroke-linecap="round" stroke-linejoin="round"/>
+<path d="M36 64l10 10 19-19" fill="none" stroke="#1d5fd1" stroke-width="6" \
+stroke-linecap="round" stroke-linejoin="round"/>
 </svg>
 """
 

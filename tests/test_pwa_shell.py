@@ -93,7 +93,8 @@ def test_pwa_shell_lists_every_file_the_page_needs() -> None:
         assert (PWA_DIR / url.lstrip("/")).is_file(), f"listed but missing: {url}"
     app_files = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*")
                  if p.is_file() and p.suffix in {".js", ".css"}}
-    assert app_files - set(listed) - set(workspace) - set(pack) == set(), "app files the worker would not cache"
+    uncached = app_files - set(listed) - set(workspace) - set(pack)
+    assert uncached == set(), f"app files the worker would not cache: {sorted(uncached)}"
     assert {"/index.html", "/manifest.webmanifest", "/app/main.js"} <= set(listed)
 
 
@@ -123,7 +124,7 @@ def test_pwa_shell_imports_resolve_to_cached_files() -> None:
     stray = targets - precached - workspace - pack
     assert stray == set(), f"loaded on demand, in no list: {rel(stray)}"
     inspection = static_graph(targets & pack) - start - phone_later
-    assert inspection == pack, f"inspection pack {rel(pack)} != the screens and what they import {rel(inspection)}"
+    assert inspection == pack, f"inspection pack {rel(pack)} != screens + imports {rel(inspection)}"
     desk = reached - start - phone_later - inspection
     assert desk == workspace, f"workspace list {rel(workspace)} != modules only it imports {rel(desk)}"
     # Nothing precached is left unreachable (dead weight on every phone).

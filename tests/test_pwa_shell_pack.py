@@ -131,7 +131,8 @@ def test_pwa_shell_pack_replaced_by_a_new_version(chromium: Browser, tmp_path: P
     pwa = tmp_path / "pwa"
     shutil.copytree(PWA_DIR, pwa)
     bump(pwa, "test-1")
-    with running_server(tmp_path / "srv", users=county_users(), env={"FIELDSYNC_PWA_DIR": str(pwa)}) as server:
+    env = {"FIELDSYNC_PWA_DIR": str(pwa)}
+    with running_server(tmp_path / "srv", users=county_users(), env=env) as server:
         seed_template(server.base_url)
         ctx, page = inspector_phone(chromium, server.base_url)
         try:
