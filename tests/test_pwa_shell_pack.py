@@ -31,24 +31,13 @@ from tests.support.pwa import (
     wait_ready,
 )
 from tests.support.server import PASSWORD, running_server
+from tests.test_pwa_shell_lazy import cached
 from tests.test_pwa_update import bump
 
 pytestmark = pytest.mark.browser
 
 PACK = sw_list("INSPECTION")
 SHELL = sw_list("SHELL")
-
-
-def cached(page: Page) -> dict[str, list[str]]:
-    """Every cache of the origin -> the paths it holds."""
-    return dict(page.evaluate("""async () => {
-        const out = {};
-        for (const name of await caches.keys()) {
-            const c = await caches.open(name);
-            out[name] = (await c.keys()).map(r => new URL(r.url).pathname);
-        }
-        return out;
-    }"""))
 
 
 def worker_round_trip(page: Page) -> None:
