@@ -160,3 +160,26 @@ def test_pwa_shell_pack_replaced_by_a_new_version(chromium: Browser, tmp_path: P
             open_walk_offline(page)
         finally:
             ctx.close()
+
+
+def test_pwa_shell_pack_dropped_when_a_field_user_takes_the_phone(
+    chromium: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with running_server(tmp_path_factory.mktemp("pack-handover"), users=county_users()) as server:
+        seed_template(server.base_url)
+        ctx, page = inspector_phone(chromium, server.base_url)
+        try:
+            page.goto(server.base_url + "/#/sync")
+            page.get_by_role("button", name="退出登录").click()  # nothing unsent: the device is wiped
+            expect(page.get_by_label("用户名")).to_be_visible()
+            assert [k for k in cached(page) if k.startswith("fieldsync-insp-")]  # still there, until...
+            page.get_by_label("用户名").fill("field1")
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            expect(page.get_by_role("heading", name="今日")).to_be_visible(timeout=15_000)
+            # ...a field user signs in: the pack goes, the shell stays.
+            poll(page, "async () => !(await caches.keys()).some(k => k.startsWith('fieldsync-insp-'))")
+            held = {p for paths in cached(page).values() for p in paths}
+            assert held >= set(SHELL) and held & set(PACK) == set()
+        finally:
+            ctx.close()

@@ -38,20 +38,21 @@ export async function registerWorker() {
   return reg;
 }
 
-let packAsked = false;
+let packRole = '';
 /**
- * Once per page, for a role that uses the inspection screens (after a login, or at a start
- * with such a session): ask the service worker to keep them on the device (sw/shell.js
- * INSPECTION), so they open offline. The worker fetches only what it lacks; a field user's
- * page never asks, so a field phone never stores them.
+ * Once per page and signed-in role (after a login, or at a start with a session): for a role
+ * that uses the inspection screens, ask the service worker to keep them on the device
+ * (sw/shell.js INSPECTION) so they open offline; the worker fetches only what it lacks. For
+ * any other role, ask it to drop them (a phone an inspector handed on), so a field user's
+ * device never holds them.
  * @param {any} session
  */
 export function keepPacks(session) {
   const role = session && session.token && session.user ? session.user.role : '';
-  if (packAsked || !INSPECTION_ROLES.includes(role) || !('serviceWorker' in navigator)) return;
-  packAsked = true;
-  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type: 'CACHE_INSPECTION' }))
-    .catch(() => {});
+  if (!role || role === packRole || !('serviceWorker' in navigator)) return;
+  packRole = role;
+  const type = INSPECTION_ROLES.includes(role) ? 'CACHE_INSPECTION' : 'DROP_INSPECTION';
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type })).catch(() => {});
 }
 
 function watch(reg) {

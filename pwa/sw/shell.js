@@ -86,12 +86,12 @@ var WORKSPACE = [
 ];
 
 /* The inspection screens (inspectors, supervisors, admins, and centres answering a
- * rectification: roles.js PACK_ROLES): a fifth of the app that a field phone never opens,
+ * rectification: roles.js INSPECTION_ROLES): a fifth of the app that a field phone never opens,
  * so not precached. They are used offline, so they are not left to first use either: the
  * page of a role that needs them asks for the whole pack (CACHE_INSPECTION, update.js
  * keepPacks) and the worker keeps it in its own versioned cache, served cache-first. A
- * field user's page never asks, so a field phone never holds it (typed in online, the
- * screen comes from the network and is not kept). */
+ * field user's page never asks (it asks to drop it), so a field phone does not hold it
+ * (typed in online, the screen comes from the network and is not kept). */
 function inspectionCacheName() { return 'fieldsync-insp-' + self.FIELDSYNC_VERSION; }
 var INSPECTION = [
   '/app/rights.js',
@@ -154,10 +154,12 @@ self.addEventListener('message', function (event) {
   // The page opened a workspace screen: keep the whole workspace for offline use, even when
   // that first screen came from the network (the worker did not control the page yet).
   if (data.type === 'CACHE_WORKSPACE') event.waitUntil(caches.open(workspaceCacheName()).then(fillWorkspace));
-  // The page of an inspector (supervisor, admin, centre) keeps the inspection screens.
+  // The page of an inspector (supervisor, admin, centre) keeps the inspection screens; a
+  // field user's drops them (the device was someone else's before).
   if (data.type === 'CACHE_INSPECTION') {
     event.waitUntil(caches.open(inspectionCacheName()).then(function (cache) { return fill(cache, INSPECTION); }));
   }
+  if (data.type === 'DROP_INSPECTION') event.waitUntil(caches.delete(inspectionCacheName()));
   if (data.type === 'GET_VERSION' && event.source) event.source.postMessage({ type: 'VERSION', version: self.FIELDSYNC_VERSION });
 });
 
