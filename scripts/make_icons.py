@@ -3,6 +3,11 @@
 A white house with a check mark on the app's blue: "service at home, done". The "any"
 icons have rounded corners; the maskable one is full-bleed with the picture inside the
 80% safe zone, as Android's launchers crop it. Run: ``python scripts/make_icons.py``.
+
+Each PNG is written in the smallest of a few lossless encodings: two colours and their
+antialiased blends fit a palette (one byte a pixel, transparency in ``tRNS``), else RGB when
+opaque, else RGBA; with the PNG row filter (none, sub, up, average, Paeth) that compresses
+best.
 """
 
 from __future__ import annotations
@@ -66,13 +71,13 @@ def picture(maskable: bool) -> Callable[[float, float], RGBA | None]:
     return at
 
 
-def render(size: int, maskable: bool) -> bytes:
-    """RGBA rows of the icon at ``size`` px, antialiased by supersampling."""
+def render(size: int, maskable: bool) -> list[bytes]:
+    """RGBA rows of the icon at ``size`` px (unfiltered), antialiased by supersampling."""
     at = picture(maskable)
-    rows = bytearray()
+    out = []
     n = SAMPLES * SAMPLES
     for py in range(size):
-        rows.append(0)  # PNG filter: none
+        rows = bytearray()
         for px in range(size):
             r = g = b = a = 0
             for sy in range(SAMPLES):
@@ -84,23 +89,67 @@ def render(size: int, maskable: bool) -> bytes:
                 rows += bytes((round(r / a), round(g / a), round(b / a), round(a / n)))
             else:
                 rows += b"\0\0\0\0"
-    return bytes(rows)
+        out.append(bytes(rows))
+    return out
 
 
-def png(size: int, raw: bytes) -> bytes:
-    """A PNG file (RGBA, 8 bits) of ``raw`` filtered rows."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
-            + chunk(b"IEND", b""))
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def _filtered(rows: list[bytes], bpp: int, kind: int) -> bytes:
+    """The rows with PNG filter ``kind`` (0-4) applied, each prefixed with its filter byte."""
+    out = bytearray()
+    prev = bytes(len(rows[0]))
+    for row in rows:
+        out.append(kind)
+        for i, x in enumerate(row):
+            left = row[i - bpp] if i >= bpp else 0
+            up = prev[i]
+            corner = prev[i - bpp] if i >= bpp else 0
+            pred = (0, left, up, (left + up) // 2, _paeth(left, up, corner))[kind]
+            out.append((x - pred) & 0xFF)
+        prev = row
+    return bytes(out)
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(size: int, rgba: list[bytes]) -> bytes:
+    """The smallest PNG file (8 bits a sample) of ``rgba`` rows among the encodings above."""
+    pixels = [[row[i:i + 4] for i in range(0, len(row), 4)] for row in rgba]
+    colours = sorted({p for row in pixels for p in row}, key=lambda c: (c[3] == 255, c))
+    candidates = []  # (colour type, bytes a pixel, rows, extra chunks)
+    if len(colours) <= 256:
+        index = {c: i for i, c in enumerate(colours)}
+        plte = b"".join(c[:3] for c in colours)
+        alphas = bytes(c[3] for c in colours if c[3] < 255)  # translucent entries sorted first
+        extra = _chunk(b"PLTE", plte) + (_chunk(b"tRNS", alphas) if alphas else b"")
+        candidates.append((3, 1, [bytes(index[p] for p in row) for row in pixels], extra))
+    if all(p[3] == 255 for row in pixels for p in row):
+        candidates.append((2, 3, [b"".join(p[:3] for p in row) for row in pixels], b""))
+    candidates.append((6, 4, rgba, b""))
+    best = b""
+    for colour_type, bpp, rows, extra in candidates:
+        header = struct.pack(">IIBBBBB", size, size, 8, colour_type, 0, 0, 0)
+        for kind in range(5):
+            idat = zlib.compress(_filtered(rows, bpp, kind), 9)
+            data = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + extra + _chunk(b"IDAT", idat)
+                    + _chunk(b"IEND", b""))
+            if not best or len(data) < len(best):
+                best = data
+    return best
 
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
 <rect width="100" height="100" rx="20" fill="#1d5fd1"/>
 <path d="M50 17 14 50h10v32h52V50h10z" fill="#fff"/>
-<path d="M36 64l10 10 19-19" fill="none" stroke="#1d5fd1" stroke-width="6"
- stroke-linecap="round" stroke-linejoin="round"/>
+<path d="M36 64l10 10 19-19" fill="none" stroke="#1d5fd1" stroke-width="6" \
+stroke-linecap="round" stroke-linejoin="round"/>
 </svg>
 """
 

@@ -6,7 +6,8 @@ headless Debian Chromium (``/usr/bin/chromium``, phone-sized profile on disk), t
 a) **shell size**: every file the service worker precaches (``SHELL`` in ``pwa/sw/shell.js``)
    fetched from the server per Accept-Encoding (what the server serves, bytes as received),
    plus the service worker scripts themselves; for reference the same files at gzip -9,
-   brotli 11 and zstd 19 (what precompressed files would cost);
+   brotli 11 and zstd 19 (what precompressed files would cost); and the inspection pack
+   (``INSPECTION``), which only inspectors', centres' and the county's devices keep;
 b) **cold offline start**: after one online visit (log in, service worker installed, first
    sync done) the server is stopped and the browser set offline; then a new tab with the
    main thread throttled 4x (CDP ``Emulation.setCPUThrottlingRate``) opens ``/``. Measured
@@ -125,12 +126,15 @@ SPIN = """() => { const t = performance.now(); let x = 0;
   return [performance.now() - t, x]; }"""
 
 
-def shell_files(pwa_dir: Path) -> list[str]:
-    """The URLs the service worker precaches, read from ``SHELL`` in ``<pwa_dir>/sw/shell.js``."""
+def shell_files(pwa_dir: Path, name: str = "SHELL") -> list[str]:
+    """The URLs the service worker precaches, read from ``SHELL`` in ``<pwa_dir>/sw/shell.js``
+    (or another of its lists: ``INSPECTION``, the pack kept for inspectors; [] if absent)."""
     shell_js = pwa_dir / "sw" / "shell.js"
     text = shell_js.read_text(encoding="utf-8")
-    m = re.search(r"var SHELL = \[(.*?)\];", text, re.S)
+    m = re.search(rf"var {name} = \[(.*?)\];", text, re.S)
     if not m:
+        if name != "SHELL":
+            return []
         raise RuntimeError(f"no SHELL list in {shell_js}")
     return re.findall(r"'([^']+)'", m.group(1))
 
@@ -179,6 +183,11 @@ def shell_size(base: str, pwa_dir: Path) -> None:
     ref = reference_sizes(base, shell)
     report("app shell, each file precompressed (reference)",
            ", ".join(f"{k} {kb(v)}" for k, v in ref.items()))
+    pack = shell_files(pwa_dir, "INSPECTION")
+    if pack:
+        wire, plain, _ = fetch_sizes(base, pack, ENCODINGS["browser"])
+        report("inspection pack (inspector, centre, county devices only; not precached)",
+               f"{kb(wire)} as served to the browser, {len(pack)} files ({kb(plain)} decoded)")
 
 
 # -- browser helpers ---------------------------------------------------------------------------

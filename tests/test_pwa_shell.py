@@ -5,9 +5,11 @@ makes the app installable, and the headers an offline app depends on are sent.
 
 The rule for modules: everything main.js imports statically (the phone's start) is precached
 (``SHELL``) and preloaded by index.html; a module reached only through a dynamic
-``import('...')`` is either a phone screen loaded later (still precached: used offline) or a
-workspace module (``WORKSPACE``: cached by the worker on first use, never precached, never
-preloaded). Every app file is in exactly one of the two lists."""
+``import('...')`` is a phone screen loaded later (still precached: used offline), an
+inspection screen (``INSPECTION``: the pack the worker caches when the page of a role that
+uses it asks, never precached: a field phone never holds it) or a workspace module
+(``WORKSPACE``: cached by the worker on first use, never precached). None is preloaded.
+Every app file is in exactly one of the three lists."""
 
 from __future__ import annotations
 
@@ -81,24 +83,29 @@ def rel(paths: set[Path]) -> list[str]:
 
 
 def test_pwa_shell_lists_every_file_the_page_needs() -> None:
-    listed, workspace = shell_list(), js_list("WORKSPACE")
+    listed, workspace, pack = shell_list(), js_list("WORKSPACE"), js_list("INSPECTION")
     assert len(listed) == len(set(listed)), "duplicates in the precache list"
     assert len(workspace) == len(set(workspace)), "duplicates in the workspace list"
+    assert len(pack) == len(set(pack)), "duplicates in the inspection pack"
     assert set(listed) & set(workspace) == set(), "precached and workspace-cached at once"
-    for url in listed + workspace:
+    assert set(pack) & (set(listed) | set(workspace)) == set(), "the inspection pack in another list too"
+    for url in listed + workspace + pack:
         assert (PWA_DIR / url.lstrip("/")).is_file(), f"listed but missing: {url}"
     app_files = {"/" + p.relative_to(PWA_DIR).as_posix() for p in (PWA_DIR / "app").rglob("*")
                  if p.is_file() and p.suffix in {".js", ".css"}}
-    assert app_files - set(listed) - set(workspace) == set(), "app files the worker would not cache"
+    uncached = app_files - set(listed) - set(workspace) - set(pack)
+    assert uncached == set(), f"app files the worker would not cache: {sorted(uncached)}"
     assert {"/index.html", "/manifest.webmanifest", "/app/main.js"} <= set(listed)
 
 
 def test_pwa_shell_imports_resolve_to_cached_files() -> None:
     precached, workspace = files(shell_list()), files(js_list("WORKSPACE"))
+    pack = files(js_list("INSPECTION"))
     start = static_graph({MAIN})
     assert len(start) > 10  # the walk really followed the imports
     assert start - precached == set(), f"imported at start but not precached: {rel(start - precached)}"
     assert start & workspace == set(), f"workspace modules imported at start: {rel(start & workspace)}"
+    assert start & pack == set(), f"inspection modules imported at start: {rel(start & pack)}"
     # Screens loaded on demand, followed to the end (one may load another).
     reached, targets = set(start), set()
     while dynamic_targets(reached) - targets:
@@ -106,13 +113,19 @@ def test_pwa_shell_imports_resolve_to_cached_files() -> None:
         reached |= static_graph(targets)
     overview = (MAIN.parent / "views" / "ws" / "overview.js").resolve()
     assert overview in targets, "the workspace loads on demand"
+    walk = (MAIN.parent / "views" / "inspection-walk.js").resolve()
+    assert walk in targets & pack, "the inspection screens load on demand, from the pack"
     # A phone screen loaded later stays precached with all it imports (it is used offline);
-    # a workspace screen and what only the workspace imports are in the workspace list.
+    # an inspection screen comes with all it imports that the start lacks (the pack, exactly:
+    # an inspector opens them offline); a workspace screen and what only the workspace
+    # imports are in the workspace list.
     phone_later = static_graph(targets & precached)
     assert phone_later - precached == set(), f"phone screens import: {rel(phone_later - precached)}"
-    stray = targets - precached - workspace
+    stray = targets - precached - workspace - pack
     assert stray == set(), f"loaded on demand, in no list: {rel(stray)}"
-    desk = reached - start - phone_later
+    inspection = static_graph(targets & pack) - start - phone_later
+    assert inspection == pack, f"inspection pack {rel(pack)} != screens + imports {rel(inspection)}"
+    desk = reached - start - phone_later - inspection
     assert desk == workspace, f"workspace list {rel(workspace)} != modules only it imports {rel(desk)}"
     # Nothing precached is left unreachable (dead weight on every phone).
     js = {p for p in precached if p.suffix == ".js"}

@@ -4,7 +4,8 @@ A field phone's start fetches no workspace module and its service worker caches 
 supervisor's first visit to the workspace fills the worker's workspace cache, and the
 screens then open offline (saying that their figures need the network); a workspace screen
 whose module is not on the device says so clearly offline instead of failing. The inspection
-screens load on first use too, but from the precache: an inspector starts offline on them.
+screens load on first use too, from the inspection pack an inspector's device keeps: an
+inspector starts offline on them (tests/test_pwa_shell_pack.py has the rest of the pack).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def test_pwa_shell_lazy_field_start_loads_no_workspace_module(chromium: Browser,
         mods = loaded_modules(page)
         assert "/app/main.js" in mods and "/app/views/visits.js" in mods, mods  # the entries are real
         assert [m for m in mods if m.startswith("/app/views/ws/")] == []
-        # Nor the inspection screens, which a field phone does not use (precached all the same).
+        # Nor the inspection screens, which a field phone does not use (nor hold: see below).
         assert [m for m in mods if "/inspection" in m or "/rubric" in m] == []
         # A field user who types a workspace address is told it is not theirs: still no module.
         page.goto(pwa_server.base_url + "/#/ws/overview")
@@ -65,6 +66,7 @@ def test_pwa_shell_lazy_field_start_loads_no_workspace_module(chromium: Browser,
         shell = caches[f"fieldsync-shell-{SHELL_VERSION}"]
         assert set(shell) == set(shell_list()), "the install precaches exactly the shell list"
         assert [p for paths in caches.values() for p in paths if p.startswith("/app/views/ws/")] == []
+        assert [k for k in caches if k.startswith("fieldsync-insp-")] == []
     finally:
         ctx.close()
 
@@ -104,7 +106,7 @@ def test_pwa_shell_lazy_workspace_cached_on_first_use_and_opens_offline(
         ctx.close()
 
 
-def test_pwa_shell_lazy_inspector_starts_offline_on_precached_screens(
+def test_pwa_shell_lazy_inspector_starts_offline_on_the_pack(
     chromium: Browser, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     with running_server(tmp_path_factory.mktemp("lazy-inspect"), users=county_users()) as server:

@@ -10,7 +10,7 @@ import { on } from './bus.js';
 import { load as loadSchemas } from './schema.js';
 import { kick, start as startSync, status as syncStatus } from './scheduler.js';
 import { lazy, refresh, render, route, startRouter } from './router.js';
-import { registerWorker } from './update.js';
+import { keepPacks, registerWorker } from './update.js';
 import { fmtShort, toast } from './ui.js';
 import { loginView } from './views/login.js';
 import { todayView, visitView, visitsView } from './views/visits.js';
@@ -174,6 +174,7 @@ async function boot() {
   await startRouter(async () => {
     const session = await getMeta('session');
     drawNav(session); // a login or a role change redraws the navigation before the screen
+    keepPacks(session); // an inspector's device keeps the inspection screens (update.js)
     return session;
   }, homeFor);
   await drawStatus(await syncState());

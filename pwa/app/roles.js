@@ -6,6 +6,10 @@
 /** Roles that run the county workspace (figures and lists from the server). */
 export const WORKSPACE = ['supervisor', 'admin'];
 
+/** Roles whose device keeps the inspection screens for offline use (sw/shell.js INSPECTION):
+ * inspectors, the county, and centres answering a rectification. Never a field phone. */
+export const INSPECTION_ROLES = ['inspector', 'supervisor', 'admin', 'centre'];
+
 /**
  * The hash a role opens on: field and centre staff their day (今日; a centre user's is the
  * centre's day), inspectors their inspections to do, supervisors and admins the overview.

@@ -8,6 +8,7 @@
 import { counts } from './store.js';
 import { on } from './bus.js';
 import { onForm } from './router.js';
+import { INSPECTION_ROLES } from './roles.js';
 
 /** @type {ServiceWorker | null} */
 let waiting = null;
@@ -35,6 +36,23 @@ export async function registerWorker() {
   if (navigator.onLine !== false) reg.update().catch(() => {});
   setInterval(() => { if (navigator.onLine !== false) reg.update().catch(() => {}); }, 60 * 60 * 1000);
   return reg;
+}
+
+let packRole = '';
+/**
+ * Once per page and signed-in role (after a login, or at a start with a session): for a role
+ * that uses the inspection screens, ask the service worker to keep them on the device
+ * (sw/shell.js INSPECTION) so they open offline; the worker fetches only what it lacks. For
+ * any other role, ask it to drop them (a phone an inspector handed on), so a field user's
+ * device never holds them.
+ * @param {any} session
+ */
+export function keepPacks(session) {
+  const role = session && session.token && session.user ? session.user.role : '';
+  if (!role || role === packRole || !('serviceWorker' in navigator)) return;
+  packRole = role;
+  const type = INSPECTION_ROLES.includes(role) ? 'CACHE_INSPECTION' : 'DROP_INSPECTION';
+  navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type })).catch(() => {});
 }
 
 function watch(reg) {

@@ -8,14 +8,13 @@
  * (SKIP_WAITING) only when the outbox is empty or the person agrees. Then old caches go.
  */
 function cacheName() { return 'fieldsync-shell-' + self.FIELDSYNC_VERSION; }
+/* What a phone needs to start and work offline. Not the PNG icons: the browser reads them
+ * from the server when the app is installed (online: installing needs the link anyway) and
+ * keeps its own copy for the home screen; an offline page shows only the SVG favicon. */
 var SHELL = [
   '/index.html',
   '/manifest.webmanifest',
   '/icons/icon.svg',
-  '/icons/icon-192.png',
-  '/icons/icon-512.png',
-  '/icons/icon-maskable-512.png',
-  '/icons/apple-touch-icon.png',
   '/app/app.css',
   '/app/api.js',
   '/app/attachments.js',
@@ -31,9 +30,7 @@ var SHELL = [
   '/app/media.js',
   '/app/router.js',
   '/app/pushsub.js',
-  '/app/rights.js',
   '/app/roles.js',
-  '/app/rubric.js',
   '/app/scheduler.js',
   '/app/schema.js',
   '/app/session.js',
@@ -56,14 +53,8 @@ var SHELL = [
   '/app/views/common.js',
   '/app/views/complaints.js',
   '/app/views/inbox.js',
-  '/app/views/inspection-common.js',
-  '/app/views/inspection-items.js',
-  '/app/views/inspection-view.js',
-  '/app/views/inspection-walk.js',
-  '/app/views/inspections.js',
   '/app/views/login.js',
   '/app/views/notice.js',
-  '/app/views/rectifications.js',
   '/app/views/signature.js',
   '/app/views/syncview.js',
   '/app/views/visit-form.js',
@@ -94,18 +85,65 @@ var WORKSPACE = [
   '/app/views/ws/templates.js'
 ];
 
+/* The inspection screens (inspectors, supervisors, admins, and centres answering a
+ * rectification: roles.js INSPECTION_ROLES): a fifth of the app that a field phone never opens,
+ * so not precached. They are used offline, so they are not left to first use either: the
+ * page of a role that needs them asks for the whole pack (CACHE_INSPECTION, update.js
+ * keepPacks) and the worker keeps it in its own versioned cache, served cache-first. A
+ * field user's page never asks (it asks to drop it), so a field phone does not hold it
+ * (typed in online, the screen comes from the network and is not kept). */
+function inspectionCacheName() { return 'fieldsync-insp-' + self.FIELDSYNC_VERSION; }
+var INSPECTION = [
+  '/app/rights.js',
+  '/app/rubric.js',
+  '/app/views/inspection-common.js',
+  '/app/views/inspection-items.js',
+  '/app/views/inspection-view.js',
+  '/app/views/inspection-walk.js',
+  '/app/views/inspections.js',
+  '/app/views/rectifications.js'
+];
+
+/* The caches beside the shell's: name prefix and the files each holds. */
+var PACKS = [
+  { prefix: 'fieldsync-ws-', urls: WORKSPACE },
+  { prefix: 'fieldsync-insp-', urls: INSPECTION }
+];
+
+/* Requests that skip the HTTP cache (cache: 'reload'), so a new cache never holds an old file. */
+function reloading(urls) {
+  return urls.map(function (url) { return new Request(url, { cache: 'reload' }); });
+}
+
 self.addEventListener('install', function (event) {
-  // cache: 'reload' skips the HTTP cache, so the new cache never holds an old file.
   event.waitUntil(caches.open(cacheName()).then(function (cache) {
-    return cache.addAll(SHELL.map(function (url) { return new Request(url, { cache: 'reload' }); }));
-  }));
+    return cache.addAll(reloading(SHELL));
+  }).then(carryPacks));
 });
+
+/* A device that holds a pack under the old version (an inspector's phone, a supervisor's
+ * desk) gets the new version's pack in the same install, before the new version takes
+ * over: the screens open offline right after an update too. A failed fetch fails the
+ * install like one of the shell's, and the browser tries the update again later. */
+function carryPacks() {
+  return caches.keys().then(function (keys) {
+    return Promise.all(PACKS.filter(function (pack) {
+      return keys.some(function (k) { return k.indexOf(pack.prefix) === 0; });
+    }).map(function (pack) {
+      return caches.open(pack.prefix + self.FIELDSYNC_VERSION).then(function (cache) {
+        return cache.addAll(reloading(pack.urls));
+      });
+    }));
+  });
+}
 
 self.addEventListener('activate', function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
     return Promise.all(keys.filter(function (k) {
-      return (k.indexOf('fieldsync-shell-') === 0 && k !== cacheName()) ||
-        (k.indexOf('fieldsync-ws-') === 0 && k !== workspaceCacheName());
+      if (k.indexOf('fieldsync-shell-') === 0) return k !== cacheName();
+      return PACKS.some(function (pack) {
+        return k.indexOf(pack.prefix) === 0 && k !== pack.prefix + self.FIELDSYNC_VERSION;
+      });
     }).map(function (k) { return caches.delete(k); }));
   }).then(function () { return self.clients.claim(); }));
 });
@@ -116,6 +154,12 @@ self.addEventListener('message', function (event) {
   // The page opened a workspace screen: keep the whole workspace for offline use, even when
   // that first screen came from the network (the worker did not control the page yet).
   if (data.type === 'CACHE_WORKSPACE') event.waitUntil(caches.open(workspaceCacheName()).then(fillWorkspace));
+  // The page of an inspector (supervisor, admin, centre) keeps the inspection screens; a
+  // field user's drops them (the device was someone else's before).
+  if (data.type === 'CACHE_INSPECTION') {
+    event.waitUntil(caches.open(inspectionCacheName()).then(function (cache) { return fill(cache, INSPECTION); }));
+  }
+  if (data.type === 'DROP_INSPECTION') event.waitUntil(caches.delete(inspectionCacheName()));
   if (data.type === 'GET_VERSION' && event.source) event.source.postMessage({ type: 'VERSION', version: self.FIELDSYNC_VERSION });
 });
 
@@ -134,6 +178,14 @@ self.addEventListener('fetch', function (event) {
   }
   if (WORKSPACE.indexOf(url.pathname) >= 0) {
     event.respondWith(workspaceModule(url.pathname, event));
+    return;
+  }
+  if (INSPECTION.indexOf(url.pathname) >= 0) {
+    // From the pack when the device holds it, else the network (nothing kept: see INSPECTION).
+    // caches.match with cacheName: caches.open would create the pack's cache on a field phone.
+    event.respondWith(caches.match(url.pathname, { cacheName: inspectionCacheName() }).then(function (hit) {
+      return hit || fetchOwn(url.pathname);
+    }));
     return;
   }
   event.respondWith(caches.open(cacheName()).then(function (cache) {
@@ -175,10 +227,13 @@ function fetchOwn(path) {
   });
 }
 
-function fillWorkspace(cache) {
+function fillWorkspace(cache) { return fill(cache, WORKSPACE); }
+
+/* Fetch into `cache` the files of `urls` it lacks; one that fails is tried again next time. */
+function fill(cache, urls) {
   return cache.keys().then(function (reqs) {
     var have = reqs.map(function (r) { return new URL(r.url).pathname; });
-    return Promise.all(WORKSPACE.filter(function (p) { return have.indexOf(p) < 0; }).map(function (p) {
+    return Promise.all(urls.filter(function (p) { return have.indexOf(p) < 0; }).map(function (p) {
       return fetchOwn(p).then(function (res) {
         if (res.ok) return cache.put(p, res);
       }).catch(function () {});

@@ -61,12 +61,12 @@ def county_users() -> tuple[Any, ...]:
 
 def inspector_phone(browser: Any, base_url: str, username: str = INSPECTOR) -> tuple[Any, Any]:
     """A fresh phone with the app installed and an inspector logged in: their home is the
-    inspections to do (检查考评), not 今日."""
+    inspections to do (检查考评), not 今日; the inspection pack is on the device."""
     import re
 
     from playwright.sync_api import expect
 
-    from .pwa import new_context, wait_controlled, wait_ready
+    from .pwa import new_context, wait_controlled, wait_inspection_pack, wait_ready
     from .server import PASSWORD
     ctx = new_context(browser)
     page = ctx.new_page()
@@ -77,4 +77,5 @@ def inspector_phone(browser: Any, base_url: str, username: str = INSPECTOR) -> t
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", level=1, name=re.compile("检查考评"))).to_be_visible(timeout=15_000)
     wait_controlled(page)
+    wait_inspection_pack(page)  # the inspection screens open offline from here on
     return ctx, page

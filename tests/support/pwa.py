@@ -106,6 +106,21 @@ def wait_controlled(page: Page) -> None:
                " && (await caches.keys()).some(n => n.startsWith('fieldsync-shell-'))")
 
 
+def sw_list(name: str, root: Path = PWA_DIR) -> list[str]:
+    """The URLs of the ``var NAME = [...]`` list in ``sw/shell.js`` (SHELL, WORKSPACE, INSPECTION)."""
+    text = (root / "sw" / "shell.js").read_text()
+    start = text.index(f"var {name} = [")
+    return re.findall(r"'(/[^']+)'", text[start:text.index("];", start)])
+
+
+def wait_inspection_pack(page: Page) -> None:
+    """Wait until the device holds the whole inspection pack (the worker's ``fieldsync-insp-``
+    cache, filled when the page of an inspector, supervisor, admin or centre asks)."""
+    n = len(sw_list("INSPECTION"))
+    poll(page, "async () => { for (const k of await caches.keys()) { if (k.startsWith('fieldsync-insp-')"
+               f" && (await (await caches.open(k)).keys()).length === {n}) return true; }} return false; }}")
+
+
 def login(page: Page, base_url: str, username: str, password: str) -> None:
     """Open the app and log in with the form (用户名, 密码, 登录); waits for the role's home
     (今日 for field and centre staff, 全县总览 for supervisors and admins)."""

@@ -36,10 +36,11 @@ def shell_version(root: Path = PWA_DIR) -> str:
 def shell_urls(root: Path = PWA_DIR) -> list[str]:
     """The URLs ``sw/shell.js`` caches under the version: the precache list (``SHELL``), the
     workspace modules cached on first use (``WORKSPACE``: a supervisor's device keeps them
-    until the version changes, so they need a bump as much), plus the worker scripts."""
+    until the version changes, so they need a bump as much), the inspection pack
+    (``INSPECTION``: likewise on an inspector's device), plus the worker scripts."""
     text = (root / "sw" / "shell.js").read_text()
     urls = set(WORKERS)
-    for name in ("SHELL", "WORKSPACE"):
+    for name in ("SHELL", "WORKSPACE", "INSPECTION"):
         start = text.index(f"var {name} = [")
         urls |= set(re.findall(r"'(/[^']+)'", text[start:text.index("];", start)]))
     return sorted(urls)
