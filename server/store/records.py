@@ -23,12 +23,12 @@ from typing import Any
 from sync import cases, inspections, merge, notify, paths, rights, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
-from sync.merge import DELETED, Clock, Op, RecordState
+from sync.merge import DELETED, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, awards, notices, notifications, sqlite
+from . import audit, awards, clocks, notices, notifications, sqlite
 from .holidays import load_calendar
 from .rubrics import Templates
 
@@ -105,7 +105,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
             for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
                 doc = json.loads(data)  # decoded once: state, kept history, refresh
-                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, doc, meta),
+                out[(coll, rid)] = Stored(clocks.state(coll, rid, version, deleted, doc, meta),
                                           centre, county, created, _kept(coll, doc), owner, doc)
     return out
 
@@ -121,24 +121,10 @@ def _live_leaves(conn: sqlite3.Connection, collection: str,
                 f"SELECT id, data, meta FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = json.loads(data)
-            found[rid] = (doc, {p: paths.get(doc, p) for p in json.loads(meta) if p != DELETED})
+            found[rid] = (doc, {p: paths.get(doc, p) for p in clocks.path_names(meta) if p != DELETED})
     for rid in ids:
         if rid in found:
             yield rid, *found[rid]
-
-
-def _state(coll: str, rid: str, version: int, deleted: int, doc: dict[str, Any],
-           meta: str) -> RecordState:
-    stored = json.loads(meta)
-    # meta: path -> [version, stamp, device, op] plus, when two devices wrote the same value
-    # unseen by each other, a fifth item listing the co-writers' clocks.
-    clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in stored.items()}
-    agree: dict[str, tuple[Clock, ...]] = {p: tuple((a[0], a[1], a[2], a[3]) for a in c[4])
-                                           for p, c in stored.items() if len(c) > 4 and c[4]}
-    leaves = {p: paths.get(doc, p) for p in clocks if p != DELETED}
-    if DELETED in clocks:
-        leaves[DELETED] = bool(deleted)
-    return RecordState(coll, rid, version, leaves, clocks, agree)
 
 
 def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -150,15 +136,6 @@ def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     if isinstance(numbers, dict):
         kept["notice_numbers"] = numbers
     return kept
-
-
-def _meta(state: RecordState) -> str:
-    """The path clocks as stored (see ``_state``)."""
-    out: dict[str, list[Any]] = {}
-    for p, c in state.clocks.items():
-        co = state.agree.get(p)
-        out[p] = [*c, [list(a) for a in co]] if co else list(c)
-    return _dumps(out)
 
 
 def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
@@ -336,8 +313,8 @@ class Batch:
                 continue
             self.version += 1
             version = self.version
-            clock = [version, now, device, raw.id]
-            rows.append((*row[:4], version, 0, row[4], _dumps({p: clock for p in raw.set}),
+            rows.append((*row[:4], version, 0, row[4],
+                         clocks.encode_one(raw.set, (version, now, device, raw.id)),
                          version, row[5]))
             written.setdefault(raw.collection, []).append(raw.record)
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
@@ -527,7 +504,7 @@ class Batch:
                             else compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
-                         _meta(state),
+                         clocks.meta(state),
                          st.created_version, st.owner_id))
         with sqlite.facts_held(conn):
             conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
