@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from .errors import Forbidden, Immutable, Invalid, InvalidTransition
 
 SYSTEM = "system"
 ANY = "*"
+_T = TypeVar("_T")
 
 
 def covers(prefix: str, path: str) -> bool:
@@ -76,17 +78,43 @@ class Rules:
             computed=frozenset(doc.get("computed", ())),
         )
 
+    # An op sets dozens of leaves (an inspection ~100) and each meets every rule: rules are
+    # looked up by the path's first segment, the only ones that can cover it (besides "*").
+    @cached_property
+    def _writers_at(self) -> Mapping[str, tuple[tuple[str, frozenset[str]], ...]]:
+        return _by_head(self.writers)
+
+    @cached_property
+    def _values_at(self) -> Mapping[str, tuple[tuple[str, Mapping[str, frozenset[str]]], ...]]:
+        return _by_head(self.values)
+
     def may_write(self, role: str, path: str) -> bool:
         """Whether ``role`` may set ``path`` at all (for clients hiding controls too)."""
-        return role == SYSTEM or all(role in roles for prefix, roles in self.writers.items()
-                                     if covers(prefix, path))
+        if role == SYSTEM:
+            return True
+        at = self._writers_at
+        head = path.partition(".")[0]
+        return all(role in roles for prefix, roles in (*at.get(head, ()), *at.get(ANY, ()))
+                   if covers(prefix, path))
 
     def may_set(self, role: str, path: str, value: Any) -> bool:
         """Whether ``role`` may set ``path`` to ``value``."""
         if role == SYSTEM or not isinstance(value, str):
             return True
-        return all(role in by_value[value] for prefix, by_value in self.values.items()
+        at = self._values_at
+        head = path.partition(".")[0]
+        return all(role in by_value[value] for prefix, by_value in (*at.get(head, ()), *at.get(ANY, ()))
                    if covers(prefix, path) and value in by_value)
+
+
+def _by_head(rules: Mapping[str, _T]) -> dict[str, tuple[tuple[str, _T], ...]]:
+    """Rules by their path's first segment (``*`` under itself), in their order: a rule can
+    cover a path only if it is ``*`` or its first segment is the path's."""
+    out: dict[str, tuple[tuple[str, _T], ...]] = {}
+    for prefix, rule in rules.items():
+        head = prefix.partition(".")[0]
+        out[head] = (*out.get(head, ()), (prefix, rule))
+    return out
 
 
 def _text(value: Any) -> str:
