@@ -93,18 +93,19 @@ class Rules:
         if role == SYSTEM:
             return True
         at = self._writers_at
-        head = path.partition(".")[0]
-        return all(role in roles for prefix, roles in (*at.get(head, ()), *at.get(ANY, ()))
-                   if covers(prefix, path))
+        found, anywhere = at.get(path.partition(".")[0], ()), at.get(ANY, ())
+        return (not found and not anywhere) or all(
+            role in roles for prefix, roles in (*found, *anywhere) if covers(prefix, path))
 
     def may_set(self, role: str, path: str, value: Any) -> bool:
         """Whether ``role`` may set ``path`` to ``value``."""
         if role == SYSTEM or not isinstance(value, str):
             return True
         at = self._values_at
-        head = path.partition(".")[0]
-        return all(role in by_value[value] for prefix, by_value in (*at.get(head, ()), *at.get(ANY, ()))
-                   if covers(prefix, path) and value in by_value)
+        found, anywhere = at.get(path.partition(".")[0], ()), at.get(ANY, ())
+        return (not found and not anywhere) or all(
+            role in by_value[value] for prefix, by_value in (*found, *anywhere)
+            if covers(prefix, path) and value in by_value)
 
 
 def _by_head(rules: Mapping[str, _T]) -> dict[str, tuple[tuple[str, _T], ...]]:
