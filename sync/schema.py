@@ -163,14 +163,20 @@ class Schemas:
         if not isinstance(values, dict):
             raise Invalid("'set' must be an object of field paths to values", path="set")
         out: dict[str, Any] = {}
+        known = self._paths
         for path, value in values.items():
-            if not isinstance(path, str) or not path or len(path) > MAX_PATH:
-                raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
-            check_name(path, path)
-            if path.split(".", 1)[0] in coll.computed:
-                out[path] = value
-                continue
-            spec, passes = self._spec_at(coll, path)
+            # A path found in the cache passed the checks below before (only those that
+            # pass are cached), so a phone's usual paths skip them.
+            found = known.get((coll.name, path))
+            if found is None:
+                if not isinstance(path, str) or not path or len(path) > MAX_PATH:
+                    raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
+                check_name(path, path)
+                if path.split(".", 1)[0] in coll.computed:
+                    out[path] = value
+                    continue
+                found = self._spec_at(coll, path)
+            spec, passes = found
             if value is not None and passes(value):  # a leaf value check_value would pass
                 out[path] = value
                 continue

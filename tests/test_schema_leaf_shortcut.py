@@ -76,3 +76,18 @@ def test_schema_expand_still_names_the_bad_leaf(path: str, value: Any, message: 
         load().expand("inspections", {path: value})
     assert str(err.value).startswith(message)
     assert err.value.path == message.split(":")[0]
+
+
+def test_schema_expand_judges_a_path_the_same_every_time() -> None:
+    """Paths checked once are cached: a second op with the same paths meets the same checks
+    (a reserved name refused, a computed field passed through for rights to refuse)."""
+    schemas = load()
+    for _ in range(2):
+        with pytest.raises(Invalid, match="reserved name"):
+            schemas.expand("inspections", {"items.__proto__.count": 1})
+        with pytest.raises(Invalid, match="unknown field"):
+            schemas.expand("inspections", {"items.e1.colour": 1})
+        assert schemas.expand("inspections", {"score": "not a number"}) == {"score": "not a number"}
+        assert schemas.expand("inspections", {"items.e1.count": 2}) == {"items.e1.count": 2}
+        with pytest.raises(Invalid, match="expected an integer"):
+            schemas.expand("inspections", {"items.e1.count": "2"})
