@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import cached_property
 from typing import Any
 
 from .errors import Invalid
@@ -232,6 +233,37 @@ class Checked:
     template: Mapping[str, Any]
     error: Invalid | None
 
+    @cached_property
+    def items(self) -> dict[str, Mapping[str, Any]]:
+        """``items_of`` the template (valid ones only)."""
+        return items_of(self.template)
+
+    @cached_property
+    def plan(self) -> _Plan:
+        """The template's figures as decimals, once (valid ones only), for ``_score_plan``."""
+        return _Plan(tuple(
+            (sec["id"], dec(sec["points"]), sec["mode"] == "deduct",
+             {name: dec(cap) for name, cap in sec.get("group_caps", {}).items()},
+             tuple((item["id"], item["rule"], _answer_key(item), item.get("group"), item)
+                   for item in sec["items"]))
+            for sec in self.template["sections"]), {})
+
+
+_PlanItem = tuple[str, str, str, Any, Mapping[str, Any]]  # id, rule, answer key, group, item
+_PlanSection = tuple[str, Decimal, bool, dict[str, Decimal], tuple[_PlanItem, ...]]
+_MEMO_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A valid template ready to score: per section its id, points, whether it deducts,
+    group caps and items; and the contributions worked out so far, by item and answer (the
+    same answer to the same item always contributes the same: inspections of one template
+    share most of them)."""
+
+    sections: tuple[_PlanSection, ...]
+    memo: dict[tuple[str, bool, type, Any], Decimal]
+
 
 def check_template(template: Any) -> Checked:
     """Validate ``template`` once (``validate_template``), keeping the outcome."""
@@ -261,7 +293,8 @@ def _answer_key(item: Mapping[str, Any]) -> str:
     return ANSWER_OF[rule]
 
 
-def check_answers(template: Template, items: Any) -> None:
+def check_answers(template: Template, items: Any,
+                  known: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Raise ``Invalid`` unless every answer fits its item's rule (``template`` is valid).
 
     Unknown item ids are invalid; a field another rule uses (a rating on a deduction item)
@@ -272,7 +305,8 @@ def check_answers(template: Template, items: Any) -> None:
         return
     if not isinstance(items, Mapping):
         raise Invalid("items: expected an object", path="items")
-    known = items_of(template)
+    if known is None:  # else: items_of(template), worked out before
+        known = items_of(template)
     for iid in sorted(items):
         answer = items[iid]
         path = f"items.{iid}"
@@ -407,6 +441,50 @@ def _score(template: Template, items: Answers) -> dict[str, Any]:
             "unanswered": unanswered}
 
 
+def _score_plan(plan: _Plan, items: Answers) -> dict[str, Any]:
+    """``_score`` of the template ``plan`` was made from: the same result, figure for figure."""
+    score = Decimal(0)
+    vetoed = False
+    sections: dict[str, float] = {}
+    unanswered: list[str] = []
+    memo = plan.memo
+    for sid, points, deducts, caps, plan_items in plan.sections:
+        groups: dict[str, Decimal] = {}
+        loose = Decimal(0)
+        for iid, rule, key, group, item in plan_items:
+            answer = items.get(iid)
+            if answer is None:
+                unanswered.append(iid)
+                continue
+            na = rule in DEDUCT and answer.get("na") is True
+            given = answer.get(key)
+            if given is None and not na:
+                unanswered.append(iid)
+                continue
+            if rule == "veto" and given is True:
+                vetoed = True
+            memo_key = (iid, na, type(given), given)
+            part = memo.get(memo_key)
+            if part is None:
+                part = _contribution(item, answer)
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[memo_key] = part
+            if group is not None:
+                groups[group] = groups.get(group, Decimal(0)) + part
+            else:
+                loose += part
+        for name, sum_ in groups.items():
+            cap = caps[name]
+            loose += max(-cap, min(cap, sum_))
+        start = points if deducts else Decimal(0)
+        value = max(Decimal(0), min(points, start + loose))
+        sections[sid] = float(value)
+        score += value
+    return {"score": float(score), "vetoed": vetoed, "sections": sections,
+            "unanswered": unanswered}
+
+
 def score(template: Any, items: Any) -> dict[str, Any]:
     """Score an inspection's answers against a template (RUBRICS.md).
 
@@ -423,14 +501,14 @@ def score_checked(checked: Checked, items: Any, item_ids: Iterable[str] | None =
     if checked.error is not None:
         raise checked.error
     template = checked.template
-    check_answers(template, items)
+    check_answers(template, items, checked.items)
     if item_ids is not None:
         reduced = subset(template, item_ids)
         wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}
         return _score(reduced, {k: v for k, v in (items or {}).items()
                                 if k in wanted and v is not None})
     answers: Answers = {k: v for k, v in (items or {}).items() if v is not None}
-    return _score(template, answers)
+    return _score_plan(checked.plan, answers)
 
 
 def subset(template: Template, item_ids: Iterable[str]) -> dict[str, Any]:

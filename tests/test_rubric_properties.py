@@ -211,3 +211,34 @@ def test_rubric_huge_or_odd_numbers_are_invalid_not_a_crash(huge: Any) -> None:
         with pytest.raises(Invalid) as err:
             rubric.score(template, answers)
         assert err.value.path == path
+
+
+def _variants(template: dict[str, Any], answers: dict[str, Any], r: random.Random) -> list[Any]:
+    """The answers, the same with whole counts written as floats and N/A beside a count (a
+    concurrent edit), and random answer sets to the same template."""
+    floats = {k: {**v, "count": float(v["count"])} if "count" in v else v for k, v in answers.items()}
+    both = {k: {**v, "count": 3} if v.get("na") is True else v for k, v in answers.items()}
+    counted = {k: {"count": 3} if v.get("na") is True else v for k, v in answers.items()}
+    return [answers, floats, both, counted, *(random_answers(r, template, faults=0.0) for _ in range(6)),
+            answers]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answered(), st.randoms(use_true_random=False))
+def test_rubric_scoring_plan_equals_the_template_walk(case: tuple[dict[str, Any], dict[str, Any]],
+                                                      r: random.Random) -> None:
+    """``score_checked`` scores by the template's compiled plan, reusing contributions worked
+    out for earlier inspections: every result equals the walk of the template itself."""
+    template, answers = case
+    checked = rubric.check_template(template)
+    for variant in _variants(template, answers, r):
+        try:
+            rubric.check_answers(template, variant)
+        except Invalid:
+            with pytest.raises(Invalid):
+                rubric.score_checked(checked, variant)
+            continue
+        want = rubric._score(template, {k: v for k, v in variant.items() if v is not None})
+        got = rubric.score_checked(checked, variant)
+        assert got == want
+        assert repr(got) == repr(want)  # same figures, same order
