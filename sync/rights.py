@@ -88,6 +88,13 @@ class Rules:
     def _values_at(self) -> Mapping[str, tuple[tuple[str, Mapping[str, frozenset[str]]], ...]]:
         return _by_head(self.values)
 
+    @cached_property
+    def ruled(self) -> frozenset[str] | None:
+        """The first segments of the paths a ``writers`` or ``values`` rule names (None when
+        one names every path, ``*``): only paths under them can break one."""
+        heads = {prefix.partition(".")[0] for prefix in (*self.writers, *self.values)}
+        return None if ANY in heads else frozenset(heads)
+
     def may_write(self, role: str, path: str) -> bool:
         """Whether ``role`` may set ``path`` at all (for clients hiding controls too)."""
         if role == SYSTEM:
@@ -154,7 +161,10 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
         changed: dict[str, Any] = {}
     else:
         changed = {p: v for p, v in writes.items() if stored is None or before.get(p) != v}
+    ruled = rules.ruled
     for path, value in changed.items():
+        if ruled is not None and path.partition(".")[0] not in ruled and path not in rules.transitions:
+            continue  # no writers, values or transitions rule can cover this path
         if not rules.may_write(role, path):
             allowed = sorted(set().union(*(roles for prefix, roles in rules.writers.items()
                                            if covers(prefix, path))))

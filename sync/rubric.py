@@ -309,48 +309,53 @@ def check_answers(template: Template, items: Any,
         known = items_of(template)
     for iid in sorted(items):
         answer = items[iid]
-        path = f"items.{iid}"
+        # Paths are spelled out only for an error: an inspection has dozens of answers.
         if iid not in known:
-            raise Invalid(f"{path}: no such item in the template", path=path)
+            raise Invalid(f"items.{iid}: no such item in the template", path=f"items.{iid}")
         if answer is None:
             continue
-        if not isinstance(answer, Mapping):
-            raise Invalid(f"{path}: expected an object", path=path)
-        _unknown_keys(answer, ANSWER_KEYS, path)
+        if type(answer) is not dict and not isinstance(answer, Mapping):
+            raise Invalid(f"items.{iid}: expected an object", path=f"items.{iid}")
+        if not _ANSWER_KEY_SET.issuperset(answer):
+            _unknown_keys(answer, ANSWER_KEYS, f"items.{iid}")
         item = known[iid]
         scored = _answer_key(item)
         for key in ANSWER_KEYS:
             value = answer.get(key)
             if value is None:
                 continue
-            where = f"{path}.{key}"
-            if key in ("count", "value", "rating", "vetoed") and key != scored:
+            if key in _SCORED_KEYS and key != scored:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: item {iid} ({item['rule']}) is not answered by {key}",
                               path=where)
             if key == "na" and item["rule"] not in DEDUCT:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: only deduction items can be not applicable", path=where)
             if key == "na" and value is True and item.get("na") is False:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: item {iid} cannot be not applicable", path=where)
-            _check_answer_value(key, value, where)
+            if not _answer_value_ok(key, value):
+                where = f"items.{iid}.{key}"
+                raise Invalid(f"{where}: not a valid {key}", path=where)
 
 
-def _check_answer_value(key: str, value: Any, path: str) -> None:
-    ok: bool
+_ANSWER_KEY_SET = frozenset(ANSWER_KEYS)
+_SCORED_KEYS = frozenset({"count", "value", "rating", "vetoed"})
+
+
+def _answer_value_ok(key: str, value: Any) -> bool:
     if key == "count":
         # 2.0 is a whole count: JSON does not tell them apart and JavaScript cannot either
-        ok = _is_num(value) and value == int(value) and 0 <= value <= MAX_COUNT
-    elif key == "value":
-        ok = _is_num(value) and 0 <= value <= MAX_FIGURE
-    elif key == "rating":
-        ok = isinstance(value, str) and value in RATINGS
-    elif key in ("vetoed", "na"):
-        ok = isinstance(value, bool)
-    elif key == "note":
-        ok = isinstance(value, str)
-    else:  # photos
-        ok = isinstance(value, list)
-    if not ok:
-        raise Invalid(f"{path}: not a valid {key}", path=path)
+        return _is_num(value) and value == int(value) and 0 <= value <= MAX_COUNT
+    if key == "value":
+        return _is_num(value) and 0 <= value <= MAX_FIGURE
+    if key == "rating":
+        return isinstance(value, str) and value in RATINGS
+    if key in ("vetoed", "na"):
+        return isinstance(value, bool)
+    if key == "note":
+        return isinstance(value, str)
+    return isinstance(value, list)  # photos
 
 
 # -- scoring -------------------------------------------------------------------------------

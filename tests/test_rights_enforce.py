@@ -282,3 +282,6 @@ def test_rights_rule_lookup_by_first_segment_matches_every_rule_scanned(
         if covers(prefix, path) and value in by_value)
     assert rules.may_write(role, path) == scanned_write
     assert rules.may_set(role, path, value) == scanned_set
+    if rules.ruled is not None and path.partition(".")[0] not in rules.ruled:
+        # enforce skips such a path's writers and values checks: they must all pass
+        assert scanned_write and scanned_set
