@@ -57,9 +57,14 @@ def encode(clocks: Mapping[str, Clock], agree: Mapping[str, tuple[Clock, ...]]) 
     """``meta`` as stored for these path clocks and co-writers (see the module's doc)."""
     index: dict[Clock, int] = {}
     out: dict[str, int | list[int]] = {}
+    last: Clock | None = None
+    i = 0
     for p, c in clocks.items():
-        i = index.setdefault(c, len(index))
-        co = agree.get(p)
+        if c is not last:  # an op's paths share one clock: look it up once per run of them
+            found = index.get(c)
+            i = index[c] = len(index) if found is None else found
+            last = c
+        co = agree.get(p) if agree else None
         out[p] = [i, *(index.setdefault(a, len(index)) for a in co)] if co else i
     return _dumps([[list(c) for c in index], out])
 
