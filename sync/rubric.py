@@ -63,7 +63,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "rating": frozenset({"points"}),
 }
 FIELD_ORDER = ("per", "cap", "target", "points", "tiers", "group", "na")
-ANSWER_KEYS = ("count", "na", "note", "photos", "rating", "value", "vetoed")
+ANSWER_KEYS = ("count", "na", "note", "photos", "rating", "value", "vetoed")  # sorted: check_answers
 #: The answer field each rule is scored from (bonus: by its shape).
 ANSWER_OF: dict[str, str] = {"deduct_each": "count", "deduct_per_incident": "count",
                              "proportional": "value", "rating": "rating", "veto": "vetoed"}
@@ -320,8 +320,10 @@ def check_answers(template: Template, items: Any,
             _unknown_keys(answer, ANSWER_KEYS, f"items.{iid}")
         item = known[iid]
         scored = _answer_key(item)
-        for key in ANSWER_KEYS:
-            value = answer.get(key)
+        # Every key is one of ANSWER_KEYS (checked above), which is in sorted order: the
+        # answer's own keys sorted are the same scan without looking up the absent ones.
+        for key in sorted(answer):
+            value = answer[key]
             if value is None:
                 continue
             if key in _SCORED_KEYS and key != scored:

@@ -242,3 +242,14 @@ def test_rubric_scoring_plan_equals_the_template_walk(case: tuple[dict[str, Any]
         got = rubric.score_checked(checked, variant)
         assert got == want
         assert repr(got) == repr(want)  # same figures, same order
+
+
+def test_rubric_answer_keys_are_checked_in_one_order() -> None:
+    """An answer's fields are judged in ANSWER_KEYS order (the first error is the one the
+    phone shows too): check_answers walks an answer's keys sorted, so the order is sorted."""
+    assert list(rubric.ANSWER_KEYS) == sorted(rubric.ANSWER_KEYS)
+    template = {"sections": [{"id": "S", "name": "s", "mode": "deduct", "points": 10, "items": [
+        {"id": "e1", "text": "t", "rule": "deduct_each", "per": 1}]}]}
+    with pytest.raises(Invalid) as err:  # rating (not this rule's) and note (not text) both wrong
+        rubric.check_answers(template, {"e1": {"vetoed": True, "note": 5, "rating": "satisfied"}})
+    assert err.value.path == "items.e1.note"
