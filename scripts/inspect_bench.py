@@ -10,6 +10,10 @@ b) **open offline**: a phone (``field1``) logs in and syncs once; the server is 
    app's own store; then, at ``--throttle`` x CPU, the walk (``#/inspection/ID/walk``) is opened
    from another screen: time from the hash change until the live score is on the screen
    (target ≤ 300 ms);
+a') **cpu** (``--cpu``): the same pushes run in this process through the server's own
+   functions (parse, the writer's batch, the pull page and its encoding; no HTTP, no
+   client): CPU ms per op of each kind (``getrusage``, steadier than ops/s on a shared
+   machine), their ratio, and the stored bytes per record (data and path clocks);
 c) **a tap**: at the same throttling, a click on an item's + button until the bar shows the new
    total (the handler, the rescore of all 120 items and the redraw run before the click
    returns; the save to IndexedDB follows): target ≤ 16 ms.
@@ -21,7 +25,9 @@ The machine is shared: figures vary with its load (see docs/benchmarks.md).
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
 import tempfile
 import time
 import uuid
@@ -111,6 +117,75 @@ def push_part(a: argparse.Namespace, tmp: Path) -> None:
           " (target ≥ 0.8)")
 
 
+def _principal(conn: Any, username: str) -> Any:
+    """A new device's principal for ``username``, as the sync endpoint sees it."""
+    from server.auth import authenticate, create_device
+    from server.store import users
+    user = users.get_user(conn, username)
+    assert user is not None
+    _, token = create_device(conn, user, "bench")
+    return authenticate(conn, "Bearer " + token, idle_s=10**9, max_s=10**9)
+
+
+def _push_in_process(conn: Any, who: Any, ops: list[Json], batch: int) -> None:
+    """``ops`` pushed as the sync endpoint would: parsed, applied in one transaction per
+    batch, the pull page read and encoded (the cursor carried)."""
+    from server.api.sync import _push, parse_ops
+    from server.store.pages import pull
+    from server.wire import sync_body
+    from sync.schema import load
+    schemas = load()
+    after = 0
+    for i in range(0, len(ops), batch):
+        checked = parse_ops(json.loads(json.dumps({"ops": ops[i:i + batch]}, ensure_ascii=False)),
+                            1000, schemas)
+        now = int(time.time() * 1000)
+        conn.execute("BEGIN IMMEDIATE")
+        results = _push(conn, who, checked, now, None, now, False)
+        conn.execute("COMMIT")
+        if any(r["status"] != "applied" for r in results):
+            raise SystemExit(f"push: unexpected results {results[:3]}")
+        page = pull(conn, who.scope.pull_scope(), after, batch, who.user_id)
+        after = page.last_version
+        sync_body(results, page, "cursor", False)
+
+
+def _cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
+def cpu_part(a: argparse.Namespace, tmp: Path) -> None:
+    from server.store.sqlite import connect
+    from tests.support.server import make_db
+    rng = random.Random(a.seed)
+    template = big_template()
+    make_db(tmp / "cpu.db")
+    conn = connect(tmp / "cpu.db")
+    _push_in_process(conn, _principal(conn, "super1"), [{
+        "id": str(uuid.uuid4()), "collection": "templates", "record": "t-big", "base": 0,
+        "at": int(time.time() * 1000), "set": template}], 1)
+    who = _principal(conn, "field1")
+    kinds = {"visits": make_ops(rng, a.ops, CENTRE, ("visits",)),
+             "inspections": inspection_ops(rng, a.ops, template, "t-big")}
+    ms: dict[str, float] = {}
+    for kind, ops in kinds.items():
+        warm = min(a.batch, len(ops) // 5)  # caches filled, as on a running server
+        _push_in_process(conn, who, ops[:warm], a.batch)
+        start = _cpu_s()
+        _push_in_process(conn, who, ops[warm:], a.batch)
+        ms[kind] = (_cpu_s() - start) / (len(ops) - warm) * 1000
+    sizes = {coll: (data, meta) for coll, data, meta in conn.execute(
+        "SELECT collection, avg(length(CAST(data AS BLOB))), avg(length(CAST(meta AS BLOB)))"
+        " FROM records WHERE collection IN ('visits', 'inspections') GROUP BY collection")}
+    conn.close()
+    print(f"cpu, {a.ops} ops each, batches of {a.batch}, in process: visits {ms['visits']:.3f} ms/op,"
+          f" inspections {ms['inspections']:.3f} ms/op, ratio {ms['visits'] / ms['inspections']:.2f};"
+          f" stored bytes per record (data + path clocks): visits {sizes['visits'][0]:,.0f} +"
+          f" {sizes['visits'][1]:,.0f}, inspections {sizes['inspections'][0]:,.0f} +"
+          f" {sizes['inspections'][1]:,.0f}")
+
+
 MAKE = """async ([template, tid]) => {
   const s = await import('/app/store.js');
   const id = 'bench-' + Math.random().toString(36).slice(2);
@@ -193,11 +268,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--skip-push", action="store_true")
     p.add_argument("--skip-browser", action="store_true")
+    p.add_argument("--cpu", action="store_true",
+                   help="also push in this process and print CPU ms per op and stored bytes")
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if not a.skip_push:
             push_part(a, tmp)
+        if a.cpu:
+            cpu_part(a, tmp)
         if not a.skip_browser:
             browser_part(a, tmp)
 

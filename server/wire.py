@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .store.records import Change, Page
+from .store.pages import Change, Page
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

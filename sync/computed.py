@@ -110,8 +110,17 @@ def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any
 
 def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
     """An inspection's ``items`` map from its leaves (``items.e1.count`` …)."""
-    items = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
-    return dict(items.get("items", {}))
+    # Answers' leaves are items.<id>.<field>: built directly (what unflatten would build, in
+    # another key order, which nothing reads); any other shape goes the general way.
+    items: dict[str, Any] = {}
+    for p, v in leaves.items():
+        if p.startswith("items."):
+            parts = p.split(".")
+            if len(parts) != 3:
+                walked = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
+                return dict(walked.get("items", {}))
+            items.setdefault(parts[1], {})[parts[2]] = v
+    return items
 
 
 def _template_of(leaves: Mapping[str, Any], ctx: Context) -> rubric.Checked | None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Any
 
 from .errors import Forbidden, Invalid
@@ -22,7 +23,8 @@ REVIEW_VALUES = ("returned", "approved")
 def _reviews(leaves: Mapping[str, Any]) -> bool:
     if leaves.get("status") in REVIEW_VALUES:
         return True
-    return any(p == "review" or p.startswith(("review.", "reviews.")) for p in leaves)
+    # every path of the op is looked at (an inspection's ~100): the scan runs in C
+    return "review" in leaves or any(map(str.startswith, leaves, repeat(("review.", "reviews."))))
 
 
 def check_reviewer(merged: Mapping[str, Any], op_set: Mapping[str, Any], user_id: str) -> None:

@@ -126,12 +126,13 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
     losers: list[Loser] = []
     changed = False
     mine = _rank(op.stamp, op.device, op.id)
+    written = (version, op.stamp, op.device, op.id)  # the clock of every path this op wins
 
     for path, value in writes.items():
         cur = clocks.get(path)
         if cur is None:
             leaves[path] = value
-            clocks[path] = (version, op.stamp, op.device, op.id)
+            clocks[path] = written
             changed = True
             continue
         writers = state.writers(path)  # each path is written once per op: state's are current
@@ -152,7 +153,7 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
         if leaves.get(path) == value:
             # Same value written concurrently: no conflict. The highest clock leads (so the
             # outcome does not depend on arrival order); the other unseen writes stay beside it.
-            group = sorted([*unseen, (version, op.stamp, op.device, op.id)], key=_clock_rank, reverse=True)
+            group = sorted([*unseen, written], key=_clock_rank, reverse=True)
             clocks[path], agree[path] = group[0], tuple(group[1:])
             changed = True
             continue
@@ -160,7 +161,7 @@ def apply(state: RecordState | None, op: Op, version: int) -> Outcome:
             # Every write of the value being replaced that this op did not see is a loser.
             losers.extend(Loser(path, leaves.get(path), w[2], w[1], w[3]) for w in unseen)
             leaves[path] = value
-            clocks[path] = (version, op.stamp, op.device, op.id)
+            clocks[path] = written
             agree.pop(path, None)
             changed = True
         else:

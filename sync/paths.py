@@ -23,16 +23,24 @@ def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
     schema guarantees that for stored records.
     """
     out: dict[str, Any] = {}
+    # Sorted, the leaves of one object come one after another (an inspection's
+    # items.e1.count, items.e1.note …): their parent is walked to once.
+    last_parent: str | None = None
+    node = out
     for path in sorted(leaves):
-        node = out
-        parts = path.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[parts[-1]] = leaves[path]
+        parent, dot, name = path.rpartition(".")
+        if dot and parent != last_parent:
+            node = out
+            for part in parent.split("."):
+                child = node.get(part)
+                if not isinstance(child, dict):
+                    child = {}
+                    node[part] = child
+                node = child
+            last_parent = parent
+        elif not dot:
+            node, last_parent = out, None
+        node[name] = leaves[path]
     return out
 
 

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 from .errors import Forbidden, Immutable, Invalid, InvalidTransition
 
 SYSTEM = "system"
 ANY = "*"
+_T = TypeVar("_T")
 
 
 def covers(prefix: str, path: str) -> bool:
@@ -76,17 +78,51 @@ class Rules:
             computed=frozenset(doc.get("computed", ())),
         )
 
+    # An op sets dozens of leaves (an inspection ~100) and each meets every rule: rules are
+    # looked up by the path's first segment, the only ones that can cover it (besides "*").
+    @cached_property
+    def _writers_at(self) -> Mapping[str, tuple[tuple[str, frozenset[str]], ...]]:
+        return _by_head(self.writers)
+
+    @cached_property
+    def _values_at(self) -> Mapping[str, tuple[tuple[str, Mapping[str, frozenset[str]]], ...]]:
+        return _by_head(self.values)
+
+    @cached_property
+    def ruled(self) -> frozenset[str] | None:
+        """The first segments of the paths a ``writers`` or ``values`` rule names (None when
+        one names every path, ``*``): only paths under them can break one."""
+        heads = {prefix.partition(".")[0] for prefix in (*self.writers, *self.values)}
+        return None if ANY in heads else frozenset(heads)
+
     def may_write(self, role: str, path: str) -> bool:
         """Whether ``role`` may set ``path`` at all (for clients hiding controls too)."""
-        return role == SYSTEM or all(role in roles for prefix, roles in self.writers.items()
-                                     if covers(prefix, path))
+        if role == SYSTEM:
+            return True
+        at = self._writers_at
+        found, anywhere = at.get(path.partition(".")[0], ()), at.get(ANY, ())
+        return (not found and not anywhere) or all(
+            role in roles for prefix, roles in (*found, *anywhere) if covers(prefix, path))
 
     def may_set(self, role: str, path: str, value: Any) -> bool:
         """Whether ``role`` may set ``path`` to ``value``."""
         if role == SYSTEM or not isinstance(value, str):
             return True
-        return all(role in by_value[value] for prefix, by_value in self.values.items()
-                   if covers(prefix, path) and value in by_value)
+        at = self._values_at
+        found, anywhere = at.get(path.partition(".")[0], ()), at.get(ANY, ())
+        return (not found and not anywhere) or all(
+            role in by_value[value] for prefix, by_value in (*found, *anywhere)
+            if covers(prefix, path) and value in by_value)
+
+
+def _by_head(rules: Mapping[str, _T]) -> dict[str, tuple[tuple[str, _T], ...]]:
+    """Rules by their path's first segment (``*`` under itself), in their order: a rule can
+    cover a path only if it is ``*`` or its first segment is the path's."""
+    out: dict[str, tuple[tuple[str, _T], ...]] = {}
+    for prefix, rule in rules.items():
+        head = prefix.partition(".")[0]
+        out[head] = (*out.get(head, ()), (prefix, rule))
+    return out
 
 
 def _text(value: Any) -> str:
@@ -125,7 +161,10 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
         changed: dict[str, Any] = {}
     else:
         changed = {p: v for p, v in writes.items() if stored is None or before.get(p) != v}
+    ruled = rules.ruled
     for path, value in changed.items():
+        if ruled is not None and path.partition(".")[0] not in ruled and path not in rules.transitions:
+            continue  # no writers, values or transitions rule can cover this path
         if not rules.may_write(role, path):
             allowed = sorted(set().union(*(roles for prefix, roles in rules.writers.items()
                                            if covers(prefix, path))))

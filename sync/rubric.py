@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import cached_property
 from typing import Any
 
 from .errors import Invalid
@@ -62,7 +63,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "rating": frozenset({"points"}),
 }
 FIELD_ORDER = ("per", "cap", "target", "points", "tiers", "group", "na")
-ANSWER_KEYS = ("count", "na", "note", "photos", "rating", "value", "vetoed")
+ANSWER_KEYS = ("count", "na", "note", "photos", "rating", "value", "vetoed")  # sorted: check_answers
 #: The answer field each rule is scored from (bonus: by its shape).
 ANSWER_OF: dict[str, str] = {"deduct_each": "count", "deduct_per_incident": "count",
                              "proportional": "value", "rating": "rating", "veto": "vetoed"}
@@ -232,6 +233,37 @@ class Checked:
     template: Mapping[str, Any]
     error: Invalid | None
 
+    @cached_property
+    def items(self) -> dict[str, Mapping[str, Any]]:
+        """``items_of`` the template (valid ones only)."""
+        return items_of(self.template)
+
+    @cached_property
+    def plan(self) -> _Plan:
+        """The template's figures as decimals, once (valid ones only), for ``_score_plan``."""
+        return _Plan(tuple(
+            (sec["id"], dec(sec["points"]), sec["mode"] == "deduct",
+             {name: dec(cap) for name, cap in sec.get("group_caps", {}).items()},
+             tuple((item["id"], item["rule"], _answer_key(item), item.get("group"), item)
+                   for item in sec["items"]))
+            for sec in self.template["sections"]), {})
+
+
+_PlanItem = tuple[str, str, str, Any, Mapping[str, Any]]  # id, rule, answer key, group, item
+_PlanSection = tuple[str, Decimal, bool, dict[str, Decimal], tuple[_PlanItem, ...]]
+_MEMO_MAX = 20_000
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A valid template ready to score: per section its id, points, whether it deducts,
+    group caps and items; and the contributions worked out so far, by item and answer (the
+    same answer to the same item always contributes the same: inspections of one template
+    share most of them)."""
+
+    sections: tuple[_PlanSection, ...]
+    memo: dict[tuple[str, bool, type, Any], Decimal]
+
 
 def check_template(template: Any) -> Checked:
     """Validate ``template`` once (``validate_template``), keeping the outcome."""
@@ -302,7 +334,8 @@ def _answer_key(item: Mapping[str, Any]) -> str:
     return ANSWER_OF[rule]
 
 
-def check_answers(template: Template, items: Any) -> None:
+def check_answers(template: Template, items: Any,
+                  known: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Raise ``Invalid`` unless every answer fits its item's rule (``template`` is valid).
 
     Unknown item ids are invalid; a field another rule uses (a rating on a deduction item)
@@ -313,51 +346,59 @@ def check_answers(template: Template, items: Any) -> None:
         return
     if not isinstance(items, Mapping):
         raise Invalid("items: expected an object", path="items")
-    known = items_of(template)
+    if known is None:  # else: items_of(template), worked out before
+        known = items_of(template)
     for iid in sorted(items):
         answer = items[iid]
-        path = f"items.{iid}"
+        # Paths are spelled out only for an error: an inspection has dozens of answers.
         if iid not in known:
-            raise Invalid(f"{path}: no such item in the template", path=path)
+            raise Invalid(f"items.{iid}: no such item in the template", path=f"items.{iid}")
         if answer is None:
             continue
-        if not isinstance(answer, Mapping):
-            raise Invalid(f"{path}: expected an object", path=path)
-        _unknown_keys(answer, ANSWER_KEYS, path)
+        if type(answer) is not dict and not isinstance(answer, Mapping):
+            raise Invalid(f"items.{iid}: expected an object", path=f"items.{iid}")
+        if not _ANSWER_KEY_SET.issuperset(answer):
+            _unknown_keys(answer, ANSWER_KEYS, f"items.{iid}")
         item = known[iid]
         scored = _answer_key(item)
-        for key in ANSWER_KEYS:
-            value = answer.get(key)
+        # Every key is one of ANSWER_KEYS (checked above), which is in sorted order: the
+        # answer's own keys sorted are the same scan without looking up the absent ones.
+        for key in sorted(answer):
+            value = answer[key]
             if value is None:
                 continue
-            where = f"{path}.{key}"
-            if key in ("count", "value", "rating", "vetoed") and key != scored:
+            if key in _SCORED_KEYS and key != scored:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: item {iid} ({item['rule']}) is not answered by {key}",
                               path=where)
             if key == "na" and item["rule"] not in DEDUCT:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: only deduction items can be not applicable", path=where)
             if key == "na" and value is True and item.get("na") is False:
+                where = f"items.{iid}.{key}"
                 raise Invalid(f"{where}: item {iid} cannot be not applicable", path=where)
-            _check_answer_value(key, value, where)
+            if not _answer_value_ok(key, value):
+                where = f"items.{iid}.{key}"
+                raise Invalid(f"{where}: not a valid {key}", path=where)
 
 
-def _check_answer_value(key: str, value: Any, path: str) -> None:
-    ok: bool
+_ANSWER_KEY_SET = frozenset(ANSWER_KEYS)
+_SCORED_KEYS = frozenset({"count", "value", "rating", "vetoed"})
+
+
+def _answer_value_ok(key: str, value: Any) -> bool:
     if key == "count":
         # 2.0 is a whole count: JSON does not tell them apart and JavaScript cannot either
-        ok = _is_num(value) and value == int(value) and 0 <= value <= MAX_COUNT
-    elif key == "value":
-        ok = _is_num(value) and 0 <= value <= MAX_FIGURE
-    elif key == "rating":
-        ok = isinstance(value, str) and value in RATINGS
-    elif key in ("vetoed", "na"):
-        ok = isinstance(value, bool)
-    elif key == "note":
-        ok = isinstance(value, str)
-    else:  # photos
-        ok = isinstance(value, list)
-    if not ok:
-        raise Invalid(f"{path}: not a valid {key}", path=path)
+        return _is_num(value) and value == int(value) and 0 <= value <= MAX_COUNT
+    if key == "value":
+        return _is_num(value) and 0 <= value <= MAX_FIGURE
+    if key == "rating":
+        return isinstance(value, str) and value in RATINGS
+    if key in ("vetoed", "na"):
+        return isinstance(value, bool)
+    if key == "note":
+        return isinstance(value, str)
+    return isinstance(value, list)  # photos
 
 
 # -- scoring -------------------------------------------------------------------------------
@@ -448,6 +489,50 @@ def _score(template: Template, items: Answers) -> dict[str, Any]:
             "unanswered": unanswered}
 
 
+def _score_plan(plan: _Plan, items: Answers) -> dict[str, Any]:
+    """``_score`` of the template ``plan`` was made from: the same result, figure for figure."""
+    score = Decimal(0)
+    vetoed = False
+    sections: dict[str, float] = {}
+    unanswered: list[str] = []
+    memo = plan.memo
+    for sid, points, deducts, caps, plan_items in plan.sections:
+        groups: dict[str, Decimal] = {}
+        loose = Decimal(0)
+        for iid, rule, key, group, item in plan_items:
+            answer = items.get(iid)
+            if answer is None:
+                unanswered.append(iid)
+                continue
+            na = rule in DEDUCT and answer.get("na") is True
+            given = answer.get(key)
+            if given is None and not na:
+                unanswered.append(iid)
+                continue
+            if rule == "veto" and given is True:
+                vetoed = True
+            memo_key = (iid, na, type(given), given)
+            part = memo.get(memo_key)
+            if part is None:
+                part = _contribution(item, answer)
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[memo_key] = part
+            if group is not None:
+                groups[group] = groups.get(group, Decimal(0)) + part
+            else:
+                loose += part
+        for name, sum_ in groups.items():
+            cap = caps[name]
+            loose += max(-cap, min(cap, sum_))
+        start = points if deducts else Decimal(0)
+        value = max(Decimal(0), min(points, start + loose))
+        sections[sid] = float(value)
+        score += value
+    return {"score": float(score), "vetoed": vetoed, "sections": sections,
+            "unanswered": unanswered}
+
+
 def score(template: Any, items: Any) -> dict[str, Any]:
     """Score an inspection's answers against a template (RUBRICS.md).
 
@@ -464,14 +549,14 @@ def score_checked(checked: Checked, items: Any, item_ids: Iterable[str] | None =
     if checked.error is not None:
         raise checked.error
     template = checked.template
-    check_answers(template, items)
+    check_answers(template, items, checked.items)
     if item_ids is not None:
         reduced = subset(template, item_ids)
         wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}
         return _score(reduced, {k: v for k, v in (items or {}).items()
                                 if k in wanted and v is not None})
     answers: Answers = {k: v for k, v in (items or {}).items() if v is not None}
-    return _score(template, answers)
+    return _score_plan(checked.plan, answers)
 
 
 def subset(template: Template, item_ids: Iterable[str]) -> dict[str, Any]:

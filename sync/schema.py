@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -59,6 +60,54 @@ def _plain_string_ok(spec: JSON, value: Any) -> bool:
                                  and unsafe_name(value) is None)
 
 
+def _never(value: Any) -> bool:
+    return False
+
+
+def _passes(spec: JSON) -> Callable[[Any], bool]:
+    """A quick test of a leaf value against ``spec`` (compiled): True only when
+    ``check_value`` would pass it; False means "let ``check_value`` judge" (and name the
+    error). Every leaf of every op comes through here (an inspection sets ~100, with ~90
+    photo hashes), so the common shapes are settled without the general walk."""
+    kind = spec["type"]
+    if kind == "string":
+        most, enum, pattern = spec.get("max", MAX_STRING), spec.get("_enum"), spec.get("_re")
+        if enum is None and pattern is not None:  # ids, refs, photo hashes
+            match = pattern.match
+
+            def formatted(value: Any) -> bool:
+                # unsafe_name's substring tests, inline: a photo hash is checked 90 times an op
+                return (type(value) is str and len(value) <= most and match(value) is not None
+                        and "__proto__" not in value and "constructor" not in value
+                        and "prototype" not in value)
+            return formatted
+
+        def string(value: Any) -> bool:
+            return (type(value) is str and len(value) <= most and (enum is None or value in enum)
+                    and (pattern is None or (pattern.match(value) is not None
+                                             and unsafe_name(value) is None)))
+        return string
+    if kind in ("integer", "number"):
+        low, high = spec.get("min"), spec.get("max")
+        whole = kind == "integer"
+
+        def number(value: Any) -> bool:
+            kind_of = type(value)
+            if not (kind_of is int or (not whole and kind_of is float and math.isfinite(value))):
+                return False
+            return (low is None or value >= low) and (high is None or value <= high)
+        return number
+    if kind == "boolean":
+        return lambda value: type(value) is bool
+    if kind == "array" and spec["items"]["type"] in ("string", "integer", "number", "boolean"):
+        most_items, item = int(spec.get("max", 1000)), _passes(spec["items"])
+
+        def array(value: Any) -> bool:
+            return type(value) is list and len(value) <= most_items and all(map(item, value))
+        return array
+    return _never
+
+
 @dataclass(frozen=True)
 class Collection:
     """One collection's rules: scope kind, writer roles, fields, required and computed."""
@@ -85,7 +134,8 @@ class Schemas:
     collections: dict[str, Collection]
     ratings: JSON
     raw: JSON
-    _paths: dict[tuple[str, str], JSON] = field(default_factory=dict, compare=False, repr=False)
+    _paths: dict[tuple[str, str], tuple[JSON, Callable[[Any], bool]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def collection(self, name: str) -> Collection:
         """The collection called ``name``, or ``UnknownCollection``."""
@@ -122,26 +172,36 @@ class Schemas:
         if not isinstance(values, dict):
             raise Invalid("'set' must be an object of field paths to values", path="set")
         out: dict[str, Any] = {}
+        known = self._paths
         for path, value in values.items():
-            if not isinstance(path, str) or not path or len(path) > MAX_PATH:
-                raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
-            check_name(path, path)
-            if path.split(".", 1)[0] in coll.computed:
+            # A path found in the cache passed the checks below before (only those that
+            # pass are cached), so a phone's usual paths skip them.
+            found = known.get((coll.name, path))
+            if found is None:
+                if not isinstance(path, str) or not path or len(path) > MAX_PATH:
+                    raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
+                check_name(path, path)
+                if path.split(".", 1)[0] in coll.computed:
+                    out[path] = value
+                    continue
+                found = self._spec_at(coll, path)
+            spec, passes = found
+            if value is not None and passes(value):  # a leaf value check_value would pass
                 out[path] = value
                 continue
-            spec = self._spec_at(coll, path)
             self._collect(spec, path, value, out)
         return out
 
-    def _spec_at(self, coll: Collection, path: str) -> JSON:
+    def _spec_at(self, coll: Collection, path: str) -> tuple[JSON, Callable[[Any], bool]]:
         key = (coll.name, path)
-        spec = self._paths.get(key)
-        if spec is None:
+        found = self._paths.get(key)
+        if found is None:
             spec = self._find_spec(coll, path)
+            found = (spec, _passes(spec))
             if len(self._paths) > 50_000:  # map keys are open-ended: keep the cache bounded
                 self._paths.clear()
-            self._paths[key] = spec
-        return spec
+            self._paths[key] = found
+        return found
 
     def _find_spec(self, coll: Collection, path: str) -> JSON:
         parts = path.split(".")

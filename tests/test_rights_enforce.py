@@ -254,3 +254,34 @@ def test_rights_an_accepted_status_change_is_allowed_for_the_role(role: str, src
     expected = dst == src or (dst in table[src] and
                               (dst not in ("returned", "approved") or role in REVIEWERS))
     assert ok == expected
+
+
+RULE_PREFIXES = st.sampled_from(["*", "status", "review", "review.comment", "items", "items.e1",
+                            "items.e1.count", "statusx", "a.b"])
+ANY_ROLE = st.sampled_from(["field", "centre", "inspector", "supervisor", "admin", SYSTEM])
+SOME_PATHS = st.sampled_from(["status", "review", "review.comment", "reviewer", "items.e1.count",
+                              "items.e10.count", "items.e1", "statusx", "a.b.c", "a", "*"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(RULE_PREFIXES, st.frozensets(ANY_ROLE, max_size=3), max_size=5),
+       st.dictionaries(RULE_PREFIXES, st.dictionaries(st.sampled_from(["approved", "x", ""]),
+                                                 st.frozensets(ANY_ROLE, max_size=3), max_size=2),
+                       max_size=4),
+       ANY_ROLE, SOME_PATHS, st.one_of(st.sampled_from(["approved", "x", ""]), st.integers(0, 2)))
+def test_rights_rule_lookup_by_first_segment_matches_every_rule_scanned(
+        writers: dict[str, frozenset[str]], values: dict[str, dict[str, frozenset[str]]],
+        role: str, path: str, value: Any) -> None:
+    """The rules are looked up by the path's first segment: the same answer as checking
+    every rule of the collection with ``covers`` (the definition)."""
+    rules = Rules(writers=writers, values=values)
+    scanned_write = role == SYSTEM or all(role in roles for prefix, roles in writers.items()
+                                          if covers(prefix, path))
+    scanned_set = role == SYSTEM or not isinstance(value, str) or all(
+        role in by_value[value] for prefix, by_value in values.items()
+        if covers(prefix, path) and value in by_value)
+    assert rules.may_write(role, path) == scanned_write
+    assert rules.may_set(role, path, value) == scanned_set
+    if rules.ruled is not None and path.partition(".")[0] not in rules.ruled:
+        # enforce skips such a path's writers and values checks: they must all pass
+        assert scanned_write and scanned_set

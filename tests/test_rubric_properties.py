@@ -211,3 +211,45 @@ def test_rubric_huge_or_odd_numbers_are_invalid_not_a_crash(huge: Any) -> None:
         with pytest.raises(Invalid) as err:
             rubric.score(template, answers)
         assert err.value.path == path
+
+
+def _variants(template: dict[str, Any], answers: dict[str, Any], r: random.Random) -> list[Any]:
+    """The answers, the same with whole counts written as floats and N/A beside a count (a
+    concurrent edit), and random answer sets to the same template."""
+    floats = {k: {**v, "count": float(v["count"])} if "count" in v else v for k, v in answers.items()}
+    both = {k: {**v, "count": 3} if v.get("na") is True else v for k, v in answers.items()}
+    counted = {k: {"count": 3} if v.get("na") is True else v for k, v in answers.items()}
+    return [answers, floats, both, counted, *(random_answers(r, template, faults=0.0) for _ in range(6)),
+            answers]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answered(), st.randoms(use_true_random=False))
+def test_rubric_scoring_plan_equals_the_template_walk(case: tuple[dict[str, Any], dict[str, Any]],
+                                                      r: random.Random) -> None:
+    """``score_checked`` scores by the template's compiled plan, reusing contributions worked
+    out for earlier inspections: every result equals the walk of the template itself."""
+    template, answers = case
+    checked = rubric.check_template(template)
+    for variant in _variants(template, answers, r):
+        try:
+            rubric.check_answers(template, variant)
+        except Invalid:
+            with pytest.raises(Invalid):
+                rubric.score_checked(checked, variant)
+            continue
+        want = rubric._score(template, {k: v for k, v in variant.items() if v is not None})
+        got = rubric.score_checked(checked, variant)
+        assert got == want
+        assert repr(got) == repr(want)  # same figures, same order
+
+
+def test_rubric_answer_keys_are_checked_in_one_order() -> None:
+    """An answer's fields are judged in ANSWER_KEYS order (the first error is the one the
+    phone shows too): check_answers walks an answer's keys sorted, so the order is sorted."""
+    assert list(rubric.ANSWER_KEYS) == sorted(rubric.ANSWER_KEYS)
+    template = {"sections": [{"id": "S", "name": "s", "mode": "deduct", "points": 10, "items": [
+        {"id": "e1", "text": "t", "rule": "deduct_each", "per": 1}]}]}
+    with pytest.raises(Invalid) as err:  # rating (not this rule's) and note (not text) both wrong
+        rubric.check_answers(template, {"e1": {"vetoed": True, "note": 5, "rating": "satisfied"}})
+    assert err.value.path == "items.e1.note"

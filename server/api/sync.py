@@ -26,7 +26,8 @@ from ..errors import BadRequest, DeviceRevoked, PayloadTooLarge
 from ..http import raw_response, read_json
 from ..state import int_param, principal, state
 from ..store import devices
-from ..store.records import Actor, Batch, Page, current_version, pull
+from ..store.pages import Page, pull
+from ..store.records import Actor, Batch, current_version
 from ..wire import decode_cursor, encode_cursor, sync_body
 
 

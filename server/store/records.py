@@ -7,8 +7,7 @@ conflicts, the idempotency table and the quarantine in a few ``executemany`` cal
 same way without the merge; ``Batch.refresh`` rewrites computed fields time has changed.
 Every batch write holds the report-facts triggers and refreshes ``facts`` set-wise
 (``sqlite.facts_held``, ``sqlite.refresh_facts``).
-``pull`` reads a scoped page of current records in version order (``server.wire``
-encodes it).
+The path clocks are stored by ``clocks``; pull pages are read by ``pages``.
 """
 
 from __future__ import annotations
@@ -23,12 +22,12 @@ from typing import Any
 from sync import cases, inspections, merge, notify, paths, rights, templates
 from sync.computed import Context, check, compute
 from sync.errors import FieldsyncError, Invalid
-from sync.merge import DELETED, Clock, Op, RecordState
+from sync.merge import DELETED, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
 from ..scope import Scope
-from . import audit, awards, notices, notifications, sqlite
+from . import audit, awards, clocks, notices, notifications, sqlite
 from .holidays import load_calendar
 from .rubrics import Templates
 
@@ -105,7 +104,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
             for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
                 doc = json.loads(data)  # decoded once: state, kept history, refresh
-                out[(coll, rid)] = Stored(_state(coll, rid, version, deleted, doc, meta),
+                out[(coll, rid)] = Stored(clocks.state(coll, rid, version, deleted, doc, meta),
                                           centre, county, created, _kept(coll, doc), owner, doc)
     return out
 
@@ -121,24 +120,10 @@ def _live_leaves(conn: sqlite3.Connection, collection: str,
                 f"SELECT id, data, meta FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = json.loads(data)
-            found[rid] = (doc, {p: paths.get(doc, p) for p in json.loads(meta) if p != DELETED})
+            found[rid] = (doc, {p: paths.get(doc, p) for p in clocks.path_names(meta) if p != DELETED})
     for rid in ids:
         if rid in found:
             yield rid, *found[rid]
-
-
-def _state(coll: str, rid: str, version: int, deleted: int, doc: dict[str, Any],
-           meta: str) -> RecordState:
-    stored = json.loads(meta)
-    # meta: path -> [version, stamp, device, op] plus, when two devices wrote the same value
-    # unseen by each other, a fifth item listing the co-writers' clocks.
-    clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in stored.items()}
-    agree: dict[str, tuple[Clock, ...]] = {p: tuple((a[0], a[1], a[2], a[3]) for a in c[4])
-                                           for p, c in stored.items() if len(c) > 4 and c[4]}
-    leaves = {p: paths.get(doc, p) for p in clocks if p != DELETED}
-    if DELETED in clocks:
-        leaves[DELETED] = bool(deleted)
-    return RecordState(coll, rid, version, leaves, clocks, agree)
 
 
 def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
@@ -150,15 +135,6 @@ def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     if isinstance(numbers, dict):
         kept["notice_numbers"] = numbers
     return kept
-
-
-def _meta(state: RecordState) -> str:
-    """The path clocks as stored (see ``_state``)."""
-    out: dict[str, list[Any]] = {}
-    for p, c in state.clocks.items():
-        co = state.agree.get(p)
-        out[p] = [*c, [list(a) for a in co]] if co else list(c)
-    return _dumps(out)
 
 
 def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
@@ -336,8 +312,8 @@ class Batch:
                 continue
             self.version += 1
             version = self.version
-            clock = [version, now, device, raw.id]
-            rows.append((*row[:4], version, 0, row[4], _dumps({p: clock for p in raw.set}),
+            rows.append((*row[:4], version, 0, row[4],
+                         clocks.encode_one(raw.set, (version, now, device, raw.id)),
                          version, row[5]))
             written.setdefault(raw.collection, []).append(raw.record)
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
@@ -527,7 +503,7 @@ class Batch:
                             else compute(state.collection, state.leaves, self.ctx(), st.kept))
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
-                         _meta(state),
+                         clocks.meta(state),
                          st.created_version, st.owner_id))
         with sqlite.facts_held(conn):
             conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
@@ -558,100 +534,6 @@ class Batch:
         self.scored.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
-
-
-Conflict = tuple[str, str, str, str, int]  # id, path, value (JSON text), device, at
-
-
-@dataclass(frozen=True)
-class Change:
-    """One current record of a pull page; ``data`` is its stored JSON text."""
-
-    collection: str
-    record: str
-    version: int
-    deleted: bool
-    data: str
-    conflicts: list[Conflict]
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of changes (``server.wire`` encodes it)."""
-
-    changes: list[Change]
-    last_version: int
-    more: bool
-
-
-def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
-         user_id: str | None = None) -> Page:
-    """Current records in ``scope`` with version > ``after``, oldest first, at most ``limit``.
-
-    Person-scoped records (notifications) reach only their owner ``user_id``, admins too."""
-    # Pick the page from the (centre, version) and (county, version) indexes first, so only
-    # small keys are ever sorted; then read the page's rows, data included, by rowid.
-    if scope.everything:
-        keys = conn.execute("SELECT rid FROM records WHERE version > ?"
-                            " AND (owner_id IS NULL OR owner_id = ?) ORDER BY version LIMIT ?",
-                            (after, user_id, limit + 1)).fetchall()
-    else:
-        # One ordered, limited index walk per centre and per county's reference data; SQLite
-        # merges them, so the cost follows the page size, not the size of the scope.
-        parts: list[str] = []
-        args: list[Any] = []
-        if scope.collections is None:
-            for centre in sorted(scope.centre_ids):
-                parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE centre_id = ?"
-                             " AND version > ? ORDER BY version LIMIT ?)")
-                args += [centre, after, limit + 1]
-        elif scope.centre_ids:
-            # A scope limited to some collections (an inspector; a supervisor's or admin's
-            # device, which leaves cases and visits on the server) seeks each (collection,
-            # centre) past the cursor in records_collection_centre: walking a centre's
-            # records by version instead passed every case of the county to find its few
-            # inspections, 2 s a sync on a 200,000-case county.
-            colls, centres = sorted(scope.collections), sorted(scope.centre_ids)
-            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE collection IN"
-                         f" ({','.join('?' * len(colls))}) AND centre_id IN"
-                         f" ({','.join('?' * len(centres))}) AND version > ? ORDER BY version LIMIT ?)")
-            args += [*colls, *centres, after, limit + 1]
-        for county in sorted(scope.county_ids):
-            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE county_id = ?"
-                         " AND centre_id IS NULL AND version > ? ORDER BY version LIMIT ?)")
-            args += [county, after, limit + 1]
-        if user_id is not None:
-            parts.append("SELECT * FROM (SELECT rid, version FROM records WHERE owner_id = ?"
-                         " AND version > ? ORDER BY version LIMIT ?)")
-            args += [user_id, after, limit + 1]
-        keys = conn.execute(" UNION ALL ".join(parts) + " ORDER BY version LIMIT ?",
-                            (*args, limit + 1)).fetchall() if parts else []
-    more = len(keys) > limit
-    rids = [k[0] for k in keys[:limit]]
-    rows: list[tuple[Any, ...]] = []
-    for part in _chunks(rids):
-        rows += conn.execute("SELECT collection, id, version, deleted, data FROM records WHERE rid IN"
-                             f" ({','.join('?' * len(part))})", part).fetchall()
-    rows.sort(key=lambda r: r[2])
-    open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
-    changes = [Change(coll, rid, version, bool(deleted), data, open_conflicts.get((coll, rid), []))
-               for coll, rid, version, deleted, data in rows]
-    return Page(changes, rows[-1][2] if rows else after, more)
-
-
-def _open_conflicts(conn: sqlite3.Connection,
-                    keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[Conflict]]:
-    found: dict[tuple[str, str], list[Conflict]] = {}
-    ids = sorted({rid for _c, rid in keys})
-    wanted = set(keys)
-    for part in _chunks(ids):
-        for cid, coll, rid, path, value, device, at in conn.execute(
-                "SELECT id, collection, record, path, value, device, at FROM conflicts"
-                f" WHERE resolved_version IS NULL AND record IN ({','.join('?' * len(part))})"
-                " ORDER BY at", part):
-            if (coll, rid) in wanted:
-                found.setdefault((coll, rid), []).append((cid, path, value, device, at or 0))
-    return found
 
 
 def record_scope(conn: sqlite3.Connection, collection: str,
