@@ -236,22 +236,32 @@ def _at(doc: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _first(doc: Mapping[str, Any], paths: tuple[str, ...]) -> Any:
-    for path in paths:
-        value = _at(doc, path)
-        if value is not None:
-            return _sql_value(value)
-    return None
+def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
+    """``FACTS`` for one collection: each column's source after ``centre_id``."""
+    return tuple(_source(column, collection) for column in _COLUMNS[1:])
+
+
+_PLANS = {c: _plan(c) for c in FACT_COLLECTIONS}
 
 
 def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) -> tuple[Any, ...]:
     """The facts columns (``_COLUMNS`` order) of a live record of ``collection``."""
+    # Hot: once per record written. Top-level keys are read with one dict lookup.
     out: list[Any] = [centre_id]
-    for column in _COLUMNS[1:]:
-        src = _source(column, collection)
-        if isinstance(src, Switch):
+    get = doc.get
+    for src in _PLANS[collection]:
+        if src is None:
+            out.append(None)
+            continue
+        if type(src) is Switch:
             src = src.then if _sql_value(_at(doc, src.path)) == src.value else src.otherwise
-        out.append(None if src is None else _first(doc, src))
+        value = None
+        for path in src:
+            value = get(path) if "." not in path else _at(doc, path)
+            if value is not None:
+                break
+        out.append(value if value is None or (type(value) is str and "\x00" not in value)
+                   else _sql_value(value))
     return tuple(out)
 
 
