@@ -253,10 +253,10 @@ def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) 
         if src is None:
             out.append(None)
             continue
-        if type(src) is Switch:
-            src = src.then if _sql_value(_at(doc, src.path)) == src.value else src.otherwise
+        paths = src if not isinstance(src, Switch) else (
+            src.then if _sql_value(_at(doc, src.path)) == src.value else src.otherwise)
         value = None
-        for path in src:
+        for path in paths:
             value = get(path) if "." not in path else _at(doc, path)
             if value is not None:
                 break
