@@ -6,11 +6,13 @@ made from what it is about (kind, subject, person and a key), so a trigger seen 
 
 Triggers on a write:
 
-- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone;
+- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone
+  (the server tells only enabled users, never the person whose op it was);
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or
-  the centre's staff).
+  the centre's staff; the server also tells the centre's staff when the person named is no
+  enabled user).
 
 ``due_soon`` (a deadline one working day away) and ``recheck`` (an award title's two-year
 re-check comes due: to the county's supervisors and the centre's staff) come from the sweep,
