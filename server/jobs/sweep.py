@@ -30,6 +30,7 @@ import asyncio
 import hashlib
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -135,21 +136,33 @@ def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
-def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[str, int]:
+def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
+          timings: dict[str, float] | None = None) -> dict[str, int]:
     """Run the sweep once at ``now``, ``chunk`` records per transaction; return how many
-    records turned overdue and how many accountability records were made."""
+    records turned overdue and how many accountability records were made. ``timings``,
+    when given, receives each step's wall seconds (``scripts/bench --sweep``)."""
     when = now_ms() if now is None else now
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - clock
+        clock = time.perf_counter()
+
     turned = made = 0
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids, chunk):
             turned += len(writer.run(_mark(collection, part, when)))
+    step("overdue")
     for collection in KINDS:
         subjects = _read(writer, partial(store.unaccounted, collection=collection,
                                          prefix=accountability_id(collection, "")))
         for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
+    step("accountability")
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
     warned = 0
@@ -158,6 +171,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
         for part in _chunks(rows, chunk):
             warned += writer.run(_warn(collection, part, when))
+    step("due_soon")
     # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
     reminded = 0
     for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when)), chunk):
@@ -167,6 +181,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
         if _read(writer, partial(award_terms.find_expired, now=when)) else 0
     if _read(writer, award_terms.find_reminded):
         writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
+    step("awards")
     return {"overdue": turned, "accountability": made, "due_soon": warned,
             "recheck_due": reminded, "withdrawn": withdrawn}
 
