@@ -62,6 +62,15 @@ def login(client: httpx.Client, base: str, username: str) -> str:
     return str(r.json()["token"])
 
 
+def user_id(base: str, username: str) -> str:
+    """The id of ``username`` (from a login's answer)."""
+    with httpx.Client(timeout=120) as client:
+        r = client.post(f"{base}/api/v1/auth/login", json={
+            "username": username, "password": PASSWORD, "device_name": "bench-lookup"})
+        r.raise_for_status()
+        return str(r.json()["user"]["id"])
+
+
 def push(base: str, username: str, ops: list[Json], batch: int) -> float:
     """Push ``ops`` in batches as a device does (cursor carried, pull limit = batch); ops/s.
 
@@ -171,6 +180,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--encodings", default="zstd,br,gzip,browser",
                    help=f"Accept-Encodings to try for first syncs, from {sorted(ENCODINGS)}")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--assign-colleague", action="store_true",
+                   help="every pushed visit names a real colleague (field2) in staff_ids, so each"
+                        " makes an 'assigned' notification; by default visits name ids u1..u40,"
+                        " which are no users and get none")
     p.add_argument("--skip-backbone", action="store_true", help="leave out push/first/incremental sync")
     p.add_argument("--skip-load", action="store_true", help="leave out the 500-device load run")
     p.add_argument("--skip-slow", action="store_true", help="leave out the throttled-link first sync")
@@ -196,6 +209,11 @@ def backbone(a: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="fieldsync-bench-") as tmp, \
             running_server(Path(tmp) / "server") as server:
         base = server.base_url
+        if a.assign_colleague:
+            colleague = user_id(base, "field2")
+            for op in visits:
+                op["set"]["staff_ids"] = [colleague]
+            print(f"every visit names {colleague} (field2): one 'assigned' notification each")
         ops_s = push(base, "field1", visits, a.batch)
         raw_s = raw_sqlite(Path(tmp) / "raw.db", visits, a.batch)
         report("push, batches of %d" % a.batch, f"{ops_s:,.0f} ops/s", "target: >= 5,000",

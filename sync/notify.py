@@ -6,7 +6,8 @@ made from what it is about (kind, subject, person and a key), so a trigger seen 
 
 Triggers on a write:
 
-- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone;
+- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone
+  (the server tells only enabled users, never the person whose op it was);
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or

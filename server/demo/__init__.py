@@ -40,16 +40,21 @@ def seed(db: str, county: DemoCounty) -> int:
     # to disk per batch buys nothing (the server opens its own writer with FULL).
     writer = Writer(db, "NORMAL")
     try:
-        records = county.records
-        for start in range(0, len(records), BATCH):
-            chunk = [(r.collection, r.id, r.data, r.at) for r in records[start:start + BATCH]]
-            writer.run(lambda conn, chunk=chunk: system_write(conn, chunk))  # type: ignore[misc]
+        # The centres, then the users (who belong to them), then the rest: a record naming
+        # staff notifies only people who exist by then (``store.notifications``).
+        centres = [r for r in county.records if r.collection == "centres"]
+        records = [r for r in county.records if r.collection != "centres"]
+        writer.run(lambda conn: system_write(conn, [(r.collection, r.id, r.data, r.at)
+                                                    for r in centres]))
         # Every demo user shares one password: hash it once, not forty times.
         hashed = hash_password(county.users[0].password)
         for user in county.users:
             writer.run(lambda conn, u=user: add_user(  # type: ignore[misc]
                 conn, username=u.username, password=u.password, role=u.role, name=u.name,
                 centre_ids=u.centre_ids, county_id=u.county_id, password_hash=hashed, user_id=u.id))
+        for start in range(0, len(records), BATCH):
+            chunk = [(r.collection, r.id, r.data, r.at) for r in records[start:start + BATCH]]
+            writer.run(lambda conn, chunk=chunk: system_write(conn, chunk))  # type: ignore[misc]
         # Time has passed for the open work: the sweep marks it overdue, opens one
         # accountability record each and notifies (as the running server would).
         sweep(writer)

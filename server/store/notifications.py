@@ -39,15 +39,31 @@ def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str]) -> dict[st
     return out
 
 
+def enabled_users(conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]:
+    """Which of ``user_ids`` are users of this server and not disabled."""
+    found: set[str] = set()
+    for i in range(0, len(user_ids), 900):
+        part = user_ids[i:i + 900]
+        found.update(uid for (uid,) in conn.execute(
+            f"SELECT id FROM users WHERE disabled = 0 AND id IN ({','.join('?' * len(part))})",
+            part))
+    return found
+
+
 def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
          exclude: str | None) -> list[tuple[CheckedOp, Trigger, str]]:
     staff = centre_staff(conn, sorted({t.centre_id for t in triggers
                                        if t.user_id is None and t.centre_id}))
+    # A record may name anyone (a visit's staff_ids are what the phone sent): only people
+    # who can sign in and read their inbox get a notification; one query per batch.
+    named = enabled_users(conn, sorted({t.user_id for t in triggers
+                                        if t.user_id and t.user_id != exclude}))
     schemas = load()
     out: list[tuple[CheckedOp, Trigger, str]] = []
     seen: set[str] = set()
     for t in triggers:
-        people = [t.user_id] if t.user_id else staff.get(t.centre_id or "", [])
+        people = ([t.user_id] if t.user_id in named else []) if t.user_id \
+            else staff.get(t.centre_id or "", [])
         for uid in people:
             nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
             if nid in seen or uid == exclude:
@@ -68,8 +84,8 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
 def deliver(conn: sqlite3.Connection, apply: Apply, triggers: Sequence[Trigger], now: int,
             exclude: str | None = None) -> int:
     """Write the notifications ``triggers`` call for (never to ``exclude``, the person who
-    caused them) and queue their pushes, in the caller's transaction; return how many
-    were new."""
+    caused them, nor to an id that is no enabled user) and queue their pushes, in the
+    caller's transaction; return how many were new."""
     planned = _ops(conn, triggers, now, exclude)
     if not planned:
         return 0

@@ -5,8 +5,8 @@ touched records, lets ``sync.merge`` decide, and writes records, the change log,
 conflicts, the idempotency table and the quarantine in a few ``executemany`` calls.
 ``Batch.create`` writes new records the server makes (accountability, notifications) the
 same way without the merge; ``Batch.refresh`` rewrites computed fields time has changed.
-Every batch write holds the report-facts triggers and refreshes ``facts`` set-wise
-(``sqlite.facts_held``, ``sqlite.refresh_facts``).
+Every batch write brings the report facts of what it wrote up to date from the documents
+in hand (``sqlite.write_facts``); nothing else writes ``records``.
 ``pull`` reads a scoped page of current records in version order (``server.wire``
 encodes it).
 """
@@ -257,6 +257,7 @@ class Batch:
         a new version and a change-log entry like any edit, so every phone pulls it.
         """
         touched, rows = [], []
+        docs: dict[str, dict[str, Any]] = {}
         ctx = self.ctx()
         for rid, doc, leaves in _live_leaves(self.conn, collection, ids):
             fresh = compute(collection, leaves, ctx, _kept(collection, doc))
@@ -265,14 +266,14 @@ class Batch:
             self.version += 1
             # Only computed fields change: the stored document takes them as they are, and
             # the path clocks (meta) stay, so neither is rebuilt from the leaves.
-            rows.append((self.version, _dumps({**doc, **fresh}), collection, rid))
+            docs[rid] = {**doc, **fresh}
+            rows.append((self.version, _dumps(docs[rid]), collection, rid))
             self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(rid)
-        with sqlite.facts_held(self.conn):
-            self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
-                                  rows)
-        sqlite.refresh_facts(self.conn, collection, touched)
+        self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
+                              rows)
+        sqlite.write_facts(self.conn, collection, docs)
         self._flush()
         return touched
 
@@ -323,7 +324,7 @@ class Batch:
         results: dict[int, dict[str, Any]] = {}
         rest: list[int] = []
         rows: list[tuple[Any, ...]] = []
-        written: dict[str, list[str]] = {}
+        written: dict[str, dict[str, dict[str, Any]]] = {}
         device, user, now = self.actor.device_id, self.actor.user_id, self.now
         for i, raw in enumerate(ops):
             key = (raw.collection, raw.record)
@@ -340,21 +341,20 @@ class Batch:
             self.version += 1
             version = self.version
             clock = [version, now, device, raw.id]
-            rows.append((*row[:4], version, 0, row[4], _dumps({p: clock for p in raw.set}),
+            rows.append((*row[:4], version, 0, _dumps(row[4]), _dumps({p: clock for p in raw.set}),
                          version, row[5]))
-            written.setdefault(raw.collection, []).append(raw.record)
+            written.setdefault(raw.collection, {})[raw.record] = row[4]
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
             self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
                                  version, now))
             self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id, None,
                                               raw.set, now))
             results[i] = {"op": raw.id, "status": "applied", "version": version}
-        with sqlite.facts_held(self.conn):
-            self.conn.executemany("INSERT INTO records (collection, id, centre_id, county_id,"
-                                  " version, deleted, data, meta, created_version, owner_id)"
-                                  " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        for coll, ids in written.items():
-            sqlite.refresh_facts(self.conn, coll, ids)
+        self.conn.executemany("INSERT INTO records (collection, id, centre_id, county_id,"
+                              " version, deleted, data, meta, created_version, owner_id)"
+                              " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        for coll, docs in written.items():
+            sqlite.write_facts(self.conn, coll, docs)
         self._flush()
         if self.notes:
             notes, self.notes = self.notes, []
@@ -399,7 +399,7 @@ class Batch:
         check(raw.collection, leaves, Context(now=self.now), county=county)
         data = paths.unflatten(leaves)
         data.update(compute(raw.collection, leaves, self.ctx(), {}))
-        return (raw.collection, raw.record, centre, county, _dumps(data), owner)
+        return (raw.collection, raw.record, centre, county, data, owner)
 
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
@@ -519,6 +519,7 @@ class Batch:
     def _flush(self) -> None:
         conn = self.conn
         rows = []
+        docs: dict[str, dict[str, dict[str, Any]]] = {}
         for key in self.dirty:
             st = self.records[key]
             state = st.state
@@ -528,21 +529,18 @@ class Batch:
                 # Scored by check() of these very leaves (the last op that wrote them)?
                 data.update(done[1] if done is not None and done[0] is state.leaves
                             else compute(state.collection, state.leaves, self.ctx(), st.kept))
+            docs.setdefault(state.collection, {})[state.id] = data
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          _meta(state),
                          st.created_version, st.owner_id))
-        with sqlite.facts_held(conn):
-            conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
-                             " deleted, data, meta, created_version, owner_id)"
-                             " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (collection, id) DO UPDATE"
-                             " SET version=excluded.version, deleted=excluded.deleted,"
-                             " data=excluded.data, meta=excluded.meta", rows)
-        by_collection: dict[str, list[str]] = {}
-        for coll, rid in self.dirty:
-            by_collection.setdefault(coll, []).append(rid)
-        for coll, ids in by_collection.items():
-            sqlite.refresh_facts(conn, coll, ids)
+        conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
+                         " deleted, data, meta, created_version, owner_id)"
+                         " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (collection, id) DO UPDATE"
+                         " SET version=excluded.version, deleted=excluded.deleted,"
+                         " data=excluded.data, meta=excluded.meta", rows)
+        for coll, written in docs.items():
+            sqlite.write_facts(conn, coll, written)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"

@@ -1,6 +1,6 @@
 """The county workspace's figures: per centre and month, read from ``facts``.
 
-``facts`` (kept by triggers, see ``server.store.sqlite``) holds one narrow row per record of
+``facts`` (kept by every write, see ``server.store.sqlite``) holds one narrow row per record of
 the reported collections, so a month of a 200,000-case county is a few index range scans.
 Every function takes the centres to report on (the caller's scope, checked by the edge)
 and month bounds in epoch ms (China time is the edge's business).

@@ -14,9 +14,10 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -139,68 +140,174 @@ def watch_where(collection: str) -> str:
 
 
 # Indexes on columns migrate() may add (they exist only after it ran) and the sweep's
-# partial indexes: open work by due time, overdue records for the accountability anti-join;
-# a person's own records (notifications), found by owner, never by centre or county.
+# partial indexes of open work by due time; a person's own records (notifications), found
+# by owner, never by centre or county. Overdue records for the accountability anti-join are
+# found in ``facts`` (``facts_overdue``): an index on ``records`` whose WHERE reads the JSON
+# parsed every record ever written, about a tenth of a push's insert time.
 AFTER_COLUMNS = "\n".join([
     "CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version)"
     " WHERE owner_id IS NOT NULL;",
-    "CREATE INDEX IF NOT EXISTS records_overdue ON records(collection, id)"
-    " WHERE json_extract(data, '$.overdue') = 1;",
+    "DROP INDEX IF EXISTS records_overdue;",
     *(f"CREATE INDEX IF NOT EXISTS records_open_due_{c} ON records(json_extract(data,"
       f" '$.{_DUE[c]}')) WHERE {watch_where(c)};" for c in _OPEN)])
 
 
 # -- report facts ---------------------------------------------------------------------
 # The figures and lists of the county workspace read a few fields of many records. Reading
-# them out of the JSON of 200,000 cases per request is too slow, so triggers keep one narrow
-# row per record of the reported collections in ``facts`` (the JSON stays the truth; a
+# them out of the JSON of 200,000 cases per request is too slow, so one narrow row per
+# record of the reported collections is kept in ``facts`` (the JSON stays the truth; a
 # migration rebuilds ``facts`` from it). Per collection: ``status``; ``kind`` (a visit's kind,
 # an evaluation's rating, an accountability record's kind); ``at`` (the record's date:
 # accepted, started, received, rated, detected, nominated); ``done`` (completed, replied,
 # ended); ``due`` (due_at, reply_due; an award's notice end while on notice, else its
 # expiry); ``overdue``; ``score`` and ``vetoed`` (inspections, an award's score).
+#
+# Every writer of ``records`` (``records.Batch``: pushes, the sweep, server-made records)
+# writes the facts of the records it wrote with ``write_facts``, from the documents it has
+# in hand: no triggers (a trigger program per row, even held, and the JSON parsed once per
+# column, cost a third of a push's insert time). ``FACTS`` below is the one definition: the
+# Python of ``write_facts`` and the SQL of a rebuild are both made from it, and a test
+# compares the two after every kind of write.
 FACT_COLLECTIONS = ("cases", "visits", "inspections", "rectifications", "evaluations",
                     "complaints", "accountability", "awards")
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A fact taken from ``then`` while the document's ``path`` equals ``value``, else
+    from ``otherwise`` (an award's due time: its notice end while on notice)."""
+
+    path: str
+    value: str
+    then: tuple[str, ...]
+    otherwise: tuple[str, ...]
+
+
+Source = tuple[str, ...] | Switch  # the first non-null of these data paths, or a Switch
+#: facts column -> collection ("*": any other) -> where its value comes from
+FACTS: dict[str, dict[str, Source]] = {
+    "status": {"*": ("status",)},
+    "kind": {"visits": ("kind",), "evaluations": ("rating",), "accountability": ("kind",),
+             "cases": ("channel",), "awards": ("kind",)},
+    "at": {"cases": ("accepted_at", "completed_at"),
+           "visits": ("started_at", "planned_at", "ended_at"),
+           "inspections": ("started_at", "submitted_at"), "rectifications": ("ordered_at", "due_at"),
+           "evaluations": ("at",), "complaints": ("received_at",),
+           "accountability": ("detected_at",), "awards": ("nomination.at",)},
+    "done": {"cases": ("completed_at",), "complaints": ("replied_at",), "visits": ("ended_at",)},
+    "due": {"complaints": ("reply_due",),
+            "awards": Switch("status", "notice", ("notice_ends_at",), ("expires_at",)),
+            "*": ("due_at",)},
+    "overdue": {"*": ("overdue",)}, "score": {"*": ("score",)}, "vetoed": {"*": ("vetoed",)},
+}
+_INDEXED = ("centre_id", "status", "kind", "at", "done", "due")  # in some index of facts
+_PLAIN = ("overdue", "score", "vetoed")  # in none
+_COLUMNS = (*_INDEXED, *_PLAIN)
+_MAX_INT = 2 ** 63 - 1
+
+
+def _source(column: str, collection: str) -> Source | None:
+    by = FACTS[column]
+    return by.get(collection, by.get("*"))
+
+
+def _sql_value(value: Any) -> Any:
+    """A JSON value as ``json_extract`` gives it to SQL."""
+    if isinstance(value, str):
+        return value.partition("\x00")[0]  # SQLite's text ends at a NUL
+    if value is None or isinstance(value, float):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if -_MAX_INT - 1 <= value <= _MAX_INT else float(value)
+    return _json_text(value)  # an object or array: its JSON text
+
+
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _at(doc: Mapping[str, Any], path: str) -> Any:
+    value: Any = doc
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
+    """``FACTS`` for one collection: each column's source after ``centre_id``."""
+    return tuple(_source(column, collection) for column in _COLUMNS[1:])
+
+
+_PLANS = {c: _plan(c) for c in FACT_COLLECTIONS}
+
+
+def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The facts columns (``_COLUMNS`` order) of a live record of ``collection``."""
+    # Hot: once per record written. Top-level keys are read with one dict lookup.
+    out: list[Any] = [centre_id]
+    get = doc.get
+    for src in _PLANS[collection]:
+        if src is None:
+            out.append(None)
+            continue
+        paths = src if not isinstance(src, Switch) else (
+            src.then if _sql_value(_at(doc, src.path)) == src.value else src.otherwise)
+        value = None
+        for path in paths:
+            value = get(path) if "." not in path else _at(doc, path)
+            if value is not None:
+                break
+        out.append(value if value is None or (type(value) is str and "\x00" not in value)
+                   else _sql_value(value))
+    return tuple(out)
 
 
 def _j(src: str, key: str) -> str:
     return f"json_extract({src}.data, '$.{key}')"
 
 
+def _sql_source(src: str, paths: tuple[str, ...]) -> str:
+    parts = [_j(src, p) for p in paths]
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
 def _fact_exprs(src: str) -> dict[str, str]:
-    """Each column of ``facts`` (but ``rid``, ``collection``, ``id``) as SQL on row ``src``."""
-    c = f"{src}.collection"
-    return {
-        "centre_id": f"{src}.centre_id", "status": _j(src, "status"),
-        "kind": f"CASE {c} WHEN 'visits' THEN {_j(src, 'kind')} WHEN 'evaluations' THEN {_j(src, 'rating')}"
-        f" WHEN 'accountability' THEN {_j(src, 'kind')} WHEN 'cases' THEN {_j(src, 'channel')}"
-        f" WHEN 'awards' THEN {_j(src, 'kind')} END",
-        "at": f"CASE {c} WHEN 'cases' THEN coalesce({_j(src, 'accepted_at')}, {_j(src, 'completed_at')})"
-        f" WHEN 'visits' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'planned_at')},"
-        f" {_j(src, 'ended_at')})"
-        f" WHEN 'inspections' THEN coalesce({_j(src, 'started_at')}, {_j(src, 'submitted_at')})"
-        f" WHEN 'rectifications' THEN coalesce({_j(src, 'ordered_at')}, {_j(src, 'due_at')})"
-        f" WHEN 'evaluations' THEN {_j(src, 'at')} WHEN 'complaints' THEN {_j(src, 'received_at')}"
-        f" WHEN 'accountability' THEN {_j(src, 'detected_at')}"
-        f" WHEN 'awards' THEN {_j(src, 'nomination.at')} END",
-        "done": f"CASE {c} WHEN 'cases' THEN {_j(src, 'completed_at')} WHEN 'complaints' THEN"
-        f" {_j(src, 'replied_at')} WHEN 'visits' THEN {_j(src, 'ended_at')} END",
-        "due": f"CASE {c} WHEN 'complaints' THEN {_j(src, 'reply_due')} WHEN 'awards' THEN CASE"
-        f" {_j(src, 'status')} WHEN 'notice' THEN {_j(src, 'notice_ends_at')}"
-        f" ELSE {_j(src, 'expires_at')} END ELSE {_j(src, 'due_at')} END",
-        "overdue": _j(src, "overdue"), "score": _j(src, "score"), "vetoed": _j(src, "vetoed")}
+    """Each column of ``facts`` (but ``rid``, ``collection``, ``id``) as SQL on row ``src``,
+    made from ``FACTS``."""
+    out = {"centre_id": f"{src}.centre_id"}
+    for column, by in FACTS.items():
+        cases = []
+        for coll, source in by.items():
+            if isinstance(source, Switch):
+                expr = (f"CASE {_j(src, source.path)} WHEN '{source.value}' THEN"
+                        f" {_sql_source(src, source.then)} ELSE {_sql_source(src, source.otherwise)} END")
+            else:
+                expr = _sql_source(src, source)
+            if coll != "*":
+                cases.append(f"WHEN '{coll}' THEN {expr}")
+        default = by.get("*")
+        if not cases:
+            assert isinstance(default, tuple)
+            out[column] = _sql_source(src, default)
+            continue
+        tail = f" ELSE {_sql_source(src, default)}" if isinstance(default, tuple) else ""
+        out[column] = f"CASE {src}.collection {' '.join(cases)}{tail} END"
+    return out
 
 
 def _fact_columns(src: str) -> str:
-    return ", ".join([f"{src}.rid", f"{src}.collection", f"{src}.id", *_fact_exprs(src).values()])
+    exprs = _fact_exprs(src)
+    return ", ".join([f"{src}.rid", f"{src}.collection", f"{src}.id", *(exprs[c] for c in _COLUMNS)])
 
 
-# Plain INSERT: inside a trigger, the outer statement's conflict policy (the records upsert)
-# would override an OR REPLACE anyway; the update trigger deletes the old row first.
-_FACT_INSERT = ("INSERT INTO facts (rid, collection, id, centre_id, status, kind, at,"
-                " done, due, overdue, score, vetoed)")
+_FACT_INSERT = f"INSERT INTO facts (rid, collection, id, {', '.join(_COLUMNS)})"
 _FACT_WANTED = "collection IN (" + ", ".join(f"'{c}'" for c in FACT_COLLECTIONS) + ")"
 
+# The rebuild's SQL is part of the definition hashed into meta 'facts': a changed FACTS
+# rebuilds ``facts`` on the next start. The triggers of earlier releases go.
 FACTS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
   rid INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, centre_id TEXT,
@@ -213,77 +320,71 @@ CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id, status
 CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, due, centre_id, at);
 CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
 CREATE INDEX IF NOT EXISTS facts_recent ON facts(collection, rid);
-CREATE TABLE IF NOT EXISTS facts_held (id INTEGER PRIMARY KEY);
+CREATE INDEX IF NOT EXISTS facts_overdue ON facts(collection, id) WHERE overdue = 1;
 DROP TRIGGER IF EXISTS facts_insert;
-CREATE TRIGGER facts_insert AFTER INSERT ON records
-WHEN new.{_FACT_WANTED} AND new.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts_held)
-BEGIN {_FACT_INSERT} SELECT {_fact_columns("new")}; END;
 DROP TRIGGER IF EXISTS facts_update;
-CREATE TRIGGER facts_update AFTER UPDATE OF data, deleted, centre_id ON records
-WHEN new.{_FACT_WANTED} AND NOT EXISTS (SELECT 1 FROM facts_held)
-BEGIN
-  DELETE FROM facts WHERE rid = new.rid;
-  {_FACT_INSERT} SELECT {_fact_columns("new")} WHERE new.deleted = 0;
-END;
+DROP TABLE IF EXISTS facts_held;
+-- rebuild: {_FACT_INSERT} SELECT {_fact_columns("records")} FROM records
 """
 
 
-# Batch writes (the store's ``Batch``: a sync push, the sweep) hold the triggers and bring
-# ``facts`` up to date once per statement instead: a trigger costs far more per row than
-# the same work done set-wise (measured: 20,000 cases turned overdue, 1.6 s in the update
-# trigger, 0.04 s as below), and a refresh rewrites only the index entries whose columns
-# changed (a case turning overdue changes no indexed column).
-_INDEXED = ("centre_id", "status", "kind", "at", "done", "due")  # in some index of facts
-_PLAIN = ("overdue", "score", "vetoed")  # in none
-
-
-@contextmanager
-def facts_held(conn: sqlite3.Connection) -> Iterator[None]:
-    """Within this block (inside the caller's transaction) writes to ``records`` leave
-    ``facts`` alone; the caller then calls ``refresh_facts`` for the records it wrote. Never
-    seen outside the transaction: the hold is gone before it commits, or rolled back."""
-    if conn.execute("SELECT 1 FROM facts_held").fetchone() is not None:
-        yield  # held already by an enclosing block, which lets go
+def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]]) -> None:
+    """Bring the facts of these just-written records of ``collection`` (id -> its stored
+    document) up to date: what a rebuild would make of them, to the row. The record row
+    gives the rest (``rid``, ``centre_id``, deleted). Only what differs is written, and an
+    update touches the indexes of ``facts`` only when an indexed column changed (a case
+    turning overdue changes none)."""
+    if collection not in FACT_COLLECTIONS or not docs:
         return
-    conn.execute("INSERT INTO facts_held (id) VALUES (1)")
-    try:
-        yield
-    finally:
-        conn.execute("DELETE FROM facts_held")
+    ids = list(docs)
+    inserts: list[tuple[Any, ...]] = []
+    indexed: list[tuple[Any, ...]] = []
+    plain: list[tuple[Any, ...]] = []
+    gone: list[tuple[int]] = []
+    n = len(_INDEXED)
+    for i in range(0, len(ids), 900):
+        part = ids[i:i + 900]
+        for rid, row, centre, deleted, had, *old in conn.execute(
+                f"SELECT r.id, r.rid, r.centre_id, r.deleted, f.rid, {', '.join('f.' + c for c in _COLUMNS)}"
+                " FROM records r LEFT JOIN facts f ON f.rid = r.rid WHERE r.collection = ?"
+                f" AND r.id IN ({','.join('?' * len(part))})", (collection, *part)):
+            if deleted:
+                if had is not None:
+                    gone.append((row,))
+                continue
+            new = fact_values(collection, centre, docs[rid])
+            if had is None:
+                inserts.append((row, collection, rid, *new))
+            elif tuple(old[:n]) != new[:n]:
+                indexed.append((*new, row))
+            elif tuple(old[n:]) != new[n:]:
+                plain.append((*new[n:], row))
+    conn.executemany("DELETE FROM facts WHERE rid = ?", gone)
+    conn.executemany(f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", inserts)
+    conn.executemany(f"UPDATE facts SET ({', '.join(_COLUMNS)}) = ({', '.join('?' * len(_COLUMNS))})"
+                     " WHERE rid = ?", indexed)
+    conn.executemany(f"UPDATE facts SET ({', '.join(_PLAIN)}) = ({', '.join('?' * len(_PLAIN))})"
+                     " WHERE rid = ?", plain)
 
 
 def refresh_facts(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> None:
-    """Bring the facts of these records of ``collection`` up to date with their rows, as the
-    triggers would have (the same ``facts`` afterwards, to the row)."""
+    """``write_facts`` for records whose documents the caller does not have in hand."""
     if collection not in FACT_COLLECTIONS:
         return
-    exprs = _fact_exprs("r")
-    indexed = ", ".join(exprs[c] for c in _INDEXED)
-    plain = ", ".join(exprs[c] for c in _PLAIN)
-    for i in range(0, len(ids), 5000):
-        args = (collection, json.dumps(list(ids[i:i + 5000])))
-        live = ("SELECT rid FROM records WHERE collection = ? AND id IN"
-                " (SELECT value FROM json_each(?))")
-        conn.execute(f"DELETE FROM facts WHERE rid IN ({live} AND deleted = 1)", args)
-        conn.execute(f"UPDATE facts SET ({', '.join(_PLAIN)}) = (SELECT {plain} FROM records r"
-                     f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)", args)
-        conn.execute(f"UPDATE facts SET ({', '.join(_INDEXED)}) = (SELECT {indexed} FROM records r"
-                     f" WHERE r.rid = facts.rid) WHERE rid IN ({live} AND deleted = 0)"
-                     f" AND ({', '.join(_INDEXED)}) IS NOT (SELECT {indexed} FROM records r"
-                     " WHERE r.rid = facts.rid)", args)
-        # New rows last: made from their record once, not made and then refreshed.
-        conn.execute(f"{_FACT_INSERT} SELECT {_fact_columns('r')} FROM records r"
-                     " WHERE r.collection = ? AND r.id IN (SELECT value FROM json_each(?))"
-                     " AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.rid = r.rid)",
-                     args)
+    docs: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), 900):
+        part = ids[i:i + 900]
+        docs.update((rid, json.loads(data)) for rid, data in conn.execute(
+            f"SELECT id, data FROM records WHERE collection = ? AND id IN ({','.join('?' * len(part))})",
+            (collection, *part)))
+    write_facts(conn, collection, docs)
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:
     """Create ``facts`` and (re)fill it from the records when its definition is new to this
-    database (an older database, or a release that reports another field); the triggers are
-    made afresh each time."""
+    database (an older database, or a release that reports another field)."""
     # One write transaction: two processes migrating at once (a server and `fieldsync sweep`)
-    # would otherwise interleave the triggers' DROP/CREATE pairs or the refill.
+    # would otherwise interleave the DROP/CREATE statements or the refill.
     conn.executescript("BEGIN IMMEDIATE;")
     try:
         fresh = conn.execute("SELECT count(*) FROM sqlite_master WHERE name='facts'").fetchone()[0] == 0

@@ -36,13 +36,14 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
     fields = (_DUE[collection], "handler_id", "first_asked_by", "staff_id")
     # Only the few fields the record needs, not the whole document decoded in Python.
     picked = ", ".join(sqlite.json_field("r.data", f) for f in fields)
+    # The overdue live records from their facts (index facts_overdue), not the JSON.
     return [(rid, centre, {f: v for f, v in zip(fields, values, strict=True) if v is not None})
             for rid, centre, *values in conn.execute(
-        f"SELECT r.id, r.centre_id, {picked} FROM records r WHERE r.collection = ?"
-        f" AND {sqlite.json_field('r.data', 'overdue')} = 1 AND r.deleted = 0"
+        f"SELECT r.id, r.centre_id, {picked} FROM facts f JOIN records r ON r.rid = f.rid"
+        " WHERE f.collection = ? AND f.overdue = 1"
         " AND (length(?) + length(r.id) > 100"
         " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
-        " AND a.id = ? || r.id)) ORDER BY r.id", (collection, prefix, prefix))]
+        " AND a.id = ? || r.id)) ORDER BY f.id", (collection, prefix, prefix))]
 
 
 def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:
