@@ -36,8 +36,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sync.deadlines import due_ms
+from sync.made import Maker
 from sync.notify import Trigger
-from sync.ops import check_op
 from sync.schema import load
 
 from ..clock import now_ms
@@ -76,8 +76,11 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
                     now: int) -> dict[str, Any]:
-    doc: dict[str, Any] = {"centre_id": centre, "subject": {"collection": collection, "record": rid},
-                           "kind": KINDS[collection], "detected_at": now, "status": "open"}
+    # Leaf paths, not a nested subject: every value but the subject's id and deadline is
+    # then the same from one record to the next, and is checked once (``sync.made``).
+    doc: dict[str, Any] = {"centre_id": centre, "subject.collection": collection,
+                           "subject.record": rid, "kind": KINDS[collection],
+                           "detected_at": now, "status": "open"}
     due = data.get(DUE_FIELD[collection])
     if isinstance(due, int):
         doc["due_at"] = due
@@ -98,10 +101,9 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
         ids = {rid: accountability_id(collection, rid) for rid, _c, _d in subjects}
         # Checked inside the transaction that writes: the guard against a concurrent sweep.
         have = store.existing_ids(conn, "accountability", list(ids.values()))
-        schemas = load()
-        ops = [check_op({"id": f"sweep-{ids[rid]}", "collection": "accountability",
-                         "record": ids[rid], "base": 0, "at": now,
-                         "set": _accountability(collection, rid, centre, data, now)}, schemas)
+        make = Maker(load()).op
+        ops = [make(f"sweep-{ids[rid]}", "accountability", ids[rid], now,
+                    _accountability(collection, rid, centre, data, now))
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0

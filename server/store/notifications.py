@@ -14,8 +14,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sync.made import Maker
 from sync.notify import TITLES, Trigger, notification_id
-from sync.ops import CheckedOp, check_op
+from sync.ops import CheckedOp
 from sync.schema import load
 
 from . import push as push_store
@@ -58,7 +59,7 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
     # who can sign in and read their inbox get a notification; one query per batch.
     named = enabled_users(conn, sorted({t.user_id for t in triggers
                                         if t.user_id and t.user_id != exclude}))
-    schemas = load()
+    make = Maker(load()).op
     out: list[tuple[CheckedOp, Trigger, str]] = []
     seen: set[str] = set()
     for t in triggers:
@@ -69,14 +70,15 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             if nid in seen or uid == exclude:
                 continue
             seen.add(nid)
-            subject = {"collection": t.collection, "record": t.record}
+            # Leaf paths: all but the subject's id repeat, and are checked once (sync.made).
+            values: dict[str, Any] = {"user_id": uid, "kind": t.kind,
+                                      "subject.collection": t.collection,
+                                      "subject.record": t.record}
             if t.centre_id:
-                subject["centre_id"] = t.centre_id
-            op = check_op({"id": "op-" + nid, "collection": "notifications", "record": nid,
-                           "base": 0, "at": now,
-                           "set": {"user_id": uid, "kind": t.kind, "subject": subject,
-                                   "title": TITLES[t.kind],
-                                   "at": t.at if t.at is not None else now}}, schemas)
+                values["subject.centre_id"] = t.centre_id
+            values["title"] = TITLES[t.kind]
+            values["at"] = t.at if t.at is not None else now
+            op = make("op-" + nid, "notifications", nid, now, values)
             out.append((op, t, uid))
     return out
 
