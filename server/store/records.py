@@ -192,6 +192,7 @@ class Batch:
         self.conflicts: list[tuple[Any, ...]] = []
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
+        self._now_ctx: Context | None = None  # the moment alone (checks of new records)
         self.templates = Templates(conn, lambda: self.records)
         #: computed fields ``check`` produced, by record, with the leaves they are of
         self.scored: dict[tuple[str, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
@@ -340,9 +341,11 @@ class Batch:
                 continue
             self.version += 1
             version = self.version
-            clock = [version, now, device, raw.id]
-            rows.append((*row[:4], version, 0, _dumps(row[4]), _dumps({p: clock for p in raw.set}),
-                         version, row[5]))
+            # Every path has the op's clock: the JSON made by joining (a path is a schema
+            # name, never escaped), as _meta() would write it.
+            clock = _dumps([version, now, device, raw.id])
+            meta = "{" + ",".join(f'"{p}":{clock}' for p in raw.set) + "}"
+            rows.append((*row[:4], version, 0, _dumps(row[4]), meta, version, row[5]))
             written.setdefault(raw.collection, {})[raw.record] = row[4]
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
             self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
@@ -396,7 +399,9 @@ class Batch:
         centre, county, owner = self._scope_of(coll.scope, None, leaves)
         rights.enforce(coll.rules, self.actor.role, None, leaves, delete=False, merged=leaves)
         self.schemas.check_required(raw.collection, leaves)
-        check(raw.collection, leaves, Context(now=self.now), county=county)
+        if self._now_ctx is None:
+            self._now_ctx = Context(now=self.now)
+        check(raw.collection, leaves, self._now_ctx, county=county)
         data = paths.unflatten(leaves)
         data.update(compute(raw.collection, leaves, self.ctx(), {}))
         return (raw.collection, raw.record, centre, county, data, owner)
