@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
             writer.close()
         wrote = newest(db) - before
         print(f"first sweep: {t1 - t0:.2f} s ({cpu1 - cpu0:.2f} s CPU, both threads) {first}")
-        print("  by step: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
+        print("  by step (wall / CPU): " + ", ".join(
+            f"{k} {v:.2f} / {steps[k + ' cpu']:.2f} s" for k, v in steps.items()
+            if not k.endswith(" cpu")))
         print(f"second sweep: {t2 - t1:.2f} s {second}, change-log versions written: {wrote}")
 
 
