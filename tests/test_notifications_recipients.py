@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from server.store.notifications import notification_op
 from server.store.users import disable_user
-from sync.notify import notification_id
+from sync.notify import TITLES, Trigger, notification_id
+from sync.ops import check_op
+from sync.schema import load
 
 
 def owners(db: str) -> dict[str, int]:
@@ -63,3 +69,35 @@ def test_notifications_recipients_inspectors_checked_too(device: Any, county_db:
         "inspector_ids": ["nobody", f1.user["id"], f1b.user["id"]], "status": "submitted"})])
     assert res["results"][0]["status"] == "applied"
     assert owners(county_db) == {f1.user["id"]: 1}
+
+
+@pytest.mark.parametrize("trigger", [
+    Trigger("assigned", "visits", "v-1", "u-f1", "c1", at=1_790_000_000_000),
+    Trigger("returned", "inspections", "i.2:x", "u-f1", "c1", "op-9", 1_790_000_000_001),
+    Trigger("ordered", "rectifications", "r_3", None, "c2"),
+    Trigger("overdue", "cases", "k1", "u-x", None, at=5),
+    Trigger("recheck", "awards", "a1", "u-sup", "c1", "2026"),
+    # not what the schema lets through: refused by check_op exactly as before
+    Trigger("assigned", "centres", "c1", "u-f1", None, at=5),
+    Trigger("assigned", "visits", "v1", "用户", "c1", at=5),
+    Trigger("assigned", "visits", "v1", "u-f1", "中心", at=5),
+    Trigger("assigned", "visits", "v1", "u-f1", "c1", at=-1),
+])
+def test_notifications_recipients_op_is_what_check_op_makes(trigger: Trigger) -> None:
+    uid = trigger.user_id or "u-staff"
+    made = notification_op(trigger, uid, 1_790_000_000_500, load())
+    nid = notification_id(trigger.kind, trigger.collection, trigger.record, uid, trigger.key)
+    subject = {"collection": trigger.collection, "record": trigger.record}
+    if trigger.centre_id:
+        subject["centre_id"] = trigger.centre_id
+    checked = check_op({"id": "op-" + nid, "collection": "notifications", "record": nid, "base": 0,
+                        "at": 1_790_000_000_500, "set": {
+                            "user_id": uid, "kind": trigger.kind, "subject": subject,
+                            "title": TITLES[trigger.kind],
+                            "at": trigger.at if trigger.at is not None else 1_790_000_000_500}}, load())
+    assert replace(made, error=None) == replace(checked, error=None)
+    assert (made.error is None) == (checked.error is None)
+    if checked.error is not None:  # refused as check_op refuses it
+        assert made.error is not None and \
+            (made.error.code, made.error.message) == (checked.error.code, checked.error.message)
+    assert list(made.set) == list(checked.set)  # the same order: the same stored clocks

@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -365,19 +365,6 @@ def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Ma
                      " WHERE rid = ?", indexed)
     conn.executemany(f"UPDATE facts SET ({', '.join(_PLAIN)}) = ({', '.join('?' * len(_PLAIN))})"
                      " WHERE rid = ?", plain)
-
-
-def refresh_facts(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> None:
-    """``write_facts`` for records whose documents the caller does not have in hand."""
-    if collection not in FACT_COLLECTIONS:
-        return
-    docs: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(ids), 900):
-        part = ids[i:i + 900]
-        docs.update((rid, json.loads(data)) for rid, data in conn.execute(
-            f"SELECT id, data FROM records WHERE collection = ? AND id IN ({','.join('?' * len(part))})",
-            (collection, *part)))
-    write_facts(conn, collection, docs)
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:
