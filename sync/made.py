@@ -1,5 +1,5 @@
-"""Ops the server makes by the thousand (the sweep's accountability records, notifications),
-checked as ``sync.ops.check_op`` checks a client's op, each path's rules looked up once.
+"""Ops the server makes by the thousand (the sweep's accountability records), checked
+as ``sync.ops.check_op`` checks a client's op, each path's rules looked up once.
 
 A sweep makes tens of thousands of records of the same few paths. ``check_op`` walks the
 schema for every path of every op (name checks, spec lookup, the object walk) before it

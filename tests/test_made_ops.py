@@ -1,4 +1,4 @@
-"""``sync.made.Maker``: the server's own ops (accountability records, notifications),
+"""``sync.made.Maker``: the server's own ops (the sweep's accountability records),
 checked as ``check_op`` checks any op, each path's rules looked up once. Whatever the
 values, and in whatever order one maker meets them, it gives what ``check_op`` gives."""
 
