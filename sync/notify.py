@@ -11,7 +11,8 @@ Triggers on a write:
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or
-  the centre's staff).
+  the centre's staff; the server also tells the centre's staff when the person named is no
+  enabled user).
 
 ``due_soon`` (a deadline one working day away) and ``recheck`` (an award title's two-year
 re-check comes due: to the county's supervisors and the centre's staff) come from the sweep,

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from server.store.notifications import notification_op
+from server.store.notifications import deliver, notification_op
+from server.store.records import SYSTEM, Batch
 from server.store.users import disable_user
+from server.writer import Writer
 from sync.notify import TITLES, Trigger, notification_id
 from sync.ops import check_op
 from sync.schema import load
@@ -101,3 +103,27 @@ def test_notifications_recipients_op_is_what_check_op_makes(trigger: Trigger) ->
         assert made.error is not None and \
             (made.error.code, made.error.message) == (checked.error.code, checked.error.message)
     assert list(made.set) == list(checked.set)  # the same order: the same stored clocks
+
+
+def test_notifications_recipients_late_work_of_a_non_user_goes_to_the_centre(county_db: str) -> None:
+    now = 1_790_000_000_000
+    with closing(sqlite3.connect(county_db)) as conn:
+        ids = dict(conn.execute("SELECT username, id FROM users"))
+        disable_user(conn, ids["f1b"])
+        conn.commit()
+    writer = Writer(county_db)
+    try:
+        made = writer.run(lambda conn: deliver(conn, Batch(conn, SYSTEM, now).as_system(), [
+            Trigger("overdue", "cases", "k1", "u-gone", "c1", at=now),  # a handler who left
+            Trigger("due_soon", "cases", "k2", ids["f1b"], "c1", "7", now),  # disabled since
+            Trigger("assigned", "visits", "v1", "u-gone", "c1", at=now),  # nobody: not late work
+            Trigger("overdue", "cases", "k3", ids["f2"], "c2", at=now)], now))
+    finally:
+        writer.close()
+    with closing(sqlite3.connect(county_db)) as conn:
+        told = {(s, o) for s, o in conn.execute(
+            "SELECT json_extract(data, '$.subject.record'), owner_id FROM records"
+            " WHERE collection='notifications'")}
+    centre = {ids["f1"], ids["ctr1"], ids["multi"]}  # c1's enabled centre and field staff
+    assert told == {("k1", u) for u in centre} | {("k2", u) for u in centre} | {("k3", ids["f2"])}
+    assert made == len(told)

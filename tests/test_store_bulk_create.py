@@ -113,7 +113,8 @@ def test_store_bulk_create_writes_what_the_op_path_writes(county_db: str, tmp_pa
     assert {("accountability", "acc-cases-a"), ("accountability", "acc-cases-b")} <= made
     notes = [r for r in after["records"] if r[0] == "notifications"]
     assert {n[9] for n in notes} >= {f1, user_id(plain, "f2")}
-    assert "u-gone" not in {n[9] for n in notes}  # no user of this server: nobody to tell
+    # "u-gone" is no user of this server: the staff of its centre (c3) hear of it instead
+    assert "u-gone" not in {n[9] for n in notes} and user_id(plain, "f3") in {n[9] for n in notes}
     assert len(after["changes"]) == len(before["changes"]) and \
         {(c, r) for _v, c, r, *_x in after["changes"]} >= made - {("centres", "c1")}
     assert ("accountability", "acc-cases-a") in {(f[0], f[1]) for f in after["facts"]}

@@ -23,6 +23,8 @@ from . import push as push_store
 #: applies ops as the system in the caller's transaction (``records.Batch.run``)
 Apply = Callable[[list[CheckedOp]], list[dict[str, Any]]]
 STAFF_ROLES = ("centre", "field")
+#: kinds that go to the centre's staff when the person named is no enabled user
+FALL_BACK = frozenset({"due_soon", "overdue"})
 _FIELDS = load().collection("notifications").fields
 #: what a notification's subject.collection may be, and the patterns of its ids (schemas.json)
 _SUBJECTS = frozenset(_FIELDS["subject"]["fields"]["collection"]["enum"])
@@ -57,18 +59,23 @@ def enabled_users(conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]
 
 def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
          exclude: str | None) -> list[tuple[CheckedOp, Trigger, str]]:
-    staff = centre_staff(conn, sorted({t.centre_id for t in triggers
-                                       if t.user_id is None and t.centre_id}))
     # A record may name anyone (a visit's staff_ids are what the phone sent): only people
-    # who can sign in and read their inbox get a notification; one query per batch.
+    # who can sign in and read their inbox get a notification; one query per batch. Work
+    # against the clock whose named person is no (enabled) user goes to the centre's staff,
+    # as when nobody is named: someone must hear of it.
     named = enabled_users(conn, sorted({t.user_id for t in triggers
                                         if t.user_id and t.user_id != exclude}))
+
+    def to_centre(t: Trigger) -> bool:
+        return t.user_id is None or (t.kind in FALL_BACK and t.user_id not in named
+                                     and t.user_id != exclude)
+    staff = centre_staff(conn, sorted({t.centre_id for t in triggers if to_centre(t) and t.centre_id}))
     schemas = load()
     out: list[tuple[CheckedOp, Trigger, str]] = []
     seen: set[str] = set()
     for t in triggers:
-        people = ([t.user_id] if t.user_id in named else []) if t.user_id \
-            else staff.get(t.centre_id or "", [])
+        people = staff.get(t.centre_id or "", []) if to_centre(t) \
+            else [t.user_id] if t.user_id in named else []
         for uid in people:
             nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
             if nid in seen or uid == exclude:
