@@ -25,7 +25,6 @@ from pathlib import Path
 
 from server.auth import add_user, hash_password
 from server.jobs.sweep import sweep
-from server.store.users import add_user
 from server.system import init_db, system_write
 from server.writer import Writer
 
@@ -68,12 +67,6 @@ def build(db: Path, a: argparse.Namespace, now: int) -> None:
             items.append(("complaints", f"cp-{i:06d}", doc, now))
         for i in range(0, len(items), 5000):
             writer.run(lambda c, part=items[i:i + 5000]: system_write(c, part, now))
-        # The handlers the cases name are users (no password: nobody logs in), so the sweep
-        # notifies them as it would a real county's staff (only users are notified).
-        for cid in centres:
-            writer.run(lambda c, cid=cid: add_user(  # type: ignore[misc]
-                c, username=f"u-{cid}", password_hash="-", role="field", now=now,
-                centre_ids=(cid,), user_id=f"u-{cid}"))
     finally:
         writer.close()
 
