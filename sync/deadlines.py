@@ -102,11 +102,34 @@ def case_clock(accepted_at: int, limit_days: int, pauses: Sequence[Pause], *, no
     if limit_days < 0 or extension_days < 0:
         raise ValueError("days must be ≥ 0")
     limit = limit_days + extension_days
-    start = local_date(accepted_at)
-    today = local_date(now)
-    spans = sorted(((local_date(p.start), local_date(p.end) if p.end is not None else None)
-                    for p in pauses if p.end is None or p.end >= p.start),
-                   key=lambda span: (span[0], span[1] or dt.date.max))
+    spans = tuple(sorted(((local_date(p.start), local_date(p.end) if p.end is not None else None)
+                          for p in pauses if p.end is None or p.end >= p.start),
+                         key=lambda span: (span[0], span[1] or dt.date.max)))
+    due, remaining, stopped, years = _walk(local_date(accepted_at), limit, spans,
+                                           local_date(now), calendar)
+    due_at = end_of_day_ms(due) if due is not None else None
+    return CaseClock(due_at=due_at, limit_days=limit, remaining_days=remaining,
+                     running=not stopped, overdue=due_at is not None and now > due_at,
+                     assumed_years=years)
+
+
+Spans = tuple[tuple[dt.date, dt.date | None], ...]
+Walked = tuple[dt.date | None, int, bool, tuple[int, ...]]
+# The walk depends only on its days and the calendar, and a county's open cases share few
+# of them (acceptance days, limits, today): the sweep over thousands of cases walks each
+# once. Keyed by the calendar's identity (a Calendar is immutable; the entry keeps it alive,
+# so the identity cannot be reused while the entry stands).
+_WALKED: dict[tuple[int, dt.date, int, Spans, dt.date], tuple[Calendar, Walked]] = {}
+_WALKED_MAX = 50_000
+
+
+def _walk(start: dt.date, limit: int, spans: Spans, today: dt.date,
+          calendar: Calendar) -> Walked:
+    """``(deadline day or None, remaining days, stopped, assumed years)`` of a clock."""
+    key = (id(calendar), start, limit, spans, today)
+    hit = _WALKED.get(key)
+    if hit is not None and hit[0] is calendar:
+        return hit[1]
     years: set[int] = {start.year}
     day, counted, after_today = start, 0, 0
     due: dt.date | None = start if limit == 0 else None
@@ -128,11 +151,12 @@ def case_clock(accepted_at: int, limit_days: int, pauses: Sequence[Pause], *, no
                 after_today += 1
             if counted == limit:
                 due = day
-    due_at = end_of_day_ms(due) if due is not None else None
     remaining = after_today if due is not None else limit - counted + after_today
-    return CaseClock(due_at=due_at, limit_days=limit, remaining_days=remaining,
-                     running=not stopped, overdue=due_at is not None and now > due_at,
-                     assumed_years=tuple(calendar.unknown_years(years)))
+    walked = (due, remaining, stopped, tuple(calendar.unknown_years(years)))
+    if len(_WALKED) >= _WALKED_MAX:
+        _WALKED.clear()
+    _WALKED[key] = (calendar, walked)
+    return walked
 
 
 def _paused(day: dt.date, spans: Sequence[tuple[dt.date, dt.date | None]]) -> tuple[bool, bool]:

@@ -192,6 +192,17 @@ class Schemas:
             self._collect(spec, path, value, out)
         return out
 
+    def leaf_spec(self, collection: str, path: str) -> JSON | None:
+        """The compiled spec ``expand`` checks a value at ``path`` by, when that path is a
+        plain leaf (not computed, not an object or map): then ``expand(collection, {path:
+        v})`` is ``{path: v}`` exactly when ``check_value(spec, path, v)`` passes (for ``v``
+        not None), once the path itself has passed ``expand``. None otherwise."""
+        coll = self.collection(collection)
+        if path.split(".", 1)[0] in coll.computed:
+            return None
+        spec = self._spec_at(coll, path)[0]
+        return None if spec["type"] in ("object", "map") else spec
+
     def _spec_at(self, coll: Collection, path: str) -> tuple[JSON, Callable[[Any], bool]]:
         key = (coll.name, path)
         found = self._paths.get(key)

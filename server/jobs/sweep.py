@@ -30,13 +30,14 @@ import asyncio
 import hashlib
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 from sync.deadlines import due_ms
+from sync.made import Maker
 from sync.notify import Trigger
-from sync.ops import check_op
 from sync.schema import load
 
 from ..clock import now_ms
@@ -75,8 +76,11 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
                     now: int) -> dict[str, Any]:
-    doc: dict[str, Any] = {"centre_id": centre, "subject": {"collection": collection, "record": rid},
-                           "kind": KINDS[collection], "detected_at": now, "status": "open"}
+    # Leaf paths, not a nested subject: every value but the subject's id and deadline is
+    # then the same from one record to the next, and is checked once (``sync.made``).
+    doc: dict[str, Any] = {"centre_id": centre, "subject.collection": collection,
+                           "subject.record": rid, "kind": KINDS[collection],
+                           "detected_at": now, "status": "open"}
     due = data.get(DUE_FIELD[collection])
     if isinstance(due, int):
         doc["due_at"] = due
@@ -97,10 +101,9 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
         ids = {rid: accountability_id(collection, rid) for rid, _c, _d in subjects}
         # Checked inside the transaction that writes: the guard against a concurrent sweep.
         have = store.existing_ids(conn, "accountability", list(ids.values()))
-        schemas = load()
-        ops = [check_op({"id": f"sweep-{ids[rid]}", "collection": "accountability",
-                         "record": ids[rid], "base": 0, "at": now,
-                         "set": _accountability(collection, rid, centre, data, now)}, schemas)
+        make = Maker(load()).op
+        ops = [make(f"sweep-{ids[rid]}", "accountability", ids[rid], now,
+                    _accountability(collection, rid, centre, data, now))
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0
@@ -135,21 +138,35 @@ def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn.close()
 
 
-def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[str, int]:
+def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
+          timings: dict[str, float] | None = None) -> dict[str, int]:
     """Run the sweep once at ``now``, ``chunk`` records per transaction; return how many
-    records turned overdue and how many accountability records were made."""
+    records turned overdue and how many accountability records were made. ``timings``,
+    when given, receives each step's wall seconds and, as ``"<step> cpu"``, the process's
+    CPU seconds in it (``scripts/bench --sweep``)."""
     when = now_ms() if now is None else now
+    clock = (time.perf_counter(), time.process_time())
+
+    def step(name: str) -> None:
+        nonlocal clock
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - clock[0]
+            timings[f"{name} cpu"] = timings.get(f"{name} cpu", 0.0) + time.process_time() - clock[1]
+        clock = (time.perf_counter(), time.process_time())
+
     turned = made = 0
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids, chunk):
             turned += len(writer.run(_mark(collection, part, when)))
+    step("overdue")
     for collection in KINDS:
         subjects = _read(writer, partial(store.unaccounted, collection=collection,
                                          prefix=accountability_id(collection, "")))
         for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
+    step("accountability")
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
     warned = 0
@@ -158,6 +175,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
         for part in _chunks(rows, chunk):
             warned += writer.run(_warn(collection, part, when))
+    step("due_soon")
     # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
     reminded = 0
     for part in _chunks(_read(writer, partial(award_terms.find_recheck, now=when)), chunk):
@@ -167,6 +185,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK) -> dict[st
         if _read(writer, partial(award_terms.find_expired, now=when)) else 0
     if _read(writer, award_terms.find_reminded):
         writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
+    step("awards")
     return {"overdue": turned, "accountability": made, "due_soon": warned,
             "recheck_due": reminded, "withdrawn": withdrawn}
 
