@@ -47,12 +47,6 @@ def decode(meta: str) -> tuple[dict[str, Clock], dict[str, tuple[Clock, ...]]]:
     return clocks, agree
 
 
-def path_names(meta: str) -> Iterable[str]:
-    """The paths a stored ``meta`` holds clocks for (either format), in stored order."""
-    stored = json.loads(meta)
-    return stored if isinstance(stored, dict) else stored[1]
-
-
 def encode(clocks: Mapping[str, Clock], agree: Mapping[str, tuple[Clock, ...]]) -> str:
     """``meta`` as stored for these path clocks and co-writers (see the module's doc)."""
     index: dict[Clock, int] = {}
