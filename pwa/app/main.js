@@ -150,6 +150,7 @@ function drawNav(session) {
 async function boot() {
   performance.mark('boot');
   await drawStatus(await syncState()); // first: the unsent count is visible before anything else
+  performance.mark('status');
   await loadSchemas();
   on((msg) => {
     if (msg.type === 'changed') refresh();
@@ -176,6 +177,7 @@ async function boot() {
     drawNav(session); // a login or a role change redraws the navigation before the screen
     return session;
   }, homeFor);
+  performance.mark('first-view');
   await drawStatus(await syncState());
   document.body.dataset.ready = '1';
   performance.mark('app-ready');
