@@ -42,9 +42,10 @@ export function summarize(collection, data) {
 
 /**
  * Where a record stands on its owners' day (今日, `agendaPage` in records.js): `open` records
- * (still to do) are shown from `time` on, and stay while they are overdue; the others only on
- * the local day of `day`. On the screen they are ordered by `rank`, then `time`, then id.
- * @typedef {{open: boolean, rank: number, time: number, day: number}} AgendaSpot
+ * (still to do) of rank 0 are shown whatever their `time`, of rank 1 from `time` on, staying
+ * while they are overdue; the others only on the local day of `day`. On the screen they are
+ * ordered by `rank` (0 or 1), then `time`, then id.
+ * @typedef {{open: boolean, rank: 0|1, time: number, day: number}} AgendaSpot
  */
 
 /** A finite number, else 0 (a time field holding something else sorts as "no time"). */
