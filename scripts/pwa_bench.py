@@ -222,7 +222,8 @@ def startup_line(ts: list[Json]) -> str:
             f" {median([t['modulesEnd'] for t in ts]):.0f} ms, main.js runs"
             f" {median([t['boot'] or 0 for t in ts]):.0f} ms"
             + (f", status drawn {median([t['status'] for t in ts]):.0f} ms, first screen drawn"
-               f" {median([t['firstView'] for t in ts]):.0f} ms" if all(t.get("firstView") for t in ts) else "")
+               f" {median([t['firstView'] for t in ts]):.0f} ms"
+               if all(t.get("firstView") for t in ts) else "")
             + f", n={len(ts)}")
 
 

@@ -30,7 +30,9 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
     r.onupgradeneeded = () => {
       const d = r.result;
       if (version >= 2) d.createObjectStore('packs', {keyPath: 'k'});
-      if (version >= 4) d.createObjectStore('lists', {keyPath: 'key'}).createIndex('order', 'order', {multiEntry: true});
+      if (version >= 4) {
+        d.createObjectStore('lists', {keyPath: 'key'}).createIndex('order', 'order', {multiEntry: true});
+      }
       d.createObjectStore('records', {keyPath: 'key'}).createIndex('collection', 'collection');
       d.createObjectStore('outbox', {keyPath: 'seq', autoIncrement: true}).createIndex('key', 'key');
       d.createObjectStore('blobs', {keyPath: 'sha'});
@@ -41,8 +43,8 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
     r.onerror = () => reject(r.error);
   });
   const stores = ['records', 'outbox', 'meta'];
-  const t = db.transaction(version >= 4 ? [...stores, 'packs', 'lists'] : version >= 2 ? [...stores, 'packs'] : stores,
-    'readwrite');
+  const more = version >= 4 ? ['packs', 'lists'] : version >= 2 ? ['packs'] : [];
+  const t = db.transaction([...stores, ...more], 'readwrite');
   for (const rec of synced) t.objectStore('records').put(rec);
   // Versions 3 and 4 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
   if (version >= 3) packAll(t);
@@ -79,7 +81,8 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     # One planned for an hour ago: on 今日, read from the `agenda` index the upgrade builds.
     due = {"key": "visits/old-due", "collection": "visits", "id": "old-due", "version": 0, "deleted": False,
            "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "planned", "staff_ids": [me],
-                    "applicant": {"name": "旧版本今天到期"}, "planned_at": int(time.time() * 1000) - 3_600_000},
+                    "applicant": {"name": "旧版本今天到期"},
+                    "planned_at": int(time.time() * 1000) - 3_600_000},
            "conflicts": []}
     notes = f"旧版本未发送的走访 {uuid.uuid4().hex[:6]}"
     record = str(uuid.uuid4())
@@ -106,7 +109,8 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     # old-29), the unsent visit (no time) last.
     expect(page.get_by_text("共 32 条")).to_be_visible()
     hrefs = page.locator("ul.list > li > a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
-    assert hrefs == ["#/visit/old-due"] + [f"#/visit/old-{i}" for i in range(29, -1, -1)] + [f"#/visit/{record}"], hrefs
+    old_ones = [f"#/visit/old-{i}" for i in range(29, -1, -1)]
+    assert hrefs == ["#/visit/old-due", *old_ones, f"#/visit/{record}"], hrefs
     keys = idb(page, "const db = await store.db(); return await new Promise((resolve) => {"
                      " const r = db.transaction('lists').objectStore('lists').getAllKeys();"
                      " r.onsuccess = () => resolve(r.result); });")
@@ -116,7 +120,8 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     page.goto(base + "/#/today")
     today = page.get_by_role("list", name="我的走访")
     expect(today.get_by_text("旧版本今天到期")).to_be_visible()
-    hrefs = set(today.locator(":scope > li > a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))"))
+    links = today.locator(":scope > li > a")
+    hrefs = set(links.evaluate_all("(as) => as.map((a) => a.getAttribute('href'))"))
     assert {"#/visit/old-due", f"#/visit/{record}"} <= hrefs, hrefs
     assert not hrefs & {f"#/visit/old-{i}" for i in range(30)}, hrefs
     # The op made under version 1 goes out.

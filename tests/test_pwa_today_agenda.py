@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,8 @@ def visit(staff: str, name: str, status: str, planned_at: int | None, ended_at: 
 def shown_ids(page: Page) -> list[str]:
     """The visit ids of 今日's 我的走访 rows, top to bottom."""
     rows = page.get_by_role("list", name="我的走访").locator(":scope > li > a")
-    return [h.removeprefix("#/visit/") for h in rows.evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")]
+    hrefs = rows.evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
+    return [h.removeprefix("#/visit/") for h in hrefs]
 
 
 def show_all(page: Page, n: int) -> None:
@@ -80,21 +81,28 @@ def test_pwa_today_shows_the_day_from_the_index_among_many_visits(chromium: Brow
     # On today's list: due by tonight (the last millisecond included), overdue from any
     # earlier day, no time at all, in progress whatever its date, ended today (the first
     # millisecond included, and the last) whatever its planned date.
-    shown += [visit(me, "今天上午", "planned", start + 9 * HOUR), visit(me, "今晚最后一刻", "planned", end),
-              visit(me, "今天零点", "planned", start), visit(me, "没有时间", "planned", None),
-              visit(me, "下周已开始", "in_progress", start + 7 * DAY), visit(me, "上月已开始", "in_progress", start - 30 * DAY),
-              visit(me, "今天刚完成", "done", start - 2 * DAY, start), visit(me, "今天最后完成", "done", start + 3 * DAY, end),
+    shown += [visit(me, "今天上午", "planned", start + 9 * HOUR),
+              visit(me, "今晚最后一刻", "planned", end),
+              visit(me, "今天零点", "planned", start),
+              visit(me, "没有时间", "planned", None),
+              visit(me, "下周已开始", "in_progress", start + 7 * DAY),
+              visit(me, "上月已开始", "in_progress", start - 30 * DAY),
+              visit(me, "今天刚完成", "done", start - 2 * DAY, start),
+              visit(me, "今天最后完成", "done", start + 3 * DAY, end),
               visit(me, "今天取消", "cancelled", start + 9 * HOUR, start + 10 * HOUR)]
     shown += [visit(me, f"逾期{i:02d}", "planned", start - (i + 1) * DAY + i * 1000) for i in range(40)]
     # Not on it: tomorrow (its first millisecond too), next week, ended yesterday (its last
     # millisecond too) or tomorrow, and a colleague's visits of today.
-    hidden += [visit(me, "明天零点", "planned", end + 1), visit(me, "明天", "planned", start + DAY + 9 * HOUR),
-               visit(me, "昨天完成", "done", start - DAY, start - 1), visit(me, "上周完成", "done", start - 8 * DAY, start - 7 * DAY),
+    hidden += [visit(me, "明天零点", "planned", end + 1),
+               visit(me, "明天", "planned", start + DAY + 9 * HOUR),
+               visit(me, "昨天完成", "done", start - DAY, start - 1),
+               visit(me, "上周完成", "done", start - 8 * DAY, start - 7 * DAY),
                visit(me, "提前完成", "done", start - DAY, end + 1),
-               visit("u-other", "同事今天", "planned", start + 9 * HOUR), visit("u-other", "同事开始", "in_progress", start)]
+               visit("u-other", "同事今天", "planned", start + 9 * HOUR),
+               visit("u-other", "同事开始", "in_progress", start)]
     hidden += [visit(me, f"下周{i:03d}", "planned", start + (i % 7 + 1) * DAY + i * 1000) for i in range(300)]
-    hidden += [visit(me, f"往日完成{i:03d}", "done", start - (i % 30 + 1) * DAY, start - (i % 30 + 1) * DAY + HOUR)
-               for i in range(300)]
+    hidden += [visit(me, f"往日完成{i:03d}", "done", start - (i % 30 + 1) * DAY,
+                     start - (i % 30 + 1) * DAY + HOUR) for i in range(300)]
     batch = shown + hidden
     batch.sort(key=lambda v: v["record"])  # stored in no particular order
     for i in range(0, len(batch), 200):
@@ -106,8 +114,10 @@ def test_pwa_today_shows_the_day_from_the_index_among_many_visits(chromium: Brow
     moved_out = next(v for v in shown if v["data"]["applicant"]["name"] == "今天上午")
     finished = next(v for v in shown if v["data"]["applicant"]["name"] == "逾期03")
     later = [{**moved_in, "version": 4, "data": {**moved_in["data"], "planned_at": start + 8 * HOUR}},
-             {**moved_out, "version": 4, "data": {**moved_out["data"], "status": "done", "ended_at": start - HOUR}},
-             {**finished, "version": 4, "data": {**finished["data"], "status": "done", "ended_at": start + 11 * HOUR}}]
+             {**moved_out, "version": 4,
+              "data": {**moved_out["data"], "status": "done", "ended_at": start - HOUR}},
+             {**finished, "version": 4,
+              "data": {**finished["data"], "status": "done", "ended_at": start + 11 * HOUR}}]
     page.evaluate(SETTLE, [later])
     hidden.remove(moved_in)
     shown.remove(moved_out)
@@ -144,8 +154,8 @@ def test_pwa_today_shows_the_day_from_the_index_among_many_visits(chromium: Brow
     show_all(page, len(expected))
     assert shown_ids(page) == expected
     names = set(section.locator("li strong").all_inner_texts())
-    assert {"今天刚完成", "今天最后完成", "今天取消", "今晚最后一刻", "没有时间", "逾期39", "逾期03", "下周005",
-            "同事下周改过", "下周改过", "本机新建"} <= names, names
+    assert {"今天刚完成", "今天最后完成", "今天取消", "今晚最后一刻", "没有时间", "逾期39", "逾期03",
+            "下周005", "同事下周改过", "下周改过", "本机新建"} <= names, names
     assert not names & {v["data"]["applicant"]["name"] for v in hidden}, names
     expect(section.get_by_text("待同步", exact=True)).to_have_count(3)  # the unsent ones say so
     assert_accessible(page, "今日, many visits")
