@@ -87,7 +87,8 @@ STARTUP = r"""() => new Promise((resolve) => {
     const mods = performance.getEntriesByType('resource').filter((e) => /\/app\/.*\.js$/.test(e.name));
     resolve({ready: b.ready, painted: b.painted, heading: b.heading, view: b.view,
              workerStart: nav.workerStart || 0, responseEnd: nav.responseEnd || 0,
-             domInteractive: nav.domInteractive || 0, boot: mark('boot'),
+             domInteractive: nav.domInteractive || 0, boot: mark('boot'), status: mark('status'),
+             firstView: mark('first-view'),
              fcp: fcp ? fcp.startTime : null, modules: mods.length,
              modulesEnd: Math.max(0, ...mods.map((e) => e.responseEnd)),
              controlled: !!navigator.serviceWorker.controller});
@@ -228,7 +229,11 @@ def startup_line(ts: list[Json]) -> str:
             f" {median(painted):.0f} ms; breakdown (median): index.html from the service worker"
             f" {median([t['responseEnd'] for t in ts]):.0f} ms, last of {ts[0]['modules']} modules"
             f" {median([t['modulesEnd'] for t in ts]):.0f} ms, main.js runs"
-            f" {median([t['boot'] or 0 for t in ts]):.0f} ms, n={len(ts)}")
+            f" {median([t['boot'] or 0 for t in ts]):.0f} ms"
+            + (f", status drawn {median([t['status'] for t in ts]):.0f} ms, first screen drawn"
+               f" {median([t['firstView'] for t in ts]):.0f} ms"
+               if all(t.get("firstView") for t in ts) else "")
+            + f", n={len(ts)}")
 
 
 def cold_starts(ctx: BrowserContext, base: str, runs: int, rate: float, stop_sw: bool) -> list[Json]:

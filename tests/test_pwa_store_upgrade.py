@@ -1,8 +1,8 @@
 """A phone that ran an older app version (IndexedDB schema 1: records, outbox, blobs,
 uploads, meta; schema 2: plus `packs`, without list summaries; schema 3: packs with summaries,
-without the `lists` store) opens a newer one: its synced records are still listed (packed, with
-summaries and list rows, during the upgrade), in order, and its unsent op still reaches the
-server."""
+without the `lists` store; schema 4: list rows without their day, no `agenda` index) opens a
+newer one: its synced records are still listed (packed, with summaries and list rows, during the
+upgrade), in order, 今日 shows its visit due today, and its unsent op still reaches the server."""
 
 from __future__ import annotations
 
@@ -24,11 +24,15 @@ pytestmark = pytest.mark.browser
 # (version 3's packs by the app's own pack builder, which has not changed since).
 MAKE_OLD = """async ([session, synced, op, version]) => {
   const { packAll } = await import('/app/store/packs.js');
+  const { listRow, countsKey } = await import('/app/store/lists.js');
   const db = await new Promise((resolve, reject) => {
     const r = indexedDB.open('fieldsync', version);
     r.onupgradeneeded = () => {
       const d = r.result;
       if (version >= 2) d.createObjectStore('packs', {keyPath: 'k'});
+      if (version >= 4) {
+        d.createObjectStore('lists', {keyPath: 'key'}).createIndex('order', 'order', {multiEntry: true});
+      }
       d.createObjectStore('records', {keyPath: 'key'}).createIndex('collection', 'collection');
       d.createObjectStore('outbox', {keyPath: 'seq', autoIncrement: true}).createIndex('key', 'key');
       d.createObjectStore('blobs', {keyPath: 'sha'});
@@ -39,10 +43,21 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
     r.onerror = () => reject(r.error);
   });
   const stores = ['records', 'outbox', 'meta'];
-  const t = db.transaction(version >= 2 ? [...stores, 'packs'] : stores, 'readwrite');
+  const more = version >= 4 ? ['packs', 'lists'] : version >= 2 ? ['packs'] : [];
+  const t = db.transaction([...stores, ...more], 'readwrite');
   for (const rec of synced) t.objectStore('records').put(rec);
-  // Version 3 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
-  if (version === 3) packAll(t);
+  // Versions 3 and 4 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
+  if (version >= 3) packAll(t);
+  if (version === 4) { // list rows as version 4 wrote them: no `agenda`
+    const scopes = new Map();
+    for (const rec of synced) {
+      const row = listRow(rec);
+      delete row.agenda;
+      t.objectStore('lists').put(row);
+      for (const k of row.order) scopes.set(k[1], (scopes.get(k[1]) || 0) + 1);
+    }
+    t.objectStore('lists').put({key: countsKey('visits'), counts: [...scopes]});
+  }
   t.objectStore('outbox').add(op);
   t.objectStore('meta').put({k: 'session', v: session});
   await new Promise((resolve) => { t.oncomplete = resolve; });
@@ -50,7 +65,7 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
 }"""
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any, version: int) -> None:
     base = pwa_server.base_url
     answer = httpx.post(f"{base}/api/v1/auth/login",
@@ -63,6 +78,12 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
                "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "done", "staff_ids": [me],
                         "notes": f"旧版本同步下来的走访 {i}", "planned_at": 1_700_000_000_000 + i},
                "conflicts": []} for i in range(30)]
+    # One planned for an hour ago: on 今日, read from the `agenda` index the upgrade builds.
+    due = {"key": "visits/old-due", "collection": "visits", "id": "old-due", "version": 0, "deleted": False,
+           "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "planned", "staff_ids": [me],
+                    "applicant": {"name": "旧版本今天到期"},
+                    "planned_at": int(time.time() * 1000) - 3_600_000},
+           "conflicts": []}
     notes = f"旧版本未发送的走访 {uuid.uuid4().hex[:6]}"
     record = str(uuid.uuid4())
     op = {"id": str(uuid.uuid4()), "collection": "visits", "record": record, "base": 0,
@@ -73,7 +94,7 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     ctx = new_context(chromium)
     page = ctx.new_page()
     page.goto(base + "/manifest.webmanifest")  # the app's origin, without running the app
-    page.evaluate(MAKE_OLD, [session, synced, op, version])
+    page.evaluate(MAKE_OLD, [session, [*synced, due], op, version])
 
     page.goto(base + "/#/visits")
     wait_ready(page)
@@ -84,15 +105,25 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     assert summary == {"kind": "home_service", "status": "done", "staff_ids": [me],
                        "notes": "旧版本同步下来的走访 7", "planned_at": 1_700_000_000_007}
     expect(page.get_by_text("旧版本同步下来的走访 7", exact=True)).to_be_visible()
-    # The list rows were built too: every record counted, the newest first (old-29), the
-    # unsent visit (no time) last.
-    expect(page.get_by_text("共 31 条")).to_be_visible()
+    # The list rows were built too: every record counted, the newest first (old-due, then
+    # old-29), the unsent visit (no time) last.
+    expect(page.get_by_text("共 32 条")).to_be_visible()
     hrefs = page.locator("ul.list > li > a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
-    assert hrefs == [f"#/visit/old-{i}" for i in range(29, -1, -1)] + [f"#/visit/{record}"], hrefs
+    old_ones = [f"#/visit/old-{i}" for i in range(29, -1, -1)]
+    assert hrefs == ["#/visit/old-due", *old_ones, f"#/visit/{record}"], hrefs
     keys = idb(page, "const db = await store.db(); return await new Promise((resolve) => {"
                      " const r = db.transaction('lists').objectStore('lists').getAllKeys();"
                      " r.onsuccess = () => resolve(r.result); });")
     assert {f"visits/old-{i}" for i in range(30)} <= set(keys), keys
+    # 今日: the visit due today and the unsent one (no time: due), none of the old done ones
+    # (the first sync may bring the server's own visits of today too).
+    page.goto(base + "/#/today")
+    today = page.get_by_role("list", name="我的走访")
+    expect(today.get_by_text("旧版本今天到期")).to_be_visible()
+    links = today.locator(":scope > li > a")
+    hrefs = set(links.evaluate_all("(as) => as.map((a) => a.getAttribute('href'))"))
+    assert {"#/visit/old-due", f"#/visit/{record}"} <= hrefs, hrefs
+    assert not hrefs & {f"#/visit/old-{i}" for i in range(30)}, hrefs
     # The op made under version 1 goes out.
     expect(page.get_by_role("status")).to_contain_text("待同步 0", timeout=30_000)
     rows = db_rows(pwa_server.db, "SELECT data FROM records WHERE collection='visits' AND id=?", record)

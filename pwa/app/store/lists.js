@@ -6,10 +6,13 @@
  *
  *   lists {key, collection, id, version, data (summary), conflicts, resolving, at, order}
  *     at = listOrder (minus the list time), order = [[collection, scope, at, id], ...]
+ *     agenda = [[collection, owner, ...], ...] (collections with LISTS[c].agenda; see below)
  *
  * so a list screen reads its first rows in display order from the index (`records.js`
- * listPage), and the next rows as the person scrolls. Each collection's row counts per scope
- * are kept beside the rows (COUNTS), updated by the same writes: counting an index range
+ * listPage), and the next rows as the person scrolls; a second multiEntry index `agenda` holds
+ * where each row stands on its owners' day (below), so 今日 reads that day's rows only. Each
+ * collection's row counts per scope are kept beside the rows (COUNTS), updated by the same
+ * writes: counting an index range
  * walks every entry (120 ms for 10,000 rows on a busy laptop), reading one value does not.
  * Opening a list of 10,000 costs what a list of 50 does.
  *
@@ -44,10 +47,58 @@ export function listRow(rec) {
   const data = summarize(rec.collection, rec.data) || {};
   const at = listOrder(rec.collection, rec.data);
   const owners = spec.owners(rec.data || {});
-  const scopes = [ALL, ...new Set((Array.isArray(owners) ? owners : []).filter((o) => typeof o === 'string'))];
-  return { key: rec.key, collection: rec.collection, id: rec.id, version: rec.version, data,
+  const people = [...new Set((Array.isArray(owners) ? owners : []).filter((o) => typeof o === 'string'))];
+  const scopes = [ALL, ...people];
+  const row = { key: rec.key, collection: rec.collection, id: rec.id, version: rec.version, data,
     conflicts: rec.conflicts || [], resolving: rec.resolving || [], at,
     order: scopes.map((s) => [rec.collection, s, at, rec.id]) };
+  if (spec.agenda) {
+    const spot = spec.agenda(rec.data || {});
+    row.agenda = people.map((o) => (spot.open ? [rec.collection, o, OPEN, spot.rank, spot.time, rec.id]
+      : [rec.collection, o, DONE, spot.day, rec.id]));
+  }
+  return row;
+}
+
+/*
+ * The `agenda` index (multiEntry, over `agenda`): one key per owner of a row, for 今日.
+ *   open rows (still to do):  [collection, owner, OPEN, rank, time, id]
+ *   the others:               [collection, owner, DONE, day, id]
+ * so one owner's day is two key ranges: the open rows of rank 0 (whatever their time) and of
+ * rank 1 due by the end of the day, in display order; and the rows done that day.
+ */
+const OPEN = 0;
+const DONE = 1;
+/** Above every id in an index key (arrays sort after strings and numbers). */
+const TOP = [];
+
+/**
+ * The key ranges of one owner's day in the `agenda` index, optionally after a row's key.
+ * @param {string} collection
+ * @param {string} owner
+ * @param {number} dayStart the day's first millisecond
+ * @param {number} dayEnd the day's last millisecond
+ * @param {any[]} [after] the index key of the last open row read
+ */
+export function dayRanges(collection, owner, dayStart, dayEnd, after) {
+  const end = [collection, owner, OPEN, 1, dayEnd, TOP];
+  return {
+    open: after ? IDBKeyRange.bound(after, end, true, false) : IDBKeyRange.bound([collection, owner, OPEN], end),
+    done: IDBKeyRange.bound([collection, owner, DONE, dayStart], [collection, owner, DONE, dayEnd, TOP]),
+  };
+}
+
+/** A stored row's key in the `agenda` index for `owner` (undefined when it has none). */
+export const agendaKey = (row, owner) => (row && row.agenda ? row.agenda.find((k) => k[1] === owner) : undefined);
+
+/**
+ * Up to `n` open rows of an owner's day after `after`, in display order (one request).
+ * @param {IDBTransaction} t
+ * @param {IDBKeyRange} range `dayRanges(...).open`
+ * @param {number} n
+ */
+export function readOpen(t, range, n) {
+  return promised(t.objectStore('lists').index('agenda').getAll(range, n));
 }
 
 /** Whether a stored row is listed in `scope`. */
@@ -156,4 +207,25 @@ export async function countRows(t, collection, scope) {
  */
 export function readRows(t, collection, scope, n, after) {
   return promised(t.objectStore('lists').index('order').getAll(scopeRange(collection, scope, after), n));
+}
+
+/**
+ * How many rows a key range of the `agenda` index holds (walks the range in the database,
+ * not in the page: what one person has due, not the whole list).
+ * @param {IDBTransaction} t
+ * @param {IDBKeyRange} range
+ * @returns {Promise<number>}
+ */
+export function countAgenda(t, range) {
+  return promised(t.objectStore('lists').index('agenda').count(range));
+}
+
+/**
+ * Every row of a key range of the `agenda` index (the rows done on one day).
+ * @param {IDBTransaction} t
+ * @param {IDBKeyRange} range
+ * @returns {Promise<any[]>}
+ */
+export function readAgenda(t, range) {
+  return promised(t.objectStore('lists').index('agenda').getAll(range));
 }

@@ -9,8 +9,10 @@ import { emit } from '../bus.js';
 import { SCHEMA_VERSION } from '../config.js';
 import { tx } from './db.js';
 import { packRange, packWriter, summaryRange } from './packs.js';
-import { SUMMARY_PATHS, listOrder } from './summary.js';
-import { countRows, inScope, orderKey, readRows, rowWriter } from './lists.js';
+import { LISTS, SUMMARY_PATHS, listOrder } from './summary.js';
+import {
+  agendaKey, countAgenda, countRows, dayRanges, inScope, orderKey, readAgenda, readOpen, readRows, rowWriter,
+} from './lists.js';
 import { clone, keyOf, setPath } from './paths.js';
 
 /**
@@ -153,6 +155,53 @@ export async function listSummaries(collection) {
 const before = (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id);
 
 /**
+ * Pages of a list whose stored rows come from an index in display order, merged with views
+ * held in memory (records with unsent work, merged in full), which go in their place.
+ * @param {any[]} rows the first stored rows, already read (up to `size`)
+ * @param {number} size how many were asked for
+ * @param {(n: number, after: any[] | undefined) => Promise<any[]>} read the next n stored
+ *   rows after the index key `after` (a new transaction each time, starting after the last
+ *   row read, so a sync in between shifts nothing already shown)
+ * @param {(row: any) => any[]} indexKey a stored row's key in that index
+ * @param {any[]} extra views to show among them, in display order
+ * @param {Set<string>} skip keys of stored rows left out (shown merged, in `extra`)
+ * @param {(a: any, b: any) => boolean} first whether view a is shown before view b
+ * @returns {(n: number) => Promise<any[]>} the next n views
+ */
+function pager(rows, size, read, indexKey, extra, skip, first) {
+  /** Stored rows read but not yet handed out, and where the next read starts. */
+  const buffer = [];
+  /** @type {any[] | undefined} */
+  let after;
+  let exhausted = false;
+  let u = 0;
+  const keep = (got, n) => {
+    if (got.length) after = indexKey(got[got.length - 1]);
+    if (got.length < n) exhausted = true;
+    for (const row of got) if (!skip.has(row.key)) buffer.push(new SummaryView(row.collection, row.id, row));
+  };
+  keep(rows, size);
+  return async (n) => {
+    const out = [];
+    while (out.length < n) {
+      if (!buffer.length && !exhausted) {
+        const want = n - out.length;
+        keep(await read(want, after), want);
+        continue;
+      }
+      const next = buffer[0];
+      if (u < extra.length && (!next || first(extra[u], next))) out.push(extra[(u += 1) - 1]);
+      else if (next) out.push(buffer.shift());
+      else break;
+    }
+    return out;
+  };
+}
+
+/** A sort comparator from a "comes first" test. */
+const comparing = (first) => (a, b) => (first(a, b) ? -1 : first(b, a) ? 1 : 0);
+
+/**
  * A list of a paged collection (LISTS in summary.js), one scope of it, read a page at a
  * time from the `lists` index in display order (newest first): the synced records listed in
  * `scope` (ALL, or an owner's id) plus every record with unsent work (merged in full, as
@@ -167,26 +216,13 @@ const before = (a, b) => a.at < b.at || (a.at === b.at && a.id < b.id);
  * @returns {Promise<{total: number, first: any[], more: (n: number) => Promise<any[]>}>}
  */
 export async function listPage(collection, scope, size = 50) {
-  /** Synced rows read but not yet handed out, and where the next read starts. */
-  let buffer = [];
-  /** @type {any[] | undefined} */
-  let after;
-  let exhausted = false;
-  /** @type {Set<string>} */
-  let unsentKeys = new Set();
-  const keep = (rows, n) => {
-    if (rows.length) after = orderKey(rows[rows.length - 1], scope);
-    if (rows.length < n) exhausted = true;
-    for (const row of rows) if (!unsentKeys.has(row.key)) buffer.push(new SummaryView(collection, row.id, row));
-  };
-  const { total, unsent } = await tx(['lists', 'outbox', 'records'], 'readonly', async (t) => {
+  const { rows, total, unsent, unsentKeys } = await tx(['lists', 'outbox', 'records'], 'readonly', async (t) => {
     const [count, rows, ops] = await Promise.all([
       countRows(t, collection, scope),
       readRows(t, collection, scope, size),
       promised(t.objectStore('outbox').getAll()),
     ]);
     const byKey = groupByKey(ops.filter((o) => o.collection === collection));
-    unsentKeys = new Set(byKey.keys());
     const recs = t.objectStore('records');
     const lists = t.objectStore('lists');
     let n = count;
@@ -196,28 +232,66 @@ export async function listPage(collection, scope, size = 50) {
       if (inScope(row, scope)) n -= 1; // counted in the index, listed merged instead
       return merged(rec, mine, collection, mine[0].record);
     }));
-    keep(rows, size);
     const live = views.filter((m) => !m.deleted);
     for (const m of live) m.at = listOrder(collection, m.data);
-    live.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
-    return { total: n + live.length, unsent: live };
+    live.sort(comparing(before));
+    return { rows, total: n + live.length, unsent: live, unsentKeys: new Set(byKey.keys()) };
   });
-  let u = 0;
-  const more = async (n) => {
-    const out = [];
-    while (out.length < n) {
-      if (!buffer.length && !exhausted) {
-        const want = n - out.length;
-        keep(await tx(['lists'], 'readonly', (t) => readRows(t, collection, scope, want, after)), want);
-        continue;
-      }
-      const next = buffer[0];
-      if (u < unsent.length && (!next || before(unsent[u], next))) out.push(unsent[(u += 1) - 1]);
-      else if (next) out.push(buffer.shift());
-      else break;
-    }
-    return out;
+  const more = pager(rows, size, (n, after) => tx(['lists'], 'readonly', (t) => readRows(t, collection, scope, n, after)),
+    (row) => orderKey(row, scope), unsent, unsentKeys, before);
+  return { total, first: await more(size), more };
+}
+
+/**
+ * One owner's day of a collection with an agenda (LISTS[c].agenda in summary.js; 今日), read
+ * from the `agenda` index of `lists` (lists.js), not from every record: the owner's open
+ * records of rank 0 whatever their time and of rank 1 due by `dayEnd` (overdue ones too), the
+ * ones done between `dayStart` and `dayEnd`, and every record with unsent work (anyone's,
+ * any day: the person must see it), merged in full. Ordered by rank, time, then id. Same
+ * shape as `listPage`: `first` and `total` read in one transaction, `more(n)` pages on
+ * through the open rows (what a day can hold without bound: overdue visits pile up).
+ * @param {string} collection
+ * @param {string} owner
+ * @param {number} dayStart the day's first millisecond (local time)
+ * @param {number} dayEnd the day's last millisecond
+ * @param {number} [size]
+ * @returns {Promise<{total: number, first: any[], more: (n: number) => Promise<any[]>}>}
+ */
+export async function agendaPage(collection, owner, dayStart, dayEnd, size = 50) {
+  const spotOf = /** @type {(data: any) => import('./summary.js').AgendaSpot} */ (LISTS[collection].agenda);
+  /** Display order: rank, then time, then id (the order of the index's open rows). */
+  const first = (a, b) => {
+    const x = spotOf(a.data);
+    const y = spotOf(b.data);
+    return x.rank < y.rank || (x.rank === y.rank && (x.time < y.time || (x.time === y.time && a.id < b.id)));
   };
+  const ranges = dayRanges(collection, owner, dayStart, dayEnd);
+  const { rows, total, extra, unsentKeys } = await tx(['lists', 'outbox', 'records'], 'readonly', async (t) => {
+    const [count, rows, done, ops] = await Promise.all([
+      countAgenda(t, ranges.open),
+      readOpen(t, ranges.open, size),
+      readAgenda(t, ranges.done),
+      promised(t.objectStore('outbox').getAll()),
+    ]);
+    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+    const recs = t.objectStore('records');
+    const lists = t.objectStore('lists');
+    let n = count;
+    const views = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
+      mine.sort((a, b) => a.seq - b.seq);
+      const [rec, row] = await Promise.all([promised(recs.get(key)), promised(lists.get(key))]);
+      const k = agendaKey(row, owner);
+      if (k && ranges.open.includes(k)) n -= 1; // counted in the index, shown merged instead
+      return merged(rec, mine, collection, mine[0].record);
+    }));
+    const extra = [...done.filter((row) => !byKey.has(row.key)).map((row) => new SummaryView(collection, row.id, row)),
+      ...views.filter((m) => !m.deleted)];
+    extra.sort(comparing(first));
+    return { rows, total: n + extra.length, extra, unsentKeys: new Set(byKey.keys()) };
+  });
+  const more = pager(rows, size,
+    (n, after) => tx(['lists'], 'readonly', (t) => readOpen(t, dayRanges(collection, owner, dayStart, dayEnd, after).open, n)),
+    (row) => /** @type {any[]} */ (agendaKey(row, owner)), extra, unsentKeys, first);
   return { total, first: await more(size), more };
 }
 

@@ -41,13 +41,39 @@ export function summarize(collection, data) {
 }
 
 /**
+ * Where a record stands on its owners' day (今日, `agendaPage` in records.js): `open` records
+ * (still to do) of rank 0 are shown whatever their `time`, of rank 1 from `time` on, staying
+ * while they are overdue; the others only on the local day of `day`. On the screen they are
+ * ordered by `rank` (0 or 1), then `time`, then id.
+ * @typedef {{open: boolean, rank: 0|1, time: number, day: number}} AgendaSpot
+ */
+
+/** A finite number, else 0 (a time field holding something else sorts as "no time"). */
+const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : 0);
+
+/**
+ * A visit on 今日: one in progress first (whatever its date), then by planned time the planned
+ * ones due by the end of the day (a visit with no time is due) and those ended that day.
+ * @param {any} d visit data (a summary is enough: status, planned_at, ended_at)
+ * @returns {AgendaSpot}
+ */
+function visitAgenda(d) {
+  const status = d.status || 'planned';
+  const time = num(d.planned_at);
+  if (status === 'in_progress') return { open: true, rank: 0, time, day: 0 };
+  if (status === 'planned') return { open: true, rank: 1, time, day: 0 };
+  return { open: false, rank: 1, time, day: num(d.ended_at) };
+}
+
+/**
  * Lists paged from an index (lists.js): the time a list orders its rows by (newest first)
- * and who a row belongs to (the "mine" scope), per collection. The visit list's order:
- * planned time, else started time.
- * @type {Record<string, {time: (data: any) => any, owners: (data: any) => any}>}
+ * and who a row belongs to (the "mine" scope), per collection; optionally where a record
+ * stands on its owners' day (`agenda`, indexed too). The visit list's order: planned time,
+ * else started time.
+ * @type {Record<string, {time: (data: any) => any, owners: (data: any) => any, agenda?: (data: any) => AgendaSpot}>}
  */
 export const LISTS = {
-  visits: { time: (d) => d.planned_at || d.started_at || 0, owners: (d) => d.staff_ids },
+  visits: { time: (d) => d.planned_at || d.started_at || 0, owners: (d) => d.staff_ids, agenda: visitAgenda },
 };
 
 /** The scope of everyone's rows in a list (a number: never equal to an owner id). */

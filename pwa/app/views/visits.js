@@ -1,8 +1,8 @@
 /** Visits (上门服务 / 现场踏勘 / 走访): today's list, all visits, and one visit's detail. */
 
-import { add, h, fmtShort, fmtTime, lazyList, sameDay, toast } from '../ui.js';
+import { add, h, fmtShort, fmtTime, lazyList, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { ALL, edit, get, list, listPage, listSummaries } from '../store.js';
+import { agendaPage, ALL, edit, get, list, listPage } from '../store.js';
 import { go } from '../router.js';
 import {
   actionBar, attachmentImg, badges, caseTitle, conflictBox, DUE_LABELS, dueState, found, matterNames, navButton,
@@ -52,6 +52,12 @@ function mine(v, me) {
   return (v.data.staff_ids || []).includes(me);
 }
 
+/**
+ * Visits 今日 draws at first: a screen and a half of rows. Drawing (laying out) a row costs
+ * more than reading it, and the start waits for it; the rest load as the person scrolls.
+ */
+const FIRST_ROWS = 12;
+
 /** 今日: my visits that matter today, and my centre's open cases. */
 export async function todayView(ctx) {
   // An inspector sees no applicants' records: their home is the inspections to do.
@@ -61,19 +67,13 @@ export async function todayView(ctx) {
   }
   const me = ctx.session.user.id;
   const centres = ctx.session.user.centre_ids || [];
-  const [visits, cases, matters, evals] = await Promise.all([listSummaries('visits'), list('cases'), matterNames(),
-    list('evaluations')]);
   const now = Date.now();
-  const endOfDay = new Date().setHours(23, 59, 59, 999);
-  const today = visits.filter((v) => {
-    const d = v.data;
-    const unsent = v.pending || v.rejected.length;
-    if (!mine(v, me) && !unsent) return false;
-    if (unsent || d.status === 'in_progress') return true;
-    if ((d.status || 'planned') === 'planned') return !d.planned_at || d.planned_at <= endOfDay;
-    return sameDay(d.ended_at || 0, now);
-  }).sort((a, b) => (a.data.status === 'in_progress' ? -1 : 0) - (b.data.status === 'in_progress' ? -1 : 0)
-    || (a.data.planned_at || 0) - (b.data.planned_at || 0));
+  // My visits of today, read from the day index (store agendaPage), not from every visit on
+  // the device: in progress first, then by planned time the planned ones due by tonight
+  // (overdue ones too) and those ended today; and any visit with unsent work.
+  const [today, cases, matters, evals] = await Promise.all([
+    agendaPage('visits', me, new Date(now).setHours(0, 0, 0, 0), new Date(now).setHours(23, 59, 59, 999), FIRST_ROWS),
+    list('cases'), matterNames(), list('evaluations')]);
   const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
@@ -89,8 +89,8 @@ export async function todayView(ctx) {
     && c.data.callback_due - 3 * 86400000 <= now).sort((a, b) => a.data.callback_due - b.data.callback_due);
   add(ctx.main, 
     h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
-    h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.length} 项走访，本中心在办件 ${open.length} 件。` }),
-    h('section', { 'aria-label': '我的走访' }, h('h2', { text: `我的走访（${today.length}）` }),
+    h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.total} 项走访，本中心在办件 ${open.length} 件。` }),
+    h('section', { 'aria-label': '我的走访' }, h('h2', { text: `我的走访（${today.total}）` }),
       lazyList(today, visitRow, { empty: '今天没有安排走访', label: '我的走访' })),
     h('nav', { class: 'seg due-links', 'aria-label': '办件期限' }, ...Object.entries(DUE_LABELS).map(([k, label]) =>
       h('a', { href: `#/cases?f=${k}`, class: `due-${k}`, text: `${label} ${due[k]}` }))),
