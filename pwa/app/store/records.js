@@ -222,24 +222,38 @@ export async function listPage(collection, scope, size = 50) {
       readRows(t, collection, scope, size),
       promised(t.objectStore('outbox').getAll()),
     ]);
-    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
-    const recs = t.objectStore('records');
-    const lists = t.objectStore('lists');
-    let n = count;
-    const views = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
-      mine.sort((a, b) => a.seq - b.seq);
-      const [rec, row] = await Promise.all([promised(recs.get(key)), promised(lists.get(key))]);
-      if (inScope(row, scope)) n -= 1; // counted in the index, listed merged instead
-      return merged(rec, mine, collection, mine[0].record);
-    }));
+    const { views, counted, byKey } = await withUnsent(t, collection, ops, (row) => inScope(row, scope));
     const live = views.filter((m) => !m.deleted);
     for (const m of live) m.at = listOrder(collection, m.data);
     live.sort(comparing(before));
-    return { rows, total: n + live.length, unsent: live, unsentKeys: new Set(byKey.keys()) };
+    return { rows, total: count - counted + live.length, unsent: live, unsentKeys: new Set(byKey.keys()) };
   });
   const more = pager(rows, size, (n, after) => tx(['lists'], 'readonly', (t) => readRows(t, collection, scope, n, after)),
     (row) => orderKey(row, scope), unsent, unsentKeys, before);
   return { total, first: await more(size), more };
+}
+
+/**
+ * The records of `collection` with unsent work (`ops`: the outbox), each merged with it, read
+ * in transaction `t`. `inIndex(row)` says whether a page's index count already holds the
+ * record's list row: `counted` of them are, and are shown merged instead.
+ * @param {IDBTransaction} t
+ * @param {string} collection
+ * @param {any[]} ops
+ * @param {(row: any) => boolean} inIndex
+ */
+async function withUnsent(t, collection, ops, inIndex) {
+  const byKey = groupByKey(ops.filter((o) => o.collection === collection));
+  const recs = t.objectStore('records');
+  const lists = t.objectStore('lists');
+  let counted = 0;
+  const views = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
+    mine.sort((a, b) => a.seq - b.seq);
+    const [rec, row] = await Promise.all([promised(recs.get(key)), promised(lists.get(key))]);
+    if (inIndex(row)) counted += 1;
+    return merged(rec, mine, collection, mine[0].record);
+  }));
+  return { views, counted, byKey };
 }
 
 /**
@@ -273,21 +287,14 @@ export async function agendaPage(collection, owner, dayStart, dayEnd, size = 50)
       readAgenda(t, ranges.done),
       promised(t.objectStore('outbox').getAll()),
     ]);
-    const byKey = groupByKey(ops.filter((o) => o.collection === collection));
-    const recs = t.objectStore('records');
-    const lists = t.objectStore('lists');
-    let n = count;
-    const views = await Promise.all([...byKey.entries()].map(async ([key, mine]) => {
-      mine.sort((a, b) => a.seq - b.seq);
-      const [rec, row] = await Promise.all([promised(recs.get(key)), promised(lists.get(key))]);
+    const { views, counted, byKey } = await withUnsent(t, collection, ops, (row) => {
       const k = agendaKey(row, owner);
-      if (k && ranges.open.includes(k)) n -= 1; // counted in the index, shown merged instead
-      return merged(rec, mine, collection, mine[0].record);
-    }));
+      return Boolean(k && ranges.open.includes(k));
+    });
     const extra = [...done.filter((row) => !byKey.has(row.key)).map((row) => new SummaryView(collection, row.id, row)),
       ...views.filter((m) => !m.deleted)];
     extra.sort(comparing(first));
-    return { rows, total: n + extra.length, extra, unsentKeys: new Set(byKey.keys()) };
+    return { rows, total: count - counted + extra.length, extra, unsentKeys: new Set(byKey.keys()) };
   });
   const more = pager(rows, size,
     (n, after) => tx(['lists'], 'readonly', (t) => readOpen(t, dayRanges(collection, owner, dayStart, dayEnd, after).open, n)),
