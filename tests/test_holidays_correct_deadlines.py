@@ -134,13 +134,15 @@ def test_holidays_worked_saturday_moves_deadline_earlier_and_the_sweep_turns_it_
 
 
 def test_holidays_correction_reaches_only_work_whose_walk_crosses_the_year(county_db: str) -> None:
-    """Work due before the year starts or started after it ends is not even recomputed;
-    a rectification ordered in the year is."""
+    """Work due before the year starts is left as it is; a rectification ordered in
+    the year is; a chunk smaller than the work takes several transactions, all written."""
     seed(county_db)
     dec = at("2026-11-02 09:00")
     write(county_db, [
         ("cases", "old", {"centre_id": "c1", "matter_id": "m5", "status": "accepted",
                           "accepted_at": dec}, dec),
+        ("cases", "open2", {"centre_id": "c1", "matter_id": "m5", "status": "handling",
+                            "accepted_at": at(FRIDAY)}, at(FRIDAY)),
         ("rectifications", "r1", {"centre_id": "c1", "due_days": 5, "ordered_at": at(FRIDAY),
                                   "status": "open", "inspection_id": "i1",
                                   "order_text": "台账不全"}, at(FRIDAY))])
@@ -153,10 +155,12 @@ def test_holidays_correction_reaches_only_work_whose_walk_crosses_the_year(count
     conn.close()
     writer = Writer(county_db)
     try:
-        assert correct_deadlines(writer, 2027) == {"cases": 1, "complaints": 1, "rectifications": 1}
+        assert correct_deadlines(writer, 2027, chunk=1) == {"cases": 2, "complaints": 1,
+                                                            "rectifications": 1}
     finally:
         writer.close()
     assert due_day(county_db, "rectifications", "r1") == "2027-03-15"
+    assert due_day(county_db, "cases", "open2") == "2027-03-15"
     assert row(county_db, "cases", "old") == old
 
 
