@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from server.cli import main
-from server.holidays import correct_deadlines
+from server.holidays import correct_deadlines, year_span
 from server.jobs.sweep import accountability_id, sweep
+from server.store.holidays import open_work_in
 from server.system import system_write
 from server.writer import Writer
 from sync.deadlines import CST, local_date
@@ -179,3 +180,21 @@ def test_holidays_loaded_beside_a_running_server_reach_phones_and_its_writes(
     res = f1.sync([f1.op("cases", "open", {"status": "handling"})])
     assert res["results"][0]["status"] == "applied", res
     assert due_day(county_db, "cases", "open") == "2027-03-15"
+
+
+def test_holidays_open_work_in_finds_walks_crossing_the_year_only(county_db: str) -> None:
+    seed(county_db)
+    nov = at("2026-11-02 09:00")
+    write(county_db, [
+        ("cases", "before", {"centre_id": "c1", "matter_id": "m5", "status": "accepted",
+                             "accepted_at": nov}, nov),  # due 2026-11-09: done before 2027
+        ("cases", "waiting", {"centre_id": "c1", "matter_id": "m5", "status": "accepted",
+                              "accepted_at": nov}, nov)])
+    write(county_db, [("cases", "waiting", {"status": "supplement", "missing_materials": ["身份证"]},
+                       nov + 3_600_000)])  # the clock stopped: no deadline yet
+    conn = sqlite3.connect(county_db)
+    start, end = year_span(2027)
+    assert open_work_in(conn, "cases", start, end) == ["open", "waiting"]
+    # 2028: the open case is due in 2027, before it; a stopped clock may yet run into it.
+    assert open_work_in(conn, "cases", *year_span(2028)) == ["waiting"]
+    assert open_work_in(conn, "complaints", start, end) == ["cp"]
