@@ -166,9 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"sweep: {counts['overdue']} turned overdue,"
                   f" {counts['accountability']} accountability records made")
         elif args.command == "holidays":
-            schedule = load_holidays_cmd(args.db, args.year, args.file)
+            loaded = load_holidays_cmd(args.db, args.year, args.file,
+                                       Config.from_env(db=args.db).sweep_chunk)
+            schedule = loaded.schedule
             print(f"holidays {schedule.year} loaded: {len(schedule.holidays)} days off,"
                   f" {len(schedule.workdays)} weekend days worked")
+            print(f"deadlines corrected: {sum(loaded.corrected.values())} open records ("
+                  + ", ".join(f"{n} {c}" for c, n in loaded.corrected.items()) + ")")
         elif args.command == "init":
             init_db(args.db)
             print(f"database ready: {args.db}")

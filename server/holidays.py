@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sync.calendar import Calendar, Schedule
@@ -17,9 +19,14 @@ from sync.deadlines import CST
 from sync.errors import Invalid
 
 from .clock import now_ms
-from .store.holidays import load_calendar, store_schedule
+from .store.holidays import OPEN_WORK, load_calendar, open_work_in, store_schedule
+from .store.records import Actor, Batch
 from .store.sqlite import connect
 from .writer import Writer
+
+#: Who writes the corrected deadlines (the change log names it, as it names the sweep).
+CORRECTOR = Actor(user_id="system", device_id="system", role="system", scope=None)
+CHUNK = 5000
 
 
 def years_to_check(now: int) -> list[int]:
@@ -44,8 +51,56 @@ def warnings(calendar: Calendar, now: int) -> list[str]:
             for y in calendar.unknown_years(years_to_check(now))]
 
 
-def load_holidays_cmd(db: str, year: int, file: str) -> Schedule:
-    """``fieldsync holidays``: read, check and store a year's schedule file."""
+@dataclass(frozen=True)
+class Loaded:
+    """What ``fieldsync holidays`` did: the schedule stored, and per collection how many
+    open records' computed fields (deadlines, overdue marks) the new calendar changed."""
+
+    schedule: Schedule
+    corrected: dict[str, int]
+
+
+def year_span(year: int) -> tuple[int, int]:
+    """``[start, end)`` of ``year`` in China time, as epoch ms."""
+    return (int(dt.datetime(year, 1, 1, tzinfo=CST).timestamp() * 1000),
+            int(dt.datetime(year + 1, 1, 1, tzinfo=CST).timestamp() * 1000))
+
+
+def correct_deadlines(writer: Writer, year: int, now: int | None = None,
+                      chunk: int = CHUNK) -> dict[str, int]:
+    """Recompute, with the calendar now stored, the open work whose working-day walk may
+    cross ``year``; write those whose computed fields changed (``Batch.refresh``: a new
+    version and a change-log row each, so phones pull them), ``chunk`` per transaction.
+
+    Without this the open work kept deadlines reckoned under the old calendar until
+    something wrote it, and the sweep, which finds work by its STORED deadline, turned work
+    whose deadline moved earlier overdue late. Return the records written per collection."""
+    when = now_ms() if now is None else now
+    start, end = year_span(year)
+    out: dict[str, int] = {}
+    for collection in OPEN_WORK:
+        # Found on a read connection: the scan must not hold the lock phones' syncs wait for.
+        # Each chunk is judged again (recomputed) inside its writing transaction.
+        conn = connect(writer.path, readonly=True)
+        try:
+            ids = open_work_in(conn, collection, start, end)
+        finally:
+            conn.close()
+        out[collection] = 0
+        for i in range(0, len(ids), max(1, chunk)):
+            out[collection] += len(writer.run(_refresh(collection, ids[i:i + max(1, chunk)], when)))
+    return out
+
+
+def _refresh(collection: str, ids: list[str], now: int) -> Callable[[sqlite3.Connection], list[str]]:
+    def run(conn: sqlite3.Connection) -> list[str]:
+        return Batch(conn, CORRECTOR, now).refresh(collection, ids)
+    return run
+
+
+def load_holidays_cmd(db: str, year: int, file: str, chunk: int = CHUNK) -> Loaded:
+    """``fieldsync holidays``: read, check and store a year's schedule file, then correct
+    the deadlines of the open work it moves (``correct_deadlines``)."""
     try:
         text = Path(file).read_text("utf-8")
     except OSError as err:
@@ -61,9 +116,11 @@ def load_holidays_cmd(db: str, year: int, file: str) -> Schedule:
     try:
         writer.run(lambda conn: store_schedule(conn, schedule, str(doc.get("source") or file),
                                                now_ms()))
+        # After the schedule's own transaction: each chunk's Batch reads the calendar anew.
+        corrected = correct_deadlines(writer, year, chunk=chunk)
     finally:
         writer.close()
-    return schedule
+    return Loaded(schedule, corrected)
 
 
 def read_calendar(db: str) -> Calendar:

@@ -7,7 +7,7 @@ import sqlite3
 
 from sync.calendar import Calendar, Schedule
 
-from . import audit
+from . import audit, sqlite
 
 
 def store_schedule(conn: sqlite3.Connection, schedule: Schedule, source: str, at: int) -> None:
@@ -26,3 +26,26 @@ def load_calendar(conn: sqlite3.Connection) -> Calendar:
     """The calendar: the schedules loaded into this database over the bundled data."""
     return Calendar.of(Schedule.from_json(json.loads(text))
                        for (text,) in conn.execute("SELECT schedule FROM holidays ORDER BY year"))
+
+
+# Open work per collection (whatever its overdue mark: a deadline may move either way), the
+# field its working-day walk starts from, and the field holding where the walk ended.
+_OPEN = {"cases": ("json_extract(data, '$.status') IN ('accepted', 'supplement', 'handling')",
+                   "accepted_at", "due_at"),
+         "complaints": ("json_extract(data, '$.replied_at') IS NULL", "received_at", "reply_due"),
+         "rectifications": ("coalesce(json_extract(data, '$.status'), 'open') IN ('open', 'overdue')",
+                            "ordered_at", "due_at")}
+OPEN_WORK = tuple(_OPEN)
+
+
+def open_work_in(conn: sqlite3.Connection, collection: str, start: int, end: int) -> list[str]:
+    """Open, live records of ``collection`` whose working-day walk may cross the span
+    ``[start, end)`` (epoch ms; a year, China time): started before its end, and either
+    still walking (no deadline yet, the clock stopped) or due at or after its start. A
+    walk wholly outside the span counts the same days whatever the span's calendar says."""
+    where, started, due = _OPEN[collection]
+    return [rid for (rid,) in conn.execute(
+        f"SELECT id FROM records WHERE collection = ? AND deleted = 0 AND {where}"
+        f" AND {sqlite.json_field('data', started)} < ?"
+        f" AND coalesce({sqlite.json_field('data', due)}, ?) >= ? ORDER BY id",
+        (collection, end, start, start))]
