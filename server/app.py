@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from importlib.metadata import PackageNotFoundError, version
@@ -120,6 +121,25 @@ API_ROUTES: tuple[tuple[str, str, Callable[[Request], Awaitable[Response]]], ...
 )
 
 
+_startup_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Move what the process holds once started (modules, schemas, the app) out of the
+    cyclic garbage collector's reach, once per process.
+
+    Those objects live as long as the server; yet every full collection walked all of
+    them (~65,000), and a push of 10,000 visits runs three: about a tenth of its CPU.
+    Frozen, a full collection walks only what was made since. Reference counting still
+    frees them; only cycles among them would stay (collected first, so none do now).
+    """
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()
+        gc.freeze()
+
+
 def create_app(config: Config) -> Starlette:
     """Build the app for ``config``; the writer thread starts now and stops at shutdown."""
     writer = Writer(config.db, config.synchronous)
@@ -143,6 +163,7 @@ def create_app(config: Config) -> Starlette:
         if hook is not None:
             tasks.append(asyncio.create_task(run_forever(hook.run_once, config.push_interval_s,
                                                          "webhook")))
+        freeze_startup_heap()
         try:
             yield
         finally:
