@@ -35,8 +35,9 @@ export function watch(main) {
   main.addEventListener('input', mark, true);
   main.addEventListener('change', mark, true);
   // Removing a screen blurs its focused field, and the browser then fires `change` for what
-  // was typed in it: a redraw would run a half-typed search. The redraw keeps the field
-  // (restore); that change is not the person's.
+  // was typed in it: a redraw would run a half-typed search. A redraw keeps the field
+  // (restore, which owes the change to the new one: oweChange); the router marks the screen
+  // it replaces so (data-leaving), and that change is not the person's.
   main.addEventListener('change', (e) => {
     const el = /** @type {HTMLElement} */ (e.target);
     if (el && el.closest && el.closest('[data-leaving]')) e.stopImmediatePropagation();

@@ -180,7 +180,9 @@ export async function render(opts = {}) {
   // Read at the swap: the person may have scrolled while the screen was being drawn.
   const scroll = same ? window.scrollY : 0;
   const at = scroll && main.firstElementChild ? anchor(main.firstElementChild) : null;
-  if (main.firstElementChild) /** @type {HTMLElement} */ (main.firstElementChild).dataset.leaving = '1';
+  // Only a redraw that carries the typed fields over (restore) silences the change events of
+  // the old screen's removal; leaving for another screen lets them save what was typed.
+  if (kept) /** @type {HTMLElement} */ (main.firstElementChild).dataset.leaving = '1';
   main.replaceChildren(next);
   shownPath = path;
   shownWhere = where;
