@@ -9,12 +9,15 @@
  *   - fields the person has typed in since the screen was drawn (or since the form last
  *     saved) keep their values; fields not touched show the new data;
  *   - the messages under fields and the form's alert line stay until the next attempt;
- *   - focus stays on the same field, with its caret.
+ *   - focus stays on the same field, with its caret;
+ *   - a long list (lazyList) holds the rows the person had scrolled to, not its first page
+ *     again, and the row at the top of the screen stays where it was (keepRows, anchor).
  * A submitted form is settled, so the redraw after a save shows the stored values; a
  * recordForm settles only when its save succeeded (a refused attempt keeps its input).
  */
 
 import { errorLine, markProblem } from './forms.js';
+import { fillList } from './ui.js';
 
 const CONTROLS = 'input, textarea, select';
 
@@ -31,6 +34,14 @@ function mark(e) {
 export function watch(main) {
   main.addEventListener('input', mark, true);
   main.addEventListener('change', mark, true);
+  // Removing a screen blurs its focused field, and the browser then fires `change` for what
+  // was typed in it: a redraw would run a half-typed search. A redraw keeps the field
+  // (restore, which owes the change to the new one: oweChange); the router marks the screen
+  // it replaces so (data-leaving), and that change is not the person's.
+  main.addEventListener('change', (e) => {
+    const el = /** @type {HTMLElement} */ (e.target);
+    if (el && el.closest && el.closest('[data-leaving]')) e.stopImmediatePropagation();
+  }, true);
   // A submitted form's values are on their way to the store or the server: the redraw that
   // follows shows what was stored. Forms that settle only on success (recordForm, which keeps
   // a refused attempt's input) say so with data-settles.
@@ -50,7 +61,8 @@ export function settle(form) {
 
 /**
  * Keys of elements by position among their like: `summary text#n` for folds, `form#n/name#m`
- * for controls (the nth form of the screen, the mth control of that name in it).
+ * for controls (the nth form of the screen, the mth control of that name in it), `page/name#m`
+ * for controls outside a form.
  * @param {ParentNode} root
  */
 function keyed(root) {
@@ -74,6 +86,11 @@ function keyed(root) {
       controls.set(nth(`form${i}/${c.name || c.id || c.type}`), c);
     }
   });
+  // Fields outside any form (a list's search box) are kept too.
+  for (const el of root.querySelectorAll(CONTROLS)) {
+    const c = /** @type {HTMLInputElement} */ (el);
+    if (!c.form && !c.closest('form')) controls.set(nth(`page/${c.name || c.getAttribute('aria-label') || c.id || c.type}`), c);
+  }
   return { folds, controls };
 }
 
@@ -117,7 +134,11 @@ export function restore(root, snap) {
     const c = /** @type {HTMLInputElement | undefined} */ (controls.get(k));
     if (!c) continue;
     if (c.type === 'checkbox' || c.type === 'radio') c.checked = v.checked;
-    else if (c.type !== 'file') c.value = v.value;
+    else if (c.type !== 'file') {
+      const drawn = c.value;
+      c.value = v.value;
+      if (c.value !== drawn && c.tagName !== 'SELECT') oweChange(c, drawn);
+    }
     c.dataset.touched = '1';
   }
   for (const [k, message] of snap.problems) {
@@ -139,4 +160,101 @@ export function restore(root, snap) {
       }
     }
   }
+}
+
+/**
+ * A text field given back its typed value by a redraw. The browser fires `change` only for
+ * what was typed into this element, so the value set here would never fire it: a search typed
+ * before a sync redrew the list would do nothing on Enter. The field fires it itself on Enter
+ * or when left, unless the person typed in it again (then the browser does).
+ * @param {HTMLInputElement} c
+ * @param {string} drawn the value the redraw drew
+ */
+function oweChange(c, drawn) {
+  const done = () => {
+    c.removeEventListener('keydown', onKey);
+    c.removeEventListener('blur', left);
+    c.removeEventListener('input', done);
+  };
+  // A field removed while focused (the next redraw) blurs too: that is not the person leaving.
+  const left = () => queueMicrotask(() => { if (c.isConnected) fire(); else done(); });
+  function fire() {
+    done();
+    if (c.value !== drawn) c.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  /** @param {KeyboardEvent} e */
+  function onKey(e) {
+    if (e.key === 'Enter' && c.tagName !== 'TEXTAREA') fire();
+  }
+  c.addEventListener('keydown', onKey);
+  c.addEventListener('blur', left);
+  c.addEventListener('input', done);
+}
+
+/**
+ * The long lists (lazyList's `ul.list`) of a screen by position among lists of the same label.
+ * @param {ParentNode} root
+ */
+function lists(root) {
+  /** @type {Map<string, Element>} */
+  const out = new Map();
+  const seen = new Map();
+  for (const ul of root.querySelectorAll('ul.list')) {
+    const k = ul.getAttribute('aria-label') || '';
+    const n = seen.get(k) || 0;
+    seen.set(k, n + 1);
+    out.set(`${k}#${n}`, ul);
+  }
+  return out;
+}
+
+/** The link of a list row (rows link to their record). */
+const hrefOf = (li) => li.querySelector(':scope > a[href]')?.getAttribute('href') || null;
+
+/**
+ * Load into the redrawn screen `next` (not shown yet) as many rows of each long list as the
+ * screen `old` shows, and the last of them: a person far down a list is not thrown back to
+ * its first page by a sync. Resolves true when it loaded any (the person may have scrolled
+ * further meanwhile: call again until false).
+ * @param {ParentNode} old
+ * @param {ParentNode} next
+ */
+export async function keepRows(old, next) {
+  const now = lists(next);
+  const loads = [...lists(old)].map(([k, ul]) => {
+    const into = now.get(k);
+    const rows = ul.querySelectorAll(':scope > li');
+    return into ? fillList(into, rows.length, rows.length ? hrefOf(rows[rows.length - 1]) : null) : false;
+  });
+  return (await Promise.all(loads)).some(Boolean);
+}
+
+/**
+ * The list row at the top of the screen (the first one not scrolled past) and where it stands,
+ * or null at the top of the page or with no list row in view.
+ * @param {ParentNode} root
+ * @returns {{href: string, top: number} | null}
+ */
+export function anchor(root) {
+  if (window.scrollY <= 0) return null;
+  for (const li of root.querySelectorAll('ul.list > li')) {
+    const box = li.getBoundingClientRect();
+    if (box.bottom <= 0) continue;
+    if (box.top >= window.innerHeight) return null;
+    const href = hrefOf(li);
+    return href ? { href, top: box.top } : null;
+  }
+  return null;
+}
+
+/**
+ * Scroll the redrawn screen so the row that was at the top of the screen stands where it stood
+ * (rows a sync added above it would otherwise push it down).
+ * @param {ParentNode} root
+ * @param {{href: string, top: number} | null} at
+ */
+export function realign(root, at) {
+  if (!at) return;
+  const li = [...root.querySelectorAll('ul.list > li')].find((el) => hrefOf(el) === at.href);
+  if (li) window.scrollBy(0, li.getBoundingClientRect().top - at.top);
 }

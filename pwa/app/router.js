@@ -5,7 +5,7 @@
  * holds a small form (a hand-over, a reply) keeps its typed fields across the redraw (keep.js).
  */
 
-import { restore, snapshot, watch } from './keep.js';
+import { anchor, keepRows, realign, restore, snapshot, watch } from './keep.js';
 
 /** @typedef {{main: HTMLElement, params: string[], query: URLSearchParams, session: any, rerender: () => void}} Ctx */
 
@@ -142,7 +142,7 @@ export async function render(opts = {}) {
   const where = qs ? `${path}?${qs}` : path;
   // A redraw (new data) keeps the scroll of the screen it redraws; one that lands after the
   // hash moved on draws a new screen, from the top.
-  const scroll = opts.keepScroll && where === shownWhere ? window.scrollY : 0;
+  const same = !!opts.keepScroll && where === shownWhere;
   const next = document.createElement('div');
   next.className = 'screen';
   const ctx = { main: next, params: (path.match(re) || []).slice(1).map(decodeURIComponent), query: new URLSearchParams(qs || ''),
@@ -156,16 +156,33 @@ export async function render(opts = {}) {
     next.replaceChildren(Object.assign(document.createElement('p'), { className: 'box bad', textContent: `出错了：${err.message}` }));
     result = {};
   }
-  if (seq !== renderSeq) { // a newer navigation won: this screen is never shown
+  /** Whether a newer navigation won: this screen is then never shown. */
+  const beaten = () => {
+    if (seq === renderSeq) return false;
     for (const fn of leaveHooks.splice(0)) fn();
     leaveHooks.push(...old);
-    return;
+    return true;
+  };
+  if (beaten()) return;
+  // A redraw of the same screen holds the rows the person had scrolled to in its long lists
+  // (read before it is shown, so the scroll below lands on them); again while the old screen
+  // grew meanwhile.
+  if (same && main.firstElementChild) {
+    const shown = main.firstElementChild;
+    while (await keepRows(shown, next)) if (beaten()) return;
+    if (beaten()) return;
   }
   for (const fn of old) fn();
   currentView = result;
   // A redraw of the same screen (new data from a sync, or the view's own rerender) keeps what
   // the person is in the middle of: open folds, typed fields, messages, focus.
   const kept = opts.keepScroll && path === shownPath && main.firstElementChild ? snapshot(main.firstElementChild) : null;
+  // Read at the swap: the person may have scrolled while the screen was being drawn.
+  const scroll = same ? window.scrollY : 0;
+  const at = scroll && main.firstElementChild ? anchor(main.firstElementChild) : null;
+  // Only a redraw that carries the typed fields over (restore) silences the change events of
+  // the old screen's removal; leaving for another screen lets them save what was typed.
+  if (kept) /** @type {HTMLElement} */ (main.firstElementChild).dataset.leaving = '1';
   main.replaceChildren(next);
   shownPath = path;
   shownWhere = where;
@@ -177,6 +194,7 @@ export async function render(opts = {}) {
     else a.removeAttribute('aria-current');
   }
   window.scrollTo(0, scroll);
+  realign(next, at);
   if (!opts.keepScroll) main.focus({ preventScroll: true });
 }
 

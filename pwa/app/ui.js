@@ -132,6 +132,26 @@ export function toast(message, kind = 'info') {
 export const maskId = (s) => (s && s.length > 8 ? `${s.slice(0, 4)}${'*'.repeat(s.length - 8)}${s.slice(-4)}` : s || '');
 
 /**
+ * The lists lazyList drew, each with how to load its rows up to a count: a redraw of the
+ * screen (a background sync) loads what the person had scrolled to (keep.js keepRows).
+ * @type {WeakMap<Element, (n: number, last: string | null) => Promise<boolean>>}
+ */
+const fillers = new WeakMap();
+
+/**
+ * Load a lazyList's rows (a list element `ul.list` it drew, not yet shown) until it holds `n`
+ * rows and the row linking to `last`, one page past `n` at most (rows a sync put above it
+ * push it down). Resolves true when it loaded any.
+ * @param {Element} ul
+ * @param {number} n
+ * @param {string | null} last the href of the last row shown before
+ */
+export function fillList(ul, n, last) {
+  const fill = fillers.get(ul);
+  return fill ? fill(n, last) : Promise.resolve(false);
+}
+
+/**
  * A list that renders its first rows at once and the rest as the person scrolls (or taps
  * 显示更多, for keyboards and screen readers), so 10,000 records cost the same as 50.
  * `items` is an array, or a paged source (store.listPage): {total, first, more(n)}.
@@ -182,5 +202,23 @@ export function lazyList(items, row, opts = {}) {
   more.addEventListener('click', next);
   wrap.append(more);
   show(source ? source.first : /** @type {T[]} */ (items).slice(0, size));
+  const has = (href) => [...ul.querySelectorAll(':scope > li > a[href]')].some((a) => a.getAttribute('href') === href);
+  fillers.set(ul, async (n, last) => {
+    if (loading) return false;
+    loading = true;
+    const before = shown;
+    try {
+      // Runs before the screen is shown (more is not connected yet, so next() would not).
+      while (shown < total && (shown < n || (last && !has(last) && shown < n + size))) {
+        const want = Math.max(n - shown, 0) || size;
+        const rows = source ? await source.more(want) : /** @type {T[]} */ (items).slice(shown, shown + want);
+        if (!rows.length) break;
+        show(rows);
+      }
+    } finally {
+      loading = false;
+    }
+    return shown > before;
+  });
   return wrap;
 }
