@@ -126,7 +126,9 @@ def test_pwa_shell_imports_resolve_to_cached_files() -> None:
     inspection = static_graph(targets & pack) - start - phone_later
     assert inspection == pack, f"inspection pack {rel(pack)} != screens + imports {rel(inspection)}"
     desk = reached - start - phone_later - inspection
-    assert desk == workspace, f"workspace list {rel(workspace)} != modules only it imports {rel(desk)}"
+    modules = {f for f in workspace if f.suffix == ".js"}  # and ws.css, added by main.js's ws()
+    assert desk == modules, f"workspace list {rel(modules)} != modules only it imports {rel(desk)}"
+    assert {f.name for f in workspace - modules} == {"ws.css"}
     # Nothing precached is left unreachable (dead weight on every phone).
     js = {p for p in precached if p.suffix == ".js"}
     assert js - start - phone_later == set(), f"precached but never imported: {rel(js - start - phone_later)}"

@@ -226,6 +226,8 @@ def test_workspace_supervisor_runs_the_month(
     expect(overview).to_contain_text("石桥镇便民服务中心")
     expect(page.locator("svg.chart.bars").first).to_be_visible()
     expect(page.locator("svg.chart.spark").first).to_be_visible()
+    # The workspace's own stylesheet (ws.css, not in a phone's shell) is applied to its first screen.
+    assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "1240px"
     # The device syncs reference data and the inspections it reviews; no applicants' data.
     sync_now(page)
     held = page.evaluate("""async () => { const s = await import('/app/store.js'); const n = {};
@@ -348,6 +350,7 @@ def test_workspace_field_staff_cannot_reach_it(
     expect(page.locator('a[href^="#/ws/"]')).to_have_count(0)
     page.goto(f"{base}/#/ws/overview")
     expect(page.get_by_role("alert")).to_contain_text("仅供县级督查人员使用")
+    assert page.locator('link[href="/app/ws.css"]').count() == 0  # nor its stylesheet
     ctx.close()
 
 

@@ -62,9 +62,28 @@ const ws = (load, name) => {
   return async (/** @type {any} */ ctx) => {
     if (!WORKSPACE.includes(ctx.session.user.role)) return notForRole(ctx);
     cacheWorkspace();
+    await workspaceStyles();
     return view(ctx);
   };
 };
+/** @type {Promise<void> | null} */
+let styled = null;
+/** The workspace's stylesheet (ws.css), added once and waited for, so its first screen is
+ * never drawn unstyled; a sheet that fails to load (offline before first use) does not block
+ * the screen, and is asked for again on the next one. */
+function workspaceStyles() {
+  if (!styled) {
+    styled = new Promise((resolve) => {
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = '/app/ws.css';
+      link.onload = () => resolve();
+      link.onerror = () => { link.remove(); styled = null; resolve(); };
+      document.head.append(link);
+    });
+  }
+  return styled;
+}
 let workspaceAsked = false;
 /** Once per page: ask the service worker to keep every workspace module (sw/shell.js). */
 function cacheWorkspace() {

@@ -70,6 +70,7 @@ var SHELL = [
 function workspaceCacheName() { return 'fieldsync-ws-' + self.FIELDSYNC_VERSION; }
 var WORKSPACE = [
   '/app/rubric-zh.js',
+  '/app/ws.css',
   '/app/views/ws/admin.js',
   '/app/views/ws/awards.js',
   '/app/views/ws/boards.js',
