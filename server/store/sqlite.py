@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sync import paths as leafpaths
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -227,15 +229,6 @@ def _sql_value(value: Any) -> Any:
 _json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _at(doc: Mapping[str, Any], path: str) -> Any:
-    value: Any = doc
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
     """``FACTS`` for one collection: each column's source after ``centre_id``."""
     return tuple(_source(column, collection) for column in _COLUMNS[1:])
@@ -254,10 +247,10 @@ def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) 
             out.append(None)
             continue
         paths = src if not isinstance(src, Switch) else (
-            src.then if _sql_value(_at(doc, src.path)) == src.value else src.otherwise)
+            src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
         value = None
         for path in paths:
-            value = get(path) if "." not in path else _at(doc, path)
+            value = get(path) if "." not in path else leafpaths.get(doc, path)
             if value is not None:
                 break
         out.append(value if value is None or (type(value) is str and "\x00" not in value)
