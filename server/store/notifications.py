@@ -14,8 +14,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sync.made import Maker
 from sync.notify import TITLES, Trigger, notification_id
-from sync.ops import CheckedOp, check_op, whole_ms
+from sync.ops import CheckedOp
 from sync.schema import Schemas, load
 
 from . import push as push_store
@@ -25,11 +26,6 @@ Apply = Callable[[list[CheckedOp]], list[dict[str, Any]]]
 STAFF_ROLES = ("centre", "field")
 #: kinds that go to the centre's staff when the person named is no enabled user
 FALL_BACK = frozenset({"due_soon", "overdue"})
-_FIELDS = load().collection("notifications").fields
-#: what a notification's subject.collection may be, and the patterns of its ids (schemas.json)
-_SUBJECTS = frozenset(_FIELDS["subject"]["fields"]["collection"]["enum"])
-_USER_ID, _RECORD, _CENTRE = (_FIELDS["user_id"]["_re"], _FIELDS["subject"]["fields"]["record"]["_re"],
-                              _FIELDS["subject"]["fields"]["centre_id"]["_re"])
 
 
 def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -71,6 +67,7 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
                                      and t.user_id != exclude)
     staff = centre_staff(conn, sorted({t.centre_id for t in triggers if to_centre(t) and t.centre_id}))
     schemas = load()
+    maker = Maker(schemas)
     out: list[tuple[CheckedOp, Trigger, str]] = []
     seen: set[str] = set()
     for t in triggers:
@@ -81,36 +78,22 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             if nid in seen or uid == exclude:
                 continue
             seen.add(nid)
-            out.append((notification_op(t, uid, now, schemas), t, uid))
+            out.append((notification_op(t, uid, now, schemas, maker), t, uid))
     return out
 
 
-def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas) -> CheckedOp:
-    """The op that makes ``t``'s notification for ``uid``: exactly what ``check_op`` makes
-    of it (a test holds the two equal), built directly. Its values come from the server (a
-    checked record id and collection, an enabled user, a fixed kind and title); checking
-    each against the schema again was a third of a notification's cost. Anything that
-    might not pass (a collection not in the schema's list, an id off its pattern) still
-    goes through ``check_op``, and so is refused as before."""
+def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
+                    maker: Maker | None = None) -> CheckedOp:
+    """The op that makes ``t``'s notification for ``uid``: ``check_op`` of it, made by the
+    server's op maker (``sync.made``: each path's rules looked up once per batch)."""
     nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
     subject = {"collection": t.collection, "record": t.record}
     if t.centre_id:
         subject["centre_id"] = t.centre_id
-    at = t.at if t.at is not None else now
-    sent = {"id": "op-" + nid, "collection": "notifications", "record": nid, "base": 0,
-            "at": now, "set": {"user_id": uid, "kind": t.kind, "subject": subject,
-                               "title": TITLES[t.kind], "at": at}, "delete": False}
-    if (t.collection not in _SUBJECTS or not whole_ms(at) or not whole_ms(now)
-            or not _USER_ID.match(uid) or not _RECORD.match(t.record) or not _RECORD.match(nid)
-            or (t.centre_id and not _CENTRE.match(t.centre_id))):
-        return check_op(sent, schemas)  # refused as before
-    leaves: dict[str, Any] = {"user_id": uid, "kind": t.kind, "subject.collection": t.collection,
-                              "subject.record": t.record}
-    if t.centre_id:
-        leaves["subject.centre_id"] = t.centre_id
-    leaves["title"] = TITLES[t.kind]
-    leaves["at"] = at
-    return CheckedOp(str(sent["id"]), "notifications", nid, 0, now, leaves, sent=sent)
+    return (maker or Maker(schemas)).op(
+        "op-" + nid, "notifications", nid, now,
+        {"user_id": uid, "kind": t.kind, "subject": subject, "title": TITLES[t.kind],
+         "at": t.at if t.at is not None else now})
 
 
 def deliver(conn: sqlite3.Connection, apply: Apply, triggers: Sequence[Trigger], now: int,
