@@ -82,12 +82,13 @@ def parse_subscription(doc: Any, *, allow_http: bool) -> Subscription:
     return Subscription(endpoint, str(keys["p256dh"]), str(keys["auth"]))
 
 
-def payload(kind: str, collection: str, record: str) -> str:
-    """The message body: what happened to which record, and the kind's fixed title."""
+def payload(kind: str, collection: str, record: str, title: str | None = None) -> str:
+    """The message body: what happened to which record, and the kind's fixed title (or
+    ``title``, a group's counted one: ``sync.notify.group_title``, no personal data)."""
     if kind not in TITLES:
         raise ValueError(f"unknown push kind {kind!r}")
     return json.dumps({"kind": kind, "collection": collection, "record": record,
-                       "title": TITLES[kind]}, ensure_ascii=False, separators=(",", ":"))
+                       "title": title or TITLES[kind]}, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

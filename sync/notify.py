@@ -17,6 +17,12 @@ Triggers on a write:
 ``due_soon`` (a deadline one working day away) and ``recheck`` (an award title's two-year
 re-check comes due: to the county's supervisors and the centre's staff) come from the sweep,
 not from a write.
+
+The sweep's kinds (``GROUPED``) come by the hundred at once: a person whose 440 cases turn
+overdue in one sweep gets one notification (and one Web Push) that names the first of them
+and counts them all (``group_title``), not 440. It keeps the id the first subject's own
+notification would have had, so a single subject makes exactly the notification it always
+did.
 """
 
 from __future__ import annotations
@@ -35,6 +41,17 @@ TITLES = {
     "overdue": "有事项已超期",
     "recheck": "有评优称号需要复查",
 }
+
+
+#: kinds told once per person per batch of the sweep, however many subjects they are about
+GROUPED = frozenset({"due_soon", "overdue"})
+#: the title of a group of ``count`` (> 1): a number and a fixed text, no personal data
+GROUP_TITLES = {"due_soon": "{count} 件工作明日到期", "overdue": "{count} 件工作已超期"}
+
+
+def group_title(kind: str, count: int) -> str:
+    """The title of a notification about ``count`` subjects of ``kind`` (``TITLES`` for one)."""
+    return GROUP_TITLES[kind].format(count=count) if count > 1 else TITLES[kind]
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,29 @@ finds its op already applied (``duplicate``) and neither a second record nor a s
 push is made. A newly made one queues a Web Push to each of its person's subscriptions
 (kind, subject and a fixed title only). The SMS webhook reads new notifications from the
 change log on its own (``server.jobs.webhook``).
+
+The sweep's kinds (``sync.notify.GROUPED``) are folded, per call, into one notification per
+person, kind and collection: the first subject's (its id, op id and subject), with ``count``
+and a title that counts them (``group_title``); one push. Why that is still "never two":
+
+- ``overdue`` is triggered by the making of a subject's accountability record, in the same
+  transaction, and that record is made once per subject ever: no subject comes twice.
+- ``due_soon`` is triggered again by every sweep while the deadline is ahead. Each subject
+  folded into a group leaves the op row its own notification would have left (``op-`` + the
+  id it would have had, pointing at the group's record), and a subject whose op row exists is
+  left out before grouping: a sweep run again, or two at once (each call's check and writes
+  are one transaction of the one writer), tells nobody twice of one deadline.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sync.made import Maker
-from sync.notify import TITLES, Trigger, notification_id
+from sync.notify import GROUPED, Trigger, group_title, notification_id
 from sync.ops import CheckedOp
 from sync.schema import Schemas, load
 
@@ -26,6 +39,20 @@ Apply = Callable[[list[CheckedOp]], list[dict[str, Any]]]
 STAFF_ROLES = ("centre", "field")
 #: kinds that go to the centre's staff when the person named is no enabled user
 FALL_BACK = frozenset({"due_soon", "overdue"})
+#: grouped kinds a later sweep triggers again for the same subject (see the module's text)
+RECURRING = frozenset({"due_soon"})
+_CHUNK = 900
+
+
+@dataclass
+class Planned:
+    """One notification to write: its op, the trigger it is of (a group's first), the
+    person, and the op ids of the other subjects a group folds in."""
+
+    op: CheckedOp
+    trigger: Trigger
+    user_id: str
+    members: list[str] = field(default_factory=list)
 
 
 def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -53,8 +80,17 @@ def enabled_users(conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]
     return found
 
 
+def _known_ops(conn: sqlite3.Connection, op_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(op_ids), _CHUNK):
+        part = op_ids[i:i + _CHUNK]
+        found.update(oid for (oid,) in conn.execute(
+            f"SELECT id FROM ops WHERE id IN ({','.join('?' * len(part))})", part))
+    return found
+
+
 def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
-         exclude: str | None) -> list[tuple[CheckedOp, Trigger, str]]:
+         exclude: str | None) -> list[Planned]:
     # A record may name anyone (a visit's staff_ids are what the phone sent): only people
     # who can sign in and read their inbox get a notification; one query per batch. Work
     # against the clock whose named person is no (enabled) user goes to the centre's staff,
@@ -66,9 +102,7 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
         return t.user_id is None or (t.kind in FALL_BACK and t.user_id not in named
                                      and t.user_id != exclude)
     staff = centre_staff(conn, sorted({t.centre_id for t in triggers if to_centre(t) and t.centre_id}))
-    schemas = load()
-    maker = Maker(schemas)
-    out: list[tuple[CheckedOp, Trigger, str]] = []
+    each: list[tuple[Trigger, str, str]] = []  # (trigger, person, the id of its own notification)
     seen: set[str] = set()
     for t in triggers:
         people = staff.get(t.centre_id or "", []) if to_centre(t) \
@@ -78,38 +112,76 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             if nid in seen or uid == exclude:
                 continue
             seen.add(nid)
-            out.append((notification_op(t, uid, now, schemas, maker), t, uid))
+            each.append((t, uid, nid))
+    # A recurring kind's subject already told (alone or in a group) is left out.
+    told = _known_ops(conn, ["op-" + nid for t, _u, nid in each if t.kind in RECURRING])
+    groups: dict[tuple[str, str, str], list[tuple[Trigger, str, str]]] = {}
+    planned: list[tuple[Trigger, str, str] | list[tuple[Trigger, str, str]]] = []
+    for item in each:
+        t, uid, nid = item
+        if t.kind not in GROUPED:
+            planned.append(item)
+        elif "op-" + nid not in told:
+            key = (uid, t.kind, t.collection)
+            if key not in groups:
+                groups[key] = []
+                planned.append(groups[key])  # in the order of each group's first subject
+            groups[key].append(item)
+    schemas = load()
+    maker = Maker(schemas)
+    out: list[Planned] = []
+    for entry in planned:
+        first = entry[0] if isinstance(entry, list) else entry
+        rest = entry[1:] if isinstance(entry, list) else []
+        out.append(Planned(notification_op(first[0], first[1], now, schemas, maker,
+                                           count=1 + len(rest)),
+                           first[0], first[1], ["op-" + nid for _t, _u, nid in rest]))
     return out
 
 
 def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
-                    maker: Maker | None = None) -> CheckedOp:
+                    maker: Maker | None = None, count: int = 1) -> CheckedOp:
     """The op that makes ``t``'s notification for ``uid``: ``check_op`` of it, made by the
-    server's op maker (``sync.made``: each path's rules looked up once per batch)."""
+    server's op maker (``sync.made``: each path's rules looked up once per batch). With
+    ``count`` > 1 it is a group's, about ``t``'s subject and ``count - 1`` more."""
     nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
     subject = {"collection": t.collection, "record": t.record}
     if t.centre_id:
         subject["centre_id"] = t.centre_id
-    return (maker or Maker(schemas)).op(
-        "op-" + nid, "notifications", nid, now,
-        {"user_id": uid, "kind": t.kind, "subject": subject, "title": TITLES[t.kind],
-         "at": t.at if t.at is not None else now})
+    values: dict[str, Any] = {"user_id": uid, "kind": t.kind, "subject": subject,
+                              "title": group_title(t.kind, count),
+                              "at": t.at if t.at is not None else now}
+    if count > 1:
+        values["count"] = count
+    return (maker or Maker(schemas)).op("op-" + nid, "notifications", nid, now, values)
 
 
 def deliver(conn: sqlite3.Connection, apply: Apply, triggers: Sequence[Trigger], now: int,
             exclude: str | None = None) -> int:
     """Write the notifications ``triggers`` call for (never to ``exclude``, the person who
-    caused them, nor to an id that is no enabled user) and queue their pushes, in the
-    caller's transaction; return how many were new."""
+    caused them, nor to an id that is no enabled user; the sweep's kinds grouped per person)
+    and queue their pushes, in the caller's transaction; return how many subjects were told
+    of something new (a group counts each of its subjects)."""
     planned = _ops(conn, triggers, now, exclude)
     if not planned:
         return 0
-    results = apply([p[0] for p in planned])
-    subscribed = push_store.subscribed(conn, sorted({uid for _o, _t, uid in planned}))
+    results = apply([p.op for p in planned])
+    subscribed = push_store.subscribed(conn, sorted({p.user_id for p in planned}))
     made = 0
-    for (_op, t, uid), res in zip(planned, results, strict=True):
-        if res["status"] == "applied":
-            made += 1
-            if uid in subscribed:
-                push_store.enqueue(conn, [uid], t.kind, t.collection, t.record, now)
+    members: list[tuple[Any, ...]] = []
+    for p, res in zip(planned, results, strict=True):
+        if res["status"] != "applied":
+            continue
+        made += 1 + len(p.members)
+        if p.trigger.kind in RECURRING:
+            # The op rows the folded subjects' own notifications would have left, pointing
+            # at the group's record: a later sweep finds them told.
+            members += [(oid, "system", "system", "notifications", p.op.record, "applied",
+                         res["version"], now) for oid in p.members]
+        if p.user_id in subscribed:
+            t = p.trigger
+            push_store.enqueue(conn, [p.user_id], t.kind, t.collection, t.record, now,
+                               title=p.op.set.get("title"))
+    conn.executemany("INSERT OR IGNORE INTO ops (id, device, user_id, collection, record,"
+                     " status, version, received_at) VALUES (?,?,?,?,?,?,?,?)", members)
     return made

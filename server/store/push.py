@@ -40,9 +40,9 @@ def subscribed(conn: sqlite3.Connection, user_ids: Sequence[str]) -> set[str]:
 
 
 def enqueue(conn: sqlite3.Connection, user_ids: list[str], kind: str, collection: str,
-            record: str, now: int) -> int:
+            record: str, now: int, title: str | None = None) -> int:
     """Queue one message per subscription of ``user_ids`` (in the caller's transaction)."""
-    body = payload(kind, collection, record)
+    body = payload(kind, collection, record, title)
     marks = ",".join("?" * len(user_ids))
     if not user_ids:
         return 0
