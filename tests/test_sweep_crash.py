@@ -1,6 +1,7 @@
 """The sweep under stress, as real processes (``fieldsync sweep``): two at once, and one
 SIGKILLed half way then run again, still leave exactly one accountability record per
-overdue subject, each written once, and every overdue case marked."""
+overdue subject, each written once, every overdue case marked, and each centre's staff
+member told of each overdue case exactly once (the notifications being grouped)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from server.auth import add_user, hash_password
 from server.jobs.sweep import accountability_id
 from server.system import add_centre, init_db, system_write
 from server.writer import Writer
@@ -36,6 +38,11 @@ def backlog(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int]:
     t = now_ms()
     writer = Writer(db)
     try:
+        # The handlers named are no users: each centre's one staff member is told instead.
+        digest = hash_password("Test-pass-2026")
+        writer.run(lambda conn: [add_user(conn, username=f"staff-{cid}", password="", role="centre",
+                                          centre_ids=(cid,), password_hash=digest,
+                                          user_id=f"staff-{cid}") for cid in ("c1", "c2")])
         writer.run(lambda conn: system_write(conn, [("matters", "m1", {
             "county_id": "k1", "name": "临时救助", "kind": "time_limited", "time_limit_days": 1}, t)]))
         for start in range(0, CASES, 1000):
@@ -94,6 +101,13 @@ def check_complete(db: str) -> None:
     marks = conn.execute("SELECT count(*), count(DISTINCT record) FROM changes"
                          " WHERE collection='cases' AND op IS NULL").fetchone()
     assert marks == (CASES, CASES)
+    # Told in groups (one notification per staff member per chunk), each case once: the
+    # counts add up to the centre's cases, no more.
+    told = dict(conn.execute(
+        "SELECT owner_id, sum(coalesce(json_extract(data, '$.count'), 1)) FROM records"
+        " WHERE collection='notifications' AND json_extract(data, '$.kind')='overdue'"
+        " GROUP BY owner_id").fetchall())
+    assert told == {"staff-c1": CASES // 2, "staff-c2": CASES // 2}
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
