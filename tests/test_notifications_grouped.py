@@ -129,3 +129,20 @@ def test_notifications_grouped_push_payload_keeps_the_contract_shape() -> None:
     assert body == {"kind": "overdue", "collection": "cases", "record": "k-1",
                     "title": "12 件工作已超期"}
     assert json.loads(payload("overdue", "cases", "k-1"))["title"] == TITLES["overdue"]
+
+
+def test_notifications_grouped_a_centres_subjects_share_a_chunk(device: Any, county_db: str) -> None:
+    sup, f1, f2 = device("sup1"), device("f1"), device("f2")
+    one_day_matter(sup)
+    # Ids interleave the two centres: chunks taken by id alone would split each person's.
+    open_cases(f1, ["i-1", "i-3", "i-5"], "c1")
+    open_cases(f2, ["i-2", "i-4", "i-6"], "c2")
+    later = max(due_of(county_db, [f"i-{n}" for n in range(1, 7)])) + 3 * DAY_MS
+    writer = Writer(county_db)
+    try:
+        assert sweep(writer, later, chunk=3)["accountability"] == 6
+    finally:
+        writer.close()
+    for dev, first in ((f1, "i-1"), (f2, "i-2")):
+        got = kind_of(dev, "overdue")
+        assert [(n["subject"]["record"], n["count"]) for n in got.values()] == [(first, 3)]

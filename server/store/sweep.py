@@ -31,7 +31,9 @@ def overdue_candidates(conn: sqlite3.Connection, collection: str, due_field: str
 def unaccounted(conn: sqlite3.Connection, collection: str,
                 prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Records marked overdue with no record ``prefix + id`` in ``accountability`` yet:
-    ``(id, centre_id, {due field, staff fields})``. Ids too long for that form come back
+    ``(id, centre_id, {due field, staff fields})``, by centre then id: the sweep's chunks
+    then hold each centre's subjects together, so its people are told in one notification
+    each (``sync.notify.GROUPED``), not one per chunk. Ids too long for that form come back
     always (the caller checks them by their hashed id)."""
     fields = (_DUE[collection], "handler_id", "first_asked_by", "staff_id")
     # Only the few fields the record needs, not the whole document decoded in Python.
@@ -43,7 +45,7 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
         " WHERE f.collection = ? AND f.overdue = 1"
         " AND (length(?) + length(r.id) > 100"
         " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
-        " AND a.id = ? || r.id)) ORDER BY f.id", (collection, prefix, prefix))]
+        " AND a.id = ? || r.id)) ORDER BY f.centre_id, f.id", (collection, prefix, prefix))]
 
 
 def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:
@@ -60,14 +62,15 @@ def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) 
 def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start: int,
                end: int) -> list[tuple[str, str | None, int, str | None]]:
     """Open records not yet overdue whose due time falls in ``[start, end]``:
-    ``(id, centre_id, due, staff member answering for it or None)``."""
+    ``(id, centre_id, due, staff member answering for it or None)``, by centre then id
+    (as ``unaccounted``: a centre's people told in one notification each)."""
     staff = "coalesce(" + ", ".join(sqlite.json_field("data", f) for f in
                                     ("handler_id", "first_asked_by", "staff_id")) + ")"
     due = sqlite.json_field("data", due_field)
     return [(rid, centre, int(when), who) for rid, centre, when, who in conn.execute(
         f"SELECT id, centre_id, {due}, {staff} FROM {_open_due(collection)}"
         f" WHERE {_watch(collection)}"
-        f" AND {due} BETWEEN ? AND ? ORDER BY id", (start, end))]
+        f" AND {due} BETWEEN ? AND ? ORDER BY centre_id, id", (start, end))]
 
 
 def open_records(conn: sqlite3.Connection) -> list[tuple[str, str]]:
