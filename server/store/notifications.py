@@ -115,28 +115,25 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             each.append((t, uid, nid))
     # A recurring kind's subject already told (alone or in a group) is left out.
     told = _known_ops(conn, ["op-" + nid for t, _u, nid in each if t.kind in RECURRING])
+    # Each entry: one notification's subjects, its first named by it (a group: in the
+    # order of its first subject; a kind not grouped: one subject each).
+    planned: list[list[tuple[Trigger, str, str]]] = []
     groups: dict[tuple[str, str, str], list[tuple[Trigger, str, str]]] = {}
-    planned: list[tuple[Trigger, str, str] | list[tuple[Trigger, str, str]]] = []
     for item in each:
         t, uid, nid = item
         if t.kind not in GROUPED:
-            planned.append(item)
+            planned.append([item])
         elif "op-" + nid not in told:
             key = (uid, t.kind, t.collection)
             if key not in groups:
                 groups[key] = []
-                planned.append(groups[key])  # in the order of each group's first subject
+                planned.append(groups[key])
             groups[key].append(item)
     schemas = load()
     maker = Maker(schemas)
-    out: list[Planned] = []
-    for entry in planned:
-        first = entry[0] if isinstance(entry, list) else entry
-        rest = entry[1:] if isinstance(entry, list) else []
-        out.append(Planned(notification_op(first[0], first[1], now, schemas, maker,
-                                           count=1 + len(rest)),
-                           first[0], first[1], ["op-" + nid for _t, _u, nid in rest]))
-    return out
+    return [Planned(notification_op(first, uid, now, schemas, maker, count=1 + len(rest)),
+                    first, uid, ["op-" + nid for _t, _u, nid in rest])
+            for (first, uid, _nid), *rest in planned]
 
 
 def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
