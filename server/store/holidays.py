@@ -49,3 +49,31 @@ def open_work_in(conn: sqlite3.Connection, collection: str, start: int, end: int
         f" AND {sqlite.json_field('data', started)} < ?"
         f" AND coalesce({sqlite.json_field('data', due)}, ?) >= ? ORDER BY id",
         (collection, end, start, start))]
+
+
+# Call-backs (回访) not yet made: a completed case or an ended visit has a computed
+# ``callback_due`` (working days after it ended); one is made when an ``evaluations`` record
+# with source ``callback`` names it. Per collection: where the walk starts, and the
+# evaluation's field naming the record.
+_CALLBACKS = {"cases": ("completed_at", "case_id"), "visits": ("ended_at", "visit_id")}
+CALLBACK_WORK = tuple(_CALLBACKS)
+
+
+def callbacks_due_in(conn: sqlite3.Connection, collection: str, start: int, end: int) -> list[str]:
+    """Live records of ``collection`` whose call-back is due and not yet made, and whose
+    walk to ``callback_due`` may cross ``[start, end)``: ended before its end, due at or
+    after its start. Those called back are closed: their due date stays as it was."""
+    started, ref = _CALLBACKS[collection]
+    due = sqlite.json_field("data", "callback_due")
+    ids = [rid for (rid,) in conn.execute(
+        f"SELECT id FROM records WHERE collection = ? AND deleted = 0 AND {due} IS NOT NULL"
+        f" AND {due} >= ? AND {sqlite.json_field('data', started)} < ? ORDER BY id",
+        (collection, start, end))]
+    if not ids:
+        return []
+    # One pass over the call-backs made, not one lookup per record (no index on the ref).
+    named = sqlite.json_field("data", ref)
+    called = {rid for (rid,) in conn.execute(
+        f"SELECT {named} FROM records WHERE collection = 'evaluations' AND deleted = 0"
+        f" AND {sqlite.json_field('data', 'source')} = 'callback' AND {named} IS NOT NULL")}
+    return [rid for rid in ids if rid not in called]
