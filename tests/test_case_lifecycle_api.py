@@ -6,26 +6,18 @@ supervisor's: field and centre staff are refused ``forbidden``."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-# The contract (docs/contract.md, "Case lifecycle"), written out by hand.
-FLOW = {
-    "": {"consulted", "accepted", "refused", "completed"},
-    "consulted": {"accepted", "refused"},
-    "accepted": {"supplement", "handling", "completed", "returned"},
-    "supplement": {"handling", "returned"},
-    "handling": {"supplement", "completed", "returned"},
-    "completed": set(), "refused": set(), "returned": set(),
-}
-STATES = ["consulted", "accepted", "supplement", "handling", "completed", "refused", "returned"]
-REASONS = {"refusal_reason": "不属于本中心受理范围", "return_reason": "申请人撤回申请",
-           "missing_materials": ["身份证复印件"]}
+from sync.schema import load
+from tests.support.records import quarantined, versioned
+# The contract's table, written out by hand once (docs/contract.md, "Case lifecycle").
+from tests.test_rights_enforce import CASE_FLOW as FLOW
+from tests.test_rights_enforce import CASE_STATES as STATES
+from tests.test_rights_enforce import REASONS
+
 ACCEPTED = {"status": "accepted"}
 # A legal path to each state.
 PATHS: dict[str, list[dict[str, Any]]] = {
@@ -42,22 +34,14 @@ FORBIDDEN = [(src, dst) for src in ["", *STATES] for dst in STATES
 
 
 def _stored(client: TestClient, rid: str) -> tuple[int, dict[str, Any]] | None:
-    db = client.app.state.fs.config.db  # type: ignore[attr-defined]
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT version, data FROM records WHERE collection='cases' AND id=?",
-                           (rid,)).fetchone()
-    return None if row is None else (int(row[0]), json.loads(row[1]))
+    return versioned(client.app.state.fs.config.db, "cases", rid)  # type: ignore[attr-defined]
 
 
 def _quarantined(client: TestClient, op_id: str) -> str | None:
-    db = client.app.state.fs.config.db  # type: ignore[attr-defined]
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT code FROM quarantine WHERE op_id=?", (op_id,)).fetchone()
-    return None if row is None else str(row[0])
+    return quarantined(client.app.state.fs.config.db, op_id)  # type: ignore[attr-defined]
 
 
 def test_case_lifecycle_api_table_is_the_schemas() -> None:
-    from sync.schema import load
     table = load().collection("cases").rules.transitions["status"]
     assert {src: set(to) for src, to in table.items()} == {k: v for k, v in FLOW.items() if v}
     assert len(FORBIDDEN) == 34

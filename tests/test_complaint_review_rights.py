@@ -6,13 +6,12 @@ is refused too; the county's supervisor and an admin make both moves."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
-from contextlib import closing
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+
+from tests.support.records import quarantined, versioned
 
 REPLY = "已约谈窗口人员并致歉"
 # The reviewers' moves out of `replied`, with what each op writes besides the status
@@ -23,19 +22,12 @@ MOVES = {
 }
 
 
-def _stored(client: TestClient, rid: str) -> tuple[int, dict[str, Any]]:
-    db = client.app.state.fs.config.db  # type: ignore[attr-defined]
-    with closing(sqlite3.connect(db)) as conn:
-        version, data = conn.execute("SELECT version, data FROM records WHERE collection='complaints'"
-                                     " AND id=?", (rid,)).fetchone()
-    return int(version), json.loads(data)
+def _stored(client: TestClient, rid: str) -> tuple[int, dict[str, Any]] | None:
+    return versioned(client.app.state.fs.config.db, "complaints", rid)  # type: ignore[attr-defined]
 
 
 def _quarantined(client: TestClient, op_id: str) -> str | None:
-    db = client.app.state.fs.config.db  # type: ignore[attr-defined]
-    with closing(sqlite3.connect(db)) as conn:
-        row = conn.execute("SELECT code FROM quarantine WHERE op_id=?", (op_id,)).fetchone()
-    return None if row is None else str(row[0])
+    return quarantined(client.app.state.fs.config.db, op_id)  # type: ignore[attr-defined]
 
 
 def _replied(dev: Any, rid: str) -> None:
