@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from sync.schema import load
 from tests.support.records import quarantined, versioned
+
 # The contract's table, written out by hand once (docs/contract.md, "Case lifecycle").
 from tests.test_rights_enforce import CASE_FLOW as FLOW
 from tests.test_rights_enforce import CASE_STATES as STATES
