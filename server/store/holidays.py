@@ -59,16 +59,24 @@ _CALLBACKS = {"cases": ("completed_at", "case_id"), "visits": ("ended_at", "visi
 CALLBACK_WORK = tuple(_CALLBACKS)
 
 
+# A call-back falls due a few working days after the work ended: never more than this after
+# it, whatever the calendar (the longest holiday is nine days), so a walk that reaches a
+# span's start ended at most this long before it.
+_CALLBACK_REACH_MS = 31 * 86_400_000
+
+
 def callbacks_due_in(conn: sqlite3.Connection, collection: str, start: int, end: int) -> list[str]:
     """Live records of ``collection`` whose call-back is due and not yet made, and whose
     walk to ``callback_due`` may cross ``[start, end)``: ended before its end, due at or
     after its start. Those called back are closed: their due date stays as it was."""
-    started, ref = _CALLBACKS[collection]
-    due = sqlite.json_field("data", "callback_due")
+    _started, ref = _CALLBACKS[collection]
+    due = sqlite.json_field("r.data", "callback_due")
+    # By the facts' end time (``done``: completed_at, ended_at; index facts_done): only the
+    # work ended near the span is read, not every completed case of the county's history.
     ids = [rid for (rid,) in conn.execute(
-        f"SELECT id FROM records WHERE collection = ? AND deleted = 0 AND {due} IS NOT NULL"
-        f" AND {due} >= ? AND {sqlite.json_field('data', started)} < ? ORDER BY id",
-        (collection, start, end))]
+        "SELECT r.id FROM facts f JOIN records r ON r.rid = f.rid"
+        f" WHERE f.collection = ? AND f.done >= ? AND f.done < ? AND {due} >= ? ORDER BY r.id",
+        (collection, start - _CALLBACK_REACH_MS, end, start))]
     if not ids:
         return []
     # One pass over the call-backs made, not one lookup per record (no index on the ref).
