@@ -19,7 +19,14 @@ from sync.deadlines import CST
 from sync.errors import Invalid
 
 from .clock import now_ms
-from .store.holidays import OPEN_WORK, load_calendar, open_work_in, store_schedule
+from .store.holidays import (
+    CALLBACK_WORK,
+    OPEN_WORK,
+    callbacks_due_in,
+    load_calendar,
+    open_work_in,
+    store_schedule,
+)
 from .store.records import Actor, Batch
 from .store.sqlite import connect
 from .writer import Writer
@@ -69,23 +76,30 @@ def year_span(year: int) -> tuple[int, int]:
 def correct_deadlines(writer: Writer, year: int, now: int | None = None,
                       chunk: int = CHUNK) -> dict[str, int]:
     """Recompute, with the calendar now stored, the open work whose working-day walk may
-    cross ``year``; write those whose computed fields changed (``Batch.refresh``: a new
-    version and a change-log row each, so phones pull them), ``chunk`` per transaction.
+    cross ``year`` (open cases, complaints and rectifications, and the call-backs not yet
+    made of completed cases and ended visits); write those whose computed fields changed
+    (``Batch.refresh``: a new version and a change-log row each, so phones pull them),
+    ``chunk`` per transaction.
 
     Without this the open work kept deadlines reckoned under the old calendar until
     something wrote it, and the sweep, which finds work by its STORED deadline, turned work
-    whose deadline moved earlier overdue late. Return the records written per collection."""
+    whose deadline moved earlier overdue late; the phones listed call-backs due on the wrong
+    day. A completed case awaiting its call-back is recomputed whole, as any edit of it
+    would be. Return the records written per collection."""
     when = now_ms() if now is None else now
     start, end = year_span(year)
     out: dict[str, int] = {}
-    for collection in OPEN_WORK:
+    for collection in dict.fromkeys((*OPEN_WORK, *CALLBACK_WORK)):
         # Found on a read connection: the scan must not hold the lock phones' syncs wait for.
         # Each chunk is judged again (recomputed) inside its writing transaction.
         conn = connect(writer.path, readonly=True)
         try:
-            ids = open_work_in(conn, collection, start, end)
+            found = set(open_work_in(conn, collection, start, end)) if collection in OPEN_WORK else set()
+            if collection in CALLBACK_WORK:
+                found.update(callbacks_due_in(conn, collection, start, end))
         finally:
             conn.close()
+        ids = sorted(found)
         out[collection] = 0
         for i in range(0, len(ids), max(1, chunk)):
             out[collection] += len(writer.run(_refresh(collection, ids[i:i + max(1, chunk)], when)))

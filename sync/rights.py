@@ -5,6 +5,9 @@ schema may say, per field path:
 
 - ``rights.<path>.writers``: only these roles may set that path (``forbidden``);
 - ``rights.<path>.values.<value>``: only these roles may set the path to that value;
+- ``rights.<path>.from.<stored>.<value>``: only these roles may move the path from that
+  stored value to that value (a move, not every arrival at the value: a complaint sent
+  back ``replied`` → ``open`` is the county's, a new one ``open`` is anyone's);
 - ``transitions.<path>``: from the stored value (``""`` = new record or unset) to the
   values allowed next (``invalid_transition``, details ``from``, ``to``, ``allowed``);
 - ``requires.<path>.<value>``: when the path holds that value after the op, these
@@ -56,6 +59,7 @@ class Rules:
 
     writers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     values: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
+    moves: Mapping[str, Mapping[str, Mapping[str, frozenset[str]]]] = field(default_factory=dict)
     transitions: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     requires: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     frozen: tuple[Frozen, ...] = ()
@@ -69,6 +73,9 @@ class Rules:
             writers={p: frozenset(r["writers"]) for p, r in rights.items() if "writers" in r},
             values={p: {v: frozenset(roles) for v, roles in r["values"].items()}
                     for p, r in rights.items() if "values" in r},
+            moves={p: {src: {dst: frozenset(roles) for dst, roles in to.items()}
+                       for src, to in r["from"].items()}
+                   for p, r in rights.items() if "from" in r},
             transitions={p: {f: tuple(to) for f, to in t.items()}
                          for p, t in doc.get("transitions", {}).items()},
             requires={p: {v: tuple(need) for v, need in r.items()}
@@ -90,9 +97,9 @@ class Rules:
 
     @cached_property
     def ruled(self) -> frozenset[str] | None:
-        """The first segments of the paths a ``writers`` or ``values`` rule names (None when
-        one names every path, ``*``): only paths under them can break one."""
-        heads = {prefix.partition(".")[0] for prefix in (*self.writers, *self.values)}
+        """The first segments of the paths a ``writers``, ``values`` or ``from`` rule names
+        (None when one names every path, ``*``): only paths under them can break one."""
+        heads = {prefix.partition(".")[0] for prefix in (*self.writers, *self.values, *self.moves)}
         return None if ANY in heads else frozenset(heads)
 
     def may_write(self, role: str, path: str) -> bool:
@@ -113,6 +120,14 @@ class Rules:
         return (not found and not anywhere) or all(
             role in by_value[value] for prefix, by_value in (*found, *anywhere)
             if covers(prefix, path) and value in by_value)
+
+    def may_move(self, role: str, path: str, stored: Any, value: Any) -> bool:
+        """Whether ``role`` may move ``path`` from its ``stored`` value to ``value`` (a
+        ``from`` rule names the state path itself, as ``transitions`` do)."""
+        if role == SYSTEM:
+            return True
+        roles = self.moves.get(path, {}).get(_text(stored), {}).get(_text(value))
+        return roles is None or role in roles
 
 
 def _by_head(rules: Mapping[str, _T]) -> dict[str, tuple[tuple[str, _T], ...]]:
@@ -157,7 +172,7 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
         return
     if stored is not None and rules.frozen:
         _check_frozen(rules, before, writes, delete)
-    if not (rules.writers or rules.values or rules.transitions):
+    if not (rules.writers or rules.values or rules.moves or rules.transitions):
         changed: dict[str, Any] = {}
     else:
         changed = {p: v for p, v in writes.items() if stored is None or before.get(p) != v}
@@ -177,6 +192,11 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
             raise Forbidden(f"{path}: role {role} may not set it to {value!r}",
                             details={"path": path, "value": value, "role": role,
                                      "roles": allowed})
+        if path in rules.moves and not rules.may_move(role, path, before.get(path), value):
+            src = _text(before.get(path))
+            raise Forbidden(f"{path}: role {role} may not move it from {src or '(new)'} to {value!r}",
+                            details={"path": path, "from": src, "value": value, "role": role,
+                                     "roles": sorted(rules.moves[path][src][_text(value)])})
         table = rules.transitions.get(path)
         if table is not None:
             src, dst = _text(before.get(path)), _text(value)

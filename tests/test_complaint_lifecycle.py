@@ -1,9 +1,10 @@
 """The complaint lifecycle (投诉): open → replied → verified, or sent back to open; a
-complaint may be dismissed (不予受理, with the reply saying why) and reopened. Every pair of
-states and every role checked against the table (sync/rights.py, from schemas.json), and
-every forbidden transition through the API: rejected ``invalid_transition`` with what is
-allowed, quarantined, the record unchanged. Overdue is not a state: the sweep sets the
-computed ``overdue`` flag, whatever the status."""
+complaint may be dismissed (不予受理, with the reply saying why) and reopened. Only
+supervisors and admins verify or send a reply back. Every pair of states and every role
+checked against the table (sync/rights.py, from schemas.json), and every forbidden
+transition through the API: rejected ``invalid_transition`` with what is allowed,
+quarantined, the record unchanged (the roles' refusals: test_complaint_review_rights.py).
+Overdue is not a state: the sweep sets the computed ``overdue`` flag, whatever the status."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def test_complaint_lifecycle_every_pair_and_role(src: str, dst: str, role: str) 
 
     if dst == src:
         run()  # resending the stored value is not a transition
-    elif dst == "verified" and role not in REVIEWERS:
+    elif (dst == "verified" or (src, dst) == ("replied", "open")) and role not in REVIEWERS:
+        # verifying and sending a reply back are the county's (the centre replies)
         with pytest.raises(Forbidden):
             run()
     elif dst not in FLOW[src]:

@@ -40,7 +40,7 @@ def write(db: str, items: list[tuple[str, str, dict[str, Any], int]]) -> None:
 
 
 def seed(db: str) -> None:
-    """An open case, a closed one, an open complaint and an open rectification, all
+    """An open case, a closed one (completed and called back), an open complaint, all
     started that Friday; a matter with a five-working-day limit."""
     t = at(FRIDAY)
     write(db, [
@@ -53,7 +53,10 @@ def seed(db: str) -> None:
         ("complaints", "cp", {"centre_id": "c1", "content": "窗口排队太久", "received_at": t,
                               "channel": "hotline", "status": "open"}, t)])
     write(db, [("cases", "closed", {"status": "completed", "completed_at": t + 3_600_000},
-                t + 3_600_000)])
+                t + 3_600_000),
+               # called back: nothing about it is open any more (test_holidays_callbacks.py)
+               ("evaluations", "e-closed", {"centre_id": "c1", "case_id": "closed", "source": "callback",
+                                            "rating": "satisfied", "at": t + 7_200_000}, t + 7_200_000)])
 
 
 def row(db: str, collection: str, rid: str) -> tuple[int, dict[str, Any]]:
@@ -97,7 +100,7 @@ def test_holidays_monday_off_moves_open_deadlines_later_and_leaves_closed_work(
 
     assert load(county_db, schedule(tmp_path, ["2027-03-08"])) == 0  # the Monday off
     out = capsys.readouterr().out
-    assert "deadlines corrected: 2 open records (1 cases, 1 complaints, 0 rectifications)" in out
+    assert "deadlines corrected: 2 open records (1 cases, 1 complaints, 0 rectifications, 0 visits)" in out
 
     version, data = row(county_db, "cases", "open")
     assert local_date(data["due_at"]).isoformat() == "2027-03-15"  # Tue 9 … Mon 15
@@ -157,7 +160,7 @@ def test_holidays_correction_reaches_only_work_whose_walk_crosses_the_year(count
     writer = Writer(county_db)
     try:
         assert correct_deadlines(writer, 2027, chunk=1) == {"cases": 2, "complaints": 1,
-                                                            "rectifications": 1}
+                                                            "rectifications": 1, "visits": 0}
     finally:
         writer.close()
     assert due_day(county_db, "rectifications", "r1") == "2027-03-15"

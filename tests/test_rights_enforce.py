@@ -130,6 +130,36 @@ def test_rights_complaint_verified_by_supervisors_only() -> None:
     enforce(rules("complaints"), "supervisor", stored, {"verified": True, "status": "verified"})
 
 
+def test_rights_complaint_sent_back_by_supervisors_only() -> None:
+    """replied → open (sent back for a new reply) is the county's move; open itself is not
+    (a new complaint starts open, a dismissed one is reopened by the centre)."""
+    stored = {"centre_id": "c1", "content": "x", "received_at": 1, "reply": "r", "status": "replied"}
+    for role in ("field", "centre", "inspector"):
+        with pytest.raises(Forbidden) as err:
+            enforce(rules("complaints"), role, stored, {"status": "open"})
+        assert err.value.details == {"path": "status", "from": "replied", "value": "open",
+                                     "role": role, "roles": ["admin", "supervisor"]}
+    for role in REVIEWERS:
+        enforce(rules("complaints"), role, stored, {"status": "open"})
+    enforce(rules("complaints"), "centre", None, {**stored, "status": "open"})
+    enforce(rules("complaints"), "centre", {**stored, "status": "dismissed"}, {"status": "open"})
+    enforce(rules("complaints"), "centre", {**stored, "status": "open"}, {"status": "open"})  # no move
+
+
+def test_rights_from_rule_judges_only_its_move() -> None:
+    r = Rules.from_json({"rights": {"s": {"from": {"a": {"b": ["admin"]}}}},
+                         "transitions": {"s": {"": ["a", "b"], "a": ["b"], "c": ["b"]}}})
+    assert not r.may_move("field", "s", "a", "b") and r.may_move("admin", "s", "a", "b")
+    assert r.may_move("field", "s", "c", "b") and r.may_move("field", "s", None, "b")
+    assert r.may_move(SYSTEM, "s", "a", "b")
+    assert r.ruled == frozenset({"s"})
+    with pytest.raises(Forbidden):
+        enforce(r, "field", {"s": "a"}, {"s": "b"})
+    enforce(r, "field", {"s": "c"}, {"s": "b"})
+    enforce(r, "field", None, {"s": "b"})
+    enforce(r, SYSTEM, {"s": "a"}, {"s": "b"})
+
+
 CASE_FLOW = {
     "": {"consulted", "accepted", "refused", "completed"},
     "consulted": {"accepted", "refused"},

@@ -40,6 +40,9 @@ const ERRORS = {
   invalid_transition: '状态变更不被允许', immutable: '记录已办结锁定，不能再修改',
 };
 
+/** Role names, for saying who may make a change the server refused. */
+export const ROLES = { field: '外勤人员', centre: '中心工作人员', inspector: '检查人员', supervisor: '督查人员', admin: '管理员' };
+
 /**
  * Why a sync failed, in Chinese (the server's own messages are English, for developers).
  * @param {any} err NetworkError (its message is ours, Chinese), HttpFailed or AuthFailed
@@ -89,6 +92,14 @@ export function reasonText(collection, error) {
     const label = (v) => enumLabel(collection, 'status', v) || '（新建）';
     const allowed = (d.allowed || []).map(label).join('、') || '无';
     return `${base}：不能从“${label(d.from)}”改为“${label(d.to)}”，可改为：${allowed}`;
+  }
+  if (error.code === 'forbidden' && d.path && d.value !== undefined) {
+    // a value or a move only some roles may set (verify, approve, send back): say who may
+    const value = enumLabel(collection, d.path, d.value) || String(d.value);
+    const move = d.from !== undefined ? `从“${enumLabel(collection, d.path, d.from) || '（新建）'}”` : '';
+    const order = Object.keys(ROLES);
+    const who = [...(d.roles || [])].sort((a, b) => order.indexOf(a) - order.indexOf(b)).map((r) => ROLES[r] || r).join('、');
+    return `${base}：${fieldLabel(collection, d.path)}不能${move}改为“${value}”${who ? `，只有${who}可以` : ''}`;
   }
   const path = error.details && error.details.path;
   return path ? `${base}：${fieldLabel(collection, path)}` : base;

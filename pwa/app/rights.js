@@ -1,7 +1,8 @@
 /**
  * Who may set what, read from the same schema data the server enforces (sync/schemas.json:
- * `writers`, `rights.<path>.writers`, `rights.<path>.values.<value>`, `frozen`). The app only
- * hides controls a role may not use; the server stays the judge.
+ * `writers`, `rights.<path>.writers`, `rights.<path>.values.<value>`,
+ * `rights.<path>.from.<stored>.<value>`, `frozen`). The app only hides controls a role may not
+ * use; the server stays the judge.
  */
 
 import { current } from './schema.js';
@@ -10,13 +11,15 @@ import { current } from './schema.js';
 const under = (path, prefix) => path === prefix || path.startsWith(`${prefix}.`);
 
 /**
- * Whether `role` may set `path` (to `value`, when given) in `collection`.
+ * Whether `role` may set `path` (to `value`, when given; from the stored value `from`, when
+ * given: a `from` rule judges a move, e.g. a complaint sent back from replied to open).
  * @param {string} role
  * @param {string} collection
  * @param {string} path
  * @param {any} [value]
+ * @param {any} [from] the stored value ('' or null for a new record)
  */
-export function canSet(role, collection, path, value) {
+export function canSet(role, collection, path, value, from) {
   const coll = current() && current().collections && current().collections[collection];
   if (!coll) return false;
   if (!(coll.writers || []).includes(role)) return false;
@@ -25,6 +28,10 @@ export function canSet(role, collection, path, value) {
     if (!under(path, prefix)) continue;
     if (rule.writers && !rule.writers.includes(role)) return false;
     if (value !== undefined && rule.values && rule.values[String(value)] && !rule.values[String(value)].includes(role)) return false;
+    if (value !== undefined && from !== undefined && path === prefix && rule.from) {
+      const roles = (rule.from[from == null ? '' : String(from)] || {})[String(value)];
+      if (roles && !roles.includes(role)) return false;
+    }
   }
   return true;
 }

@@ -117,22 +117,47 @@ function reloading(urls) {
 }
 
 self.addEventListener('install', function (event) {
-  event.waitUntil(caches.open(cacheName()).then(function (cache) {
-    return cache.addAll(reloading(SHELL));
-  }).then(carryPacks));
+  event.waitUntil(carried().then(function (packs) {
+    return precache([{ name: cacheName(), urls: SHELL }].concat(packs));
+  }));
 });
 
 /* A device that holds a pack under the old version (an inspector's phone, a supervisor's
  * desk) gets the new version's pack in the same install, before the new version takes
- * over: the screens open offline right after an update too. A failed fetch fails the
- * install like one of the shell's, and the browser tries the update again later. */
-function carryPacks() {
+ * over: the screens open offline right after an update too. */
+function carried() {
   return caches.keys().then(function (keys) {
-    return Promise.all(PACKS.filter(function (pack) {
+    return PACKS.filter(function (pack) {
       return keys.some(function (k) { return k.indexOf(pack.prefix) === 0; });
-    }).map(function (pack) {
-      return caches.open(pack.prefix + self.FIELDSYNC_VERSION).then(function (cache) {
-        return cache.addAll(reloading(pack.urls));
+    }).map(function (pack) { return { name: pack.prefix + self.FIELDSYNC_VERSION, urls: pack.urls }; });
+  });
+}
+
+/* Keep each set's `urls` in this version's cache `name`, fetched past the HTTP cache. Each
+ * file must come back whole and of this version: the server names every file's version
+ * (X-Fieldsync-Shell, see fetchOwn), and a deploy in the middle of an install would
+ * otherwise leave this version's caches holding files of the next one. A failed fetch or a
+ * file of another version fails the install, and all are fetched and checked before any is
+ * kept, so a failed install leaves no cache of its version behind: the old worker stays in
+ * control, and the browser tries the update again later, when the deployed version is
+ * whole. No update is asked for here: a server that kept naming another version would be
+ * asked again and again. */
+function precache(sets) {
+  return Promise.all(sets.map(function (set) {
+    return Promise.all(reloading(set.urls).map(function (req) {
+      return fetch(req).then(function (res) {
+        var version = res.headers.get('X-Fieldsync-Shell');
+        if (!res.ok) throw new TypeError(req.url + ': HTTP ' + res.status);
+        if (version !== null && version !== self.FIELDSYNC_VERSION) {
+          throw new TypeError(req.url + ' is of version ' + version + ', not ' + self.FIELDSYNC_VERSION);
+        }
+        return [req, res];
+      });
+    }));
+  })).then(function (fetched) {
+    return Promise.all(sets.map(function (set, i) {
+      return caches.open(set.name).then(function (cache) {
+        return Promise.all(fetched[i].map(function (pair) { return cache.put(pair[0], pair[1]); }));
       });
     }));
   });

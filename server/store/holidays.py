@@ -49,3 +49,39 @@ def open_work_in(conn: sqlite3.Connection, collection: str, start: int, end: int
         f" AND {sqlite.json_field('data', started)} < ?"
         f" AND coalesce({sqlite.json_field('data', due)}, ?) >= ? ORDER BY id",
         (collection, end, start, start))]
+
+
+# Call-backs (回访) not yet made: a completed case or an ended visit has a computed
+# ``callback_due`` (working days after it ended); one is made when an ``evaluations`` record
+# with source ``callback`` names it. Per collection: where the walk starts, and the
+# evaluation's field naming the record.
+_CALLBACKS = {"cases": ("completed_at", "case_id"), "visits": ("ended_at", "visit_id")}
+CALLBACK_WORK = tuple(_CALLBACKS)
+
+
+# A call-back falls due a few working days after the work ended: never more than this after
+# it, whatever the calendar (the longest holiday is nine days), so a walk that reaches a
+# span's start ended at most this long before it.
+_CALLBACK_REACH_MS = 31 * 86_400_000
+
+
+def callbacks_due_in(conn: sqlite3.Connection, collection: str, start: int, end: int) -> list[str]:
+    """Live records of ``collection`` whose call-back is due and not yet made, and whose
+    walk to ``callback_due`` may cross ``[start, end)``: ended before its end, due at or
+    after its start. Those called back are closed: their due date stays as it was."""
+    _started, ref = _CALLBACKS[collection]
+    due = sqlite.json_field("r.data", "callback_due")
+    # By the facts' end time (``done``: completed_at, ended_at; index facts_done): only the
+    # work ended near the span is read, not every completed case of the county's history.
+    ids = [rid for (rid,) in conn.execute(
+        "SELECT r.id FROM facts f JOIN records r ON r.rid = f.rid"
+        f" WHERE f.collection = ? AND f.done >= ? AND f.done < ? AND {due} >= ? ORDER BY r.id",
+        (collection, start - _CALLBACK_REACH_MS, end, start))]
+    if not ids:
+        return []
+    # One pass over the call-backs made, not one lookup per record (no index on the ref).
+    named = sqlite.json_field("data", ref)
+    called = {rid for (rid,) in conn.execute(
+        f"SELECT {named} FROM records WHERE collection = 'evaluations' AND deleted = 0"
+        f" AND {sqlite.json_field('data', 'source')} = 'callback' AND {named} IS NOT NULL")}
+    return [rid for rid in ids if rid not in called]

@@ -93,7 +93,9 @@ class PushService:
             plain = http_ece.decrypt(body, private_key=browser.private_key,
                                      auth_secret=browser.auth, version="aes128gcm")
             message = json.loads(plain)
-        except (ValueError, KeyError, InvalidSignature) as err:
+        except (ValueError, KeyError, InvalidSignature, http_ece.ECEException) as err:
+            # ECEException (a body not for this subscription's keys) is no ValueError: it
+            # escaped, the request died without an answer and the sender saw a reset.
             with self.lock:
                 self.errors.append(f"{path}: {type(err).__name__}: {err}")
             return 400

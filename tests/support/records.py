@@ -32,3 +32,18 @@ def current(dev: Any, rid: str) -> dict[str, Any]:
         if record == rid:
             found = data
     return found
+
+
+def versioned(db: str | Path, collection: str, record: str) -> tuple[int, dict[str, Any]] | None:
+    """A record's (version, data) as the server's database holds it (None when it holds none)."""
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT version, data FROM records WHERE collection=? AND id=?",
+                           (collection, record)).fetchone()
+    return (int(row[0]), json.loads(row[1])) if row else None
+
+
+def quarantined(db: str | Path, op_id: str) -> str | None:
+    """The code an op was quarantined with (None when it was not)."""
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT code FROM quarantine WHERE op_id=?", (op_id,)).fetchone()
+    return None if row is None else str(row[0])

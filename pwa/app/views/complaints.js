@@ -19,13 +19,16 @@ const STATUS = { open: '待答复', replied: '已答复', verified: '已核实',
 const FILTERS = { waiting: '待答复', overdue: '已超期', replied: '已答复', verified: '已核实', all: '全部' };
 
 /**
- * Whether `role` may set `path` (to `value`) on `collection`, by the schemas' rights data.
+ * Whether `role` may set `path` (to `value`; from the stored value `from`) on `collection`, by
+ * the schemas' rights data (rights.js's canSet, kept here so the eager list screens do not
+ * load the inspection screens' module).
  * @param {string} collection
  * @param {string} path
  * @param {string} role
  * @param {any} [value]
+ * @param {any} [from] the stored value
  */
-export function maySet(collection, path, role, value) {
+export function maySet(collection, path, role, value, from) {
   const coll = ((current() || {}).collections || {})[collection];
   if (!coll || !(coll.writers || []).includes(role)) return false;
   const rights = coll.rights || {};
@@ -33,6 +36,8 @@ export function maySet(collection, path, role, value) {
     if (!(path === p || path.startsWith(`${p}.`))) continue;
     if (rule.writers && !rule.writers.includes(role)) return false;
     if (value !== undefined && rule.values && rule.values[value] && !rule.values[value].includes(role)) return false;
+    if (value !== undefined && from !== undefined && path === p && rule.from
+        && ((rule.from[from || ''] || {})[value] || [role]).indexOf(role) < 0) return false;
   }
   return true;
 }
@@ -129,7 +134,7 @@ export async function complaintView(ctx) {
       row('核实意见', (d.verification && d.verification.comment) || '')));
 
   // A dismissed complaint is not answered again here (dismissed → replied is not a
-  // transition of the lifecycle; a supervisor reopens it first).
+  // transition of the lifecycle; it is reopened first).
   if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || sentBack(d)) && maySet('complaints', 'reply', role)) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
@@ -143,7 +148,7 @@ export async function complaintView(ctx) {
     add(ctx.main, h('section', null, h('h2', { text: sentBack(d) ? '重新答复' : '答复' }), form));
   }
   if (d.reply && !d.verified && !sentBack(d) && maySet('complaints', 'verified', role)
-      && maySet('complaints', 'status', role, 'verified')) {
+      && maySet('complaints', 'status', role, 'verified', d.status)) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
       h('button', { type: 'button', class: 'btn primary', text: '确认核实', onclick: async () => {

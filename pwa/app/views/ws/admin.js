@@ -13,12 +13,11 @@ import { api, ServerRefused, screen, table } from './kit.js';
 import { inlineForm } from './queues.js';
 import { centresEditor, mattersEditor } from './catalogue.js';
 import { templatesList } from './templates.js';
+import { ROLES as ROLE_NAMES } from '../../labels.js';
 
 const TABS = /** @type {[string, string][]} */ ([
   ['#/ws/admin?tab=devices', '设备'], ['#/ws/admin?tab=users', '人员'], ['#/ws/admin?tab=centres', '中心与窗口'],
   ['#/ws/admin?tab=matters', '事项目录'], ['#/ws/admin?tab=templates', '考评细则']]);
-
-const ROLE_NAMES = { field: '外勤人员', centre: '中心工作人员', inspector: '检查人员', supervisor: '督查人员', admin: '管理员' };
 
 const mb = (b) => (typeof b === 'number' ? `${Math.round(b / 1048576 * 10) / 10} MB` : '—');
 const when = (t) => (t ? fmtTime(typeof t === 'number' ? t : Date.parse(t)) : '—');

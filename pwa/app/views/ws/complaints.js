@@ -4,13 +4,15 @@
  * paged, masked list endpoint; a supervisor reads the centre's reply and either confirms it
  * (status `verified`) or sends it back for a new reply (status `open`, with the reason in
  * `verification.comment`). Both are ops through the outbox, based on the version the list
- * returned, judged by the schemas' rights on the server (`verified`, `verification.*` and
- * status `verified`: supervisors and admins), and they reach the centre's phone by sync.
+ * returned, judged by the schemas' rights on the server (`verified`, `verification.*`, status
+ * `verified` and the move `replied` → `open`: supervisors and admins), and they reach the
+ * centre's phone by sync. The buttons are shown only to a role those rights allow.
  */
 
 import { h, fmtTime, toast } from '../../ui.js';
 import { pagedList, recordHref, recordRow, sendEdit } from './kit.js';
 import { inlineForm } from './queues.js';
+import { canSet } from '../../rights.js';
 
 /** Whether a complaint (its data) waits for a supervisor's verification. */
 export const awaitsVerification = (d) => !!d && d.status === 'replied' && !!d.reply && d.verified !== true;
@@ -32,12 +34,16 @@ export function verifyBlock(ctx, item, done) {
     toast(how === 'queued' ? `${msg}（联网后发送）` : msg);
     finish(msg);
   };
-  const actions = awaitsVerification(d) ? h('div', { class: 'ws-actions' },
-    h('button', { class: 'btn small primary', type: 'button', text: '确认核实', 'aria-label': `确认核实：${item.centre_name || ''}的投诉`,
+  const role = ctx.session.user.role;
+  const judges = canSet(role, 'complaints', 'verification.passed');
+  const confirms = judges && canSet(role, 'complaints', 'verified') && canSet(role, 'complaints', 'status', 'verified', d.status);
+  const sendsBack = judges && canSet(role, 'complaints', 'status', 'open', d.status);
+  const actions = awaitsVerification(d) && (confirms || sendsBack) ? h('div', { class: 'ws-actions' },
+    confirms ? h('button', { class: 'btn small primary', type: 'button', text: '确认核实', 'aria-label': `确认核实：${item.centre_name || ''}的投诉`,
       onclick: () => send({ status: 'verified', verified: true, 'verification.by': me, 'verification.at': Date.now(),
-        'verification.passed': true }, '已核实').catch((e) => toast(e.message, 'error')) }),
-    inlineForm('退回意见', '退回重新答复', (comment) => send({ status: 'open', 'verification.by': me,
-      'verification.at': Date.now(), 'verification.passed': false, 'verification.comment': comment }, '已退回重新答复')))
+        'verification.passed': true }, '已核实').catch((e) => toast(e.message, 'error')) }) : null,
+    sendsBack ? inlineForm('退回意见', '退回重新答复', (comment) => send({ status: 'open', 'verification.by': me,
+      'verification.at': Date.now(), 'verification.passed': false, 'verification.comment': comment }, '已退回重新答复')) : null)
     : null;
   return h('div', { class: 'ws-verify' },
     h('p', null, h('span', { class: 'k', text: '答复：' }), h('span', { class: 'pre', text: d.reply || '（尚未答复）' }),
