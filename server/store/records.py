@@ -27,12 +27,13 @@ from sync.merge import DELETED, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
+from .. import jsoncodec
 from ..scope import Scope
 from . import audit, awards, clocks, notices, notifications, sqlite
 from .holidays import load_calendar
 from .rubrics import Templates
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = jsoncodec.dumps
 _CHUNK = 900
 
 
@@ -104,7 +105,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
                  f" owner_id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
             for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
-                doc = json.loads(data)  # decoded once: state, kept history, refresh
+                doc = jsoncodec.loads(data)  # decoded once: state, kept history, refresh
                 out[(coll, rid)] = Stored(clocks.state(coll, rid, version, deleted, doc, meta),
                                           centre, county, created, _kept(coll, doc), owner, doc)
     return out
@@ -122,7 +123,7 @@ def _live_leaves(conn: sqlite3.Connection, collection: str,
         for rid, data in conn.execute(
                 f"SELECT id, data FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
-            doc = json.loads(data)
+            doc = jsoncodec.loads(data)
             found[rid] = (doc, dict(paths.iter_leaves(
                 {k: v for k, v in doc.items() if k not in computed})))
     for rid in ids:

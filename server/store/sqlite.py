@@ -11,7 +11,6 @@ CONFLICT`` upserts) and call these for the rest, so another backend plugs in her
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import uuid
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sync import paths as leafpaths
+
+from ..jsoncodec import dumps as _json_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -226,7 +227,6 @@ def _sql_value(value: Any) -> Any:
     return _json_text(value)  # an object or array: its JSON text
 
 
-_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
