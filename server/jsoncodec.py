@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+_encode_str = json.encoder.encode_basestring  # what the standard encoder does with a str
 _std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 _orjson_dumps = orjson.dumps
@@ -69,6 +70,8 @@ def dumps_bytes(obj: Any) -> bytes:
 def dumps(obj: Any) -> str:
     """``obj`` as compact JSON text, non-ASCII written as is: the meaning of
     ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode(obj)``."""
+    if type(obj) is str:  # ids and names spliced into pull pages: the standard library's C quoting
+        return _encode_str(obj)
     try:
         out = _orjson_dumps(obj, option=_OPTIONS)
     except Exception:  # any refusal: the standard library decides, as before
@@ -81,9 +84,11 @@ def dumps(obj: Any) -> str:
 def loads(text: str | bytes | bytearray) -> Any:
     """What ``json.loads(text)`` returns, or the exception it raises."""
     try:
-        raw = text.encode("utf-8") if isinstance(text, str) else text
-        if _LONG_DIGITS not in raw.translate(_DIGITS_AS_ZERO):
-            return _orjson_loads(raw)
+        value = _orjson_loads(text)
     except Exception:  # any refusal: the standard library decides, as before
-        pass
-    return json.loads(text)
+        return json.loads(text)
+    # orjson keeps a str's UTF-8 form, so encoding it again here is a copy.
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if _LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO):
+        return json.loads(text)
+    return value

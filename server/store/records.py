@@ -171,6 +171,7 @@ class Batch:
         self.conn, self.actor, self.now = conn, actor, now
         self.schemas = schemas or load()
         self.version = current_version(conn)
+        self.start = self.version  # records created by this batch get versions above it
         self.records: dict[tuple[str, str], Stored] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.changes: list[tuple[Any, ...]] = []
@@ -316,6 +317,7 @@ class Batch:
         rest: list[int] = []
         rows: list[tuple[Any, ...]] = []
         written: dict[str, dict[str, dict[str, Any]]] = {}
+        centres: dict[str, dict[str, str | None]] = {}  # of the records inserted here (all new)
         device, user, now = self.actor.device_id, self.actor.user_id, self.now
         for i, raw in enumerate(ops):
             key = (raw.collection, raw.record)
@@ -335,6 +337,7 @@ class Batch:
                          clocks.encode_one(raw.set, (version, now, device, raw.id)),
                          version, row[5]))
             written.setdefault(raw.collection, {})[raw.record] = row[4]
+            centres.setdefault(raw.collection, {})[raw.record] = row[2]
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
             self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
                                  version, now))
@@ -345,7 +348,7 @@ class Batch:
                               " version, deleted, data, meta, created_version, owner_id)"
                               " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         for coll, docs in written.items():
-            sqlite.write_facts(self.conn, coll, docs)
+            sqlite.write_facts(self.conn, coll, docs, centres[coll])
         self._flush()
         if self.notes:
             notes, self.notes = self.notes, []
@@ -513,6 +516,7 @@ class Batch:
         conn = self.conn
         rows = []
         docs: dict[str, dict[str, dict[str, Any]]] = {}
+        new: dict[str, dict[str, str | None]] = {}  # created by this batch, live: no facts row yet
         for key in self.dirty:
             st = self.records[key]
             state = st.state
@@ -523,6 +527,8 @@ class Batch:
                 data.update(done[1] if done is not None and done[0] is state.leaves
                             else compute(state.collection, state.leaves, self.ctx(), st.kept))
             docs.setdefault(state.collection, {})[state.id] = data
+            if st.created_version > self.start and not state.deleted:
+                new.setdefault(state.collection, {})[state.id] = st.centre_id
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          clocks.meta(state),
@@ -533,7 +539,7 @@ class Batch:
                          " SET version=excluded.version, deleted=excluded.deleted,"
                          " data=excluded.data, meta=excluded.meta", rows)
         for coll, written in docs.items():
-            sqlite.write_facts(conn, coll, written)
+            sqlite.write_facts(conn, coll, written, new.get(coll))
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"
