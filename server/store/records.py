@@ -171,7 +171,7 @@ class Batch:
         self.conn, self.actor, self.now = conn, actor, now
         self.schemas = schemas or load()
         self.version = current_version(conn)
-        self.start = self.version  # records created by this batch get versions above it
+        self.start = self.version  # records created by this batch get versions above it (run)
         self.records: dict[tuple[str, str], Stored] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.changes: list[tuple[Any, ...]] = []
@@ -220,6 +220,7 @@ class Batch:
         An op carrying an ``error`` is quarantined; an op id seen before is a duplicate.
         """
         seen = self._known([o.id for o in ops])
+        self.start = self.version  # what this run creates gets a version above; the rest is stored
         self.records = load_records(self.conn, [(o.collection, o.record) for o in ops
                                                 if o.id not in seen and o.error is None])
         results: list[dict[str, Any]] = []
