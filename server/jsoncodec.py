@@ -9,7 +9,8 @@ and each is sent to the standard library instead:
 - dumping: integers beyond 64 bits, non-``str`` keys, lone surrogates and anything else orjson
   refuses (it raises); NaN and infinities (orjson writes ``null`` for them, so an output holding
   ``null`` is checked for them); dataclasses and datetimes (orjson would write them, the standard
-  library refuses them).
+  library refuses them). One difference is left: orjson writes a ``uuid.UUID`` and a plain
+  ``enum.Enum`` member where ``json`` raises ``TypeError``; nothing the server dumps is either.
 - loading: anything orjson refuses (NaN literals, ``1e400``, lone surrogate escapes, invalid
   UTF-8, nesting past 1024) goes to ``json.loads``, which accepts or refuses it as before; and
   integers of 19 digits or more, which orjson would silently turn into floats beyond 64 bits, are
