@@ -9,10 +9,11 @@ bench_load's ``Dev.ops``) and the pull since its cursor (Accept-Encoding ``br, g
 Prints the process's CPU per sync: overall and the min / quartile / median of chunks of 50.
 
 Given ``PYTHONPATH=.`` it imports the tree of the current directory, so it measures an older
-tree too. The timed part sits between ``os.getppid()`` and ``os.getpgrp()``, so valgrind can
+tree too (``PYTHONPATH=.:scripts`` for ``46bc99d``, whose scripts import one another so).
+The timed part sits between ``os.getppid()`` and ``os.getpgrp()``, so valgrind can
 count its instructions, a figure the machine's load does not move:
 
-    cd /path/to/tree && PYTHONHASHSEED=0 PYTHONPATH=. valgrind --tool=callgrind \\
+    cd /path/to/tree && PYTHONHASHSEED=0 PYTHONPATH=.:scripts valgrind --tool=callgrind \\
         --zero-before=os_getppid --dump-before=os_getpgrp --callgrind-out-file=/tmp/cg.out \\
         /path/to/.venv/bin/python /path/to/scripts/load_cpu.py 200
     grep summary /tmp/cg.out.1
@@ -33,11 +34,9 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-sys.path.insert(0, os.getcwd())
 try:
     from scripts import bench_load as bl
-except ImportError:  # an older tree: scripts/ was put on sys.path instead
-    sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
+except ImportError:  # an older tree (46bc99d): run it with PYTHONPATH=.:scripts
     import bench_load as bl  # type: ignore[no-redef]
 
 from server.app import create_app
