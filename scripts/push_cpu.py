@@ -17,6 +17,7 @@ imports the tree of the current directory, so it measures an older tree too:
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import sys
@@ -58,6 +59,7 @@ def main(argv: list[str]) -> None:
         bodies = [json.dumps({"cursor": None, "clock": int(time.time() * 1000), "limit": 500,
                               "ops": ops[i:i + 500]}, ensure_ascii=False).encode()
                   for i in range(0, n, 500)]
+        os.getppid()  # callgrind --zero-before=os_getppid: the timed push starts (see load_cpu.py)
         before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         cursor = None
         for raw in bodies:
@@ -70,6 +72,7 @@ def main(argv: list[str]) -> None:
             if any(x["status"] != "applied" for x in page["results"]):
                 raise SystemExit(f"unexpected results {page['results'][:2]}")
         wall = time.perf_counter() - start
+        os.getpgrp()  # callgrind --dump-before=os_getpgrp: the timed push ends
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         print(f"push {n} visits{' (each names a colleague)' if colleague else ''}: CPU {cpu:.2f} s"

@@ -4,7 +4,6 @@ reading (with gzip request bodies), and compressed JSON responses."""
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import zlib
 from typing import Any
@@ -27,9 +26,9 @@ from .errors import (
     WebError,
     status_of,
 )
+from .jsoncodec import dumps_bytes, loads
 from .store import audit
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _zstd = zstandard.ZstdCompressor(level=3)
 MIN_COMPRESS = 1024
 
@@ -174,7 +173,7 @@ def raw_response(request: Request, body: bytes, status: int = 200,
 def json_response(request: Request, payload: Any, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     """``payload`` as compact UTF-8 JSON, compressed when worth it."""
-    return raw_response(request, _dumps(payload).encode(), status, headers)
+    return raw_response(request, dumps_bytes(payload), status, headers)
 
 
 async def read_body(request: Request, limit: int, inflated_limit: int) -> bytes:
@@ -222,7 +221,7 @@ async def read_json(request: Request, limit: int, inflated_limit: int) -> dict[s
         raise UnsupportedMediaType("send JSON (Content-Type: application/json)")
     body = await read_body(request, limit, inflated_limit)
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     except RecursionError:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from .jsoncodec import dumps as _dumps
 from .store.pages import Change, Page
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode_cursor(version: int, scope_key: str, db_id: str) -> str:

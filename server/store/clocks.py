@@ -18,19 +18,19 @@ The clocks never leave the server (the pull sends ``data`` only).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sync import paths as leafpaths
 from sync.merge import DELETED, Clock, RecordState
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+from ..jsoncodec import dumps as _dumps
+from ..jsoncodec import loads as _loads
 
 
 def decode(meta: str) -> tuple[dict[str, Clock], dict[str, tuple[Clock, ...]]]:
     """``(clocks, agree)`` of a stored ``meta`` (either format), in stored path order."""
-    stored = json.loads(meta)
+    stored = _loads(meta)
     if isinstance(stored, dict):  # the format of rows written before the writers table
         clocks: dict[str, Clock] = {p: (c[0], c[1], c[2], c[3]) for p, c in stored.items()}
         agree = {p: tuple((a[0], a[1], a[2], a[3]) for a in c[4])

@@ -8,12 +8,12 @@ added meanwhile. The caller passes the centres in scope (checked at the edge).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..jsoncodec import loads
 from .sqlite import contains, json_field
 from .sqlite import unindexed as plain
 
@@ -71,7 +71,7 @@ def _rows(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[dict[
     out = []
     for rid, coll, rec, version, centre, data, due in conn.execute(sql, args):
         out.append({"key": (due, rid), "collection": coll, "id": rec, "version": version,
-                    "centre_id": centre, "data": json.loads(data)})
+                    "centre_id": centre, "data": loads(data)})
     return out
 
 
@@ -124,7 +124,7 @@ def accountability_of(conn: sqlite3.Connection, collection: str,
             f"SELECT id, data FROM records WHERE collection='accountability' AND deleted=0"
             f" AND {json_field('data', 'subject.collection')} = ? AND {subject} IN ({_in(ids)})",
             [collection, *ids]):
-        doc = json.loads(data)
+        doc = loads(data)
         out.setdefault(doc["subject"]["record"], []).append({"id": rid, **doc})
     return out
 

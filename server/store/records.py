@@ -27,12 +27,13 @@ from sync.merge import DELETED, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
 from sync.schema import Schemas, load
 
+from .. import jsoncodec
 from ..scope import Scope
 from . import audit, awards, clocks, notices, notifications, sqlite
 from .holidays import load_calendar
 from .rubrics import Templates
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = jsoncodec.dumps
 _CHUNK = 900
 
 
@@ -104,7 +105,7 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
                  f" owner_id FROM records WHERE collection=? AND id IN ({','.join('?' * len(part))})")
             for rid, centre, county, version, deleted, data, meta, created, owner in conn.execute(
                     q, (coll, *part)):
-                doc = json.loads(data)  # decoded once: state, kept history, refresh
+                doc = jsoncodec.loads(data)  # decoded once: state, kept history, refresh
                 out[(coll, rid)] = Stored(clocks.state(coll, rid, version, deleted, doc, meta),
                                           centre, county, created, _kept(coll, doc), owner, doc)
     return out
@@ -122,7 +123,7 @@ def _live_leaves(conn: sqlite3.Connection, collection: str,
         for rid, data in conn.execute(
                 f"SELECT id, data FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
-            doc = json.loads(data)
+            doc = jsoncodec.loads(data)
             found[rid] = (doc, dict(paths.iter_leaves(
                 {k: v for k, v in doc.items() if k not in computed})))
     for rid in ids:
@@ -170,6 +171,7 @@ class Batch:
         self.conn, self.actor, self.now = conn, actor, now
         self.schemas = schemas or load()
         self.version = current_version(conn)
+        self.start = self.version  # records created by this batch get versions above it (run)
         self.records: dict[tuple[str, str], Stored] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.changes: list[tuple[Any, ...]] = []
@@ -218,6 +220,7 @@ class Batch:
         An op carrying an ``error`` is quarantined; an op id seen before is a duplicate.
         """
         seen = self._known([o.id for o in ops])
+        self.start = self.version  # what this run creates gets a version above; the rest is stored
         self.records = load_records(self.conn, [(o.collection, o.record) for o in ops
                                                 if o.id not in seen and o.error is None])
         results: list[dict[str, Any]] = []
@@ -315,6 +318,7 @@ class Batch:
         rest: list[int] = []
         rows: list[tuple[Any, ...]] = []
         written: dict[str, dict[str, dict[str, Any]]] = {}
+        centres: dict[str, dict[str, str | None]] = {}  # of the records inserted here (all new)
         device, user, now = self.actor.device_id, self.actor.user_id, self.now
         for i, raw in enumerate(ops):
             key = (raw.collection, raw.record)
@@ -334,6 +338,7 @@ class Batch:
                          clocks.encode_one(raw.set, (version, now, device, raw.id)),
                          version, row[5]))
             written.setdefault(raw.collection, {})[raw.record] = row[4]
+            centres.setdefault(raw.collection, {})[raw.record] = row[2]
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
             self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
                                  version, now))
@@ -344,7 +349,7 @@ class Batch:
                               " version, deleted, data, meta, created_version, owner_id)"
                               " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         for coll, docs in written.items():
-            sqlite.write_facts(self.conn, coll, docs)
+            sqlite.write_facts(self.conn, coll, docs, centres[coll])
         self._flush()
         if self.notes:
             notes, self.notes = self.notes, []
@@ -512,6 +517,7 @@ class Batch:
         conn = self.conn
         rows = []
         docs: dict[str, dict[str, dict[str, Any]]] = {}
+        new: dict[str, dict[str, str | None]] = {}  # created by this batch, live: no facts row yet
         for key in self.dirty:
             st = self.records[key]
             state = st.state
@@ -522,6 +528,8 @@ class Batch:
                 data.update(done[1] if done is not None and done[0] is state.leaves
                             else compute(state.collection, state.leaves, self.ctx(), st.kept))
             docs.setdefault(state.collection, {})[state.id] = data
+            if st.created_version > self.start and not state.deleted:
+                new.setdefault(state.collection, {})[state.id] = st.centre_id
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
                          clocks.meta(state),
@@ -532,7 +540,7 @@ class Batch:
                          " SET version=excluded.version, deleted=excluded.deleted,"
                          " data=excluded.data, meta=excluded.meta", rows)
         for coll, written in docs.items():
-            sqlite.write_facts(conn, coll, written)
+            sqlite.write_facts(conn, coll, written, new.get(coll))
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"

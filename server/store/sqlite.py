@@ -11,7 +11,6 @@ CONFLICT`` upserts) and call these for the rest, so another backend plugs in her
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 import uuid
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sync import paths as leafpaths
+
+from ..jsoncodec import dumps as _json_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -226,7 +227,6 @@ def _sql_value(value: Any) -> Any:
     return _json_text(value)  # an object or array: its JSON text
 
 
-_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
@@ -321,14 +321,28 @@ DROP TABLE IF EXISTS facts_held;
 """
 
 
-def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]]) -> None:
+def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]],
+                inserted: Mapping[str, str | None] | None = None) -> None:
     """Bring the facts of these just-written records of ``collection`` (id -> its stored
     document) up to date: what a rebuild would make of them, to the row. The record row
     gives the rest (``rid``, ``centre_id``, deleted). Only what differs is written, and an
     update touches the indexes of ``facts`` only when an indexed column changed (a case
-    turning overdue changes none)."""
+    turning overdue changes none).
+
+    ``inserted`` names those of ``docs`` just inserted into ``records`` (id -> its centre), live:
+    they have no facts row yet, so theirs is inserted without looking for one (most of a
+    push is new records; the lookup joined every one of them to ``facts``)."""
     if collection not in FACT_COLLECTIONS or not docs:
         return
+    if inserted:
+        conn.executemany(
+            f"{_FACT_INSERT} SELECT rid, collection, id, {', '.join('?' * len(_COLUMNS))}"
+            " FROM records WHERE collection = ? AND id = ?",
+            [(*fact_values(collection, centre, docs[rid]), collection, rid)
+             for rid, centre in inserted.items()])
+        docs = {rid: doc for rid, doc in docs.items() if rid not in inserted}
+        if not docs:
+            return
     ids = list(docs)
     inserts: list[tuple[Any, ...]] = []
     indexed: list[tuple[Any, ...]] = []
