@@ -238,7 +238,8 @@ def check_write(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
         if items is not None and _template_of(leaves, ctx) is before.rubric:
             answers = {iid: answer for iid, fields in items.items()
                        if (answer := _answer_at(leaves, iid, fields))}
-            rubric.check_answers(before.rubric.template, answers, before.rubric.items)
+            rubric.check_answers(before.rubric.template, answers, before.rubric.items,
+                                 before.rubric.answer_checks)
             return None, Passed(leaves, before.rubric, county)
     scored, checked = _check_inspection(leaves, ctx, county)
     return scored, (Passed(leaves, checked, county)
