@@ -108,18 +108,46 @@ def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any
     return {"points": int(rating["points"]) if rating else None}
 
 
+#: What ``_answers`` makes of a leaf path: ``(item id, field)`` for ``items.<id>.<field>``,
+#: None for a path not under ``items``, ``_OTHER`` for another shape under it. Inspections of
+#: one template share their paths: each is split once, not once per write.
+_ITEM_AT: dict[str, tuple[str, str] | None] = {}
+_OTHER = ("", "")
+_UNSEEN = ("", "", "")
+_ITEM_AT_MAX = 100_000
+
+
+def _item_at(path: str) -> tuple[str, str] | None:
+    found: tuple[str, str] | None = None
+    if path.startswith("items."):
+        parts = path.split(".")
+        found = (parts[1], parts[2]) if len(parts) == 3 else _OTHER
+    if len(_ITEM_AT) >= _ITEM_AT_MAX:
+        _ITEM_AT.clear()
+    _ITEM_AT[path] = found
+    return found
+
+
 def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
     """An inspection's ``items`` map from its leaves (``items.e1.count`` …)."""
     # Answers' leaves are items.<id>.<field>: built directly (what unflatten would build, in
     # another key order, which nothing reads); any other shape goes the general way.
     items: dict[str, Any] = {}
+    known = _ITEM_AT
     for p, v in leaves.items():
-        if p.startswith("items."):
-            parts = p.split(".")
-            if len(parts) != 3:
-                walked = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
-                return dict(walked.get("items", {}))
-            items.setdefault(parts[1], {})[parts[2]] = v
+        at = known.get(p, _UNSEEN)
+        if at is _UNSEEN:
+            at = _item_at(p)
+        if at is None:
+            continue
+        if at is _OTHER:
+            walked = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
+            return dict(walked.get("items", {}))
+        answer = items.get(at[0])
+        if answer is None:
+            items[at[0]] = {at[1]: v}
+        else:
+            answer[at[1]] = v
     return items
 
 
