@@ -22,6 +22,14 @@ def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
     Paths are expected to be disjoint leaves (no path is a prefix of another); the
     schema guarantees that for stored records.
     """
+    return unflatten_whole(leaves)[0]
+
+
+def unflatten_whole(leaves: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``unflatten``, and whether ``iter_leaves`` of what it built gives back exactly
+    ``leaves`` (the same paths and values): no path is a prefix of another and no value is
+    an object. (Then the document alone says which paths the record has.)"""
+    whole = not any(map(dict.__instancecheck__, leaves.values()))
     out: dict[str, Any] = {}
     # Sorted, the leaves of one object come one after another (an inspection's
     # items.e1.count, items.e1.note …): their parent is walked to once.
@@ -34,6 +42,8 @@ def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
             for part in parent.split("."):
                 child = node.get(part)
                 if not isinstance(child, dict):
+                    if part in node:  # a leaf at a prefix of this path: replaced
+                        whole = False
                     child = {}
                     node[part] = child
                 node = child
@@ -41,7 +51,7 @@ def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
         elif not dot:
             node, last_parent = out, None
         node[name] = leaves[path]
-    return out
+    return out, whole
 
 
 def iter_leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

@@ -526,7 +526,8 @@ class Batch:
         for key in self.dirty:
             st = self.records[key]
             state = st.state
-            data = paths.unflatten(state.data())
+            data, whole = paths.unflatten_whole(state.data())
+            whole = whole and clocks.own(state.collection, data)  # before computed fields
             if not state.deleted:
                 done = self.scored.get(key)
                 # Scored by check() of these very leaves (the last op that wrote them)?
@@ -535,7 +536,7 @@ class Batch:
             docs.setdefault(state.collection, {})[state.id] = data
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
-                         clocks.meta(state),
+                         clocks.meta(state, whole),
                          st.created_version, st.owner_id))
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
                          " deleted, data, meta, created_version, owner_id)"
