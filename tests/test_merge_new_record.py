@@ -15,7 +15,8 @@ from sync.errors import Invalid
 from sync.merge import DELETED, Op, RecordState, apply
 
 VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.lists(st.integers(), max_size=2))
-SETS = st.dictionaries(st.sampled_from(["notes", "items.e1.count", "a.b", "centre_id", "x"]), VALUES, max_size=5)
+SETS = st.dictionaries(st.sampled_from(["notes", "items.e1.count", "a.b", "centre_id", "x"]), VALUES,
+                       max_size=5)
 
 
 @settings(max_examples=500, deadline=None)
