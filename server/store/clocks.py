@@ -131,10 +131,12 @@ def meta(state: RecordState, whole: bool = False) -> str:
     return encode(state.clocks, state.agree, whole=whole)
 
 
-def own(collection: str, data: Mapping[str, Any]) -> bool:
-    """Whether none of the fields of ``data`` (a document before its computed fields are
-    added) is one of ``collection``'s computed fields."""
-    return _computed(collection).isdisjoint(data)
+def own(collection: str, data: Mapping[str, Any], fields: Collection[str] = ()) -> bool:
+    """Whether the document ``data`` (before its computed fields ``fields`` are added)
+    and those fields can be told apart by ``collection``'s computed fields: none of its
+    own fields is one, and each of ``fields`` is one."""
+    computed = _computed(collection)
+    return computed.isdisjoint(data) and computed.issuperset(fields)
 
 
 def _computed(coll: str) -> frozenset[str]:

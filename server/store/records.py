@@ -527,12 +527,13 @@ class Batch:
             st = self.records[key]
             state = st.state
             data, whole = paths.unflatten_whole(state.data())
-            whole = whole and clocks.own(state.collection, data)  # before computed fields
             if not state.deleted:
                 done = self.scored.get(key)
                 # Scored by check() of these very leaves (the last op that wrote them)?
-                data.update(done[1] if done is not None and done[0] is state.leaves
-                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
+                fields = (done[1] if done is not None and done[0] is state.leaves
+                          else compute(state.collection, state.leaves, self.ctx(), st.kept))
+                whole = whole and clocks.own(state.collection, data, fields)
+                data.update(fields)
             docs.setdefault(state.collection, {})[state.id] = data
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
