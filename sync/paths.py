@@ -16,6 +16,12 @@ def split(path: str) -> list[str]:
     return path.split(".")
 
 
+#: Paths split at their last dot, each once per process: records of a collection share
+#: their paths (an inspection's ~100), so a write's leaves are not split again each time.
+_SPLIT: dict[str, tuple[str, str, str]] = {}
+_SPLIT_MAX = 100_000
+
+
 def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
     """Build the nested data of a record from its leaf paths.
 
@@ -35,8 +41,14 @@ def unflatten_whole(leaves: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     # items.e1.count, items.e1.note …): their parent is walked to once.
     last_parent: str | None = None
     node = out
+    split = _SPLIT
     for path in sorted(leaves):
-        parent, dot, name = path.rpartition(".")
+        found = split.get(path)
+        if found is None:
+            if len(split) >= _SPLIT_MAX:
+                split.clear()
+            found = split[path] = path.rpartition(".")
+        parent, dot, name = found
         if dot and parent != last_parent:
             node = out
             for part in parent.split("."):
