@@ -5,7 +5,8 @@ do not vary with the machine's load as CPU seconds do.
 Run from a tree's folder (this tree, or an older one: the server code imported is the
 current folder's, the ops are made by the ``inspect_bench.py`` beside this file)::
 
-    valgrind --tool=callgrind --dump-before=os_getppid .venv/bin/python <this tree>/scripts/inspect_cg.py 200
+    PYTHONPATH=. valgrind --tool=callgrind --dump-before=os_getppid \
+        <this tree>/.venv/bin/python <this tree>/scripts/inspect_cg.py 200
 
 Each kind: ``n`` ops pushed to warm the caches, then ``n`` measured between two calls of
 ``os.getppid()``: parts 2, 4 and 6 of the dump (``callgrind.out.<pid>.2`` …, line
@@ -27,7 +28,6 @@ from pathlib import Path
 
 def main() -> None:
     """Push each kind of ops; mark the measured parts for callgrind."""
-    sys.path.insert(0, os.getcwd())
     bench = runpy.run_path(str(Path(__file__).with_name("inspect_bench.py")))
     from scripts.bench import make_ops
     from server.store.sqlite import connect
