@@ -10,6 +10,11 @@ b) **open offline**: a phone (``field1``) logs in and syncs once; the server is 
    app's own store; then, at ``--throttle`` x CPU, the walk (``#/inspection/ID/walk``) is opened
    from another screen: time from the hash change until the live score is on the screen
    (target ≤ 300 ms);
+a'') **push as the phone sends** (beside a): the same kind of inspections, each as the ops
+   the PWA's views make of it (one op per change: the create with its header, the position,
+   each item's answer, note and each photo as taken, the signature with 提交; ``tap_ops``):
+   ops/s, their ratio to visits (a visit is one op: the visit form saves it whole) and
+   inspections per second;
 a') **cpu** (``--cpu``): the same pushes run in this process through the server's own
    functions (parse, the writer's batch, the pull page and its encoding; no HTTP, no
    client): CPU ms per op of each kind (``getrusage``, steadier than ops/s on a shared
@@ -37,7 +42,7 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from scripts.bench import make_ops, push
+from scripts.bench import make_ops, push, user_id
 from scripts.pwa_bench import throttle
 from tests.support.county import COUNTY
 from tests.support.inspections import seed_template
@@ -102,6 +107,62 @@ def inspection_ops(rng: random.Random, n: int, template: Json, tid: str) -> list
     return ops
 
 
+def tap_ops(rng: random.Random, n: int, template: Json, tid: str, inspector: str) -> list[Json]:
+    """Ops of whole inspections (at least ``n`` ops) as the phone makes them: one op per change,
+    the way ``pwa/app/views/inspections.js`` and ``inspection-walk.js`` send them.
+
+    Per inspection: the create with its header (``inspectionNewView``: centre, template and
+    version, ``draft``, start time, the inspector, ``target.kind``); the position as its own
+    change (``location.*``); for each of 30 items in the walk's (template) order, its answer
+    (one tap: ``无问题``/``+`` on a counter, a rating, a measured value, ``未发现`` on a veto
+    item), its note, and each of 3 photos as taken (the ``photos`` array as it grows); then
+    提交 (the signature with ``status`` and ``submitted_at``, one op). ``base`` 0 throughout:
+    the walk is made offline, before the phone ever pulled the record (``outbox.edit``)."""
+    items = [it for s in template["sections"] for it in s["items"]][:30]
+    start = int(time.time() * 1000) - 3_600_000
+    ops: list[Json] = []
+
+    def op(record: str, at: int, values: Json) -> None:
+        ops.append({"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "collection": "inspections",
+                    "record": record, "base": 0, "at": at, "set": values, "delete": False})
+
+    while len(ops) < n:
+        rid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        at = start + len(ops) * 1000
+        op(rid, at, {"centre_id": CENTRE, "template_id": tid, "template_version": template["version"],
+                     "status": "draft", "started_at": at, "inspector_ids": [inspector],
+                     "target.kind": "centre"})
+        op(rid, at + 500, {"location.lat": round(30 + rng.random(), 6),
+                           "location.lon": round(120 + rng.random(), 6),
+                           "location.accuracy": rng.randint(5, 40)})
+        for k, it in enumerate(items):
+            t = at + 1000 * (k + 1)
+            (key, value), = answer(it, rng).items()
+            base = f"items.{it['id']}"
+            op(rid, t, {f"{base}.{key}": value})
+            op(rid, t + 100, {f"{base}.note": "现场抽查情况记录"})
+            photos: list[str] = []
+            for j in range(3):
+                photos = [*photos, f"{rng.getrandbits(256):064x}"]
+                op(rid, t + 200 + j * 100, {f"{base}.photos": photos})
+        end = at + 1000 * (len(items) + 1)
+        op(rid, end, {"signature": f"{rng.getrandbits(256):064x}", "status": "submitted",
+                      "submitted_at": end})
+    return ops
+
+
+def per_inspection(ops: list[Json]) -> int:
+    """Ops per inspection of a ``tap_ops`` stream."""
+    return len(ops) // len({o["record"] for o in ops})
+
+
+def thirds(ops: list[Json]) -> list[list[Json]]:
+    """``ops`` in three parts of whole records, each record's ops in their order."""
+    records = list(dict.fromkeys(o["record"] for o in ops))
+    parts = [set(records[i::3]) for i in range(3)]
+    return [[o for o in ops if o["record"] in part] for part in parts]
+
+
 def push_part(a: argparse.Namespace, tmp: Path) -> None:
     rng = random.Random(a.seed)
     template = big_template()
@@ -109,12 +170,18 @@ def push_part(a: argparse.Namespace, tmp: Path) -> None:
         seed_template(server.base_url, template=template, record="t-big")
         visits = make_ops(rng, a.ops, CENTRE, ("visits",))
         inspections = inspection_ops(rng, a.ops, template, "t-big")
+        taps = tap_ops(rng, a.ops, template, "t-big", user_id(server.base_url, "field1"))
         v = [push(server.base_url, "field1", visits[i::3], a.batch) for i in range(3)]
         ins = [push(server.base_url, "field1", inspections[i::3], a.batch) for i in range(3)]
+        tap = [push(server.base_url, "field1", part, a.batch) for part in thirds(taps)]
+    each = per_inspection(taps)
     print(f"push, {a.ops} ops each in thirds, batches of {a.batch}: visits {median(v):,.0f} ops/s, "
           f"inspections (30 items, 3 photos each) {median(ins):,.0f} ops/s, "
           f"ratio {median(ins) / median(v):.2f}"
           " (target ≥ 0.8)")
+    print(f"push, the same inspections as the phone sends them (one op per change, {each} ops an"
+          f" inspection, {len(taps)} ops): {median(tap):,.0f} ops/s, ratio {median(tap) / median(v):.2f}"
+          f" to visits, {median(tap) / each:,.1f} inspections/s")
 
 
 def _principal(conn: Any, username: str) -> Any:
@@ -166,24 +233,36 @@ def cpu_part(a: argparse.Namespace, tmp: Path) -> None:
         "id": str(uuid.uuid4()), "collection": "templates", "record": "t-big", "base": 0,
         "at": int(time.time() * 1000), "set": template}], 1)
     who = _principal(conn, "field1")
-    kinds = {"visits": make_ops(rng, a.ops, CENTRE, ("visits",)),
-             "inspections": inspection_ops(rng, a.ops, template, "t-big")}
     ms: dict[str, float] = {}
+    for _ in range(a.rounds):  # fresh records each round; the least CPU per op of each kind
+        kinds = {"visits": make_ops(rng, a.ops, CENTRE, ("visits",)),
+                 "inspections": inspection_ops(rng, a.ops, template, "t-big"),
+                 "taps": tap_ops(rng, a.ops, template, "t-big", who.user_id)}
+        for kind, ops in kinds.items():
+            warm = min(a.batch, len(ops) // 5)  # caches filled, as on a running server
+            _push_in_process(conn, who, ops[:warm], a.batch)
+            start = _cpu_s()
+            _push_in_process(conn, who, ops[warm:], a.batch)
+            took = (_cpu_s() - start) / (len(ops) - warm) * 1000
+            ms[kind] = min(ms.get(kind, took), took)
+    sizes: dict[str, tuple[float, float]] = {}
     for kind, ops in kinds.items():
-        warm = min(a.batch, len(ops) // 5)  # caches filled, as on a running server
-        _push_in_process(conn, who, ops[:warm], a.batch)
-        start = _cpu_s()
-        _push_in_process(conn, who, ops[warm:], a.batch)
-        ms[kind] = (_cpu_s() - start) / (len(ops) - warm) * 1000
-    sizes = {coll: (data, meta) for coll, data, meta in conn.execute(
-        "SELECT collection, avg(length(CAST(data AS BLOB))), avg(length(CAST(meta AS BLOB)))"
-        " FROM records WHERE collection IN ('visits', 'inspections') GROUP BY collection")}
+        ids = {o["record"] for o in ops}
+        rows = [(d, m) for rid, d, m in conn.execute(
+            "SELECT id, length(CAST(data AS BLOB)), length(CAST(meta AS BLOB)) FROM records"
+            " WHERE collection=?", (ops[0]["collection"],)) if rid in ids]
+        sizes[kind] = (sum(r[0] for r in rows) / len(rows), sum(r[1] for r in rows) / len(rows))
     conn.close()
-    print(f"cpu, {a.ops} ops each, batches of {a.batch}, in process: visits {ms['visits']:.3f} ms/op,"
+    each = per_inspection(kinds["taps"])
+    print(f"cpu, {a.ops} ops each, batches of {a.batch}, in process (least of {a.rounds} rounds):"
+          f" visits {ms['visits']:.3f} ms/op,"
           f" inspections {ms['inspections']:.3f} ms/op, ratio {ms['visits'] / ms['inspections']:.2f};"
+          f" as the phone sends them ({each} ops an inspection) {ms['taps']:.3f} ms/op, ratio"
+          f" {ms['visits'] / ms['taps']:.2f}, {ms['taps'] * each:.1f} ms an inspection;"
           f" stored bytes per record (data + path clocks): visits {sizes['visits'][0]:,.0f} +"
           f" {sizes['visits'][1]:,.0f}, inspections {sizes['inspections'][0]:,.0f} +"
-          f" {sizes['inspections'][1]:,.0f}")
+          f" {sizes['inspections'][1]:,.0f}, as the phone sends them {sizes['taps'][0]:,.0f} +"
+          f" {sizes['taps'][1]:,.0f}")
 
 
 MAKE = """async ([template, tid]) => {
@@ -270,6 +349,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--skip-browser", action="store_true")
     p.add_argument("--cpu", action="store_true",
                    help="also push in this process and print CPU ms per op and stored bytes")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="--cpu: rounds of fresh ops; the least CPU per op of each kind is shown")
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

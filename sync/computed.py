@@ -9,7 +9,7 @@ and the reference data the rules need.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,18 +108,46 @@ def _evaluations(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any
     return {"points": int(rating["points"]) if rating else None}
 
 
+#: What ``_answers`` makes of a leaf path: ``(item id, field)`` for ``items.<id>.<field>``,
+#: None for a path not under ``items``, ``_OTHER`` for another shape under it. Inspections of
+#: one template share their paths: each is split once, not once per write.
+_ITEM_AT: dict[str, tuple[str, str] | None] = {}
+_OTHER = ("", "")
+_UNSEEN = ("", "", "")
+_ITEM_AT_MAX = 100_000
+
+
+def _item_at(path: str) -> tuple[str, str] | None:
+    found: tuple[str, str] | None = None
+    if path.startswith("items."):
+        parts = path.split(".")
+        found = (parts[1], parts[2]) if len(parts) == 3 else _OTHER
+    if len(_ITEM_AT) >= _ITEM_AT_MAX:
+        _ITEM_AT.clear()
+    _ITEM_AT[path] = found
+    return found
+
+
 def _answers(leaves: Mapping[str, Any]) -> dict[str, Any]:
     """An inspection's ``items`` map from its leaves (``items.e1.count`` …)."""
     # Answers' leaves are items.<id>.<field>: built directly (what unflatten would build, in
     # another key order, which nothing reads); any other shape goes the general way.
     items: dict[str, Any] = {}
+    known = _ITEM_AT
     for p, v in leaves.items():
-        if p.startswith("items."):
-            parts = p.split(".")
-            if len(parts) != 3:
-                walked = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
-                return dict(walked.get("items", {}))
-            items.setdefault(parts[1], {})[parts[2]] = v
+        at = known.get(p, _UNSEEN)
+        if at is _UNSEEN:
+            at = _item_at(p)
+        if at is None:
+            continue
+        if at is _OTHER:
+            walked = unflatten({p: v for p, v in leaves.items() if p.startswith("items.")})
+            return dict(walked.get("items", {}))
+        answer = items.get(at[0])
+        if answer is None:
+            items[at[0]] = {at[1]: v}
+        else:
+            answer[at[1]] = v
     return items
 
 
@@ -200,6 +228,78 @@ RULES: dict[str, Callable[[Mapping[str, Any], Context, Mapping[str, Any]], dict[
 }
 
 
+@dataclass(frozen=True)
+class Passed:
+    """An inspection's leaves that passed ``check`` (these very leaves: compared by
+    identity), with what that verdict depended on besides them: the validated template
+    (``Context.rubrics``' object, by identity) and the inspection's county."""
+
+    leaves: Mapping[str, Any]
+    rubric: rubric.Checked
+    county: str | None
+
+
+#: An inspection's paths whose change can change the verdict on answers no op touched.
+WHOLE = frozenset({"template_id", "template_version", "item_ids"})
+
+
+def check_write(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
+                county: str | None = None, before: Passed | None = None,
+                written: Iterable[str] = ()) -> tuple[dict[str, Any] | None, Passed | None]:
+    """``check`` of ``leaves``, the record an op writing the paths ``written`` left, when
+    ``before`` says what it was before that op: ``(scored, passed)``.
+
+    ``check`` looks at every answer of an inspection (and scores them all); an op of the
+    walk writes one field of one item. When ``before`` holds the leaves the op started
+    from, judged by the same template object for the same county, and the op wrote no
+    path of ``WHOLE`` (nor any but ``items.<id>.<field>`` under ``items``), every answer
+    it did not touch passed before and is unchanged (``sync.merge`` changes the paths an op
+    writes and no other): then only the touched items' answers are checked, in
+    ``check_answers``' order, which raises exactly what ``check`` would raise; and the
+    answers are not scored (``scored`` None: the caller scores the record once it is done
+    with it). Otherwise this is ``check`` (``scored`` its result). ``passed`` (inspections
+    that pass against a valid template) feeds the next op's ``before``."""
+    if collection != "inspections":
+        return check(collection, leaves, ctx, county=county), None
+    if before is not None and before.county == county:
+        items = _touched_items(written)
+        if items is not None and _template_of(leaves, ctx) is before.rubric:
+            answers = {iid: answer for iid, fields in items.items()
+                       if (answer := _answer_at(leaves, iid, fields))}
+            rubric.check_answers(before.rubric.template, answers, before.rubric.items,
+                                 before.rubric.answer_checks)
+            return None, Passed(leaves, before.rubric, county)
+    scored, checked = _check_inspection(leaves, ctx, county)
+    return scored, (Passed(leaves, checked, county)
+                    if scored is not None and checked is not None else None)
+
+
+def _touched_items(written: Iterable[str]) -> dict[str, set[str]] | None:
+    """The items (and their fields) ``written`` sets; None when it sets anything that can
+    change the verdict on other answers (``WHOLE``, or an ``items`` path of another shape)."""
+    items: dict[str, set[str]] = {}
+    for path in written:
+        if path in WHOLE:
+            return None
+        if path.startswith("items."):
+            parts = path.split(".")
+            if len(parts) != 3:
+                return None
+            items.setdefault(parts[1], set()).add(parts[2])
+    return items
+
+
+def _answer_at(leaves: Mapping[str, Any], iid: str, written: set[str]) -> dict[str, Any]:
+    """``_answers(leaves)[iid]``, for an item whose other fields passed ``check_answers``
+    (so each is one of ``ANSWER_KEYS``) and whose fields ``written`` were just set."""
+    answer: dict[str, Any] = {}
+    for key in {*rubric.ANSWER_KEYS, *written}:
+        path = f"items.{iid}.{key}"
+        if path in leaves:
+            answer[key] = leaves[path]
+    return answer
+
+
 def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
           county: str | None = None) -> dict[str, Any] | None:
     """Checks beyond the schema on a record about to be stored; raises ``Invalid``.
@@ -218,24 +318,30 @@ def check(collection: str, leaves: Mapping[str, Any], ctx: Context, *,
         # A draft may be saved before it has sections; what it has must be a valid rubric.
         rubric.validate_template({"sections": leaves.get("sections") or []})
     elif collection == "inspections":
-        checked = _template_of(leaves, ctx)
-        if checked is None:
-            return None
-        template = checked.template
-        if county is not None and template.get("county_id") not in (None, county):
-            raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
-                          path="template_id")
-        if checked.error is not None:
-            return None  # a stored template from before validation: nothing to check against
-        version = leaves.get("template_version")
-        if version is not None and template.get("version") not in (None, version):
-            raise Invalid(f"template_version: {leaves.get('template_id')} is version"
-                          f" {template.get('version')}, not {version}", path="template_version")
-        subset = leaves.get("item_ids")
-        # Checks the answers (then, for a re-inspection, that item_ids are the template's).
-        return rubric.score_checked(checked, _answers(leaves),
-                                    subset if isinstance(subset, list) and subset else None)
+        return _check_inspection(leaves, ctx, county)[0]
     return None
+
+
+def _check_inspection(leaves: Mapping[str, Any], ctx: Context,
+                      county: str | None) -> tuple[dict[str, Any] | None, rubric.Checked | None]:
+    """``check`` of an inspection, with the validated template it was checked by."""
+    checked = _template_of(leaves, ctx)
+    if checked is None:
+        return None, None
+    template = checked.template
+    if county is not None and template.get("county_id") not in (None, county):
+        raise Invalid(f"template_id: {leaves.get('template_id')} is another county's template",
+                      path="template_id")
+    if checked.error is not None:
+        return None, None  # a stored template from before validation: nothing to check against
+    version = leaves.get("template_version")
+    if version is not None and template.get("version") not in (None, version):
+        raise Invalid(f"template_version: {leaves.get('template_id')} is version"
+                      f" {template.get('version')}, not {version}", path="template_version")
+    subset = leaves.get("item_ids")
+    # Checks the answers (then, for a re-inspection, that item_ids are the template's).
+    return rubric.score_checked(checked, _answers(leaves),
+                                subset if isinstance(subset, list) and subset else None), checked
 
 
 def compute(collection: str, leaves: Mapping[str, Any], ctx: Context,

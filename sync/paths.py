@@ -16,24 +16,46 @@ def split(path: str) -> list[str]:
     return path.split(".")
 
 
+#: Paths split at their last dot, each once per process: records of a collection share
+#: their paths (an inspection's ~100), so a write's leaves are not split again each time.
+_SPLIT: dict[str, tuple[str, str, str]] = {}
+_SPLIT_MAX = 100_000
+
+
 def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
     """Build the nested data of a record from its leaf paths.
 
     Paths are expected to be disjoint leaves (no path is a prefix of another); the
     schema guarantees that for stored records.
     """
+    return unflatten_whole(leaves)[0]
+
+
+def unflatten_whole(leaves: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``unflatten``, and whether ``iter_leaves`` of what it built gives back exactly
+    ``leaves`` (the same paths and values): no path is a prefix of another and no value is
+    an object. (Then the document alone says which paths the record has.)"""
+    whole = not any(map(dict.__instancecheck__, leaves.values()))
     out: dict[str, Any] = {}
     # Sorted, the leaves of one object come one after another (an inspection's
     # items.e1.count, items.e1.note …): their parent is walked to once.
     last_parent: str | None = None
     node = out
+    split = _SPLIT
     for path in sorted(leaves):
-        parent, dot, name = path.rpartition(".")
+        found = split.get(path)
+        if found is None:
+            if len(split) >= _SPLIT_MAX:
+                split.clear()
+            found = split[path] = path.rpartition(".")
+        parent, dot, name = found
         if dot and parent != last_parent:
             node = out
             for part in parent.split("."):
                 child = node.get(part)
                 if not isinstance(child, dict):
+                    if part in node:  # a leaf at a prefix of this path: replaced
+                        whole = False
                     child = {}
                     node[part] = child
                 node = child
@@ -41,7 +63,7 @@ def unflatten(leaves: Mapping[str, Any]) -> dict[str, Any]:
         elif not dot:
             node, last_parent = out, None
         node[name] = leaves[path]
-    return out
+    return out, whole
 
 
 def iter_leaves(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:

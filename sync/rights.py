@@ -28,9 +28,11 @@ data to hide controls a role may not use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress, repeat
+from operator import or_
 from typing import Any, TypeVar
 
 from .errors import Forbidden, Immutable, Invalid, InvalidTransition
@@ -94,6 +96,17 @@ class Rules:
     @cached_property
     def _values_at(self) -> Mapping[str, tuple[tuple[str, Mapping[str, frozenset[str]]], ...]]:
         return _by_head(self.values)
+
+    @cached_property
+    def _computed_prefixes(self) -> tuple[str, ...]:
+        return tuple(f"{name}." for name in self.computed)
+
+    @cached_property
+    def _ruled_paths(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The paths a ``writers``, ``values`` or ``transitions`` rule can cover (``ruled``
+        not None): those equal to one of the first set or starting with one of the prefixes."""
+        heads = self.ruled or frozenset()
+        return heads | frozenset(self.transitions), tuple(f"{head}." for head in heads)
 
     @cached_property
     def ruled(self) -> frozenset[str] | None:
@@ -162,8 +175,10 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
     """
     before: Mapping[str, Any] = stored or {}
     # Every op of a push meets this: a rule kind the collection does not have costs nothing
-    # (most collections have none but computed fields, and an op sets dozens of leaves).
-    if rules.computed:
+    # (most collections have none but computed fields), and an op sets dozens of leaves (an
+    # inspection ~100): the paths a rule can cover are picked out by scans that run in C.
+    if rules.computed and (not rules.computed.isdisjoint(writes) or any(
+            map(str.startswith, writes, repeat(rules._computed_prefixes)))):
         for path in writes:
             if path.partition(".")[0] in rules.computed:
                 raise Forbidden(f"{path}: computed by the server, cannot be set",
@@ -173,13 +188,17 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
     if stored is not None and rules.frozen:
         _check_frozen(rules, before, writes, delete)
     if not (rules.writers or rules.values or rules.moves or rules.transitions):
-        changed: dict[str, Any] = {}
-    else:
-        changed = {p: v for p, v in writes.items() if stored is None or before.get(p) != v}
-    ruled = rules.ruled
-    for path, value in changed.items():
-        if ruled is not None and path.partition(".")[0] not in ruled and path not in rules.transitions:
-            continue  # no writers, values or transitions rule can cover this path
+        candidates: Iterable[str] = ()
+    elif rules.ruled is None:
+        candidates = writes
+    else:  # no writers, values or transitions rule can cover the other paths
+        exact, prefixes = rules._ruled_paths
+        candidates = compress(writes, map(or_, map(exact.__contains__, writes),
+                                          map(str.startswith, writes, repeat(prefixes))))
+    for path in candidates:
+        value = writes[path]
+        if stored is not None and before.get(path) == value:
+            continue  # unchanged: not judged
         if not rules.may_write(role, path):
             allowed = sorted(set().union(*(roles for prefix, roles in rules.writers.items()
                                            if covers(prefix, path))))

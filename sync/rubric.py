@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cached_property
@@ -239,6 +239,23 @@ class Checked:
         return items_of(self.template)
 
     @cached_property
+    def answer_checks(self) -> dict[str, dict[str, Callable[[Any], bool]]]:
+        """Per item (valid templates only): each answer field it takes, with a test of a
+        non-null value that is True only when ``check_answers`` passes that field of that
+        item; fields missing here are judged the long way (``check_answers``' fast path)."""
+        out: dict[str, dict[str, Callable[[Any], bool]]] = {}
+        for iid, item in self.items.items():
+            scored = _answer_key(item)
+            tests = {key: _VALUE_OK[key] for key in ANSWER_KEYS
+                     if key not in _SCORED_KEYS or key == scored}
+            if item["rule"] not in DEDUCT:
+                del tests["na"]
+            elif item.get("na") is False:
+                tests["na"] = _is_false
+            out[iid] = tests
+        return out
+
+    @cached_property
     def plan(self) -> _Plan:
         """The template's figures as decimals, once (valid ones only), for ``_score_plan``."""
         return _Plan(tuple(
@@ -335,7 +352,8 @@ def _answer_key(item: Mapping[str, Any]) -> str:
 
 
 def check_answers(template: Template, items: Any,
-                  known: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                  known: Mapping[str, Mapping[str, Any]] | None = None,
+                  fast: Mapping[str, Mapping[str, Callable[[Any], bool]]] | None = None) -> None:
     """Raise ``Invalid`` unless every answer fits its item's rule (``template`` is valid).
 
     Unknown item ids are invalid; a field another rule uses (a rating on a deduction item)
@@ -348,8 +366,22 @@ def check_answers(template: Template, items: Any,
         raise Invalid("items: expected an object", path="items")
     if known is None:  # else: items_of(template), worked out before
         known = items_of(template)
+    tests: Mapping[str, Callable[[Any], bool]] | None
     for iid in sorted(items):
         answer = items[iid]
+        # ``fast`` (``Checked.answer_checks``): an answer whose every field passes its item's
+        # test passes every check below; any other is judged by them (and its error raised).
+        if fast is not None and type(answer) is dict and (tests := fast.get(iid)) is not None:
+            for key, value in answer.items():
+                test = tests.get(key)
+                if test is None:  # another rule's field (fine when null) or an unknown one
+                    if value is None and key in _ANSWER_KEY_SET:
+                        continue
+                    break
+                if value is not None and not test(value):
+                    break
+            else:
+                continue
         # Paths are spelled out only for an error: an inspection has dozens of answers.
         if iid not in known:
             raise Invalid(f"items.{iid}: no such item in the template", path=f"items.{iid}")
@@ -384,6 +416,29 @@ def check_answers(template: Template, items: Any,
 
 _ANSWER_KEY_SET = frozenset(ANSWER_KEYS)
 _SCORED_KEYS = frozenset({"count", "value", "rating", "vetoed"})
+
+
+def _is_false(value: Any) -> bool:
+    return value is False
+
+
+def _count_ok(value: Any) -> bool:
+    return _answer_value_ok("count", value)
+
+
+def _number_ok(value: Any) -> bool:
+    return _answer_value_ok("value", value)
+
+
+def _rating_ok(value: Any) -> bool:
+    return isinstance(value, str) and value in RATINGS
+
+
+#: ``_answer_value_ok`` by field (type tests in C where that is all it is)
+_VALUE_OK: dict[str, Callable[[Any], bool]] = {
+    "count": _count_ok, "value": _number_ok, "rating": _rating_ok,
+    "vetoed": bool.__instancecheck__, "na": bool.__instancecheck__,
+    "note": str.__instancecheck__, "photos": list.__instancecheck__}
 
 
 def _answer_value_ok(key: str, value: Any) -> bool:
@@ -549,7 +604,7 @@ def score_checked(checked: Checked, items: Any, item_ids: Iterable[str] | None =
     if checked.error is not None:
         raise checked.error
     template = checked.template
-    check_answers(template, items, checked.items)
+    check_answers(template, items, checked.items, checked.answer_checks)
     if item_ids is not None:
         reduced = subset(template, item_ids)
         wanted = {i["id"] for s in reduced["sections"] for i in s["items"]}

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 from .errors import Invalid, UnknownCollection
@@ -64,6 +66,51 @@ def _never(value: Any) -> bool:
     return False
 
 
+#: A pattern ``^[class]{m}$`` or ``^[class]{m,n}$`` (a plain character class: no escapes,
+#: not negated, no comma): every pattern of an array of strings in schemas.json is one.
+_SIMPLE_PATTERN = re.compile(r"\^(\[[^\]\\^,][^\]\\,]*\])(\{\d+(?:,\d+)?\})\$")
+
+
+@dataclass(frozen=True)
+class _Together:
+    """The strings of every array of one spec an op sets (an inspection's ~30 photo lists,
+    ~90 hashes), judged in one pass instead of a call per string: True only when each
+    string passes ``_passes`` of the array's item spec, i.e. when ``check_value`` would
+    pass each array (their length and type were checked before they were put here)."""
+
+    most: int  # the longest string the item spec allows
+    joined: re.Pattern[str]  # the item pattern, repeated with "," between
+
+    def passes(self, arrays: list[list[Any]]) -> bool:
+        strings = [x for array in arrays for x in array]
+        if not strings:
+            return True
+        if not all(map(is_, map(type, strings), repeat(str))):
+            return False
+        text = ",".join(strings)
+        # The class holds no ",": text fully matched with exactly one "," per join is each
+        # string fully matched (so the ``^…$`` pattern matches it); no unsafe name can
+        # span a ",", so none in text is none in any string.
+        return (text.count(",") == len(strings) - 1 and self.joined.fullmatch(text) is not None
+                and max(map(len, strings)) <= self.most and "__proto__" not in text
+                and "constructor" not in text and "prototype" not in text)
+
+
+def _together(spec: JSON) -> _Together | None:
+    """``_Together`` for an array spec of plain pattern strings, else None."""
+    if spec["type"] != "array":
+        return None
+    item = spec["items"]
+    pattern = item.get("pattern")
+    if item["type"] != "string" or "_enum" in item or not isinstance(pattern, str):
+        return None
+    simple = _SIMPLE_PATTERN.fullmatch(pattern)
+    if simple is None or re.match(simple.group(1), ",") is not None:  # a range may hold ","
+        return None
+    one = simple.group(1) + simple.group(2)
+    return _Together(int(item.get("max", MAX_STRING)), re.compile(f"{one}(?:,{one})*"))
+
+
 def _passes(spec: JSON) -> Callable[[Any], bool]:
     """A quick test of a leaf value against ``spec`` (compiled): True only when
     ``check_value`` would pass it; False means "let ``check_value`` judge" (and name the
@@ -108,6 +155,9 @@ def _passes(spec: JSON) -> Callable[[Any], bool]:
     return _never
 
 
+_Found = tuple[JSON, Callable[[Any], bool], "_Together | None"]
+
+
 @dataclass(frozen=True)
 class Collection:
     """One collection's rules: scope kind, writer roles, fields, required and computed."""
@@ -134,8 +184,9 @@ class Schemas:
     collections: dict[str, Collection]
     ratings: JSON
     raw: JSON
-    _paths: dict[tuple[str, str], tuple[JSON, Callable[[Any], bool]]] = field(
-        default_factory=dict, compare=False, repr=False)
+    #: by collection, then path: the path's compiled spec, its quick test (``_passes``) and,
+    #: for an array of pattern strings, its ``_Together``
+    _paths: dict[str, dict[str, _Found]] = field(default_factory=dict, compare=False, repr=False)
 
     def collection(self, name: str) -> Collection:
         """The collection called ``name``, or ``UnknownCollection``."""
@@ -171,12 +222,26 @@ class Schemas:
         coll = self.collection(collection)
         if not isinstance(values, dict):
             raise Invalid("'set' must be an object of field paths to values", path="set")
+        try:
+            return self._expand(coll, values, True)
+        except Invalid:
+            # The strings of arrays are judged after the other leaves: the error to raise is
+            # the first path's in the op's order, found the plain way.
+            return self._expand(coll, values, False)
+
+    def _expand(self, coll: Collection, values: dict[Any, Any], together: bool) -> dict[str, Any]:
+        """``expand``; with ``together``, the strings of every array of pattern strings
+        judged in one pass at the end (``_Together``), else each array as it comes; raises
+        the same error either way, but only without ``together`` is it the first path's."""
         out: dict[str, Any] = {}
-        known = self._paths
+        known = self._paths.get(coll.name)
+        if known is None:
+            known = self._paths[coll.name] = {}
+        later: dict[_Together, list[list[Any]]] = {}
         for path, value in values.items():
             # A path found in the cache passed the checks below before (only those that
             # pass are cached), so a phone's usual paths skip them.
-            found = known.get((coll.name, path))
+            found = known.get(path)
             if found is None:
                 if not isinstance(path, str) or not path or len(path) > MAX_PATH:
                     raise Invalid(f"bad field path {path!r}", path=str(path)[:MAX_PATH])
@@ -185,11 +250,19 @@ class Schemas:
                     out[path] = value
                     continue
                 found = self._spec_at(coll, path)
-            spec, passes = found
+            spec, passes, strings = found
+            if (together and strings is not None and type(value) is list
+                    and len(value) <= spec["_most"]):
+                out[path] = value
+                later.setdefault(strings, []).append(value)
+                continue
             if value is not None and passes(value):  # a leaf value check_value would pass
                 out[path] = value
                 continue
             self._collect(spec, path, value, out)
+        for strings, arrays in later.items():
+            if not strings.passes(arrays):
+                raise Invalid("an array of strings to judge one by one", path="")
         return out
 
     def leaf_spec(self, collection: str, path: str) -> JSON | None:
@@ -203,15 +276,15 @@ class Schemas:
         spec = self._spec_at(coll, path)[0]
         return None if spec["type"] in ("object", "map") else spec
 
-    def _spec_at(self, coll: Collection, path: str) -> tuple[JSON, Callable[[Any], bool]]:
-        key = (coll.name, path)
-        found = self._paths.get(key)
+    def _spec_at(self, coll: Collection, path: str) -> _Found:
+        known = self._paths.setdefault(coll.name, {})
+        found = known.get(path)
         if found is None:
             spec = self._find_spec(coll, path)
-            found = (spec, _passes(spec))
-            if len(self._paths) > 50_000:  # map keys are open-ended: keep the cache bounded
-                self._paths.clear()
-            self._paths[key] = found
+            found = (spec, _passes(spec), _together(spec))
+            if len(known) > 50_000:  # map keys are open-ended: keep the cache bounded
+                known.clear()
+            known[path] = found
         return found
 
     def _find_spec(self, coll: Collection, path: str) -> JSON:
@@ -355,6 +428,8 @@ def _compile(spec: JSON, types: JSON) -> JSON:
     for key in ("values", "items"):
         if key in out:
             out[key] = _compile(out[key], types)
+    if out["type"] == "array":
+        out["_most"] = int(out.get("max", 1000))
     if "pattern" in out:
         out["_re"] = re.compile(out["pattern"])
     if "enum" in out:

@@ -22,6 +22,7 @@ from server.store.records import Actor, Batch, load_records
 from server.store.sqlite import connect
 from sync.merge import DELETED, Clock, Op, RecordState, apply
 from sync.ops import check_op
+from sync.paths import unflatten_whole
 from sync.schema import load
 from tests.support.server import make_db
 
@@ -101,8 +102,19 @@ def test_clocks_state_round_trips_what_the_merge_engine_makes(ops: Any) -> None:
 def test_clocks_encode_one_is_encode_of_a_new_records_single_op() -> None:
     sets = {"centre_id": "c1", "items.e1.count": 2, "items.e1.note": "记录", "notes": None}
     state = apply(None, Op("op-1", "inspections", "r1", 0, 55, "d-9", sets), 7).state
-    assert clocks.encode_one(sets, (7, 55, "d-9", "op-1")) == clocks.meta(state)
-    assert clocks.encode_one([], (7, 55, "d-9", "op-1")) == clocks.encode({}, {})
+    data, whole = unflatten_whole(state.data())
+    assert whole
+    one = clocks.encode_one(sets, (7, 55, "d-9", "op-1"), "inspections")
+    assert one == clocks.meta(state, whole and clocks.own("inspections", data)) == '[[[7,55,"d-9","op-1"]]]'
+    assert clocks.encode_one({}, (7, 55, "d-9", "op-1")) == clocks.encode({}, {})
+    # leaves the document would not give back keep their paths
+    for odd in ({"a": 1, "a.b": 2}, {"a": {"x": 1}}, {"score": 3, "notes": "x"}):
+        state = apply(None, Op("op-1", "inspections", "r1", 0, 55, "d-9", odd), 7).state
+        data, whole = unflatten_whole(state.data())
+        meta = clocks.meta(state, whole and clocks.own("inspections", data))
+        assert meta == clocks.encode_one(odd, (7, 55, "d-9", "op-1"), "inspections") == clocks.encode(
+            state.clocks, {})
+        assert json.loads(meta)[1] == dict.fromkeys(odd, 0)
 
 
 def test_clocks_store_an_inspections_op_clock_once() -> None:
@@ -143,7 +155,7 @@ def row(db: Path, rid: str) -> tuple[Any, ...]:
 
 def to_old_format(db: Path, rid: str) -> None:
     """Rewrite a record's stored clocks as rows written before this format held them."""
-    by_path, agree = clocks.decode(row(db, rid)[2])
+    by_path, agree = clocks.decode(row(db, rid)[2], json.loads(row(db, rid)[1]), ("callback_due",))
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE records SET meta=? WHERE collection='visits' AND id=?",
                      (old_meta(by_path, agree), rid))
@@ -207,11 +219,12 @@ def test_clocks_an_old_format_row_takes_the_new_format_when_written(tmp_path: Pa
     to_old_format(db, rid)
     assert isinstance(json.loads(row(db, rid)[2]), dict)
     before = clocks.decode(row(db, rid)[2])[0]
+    doc = json.loads(row(db, rid)[1])
     version = push(db, "d1", {"id": "op-2", "collection": "visits", "record": rid, "base": base,
                               "at": NOW + 5, "set": {"notes": "再次"}})["version"]
     stored = json.loads(row(db, rid)[2])
     assert isinstance(stored, list)
-    after = clocks.decode(row(db, rid)[2])[0]
+    after = clocks.decode(row(db, rid)[2], doc)[0]
     assert after["notes"][3] == "op-2" and after["notes"][0] == version
     unchanged = {p: c for p, c in before.items() if p != "notes"}
     assert {p: c for p, c in after.items() if p != "notes"} == unchanged

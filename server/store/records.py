@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sync import cases, inspections, merge, notify, paths, rights, templates
-from sync.computed import Context, check, compute
+from sync.computed import Context, Passed, check, check_write, compute
 from sync.errors import FieldsyncError, Invalid
 from sync.merge import DELETED, Op, RecordState
 from sync.ops import CheckedOp, check_new, check_stored
@@ -187,6 +187,9 @@ class Batch:
         self.templates = Templates(conn, _pending_of(weakref.ref(self)))
         #: computed fields ``check`` produced, by record, with the leaves they are of
         self.scored: dict[tuple[str, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
+        #: inspections as they passed ``check`` in this batch: the next op on one checks only
+        #: the answers it touches (``check_write``); it is scored once, at the flush
+        self.passed: dict[tuple[str, str], Passed] = {}
         self._counties: dict[str, str] | None = None
         #: notifications the ops of this batch call for (``sync.notify``), written after them
         self.notes: list[notify.Trigger] = []
@@ -428,6 +431,7 @@ class Batch:
             leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
             leaves = cases.order_time(leaves, stamp=stamp)
+        passed: Passed | None = None
         op = Op(raw.id, raw.collection, raw.record, raw.base, stamp, self.actor.device_id,
                 leaves, True if raw.delete else (False if raw.restore else None))
         outcome = merge.apply(stored.state if stored else None, op, self.version + 1)
@@ -438,9 +442,13 @@ class Batch:
         if not state.deleted:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
-            scored = check(raw.collection, state.leaves,
-                           Context(now=self.now, templates=self.templates,
-                                   rubrics=self.templates.rubrics), county=county)
+            before = self.passed.get(key)
+            scored, passed = check_write(
+                raw.collection, state.leaves,
+                Context(now=self.now, templates=self.templates, rubrics=self.templates.rubrics),
+                county=county, written=leaves,
+                before=before if stored is not None and before is not None
+                and before.leaves is stored.state.leaves else None)
             if scored is not None:  # kept for the flush: an inspection is scored once
                 self.scored[key] = (state.leaves, scored)
             if raw.collection == "awards":  # rules needing the assessment and the calendar
@@ -481,6 +489,9 @@ class Batch:
         if outcome.changed:
             if raw.collection == "templates":
                 self.scored.clear()  # inspections scored before are scored again by it at the flush
+                self.passed.clear()  # and checked whole by the next op on them
+            elif passed is not None:
+                self.passed[key] = passed
             self.version += 1
             self.records[key] = Stored(state, centre, county,
                                        stored.created_version if stored else self.version, kept,
@@ -521,18 +532,20 @@ class Batch:
         for key in self.dirty:
             st = self.records[key]
             state = st.state
-            data = paths.unflatten(state.data())
+            data, whole = paths.unflatten_whole(state.data())
             if not state.deleted:
                 done = self.scored.get(key)
                 # Scored by check() of these very leaves (the last op that wrote them)?
-                data.update(done[1] if done is not None and done[0] is state.leaves
-                            else compute(state.collection, state.leaves, self.ctx(), st.kept))
+                fields = (done[1] if done is not None and done[0] is state.leaves
+                          else compute(state.collection, state.leaves, self.ctx(), st.kept))
+                whole = whole and clocks.own(state.collection, data, fields)
+                data.update(fields)
             docs.setdefault(state.collection, {})[state.id] = data
             if st.created_version > self.start and not state.deleted:
                 new.setdefault(state.collection, {})[state.id] = st.centre_id
             rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
                          int(state.deleted), _dumps(data),
-                         clocks.meta(state),
+                         clocks.meta(state, whole),
                          st.created_version, st.owner_id))
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
                          " deleted, data, meta, created_version, owner_id)"
@@ -557,6 +570,7 @@ class Batch:
             " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
         self.scored.clear()
+        self.passed.clear()
         for rows_done in (self.changes, self.op_rows, self.conflicts, self.quarantine):
             rows_done.clear()
 
