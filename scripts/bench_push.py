@@ -21,9 +21,13 @@ import argparse
 import multiprocessing as mp
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -39,22 +43,27 @@ from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
 from tests.support.county import PASSWORD
 from tests.support.pushservice import PushService, serve
-from tests.support.server import ServerHandle, free_port, make_db
+from tests.support.server import ROOT, ServerHandle, _env, free_port, make_db
 
 SUBJECT = "mailto:ops@county.example"
 
 
-def stand_in(key: str, subs: int, pipe: Connection) -> None:
+def stand_in(key: str, subs: int, pipe: Connection, nice: int = 10, sample: int = 1) -> None:
     """The push service's process: send the subscriptions, then answer ``count`` until ``stop``.
 
     A real push service is another machine; niced, the stand-in's checking and decrypting
-    takes the CPU from the server under test as little as it can on a shared machine."""
-    os.nice(10)
-    for service in serve(PushService(key, SUBJECT)):
+    takes the CPU from the server under test as little as it can on a shared machine.
+    ``sample`` > 1 checks the JWT and decrypts every ``sample``-th message of each sender
+    connection only (every message is still counted and answered)."""
+    os.nice(nice)
+    service0 = PushService(key, SUBJECT)
+    service0.sample = sample
+    for service in serve(service0):
         pipe.send([service.browser(f"u{i}").subscription() for i in range(subs)])
         while (what := pipe.recv()) != "stop":
             with service.lock:
-                pipe.send((len(service.received), len(service.errors), service.errors[:3]))
+                pipe.send((len(service.received) + getattr(service, "unchecked", 0),
+                           len(service.errors), service.errors[:3]))
         del what
 
 
@@ -97,50 +106,146 @@ def empty_syncs(base: str, token: str, out: list[float], stop: threading.Event) 
             time.sleep(0.01)
 
 
-def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connection) -> None:
-    """Part b): empty syncs before and while the server sends a message to every subscription."""
-    server = ServerHandle(db, free_port(), db.with_suffix(".log"), env={
+def _ticks(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of ``pid`` (of any of its threads)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError):
+            out += [int(x) for x in (task / "children").read_text().split()]
+    return out
+
+
+def cpu(procs: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each named process, and of every child of the server (the
+    sending process) as ``sender``."""
+    out = {name: _ticks(pid) for name, pid in procs.items()}
+    out["sender"] = sum(_ticks(c) for c in _children(procs["server"]))
+    return out
+
+
+def phase(base: str, token: str, seconds: float, procs: dict[str, int],
+          during: Callable[[], list[float]] | None = None) -> tuple[list[float], dict[str, float],
+                                                                  list[float]]:
+    """Empty syncs for ``seconds`` (or while ``during`` runs); latencies, CPU seconds per
+    process, and what ``during`` returned."""
+    out: list[float] = []
+    stop = threading.Event()
+    t = threading.Thread(target=empty_syncs, args=(base, token, out, stop))
+    c0 = cpu(procs)
+    t.start()
+    took: list[float] = []
+    if during is None:
+        time.sleep(seconds)
+    else:
+        took = during()
+    stop.set()
+    t.join()
+    c1 = cpu(procs)
+    return out, {k: c1[k] - c0.get(k, 0.0) for k in c1}, took
+
+
+def spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy on the server and its sending process (raw, by thread, on-CPU samples only)."""
+    exe = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(exe), "record", "-r", "250", "-f", "raw", "--threads",
+                             "--nonblocking", "--subprocesses", "-d", str(int(seconds) + 1),
+                             "-p", str(pid), "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def serve_factor(factor: str, argv: list[str]) -> None:
+    """The server for ``--factor``: ``db`` replaces delivery by an instant "sent" (the
+    queue's claims and settles in the server's writer, nothing else), ``full`` is the real
+    one. Run as this file's ``--serve`` mode, in the server's process."""
+    if factor == "db":
+        from server.jobs import push as jobs_push
+        from server.jobs.queue import SENT
+
+        def instant(self: object, items: Any) -> list[Any]:
+            return [SENT] * len(items)
+        jobs_push.PushSender._send_batch = instant  # type: ignore[method-assign]
+    from server.cli import main as cli
+    raise SystemExit(cli(argv))
+
+
+class FactorServer(ServerHandle):
+    """A ``ServerHandle`` whose process is ``serve_factor`` (same arguments as ``serve``)."""
+
+    factor: str = "full"
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  (kept open while it runs)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve", self.factor, "serve",
+             "--db", str(self.db), "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=_env(self.env), stdout=self._log, stderr=subprocess.STDOUT)
+        self.starts += 1
+        self.wait_healthy(timeout)
+
+
+def summary(name: str, xs: list[float], cpus: dict[str, float]) -> str:
+    return (f"   {name:<16} p50 {pct(xs, 0.5):5.1f} ms  p90 {pct(xs, 0.9):5.1f}  p99"
+            f" {pct(xs, 0.99):5.1f}  max {max(xs, default=float('nan')):6.1f}  ({len(xs)} syncs);"
+            f" CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in cpus.items())
+            + f"; load {os.getloadavg()[0]:.2f}")
+
+
+def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connection,
+                 stand_in_pid: int, factor: str, spy_dir: Path | None) -> None:
+    """Part b): empty syncs before (twice: the noise) and while the server sends a message
+    to every subscription, ``rounds`` times; CPU seconds of each process in each phase."""
+    server = FactorServer(db, free_port(), db.with_suffix(".log"), env={
         "FIELDSYNC_VAPID_SUBJECT": SUBJECT, "FIELDSYNC_PUSH_ALLOW_HTTP": "1",
         "FIELDSYNC_PUSH_INTERVAL_S": "1"})
+    server.factor = factor
     server.start()
     try:
+        assert server.proc is not None
+        procs = {"server": server.proc.pid, "stand-in": stand_in_pid, "bench": os.getpid()}
         token = httpx.post(f"{server.base_url}/api/v1/auth/login", json={
             "username": "field1", "password": PASSWORD, "device_name": "bench"}).json()["token"]
-        before: list[float] = []
-        stop = threading.Event()
-        t = threading.Thread(target=empty_syncs, args=(server.base_url, token, before, stop))
-        t.start()
-        time.sleep(seconds)
-        stop.set()
-        t.join()
+        before1, cpu_b1, _ = phase(server.base_url, token, seconds, procs)
+        before2, cpu_b2, _ = phase(server.base_url, token, seconds, procs)
         pipe.send("count")
         got0, _e, _s = pipe.recv()
-        during: list[float] = []
-        stop = threading.Event()
-        t = threading.Thread(target=empty_syncs, args=(server.base_url, token, during, stop))
-        t.start()
-        took: list[float] = []
-        for n in range(rounds):
-            writer = Writer(str(db))
-            try:
-                start = time.perf_counter()
-                writer.run(partial(enqueue, users=subs, now=int(time.time() * 1000),
-                                   record=f"v-b{n}"))
-            finally:
-                writer.close()
-            while queued(str(db), f"v-b{n}") and time.perf_counter() - start < 120:
-                time.sleep(0.05)
-            took.append(time.perf_counter() - start)
-        stop.set()
-        t.join()
+
+        def send_rounds() -> list[float]:
+            took: list[float] = []
+            spying = spy(server.proc.pid, spy_dir / f"server-{factor}.txt", rounds * 3) \
+                if spy_dir is not None and server.proc is not None else None
+            for n in range(rounds):
+                writer = Writer(str(db))
+                try:
+                    start = time.perf_counter()
+                    writer.run(partial(enqueue, users=subs, now=int(time.time() * 1000),
+                                       record=f"v-b{n}"))
+                finally:
+                    writer.close()
+                while queued(str(db), f"v-b{n}") and time.perf_counter() - start < 120:
+                    time.sleep(0.05)
+                took.append(time.perf_counter() - start)
+            if spying is not None:
+                spying.wait()
+            return took
+
+        during, cpu_d, took = phase(server.base_url, token, 0, procs, send_rounds)
         pipe.send("count")
         got1, errors, _s = pipe.recv()
-        print(f"b) the server sent {got1 - got0} of {rounds} x {subs}, each round in"
+        print(f"b) [{factor}] the server sent {got1 - got0} of {rounds} x {subs}, each round in"
               f" {', '.join(f'{x:.2f}' for x in took)} s from queueing (its job wakes every 1 s);"
               f" stand-in errors {errors}")
-        print(f"   empty sync before: p50 {pct(before, 0.5):.1f} ms p99 {pct(before, 0.99):.1f} ms"
-              f" ({len(before)}); while sending: p50 {pct(during, 0.5):.1f} ms"
-              f" p99 {pct(during, 0.99):.1f} ms ({len(during)})")
+        print(summary("before", before1, cpu_b1))
+        print(summary("before again", before2, cpu_b2))
+        print(summary("while sending", during, cpu_d))
     finally:
         server.stop()
 
@@ -152,6 +257,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=10.0, help="empty syncs timed before sending")
     p.add_argument("--rounds", type=int, default=3, help="rounds of --subs messages the server sends")
     p.add_argument("--skip-sync", action="store_true", help="only part a)")
+    p.add_argument("--factor", choices=("full", "db"), default="full",
+                   help="db: the server's delivery replaced by an instant 'sent' (its queue"
+                        " work alone)")
+    p.add_argument("--stand-in-nice", type=int, default=10)
+    p.add_argument("--sample", type=int, default=1,
+                   help="the stand-in checks and decrypts every N-th message (default: all)")
+    p.add_argument("--spy", type=Path, help="py-spy the server (and its sender) into this folder")
     a = p.parse_args(argv)
     print(f"load average before: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,7 +273,8 @@ def main(argv: list[str] | None = None) -> None:
         ensure_key(config.vapid_key_path)
         ours, theirs = mp.get_context("spawn").Pipe()
         child = mp.get_context("spawn").Process(
-            target=stand_in, args=(public_key_b64(config.vapid_key_path), a.subs, theirs))
+            target=stand_in, args=(public_key_b64(config.vapid_key_path), a.subs, theirs,
+                                   a.stand_in_nice, a.sample))
         child.start()
         try:
             docs = ours.recv()
@@ -182,7 +295,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"a) {a.subs} subscriptions: {took:.2f} s {counts};"
                   f" stand-in decrypted {got}, errors {errors} {sample}", flush=True)
             if not a.skip_sync:
-                measure_sync(db, a.subs, a.seconds, a.rounds, ours)
+                measure_sync(db, a.subs, a.seconds, a.rounds, ours, child.pid or 0, a.factor,
+                             a.spy)
         finally:
             ours.send("stop")
             child.join(30)
@@ -190,4 +304,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        serve_factor(sys.argv[2], sys.argv[3:])
     main()
