@@ -18,6 +18,7 @@ Run: ``scripts/bench --push`` (``--subs N``, ``--seconds S``, ``--rounds R``, ``
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing as mp
 import os
 import sqlite3
@@ -26,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
 from multiprocessing.connection import Connection
@@ -42,7 +42,6 @@ from server.store import push as push_store
 from server.vapid import ensure_key, public_key_b64
 from server.writer import Writer
 from tests.support.county import PASSWORD
-from tests.support.pushservice import PushService, serve
 from tests.support.server import ROOT, ServerHandle, _env, free_port, make_db
 
 SUBJECT = "mailto:ops@county.example"
@@ -56,13 +55,19 @@ def stand_in(key: str, subs: int, pipe: Connection, nice: int = 10, sample: int 
     ``sample`` > 1 checks the JWT and decrypts every ``sample``-th message of each sender
     connection only (every message is still counted and answered)."""
     os.nice(nice)
-    service0 = PushService(key, SUBJECT)
-    service0.sample = sample
-    for service in serve(service0):
+    # This file's own stand-in, whichever tree's server is measured (A/B against an older
+    # tree with this bench: the same push service for both).
+    spec = importlib.util.spec_from_file_location(
+        "bench_pushservice", Path(__file__).resolve().parents[1] / "tests/support/pushservice.py")
+    assert spec is not None and spec.loader is not None
+    stand = importlib.util.module_from_spec(spec)
+    sys.modules["bench_pushservice"] = stand  # dataclasses look their module up
+    spec.loader.exec_module(stand)
+    for service in stand.serve(stand.PushService(key, SUBJECT, sample=sample)):
         pipe.send([service.browser(f"u{i}").subscription() for i in range(subs)])
         while (what := pipe.recv()) != "stop":
             with service.lock:
-                pipe.send((len(service.received) + getattr(service, "unchecked", 0),
+                pipe.send((len(service.received) + service.unchecked,
                            len(service.errors), service.errors[:3]))
         del what
 
@@ -92,7 +97,15 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
 
 
-def empty_syncs(base: str, token: str, out: list[float], stop: threading.Event) -> None:
+class Samples:
+    """Sync latencies by the window they started in (``label``, switched by the bench)."""
+
+    def __init__(self) -> None:
+        self.label = "warm"
+        self.by: dict[str, list[float]] = {}
+
+
+def empty_syncs(base: str, token: str, samples: Samples, stop: threading.Event) -> None:
     """A device's empty syncs (nothing to push, nothing new) every 10 ms until ``stop``."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
                       timeout=60) as c:
@@ -100,9 +113,10 @@ def empty_syncs(base: str, token: str, out: list[float], stop: threading.Event) 
         for _ in range(20):  # warm: connections, the readers' threads, the page cache
             c.post("/api/v1/sync", json={"cursor": cursor, "ops": [], "limit": 1})
         while not stop.is_set():
+            label = samples.label
             start = time.perf_counter()
             c.post("/api/v1/sync", json={"cursor": cursor, "ops": [], "limit": 1}).raise_for_status()
-            out.append((time.perf_counter() - start) * 1000)
+            samples.by.setdefault(label, []).append((time.perf_counter() - start) * 1000)
             time.sleep(0.01)
 
 
@@ -130,27 +144,6 @@ def cpu(procs: dict[str, int]) -> dict[str, float]:
     out = {name: _ticks(pid) for name, pid in procs.items()}
     out["sender"] = sum(_ticks(c) for c in _children(procs["server"]))
     return out
-
-
-def phase(base: str, token: str, seconds: float, procs: dict[str, int],
-          during: Callable[[], list[float]] | None = None) -> tuple[list[float], dict[str, float],
-                                                                  list[float]]:
-    """Empty syncs for ``seconds`` (or while ``during`` runs); latencies, CPU seconds per
-    process, and what ``during`` returned."""
-    out: list[float] = []
-    stop = threading.Event()
-    t = threading.Thread(target=empty_syncs, args=(base, token, out, stop))
-    c0 = cpu(procs)
-    t.start()
-    took: list[float] = []
-    if during is None:
-        time.sleep(seconds)
-    else:
-        took = during()
-    stop.set()
-    t.join()
-    c1 = cpu(procs)
-    return out, {k: c1[k] - c0.get(k, 0.0) for k in c1}, took
 
 
 def spy(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
@@ -201,8 +194,12 @@ def summary(name: str, xs: list[float], cpus: dict[str, float]) -> str:
 
 def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connection,
                  stand_in_pid: int, factor: str, spy_dir: Path | None) -> None:
-    """Part b): empty syncs before (twice: the noise) and while the server sends a message
-    to every subscription, ``rounds`` times; CPU seconds of each process in each phase."""
+    """Part b): one device's empty syncs throughout, in alternating windows: ``seconds``
+    with nothing to send (labelled ``before`` and ``before again`` by turns: their difference
+    is the noise), then the server sending one message to every subscription (``while
+    sending``, from queueing until the queue is empty), ``rounds`` times. Alternating, a
+    change in the machine's load (other work on it) falls on all three alike. CPU seconds
+    of each process are summed per label."""
     server = FactorServer(db, free_port(), db.with_suffix(".log"), env={
         "FIELDSYNC_VAPID_SUBJECT": SUBJECT, "FIELDSYNC_PUSH_ALLOW_HTTP": "1",
         "FIELDSYNC_PUSH_INTERVAL_S": "1"})
@@ -213,39 +210,54 @@ def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connect
         procs = {"server": server.proc.pid, "stand-in": stand_in_pid, "bench": os.getpid()}
         token = httpx.post(f"{server.base_url}/api/v1/auth/login", json={
             "username": "field1", "password": PASSWORD, "device_name": "bench"}).json()["token"]
-        before1, cpu_b1, _ = phase(server.base_url, token, seconds, procs)
-        before2, cpu_b2, _ = phase(server.base_url, token, seconds, procs)
+        samples = Samples()
+        stop = threading.Event()
+        t = threading.Thread(target=empty_syncs, args=(server.base_url, token, samples, stop))
+        t.start()
+        time.sleep(2)  # the warm-up's syncs
+        cpus: dict[str, dict[str, float]] = {}
+        last = cpu(procs)
+
+        def switch(label: str) -> None:
+            nonlocal last
+            now = cpu(procs)
+            mine = cpus.setdefault(samples.label, {})
+            for k, v in now.items():
+                mine[k] = mine.get(k, 0.0) + v - last.get(k, 0.0)
+            last = now
+            samples.label = label
+
         pipe.send("count")
         got0, _e, _s = pipe.recv()
-
-        def send_rounds() -> list[float]:
-            took: list[float] = []
-            spying = spy(server.proc.pid, spy_dir / f"server-{factor}.txt", rounds * 3) \
-                if spy_dir is not None and server.proc is not None else None
-            for n in range(rounds):
-                writer = Writer(str(db))
-                try:
-                    start = time.perf_counter()
-                    writer.run(partial(enqueue, users=subs, now=int(time.time() * 1000),
-                                       record=f"v-b{n}"))
-                finally:
-                    writer.close()
-                while queued(str(db), f"v-b{n}") and time.perf_counter() - start < 120:
-                    time.sleep(0.05)
-                took.append(time.perf_counter() - start)
-            if spying is not None:
-                spying.wait()
-            return took
-
-        during, cpu_d, took = phase(server.base_url, token, 0, procs, send_rounds)
+        spying = spy(server.proc.pid, spy_dir / f"server-{factor}.txt", rounds * (seconds + 6)) \
+            if spy_dir is not None else None
+        took: list[float] = []
+        for n in range(rounds):
+            switch("before" if n % 2 == 0 else "before again")
+            time.sleep(seconds)
+            switch("while sending")
+            writer = Writer(str(db))
+            try:
+                start = time.perf_counter()
+                writer.run(partial(enqueue, users=subs, now=int(time.time() * 1000),
+                                   record=f"v-b{n}"))
+            finally:
+                writer.close()
+            while queued(str(db), f"v-b{n}") and time.perf_counter() - start < 120:
+                time.sleep(0.05)
+            took.append(time.perf_counter() - start)
+        switch("done")
+        stop.set()
+        t.join()
+        if spying is not None:
+            spying.wait()
         pipe.send("count")
         got1, errors, _s = pipe.recv()
         print(f"b) [{factor}] the server sent {got1 - got0} of {rounds} x {subs}, each round in"
               f" {', '.join(f'{x:.2f}' for x in took)} s from queueing (its job wakes every 1 s);"
               f" stand-in errors {errors}")
-        print(summary("before", before1, cpu_b1))
-        print(summary("before again", before2, cpu_b2))
-        print(summary("while sending", during, cpu_d))
+        for label in ("before", "before again", "while sending"):
+            print(summary(label, samples.by.get(label, []), cpus.get(label, {})))
     finally:
         server.stop()
 
@@ -254,8 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     """Subscribe, queue, send once in-process, then measure a server's sync while it sends."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--subs", type=int, default=1000)
-    p.add_argument("--seconds", type=float, default=10.0, help="empty syncs timed before sending")
-    p.add_argument("--rounds", type=int, default=3, help="rounds of --subs messages the server sends")
+    p.add_argument("--seconds", type=float, default=5.0,
+                   help="each window of empty syncs with nothing to send")
+    p.add_argument("--rounds", type=int, default=4,
+                   help="rounds of --subs messages the server sends (each after a quiet window)")
     p.add_argument("--skip-sync", action="store_true", help="only part a)")
     p.add_argument("--factor", choices=("full", "db"), default="full",
                    help="db: the server's delivery replaced by an instant 'sent' (its queue"
