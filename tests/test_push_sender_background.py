@@ -136,3 +136,20 @@ def test_push_sending_process_runs_at_the_lowest_priority(county_db: str,
     assert nice == NICE == 19
     assert policy == os.SCHED_BATCH
     assert os.getpriority(os.PRIO_PROCESS, 0) < 19  # the server's own process is untouched
+
+
+def test_push_delivery_reads_proxies_once_per_push_service_honouring_no_proxy(
+        key: str, service: PushService, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy that does not exist: a message sent through it would fail.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    delivery = Delivery(key, SUBJECT, allow_http=True)
+    far = delivery.session("https://fcm.googleapis.com").proxies
+    assert (far.get("http"), far.get("https")) == ("http://127.0.0.1:9", "http://127.0.0.1:9")
+    near = delivery.session(service.origin).proxies
+    assert "http" not in near and "https" not in near  # NO_PROXY: straight there
+    assert delivery.session(service.origin) is delivery.session(service.origin)
+    browser = service.browser("near")
+    assert [o.kind for o in delivery.send_all([(browser.subscription(), PAYLOAD)])] == ["sent"]
+    assert [m["path"] for m in service.received] == ["/push/near"]
