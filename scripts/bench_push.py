@@ -1,18 +1,27 @@
 """Push benchmark: 1,000 subscriptions notified through the local push-service stand-in,
 and the sync path's latency while a server sends them.
 
-The stand-in (tests/support/pushservice.py: checks every VAPID JWT, decrypts every body)
-runs in its own process, so its work never competes with the figures' clients. A fresh
-county database gets ``--subs`` subscriptions (one per made-up user id), then:
+The stand-in (tests/support/pushservice.py, this tree's even when another tree's server is
+measured: it checks every VAPID JWT and decrypts every body) runs in its own process at
+nice 19: a real push service is another machine, so here it should take as little CPU
+from the server under test as it can (``--stand-in-nice``; ``--sample N`` checks and
+decrypts every N-th message only, counting all). A fresh county database gets ``--subs``
+subscriptions (one per made-up user id), then:
 
 a) one message queued for each and one ``PushSender.run_once`` timed in this process: each
-   message VAPID-signed (ES256), aes128gcm-encrypted and POSTed;
-b) a real ``fieldsync serve`` on the database (its push job every second): a device's empty
-   syncs (p50/p99) for ``--seconds`` with nothing to send, then again while the server
-   sends ``--rounds`` times one message to each subscription (each round from queueing
-   until the queue is empty).
+   message encrypted (aes128gcm) with a VAPID token (ES256) and POSTed;
+b) a real ``fieldsync serve`` on the database (its push job every second) and one device's
+   empty syncs throughout, in alternating windows: ``--seconds`` with nothing to send
+   (``before`` and ``before again`` by turns: their difference is the noise), then the
+   server sending one message to each subscription (``while sending``, until the queue is
+   empty), ``--rounds`` times. Per window: p50/p90/p99, CPU seconds of the server, its
+   sending process, the stand-in and this process, and the server threads' wait for a CPU.
+   ``--factor db`` replaces delivery by an instant "sent" (the queue's SQLite work alone);
+   ``--spy DIR`` records py-spy of the server and its sending process.
 
 Run: ``scripts/bench --push`` (``--subs N``, ``--seconds S``, ``--rounds R``, ``--skip-sync``).
+A/B against another tree, from its root with this venv:
+``PYTHONPATH=. <this>/.venv/bin/python <this>/scripts/bench_push.py``.
 """
 
 from __future__ import annotations
@@ -137,11 +146,23 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _waited(pid: int) -> float:
+    """Seconds the threads of ``pid`` have spent runnable but waiting for a CPU (the
+    second field of each thread's ``schedstat``)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError, IndexError, ValueError):
+            total += int((task / "schedstat").read_text().split()[1])
+    return total / 1e9
+
+
 def cpu(procs: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far of each named process, and of every child of the server (the
-    sending process) as ``sender``."""
+    sending process) as ``sender``; ``server waited``: the server's threads' time waiting
+    for a CPU while runnable (what other processes' work costs the sync path)."""
     out = {name: _ticks(pid) for name, pid in procs.items()}
     out["sender"] = sum(_ticks(c) for c in _children(procs["server"]))
+    out["server waited"] = _waited(procs["server"])
     return out
 
 
@@ -185,9 +206,13 @@ class FactorServer(ServerHandle):
 
 
 def summary(name: str, xs: list[float], cpus: dict[str, float]) -> str:
-    return (f"   {name:<16} p50 {pct(xs, 0.5):5.1f} ms  p90 {pct(xs, 0.9):5.1f}  p99"
-            f" {pct(xs, 0.99):5.1f}  max {max(xs, default=float('nan')):6.1f}  ({len(xs)} syncs);"
-            f" CPU s: " + ", ".join(f"{k} {v:.2f}" for k, v in cpus.items())
+    """One line: the latencies of a window's syncs, its CPU seconds per process, and the
+    server's wait for a CPU per sync."""
+    waited = cpus.get("server waited", 0.0) * 1000 / max(len(xs), 1)
+    return (f"   {name:<14} p50 {pct(xs, 0.5):5.1f} ms p90 {pct(xs, 0.9):5.1f} p99"
+            f" {pct(xs, 0.99):5.1f} max {max(xs, default=float('nan')):6.1f} ({len(xs)} syncs);"
+            f" server waited for a CPU {waited:.2f} ms/sync; CPU s: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in cpus.items() if k != "server waited")
             + f"; load {os.getloadavg()[0]:.2f}")
 
 
@@ -235,7 +260,10 @@ def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connect
         for n in range(rounds):
             switch("before" if n % 2 == 0 else "before again")
             time.sleep(seconds)
-            switch("while sending")
+            # Queued by this process's own writer: its write lock (another process's) makes
+            # the server's writer wait, which a server queueing its own messages does not;
+            # syncs started meanwhile are left out (labelled ``queueing``).
+            switch("queueing")
             writer = Writer(str(db))
             try:
                 start = time.perf_counter()
@@ -243,6 +271,7 @@ def measure_sync(db: Path, subs: int, seconds: float, rounds: int, pipe: Connect
                                    record=f"v-b{n}"))
             finally:
                 writer.close()
+            switch("while sending")
             while queued(polling) and time.perf_counter() - start < 120:
                 time.sleep(0.05)
             took.append(time.perf_counter() - start)
