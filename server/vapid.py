@@ -66,7 +66,7 @@ class Tokens:
 
     RFC 8292 lets a sender reuse one signed JWT for an audience (``aud``, the push service's
     origin) until its ``exp``; signing one per message cost an ECDSA signature and py_vapid's
-    Python around it, about a sixth of the sending process's CPU a message. A token is
+    Python around it, about a tenth of the sending process's CPU a message. A token is
     signed with ``exp`` ``lifetime_s`` ahead (at most 24 h) and reused for ``reuse_s``, so every
     message carries one still valid for at least ``lifetime_s - reuse_s``: a push service that
     holds a message a while before checking it, or a clock a little off, still accepts it.
