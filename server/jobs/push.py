@@ -4,8 +4,9 @@ Each message is encrypted for its subscription (aes128gcm, RFC 8291) and carries
 token signed with the server's key (RFC 8292: ``aud`` the push service's origin, ``exp``
 12 hours ahead when signed, well inside the 24-hour limit, ``sub`` from
 ``FIELDSYNC_VAPID_SUBJECT``), one token per push service reused for 6 hours
-(``server.vapid.Tokens``). The sending process is background work: nice 19, and it paces
-itself (``RATE_PER_S``), so a thousand messages never take a core from the sync path.
+(``server.vapid.Tokens``). The sending process is background work (nice 19, SCHED_IDLE)
+and paces itself (``RATE_PER_S``), so a thousand messages never take a core from the sync
+path.
 Network calls run outside any database transaction; only their outcomes are written.
 A 404 or 410 from the push service means the subscription is gone (it is dropped, with its
 messages); anything else is retried with backoff by the queue runner (``server.jobs.queue``).
@@ -75,12 +76,14 @@ class Pacer:
 
 def lower_priority() -> None:
     """Make the calling process background work: nice 19 and, where Linux has it, the
-    SCHED_BATCH policy (treated as CPU-bound: disfavoured when threads wake up)."""
+    SCHED_IDLE policy: a server thread that wakes up takes the CPU from it at once (a
+    nice-19 process of the normal policy may finish its time slice first, a few ms), and
+    it runs on what the server leaves (not nothing: its weight is a fifth of nice 19's)."""
     os.nice(NICE - os.nice(0))
-    batch = getattr(os, "SCHED_BATCH", None)
-    if batch is not None:
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is not None:
         with suppress(OSError):
-            os.sched_setscheduler(0, batch, os.sched_param(0))
+            os.sched_setscheduler(0, idle, os.sched_param(0))
 
 
 class Delivery:
