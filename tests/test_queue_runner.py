@@ -231,3 +231,38 @@ def test_queue_runner_send_batch_that_fails_retries_the_whole_batch(db: str) -> 
     assert run(db, None, t + backoff_ms(1), send_batch=send_batch) == {
         "sent": 1, "gone": 1, "retry": 0}
     assert batches == [["a", "b"], ["a", "b"]] and rows(db) == []
+
+
+class CountingWriter(Writer):
+    """A writer that counts the transactions it is asked for."""
+
+    transactions = 0
+
+    def run(self, fn: Any) -> Any:
+        self.transactions += 1
+        return super().run(fn)
+
+
+def test_queue_runner_settles_a_batch_in_the_transaction_claiming_the_next(db: str) -> None:
+    # Every sync waits behind whatever the writer does: one short transaction per batch,
+    # not a claim and a settle each.
+    t = now_ms()
+    add(db, *(f"j{i}" for i in range(5)), at=t)
+    claimed: list[list[str]] = []
+
+    def send_batch(calls: Sequence[webhook_store.Call]) -> list[Outcome]:
+        claimed.append([c.body for c in calls])
+        # Each batch was claimed (attempt counted, hidden by the lease) before it is sent.
+        assert {r[1] for r in rows(db) if r[0] in claimed[-1]} == {1}
+        return [SENT if c.body != "j2" else retry("HTTP 503") for c in calls]
+
+    writer = CountingWriter(db)
+    try:
+        counts = runner(writer, None, send_batch=send_batch, batch=2).run_once(t)
+    finally:
+        writer.close()
+    assert counts == {"sent": 4, "gone": 0, "retry": 1}
+    assert claimed == [["j0", "j1"], ["j2", "j3"], ["j4"]]
+    # claim; settle + claim; settle + claim; settle (the last batch was not full)
+    assert writer.transactions == 4
+    assert rows(db) == [("j2", 1, t + backoff_ms(1), "HTTP 503")]

@@ -64,6 +64,8 @@ def due(conn: sqlite3.Connection, now: int, limit: int) -> list[Queued]:
 def forget(conn: sqlite3.Connection, gone: Sequence[Queued]) -> None:
     """Drop the subscriptions the push service said are gone, with their queued messages
     (in the queue runner's settling transaction)."""
+    if not gone:  # the usual case: nothing to drop, nothing to scan
+        return
     for endpoint in {item.subscription.endpoint for item in gone}:
         conn.execute("DELETE FROM push_subscriptions WHERE endpoint=?", (endpoint,))
         conn.execute("DELETE FROM push_queue WHERE endpoint=?", (endpoint,))

@@ -46,9 +46,14 @@ def settle(conn: sqlite3.Connection, table: str, outcomes: Sequence[tuple[int, i
     the queue); otherwise retried with backoff after ``attempt``, or dropped when that was
     the last of ``max_attempts``."""
     name = _table(table)
-    for qid, attempt, error in outcomes:
-        if error is None or attempt >= max_attempts:
-            conn.execute(f"DELETE FROM {name} WHERE id=?", (qid,))
-        else:
-            conn.execute(f"UPDATE {name} SET attempts=?, next_at=?, last_error=? WHERE id=?",
-                         (attempt, now + backoff_ms(attempt), error[:500], qid))
+    # One statement for the jobs done and one for those retried, however many: the
+    # settling transaction holds the writer (and with it every device's sync) for as short
+    # a time as it can.
+    done = [qid for qid, attempt, error in outcomes if error is None or attempt >= max_attempts]
+    for i in range(0, len(done), 900):
+        part = done[i:i + 900]
+        conn.execute(f"DELETE FROM {name} WHERE id IN ({','.join('?' * len(part))})", part)
+    conn.executemany(f"UPDATE {name} SET attempts=?, next_at=?, last_error=? WHERE id=?",
+                     [(attempt, now + backoff_ms(attempt), error[:500], qid)
+                      for qid, attempt, error in outcomes
+                      if error is not None and attempt < max_attempts])
