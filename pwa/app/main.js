@@ -39,12 +39,12 @@ route(/^#\/sync$/, syncView);
 // Inspections and rectifications (inspectors, centres answering one): a big part of the code
 // that field phones never open, so it loads when first opened, not at start. Unlike the
 // workspace it stays precached (used offline) and comes from the shell cache.
-route(/^#\/inspections$/, lazy(() => import('./views/inspections.js'), 'inspectionsView'));
-route(/^#\/inspection\/new$/, lazy(() => import('./views/inspections.js'), 'inspectionNewView'));
-route(/^#\/inspection\/([^/]+)\/walk$/, lazy(() => import('./views/inspection-walk.js'), 'inspectionWalkView'));
-route(/^#\/inspection\/([^/]+)$/, lazy(() => import('./views/inspection-view.js'), 'inspectionView'));
-route(/^#\/rectification\/new$/, lazy(() => import('./views/rectifications.js'), 'rectificationNewView'));
-route(/^#\/rectification\/([^/]+)$/, lazy(() => import('./views/rectifications.js'), 'rectificationView'));
+route(/^#\/inspections$/, insp(() => import('./views/inspections.js'), 'inspectionsView'));
+route(/^#\/inspection\/new$/, insp(() => import('./views/inspections.js'), 'inspectionNewView'));
+route(/^#\/inspection\/([^/]+)\/walk$/, insp(() => import('./views/inspection-walk.js'), 'inspectionWalkView'));
+route(/^#\/inspection\/([^/]+)$/, insp(() => import('./views/inspection-view.js'), 'inspectionView'));
+route(/^#\/rectification\/new$/, insp(() => import('./views/rectifications.js'), 'rectificationNewView'));
+route(/^#\/rectification\/([^/]+)$/, insp(() => import('./views/rectifications.js'), 'rectificationView'));
 route(/^#\/inbox$/, inboxView);
 route(/^#\/complaints$/, complaintsView);
 route(/^#\/complaint\/(new)$/, complaintFormView);
@@ -62,27 +62,42 @@ const ws = (load, name) => {
   return async (/** @type {any} */ ctx) => {
     if (!WORKSPACE.includes(ctx.session.user.role)) return notForRole(ctx);
     cacheWorkspace();
-    await workspaceStyles();
+    // the workspace shows inspections too (review, a template's preview): both sheets
+    await Promise.all([sheet('/app/ws.css'), sheet('/app/insp.css')]);
     return view(ctx);
   };
 };
-/** @type {Promise<void> | null} */
-let styled = null;
-/** The workspace's stylesheet (ws.css), added once and waited for, so its first screen is
- * never drawn unstyled; a sheet that fails to load (offline before first use) does not block
- * the screen, and is asked for again on the next one. */
-function workspaceStyles() {
-  if (!styled) {
-    styled = new Promise((resolve) => {
+/** An inspection or rectification screen (the inspection pack), drawn once its sheet is in.
+ * @param {() => Promise<any>} load
+ * @param {string} name
+ */
+function insp(load, name) { // a declaration: the routes above use it before this line runs
+  const view = lazy(load, name);
+  return async (/** @type {any} */ ctx) => {
+    await sheet('/app/insp.css');
+    return view(ctx);
+  };
+}
+/** @type {Map<string, Promise<void>>} */
+const sheets = new Map();
+/** A stylesheet of a pack (ws.css, insp.css), added once and waited for, so a screen is never
+ * drawn unstyled; a sheet that fails to load (offline before first use) does not block the
+ * screen, and is asked for again on the next one.
+ * @param {string} href */
+function sheet(href) {
+  let loaded = sheets.get(href);
+  if (!loaded) {
+    loaded = new Promise((resolve) => {
       const link = document.createElement('link');
       link.rel = 'stylesheet';
-      link.href = '/app/ws.css';
+      link.href = href;
       link.onload = () => resolve();
-      link.onerror = () => { link.remove(); styled = null; resolve(); };
+      link.onerror = () => { link.remove(); sheets.delete(href); resolve(); };
       document.head.append(link);
     });
+    sheets.set(href, loaded);
   }
-  return styled;
+  return loaded;
 }
 let workspaceAsked = false;
 /** Once per page: ask the service worker to keep every workspace module (sw/shell.js). */

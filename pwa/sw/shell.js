@@ -95,6 +95,7 @@ var WORKSPACE = [
  * (typed in online, the screen comes from the network and is not kept). */
 function inspectionCacheName() { return 'fieldsync-insp-' + self.FIELDSYNC_VERSION; }
 var INSPECTION = [
+  '/app/insp.css',
   '/app/rights.js',
   '/app/rubric.js',
   '/app/views/inspection-common.js',
