@@ -123,3 +123,23 @@ def test_pwa_inspection_refused_answer_shown_on_item(chromium: Browser, world: A
     expect(problem).to_contain_text("服务器退回了此项的评价：不符合本项的评分规则")
     expect(page.locator(".scorebar")).to_contain_text("有答案不符合评分规则")
     ctx.close()
+
+
+def test_pwa_inspection_styles_come_with_the_pack_offline(chromium: Browser, world: Any) -> None:
+    """The inspection screens' styles (insp.css) are in the inspection pack, not the shell:
+    offline, on an inspector's phone, the walk still has its thumb-sized −/+ buttons and the
+    score bar kept on screen; the shell's own sheet does not carry them."""
+    base = world.base_url
+    ctx, page = inspector_phone(chromium, base)
+    ctx.set_offline(True)
+    page.goto(f"{base}/#/inspection/i-draft/walk")
+    page.wait_for_selector(".scorebar .total")
+    styles = page.evaluate("""() => {
+      const bar = getComputedStyle(document.querySelector('.scorebar'));
+      const step = getComputedStyle(document.querySelector('.counter .step'));
+      const shell = [...document.styleSheets].find((s) => (s.href || '').endsWith('/app/app.css'));
+      return {position: bar.position, stepHeight: parseFloat(step.minHeight),
+              inShell: [...shell.cssRules].some((r) => (r.selectorText || '').includes('.scorebar'))};
+    }""")
+    assert styles == {"position": "sticky", "stepHeight": 56, "inShell": False}, styles
+    ctx.close()

@@ -124,11 +124,14 @@ def test_pwa_shell_imports_resolve_to_cached_files() -> None:
     stray = targets - precached - workspace - pack
     assert stray == set(), f"loaded on demand, in no list: {rel(stray)}"
     inspection = static_graph(targets & pack) - start - phone_later
-    assert inspection == pack, f"inspection pack {rel(pack)} != screens + imports {rel(inspection)}"
+    modules_of_pack = {f for f in pack if f.suffix == ".js"}  # and insp.css, added by main.js's insp()
+    assert inspection == modules_of_pack, \
+        f"inspection pack {rel(modules_of_pack)} != screens + imports {rel(inspection)}"
     desk = reached - start - phone_later - inspection
     modules = {f for f in workspace if f.suffix == ".js"}  # and ws.css, added by main.js's ws()
     assert desk == modules, f"workspace list {rel(modules)} != modules only it imports {rel(desk)}"
     assert {f.name for f in workspace - modules} == {"ws.css"}
+    assert {f.name for f in pack - modules_of_pack} == {"insp.css"}
     # Nothing precached is left unreachable (dead weight on every phone).
     js = {p for p in precached if p.suffix == ".js"}
     assert js - start - phone_later == set(), f"precached but never imported: {rel(js - start - phone_later)}"
