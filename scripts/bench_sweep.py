@@ -12,12 +12,18 @@ as phones' ops would be), then times, at a moment when ``--overdue`` cases and
 
 Run: ``.venv/bin/python -m scripts.bench_sweep`` (defaults: 200,000 cases, 20,000
 complaints, 20,000 + 2,000 turning overdue). Figures go in docs/benchmarks.md.
+
+A/B pairs on one county: ``--built FILE`` builds the county into FILE once (at a fixed
+``now``; a later run finds it there), and each run sweeps a fresh copy of it. A county built
+by one tree carries that tree's schema: build one per tree, or let the newer tree's start
+migrate the older one (in the copy, before the timed sweep).
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -29,6 +35,7 @@ from server.system import init_db, system_write
 from server.writer import Writer
 
 DAY = 86_400_000
+BUILT_NOW = 1_764_633_600_000  # 2025-12-02 00:00 UTC: the fixed ``now`` of ``--built`` counties
 COUNTY = "k-bench"
 
 
@@ -94,13 +101,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--overdue-complaints", type=int, default=2_000)
     p.add_argument("--centres", type=int, default=50)
     p.add_argument("--db", help="keep the database here (default: a temporary folder)")
+    p.add_argument("--built", help="build the county into this file once (fixed now), sweep a copy")
     a = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(a.db) if a.db else Path(tmp) / "sweep.db"
-        now = int(time.time() * 1000)
+        now = BUILT_NOW if a.built else int(time.time() * 1000)
         t0 = time.perf_counter()
-        build(db, a, now)
-        print(f"built {a.cases} cases, {a.complaints} complaints in {time.perf_counter() - t0:.1f} s")
+        if a.built and Path(a.built).exists():
+            shutil.copy(a.built, db)
+            print(f"copied {a.built}")
+        else:
+            build(Path(a.built) if a.built else db, a, now)
+            if a.built:
+                shutil.copy(a.built, db)
+            print(f"built {a.cases} cases, {a.complaints} complaints in {time.perf_counter() - t0:.1f} s")
         when = now + 14 * DAY  # past the 5-day limit, well inside the 40-day one
         writer = Writer(str(db))  # the server's default: synchronous FULL
         steps: dict[str, float] = {}

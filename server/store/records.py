@@ -111,20 +111,20 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
     return out
 
 
-def _live_leaves(conn: sqlite3.Connection, collection: str,
-                 ids: Sequence[str]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """``(id, stored document, leaves)`` of the live records among ``ids``, in their order:
+def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
+                 ) -> Iterator[tuple[str, int, dict[str, Any], dict[str, Any]]]:
+    """``(id, row id, stored document, leaves)`` of the live records among ``ids``, in their order:
     the leaves read from the document (all but its computed fields), not from the path
     clocks, which a refresh of computed fields neither needs nor changes (they are the
     larger half of a row: decoding them was a third of the sweep's reading)."""
     computed = load().collection(collection).computed
-    found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    found: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {}
     for part in _chunks(list(ids)):
-        for rid, data in conn.execute(
-                f"SELECT id, data FROM records WHERE collection=? AND deleted=0"
+        for rid, row, data in conn.execute(
+                f"SELECT id, rid, data FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = jsoncodec.loads(data)
-            found[rid] = (doc, dict(paths.iter_leaves(
+            found[rid] = (row, doc, dict(paths.iter_leaves(
                 {k: v for k, v in doc.items() if k not in computed})))
     for rid in ids:
         if rid in found:
@@ -255,7 +255,7 @@ class Batch:
         touched, rows = [], []
         docs: dict[str, dict[str, Any]] = {}
         ctx = self.ctx()
-        for rid, doc, leaves in _live_leaves(self.conn, collection, ids):
+        for rid, row, doc, leaves in _live_leaves(self.conn, collection, ids):
             fresh = compute(collection, leaves, ctx, _kept(collection, doc))
             if all(doc.get(k) == v for k, v in fresh.items()):
                 continue
@@ -263,12 +263,12 @@ class Batch:
             # Only computed fields change: the stored document takes them as they are, and
             # the path clocks (meta) stay, so neither is rebuilt from the leaves.
             docs[rid] = {**doc, **fresh}
-            rows.append((self.version, _dumps(docs[rid]), collection, rid))
+            rows.append((self.version, _dumps(docs[rid]), row))
             self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(rid)
-        self.conn.executemany("UPDATE records SET version=?, data=? WHERE collection=? AND id=?",
-                              rows)
+        # By row id, read above: a (collection, id) lookup per row was a quarter of the update.
+        self.conn.executemany("UPDATE records SET version=?, data=? WHERE rid=?", rows)
         sqlite.write_facts(self.conn, collection, docs)
         self._flush()
         return touched

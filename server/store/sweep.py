@@ -15,17 +15,27 @@ _watch = sqlite.watch_where
 
 
 def _open_due(collection: str) -> str:
-    # Named: left to itself the planner walks (collection, id) for the ORDER BY instead,
-    # reading every open record; INDEXED BY also fails loudly should the index not fit.
-    return f"records INDEXED BY records_open_due_{collection}"
+    """``facts`` (as ``f``) by its partial index of open work not yet overdue, by due time.
+
+    Named: left to itself the planner may walk another index of ``facts`` (or sort by id
+    first), reading every open record; INDEXED BY also fails loudly should the index not fit."""
+    return f"facts AS f INDEXED BY facts_open_due_{collection}"
+
+
+def _check_due(collection: str, due_field: str) -> None:
+    if due_field != _DUE[collection]:
+        raise ValueError(f"facts.due of {collection} is {_DUE[collection]}, not {due_field}")
 
 
 def overdue_candidates(conn: sqlite3.Connection, collection: str, due_field: str,
                        now: int) -> list[str]:
-    """Open records whose due time has passed but which are not yet marked overdue."""
+    """Open records whose due time has passed but which are not yet marked overdue.
+
+    ``due_field`` is the field ``facts.due`` holds for ``collection`` (checked)."""
+    _check_due(collection, due_field)
     return [rid for (rid,) in conn.execute(
-        f"SELECT id FROM {_open_due(collection)} WHERE {_watch(collection)}"
-        f" AND {sqlite.json_field('data', due_field)} < ? ORDER BY id", (now,))]
+        f"SELECT f.id FROM {_open_due(collection)} WHERE {_watch(collection, 'f')}"
+        " AND f.due < ? ORDER BY f.id", (now,))]
 
 
 def unaccounted(conn: sqlite3.Connection, collection: str,
@@ -64,13 +74,14 @@ def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start:
     """Open records not yet overdue whose due time falls in ``[start, end]``:
     ``(id, centre_id, due, staff member answering for it or None)``, by centre then id
     (as ``unaccounted``: a centre's people told in one notification each)."""
-    staff = "coalesce(" + ", ".join(sqlite.json_field("data", f) for f in
+    _check_due(collection, due_field)
+    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in
                                     ("handler_id", "first_asked_by", "staff_id")) + ")"
-    due = sqlite.json_field("data", due_field)
+    # Due time and centre from facts; the record (by rid) only for who answers for it.
     return [(rid, centre, int(when), who) for rid, centre, when, who in conn.execute(
-        f"SELECT id, centre_id, {due}, {staff} FROM {_open_due(collection)}"
-        f" WHERE {_watch(collection)}"
-        f" AND {due} BETWEEN ? AND ? ORDER BY centre_id, id", (start, end))]
+        f"SELECT f.id, f.centre_id, f.due, {staff} FROM {_open_due(collection)}"
+        f" JOIN records r ON r.rid = f.rid WHERE {_watch(collection, 'f')}"
+        " AND f.due BETWEEN ? AND ? ORDER BY f.centre_id, f.id", (start, end))]
 
 
 def open_records(conn: sqlite3.Connection) -> list[tuple[str, str]]:
