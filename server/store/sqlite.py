@@ -346,11 +346,17 @@ def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Ma
     if collection not in FACT_COLLECTIONS or not docs:
         return
     if inserted:
-        conn.executemany(
-            f"{_FACT_INSERT} SELECT rid, collection, id, {', '.join('?' * len(_COLUMNS))}"
-            " FROM records WHERE collection = ? AND id = ?",
-            [(*fact_values(collection, centre, docs[rid]), collection, rid)
-             for rid, centre in inserted.items()])
+        # Their row ids by one query per 900 (a lookup per row, INSERT … SELECT, cost twice
+        # as much: measured on the sweep's 22,000 accountability records).
+        new_ids = list(inserted)
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(new_ids), 900):
+            part = new_ids[i:i + 900]
+            rows.extend((row, collection, rid, *fact_values(collection, inserted[rid], docs[rid]))
+                        for rid, row in conn.execute(
+                            f"SELECT id, rid FROM records WHERE collection = ?"
+                            f" AND id IN ({','.join('?' * len(part))})", (collection, *part)))
+        conn.executemany(f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", rows)
         docs = {rid: doc for rid, doc in docs.items() if rid not in inserted}
         if not docs:
             return
