@@ -99,12 +99,17 @@ def encode(clocks: Mapping[str, Clock], agree: Mapping[str, tuple[Clock, ...]], 
     return _dumps([[list(c) for c in index], out])
 
 
-def encode_one(written: Mapping[str, Any], clock: Clock, collection: str = "") -> str:
+def encode_one(written: Mapping[str, Any], clock: Clock, collection: str = "",
+               whole: bool | None = None) -> str:
     """``meta`` of a new record of ``collection`` (one without computed fields when not
-    named) whose leaves ``written`` one op wrote with ``clock``."""
+    named) whose leaves ``written`` one op wrote with ``clock``. ``whole``: whether its
+    stored document gives back exactly ``written`` (``paths.unflatten_whole`` and ``own``),
+    when the caller already knows; found here otherwise."""
     if written and DELETED not in written:
-        data, whole = leafpaths.unflatten_whole(written)
-        if whole and own(collection, data):
+        if whole is None:
+            data, whole = leafpaths.unflatten_whole(written)
+            whole = whole and own(collection, data)
+        if whole:
             return _dumps([[list(clock)]])
     out = dict.fromkeys(written, 0)
     return _dumps([[list(clock)] if out else [], out])

@@ -338,7 +338,7 @@ class Batch:
             self.version += 1
             version = self.version
             rows.append((*row[:4], version, 0, _dumps(row[4]),
-                         clocks.encode_one(raw.set, (version, now, device, raw.id)),
+                         clocks.encode_one(raw.set, (version, now, device, raw.id), whole=row[6]),
                          version, row[5]))
             written.setdefault(raw.collection, {})[raw.record] = row[4]
             centres.setdefault(raw.collection, {})[raw.record] = row[2]
@@ -386,7 +386,8 @@ class Batch:
         return None, county, None
 
     def _new_row(self, raw: CheckedOp) -> tuple[Any, ...]:
-        """``(collection, id, centre, county, data, owner)`` of a new server-made record, after
+        """``(collection, id, centre, county, data, owner, whole)`` of a new server-made record
+        (``whole``: its document gives its leaves back, ``clocks.encode_one``), after
         the checks ``_apply`` makes of it (a new record's leaves are its op's ``set``)."""
         coll = self.schemas.collection(raw.collection)
         leaves = dict(raw.set)
@@ -397,9 +398,13 @@ class Batch:
         if self._now_ctx is None:
             self._now_ctx = Context(now=self.now)
         check(raw.collection, leaves, self._now_ctx, county=county)
-        data = paths.unflatten(leaves)
-        data.update(compute(raw.collection, leaves, self.ctx(), {}))
-        return (raw.collection, raw.record, centre, county, data, owner)
+        data, whole = paths.unflatten_whole(leaves)
+        fresh = compute(raw.collection, leaves, self.ctx(), {})
+        # whether the stored document alone gives the leaves back (clocks.encode_one), known
+        # here from the one unflatten rather than found again by a second
+        whole = whole and clocks.own(raw.collection, data, fresh)
+        data.update(fresh)
+        return (raw.collection, raw.record, centre, county, data, owner, whole)
 
     def _known(self, ids: Sequence[str]) -> dict[str, int]:
         known: dict[str, int] = {}
