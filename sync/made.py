@@ -12,6 +12,7 @@ schema alone; every later value at that path is checked by its leaf spec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import FieldsyncError
@@ -24,7 +25,8 @@ class Maker:
 
     def __init__(self, schemas: Schemas) -> None:
         self.schemas = schemas
-        self._specs: dict[tuple[str, str], JSON] = {}  # a path passed: its leaf spec
+        # a path passed: its leaf spec and quick test (sync.schema ``leaf_test``)
+        self._specs: dict[tuple[str, str], tuple[JSON, Callable[[Any], bool]]] = {}
         self._whole: set[tuple[str, str]] = set()  # a path always expanded (objects, computed)
 
     def op(self, op_id: str, collection: str, record: str, at: int,
@@ -46,14 +48,14 @@ class Maker:
                 if spec is None or isinstance(value, dict):
                     leaves.update(schemas.expand(collection, {path: value}))
                     if spec is None and key not in whole:  # the path passed: remember its rules
-                        found = schemas.leaf_spec(collection, path)
+                        found = schemas.leaf_test(collection, path)
                         if found is None:
                             whole.add(key)
                         else:
                             specs[key] = found
                     continue
-                if value is not None:
-                    schemas.check_value(spec, path, value)
+                if value is not None and not spec[1](value):
+                    schemas.check_value(spec[0], path, value)
                 leaves[path] = value
         except FieldsyncError:
             return check_op(sent, self.schemas)

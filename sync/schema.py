@@ -276,6 +276,15 @@ class Schemas:
         spec = self._spec_at(coll, path)[0]
         return None if spec["type"] in ("object", "map") else spec
 
+    def leaf_test(self, collection: str, path: str) -> tuple[JSON, Callable[[Any], bool]] | None:
+        """``leaf_spec`` with its quick test (``True`` only where ``check_value`` passes the
+        value; ``False``: let ``check_value`` judge and name the error)."""
+        spec = self.leaf_spec(collection, path)
+        if spec is None:
+            return None
+        found = self._spec_at(self.collection(collection), path)
+        return found[0], found[1]
+
     def _spec_at(self, coll: Collection, path: str) -> _Found:
         known = self._paths.setdefault(coll.name, {})
         found = known.get(path)
