@@ -5,8 +5,9 @@ a) **push**: ``--ops`` create ops of inspections (30 answered items, 3 photos re
    each, scored by the server on every write) against as many visit ops (~2.4 KB each),
    pushed in batches of ``--batch`` to a real server on a fresh database (``scripts.bench.push``);
    ops/s of each and their ratio (target ≥ 0.8);
-b) **open offline**: a phone (``field1``) logs in and syncs once; the server is stopped and the
-   browser set offline; a 120-item inspection draft (119 items answered) is made through the
+b) **open offline**: an inspector's phone logs in, syncs once and holds the inspection
+   pack; the server is stopped and the browser set offline; a 120-item inspection
+   draft (119 items answered) is made through the
    app's own store; then, at ``--throttle`` x CPU, the walk (``#/inspection/ID/walk``) is opened
    from another screen: time from the hash change until the live score is on the screen
    (target ≤ 300 ms);
@@ -45,8 +46,8 @@ from playwright.sync_api import sync_playwright
 from scripts.bench import make_ops, push, user_id
 from scripts.pwa_bench import throttle
 from tests.support.county import COUNTY
-from tests.support.inspections import seed_template
-from tests.support.pwa import login, persistent, poll, wait_controlled
+from tests.support.inspections import INSPECTOR, county_users, seed_template
+from tests.support.pwa import persistent, poll, wait_controlled, wait_inspection_pack, wait_ready
 from tests.support.server import PASSWORD, running_server
 
 CENTRE = "c-shiqiao"
@@ -308,12 +309,20 @@ TAP = """() => {
 
 def browser_part(a: argparse.Namespace, tmp: Path) -> None:
     template = big_template()
-    with running_server(tmp / "pwa") as server, sync_playwright() as pw:
+    # An inspector's phone: it holds the inspection pack (a field phone never does, and
+    # could not open the screen offline at all).
+    with running_server(tmp / "pwa", users=county_users()) as server, sync_playwright() as pw:
         seed_template(server.base_url, template=template, record="t-big")
         ctx = persistent(pw, tmp / "profile")
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
-        login(page, server.base_url, "field1", PASSWORD)
+        page.goto(server.base_url + "/")
+        wait_ready(page)
+        page.get_by_label("用户名").fill(INSPECTOR)
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("heading", level=1, name="检查考评").wait_for(timeout=15_000)
         wait_controlled(page)
+        wait_inspection_pack(page)
         poll(page, "async () => { const s = await import('/app/store.js');"
                    " return (await s.list('templates')).length > 0; }", timeout=30)
         server.stop()
