@@ -39,14 +39,19 @@ PACK_MIDWAY = "/app/views/ws/kit.js"  # a file of the workspace pack the install
 # update() before the new worker is installing: its updatefound is awaited.)
 INSTALL = """async () => {
   const r = await navigator.serviceWorker.getRegistration();
+  const later = (ms) => new Promise((done) => setTimeout(() => done(null), ms));
   const found = new Promise((done) => r.addEventListener('updatefound', () => done(r.installing),
                                                          { once: true }));
-  await r.update();
-  const w = r.installing || r.waiting || await found;
+  let w = null;
+  // An update check the browser settled without looking (a busy machine) is asked again.
+  for (let i = 0; i < 3 && !w; i += 1) {
+    await r.update();
+    w = r.installing || r.waiting || await Promise.race([found, later(10000)]);
+  }
   if (w && w.state === 'installing') {
-    await new Promise((done) => w.addEventListener('statechange', () => {
+    await Promise.race([later(60000), new Promise((done) => w.addEventListener('statechange', () => {
       if (w.state !== 'installing') done();
-    }));
+    }))]);
   }
   return w ? w.state : 'gone';
 }"""
