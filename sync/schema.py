@@ -265,25 +265,18 @@ class Schemas:
                 raise Invalid("an array of strings to judge one by one", path="")
         return out
 
-    def leaf_spec(self, collection: str, path: str) -> JSON | None:
-        """The compiled spec ``expand`` checks a value at ``path`` by, when that path is a
-        plain leaf (not computed, not an object or map): then ``expand(collection, {path:
-        v})`` is ``{path: v}`` exactly when ``check_value(spec, path, v)`` passes (for ``v``
-        not None), once the path itself has passed ``expand``. None otherwise."""
+    def leaf_test(self, collection: str, path: str) -> tuple[JSON, Callable[[Any], bool]] | None:
+        """The compiled spec ``expand`` checks a value at ``path`` by, with its quick test
+        (``True`` only where ``check_value`` passes the value; ``False``: let ``check_value``
+        judge and name the error), when that path is a plain leaf (not computed, not an
+        object or map): then ``expand(collection, {path: v})`` is ``{path: v}`` exactly when
+        ``check_value(spec, path, v)`` passes (for ``v`` not None), once the path itself has
+        passed ``expand``. None otherwise."""
         coll = self.collection(collection)
         if path.split(".", 1)[0] in coll.computed:
             return None
-        spec = self._spec_at(coll, path)[0]
-        return None if spec["type"] in ("object", "map") else spec
-
-    def leaf_test(self, collection: str, path: str) -> tuple[JSON, Callable[[Any], bool]] | None:
-        """``leaf_spec`` with its quick test (``True`` only where ``check_value`` passes the
-        value; ``False``: let ``check_value`` judge and name the error)."""
-        spec = self.leaf_spec(collection, path)
-        if spec is None:
-            return None
-        found = self._spec_at(self.collection(collection), path)
-        return found[0], found[1]
+        spec, passes = self._spec_at(coll, path)[:2]
+        return None if spec["type"] in ("object", "map") else (spec, passes)
 
     def _spec_at(self, coll: Collection, path: str) -> _Found:
         known = self._paths.setdefault(coll.name, {})
