@@ -180,6 +180,7 @@ class Batch:
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
         self._now_ctx: Context | None = None  # the moment alone (checks of new records)
+        self._write_ctx: Context | None = None  # the moment and the templates (_apply's checks)
         # The templates see this batch's records through a weak reference: a closure over
         # ``self`` would make every batch a reference cycle, so its records (hundreds of
         # documents and path clocks) would wait for the cyclic collector instead of going
@@ -448,9 +449,11 @@ class Batch:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             before = self.passed.get(key)
+            if self._write_ctx is None:  # the same for every op of the batch: made once
+                self._write_ctx = Context(now=self.now, templates=self.templates,
+                                          rubrics=self.templates.rubrics)
             scored, passed = check_write(
-                raw.collection, state.leaves,
-                Context(now=self.now, templates=self.templates, rubrics=self.templates.rubrics),
+                raw.collection, state.leaves, self._write_ctx,
                 county=county, written=leaves,
                 before=before if stored is not None and before is not None
                 and before.leaves is stored.state.leaves else None)
@@ -532,8 +535,16 @@ class Batch:
     def _flush(self) -> None:
         conn = self.conn
         rows = []
+        # Records created by this batch (none stored yet: live or not, each is a plain
+        # INSERT) get their row ids here, counted on from the newest stored one: the writer
+        # holds the database's write lock for the whole transaction, so no other insert
+        # comes between (SQLite itself gives max(rid) + 1 to a row inserted without one).
+        # Their facts rows then need no lookup of the ids SQLite gave them.
+        inserts: list[tuple[Any, ...]] = []
+        next_rid: int | None = None
         docs: dict[str, dict[str, dict[str, Any]]] = {}
         new: dict[str, dict[str, str | None]] = {}  # created by this batch, live: no facts row yet
+        new_rids: dict[str, dict[str, int]] = {}
         for key in self.dirty:
             st = self.records[key]
             state = st.state
@@ -546,19 +557,30 @@ class Batch:
                 whole = whole and clocks.own(state.collection, data, fields)
                 data.update(fields)
             docs.setdefault(state.collection, {})[state.id] = data
-            if st.created_version > self.start and not state.deleted:
-                new.setdefault(state.collection, {})[state.id] = st.centre_id
-            rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
-                         int(state.deleted), _dumps(data),
-                         clocks.meta(state, whole),
-                         st.created_version, st.owner_id))
+            row = (state.collection, state.id, st.centre_id, st.county_id, state.version,
+                   int(state.deleted), _dumps(data), clocks.meta(state, whole),
+                   st.created_version, st.owner_id)
+            if st.created_version > self.start:
+                if next_rid is None:
+                    next_rid = sqlite.next_rid(conn)
+                else:
+                    next_rid += 1
+                inserts.append((next_rid, *row))
+                if not state.deleted:
+                    new.setdefault(state.collection, {})[state.id] = st.centre_id
+                    new_rids.setdefault(state.collection, {})[state.id] = next_rid
+            else:
+                rows.append(row)
+        conn.executemany("INSERT INTO records (rid, collection, id, centre_id, county_id, version,"
+                         " deleted, data, meta, created_version, owner_id)"
+                         " VALUES (?,?,?,?,?,?,?,?,?,?,?)", inserts)
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
                          " deleted, data, meta, created_version, owner_id)"
                          " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (collection, id) DO UPDATE"
                          " SET version=excluded.version, deleted=excluded.deleted,"
                          " data=excluded.data, meta=excluded.meta", rows)
         for coll, written in docs.items():
-            sqlite.write_facts(conn, coll, written, new.get(coll))
+            sqlite.write_facts(conn, coll, written, new.get(coll), new_rids.get(coll))
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"
