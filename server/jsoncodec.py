@@ -42,31 +42,18 @@ _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x78 for i in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
-_isfinite = math.isfinite
-_LEAVES = frozenset({str, int, bool, type(None)})  # exactly these types: never a float inside
-
-
 def _non_finite(value: Any) -> bool:
     """Whether a NaN or infinity sits anywhere in ``value`` (orjson would write it as null)."""
-    # Hot: every stored document with a null in it (a visit's callback_due) is walked. The
-    # plain types are told by one set lookup of their exact type; anything else (a float,
-    # a container, a subclass of either) by the isinstance tests.
     stack = [value]
-    pop, extend, leaves = stack.pop, stack.extend, _LEAVES
     while stack:
-        item = pop()
-        kind = type(item)
-        if kind in leaves:
-            continue
-        if kind is dict:
-            extend(item.values())
-        elif isinstance(item, float):
-            if not _isfinite(item):
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
                 return True
         elif isinstance(item, dict):
-            extend(item.values())
+            stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
-            extend(item)
+            stack.extend(item)
     return False
 
 

@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Sequence
 from typing import Any
 
-from .jsoncodec import dumps as _dumps
+from .jsoncodec import dumps_bytes as _dumps_bytes
 from .store.pages import Change, Page
 
 
@@ -32,18 +32,20 @@ def decode_cursor(cursor: str) -> tuple[int, str, str] | None:
     return (value, key, db_id) if value >= 0 else None
 
 
-def change(ch: Change) -> str:
-    """One entry of ``changes``: the record with its open conflicts."""
-    conflicts = ",".join('{"id":%s,"path":%s,"value":%s,"device":%s,"at":%d}' % (
-        _dumps(cid), _dumps(path), value, _dumps(device), at)
+def change(ch: Change) -> bytes:
+    """One entry of ``changes``: the record with its open conflicts (UTF-8)."""
+    conflicts = b",".join(b'{"id":%s,"path":%s,"value":%s,"device":%s,"at":%d}' % (
+        _dumps_bytes(cid), _dumps_bytes(path), value.encode(), _dumps_bytes(device), at)
         for cid, path, value, device, at in ch.conflicts)
-    return '{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":[%s]}' % (
-        _dumps(ch.collection), _dumps(ch.record), ch.version, "true" if ch.deleted else "false",
-        ch.data, conflicts)
+    return b'{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":[%s]}' % (
+        _dumps_bytes(ch.collection), _dumps_bytes(ch.record), ch.version,
+        b"true" if ch.deleted else b"false", ch.data, conflicts)
 
 
 def sync_body(results: Sequence[dict[str, Any]], page: Page, cursor: str, reset: bool) -> bytes:
-    """The whole response: per-op results, the page of changes, the next cursor."""
-    return ('{"results":%s,"changes":[%s],"cursor":%s,"more":%s,"reset":%s}' % (
-        _dumps(list(results)), ",".join(change(ch) for ch in page.changes), _dumps(cursor),
-        "true" if page.more else "false", "true" if reset else "false")).encode()
+    """The whole response: per-op results, the page of changes, the next cursor. Written as
+    UTF-8 bytes from the first: the records' stored text is never decoded to a str (nor the
+    whole body encoded again), the bytes the str form would encode to."""
+    return b'{"results":%s,"changes":[%s],"cursor":%s,"more":%s,"reset":%s}' % (
+        _dumps_bytes(list(results)), b",".join([change(ch) for ch in page.changes]),
+        _dumps_bytes(cursor), b"true" if page.more else b"false", b"true" if reset else b"false")

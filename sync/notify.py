@@ -73,12 +73,8 @@ def notification_id(kind: str, collection: str, record: str, user_id: str, key: 
     return "n-" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-#: the collections whose records name people to tell of an assignment, and the field
-PEOPLE = {"visits": "staff_ids", "inspections": "inspector_ids"}
-
-
 def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
-    value = leaves.get(path) if leaves else None
+    value = (leaves or {}).get(path)
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
@@ -89,13 +85,11 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
     centre = after.get("centre_id")
     centre_id = centre if isinstance(centre, str) else None
     out: list[Trigger] = []
-    people = PEOPLE.get(collection)
+    people = {"visits": "staff_ids", "inspections": "inspector_ids"}.get(collection)
     if people is not None:
-        named = _ids(after, people)
-        if named:
-            had = set(_ids(before, people)) if before else set()
-            out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
-                    for uid in dict.fromkeys(named) if uid not in had]
+        had = set(_ids(before, people))
+        out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
+                for uid in dict.fromkeys(_ids(after, people)) if uid not in had]
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.

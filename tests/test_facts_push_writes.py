@@ -8,6 +8,9 @@
 - ``Batch._flush`` inserts the records a batch creates with row ids it counts on from
   ``max(rid)`` (``sqlite.next_rid``, under the writer's lock), so their facts rows need no
   lookup of the ids: the ids are the ones SQLite would give, and the facts match a rebuild.
+- The documents are bound as the UTF-8 bytes orjson wrote and stored as TEXT
+  (``sqlite.text_param``), as the str was; None binds as NULL through an adapter of its own
+  (``sqlite._NO_ADAPTERS``) instead of the sqlite3 module's failed attribute lookups.
 - An older database (full ``facts_due``/``facts_done``) migrates: they go, the partial ones
   come, and ``facts`` is rebuilt.
 """
@@ -25,8 +28,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from server import jsoncodec
 from server.store import exports, holidays, lists, reports
-from server.store.sqlite import connect, migrate, next_rid, write_facts
+from server.store.sqlite import LAST_ROWID, connect, migrate, next_rid, write_facts
 from tests.test_store_facts_written import exact, facts
 
 COLLECTIONS = ("cases", "visits", "complaints", "rectifications", "evaluations", "inspections")
@@ -182,6 +186,15 @@ def test_facts_push_writes_new_records_take_the_ids_sqlite_would_give(
     assert sorted(made.values()) == list(range(top + 1, top + 1 + len(made)))
     assert {rid: after[rid] for rid in before} == before
     rows = {r[2]: r for r in exact(county_db, tmp_path)}  # facts row for row as a rebuild
+    # the documents, bound as UTF-8 bytes, are stored as the TEXT a str would be
+    with closing(sqlite3.connect(county_db)) as conn:
+        assert conn.execute("SELECT count(*) FROM records WHERE typeof(data) <> 'text'"
+                            " OR typeof(meta) <> 'text'").fetchone() == (0,)
+        data = dict(conn.execute("SELECT id, data FROM records WHERE id IN ('p-1', 'p-3')"))
+        assert isinstance(data["p-3"], str) and "办事慢" in data["p-3"]
+        assert data["p-3"] == jsoncodec.dumps(jsoncodec.loads(data["p-3"]))
+        assert conn.execute("SELECT json_extract(data, '$.content') FROM records"
+                            " WHERE id = 'p-3'").fetchone() == ("办事慢",)
     assert {r[0] for r in rows.values() if r[2] in made} == {made[k] for k in made if k != "p-2"}
     assert "p-2" not in rows and rows["p-1"][4] == "done"
     # the next push: a new record follows on, an edit of a stored one keeps its row
@@ -224,3 +237,33 @@ def test_facts_push_writes_older_database_migrates(device: Any, county_db: str,
     assert "WHERE done IS NOT NULL" in partial["facts_ended"]
     assert facts(county_db) == want
     assert exact(county_db, tmp_path) == want
+
+
+def test_facts_push_writes_none_binds_as_null() -> None:
+    with closing(new_db()) as conn:
+        assert conn.execute("SELECT ? IS NULL, typeof(?), CAST(? AS TEXT) = '走访'",
+                            (None, None, "走访".encode())).fetchone() == (1, "null", 1)
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, coalesce(?, 'none'))",
+                         [("a", None), ("b", "x")])
+        assert dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('a', 'b')")) == {
+            "a": "none", "b": "x"}
+
+
+def test_facts_push_writes_row_ids_near_the_last_are_left_to_sqlite(
+        client: Any, device: Any, county_db: str, tmp_path: Path) -> None:
+    """Once the newest row id is near the largest, counting on would pass it: the batch
+    leaves its new records' ids to SQLite (which then picks free ones) and looks them up."""
+    with closing(sqlite3.connect(county_db)) as conn:
+        conn.execute("INSERT INTO records (rid, collection, id, version, data, meta, created_version)"
+                     " VALUES (?, 'x', 'last', 0, '{}', '{}', 0)", (LAST_ROWID - 2,))
+        conn.commit()
+    f1 = device("f1")
+    res = f1.sync([f1.op("visits", f"q-{i}", {"centre_id": "c1", "kind": "home_service",
+                                              "status": "planned", "planned_at": 1000 + i})
+                   for i in range(6)])
+    assert [r["status"] for r in res["results"]] == ["applied"] * 6, res["results"]
+    with closing(sqlite3.connect(county_db)) as conn:
+        got = dict(conn.execute("SELECT id, rid FROM records WHERE id LIKE 'q-%'"))
+        assert conn.execute("SELECT count(*) FROM facts WHERE id LIKE 'q-%'").fetchone() == (6,)
+    assert len(set(got.values())) == 6 and LAST_ROWID in got.values()
+    exact(county_db, tmp_path)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scope import Scope
+from .sqlite import text_bytes
 
 _CHUNK = 900
 
@@ -26,13 +27,14 @@ Conflict = tuple[str, str, str, str, int]  # id, path, value (JSON text), device
 
 @dataclass(frozen=True)
 class Change:
-    """One current record of a pull page; ``data`` is its stored JSON text."""
+    """One current record of a pull page; ``data`` is its stored JSON text, as the UTF-8
+    bytes it is stored as (the page is written out as bytes: never decoded to a str)."""
 
     collection: str
     record: str
     version: int
     deleted: bool
-    data: str
+    data: bytes
     conflicts: list[Conflict]
 
 
@@ -91,8 +93,9 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
     rids = [k[0] for k in keys[:limit]]
     rows: list[tuple[Any, ...]] = []
     for part in _chunks(rids):
-        rows += conn.execute("SELECT collection, id, version, deleted, data FROM records WHERE rid IN"
-                             f" ({','.join('?' * len(part))})", part).fetchall()
+        rows += conn.execute(f"SELECT collection, id, version, deleted, {text_bytes('data')}"
+                             f" FROM records WHERE rid IN ({','.join('?' * len(part))})",
+                             part).fetchall()
     rows.sort(key=lambda r: r[2])
     open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
     changes = [Change(coll, rid, version, bool(deleted), data, open_conflicts.get((coll, rid), []))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,15 @@ from typing import Any
 from sync import paths as leafpaths
 
 from ..jsoncodec import dumps as _json_text
+
+# The sqlite3 module binds a parameter of an exact int, float, str or bytearray as it is;
+# for any other (None too) it first asks its adapters, and without one for the type it
+# looks for ``__adapt__`` and ``__conform__`` by name, each miss an AttributeError built
+# and dropped: some 3,000 instructions for every None bound (a new visit's facts row binds
+# five). An adapter for None returning None (``{}.get``: a C call, no Python frame) answers
+# at the first lookup; None is then bound as NULL, as before.
+_NO_ADAPTERS: dict[object, None] = {}
+sqlite3.register_adapter(type(None), _NO_ADAPTERS.get)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -340,15 +349,32 @@ DROP TABLE IF EXISTS facts_held;
 """
 
 
+_FACT_VALUES = f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})"
+
+
+def insert_facts(conn: sqlite3.Connection, collection: str,
+                 rows: Iterable[tuple[int, str, str | None, Mapping[str, Any]]]) -> None:
+    """The facts of records of ``collection`` just inserted into ``records``, live, each
+    ``(row id, id, centre, stored document)``: no facts row to look for (``write_facts``)."""
+    if collection in FACT_COLLECTIONS:
+        conn.executemany(_FACT_VALUES, [(row, collection, rid, *fact_values(collection, centre, doc))
+                                        for row, rid, centre, doc in rows])
+
+
+#: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
+#: at random, no longer the newest plus one
+LAST_ROWID = 2 ** 63 - 1
+
+
 def next_rid(conn: sqlite3.Connection) -> int:
-    """The row id SQLite would give the next record inserted without one (``rid`` is the
-    rowid, never AUTOINCREMENT: the newest plus one; an index seek, not a scan)."""
+    """The row id SQLite gives the next record inserted without one, while the newest is
+    below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
+    index seek, not a scan). In the writer's transaction no other insert comes between."""
     return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
 
 
 def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]],
-                inserted: Mapping[str, str | None] | None = None,
-                rids: Mapping[str, int] | None = None) -> None:
+                inserted: Mapping[str, str | None] | None = None) -> None:
     """Bring the facts of these just-written records of ``collection`` (id -> its stored
     document) up to date: what a rebuild would make of them, to the row. The record row
     gives the rest (``rid``, ``centre_id``, deleted). Only what differs is written, and an
@@ -357,19 +383,10 @@ def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Ma
 
     ``inserted`` names those of ``docs`` just inserted into ``records`` (id -> its centre), live:
     they have no facts row yet, so theirs is inserted without looking for one (most of a
-    push is new records; the lookup joined every one of them to ``facts``). ``rids``, when
-    given, holds their row ids (id -> rid, as the caller inserted them), so not even those
-    are looked up."""
+    push is new records; the lookup joined every one of them to ``facts``)."""
     if collection not in FACT_COLLECTIONS or not docs:
         return
-    if inserted and rids is not None:
-        conn.executemany(f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})",
-                         [(rids[rid], collection, rid, *fact_values(collection, centre, docs[rid]))
-                          for rid, centre in inserted.items()])
-        docs = {rid: doc for rid, doc in docs.items() if rid not in inserted}
-        if not docs:
-            return
-    elif inserted:
+    if inserted:
         # Their row ids by one query per 900 (a lookup per row, INSERT … SELECT, cost twice
         # as much: measured on the sweep's 22,000 accountability records).
         new_ids = list(inserted)
@@ -579,6 +596,19 @@ def json_values(column: str, count: int) -> str:
 def contains(column: str) -> str:
     """SQL true when the text in ``column`` contains the next ``?`` parameter."""
     return f"instr({column}, ?) > 0"
+
+
+def text_param() -> str:
+    """A placeholder for a value bound as UTF-8 ``bytes`` and stored as the TEXT those bytes
+    spell (SQLite: a BLOB cast to TEXT is read in the database's encoding, UTF-8), the same
+    value binding the decoded ``str`` would store."""
+    return "CAST(? AS TEXT)"
+
+
+def text_bytes(column: str) -> str:
+    """``column`` (TEXT) read as the UTF-8 bytes it is stored as, not decoded to a str
+    (SQLite: a cast to BLOB keeps the bytes)."""
+    return f"CAST({column} AS BLOB)"
 
 
 def unindexed(column: str) -> str:
