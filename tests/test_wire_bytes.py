@@ -74,7 +74,7 @@ def test_wire_bytes_pulled_data_is_the_stored_text(client: Any, device: Any, cou
     with closing(sqlite3.connect(county_db)) as conn:
         (stored,) = conn.execute("SELECT data FROM records WHERE id = 'w-1'").fetchone()
     raw = r.content.decode("utf-8")
-    assert f'"record":"w-1","version":' in raw and f',"data":{stored},"conflicts":[' in raw
+    assert '"record":"w-1","version":' in raw and f',"data":{stored},"conflicts":[' in raw
     [got] = [c for c in r.json()["changes"] if c["record"] == "w-1"]
     assert got["data"] == json.loads(stored)
     assert got["data"]["notes"] == "入户走访😀 \"引号\" \\ \u2028 完"
