@@ -361,18 +361,6 @@ def insert_facts(conn: sqlite3.Connection, collection: str,
                                         for row, rid, centre, doc in rows])
 
 
-#: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
-#: at random, no longer the newest plus one
-LAST_ROWID = 2 ** 63 - 1
-
-
-def next_rid(conn: sqlite3.Connection) -> int:
-    """The row id SQLite gives the next record inserted without one, while the newest is
-    below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
-    index seek, not a scan). In the writer's transaction no other insert comes between."""
-    return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
-
-
 def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]],
                 inserted: Mapping[str, str | None] | None = None) -> None:
     """Bring the facts of these just-written records of ``collection`` (id -> its stored
@@ -596,6 +584,18 @@ def json_values(column: str, count: int) -> str:
 def contains(column: str) -> str:
     """SQL true when the text in ``column`` contains the next ``?`` parameter."""
     return f"instr({column}, ?) > 0"
+
+
+#: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
+#: at random, no longer the newest plus one
+LAST_ROWID = 2 ** 63 - 1
+
+
+def next_rid(conn: sqlite3.Connection) -> int:
+    """The row id SQLite gives the next record inserted without one, while the newest is
+    below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
+    index seek, not a scan). In the writer's transaction no other insert comes between."""
+    return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
 
 
 def text_param() -> str:
