@@ -14,18 +14,19 @@ from hypothesis import strategies as st
 
 from server import jsoncodec
 from server.store.pages import Change, Page
-from server.wire import sync_body
+from server.wire import change, sync_body
 
 _dumps = jsoncodec.dumps
 
 
 def str_change(ch: Change, data: str) -> str:
     """``server.wire.change`` as it was, on str."""
+    collection, record, version, deleted, _data, found = ch
     conflicts = ",".join('{"id":%s,"path":%s,"value":%s,"device":%s,"at":%d}' % (
         _dumps(cid), _dumps(path), value, _dumps(device), at)
-        for cid, path, value, device, at in ch.conflicts)
+        for cid, path, value, device, at in found)
     return '{"collection":%s,"record":%s,"version":%d,"deleted":%s,"data":%s,"conflicts":[%s]}' % (
-        _dumps(ch.collection), _dumps(ch.record), ch.version, "true" if ch.deleted else "false",
+        _dumps(collection), _dumps(record), version, "true" if deleted else "false",
         data, conflicts)
 
 
@@ -56,10 +57,12 @@ def test_wire_bytes_body_is_the_str_form_encoded(rows: list[Any], results: list[
     changes = []
     for coll, rec, version, deleted, doc, conflicts in rows:
         data = _dumps(doc)
-        changes.append((Change(coll, rec, version, deleted, data.encode(), conflicts), data))
+        ch: Change = (coll, rec, version, deleted, data.encode(), conflicts)
+        changes.append((ch, data))
     body = sync_body(results, Page([ch for ch, _ in changes], 7, more), cursor, reset)
     assert body == str_body(results, changes, more, cursor, reset)
     assert json.loads(body)["changes"] == [json.loads(str_change(ch, data)) for ch, data in changes]
+    assert [change(ch) for ch, _ in changes] == [str_change(ch, data).encode() for ch, data in changes]
 
 
 def test_wire_bytes_pulled_data_is_the_stored_text(client: Any, device: Any, county_db: str) -> None:
