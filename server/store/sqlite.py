@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,15 @@ from typing import Any
 from sync import paths as leafpaths
 
 from ..jsoncodec import dumps as _json_text
+
+# The sqlite3 module binds a parameter of an exact int, float, str or bytearray as it is;
+# for any other (None too) it first asks its adapters, and without one for the type it
+# looks for ``__adapt__`` and ``__conform__`` by name, each miss an AttributeError built
+# and dropped: some 3,000 instructions for every None bound (a new visit's facts row binds
+# five). An adapter for None returning None (``{}.get``: a C call, no Python frame) answers
+# at the first lookup; None is then bound as NULL, as before.
+_NO_ADAPTERS: dict[object, None] = {}
+sqlite3.register_adapter(type(None), _NO_ADAPTERS.get)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -311,6 +320,10 @@ _OPEN_DUE = "\n".join(f"CREATE INDEX IF NOT EXISTS facts_open_due_{c} ON facts(d
 
 # The rebuild's SQL is part of the definition hashed into meta 'facts': a changed FACTS
 # rebuilds ``facts`` on the next start. The triggers of earlier releases go.
+# The indexes by end and due time hold only the rows that have one (every query reading by
+# them compares the column, which SQLite takes as IS NOT NULL): a new visit has neither,
+# and a push of them wrote both indexes for nothing. They replace the full ``facts_done``
+# and ``facts_due`` of earlier releases (new names: IF NOT EXISTS keeps an index as it is).
 FACTS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
   rid INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, centre_id TEXT,
@@ -318,8 +331,12 @@ CREATE TABLE IF NOT EXISTS facts (
   score REAL, vetoed INTEGER
 );
 CREATE INDEX IF NOT EXISTS facts_at ON facts(collection, at, centre_id, kind, status);
-CREATE INDEX IF NOT EXISTS facts_done ON facts(collection, done, centre_id, due, status);
-CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id, status, done);
+DROP INDEX IF EXISTS facts_done;
+DROP INDEX IF EXISTS facts_due;
+CREATE INDEX IF NOT EXISTS facts_ended ON facts(collection, done, centre_id, due, status)
+  WHERE done IS NOT NULL;
+CREATE INDEX IF NOT EXISTS facts_due_known ON facts(collection, due, centre_id, status, done)
+  WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, due, centre_id, at);
 CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
 CREATE INDEX IF NOT EXISTS facts_recent ON facts(collection, rid);
@@ -330,6 +347,18 @@ DROP TRIGGER IF EXISTS facts_update;
 DROP TABLE IF EXISTS facts_held;
 -- rebuild: {_FACT_INSERT} SELECT {_fact_columns("records")} FROM records
 """
+
+
+_FACT_VALUES = f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})"
+
+
+def insert_facts(conn: sqlite3.Connection, collection: str,
+                 rows: Iterable[tuple[int, str, str | None, Mapping[str, Any]]]) -> None:
+    """The facts of records of ``collection`` just inserted into ``records``, live, each
+    ``(row id, id, centre, stored document)``: no facts row to look for (``write_facts``)."""
+    if collection in FACT_COLLECTIONS:
+        conn.executemany(_FACT_VALUES, [(row, collection, rid, *fact_values(collection, centre, doc))
+                                        for row, rid, centre, doc in rows])
 
 
 def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]],
@@ -555,6 +584,31 @@ def json_values(column: str, count: int) -> str:
 def contains(column: str) -> str:
     """SQL true when the text in ``column`` contains the next ``?`` parameter."""
     return f"instr({column}, ?) > 0"
+
+
+#: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
+#: at random, no longer the newest plus one
+LAST_ROWID = 2 ** 63 - 1
+
+
+def next_rid(conn: sqlite3.Connection) -> int:
+    """The row id SQLite gives the next record inserted without one, while the newest is
+    below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
+    index seek, not a scan). In the writer's transaction no other insert comes between."""
+    return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
+
+
+def text_param() -> str:
+    """A placeholder for a value bound as UTF-8 ``bytes`` and stored as the TEXT those bytes
+    spell (SQLite: a BLOB cast to TEXT is read in the database's encoding, UTF-8), the same
+    value binding the decoded ``str`` would store."""
+    return "CAST(? AS TEXT)"
+
+
+def text_bytes(column: str) -> str:
+    """``column`` (TEXT) read as the UTF-8 bytes it is stored as, not decoded to a str
+    (SQLite: a cast to BLOB keeps the bytes)."""
+    return f"CAST({column} AS BLOB)"
 
 
 def unindexed(column: str) -> str:
