@@ -113,7 +113,7 @@ def case_clock(accepted_at: int, limit_days: int, pauses: Sequence[Pause], *, no
     limit = limit_days + extension_days
     spans = tuple(sorted(((local_date(p.start), local_date(p.end) if p.end is not None else None)
                           for p in pauses if p.end is None or p.end >= p.start),
-                         key=lambda span: (span[0], span[1] or dt.date.max)))
+                         key=lambda span: (span[0], span[1] or dt.date.max))) if pauses else ()
     due, remaining, stopped, years = _walk(local_date(accepted_at), limit, spans,
                                            local_date(now), calendar)
     due_at = end_of_day_ms(due) if due is not None else None

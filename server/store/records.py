@@ -125,8 +125,7 @@ def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
                 f"SELECT id, rid, centre_id, data FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = jsoncodec.loads(data)
-            found[rid] = (row, centre, doc, dict(paths.iter_leaves(
-                {k: v for k, v in doc.items() if k not in computed})))
+            found[rid] = (row, centre, doc, paths.leaves_of(doc, computed))
     for rid in ids:
         if rid in found:
             yield rid, *found[rid]

@@ -236,32 +236,50 @@ def _sql_value(value: Any) -> Any:
 
 
 
-def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
-    """``FACTS`` for one collection: each column's source after ``centre_id``."""
-    return tuple(_source(column, collection) for column in _COLUMNS[1:])
+def _plan(collection: str) -> tuple[tuple[tuple[str, ...] | None, Source | None], ...]:
+    """``FACTS`` for one collection: each column's source after ``centre_id``, beside it the
+    same source when it is top-level fields only (read with one dict lookup each), else None."""
+    out = []
+    for column in _COLUMNS[1:]:
+        src = _source(column, collection)
+        top = src if isinstance(src, tuple) and not any("." in p for p in src) else None
+        out.append((top, src))
+    return tuple(out)
 
 
 _PLANS = {c: _plan(c) for c in FACT_COLLECTIONS}
+_INT_MIN = -_MAX_INT - 1
 
 
 def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) -> tuple[Any, ...]:
     """The facts columns (``_COLUMNS`` order) of a live record of ``collection``."""
-    # Hot: once per record written. Top-level keys are read with one dict lookup.
+    # Hot: once per record written (twice per record the sweep turns overdue). Top-level keys
+    # are read with one dict lookup; the common values (None, text, 64-bit integers, floats,
+    # booleans) are taken as SQL takes them without a call of ``_sql_value``.
     out: list[Any] = [centre_id]
-    get = doc.get
-    for src in _PLANS[collection]:
-        if src is None:
-            out.append(None)
-            continue
-        paths = src if not isinstance(src, Switch) else (
-            src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
+    append, get = out.append, doc.get
+    for top, src in _PLANS[collection]:
         value = None
-        for path in paths:
-            value = get(path) if "." not in path else leafpaths.get(doc, path)
-            if value is not None:
-                break
-        out.append(value if value is None or (type(value) is str and "\x00" not in value)
-                   else _sql_value(value))
+        if top is not None:
+            for path in top:
+                value = get(path)
+                if value is not None:
+                    break
+        elif src is not None:
+            paths = src if not isinstance(src, Switch) else (
+                src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
+            for path in paths:
+                value = get(path) if "." not in path else leafpaths.get(doc, path)
+                if value is not None:
+                    break
+        kind = type(value)
+        if (value is None or (kind is str and "\x00" not in value) or kind is float
+                or (kind is int and _INT_MIN <= value <= _MAX_INT)):
+            append(value)
+        elif kind is bool:
+            append(int(value))
+        else:
+            append(_sql_value(value))
     return tuple(out)
 
 
