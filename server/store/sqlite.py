@@ -22,6 +22,15 @@ from sync import paths as leafpaths
 
 from ..jsoncodec import dumps as _json_text
 
+# The sqlite3 module binds None (SQL NULL) through its adapter lookup: none registered, it asks
+# the protocol type for ``__adapt__``, which raises and clears an AttributeError with a formatted
+# message, per value (~0.5 µs; an integer binds in 30 ns). Facts rows are half None, and the
+# sweep's writes bound 176,000 of them (3 % of its instructions in that lookup). Registered, a
+# None goes to the adapter at once, and ``{}.get`` (C, no Python frame) gives it back: bound as
+# NULL, as before. Process-wide: every connection binds None this way, with the same result.
+_NONE_TO_NULL: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NONE_TO_NULL.get)
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
