@@ -9,7 +9,7 @@ must write nothing (the change log's newest version is unchanged).
 
 With ``--completed N`` the county also holds N completed cases, their completions spread
 over the past year, a call-back made for every other one: call-backs not yet made whose
-walk may cross next year are found by the completion time (index ``facts_done``), so the
+walk may cross next year are found by the completion time (index ``facts_ended``), so the
 year's other completed work is not read and the load costs what it did without them.
 
 Run: ``.venv/bin/python -m scripts.bench_holidays --cases 200000 --complaints 20000``

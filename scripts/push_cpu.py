@@ -8,7 +8,10 @@ Starlette's TestClient on a fresh county and reports the process's CPU seconds
 moves far less. ``--assign-colleague`` makes every visit name ``field2`` in ``staff_ids``
 (one ``assigned`` notification each), as ``scripts.bench --assign-colleague`` does.
 
-Run ``python -m scripts.push_cpu 4000 [--assign-colleague]``. Given ``PYTHONPATH=.`` it
+``--mark-pull`` puts the callgrind markers (``os.getppid``/``os.getpgrp``, see below) around
+field2's first sync instead of the push, to count the instructions of a pull.
+
+Run ``python -m scripts.push_cpu 4000 [--assign-colleague] [--mark-pull]``. Given ``PYTHONPATH=.`` it
 imports the tree of the current directory, so it measures an older tree too:
 
     cd /path/to/old/tree && PYTHONPATH=. /path/to/.venv/bin/python /path/to/scripts/push_cpu.py 4000
@@ -39,6 +42,7 @@ def main(argv: list[str]) -> None:
     """Push and print wall and CPU seconds."""
     n = int(argv[0]) if argv and argv[0].isdigit() else 4000
     colleague = "--assign-colleague" in argv
+    mark_pull = "--mark-pull" in argv
     db = Path(tempfile.mkdtemp(prefix="fieldsync-pushcpu-")) / "fieldsync.db"
     make_db(db)
     with TestClient(create_app(Config.from_env(db=str(db)))) as client:
@@ -59,7 +63,8 @@ def main(argv: list[str]) -> None:
         bodies = [json.dumps({"cursor": None, "clock": int(time.time() * 1000), "limit": 500,
                               "ops": ops[i:i + 500]}, ensure_ascii=False).encode()
                   for i in range(0, n, 500)]
-        os.getppid()  # callgrind --zero-before=os_getppid: the timed push starts (see load_cpu.py)
+        if not mark_pull:
+            os.getppid()  # callgrind --zero-before=os_getppid: the timed push starts (see load_cpu.py)
         before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         cursor = None
         for raw in bodies:
@@ -72,13 +77,16 @@ def main(argv: list[str]) -> None:
             if any(x["status"] != "applied" for x in page["results"]):
                 raise SystemExit(f"unexpected results {page['results'][:2]}")
         wall = time.perf_counter() - start
-        os.getpgrp()  # callgrind --dump-before=os_getpgrp: the timed push ends
+        if not mark_pull:
+            os.getpgrp()  # callgrind --dump-before=os_getpgrp: the timed push ends
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         print(f"push {n} visits{' (each names a colleague)' if colleague else ''}: CPU {cpu:.2f} s"
               f" = {n / cpu:,.0f} ops per CPU second; wall {wall:.2f} s = {n / wall:,.0f} ops/s")
         # field2's first sync of them, pages of 5,000 (uncompressed: the TestClient asks for none)
         headers = {"Authorization": f"Bearer {login('field2')['token']}"}
+        if mark_pull:
+            os.getppid()
         before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         cursor, got, more = None, 0, True
         while more:
@@ -88,6 +96,8 @@ def main(argv: list[str]) -> None:
             page = r.json()
             cursor, more, got = page["cursor"], page["more"], got + len(page["changes"])
         wall = time.perf_counter() - start
+        if mark_pull:
+            os.getpgrp()
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         print(f"first sync of field2, {got} changes: CPU {cpu:.2f} s; wall {wall:.2f} s")

@@ -10,6 +10,8 @@ Triggers on a write:
   (the server tells only enabled users, never the person whose op it was);
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
+- ``reopened``: a complaint's reply is sent back (``replied`` → ``open``, a supervisor's
+  move) for a new reply (to the centre's staff; each send-back its own notice);
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or
   the centre's staff; the server also tells the centre's staff when the person named is no
   enabled user).
@@ -37,6 +39,7 @@ TITLES = {
     "assigned": "有新任务指派给您",
     "returned": "检查被退回，请修改",
     "ordered": "有新的整改要求",
+    "reopened": "投诉答复被退回，请重新答复",
     "due_soon": "有事项明日到期",
     "overdue": "有事项已超期",
     "recheck": "有评优称号需要复查",
@@ -100,6 +103,10 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
                 for uid in dict.fromkeys(_ids(after, "inspector_ids"))]
     if collection == "rectifications" and before is None and not after.get("_deleted"):
         out.append(Trigger("ordered", collection, record, None, centre_id, at=at))
+    if (collection == "complaints" and after.get("status") == "open"
+            and (before or {}).get("status") == "replied"):
+        # Each send-back is its own notification (the op names it), like an inspection's.
+        out.append(Trigger("reopened", collection, record, None, centre_id, op_id, at))
     if (collection == "accountability" and before is None
             and after.get("status") == "open"):
         subject_coll, subject = after.get("subject.collection"), after.get("subject.record")

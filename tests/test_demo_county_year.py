@@ -198,7 +198,12 @@ def test_demo_county_has_work_against_the_clock(conn: sqlite3.Connection) -> Non
                  " AND length(json_extract(data,'$.explanation')) > 0") == acc["explained"]
     kinds = {k for (k,) in conn.execute(
         "SELECT DISTINCT json_extract(data,'$.kind') FROM records WHERE collection='notifications'")}
-    assert {"assigned", "overdue"} <= kinds
+    assert {"assigned", "overdue", "reopened"} <= kinds
+    # Complaints whose reply the supervisor sent back: open again, with the reason.
+    assert count("SELECT count(*) FROM records WHERE collection='complaints'"
+                 " AND json_extract(data,'$.status')='open'"
+                 " AND json_extract(data,'$.verification.passed')=0"
+                 " AND length(json_extract(data,'$.verification.comment')) > 0") >= 2
     # Each notification belongs to one person: it is pulled by its owner only.
     assert count("SELECT count(*) FROM records WHERE collection='notifications'"
                  " AND (owner_id IS NULL OR owner_id != json_extract(data,'$.user_id'))") == 0

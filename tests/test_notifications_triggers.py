@@ -148,3 +148,38 @@ def test_notifications_sweep_due_soon_and_overdue_once(device: Any, county_db: s
     over = notes(f1)
     assert [(n["kind"], n["subject"]["record"]) for n in over.values()] == [("overdue", "k1")]
     assert now_ms() > 0
+
+
+def _listed_version(client: Any, sup: Device, rid: str) -> int:
+    res = client.get("/api/v1/records/complaints?status=replied&limit=200", headers=sup.headers)
+    assert res.status_code == 200, res.text
+    return int(next(i for i in res.json()["items"] if i["id"] == rid)["version"])
+
+
+def test_notifications_complaint_sent_back_tells_the_centre_staff(device: Any, client: Any) -> None:
+    ctr, f1, f2, sup = device("ctr1"), device("f1"), device("f2"), device("sup1")
+    res = ctr.sync([ctr.op("complaints", "cp1", {"centre_id": "c1", "content": "窗口排队时间过长",
+                                                 "status": "open"})])
+    assert res["results"][0]["status"] == "applied"
+    ctr.sync([ctr.op("complaints", "cp1", {"reply": "已增开窗口", "status": "replied"})])
+    assert notes(f1) == {} and notes(ctr) == {}  # intake and reply tell nobody
+    back = sup.op("complaints", "cp1", {"status": "open", "verification.passed": False,
+                                         "verification.comment": "未说明增开时段"},
+                  base=_listed_version(client, sup, "cp1"))
+    assert sup.sync([back])["results"][0]["status"] == "applied"
+    assert sup.sync([back])["results"][0]["status"] == "duplicate"  # the desk retried
+    first = {}
+    for dev in (f1, ctr):
+        got = notes(dev)
+        assert [(n["kind"], n["subject"]["record"], n["title"]) for n in got.values()] == [
+            ("reopened", "cp1", "投诉答复被退回，请重新答复")]
+        first[dev.user["id"]] = set(got)
+    assert notes(f2) == {} and notes(sup) == {}  # another centre; the supervisor who did it
+    # Replied again and sent back again: a second, separate notice.
+    ctr.sync([ctr.op("complaints", "cp1", {"reply": "已增开午间窗口", "status": "replied"})])
+    again = sup.sync([sup.op("complaints", "cp1", {"status": "open"},
+                             base=_listed_version(client, sup, "cp1"))])
+    assert again["results"][0]["status"] == "applied"
+    later = notes(f1)
+    assert [n["kind"] for n in later.values()] == ["reopened"]
+    assert not set(later) & first[f1.user["id"]]  # its own record, not the first one again

@@ -69,3 +69,37 @@ def test_pwa_inbox_send_back_reaches_an_offline_phone_after_reconnect(
         assert box is not None and box["height"] >= 44
     finally:
         ctx.close()
+
+
+def test_pwa_inbox_complaint_sent_back_opens_the_complaint(chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    centre_token, _ = user_login(base, "centre1")
+    complaint = f"cp-{uuid.uuid4().hex[:8]}"
+    made = api_push(base, centre_token, [new_op("complaints", complaint, {
+        "centre_id": "c-shiqiao", "content": "窗口排队时间过长", "channel": "window", "status": "open"})])
+    assert made["results"][0]["status"] == "applied", made
+    replied = api_push(base, centre_token, [new_op("complaints", complaint, {
+        "reply": "已增开窗口", "status": "replied"}, base=made["results"][0]["version"])])
+    assert replied["results"][0]["status"] == "applied", replied
+    super_token, _ = user_login(base, "super1")
+    back = api_push(base, super_token, [new_op("complaints", complaint, {
+        "status": "open", "verification.passed": False, "verification.comment": "未说明增开时段"},
+        base=replied["results"][0]["version"])])
+    assert back["results"][0]["status"] == "applied", back
+
+    ctx, page = phone(chromium, base, "field1")  # a field worker of the centre is told too
+    try:
+        sync_now(page)
+        page.goto(base + "/#/inbox")
+        item = page.get_by_role("list", name="通知列表").get_by_role("listitem").filter(
+            has_text="投诉退回")
+        expect(item).to_have_count(1)
+        link = item.get_by_role("link", name="投诉答复被退回，请重新答复（投诉）")
+        expect(link).to_have_attribute("href", f"#/complaint/{complaint}")
+        assert_accessible(page, "inbox with a complaint sent back (field, 360 px)")
+        link.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("投诉")
+        expect(page.locator("main")).to_contain_text("未说明增开时段")
+    finally:
+        ctx.close()

@@ -60,6 +60,7 @@ def seed(db: str, county: DemoCounty) -> int:
         sweep(writer)
         writer.run(lambda conn: answer_accountability(conn, county))
         writer.run(lambda conn: mark_overdue_orders(conn, county))
+        writer.run(lambda conn: send_back_complaints(conn, county))
         writer.run(lambda conn: run_awards(conn, county))
     finally:
         writer.close()
@@ -128,6 +129,18 @@ def mark_overdue_orders(conn: sqlite3.Connection, county: DemoCounty) -> None:
         _as(conn, supervisor.id, "supervisor", {"id": f"demo-overdue-{rid}",
                                                 "collection": "rectifications", "record": rid,
                                                 "set": {"status": "overdue"}}, now, now)
+
+
+def send_back_complaints(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Replied complaints the supervisor sends back for a new reply (the centre's staff are
+    told: a ``reopened`` notification each)."""
+    supervisor = next(u for u in county.users if u.role == "supervisor")
+    now = now_ms()
+    for rid, reason in county.sent_back:
+        _as(conn, supervisor.id, "supervisor", {
+            "id": f"demo-send-back-{rid}", "collection": "complaints", "record": rid,
+            "set": {"status": "open", "verification.by": supervisor.id, "verification.at": now,
+                    "verification.passed": False, "verification.comment": reason}}, now, now)
 
 
 def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:

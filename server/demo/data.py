@@ -104,6 +104,8 @@ class DemoCounty:
     awards: tuple[AwardPlan, ...] = ()
     #: open rectification orders long past due that a supervisor marks ``overdue``
     overdue_orders: tuple[str, ...] = ()
+    #: replied complaints the supervisor sends back for a new reply: (id, the reason)
+    sent_back: tuple[tuple[str, str], ...] = ()
 
 
 def id_check_digit(body: str) -> str:
@@ -178,6 +180,7 @@ class _Builder:
         #: day started, score, vetoed), for the award plans (``server.demo.awards``)
         self.approved: list[tuple[str, str | None, dt.date, float | None, bool]] = []
         self.overdue_orders: list[str] = []
+        self.sent_back: list[tuple[str, str]] = []
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -340,7 +343,8 @@ class _Builder:
         """Work against the clock in six centres: an open case past its promise (the sweep
         turns it overdue and opens accountability), one due by the end of the next working
         day, one waiting for materials, one returned with its reason, and an unanswered
-        complaint older than five working days."""
+        complaint older than five working days; in two of them a complaint whose reply the
+        supervisor sends back."""
         r = self.rng
         today = _day_of(self.now)
         timed = [m for m in self.matters.values() if m.days >= 3]
@@ -371,6 +375,17 @@ class _Builder:
                 "received_at": received, "channel": "hotline", "status": "open",
                 "complainant": {"name": self.person(m.ages, received)["name"], "phone": self.phone()}},
                 received)
+            if len(self.sent_back) < 2:
+                got = min(self.worktime(sub_weekdays(today, 4)), self.now - 1)
+                replied = min(self.worktime(sub_weekdays(today, 2)), self.now - 1)
+                rid = self.uid()
+                self.add("complaints", rid, {
+                    "centre_id": c.id, "content": f"反映办理{m.name}时多次补材料,未一次性告知",
+                    "received_at": got, "channel": "phone", "status": "replied",
+                    "replied_at": replied, "reply": "已提醒窗口人员注意服务态度",
+                    "complainant": {"name": self.person(m.ages, got)["name"], "phone": self.phone()}},
+                    replied)
+                self.sent_back.append((rid, "答复未说明一次性告知制度的落实和整改措施,请补充后重新答复"))
         # The struggling township finished a case late on the last working day of last month
         # (so last month's on-time rates always differ; the sweep answers it for accountability).
         worst = min(self.centres, key=lambda x: x.quality)
@@ -636,4 +651,4 @@ def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 12
     awards = plan_awards(b.approved, now, {c.id: f"u-{c.id}-centre" for c in b.centres},
                          [u.id for u in b.users if u.role == "supervisor"])
     return DemoCounty(COUNTY_ID, COUNTY_NAME, tuple(b.users), tuple(ref + rest), tuple(awards),
-                      tuple(b.overdue_orders))
+                      tuple(b.overdue_orders), tuple(b.sent_back))

@@ -71,7 +71,7 @@ def callbacks_due_in(conn: sqlite3.Connection, collection: str, start: int, end:
     after its start. Those called back are closed: their due date stays as it was."""
     _started, ref = _CALLBACKS[collection]
     due = sqlite.json_field("r.data", "callback_due")
-    # By the facts' end time (``done``: completed_at, ended_at; index facts_done): only the
+    # By the facts' end time (``done``: completed_at, ended_at; index facts_ended): only the
     # work ended near the span is read, not every completed case of the county's history.
     ids = [rid for (rid,) in conn.execute(
         "SELECT r.id FROM facts f JOIN records r ON r.rid = f.rid"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scope import Scope
+from .sqlite import text_bytes
 
 _CHUNK = 900
 
@@ -24,16 +25,12 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 Conflict = tuple[str, str, str, str, int]  # id, path, value (JSON text), device, at
 
 
-@dataclass(frozen=True)
-class Change:
-    """One current record of a pull page; ``data`` is its stored JSON text."""
-
-    collection: str
-    record: str
-    version: int
-    deleted: bool
-    data: str
-    conflicts: list[Conflict]
+# One current record of a pull page: collection, record id, version, deleted, data (its stored
+# JSON text, as the UTF-8 bytes it is stored as: the body is written as bytes, the text never
+# decoded to a str), open conflicts. A plain tuple, unpacked by the encoder (``server.wire``): a page
+# makes one per record on every sync, and a frozen dataclass (or a named tuple) cost about a
+# microsecond more each to make and read than the record's whole encoding (docs/benchmarks.md).
+Change = tuple[str, str, int, bool, bytes, list[Conflict]]
 
 
 @dataclass(frozen=True)
@@ -91,12 +88,13 @@ def pull(conn: sqlite3.Connection, scope: Scope, after: int, limit: int,
     rids = [k[0] for k in keys[:limit]]
     rows: list[tuple[Any, ...]] = []
     for part in _chunks(rids):
-        rows += conn.execute("SELECT collection, id, version, deleted, data FROM records WHERE rid IN"
-                             f" ({','.join('?' * len(part))})", part).fetchall()
+        rows += conn.execute(f"SELECT collection, id, version, deleted, {text_bytes('data')}"
+                             f" FROM records WHERE rid IN ({','.join('?' * len(part))})",
+                             part).fetchall()
     rows.sort(key=lambda r: r[2])
     open_conflicts = _open_conflicts(conn, [(r[0], r[1]) for r in rows])
-    changes = [Change(coll, rid, version, bool(deleted), data, open_conflicts.get((coll, rid), []))
-               for coll, rid, version, deleted, data in rows]
+    changes: list[Change] = [(coll, rid, version, bool(deleted), data, open_conflicts.get((coll, rid), []))
+                             for coll, rid, version, deleted, data in rows]
     return Page(changes, rows[-1][2] if rows else after, more)
 
 

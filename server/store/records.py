@@ -34,8 +34,9 @@ from .holidays import load_calendar
 from .rubrics import Templates
 
 _dumps = jsoncodec.dumps
+_dumps_bytes = jsoncodec.dumps_bytes
+_TEXT = sqlite.text_param()  # a parameter given as UTF-8 bytes, stored as TEXT
 _CHUNK = 900
-_LAST_ROWID = 2 ** 63 - 1
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class Batch:
         self.quarantine: list[tuple[Any, ...]] = []
         self._ctx: Context | None = None
         self._now_ctx: Context | None = None  # the moment alone (checks of new records)
+        self._write_ctx: Context | None = None  # the moment and the templates (_apply's checks)
         # The templates see this batch's records through a weak reference: a closure over
         # ``self`` would make every batch a reference cycle, so its records (hundreds of
         # documents and path clocks) would wait for the cyclic collector instead of going
@@ -326,8 +328,8 @@ class Batch:
         # max(rid) + 1 on, as SQLite would give them (this is the writer's transaction), so
         # their facts need no lookup of the row ids afterwards.
         facts: dict[str, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
-        row_id = int(self.conn.execute("SELECT coalesce(max(rid), 0) FROM records").fetchone()[0])
-        auto = row_id > _LAST_ROWID - len(ops)  # the last row id taken: SQLite picks free ones
+        row_id = sqlite.next_rid(self.conn) - 1
+        auto = row_id > sqlite.LAST_ROWID - len(ops)  # the last row id taken: SQLite picks free ones
         device, user, now = self.actor.device_id, self.actor.user_id, self.now
         for i, raw in enumerate(ops):
             key = (raw.collection, raw.record)
@@ -458,9 +460,11 @@ class Batch:
             self.schemas.check_required(raw.collection, state.leaves)
             # rubric templates and answers (not self.ctx(): that is taken once all ops are in)
             before = self.passed.get(key)
+            if self._write_ctx is None:  # the same for every op of the batch: made once
+                self._write_ctx = Context(now=self.now, templates=self.templates,
+                                          rubrics=self.templates.rubrics)
             scored, passed = check_write(
-                raw.collection, state.leaves,
-                Context(now=self.now, templates=self.templates, rubrics=self.templates.rubrics),
+                raw.collection, state.leaves, self._write_ctx,
                 county=county, written=leaves,
                 before=before if stored is not None and before is not None
                 and before.leaves is stored.state.leaves else None)
@@ -542,8 +546,14 @@ class Batch:
     def _flush(self) -> None:
         conn = self.conn
         rows = []
+        # Records created by this batch (none is stored yet: each is a plain INSERT) are given
+        # their row ids here, from the newest stored one on, as SQLite would give them: this is
+        # the writer's transaction, so no other insert comes between. Their facts rows are
+        # then inserted without looking the ids up (or for a facts row: they have none yet).
+        inserts: list[tuple[Any, ...]] = []
+        row_id: int | None = None  # the last row id given
         docs: dict[str, dict[str, dict[str, Any]]] = {}
-        new: dict[str, dict[str, str | None]] = {}  # created by this batch, live: no facts row yet
+        made: dict[str, list[tuple[int, str, str | None, dict[str, Any]]]] = {}  # new and live
         for key in self.dirty:
             st = self.records[key]
             state = st.state
@@ -555,20 +565,38 @@ class Batch:
                           else compute(state.collection, state.leaves, self.ctx(), st.kept))
                 whole = whole and clocks.own(state.collection, data, fields)
                 data.update(fields)
-            docs.setdefault(state.collection, {})[state.id] = data
-            if st.created_version > self.start and not state.deleted:
-                new.setdefault(state.collection, {})[state.id] = st.centre_id
-            rows.append((state.collection, state.id, st.centre_id, st.county_id, state.version,
-                         int(state.deleted), _dumps(data),
-                         clocks.meta(state, whole),
-                         st.created_version, st.owner_id))
+            row = (state.collection, state.id, st.centre_id, st.county_id, state.version,
+                   int(state.deleted), _dumps_bytes(data), clocks.meta(state, whole),
+                   st.created_version, st.owner_id)
+            if st.created_version > self.start:
+                row_id = sqlite.next_rid(conn) if row_id is None else row_id + 1
+                inserts.append((row_id, *row))
+                if not state.deleted:  # (one made and deleted in this batch has no facts)
+                    made.setdefault(state.collection, []).append((row_id, state.id, st.centre_id, data))
+            else:
+                rows.append(row)
+                docs.setdefault(state.collection, {})[state.id] = data
+        lookup = row_id is not None and row_id > sqlite.LAST_ROWID  # SQLite picks free ids then
+        if lookup:
+            inserts = [(None, *r[1:]) for r in inserts]
+        # The document goes in as the UTF-8 orjson wrote, stored as the TEXT its str would be:
+        # not decoded to a str here for the sqlite3 module to encode it again.
+        conn.executemany("INSERT INTO records (rid, collection, id, centre_id, county_id, version,"
+                         " deleted, data, meta, created_version, owner_id)"
+                         f" VALUES (?,?,?,?,?,?,?,{_TEXT},?,?,?)", inserts)
         conn.executemany("INSERT INTO records (collection, id, centre_id, county_id, version,"
                          " deleted, data, meta, created_version, owner_id)"
-                         " VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (collection, id) DO UPDATE"
+                         f" VALUES (?,?,?,?,?,?,{_TEXT},?,?,?) ON CONFLICT (collection, id) DO UPDATE"
                          " SET version=excluded.version, deleted=excluded.deleted,"
                          " data=excluded.data, meta=excluded.meta", rows)
+        for coll, new in made.items():
+            if lookup:  # their row ids looked up, as before
+                sqlite.write_facts(conn, coll, {rid: doc for _r, rid, _c, doc in new},
+                                   {rid: centre for _r, rid, centre, _d in new})
+            else:
+                sqlite.insert_facts(conn, coll, new)
         for coll, written in docs.items():
-            sqlite.write_facts(conn, coll, written, new.get(coll))
+            sqlite.write_facts(conn, coll, written)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"
                          " at) VALUES (?,?,?,?,?,?,?)", self.changes)
         conn.executemany("INSERT INTO ops (id, device, user_id, collection, record, status,"

@@ -22,14 +22,14 @@ from sync import paths as leafpaths
 
 from ..jsoncodec import dumps as _json_text
 
-# The sqlite3 module binds None (SQL NULL) through its adapter lookup: none registered, it asks
-# the protocol type for ``__adapt__``, which raises and clears an AttributeError with a formatted
-# message, per value (~0.5 µs; an integer binds in 30 ns). Facts rows are half None, and the
-# sweep's writes bound 176,000 of them (3 % of its instructions in that lookup). Registered, a
-# None goes to the adapter at once, and ``{}.get`` (C, no Python frame) gives it back: bound as
-# NULL, as before. Process-wide: every connection binds None this way, with the same result.
-_NONE_TO_NULL: dict[None, None] = {}
-sqlite3.register_adapter(type(None), _NONE_TO_NULL.get)
+# The sqlite3 module binds a parameter of an exact int, float, str or bytearray as it is;
+# for any other (None too) it first asks its adapters, and without one for the type it
+# looks for ``__adapt__`` and ``__conform__`` by name, each miss an AttributeError built
+# and dropped: some 3,000 instructions for every None bound (a new visit's facts row binds
+# five). An adapter for None returning None (``{}.get``: a C call, no Python frame) answers
+# at the first lookup; None is then bound as NULL, as before.
+_NO_ADAPTERS: dict[object, None] = {}
+sqlite3.register_adapter(type(None), _NO_ADAPTERS.get)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -338,6 +338,10 @@ _OPEN_DUE = "\n".join(f"CREATE INDEX IF NOT EXISTS facts_open_due_{c} ON facts(d
 
 # The rebuild's SQL is part of the definition hashed into meta 'facts': a changed FACTS
 # rebuilds ``facts`` on the next start. The triggers of earlier releases go.
+# The indexes by end and due time hold only the rows that have one (every query reading by
+# them compares the column, which SQLite takes as IS NOT NULL): a new visit has neither,
+# and a push of them wrote both indexes for nothing. They replace the full ``facts_done``
+# and ``facts_due`` of earlier releases (new names: IF NOT EXISTS keeps an index as it is).
 FACTS_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (
   rid INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL, centre_id TEXT,
@@ -345,8 +349,12 @@ CREATE TABLE IF NOT EXISTS facts (
   score REAL, vetoed INTEGER
 );
 CREATE INDEX IF NOT EXISTS facts_at ON facts(collection, at, centre_id, kind, status);
-CREATE INDEX IF NOT EXISTS facts_done ON facts(collection, done, centre_id, due, status);
-CREATE INDEX IF NOT EXISTS facts_due ON facts(collection, due, centre_id, status, done);
+DROP INDEX IF EXISTS facts_done;
+DROP INDEX IF EXISTS facts_due;
+CREATE INDEX IF NOT EXISTS facts_ended ON facts(collection, done, centre_id, due, status)
+  WHERE done IS NOT NULL;
+CREATE INDEX IF NOT EXISTS facts_due_known ON facts(collection, due, centre_id, status, done)
+  WHERE due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS facts_status ON facts(collection, status, due, centre_id, at);
 CREATE INDEX IF NOT EXISTS facts_centre ON facts(collection, centre_id, rid);
 CREATE INDEX IF NOT EXISTS facts_recent ON facts(collection, rid);
@@ -620,6 +628,31 @@ def json_values(column: str, count: int) -> str:
 def contains(column: str) -> str:
     """SQL true when the text in ``column`` contains the next ``?`` parameter."""
     return f"instr({column}, ?) > 0"
+
+
+#: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
+#: at random, no longer the newest plus one
+LAST_ROWID = 2 ** 63 - 1
+
+
+def next_rid(conn: sqlite3.Connection) -> int:
+    """The row id SQLite gives the next record inserted without one, while the newest is
+    below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
+    index seek, not a scan). In the writer's transaction no other insert comes between."""
+    return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
+
+
+def text_param() -> str:
+    """A placeholder for a value bound as UTF-8 ``bytes`` and stored as the TEXT those bytes
+    spell (SQLite: a BLOB cast to TEXT is read in the database's encoding, UTF-8), the same
+    value binding the decoded ``str`` would store."""
+    return "CAST(? AS TEXT)"
+
+
+def text_bytes(column: str) -> str:
+    """``column`` (TEXT) read as the UTF-8 bytes it is stored as, not decoded to a str
+    (SQLite: a cast to BLOB keeps the bytes)."""
+    return f"CAST({column} AS BLOB)"
 
 
 def unindexed(column: str) -> str:
