@@ -29,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from server.app import freeze_startup_heap
 from server.auth import add_user, hash_password
 from server.jobs.sweep import sweep
 from server.system import init_db, system_write
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"built {a.cases} cases, {a.complaints} complaints in {time.perf_counter() - t0:.1f} s")
         when = now + 14 * DAY  # past the 5-day limit, well inside the 40-day one
         writer = Writer(str(db))  # the server's default: synchronous FULL
+        # As in the server (and `fieldsync sweep`): what the process holds once started is out
+        # of the full collections' walk (``server.app.freeze_startup_heap``).
+        freeze_startup_heap()
         steps: dict[str, float] = {}
         try:
             cpu0, t0 = cpu_s(), time.perf_counter()

@@ -143,9 +143,12 @@ def parse_now(text: str | None) -> int | None:
 
 def run_sweep(db: str, now: int | None) -> dict[str, int]:
     """``fieldsync sweep``: one sweep with its own writer (beside a running server is fine)."""
+    from .app import freeze_startup_heap
     from .jobs.sweep import sweep
     init_db(db)
     writer = Writer(db)
+    # As the server's sweep runs: full collections do not walk the modules and schemas.
+    freeze_startup_heap()
     try:
         return sweep(writer, now, Config.from_env().sweep_chunk)
     finally:

@@ -42,18 +42,41 @@ _DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= i <= 0x39 else 0x78 for i in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
+# Substrings of bytes are looked for with ``find``, not ``in``: ``bytes.__contains__`` first
+# asks whether its argument is an integer (a byte), raising and clearing a formatted TypeError
+# for every bytes argument (~0.5 µs: once per document dumped and per document loaded).
+_PLAIN = frozenset({str, int, bool, type(None)})  # exactly these types hold no float
+_isfinite = math.isfinite
+
+
 def _non_finite(value: Any) -> bool:
-    """Whether a NaN or infinity sits anywhere in ``value`` (orjson would write it as null)."""
+    """Whether a NaN or infinity sits anywhere in ``value`` (orjson would write it as null).
+
+    Hot: every stored document with a ``null`` in it comes here (a case has several). Plain
+    values are skipped by their exact type, before anything is pushed: a fifth of the time of
+    asking each one ``isinstance`` three times (subclasses still go the long way)."""
     stack = [value]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            items: Any = item.values()
+        elif kind is list or kind is tuple:
+            items = item
+        elif isinstance(item, float):
+            if not _isfinite(item):
                 return True
+            continue
         elif isinstance(item, dict):
-            stack.extend(item.values())
+            items = item.values()
         elif isinstance(item, (list, tuple)):
-            stack.extend(item)
+            items = item
+        else:
+            continue
+        for inner in items:
+            if type(inner) not in _PLAIN:
+                push(inner)
     return False
 
 
@@ -63,7 +86,7 @@ def dumps_bytes(obj: Any) -> bytes:
         out = _orjson_dumps(obj, option=_OPTIONS)
     except Exception:  # any refusal: the standard library decides, as before
         return _std_dumps(obj).encode("utf-8")
-    if b"null" in out and _non_finite(obj):
+    if out.find(b"null") >= 0 and _non_finite(obj):
         return _std_dumps(obj).encode("utf-8")
     return out
 
@@ -77,7 +100,7 @@ def dumps(obj: Any) -> str:
         out = _orjson_dumps(obj, option=_OPTIONS)
     except Exception:  # any refusal: the standard library decides, as before
         return _std_dumps(obj)
-    if b"null" in out and _non_finite(obj):
+    if out.find(b"null") >= 0 and _non_finite(obj):
         return _std_dumps(obj)
     return out.decode("utf-8")
 
@@ -90,6 +113,6 @@ def loads(text: str | bytes | bytearray) -> Any:
         return json.loads(text)
     # orjson keeps a str's UTF-8 form, so encoding it again here is a copy.
     raw = text.encode("utf-8") if isinstance(text, str) else text
-    if _LONG_DIGITS in raw.translate(_DIGITS_AS_ZERO):
+    if raw.translate(_DIGITS_AS_ZERO).find(_LONG_DIGITS) >= 0:
         return json.loads(text)
     return value

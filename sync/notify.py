@@ -81,6 +81,9 @@ def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+_PEOPLE = {"visits": "staff_ids", "inspections": "inspector_ids"}  # who is assigned, by collection
+
+
 def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any] | None,
              after: Mapping[str, Any], at: int | None = None) -> list[Trigger]:
     """The notifications a write (op ``op_id`` at corrected time ``at``) taking a record
@@ -88,7 +91,7 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
     centre = after.get("centre_id")
     centre_id = centre if isinstance(centre, str) else None
     out: list[Trigger] = []
-    people = {"visits": "staff_ids", "inspections": "inspector_ids"}.get(collection)
+    people = _PEOPLE.get(collection)
     if people is not None:
         had = set(_ids(before, people))
         out += [Trigger("assigned", collection, record, uid, centre_id, at=at)

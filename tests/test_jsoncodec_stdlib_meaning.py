@@ -186,3 +186,44 @@ def test_jsoncodec_sync_body_after_utf8_bom_is_read(client: TestClient, device: 
     assert r.status_code == 200, r.text
     [res] = r.json()["results"]
     assert res["status"] == "applied", res
+
+
+# -- the NaN check of ``dumps`` (orjson writes NaN as null) -----------------------------------
+
+class _Float(float):
+    pass
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    pass
+
+
+class _List(list):  # type: ignore[type-arg]
+    pass
+
+
+def _plain_non_finite(value: Any) -> bool:
+    """The plain definition: a non-finite float anywhere in dicts' values, lists and tuples."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_plain_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_plain_non_finite(v) for v in value)
+    return False
+
+
+_ANY_FLOATS = st.floats() | st.floats().map(_Float) | st.sampled_from([math.nan, math.inf, -math.inf])
+_NAN_VALUES = st.recursive(
+    _SCALARS | _ANY_FLOATS | st.sampled_from([True, 3, "x", None]),
+    lambda inner: (st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
+                   | st.lists(inner, max_size=4).map(_List)
+                   | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+                   | st.dictionaries(st.text(max_size=4), inner, max_size=4).map(_Dict)),
+    max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_NAN_VALUES)
+def test_jsoncodec_non_finite_check_is_the_plain_definition(value: Any) -> None:
+    assert jsoncodec._non_finite(value) == _plain_non_finite(value)

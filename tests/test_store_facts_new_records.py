@@ -4,9 +4,14 @@ including a record created and edited, or created and deleted, in the same push.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+from server.jobs.sweep import sweep
+from server.system import system_write
+from server.writer import Writer
+from sync.deadlines import DAY_MS
 from tests.test_store_facts_written import exact
 
 
@@ -31,3 +36,29 @@ def test_store_facts_new_records_match_a_rebuild(client: Any, device: Any, count
     f1.sync([f1.op("complaints", "n-3", {"status": "replied", "replied_at": t + 1})])
     rows = {r[2]: r for r in exact(county_db, tmp_path)}
     assert rows["n-3"][4] == "replied"
+
+
+def test_store_facts_of_server_made_records_when_the_row_ids_run_out(county_db: str,
+                                                                     tmp_path: Path) -> None:
+    """``Batch.create`` gives its records the row ids after the largest (their facts then need
+    no lookup); with the last row id taken it leaves them to SQLite (free ones, at random) and
+    looks them up, and the facts are still what a rebuild makes."""
+    t = int(time.time() * 1000) - 40 * DAY_MS
+    writer = Writer(county_db)
+    try:
+        writer.run(lambda conn: system_write(conn, [
+            ("matters", "m9", {"name": "短时限事项", "county_id": "k1", "kind": "time_limited",
+                               "time_limit_days": 2}, t),
+            ("cases", "k9", {"centre_id": "c1", "matter_id": "m9", "status": "accepted",
+                             "accepted_at": t}, t),
+            ("complaints", "cp9", {"centre_id": "c1", "content": "没人接电话", "received_at": t,
+                                   "channel": "phone", "status": "open"}, t)]))
+        writer.run(lambda conn: conn.execute(
+            "INSERT INTO records (rid, collection, id, version, data, meta, created_version)"
+            " VALUES (?, 'zz', 'last', 0, '{}', '[]', 0)", (2 ** 63 - 1,)))
+        counts = sweep(writer, t + 40 * DAY_MS)
+    finally:
+        writer.close()
+    assert counts["accountability"] >= 2  # (overdue already when written: t is long past)
+    made = {r[2] for r in exact(county_db, tmp_path) if r[1] == "accountability"}
+    assert {"acc-cases-k9", "acc-complaints-cp9"} <= made

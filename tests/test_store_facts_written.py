@@ -189,3 +189,15 @@ def test_store_facts_written_older_database_migrates(device: Any, county_db: str
     f1.sync([f1.op("visits", "v1", {"status": "done"})])
     assert next(r for r in facts(county_db) if r[2] == "v1")[4] == "done"
     assert facts(county_db) == rebuilt(county_db, tmp_path)
+
+
+def test_store_none_binds_as_null_through_the_registered_adapter() -> None:
+    """``server.store.sqlite`` registers an adapter for None (cheaper than the sqlite3 module's
+    lookup); None is still bound as SQL NULL, alone, in rows and by name."""
+    with closing(connect(":memory:")) as conn:
+        conn.execute("CREATE TABLE t (a, b)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None), (None, None)])
+        conn.execute("INSERT INTO t VALUES (:a, :b)", {"a": None, "b": "x"})
+        assert conn.execute("SELECT count(*) FROM t WHERE a IS NULL").fetchone() == (3,)
+        assert conn.execute("SELECT count(*) FROM t WHERE b IS NULL").fetchone() == (2,)
+        assert conn.execute("SELECT typeof(?), ? IS NULL", (None, None)).fetchone() == ("null", 1)

@@ -169,3 +169,23 @@ def test_sweep_facts_queries_older_database_migrates_and_sweeps(device: Any, cou
     assert not {f"records_open_due_{c}" for c in SWEPT} & names
     assert {f"facts_open_due_{c}" for c in SWEPT} <= names
     assert overdue == fact_overdue == {"open1", "cp1"}
+
+
+def test_sweep_unaccounted_by_index_facts_overdue() -> None:
+    """Overdue subjects without an accountability record come from ``facts_overdue``, not a walk
+    of every facts row of the collection by centre (the planner's choice, to spare the sort),
+    by centre then id."""
+    with closing(new_db()) as conn:
+        for i in range(40):
+            put(conn, "cases", f"k{i:02d}", f"c{i % 3}", {"status": "handling", "due_at": i,
+                                                         "overdue": i % 4 == 0, "handler_id": "u1"},
+                i == 8)
+        put(conn, "accountability", "acc-cases-k04", "c1", {"status": "open"}, False)
+        conn.execute("ANALYZE")
+        (plan,) = plans(conn, lambda c: store.unaccounted(c, "cases", "acc-cases-"))
+        assert plan.startswith("SEARCH f USING INDEX facts_overdue (collection=?)"), plan
+        assert "facts_centre" not in plan and "SCAN" not in plan, plan
+        got = store.unaccounted(conn, "cases", "acc-cases-")
+        want = sorted((f"c{i % 3}", f"k{i:02d}") for i in range(0, 40, 4) if i not in (4, 8))
+        assert [(centre, rid) for rid, centre, _d in got] == want
+        assert all(d == {"due_at": int(rid[1:]), "handler_id": "u1"} for rid, _c, d in got)

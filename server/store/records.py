@@ -114,20 +114,19 @@ def load_records(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> d
 
 
 def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
-                 ) -> Iterator[tuple[str, int, dict[str, Any], dict[str, Any]]]:
-    """``(id, row id, stored document, leaves)`` of the live records among ``ids``, in their order:
+                 ) -> Iterator[tuple[str, int, str | None, dict[str, Any], dict[str, Any]]]:
+    """``(id, row id, centre, stored document, leaves)`` of the live records among ``ids``, in their order:
     the leaves read from the document (all but its computed fields), not from the path
     clocks, which a refresh of computed fields neither needs nor changes (they are the
     larger half of a row: decoding them was a third of the sweep's reading)."""
     computed = load().collection(collection).computed
-    found: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {}
+    found: dict[str, tuple[int, str | None, dict[str, Any], dict[str, Any]]] = {}
     for part in _chunks(list(ids)):
-        for rid, row, data in conn.execute(
-                f"SELECT id, rid, data FROM records WHERE collection=? AND deleted=0"
+        for rid, row, centre, data in conn.execute(
+                f"SELECT id, rid, centre_id, data FROM records WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = jsoncodec.loads(data)
-            found[rid] = (row, doc, dict(paths.iter_leaves(
-                {k: v for k, v in doc.items() if k not in computed})))
+            found[rid] = (row, centre, doc, paths.leaves_of(doc, computed))
     for rid in ids:
         if rid in found:
             yield rid, *found[rid]
@@ -256,23 +255,25 @@ class Batch:
         a new version and a change-log entry like any edit, so every phone pulls it.
         """
         touched, rows = [], []
-        docs: dict[str, dict[str, Any]] = {}
+        facts: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
         ctx = self.ctx()
-        for rid, row, doc, leaves in _live_leaves(self.conn, collection, ids):
+        for rid, row, centre, doc, leaves in _live_leaves(self.conn, collection, ids):
             fresh = compute(collection, leaves, ctx, _kept(collection, doc))
             if all(doc.get(k) == v for k, v in fresh.items()):
                 continue
             self.version += 1
             # Only computed fields change: the stored document takes them as they are, and
             # the path clocks (meta) stay, so neither is rebuilt from the leaves.
-            docs[rid] = {**doc, **fresh}
-            rows.append((self.version, _dumps(docs[rid]), row))
+            new = {**doc, **fresh}
+            rows.append((self.version, _dumps(new), row))
+            facts.append((row, centre, doc, new))
             self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(rid)
         # By row id, read above: a (collection, id) lookup per row was a quarter of the update.
         self.conn.executemany("UPDATE records SET version=?, data=? WHERE rid=?", rows)
-        sqlite.write_facts(self.conn, collection, docs)
+        # From the documents before and after, in hand: the facts rows are not read back.
+        sqlite.rewrite_facts(self.conn, collection, facts)
         self._flush()
         return touched
 
@@ -323,8 +324,12 @@ class Batch:
         results: dict[int, dict[str, Any]] = {}
         rest: list[int] = []
         rows: list[tuple[Any, ...]] = []
-        written: dict[str, dict[str, dict[str, Any]]] = {}
-        centres: dict[str, dict[str, str | None]] = {}  # of the records inserted here (all new)
+        # The facts of the records inserted here (all new, live), by the row ids given them:
+        # max(rid) + 1 on, as SQLite would give them (this is the writer's transaction), so
+        # their facts need no lookup of the row ids afterwards.
+        facts: dict[str, list[tuple[int, str, str | None, dict[str, Any]]]] = {}
+        row_id = sqlite.next_rid(self.conn) - 1
+        auto = row_id > sqlite.LAST_ROWID - len(ops)  # the last row id taken: SQLite picks free ones
         device, user, now = self.actor.device_id, self.actor.user_id, self.now
         for i, raw in enumerate(ops):
             key = (raw.collection, raw.record)
@@ -340,22 +345,26 @@ class Batch:
                 continue
             self.version += 1
             version = self.version
-            rows.append((*row[:4], version, 0, _dumps(row[4]),
+            row_id += 1
+            rows.append((None if auto else row_id, *row[:4], version, 0, _dumps(row[4]),
                          clocks.encode_one(raw.set, (version, now, device, raw.id), whole=row[6]),
                          version, row[5]))
-            written.setdefault(raw.collection, {})[raw.record] = row[4]
-            centres.setdefault(raw.collection, {})[raw.record] = row[2]
+            facts.setdefault(raw.collection, []).append((row_id, raw.record, row[2], row[4]))
             self.changes.append((version, raw.collection, raw.record, raw.id, device, user, now))
             self.op_rows.append((raw.id, device, user, raw.collection, raw.record, "applied",
                                  version, now))
             self.notes.extend(notify.triggers(raw.collection, raw.record, raw.id, None,
                                               raw.set, now))
             results[i] = {"op": raw.id, "status": "applied", "version": version}
-        self.conn.executemany("INSERT INTO records (collection, id, centre_id, county_id,"
+        self.conn.executemany("INSERT INTO records (rid, collection, id, centre_id, county_id,"
                               " version, deleted, data, meta, created_version, owner_id)"
-                              " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        for coll, docs in written.items():
-            sqlite.write_facts(self.conn, coll, docs, centres[coll])
+                              " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        for coll, made in facts.items():
+            if auto:  # their row ids looked up
+                sqlite.write_facts(self.conn, coll, {rid: doc for _r, rid, _c, doc in made},
+                                   {rid: centre for _r, rid, centre, _d in made})
+            else:
+                sqlite.insert_facts(self.conn, coll, made)
         self._flush()
         if self.notes:
             notes, self.notes = self.notes, []

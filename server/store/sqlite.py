@@ -245,32 +245,50 @@ def _sql_value(value: Any) -> Any:
 
 
 
-def _plan(collection: str) -> tuple[tuple[str, ...] | Switch | None, ...]:
-    """``FACTS`` for one collection: each column's source after ``centre_id``."""
-    return tuple(_source(column, collection) for column in _COLUMNS[1:])
+def _plan(collection: str) -> tuple[tuple[tuple[str, ...] | None, Source | None], ...]:
+    """``FACTS`` for one collection: each column's source after ``centre_id``, beside it the
+    same source when it is top-level fields only (read with one dict lookup each), else None."""
+    out = []
+    for column in _COLUMNS[1:]:
+        src = _source(column, collection)
+        top = src if isinstance(src, tuple) and not any("." in p for p in src) else None
+        out.append((top, src))
+    return tuple(out)
 
 
 _PLANS = {c: _plan(c) for c in FACT_COLLECTIONS}
+_INT_MIN = -_MAX_INT - 1
 
 
 def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) -> tuple[Any, ...]:
     """The facts columns (``_COLUMNS`` order) of a live record of ``collection``."""
-    # Hot: once per record written. Top-level keys are read with one dict lookup.
+    # Hot: once per record written (twice per record the sweep turns overdue). Top-level keys
+    # are read with one dict lookup; the common values (None, text, 64-bit integers, floats,
+    # booleans) are taken as SQL takes them without a call of ``_sql_value``.
     out: list[Any] = [centre_id]
-    get = doc.get
-    for src in _PLANS[collection]:
-        if src is None:
-            out.append(None)
-            continue
-        paths = src if not isinstance(src, Switch) else (
-            src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
+    append, get = out.append, doc.get
+    for top, src in _PLANS[collection]:
         value = None
-        for path in paths:
-            value = get(path) if "." not in path else leafpaths.get(doc, path)
-            if value is not None:
-                break
-        out.append(value if value is None or (type(value) is str and "\x00" not in value)
-                   else _sql_value(value))
+        if top is not None:
+            for path in top:
+                value = get(path)
+                if value is not None:
+                    break
+        elif src is not None:
+            paths = src if not isinstance(src, Switch) else (
+                src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
+            for path in paths:
+                value = get(path) if "." not in path else leafpaths.get(doc, path)
+                if value is not None:
+                    break
+        kind = type(value)
+        if (value is None or (kind is str and "\x00" not in value) or kind is float
+                or (kind is int and _INT_MIN <= value <= _MAX_INT)):
+            append(value)
+        elif kind is bool:
+            append(int(value))
+        else:
+            append(_sql_value(value))
     return tuple(out)
 
 
@@ -350,6 +368,10 @@ DROP TABLE IF EXISTS facts_held;
 
 
 _FACT_VALUES = f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})"
+_FACT_UPDATE = (f"UPDATE facts SET ({', '.join(_COLUMNS)}) = ({', '.join('?' * len(_COLUMNS))})"
+                " WHERE rid = ?")
+_FACT_UPDATE_PLAIN = (f"UPDATE facts SET ({', '.join(_PLAIN)}) = ({', '.join('?' * len(_PLAIN))})"
+                      " WHERE rid = ?")
 
 
 def insert_facts(conn: sqlite3.Connection, collection: str,
@@ -359,6 +381,31 @@ def insert_facts(conn: sqlite3.Connection, collection: str,
     if collection in FACT_COLLECTIONS:
         conn.executemany(_FACT_VALUES, [(row, collection, rid, *fact_values(collection, centre, doc))
                                         for row, rid, centre, doc in rows])
+
+
+def rewrite_facts(conn: sqlite3.Connection, collection: str,
+                  rows: Iterable[tuple[int, str | None, Mapping[str, Any], Mapping[str, Any]]]) -> None:
+    """The facts of live records of ``collection`` whose stored document this transaction
+    rewrote (``Batch.refresh``), each ``(row id, centre, document before, document after)``.
+
+    A live record's facts row is what its stored document makes of it (every writer of
+    ``records`` keeps it so, and a rebuild makes it so), so the row is not read back: the
+    facts of the document before are compared with those of the document after, and the
+    columns that differ are written as ``write_facts`` writes them (the sweep's 22,000 cases
+    turning overdue: reading their rows back was a tenth of the step)."""
+    if collection not in FACT_COLLECTIONS:
+        return
+    indexed: list[tuple[Any, ...]] = []
+    plain: list[tuple[Any, ...]] = []
+    n = len(_INDEXED)
+    for row, centre, before, after in rows:
+        old, new = fact_values(collection, centre, before), fact_values(collection, centre, after)
+        if old[:n] != new[:n]:
+            indexed.append((*new, row))
+        elif old[n:] != new[n:]:
+            plain.append((*new[n:], row))
+    conn.executemany(_FACT_UPDATE, indexed)
+    conn.executemany(_FACT_UPDATE_PLAIN, plain)
 
 
 def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Mapping[str, Any]],
@@ -378,14 +425,13 @@ def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Ma
         # Their row ids by one query per 900 (a lookup per row, INSERT … SELECT, cost twice
         # as much: measured on the sweep's 22,000 accountability records).
         new_ids = list(inserted)
-        rows: list[tuple[Any, ...]] = []
+        rows: list[tuple[int, str, str | None, Mapping[str, Any]]] = []
         for i in range(0, len(new_ids), 900):
             part = new_ids[i:i + 900]
-            rows.extend((row, collection, rid, *fact_values(collection, inserted[rid], docs[rid]))
-                        for rid, row in conn.execute(
-                            f"SELECT id, rid FROM records WHERE collection = ?"
-                            f" AND id IN ({','.join('?' * len(part))})", (collection, *part)))
-        conn.executemany(f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", rows)
+            rows.extend((row, rid, inserted[rid], docs[rid]) for rid, row in conn.execute(
+                f"SELECT id, rid FROM records WHERE collection = ?"
+                f" AND id IN ({','.join('?' * len(part))})", (collection, *part)))
+        insert_facts(conn, collection, rows)
         docs = {rid: doc for rid, doc in docs.items() if rid not in inserted}
         if not docs:
             return
@@ -413,11 +459,9 @@ def write_facts(conn: sqlite3.Connection, collection: str, docs: Mapping[str, Ma
             elif tuple(old[n:]) != new[n:]:
                 plain.append((*new[n:], row))
     conn.executemany("DELETE FROM facts WHERE rid = ?", gone)
-    conn.executemany(f"{_FACT_INSERT} VALUES ({', '.join('?' * (3 + len(_COLUMNS)))})", inserts)
-    conn.executemany(f"UPDATE facts SET ({', '.join(_COLUMNS)}) = ({', '.join('?' * len(_COLUMNS))})"
-                     " WHERE rid = ?", indexed)
-    conn.executemany(f"UPDATE facts SET ({', '.join(_PLAIN)}) = ({', '.join('?' * len(_PLAIN))})"
-                     " WHERE rid = ?", plain)
+    conn.executemany(_FACT_VALUES, inserts)
+    conn.executemany(_FACT_UPDATE, indexed)
+    conn.executemany(_FACT_UPDATE_PLAIN, plain)
 
 
 def _build_facts(conn: sqlite3.Connection) -> None:

@@ -48,10 +48,13 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
     fields = (_DUE[collection], "handler_id", "first_asked_by", "staff_id")
     # Only the few fields the record needs, not the whole document decoded in Python.
     picked = ", ".join(sqlite.json_field("r.data", f) for f in fields)
-    # The overdue live records from their facts (index facts_overdue), not the JSON.
+    # The overdue live records from their facts by index facts_overdue, not the JSON. Named:
+    # left to itself the planner walks facts_centre to spare the sort by centre, reading the
+    # facts row of every record of the collection (200,000 cases: 0.5 s, where this is 0.17).
     return [(rid, centre, {f: v for f, v in zip(fields, values, strict=True) if v is not None})
             for rid, centre, *values in conn.execute(
-        f"SELECT r.id, r.centre_id, {picked} FROM facts f JOIN records r ON r.rid = f.rid"
+        f"SELECT r.id, r.centre_id, {picked} FROM facts AS f INDEXED BY facts_overdue"
+        " JOIN records r ON r.rid = f.rid"
         " WHERE f.collection = ? AND f.overdue = 1"
         " AND (length(?) + length(r.id) > 100"
         " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
