@@ -55,7 +55,7 @@ class Config:
     vapid_subject: str = _setting("mailto:admin@localhost", "VAPID 'sub' claim: a mailto: or https:"
                                   " contact for push services.")
     push_allow_http: int = _setting(0, "1 allows plain-http push endpoints (tests only).")
-    push_interval_s: int = _setting(5, "Seconds between runs of the Web Push sender.")
+    push_interval_s: int = _setting(3, "Seconds between runs of the Web Push sender.")
     sweep_interval_s: int = _setting(300, "Seconds between deadline sweeps (overdue, accountability).")
     sweep_chunk: int = _setting(5000, "Records a deadline sweep writes per transaction (a kill"
                                 " loses at most one chunk; phones' syncs wait at most one).")

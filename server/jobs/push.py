@@ -39,12 +39,14 @@ from .queue import SENT, Outcome, QueueRunner, gone, retry
 MESSAGE_TTL_S = 24 * 3600
 BATCH = 200
 SEND_THREADS = 16
-# At most this many messages a second leave the sending process: its CPU (about 1 ms a
-# message: one ECDH and aes128gcm, mostly the HTTP client) stays under half of one of the
-# server's cores however many are queued, and 1,000 subscriptions take 2.5 s (with the job's
-# 5 s interval, under the 10 s of issue #11 from queueing to the last one sent).
-RATE_PER_S = 400
-PACE_CHUNK = SEND_THREADS  # one message for each thread, every 40 ms at 400/s
+# At most this many messages a second leave the sending process: its CPU (1–2 ms a message:
+# one ECDH and aes128gcm, mostly the HTTP client) stays under a third of one of the server's
+# cores however many are queued, and 1,000 subscriptions take 5 s (with the job's 3 s
+# interval, under the 10 s of issue #11 from queueing to the last one sent). At 400 a second,
+# in chunks of 16, the sync path's p99 rose by 2 ms while a thousand went out (2 cores;
+# docs/benchmarks.md); at 200, in chunks of 8, it stays within the quiet windows' spread.
+RATE_PER_S = 200
+PACE_CHUNK = 8  # eight messages every 40 ms (chunks of 4 cost the sender a sixth more CPU)
 TIMEOUT_S = 10.0
 NICE = 19
 ORPHAN_CHECK_S = 2.0
