@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from server import jsoncodec
 from server.store import exports, holidays, lists, reports
 from server.store.sqlite import LAST_ROWID, connect, migrate, next_rid, write_facts
+from tests.support.plans import plans
 from tests.test_store_facts_written import exact, facts
 
 COLLECTIONS = ("cases", "visits", "complaints", "rectifications", "evaluations", "inspections")
@@ -112,24 +113,12 @@ def queries() -> list[tuple[str, Callable[[sqlite3.Connection], Any]]]:
     return out
 
 
-def plans(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], Any]) -> list[str]:
-    """The plans of the statements on ``facts`` that ``run(conn)`` executes."""
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    try:
-        run(conn)
-    finally:
-        conn.set_trace_callback(None)
-    return [" | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
-            for sql in seen if "facts" in sql]
-
-
 def test_facts_push_writes_every_facts_query_uses_an_index() -> None:
     with closing(new_db()) as conn:
         fill(conn, random.Random(3), 300)
         used: set[str] = set()
         for label, run in queries():
-            found = plans(conn, run)
+            found = plans(conn, run, on="facts")
             assert found, label
             for plan in found:
                 assert "SCAN" not in plan, (label, plan)
@@ -138,9 +127,9 @@ def test_facts_push_writes_every_facts_query_uses_an_index() -> None:
         # the queries by due or end time read the partial indexes, not another one
         assert {"facts_due_known", "facts_ended"} <= used
         assert not {"facts_due", "facts_done"} & used
-        (plan,) = plans(conn, lambda c: lists.by_due(c, "cases", ["c1"], F(), None, 10))
+        (plan,) = plans(conn, lambda c: lists.by_due(c, "cases", ["c1"], F(), None, 10), on="facts")
         assert "facts_due_known" in plan, plan
-        (plan,) = plans(conn, lambda c: holidays.callbacks_due_in(c, "cases", 10, 90))
+        (plan,) = plans(conn, lambda c: holidays.callbacks_due_in(c, "cases", 10, 90), on="facts")
         assert "facts_ended" in plan, plan
 
 

@@ -17,6 +17,7 @@ from server.store import sweep as store
 from server.store.sqlite import migrate, write_facts
 from sync.deadlines import DAY_MS
 from tests.conftest import now_ms
+from tests.support.plans import plans
 from tests.test_sweep_overdue import run_sweep, seed
 
 SWEPT = ("cases", "complaints", "rectifications")
@@ -104,18 +105,6 @@ def test_sweep_facts_queries_equal_the_json_conditions(
                     == old_candidates(conn, collection, now))
             assert (store.due_within(conn, collection, DUE_FIELD[collection], *span)
                     == old_due_within(conn, collection, *span))
-
-
-def plans(conn: sqlite3.Connection, run: Any) -> list[str]:
-    """The query plan (details) of every statement ``run(conn)`` executes."""
-    seen: list[str] = []
-    conn.set_trace_callback(seen.append)
-    try:
-        run(conn)
-    finally:
-        conn.set_trace_callback(None)
-    assert seen
-    return [" | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")) for sql in seen]
 
 
 def test_sweep_facts_queries_use_their_partial_index() -> None:
