@@ -360,11 +360,7 @@ class Batch:
                               " version, deleted, data, meta, created_version, owner_id)"
                               " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
         for coll, made in facts.items():
-            if auto:  # their row ids looked up
-                sqlite.write_facts(self.conn, coll, {rid: doc for _r, rid, _c, doc in made},
-                                   {rid: centre for _r, rid, centre, _d in made})
-            else:
-                sqlite.insert_facts(self.conn, coll, made)
+            sqlite.facts_of_new(self.conn, coll, made, looked_up=auto)
         self._flush()
         if self.notes:
             notes, self.notes = self.notes, []
@@ -590,11 +586,7 @@ class Batch:
                          " SET version=excluded.version, deleted=excluded.deleted,"
                          " data=excluded.data, meta=excluded.meta", rows)
         for coll, new in made.items():
-            if lookup:  # their row ids looked up, as before
-                sqlite.write_facts(conn, coll, {rid: doc for _r, rid, _c, doc in new},
-                                   {rid: centre for _r, rid, centre, _d in new})
-            else:
-                sqlite.insert_facts(conn, coll, new)
+            sqlite.facts_of_new(conn, coll, new, looked_up=lookup)
         for coll, written in docs.items():
             sqlite.write_facts(conn, coll, written)
         conn.executemany("INSERT INTO changes (version, collection, record, op, device, user_id,"

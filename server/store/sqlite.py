@@ -632,7 +632,7 @@ def contains(column: str) -> str:
 
 #: the largest row id: once it is taken, SQLite gives a row inserted without one a free id
 #: at random, no longer the newest plus one
-LAST_ROWID = 2 ** 63 - 1
+LAST_ROWID = _MAX_INT
 
 
 def next_rid(conn: sqlite3.Connection) -> int:
@@ -640,6 +640,18 @@ def next_rid(conn: sqlite3.Connection) -> int:
     below ``LAST_ROWID`` (``rid`` is the rowid, never AUTOINCREMENT: the newest plus one; an
     index seek, not a scan). In the writer's transaction no other insert comes between."""
     return int(conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM records").fetchone()[0])
+
+
+def facts_of_new(conn: sqlite3.Connection, collection: str,
+                 made: list[tuple[int, str, str | None, dict[str, Any]]], looked_up: bool) -> None:
+    """The facts of records just inserted, ``(row id given, id, centre, document)`` each: by
+    those row ids, or, when SQLite chose the ids (``looked_up``: the last row id was taken),
+    by ``write_facts`` looking them up."""
+    if looked_up:
+        write_facts(conn, collection, {rid: doc for _r, rid, _c, doc in made},
+                    {rid: centre for _r, rid, centre, _d in made})
+    else:
+        insert_facts(conn, collection, made)
 
 
 def text_param() -> str:
