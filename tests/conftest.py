@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.clock import now_ms
 from server.config import Config
+from tests.support import budget
 from tests.support.county import API_COUNTY, PASSWORD, build_county
 
 __all__ = ["PASSWORD"]  # re-exported: the one test password
@@ -25,7 +26,24 @@ pytest_plugins = ["tests.support.pwa"]
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--long", action="store_true", default=False,
-                     help="run the long fault, crash and convergence schedules")
+                     help="run the long fault, crash and convergence schedules, and every property"
+                          " test's full count of examples (tests/support/budget.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection imports the test modules: their property tests' decorators read it.
+    budget.LONG = bool(config.getoption("--long"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for ``scripts/test``'s parallel run (``-n auto --dist loadgroup``): each test
+    module stays on one worker (its module-scoped server or county is set up once), and every
+    browser test runs on one worker, one after another. A browser test already keeps about
+    two cores busy (Chromium, a real server, the test); two of them at once on CI's two cores
+    would only stretch their waits toward their timeouts."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.partition("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

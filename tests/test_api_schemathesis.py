@@ -21,6 +21,7 @@ from server.app import create_app
 from server.config import Config
 from server.openapi import document
 from tests.conftest import Device
+from tests.support.budget import examples
 
 OPERATIONS = [(path, method) for path, item in document("test")["paths"].items() for method in item]
 
@@ -40,7 +41,7 @@ def test_api_schemathesis_no_5xx_and_responses_match(path: str, method: str,
     seen: list[int] = []
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=25, deadline=None, database=None,
+    @settings(max_examples=examples(25), deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     def run(case: Any) -> None:
         response = case.call(headers={"Authorization": f"Bearer {token}"})

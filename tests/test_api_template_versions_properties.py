@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.budget import examples
 from tests.support.rubrics import load
 
 V1 = {**load("rubric-vectors.json")["template"], "county_id": "k1", "status": "published", "version": 1}
@@ -24,7 +25,8 @@ ACTIONS = st.lists(st.tuples(st.sampled_from(["draft", "publish", "edit"]), st.i
                    min_size=1, max_size=14)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS, batch=st.booleans())
 def test_template_versions_stay_one_line(device: Any, county_db: str, actions: list[tuple[str, int]],
                                         batch: bool) -> None:

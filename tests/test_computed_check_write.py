@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sync import rubric
 from sync.computed import Context, Passed, check, check_write, compute
 from sync.errors import Invalid
+from tests.support.budget import examples
 from tests.support.rubrics import random_template
 
 COUNTY = "county-a"
@@ -72,7 +73,7 @@ def _verdict(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
         return "invalid", (err.message, err.path, err.details)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_computed_check_write_is_check_op_by_op(
         scenario: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:

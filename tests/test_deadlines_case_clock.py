@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sync.calendar import BUNDLED, Calendar, Schedule
 from sync.deadlines import CST, Pause, case_clock, due_ms, local_date
+from tests.support.budget import examples
 
 EXAMPLE_2027 = Path(__file__).parent / "data" / "holidays-2027-example.json"
 
@@ -131,7 +132,7 @@ instants = st.integers(min_value=at("2024-01-01 00:00"), max_value=at("2027-06-3
 limits = st.integers(min_value=0, max_value=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(accepted=instants, days=limits)
 def test_case_clock_due_date_is_a_working_day(accepted: int, days: int) -> None:
     clock = case_clock(accepted, days, [], now=accepted)
@@ -141,7 +142,7 @@ def test_case_clock_due_date_is_a_working_day(accepted: int, days: int) -> None:
         assert local_date(clock.due_at) > local_date(accepted)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(accepted=instants, days=limits, more=st.integers(min_value=1, max_value=10))
 def test_case_clock_is_monotone_in_days(accepted: int, days: int, more: int) -> None:
     short = case_clock(accepted, days, [], now=accepted).due_at
@@ -149,7 +150,7 @@ def test_case_clock_is_monotone_in_days(accepted: int, days: int, more: int) -> 
     assert short is not None and long is not None and long > short
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(accepted=instants, days=limits, offset=st.integers(min_value=0, max_value=30 * 86_400_000),
        length=st.integers(min_value=0, max_value=30 * 86_400_000))
 def test_case_clock_pausing_never_makes_it_earlier(accepted: int, days: int, offset: int,
@@ -169,7 +170,7 @@ pause_lists = st.lists(st.tuples(st.integers(min_value=0, max_value=40 * 86_400_
                        max_size=4)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(accepted=instants, days=limits, spans=pause_lists)
 def test_case_clock_any_pauses_never_make_it_earlier(accepted: int, days: int,
                                                      spans: list[tuple[int, int | None]]) -> None:

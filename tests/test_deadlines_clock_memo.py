@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sync import deadlines
 from sync.calendar import BUNDLED, Calendar, Schedule
 from sync.deadlines import CST, DAY_MS, Pause, case_clock, local_date
+from tests.support.budget import examples
 
 
 def at(text: str) -> int:
@@ -59,7 +60,7 @@ clock_args = st.tuples(
     st.integers(0, 90 * DAY_MS))                        # now, after acceptance
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(clock_args, min_size=1, max_size=12), st.booleans())
 def test_case_clock_memo_equals_a_fresh_walk(cases: list[Args], loaded: bool) -> None:
     calendar = Calendar.of([Schedule.from_json({"year": 2026, "holidays": ["2026-05-06"],

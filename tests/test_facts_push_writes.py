@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from server import jsoncodec
 from server.store import exports, holidays, lists, reports
 from server.store.sqlite import LAST_ROWID, connect, migrate, next_rid, write_facts
+from tests.support.budget import examples
 from tests.support.plans import plans
 from tests.test_store_facts_written import exact, facts
 
@@ -133,7 +134,7 @@ def test_facts_push_writes_every_facts_query_uses_an_index() -> None:
         assert "facts_ended" in plan, plan
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 120))
 def test_facts_push_writes_partial_indexes_return_what_the_full_ones_did(seed: int, n: int) -> None:
     with closing(new_db()) as new, closing(new_db()) as old:

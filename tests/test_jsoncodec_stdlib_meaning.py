@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from server import jsoncodec
 from tests.conftest import Device, now_ms, visit
+from tests.support.budget import examples
 
 _std = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -32,7 +33,7 @@ JSON_VALUES = st.recursive(
     max_leaves=40)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(value=JSON_VALUES)
 def test_jsoncodec_dumps_reads_back_as_the_value(value: Any) -> None:
     text = jsoncodec.dumps(value)
@@ -42,7 +43,7 @@ def test_jsoncodec_dumps_reads_back_as_the_value(value: Any) -> None:
     assert jsoncodec.dumps_bytes(value) == text.encode("utf-8")
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(value=JSON_VALUES, ascii_only=st.booleans())
 def test_jsoncodec_loads_returns_what_json_loads_returns(value: Any, ascii_only: bool) -> None:
     text = json.dumps(value, ensure_ascii=ascii_only)
@@ -52,7 +53,7 @@ def test_jsoncodec_loads_returns_what_json_loads_returns(value: Any, ascii_only:
     assert jsoncodec.loads(_std(value)) == expected
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(n=st.integers(-2**200, 2**200))
 def test_jsoncodec_integers_of_any_size_stay_exact_integers(n: int) -> None:
     """orjson reads an integer beyond 64 bits as a float: the codec must not."""
@@ -223,7 +224,7 @@ _NAN_VALUES = st.recursive(
     max_leaves=30)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(value=_NAN_VALUES)
 def test_jsoncodec_non_finite_check_is_the_plain_definition(value: Any) -> None:
     assert jsoncodec._non_finite(value) == _plain_non_finite(value)

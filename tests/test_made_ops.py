@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sync.made import Maker
 from sync.ops import CheckedOp, check_op
 from sync.schema import load
+from tests.support.budget import examples
 
 NOW = 1_790_000_000_000
 
@@ -52,7 +53,7 @@ def op_docs(draw: st.DrawFn) -> tuple[str, str, int, dict[str, Any]]:
     return coll, record, draw(st.sampled_from([NOW, NOW, NOW, -1, 2**60])), values
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(op_docs(), min_size=1, max_size=25))
 def test_made_op_equals_check_op_in_any_order(docs: list[tuple[str, str, int, dict[str, Any]]]) -> None:
     schemas = load()

@@ -13,13 +13,14 @@ from hypothesis import strategies as st
 
 from sync.errors import Invalid
 from sync.merge import DELETED, Op, RecordState, apply
+from tests.support.budget import examples
 
 VALUES = st.one_of(st.none(), st.integers(), st.text(max_size=3), st.lists(st.integers(), max_size=2))
 SETS = st.dictionaries(st.sampled_from(["notes", "items.e1.count", "a.b", "centre_id", "x"]), VALUES,
                        max_size=5)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(SETS, st.sampled_from([None, False]), st.integers(1, 10**6), st.integers(0, 2**40))
 def test_merge_new_record_is_the_merge_into_an_empty_record(sets: dict[str, Any], delete: bool | None,
                                                             version: int, stamp: int) -> None:

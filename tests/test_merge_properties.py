@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sync import clock
 from sync.merge import DELETED, Op, RecordState, apply
+from tests.support.budget import examples
 
 PATHS = ["notes", "outcome", "location.lat", "location.lon", "applicant.name"]
 VALUES = st.one_of(st.integers(-3, 3), st.sampled_from(["甲", "乙", "丙"]), st.none())
@@ -62,7 +63,7 @@ def deliver(devices: list[list[Op]], order: list[int],
 CREATOR = Op("create", "visits", "r1", 0, 0, "origin", {"kind": "home_service", "notes": "原"})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(schedules())
 def test_merge_property_any_delivery_order_gives_same_state(sched: Any) -> None:
     devices, order_a, order_b = sched
@@ -72,7 +73,7 @@ def test_merge_property_any_delivery_order_gives_same_state(sched: Any) -> None:
     assert a.deleted == b.deleted
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(schedules())
 def test_merge_property_latest_write_per_path_wins(sched: Any) -> None:
     devices, order, _ = sched
@@ -91,7 +92,7 @@ def test_merge_property_latest_write_per_path_wins(sched: Any) -> None:
         assert state.leaves[path] == value
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(schedules())
 def test_merge_property_every_concurrent_value_is_final_or_kept(sched: Any) -> None:
     """Every device's last write of a path is the final value or kept as a loser *of that
@@ -111,7 +112,7 @@ def test_merge_property_every_concurrent_value_is_final_or_kept(sched: Any) -> N
             assert state.leaves.get(path) == value or (path, repr(value), o.id) in kept, (path, o.id)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(schedules())
 def test_merge_property_replay_changes_nothing(sched: Any) -> None:
     """Re-applying an op that already landed (same device, seen everything) is a no-op."""
@@ -128,7 +129,7 @@ def test_merge_property_replay_changes_nothing(sched: Any) -> None:
             assert not out.losers
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(schedules())
 def test_merge_property_deterministic(sched: Any) -> None:
     devices, order, _ = sched

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.paths import iter_leaves, leaves_of
+from tests.support.budget import examples
 
 _KEYS = st.sampled_from(["a", "b", "due_at", "overdue", "x.y", "", "items"])
 _DOCS = st.recursive(
@@ -16,7 +17,7 @@ _DOCS = st.recursive(
     lambda inner: st.dictionaries(_KEYS, inner, max_size=4), max_leaves=20)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(doc=st.dictionaries(_KEYS, _DOCS, max_size=6),
        skip=st.frozensets(_KEYS, max_size=3))
 def test_paths_leaves_of_is_iter_leaves_without_the_skipped_fields(doc: dict[str, Any],

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.paths import unflatten
+from tests.support.budget import examples
 
 
 def walked(leaves: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,7 +37,7 @@ PATHS = st.lists(SEGMENT, min_size=1, max_size=4).map(".".join)
 LEAF_VALUES = st.one_of(st.integers(), st.none(), st.lists(st.integers(), max_size=2), st.text(max_size=2))
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.dictionaries(PATHS, LEAF_VALUES, max_size=12))
 def test_paths_unflatten_equals_the_walk_from_the_root(leaves: dict[str, Any]) -> None:
     got = unflatten(leaves)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sync.errors import Forbidden, Immutable, Invalid, InvalidTransition
 from sync.rights import SYSTEM, Rules, covers, enforce
 from sync.schema import load
+from tests.support.budget import examples
 
 ROLES = ["field", "centre", "inspector", "supervisor", "admin"]
 REVIEWERS = {"supervisor", "admin"}
@@ -241,7 +242,7 @@ paths = st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3).map("
 
 
 # (None where the record has nothing is no change, so not judged: left out here)
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(role=st.sampled_from(ROLES), path=paths, value=st.one_of(st.text(max_size=3),
                                                                 st.integers()))
 def test_rights_review_subtree_is_never_writable_by_non_reviewers(role: str, path: str,
@@ -255,7 +256,7 @@ def test_rights_review_subtree_is_never_writable_by_non_reviewers(role: str, pat
             enforce(rules("inspections"), role, stored, {full: value})
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(role=st.sampled_from(ROLES),
        writes=st.dictionaries(st.sampled_from(["notes", "items.A1.count", "status", "target.kind",
                                                "review.comment", "inspector_ids"]),
@@ -266,7 +267,7 @@ def test_rights_nothing_touches_an_approved_inspection(role: str, writes: dict[s
         enforce(rules("inspections"), role, {**INSPECTION, "status": "approved"}, writes)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(role=st.sampled_from(ROLES), src=st.sampled_from(["", "draft", "submitted", "returned"]),
        dst=st.sampled_from(["draft", "submitted", "returned", "approved"]))
 def test_rights_an_accepted_status_change_is_allowed_for_the_role(role: str, src: str,
@@ -293,7 +294,7 @@ SOME_PATHS = st.sampled_from(["status", "review", "review.comment", "reviewer", 
                               "items.e10.count", "items.e1", "statusx", "a.b.c", "a", "*"])
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.dictionaries(RULE_PREFIXES, st.frozensets(ANY_ROLE, max_size=3), max_size=5),
        st.dictionaries(RULE_PREFIXES, st.dictionaries(st.sampled_from(["approved", "x", ""]),
                                                  st.frozensets(ANY_ROLE, max_size=3), max_size=2),

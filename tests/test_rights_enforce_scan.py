@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sync.errors import FieldsyncError, Forbidden, InvalidTransition
 from sync.rights import SYSTEM, Rules, _check_frozen, _check_requires, _text, covers, enforce
 from sync.schema import load
+from tests.support.budget import examples
 
 
 def plain_enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
@@ -98,7 +99,7 @@ def verdict(fn: Any, *args: Any, **kwargs: Any) -> Any:
     return "ok"
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(RULES, ROLES, st.one_of(st.none(), st.dictionaries(PATHS, VALUES, max_size=5)),
        st.dictionaries(PATHS, VALUES, min_size=1, max_size=6), st.booleans())
 @example(load().collection("inspections").rules, "field", None,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sync import rubric
 from sync.errors import Invalid
+from tests.support.budget import examples
 from tests.support.rubrics import random_answers, random_template
 
 ODD: tuple[Any, ...] = (None, 0, 1, -1, 2.0, 2.5, 10_001, 1e7, float("inf"), "satisfied", "bad", "", True,
@@ -28,7 +29,7 @@ def verdict(*args: Any) -> Any:
     return "ok"
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.integers(0, 10**9), st.lists(st.tuples(st.sampled_from([*rubric.ANSWER_KEYS, "bogus"]),
                                                  st.sampled_from(ODD)), max_size=4), st.booleans())
 @example(7, [("bogus", None)], False)

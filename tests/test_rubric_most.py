@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import rubric
+from tests.support.budget import examples
 from tests.support.rubrics import load
 from tests.test_rubric_properties import answered
 
@@ -51,7 +52,7 @@ def test_rubric_most_by_hand_on_the_contract_template() -> None:
     assert rubric.most(sub(TEMPLATE, ["v1"])) == 0.0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(answered(), st.data())
 def test_rubric_most_bounds_every_score_and_is_reached(case: tuple[dict[str, Any], dict[str, Any]],
                                                       data: st.DataObject) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sync import rubric
 from sync.errors import Invalid
+from tests.support.budget import examples
 from tests.support.rubrics import mutate, random_answers, random_template
 
 hundredths = st.integers(0, 3000).map(lambda h: h / 100)
@@ -87,7 +88,7 @@ def answered(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return template, out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(answered())
 def test_rubric_score_stays_within_zero_and_total(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     template, answers = case
@@ -104,7 +105,7 @@ def test_rubric_score_stays_within_zero_and_total(case: tuple[dict[str, Any], di
     assert result["unanswered"] == [i for i in rubric.items_of(template) if i not in answers]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(answered(), st.data())
 def test_rubric_more_lapses_never_raise_the_score(case: tuple[dict[str, Any], dict[str, Any]],
                                                   data: st.DataObject) -> None:
@@ -125,7 +126,7 @@ def test_rubric_more_lapses_never_raise_the_score(case: tuple[dict[str, Any], di
             assert rubric.score(template, worse)["score"] <= before["score"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, 2000))
 def test_rubric_rounds_half_up_at_the_item(n: int) -> None:
     # 1 point x n/1000: every thousandth, so every "…5" is a half to round up
@@ -137,7 +138,7 @@ def test_rubric_rounds_half_up_at_the_item(n: int) -> None:
     assert got["score"] == float(2 * each)  # rounded per item, then summed (not round(sum))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(answered())
 def test_rubric_subset_of_every_item_is_the_whole_score(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     template, answers = case
@@ -155,7 +156,7 @@ FAULTS: list[tuple[str, Any]] = [
 ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(templates(), st.data())
 def test_rubric_validator_rejects_each_mistake_at_its_path(template: dict[str, Any],
                                                           data: st.DataObject) -> None:
@@ -223,7 +224,7 @@ def _variants(template: dict[str, Any], answers: dict[str, Any], r: random.Rando
             answers]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answered(), st.randoms(use_true_random=False))
 def test_rubric_scoring_plan_equals_the_template_walk(case: tuple[dict[str, Any], dict[str, Any]],
                                                       r: random.Random) -> None:

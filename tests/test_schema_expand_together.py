@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sync.errors import Invalid
 from sync.schema import MAX_PATH, Schemas, _together, check_name, load
+from tests.support.budget import examples
 
 HEX = "0123456789abcdef"
 
@@ -52,7 +53,7 @@ VALUE = st.one_of(ARRAY, ARRAY, ARRAY, STRING, st.integers(-1, 4), st.none(),
                   st.dictionaries(st.just("a"), HASH))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=examples(2000), deadline=None)
 @given(st.dictionaries(PATHS, VALUE, max_size=8))
 @example({"inspector_ids": ["u-1,u-2"]})  # a comma inside a string: not a join
 @example({"items.e1.photos": ["a" * 64 + "\n"]})  # ``$`` matches before a final newline

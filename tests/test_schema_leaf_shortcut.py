@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sync.errors import Invalid
 from sync.schema import JSON, _passes, load
+from tests.support.budget import examples
 
 HEX = "0123456789abcdef"
 
@@ -54,7 +55,7 @@ def test_schema_leaf_shortcut_covers_the_common_leaf_kinds() -> None:
     assert not _passes(spec_of["items.*.photos"])(["AB" * 32])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.sampled_from(sorted(SPECS)), VALUES)
 def test_schema_leaf_shortcut_passes_only_what_check_value_passes(where: str, value: Any) -> None:
     spec = SPECS[where]

@@ -24,6 +24,7 @@ from sync.merge import DELETED, Clock, Op, RecordState, apply
 from sync.ops import check_op
 from sync.paths import unflatten_whole
 from sync.schema import load
+from tests.support.budget import examples
 from tests.support.server import make_db
 
 NOW = 1_790_000_000_000
@@ -54,7 +55,7 @@ def old_meta(by_path: dict[str, Clock], agree: dict[str, tuple[Clock, ...]]) -> 
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(clock_maps())
 def test_clocks_encode_decode_round_trips_any_clocks_in_order(maps: Any) -> None:
     by_path, agree = maps
@@ -64,7 +65,7 @@ def test_clocks_encode_decode_round_trips_any_clocks_in_order(maps: Any) -> None
     assert all(type(c) is tuple for c in got_clocks.values())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(clock_maps())
 def test_clocks_old_format_decodes_to_the_same_clocks(maps: Any) -> None:
     by_path, agree = maps
@@ -79,7 +80,7 @@ OPS = st.lists(st.tuples(st.sampled_from(["d1", "d2", "d3"]), st.integers(0, 6),
                          st.sampled_from([None, None, True, False])), min_size=1, max_size=8)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(OPS)
 def test_clocks_state_round_trips_what_the_merge_engine_makes(ops: Any) -> None:
     """States the engine reaches (concurrent writers, co-writers, deletes) read back equal."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from server.store import clocks
 from sync.merge import Clock
+from tests.support.budget import examples
 
 CLOCK = st.tuples(st.integers(1, 10**6), st.integers(0, 2**53), st.sampled_from(["d-a", "系统", ""]),
                   st.text(max_size=8))
@@ -36,7 +37,7 @@ def plain_encode(by_path: Mapping[str, Clock], agree: Mapping[str, tuple[Clock, 
     return json.dumps([[list(c) for c in index], out], ensure_ascii=False, separators=(",", ":"))
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(PATHS, CLOCK, st.sampled_from(["same", "equal", "second", "agree"]), st.data())
 def test_clocks_encode_of_one_clock_is_the_plain_encode(paths: list[str], clock: Clock, kind: str,
                                                         data: Any) -> None:

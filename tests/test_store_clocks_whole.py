@@ -22,6 +22,7 @@ from server.store.records import load_records
 from server.store.sqlite import connect
 from sync.merge import Op, apply
 from sync.paths import iter_leaves, unflatten, unflatten_whole
+from tests.support.budget import examples
 from tests.support.server import make_db
 from tests.test_store_clocks_format import NOW, conflict_rows, new_visit, old_meta, push, row
 
@@ -31,7 +32,7 @@ VALUES = st.one_of(st.integers(0, 3), st.none(), st.text(max_size=2), st.lists(s
                    st.dictionaries(st.sampled_from(["k", "count"]), st.integers(0, 2), max_size=2))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(st.dictionaries(PATHS, VALUES, max_size=8))
 def test_clocks_whole_only_when_the_document_gives_the_leaves_back(leaves: dict[str, Any]) -> None:
     data, whole = unflatten_whole(leaves)

@@ -22,6 +22,7 @@ from server.store.sqlite import FACT_COLLECTIONS, _fact_exprs, connect, fact_val
 from server.system import system_write
 from server.writer import Writer
 from sync.deadlines import DAY_MS
+from tests.support.budget import examples
 from tests.support.rubrics import load
 
 FACTS = "SELECT rid, collection, id, centre_id, status, kind, at, done, due, overdue, score, vetoed" \
@@ -134,7 +135,7 @@ _KEYS = ["status", "kind", "rating", "channel", "accepted_at", "completed_at", "
          "overdue", "score", "vetoed"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(collection=st.sampled_from(FACT_COLLECTIONS), centre=st.one_of(st.none(), st.text(max_size=3)),
        doc=st.dictionaries(st.sampled_from(_KEYS), _VALUES))
 def test_store_facts_written_python_and_sql_agree(collection: str, centre: str | None,

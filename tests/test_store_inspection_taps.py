@@ -24,6 +24,7 @@ from server.store.records import Actor, Batch
 from server.store.sqlite import connect
 from sync.ops import check_op
 from sync.schema import load
+from tests.support.budget import examples
 from tests.support.inspections import TEMPLATE, TEMPLATE_ID
 from tests.support.server import make_db
 
@@ -107,7 +108,8 @@ def stored(conn: sqlite3.Connection) -> list[Any]:
             conn.execute("SELECT path, value, device, op FROM conflicts ORDER BY path, op").fetchall()]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(streams())
 def test_store_inspection_taps_in_one_batch_are_each_op_alone(
         seeded: Path, tmp_path: Path, stream: list[tuple[str, dict[str, Any]]]) -> None:

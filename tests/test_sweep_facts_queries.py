@@ -17,6 +17,7 @@ from server.store import sweep as store
 from server.store.sqlite import migrate, write_facts
 from sync.deadlines import DAY_MS
 from tests.conftest import now_ms
+from tests.support.budget import examples
 from tests.support.plans import plans
 from tests.test_sweep_overdue import run_sweep, seed
 
@@ -77,7 +78,7 @@ _RECORD = st.tuples(
                            "first_asked_by": _WHO, "staff_id": _WHO}))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(records=st.lists(_RECORD, min_size=10, max_size=40), now=st.integers(0, 41),
        span=st.tuples(st.integers(0, 41), st.integers(0, 41)))
 def test_sweep_facts_queries_equal_the_json_conditions(

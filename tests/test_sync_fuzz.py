@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from tests.conftest import Device
+from tests.support.budget import examples
 
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
@@ -49,7 +50,8 @@ def _counts(db: str) -> dict[str, Any]:
         conn.close()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(bad_ops(), max_size=6))
 def test_sync_fuzz_malformed_ops_are_rejected_and_only_quarantined(
         ops: list[dict[str, Any]], device: Any, client: TestClient, county_db: str) -> None:
@@ -76,7 +78,8 @@ def test_sync_fuzz_malformed_ops_are_rejected_and_only_quarantined(
     assert after == before
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(100), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=JSONISH)
 def test_sync_fuzz_random_bodies_never_500(body: Any, device: Any, client: TestClient,
                                            county_db: str) -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from server import jsoncodec
 from server.store.pages import Change, Page
 from server.wire import change, sync_body
+from tests.support.budget import examples
 
 _dumps = jsoncodec.dumps
 
@@ -46,7 +47,7 @@ JSONS = st.recursive(st.none() | st.booleans() | st.integers(-2**60, 2**60) | TE
 CONFLICT = st.tuples(TEXT, TEXT, JSONS.map(_dumps), TEXT, st.integers(0, 2**50))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rows=st.lists(st.tuples(TEXT, TEXT, st.integers(0, 2**40), st.booleans(),
                                st.dictionaries(TEXT, JSONS, max_size=4),
                                st.lists(CONFLICT, max_size=2)), max_size=5),

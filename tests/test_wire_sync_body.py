@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from server.store.pages import Change, Page
 from server.wire import change, sync_body
+from tests.support.budget import examples
 
 _TEXT = st.text() | st.sampled_from(["visits", "走访记录", '"\\', "\u2028", "\x00", "😀"])
 _JSON = st.recursive(
@@ -40,7 +41,7 @@ def plain_entry(ch: Change) -> dict[str, Any]:
                            "at": at} for cid, path, value, device, at in conflicts]}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_RESULTS, _CHANGES, _TEXT, st.booleans(), st.booleans())
 def test_sync_body_means_the_plain_structure(results: list[dict[str, Any]], changes: list[Change],
                                              cursor: str, more: bool, reset: bool) -> None:
