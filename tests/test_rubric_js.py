@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.support.budget import examples
 from tests.support.pwa import PWA_DIR
 from tests.support.rubrics import (
     contract_cases,
@@ -90,8 +91,9 @@ def test_rubric_js_passes_our_vectors(page: Page) -> None:
 
 def test_rubric_js_and_python_agree_on_random_templates(page: Page) -> None:
     r = random.Random(20261201)
+    n = examples(4000)
     cases = []
-    for _ in range(4000):
+    for _ in range(n):
         template = random_template(r, faults=0.012)
         case: dict[str, Any] = {"template": template, "answers": random_answers(r, template, faults=0.012)}
         if r.random() < 0.1 and isinstance(template.get("sections"), list):
@@ -106,9 +108,9 @@ def test_rubric_js_and_python_agree_on_random_templates(page: Page) -> None:
         assert "crash" not in got, got
         assert got == want, (case, got, want)
         kinds["rejected" if "reject" in want else "scored"] += 1
-    # the fuzz exercised both outcomes, and non-trivial scores
-    assert kinds["scored"] > 1500 and kinds["rejected"] > 1000, kinds
-    assert len({r["score"] for r in results if "score" in r}) > 300
+    # the fuzz exercised both outcomes, and non-trivial scores (as shares of the cases made)
+    assert kinds["scored"] > n * 3 // 8 and kinds["rejected"] > n // 4, kinds
+    assert len({r["score"] for r in results if "score" in r}) > n * 3 // 40
 
 
 def test_rubric_js_scores_the_seed_rubrics_like_python(page: Page) -> None:
