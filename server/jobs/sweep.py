@@ -94,9 +94,11 @@ def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any]
     due = data.get(DUE_FIELD[collection])
     if isinstance(due, int):
         doc["due_at"] = due
-    staff = next((data[f] for f in STAFF_FIELDS if isinstance(data.get(f), str)), None)
-    if staff is not None:
-        doc["staff_id"] = staff
+    for f in STAFF_FIELDS:  # the first that names someone (a loop: no generator per record)
+        staff = data.get(f)
+        if isinstance(staff, str):
+            doc["staff_id"] = staff
+            break
     return doc
 
 
