@@ -45,7 +45,6 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
 CREATE INDEX IF NOT EXISTS records_collection_centre ON records(collection, centre_id, version);
-CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
 CREATE INDEX IF NOT EXISTS records_reference ON records(county_id, version) WHERE centre_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
   version INTEGER PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL,
@@ -168,6 +167,7 @@ AFTER_COLUMNS = "\n".join([
     "CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version)"
     " WHERE owner_id IS NOT NULL;",
     "DROP INDEX IF EXISTS records_overdue;",
+    "DROP INDEX IF EXISTS records_county;",
     *(f"DROP INDEX IF EXISTS records_open_due_{c};" for c in _OPEN)])
 
 
