@@ -249,11 +249,13 @@ class Batch:
                                   exclude=self.actor.user_id)
         return results
 
-    def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
+    def refresh(self, collection: str, ids: Sequence[str],
+                written: dict[str, tuple[str | None, dict[str, Any]]] | None = None) -> list[str]:
         """Recompute the computed fields of records at ``self.now``; write those that changed.
 
         Time alone can change a computed field (a case turns overdue); such a record gets
         a new version and a change-log entry like any edit, so every phone pulls it.
+        ``written``, when given, receives each record written: id -> (centre, its document).
         """
         touched, rows = [], []
         facts: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
@@ -268,6 +270,8 @@ class Batch:
             new = {**doc, **fresh}
             rows.append((self.version, _dumps_bytes(new), row))
             facts.append((row, centre, doc, new))
+            if written is not None:
+                written[rid] = (centre, new)
             self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(rid)
