@@ -9,7 +9,10 @@
    the subject (``acc-<collection>-<record>``) and the write is an op with an id made the
    same way, checked for existence in the same transaction: two sweeps at once, or a
    sweep killed half way and run again, cannot make a second one, nor reopen one the
-   centre has explained or the supervisor closed.
+   centre has explained or the supervisor closed. Which subjects have none is asked of
+   ``facts`` by id alone (``store.unaccounted_ids``); what a record needs of the subjects step
+   1 has just turned overdue is taken from the documents it wrote, and only the others (turned
+   overdue by an edit, or left by a sweep killed between the steps) are read from the records.
 
 3. Open work due within one working day gets a ``due_soon`` notification for the person
    answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
@@ -94,16 +97,35 @@ def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any]
     due = data.get(DUE_FIELD[collection])
     if isinstance(due, int):
         doc["due_at"] = due
-    staff = next((data[f] for f in STAFF_FIELDS if isinstance(data.get(f), str)), None)
-    if staff is not None:
-        doc["staff_id"] = staff
+    for f in STAFF_FIELDS:  # the first that names someone (a loop: no generator per record)
+        staff = data.get(f)
+        if isinstance(staff, str):
+            doc["staff_id"] = staff
+            break
     return doc
 
 
+Fields = dict[str, tuple[str | None, dict[str, Any]]]  # id -> what store.unaccounted reads
+
+
 def _mark(collection: str, ids: Sequence[str], now: int) -> Any:
-    def run(conn: Any) -> list[str]:
-        return Batch(conn, SWEEPER, now).refresh(collection, ids)
+    def run(conn: Any) -> tuple[list[str], Fields]:
+        written: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        touched = Batch(conn, SWEEPER, now).refresh(collection, ids, written)
+        return touched, {rid: store.subject_fields(collection, centre, doc)
+                         for rid, (centre, doc) in written.items()}
     return run
+
+
+def _unaccounted(conn: sqlite3.Connection, collection: str,
+                 known: Fields) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """``store.unaccounted``: the same subjects, fields and order, the fields of those in
+    ``known`` (records this sweep has just written, from their documents) not read again."""
+    ids = store.unaccounted_ids(conn, collection, accountability_id(collection, ""))
+    rows = [(rid, *known[rid]) for rid in ids if rid in known]
+    rows += store.subjects(conn, collection, [rid for rid in ids if rid not in known])
+    rows.sort(key=lambda r: (r[1] is not None, r[1] or "", r[0]))
+    return rows
 
 
 def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]], now: int) -> Any:
@@ -165,15 +187,20 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
         clock = (time.perf_counter(), time.process_time())
 
     turned = made = 0
+    # The records turned overdue, as written: step 2 takes what it records of them from
+    # here, not from the records' JSON again (those it does not find here it reads).
+    marked: dict[str, Fields] = {collection: {} for collection in KINDS}
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
         for part in _chunks(ids, chunk):
-            turned += len(writer.run(_mark(collection, part, when)))
+            touched, written = writer.run(_mark(collection, part, when))
+            turned += len(touched)
+            marked[collection].update(written)
     step("overdue")
     for collection in KINDS:
-        subjects = _read(writer, partial(store.unaccounted, collection=collection,
-                                         prefix=accountability_id(collection, "")))
+        subjects = _read(writer, partial(_unaccounted, collection=collection,
+                                         known=marked.pop(collection)))
         for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
     step("accountability")

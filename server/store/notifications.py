@@ -47,12 +47,14 @@ _CHUNK = 900
 @dataclass
 class Planned:
     """One notification to write: its op, the trigger it is of (a group's first), the
-    person, and the op ids of the other subjects a group folds in."""
+    person, how many other subjects a group folds in and, for a recurring kind, their op ids
+    (what a later sweep looks for)."""
 
     op: CheckedOp
     trigger: Trigger
     user_id: str
     members: list[str] = field(default_factory=list)
+    folded: int = 0
 
 
 def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -102,28 +104,33 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
         return t.user_id is None or (t.kind in FALL_BACK and t.user_id not in named
                                      and t.user_id != exclude)
     staff = centre_staff(conn, sorted({t.centre_id for t in triggers if to_centre(t) and t.centre_id}))
-    each: list[tuple[Trigger, str, str]] = []  # (trigger, person, the id of its own notification)
-    seen: set[str] = set()
+    # (trigger, person, for a recurring kind the op id its own notification would have)
+    each: list[tuple[Trigger, str, str | None]] = []
+    seen: set[tuple[str, str, str, str, str]] = set()
     for t in triggers:
         people = staff.get(t.centre_id or "", []) if to_centre(t) \
             else [t.user_id] if t.user_id in named else []
         for uid in people:
-            nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
-            if nid in seen or uid == exclude:
+            # What its notification's id is made of: one per id. The id itself (a hash) is
+            # made only where it is looked for: the sweep's 22,000 overdue subjects fold
+            # into a few groups, each made under its first subject's id (notification_op).
+            made_of = (t.kind, t.collection, t.record, uid, t.key)
+            if made_of in seen or uid == exclude:
                 continue
-            seen.add(nid)
-            each.append((t, uid, nid))
+            seen.add(made_of)
+            each.append((t, uid, "op-" + notification_id(*made_of) if t.kind in RECURRING
+                         else None))
     # A recurring kind's subject already told (alone or in a group) is left out.
-    told = _known_ops(conn, ["op-" + nid for t, _u, nid in each if t.kind in RECURRING])
+    told = _known_ops(conn, [oid for _t, _u, oid in each if oid is not None])
     # Each entry: one notification's subjects, its first named by it (a group: in the
     # order of its first subject; a kind not grouped: one subject each).
-    planned: list[list[tuple[Trigger, str, str]]] = []
-    groups: dict[tuple[str, str, str], list[tuple[Trigger, str, str]]] = {}
+    planned: list[list[tuple[Trigger, str, str | None]]] = []
+    groups: dict[tuple[str, str, str], list[tuple[Trigger, str, str | None]]] = {}
     for item in each:
-        t, uid, nid = item
+        t, uid, oid = item
         if t.kind not in GROUPED:
             planned.append([item])
-        elif "op-" + nid not in told:
+        elif oid is None or oid not in told:
             key = (uid, t.kind, t.collection)
             if key not in groups:
                 groups[key] = []
@@ -132,8 +139,8 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
     schemas = load()
     maker = Maker(schemas)
     return [Planned(notification_op(first, uid, now, schemas, maker, count=1 + len(rest)),
-                    first, uid, ["op-" + nid for _t, _u, nid in rest])
-            for (first, uid, _nid), *rest in planned]
+                    first, uid, [oid for _t, _u, oid in rest if oid is not None], len(rest))
+            for (first, uid, _oid), *rest in planned]
 
 
 def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
@@ -169,7 +176,7 @@ def deliver(conn: sqlite3.Connection, apply: Apply, triggers: Sequence[Trigger],
     for p, res in zip(planned, results, strict=True):
         if res["status"] != "applied":
             continue
-        made += 1 + len(p.members)
+        made += 1 + p.folded
         if p.trigger.kind in RECURRING:
             # The op rows the folded subjects' own notifications would have left, pointing
             # at the group's record: a later sweep finds them told.

@@ -123,7 +123,8 @@ def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
     found: dict[str, tuple[int, str | None, dict[str, Any], dict[str, Any]]] = {}
     for part in _chunks(list(ids)):
         for rid, row, centre, data in conn.execute(
-                f"SELECT id, rid, centre_id, data FROM records WHERE collection=? AND deleted=0"
+                f"SELECT id, rid, centre_id, {sqlite.text_bytes('data')} FROM records"
+                " WHERE collection=? AND deleted=0"
                 f" AND id IN ({','.join('?' * len(part))})", (collection, *part)):
             doc = jsoncodec.loads(data)
             found[rid] = (row, centre, doc, paths.leaves_of(doc, computed))
@@ -248,11 +249,13 @@ class Batch:
                                   exclude=self.actor.user_id)
         return results
 
-    def refresh(self, collection: str, ids: Sequence[str]) -> list[str]:
+    def refresh(self, collection: str, ids: Sequence[str],
+                written: dict[str, tuple[str | None, dict[str, Any]]] | None = None) -> list[str]:
         """Recompute the computed fields of records at ``self.now``; write those that changed.
 
         Time alone can change a computed field (a case turns overdue); such a record gets
         a new version and a change-log entry like any edit, so every phone pulls it.
+        ``written``, when given, receives each record written: id -> (centre, its document).
         """
         touched, rows = [], []
         facts: list[tuple[int, str | None, dict[str, Any], dict[str, Any]]] = []
@@ -265,13 +268,15 @@ class Batch:
             # Only computed fields change: the stored document takes them as they are, and
             # the path clocks (meta) stay, so neither is rebuilt from the leaves.
             new = {**doc, **fresh}
-            rows.append((self.version, _dumps(new), row))
+            rows.append((self.version, _dumps_bytes(new), row))
             facts.append((row, centre, doc, new))
+            if written is not None:
+                written[rid] = (centre, new)
             self.changes.append((self.version, collection, rid, None, self.actor.device_id,
                                  self.actor.user_id, self.now))
             touched.append(rid)
         # By row id, read above: a (collection, id) lookup per row was a quarter of the update.
-        self.conn.executemany("UPDATE records SET version=?, data=? WHERE rid=?", rows)
+        self.conn.executemany(f"UPDATE records SET version=?, data={_TEXT} WHERE rid=?", rows)
         # From the documents before and after, in hand: the facts rows are not read back.
         sqlite.rewrite_facts(self.conn, collection, facts)
         self._flush()
@@ -346,7 +351,7 @@ class Batch:
             self.version += 1
             version = self.version
             row_id += 1
-            rows.append((None if auto else row_id, *row[:4], version, 0, _dumps(row[4]),
+            rows.append((None if auto else row_id, *row[:4], version, 0, _dumps_bytes(row[4]),
                          clocks.encode_one(raw.set, (version, now, device, raw.id), whole=row[6]),
                          version, row[5]))
             facts.setdefault(raw.collection, []).append((row_id, raw.record, row[2], row[4]))
@@ -358,7 +363,7 @@ class Batch:
             results[i] = {"op": raw.id, "status": "applied", "version": version}
         self.conn.executemany("INSERT INTO records (rid, collection, id, centre_id, county_id,"
                               " version, deleted, data, meta, created_version, owner_id)"
-                              " VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                              f" VALUES (?,?,?,?,?,?,?,{_TEXT},?,?,?)", rows)
         for coll, made in facts.items():
             sqlite.facts_of_new(self.conn, coll, made, looked_up=auto)
         self._flush()

@@ -45,7 +45,6 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_version ON records(version);
 CREATE INDEX IF NOT EXISTS records_centre ON records(centre_id, version);
 CREATE INDEX IF NOT EXISTS records_collection_centre ON records(collection, centre_id, version);
-CREATE INDEX IF NOT EXISTS records_county ON records(county_id, version);
 CREATE INDEX IF NOT EXISTS records_reference ON records(county_id, version) WHERE centre_id IS NULL;
 CREATE TABLE IF NOT EXISTS changes (
   version INTEGER PRIMARY KEY, collection TEXT NOT NULL, record TEXT NOT NULL,
@@ -168,6 +167,7 @@ AFTER_COLUMNS = "\n".join([
     "CREATE INDEX IF NOT EXISTS records_owner ON records(owner_id, version)"
     " WHERE owner_id IS NOT NULL;",
     "DROP INDEX IF EXISTS records_overdue;",
+    "DROP INDEX IF EXISTS records_county;",
     *(f"DROP INDEX IF EXISTS records_open_due_{c};" for c in _OPEN)])
 
 
@@ -230,7 +230,7 @@ def _source(column: str, collection: str) -> Source | None:
     return by.get(collection, by.get("*"))
 
 
-def _sql_value(value: Any) -> Any:
+def sql_value(value: Any) -> Any:
     """A JSON value as ``json_extract`` gives it to SQL."""
     if isinstance(value, str):
         return value.partition("\x00")[0]  # SQLite's text ends at a NUL
@@ -264,7 +264,7 @@ def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) 
     """The facts columns (``_COLUMNS`` order) of a live record of ``collection``."""
     # Hot: once per record written (twice per record the sweep turns overdue). Top-level keys
     # are read with one dict lookup; the common values (None, text, 64-bit integers, floats,
-    # booleans) are taken as SQL takes them without a call of ``_sql_value``.
+    # booleans) are taken as SQL takes them without a call of ``sql_value``.
     out: list[Any] = [centre_id]
     append, get = out.append, doc.get
     for top, src in _PLANS[collection]:
@@ -276,7 +276,7 @@ def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) 
                     break
         elif src is not None:
             paths = src if not isinstance(src, Switch) else (
-                src.then if _sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
+                src.then if sql_value(leafpaths.get(doc, src.path)) == src.value else src.otherwise)
             for path in paths:
                 value = get(path) if "." not in path else leafpaths.get(doc, path)
                 if value is not None:
@@ -288,7 +288,7 @@ def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) 
         elif kind is bool:
             append(int(value))
         else:
-            append(_sql_value(value))
+            append(sql_value(value))
     return tuple(out)
 
 
