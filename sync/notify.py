@@ -57,7 +57,8 @@ def group_title(kind: str, count: int) -> str:
     return GROUP_TITLES[kind].format(count=count) if count > 1 else TITLES[kind]
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: built per op of a push (see ``sync.merge``); never assigned to after __init__.
+@dataclass(slots=True)
 class Trigger:
     """One notification to make. ``user_id`` None: every staff member of ``centre_id``."""
 
