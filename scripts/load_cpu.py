@@ -14,9 +14,13 @@ The timed part sits between ``os.getppid()`` and ``os.getpgrp()``, so valgrind c
 count its instructions, a figure the machine's load does not move:
 
     cd /path/to/tree && PYTHONHASHSEED=0 PYTHONPATH=.:scripts valgrind --tool=callgrind \\
-        --zero-before=os_getppid --dump-before=os_getpgrp --callgrind-out-file=/tmp/cg.out \\
+        --dump-before=os_getppid --dump-before=os_getpgrp --callgrind-out-file=/tmp/cg.out \\
         /path/to/.venv/bin/python /path/to/scripts/load_cpu.py 200
-    grep summary /tmp/cg.out.1
+    grep summary /tmp/cg.out.2
+
+(Not ``--zero-before=os_getppid`` and part 1: that zeroes the calling thread's counts only,
+so the app's other threads' work before the timed part, its start included, is counted too;
+see ``push_cpu.py``.)
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ def main(argv: list[str]) -> None:
             sync(dev, [])
         order = [devs[i % len(devs)] for i in range(a.rounds)]
         chunks: list[float] = []
-        os.getppid()  # callgrind --zero-before=os_getppid: the timed part starts
+        os.getppid()  # callgrind --dump-before=os_getppid: the timed part starts
         start, wall = _cpu(), time.perf_counter()
         for k in range(0, len(order), 50):
             c0 = _cpu()

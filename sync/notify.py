@@ -57,7 +57,8 @@ def group_title(kind: str, count: int) -> str:
     return GROUP_TITLES[kind].format(count=count) if count > 1 else TITLES[kind]
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: built per op of a push (see ``sync.merge``); never assigned to after __init__.
+@dataclass(slots=True)
 class Trigger:
     """One notification to make. ``user_id`` None: every staff member of ``centre_id``."""
 
@@ -82,20 +83,26 @@ def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
 
 
 _PEOPLE = {"visits": "staff_ids", "inspections": "inspector_ids"}  # who is assigned, by collection
+#: the collections a write of which can call for a notification (``triggers``' tests below)
+_TRIGGERING = frozenset({*_PEOPLE, "inspections", "rectifications", "complaints", "accountability"})
 
 
 def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any] | None,
              after: Mapping[str, Any], at: int | None = None) -> list[Trigger]:
     """The notifications a write (op ``op_id`` at corrected time ``at``) taking a record
     from ``before`` (None: new) to ``after`` (merged leaves) calls for."""
+    if collection not in _TRIGGERING:  # called for every record a push changes
+        return []
     centre = after.get("centre_id")
     centre_id = centre if isinstance(centre, str) else None
     out: list[Trigger] = []
     people = _PEOPLE.get(collection)
     if people is not None:
-        had = set(_ids(before, people))
-        out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
-                for uid in dict.fromkeys(_ids(after, people)) if uid not in had]
+        named = _ids(after, people)
+        if named:
+            had = set(_ids(before, people)) if before is not None else ()
+            out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
+                    for uid in dict.fromkeys(named) if uid not in had]
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.

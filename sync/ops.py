@@ -35,7 +35,8 @@ def op_id_ok(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= MAX_OP_ID
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: built per op of a push (see ``sync.merge``); never assigned to after __init__.
+@dataclass(slots=True)
 class CheckedOp:
     """One op after every check that needs no stored record.
 

@@ -39,6 +39,7 @@ from .errors import Forbidden, Immutable, Invalid, InvalidTransition
 
 SYSTEM = "system"
 ANY = "*"
+_PASSED_MAX = 50_000
 _T = TypeVar("_T")
 
 
@@ -100,6 +101,13 @@ class Rules:
     @cached_property
     def _computed_prefixes(self) -> tuple[str, ...]:
         return tuple(f"{name}." for name in self.computed)
+
+    @cached_property
+    def _not_computed(self) -> set[str]:
+        """Paths written before that no computed field covers (``enforce``'s cache; paths
+        of maps are open-ended, so it is bounded): an op writing only these passes that
+        rule with one look-up of its paths, in C."""
+        return set()
 
     @cached_property
     def _ruled_paths(self) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -177,12 +185,19 @@ def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
     # Every op of a push meets this: a rule kind the collection does not have costs nothing
     # (most collections have none but computed fields), and an op sets dozens of leaves (an
     # inspection ~100): the paths a rule can cover are picked out by scans that run in C.
-    if rules.computed and (not rules.computed.isdisjoint(writes) or any(
-            map(str.startswith, writes, repeat(rules._computed_prefixes)))):
-        for path in writes:
-            if path.partition(".")[0] in rules.computed:
-                raise Forbidden(f"{path}: computed by the server, cannot be set",
-                                details={"path": path, "reason": "computed"})
+    # A path passes the computed-field rule or not whatever else the op writes: those that
+    # passed once are kept (a phone writes the same few dozen paths of a collection).
+    if rules.computed and not rules._not_computed.issuperset(writes):
+        if not rules.computed.isdisjoint(writes) or any(
+                map(str.startswith, writes, repeat(rules._computed_prefixes))):
+            for path in writes:
+                if path.partition(".")[0] in rules.computed:
+                    raise Forbidden(f"{path}: computed by the server, cannot be set",
+                                    details={"path": path, "reason": "computed"})
+        passed = rules._not_computed
+        if len(passed) > _PASSED_MAX:
+            passed.clear()
+        passed.update(writes)
     if role == SYSTEM:
         return
     if stored is not None and rules.frozen:

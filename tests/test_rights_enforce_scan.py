@@ -112,3 +112,18 @@ def test_rights_enforce_scans_as_the_plain_definition(rules: Rules, role: str, s
     merged = {**(stored or {}), **writes}
     assert (verdict(enforce, rules, role, stored, writes, delete=delete, merged=merged)
             == verdict(plain_enforce, rules, role, stored, writes, delete=delete, merged=merged))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(PATHS, VALUES, min_size=1, max_size=6), min_size=1, max_size=8),
+       st.frozensets(st.sampled_from(["score", "sections", "a", "x"]), min_size=1, max_size=2))
+def test_rights_enforce_paths_known_to_pass_computed_stay_judged_alike(ops: list[dict[str, Any]],
+                                                                       computed: frozenset[str]) -> None:
+    """The paths that passed the computed-field rule are kept per ``Rules``: one ``Rules``
+    judging op after op (a push) gives each the verdict a fresh one gives it."""
+    rules = Rules(computed=computed)
+    for writes in ops:
+        assert (verdict(enforce, rules, "field", None, writes)
+                == verdict(enforce, Rules(computed=computed), "field", None, writes)
+                == verdict(plain_enforce, rules, "field", None, writes))
+    assert all(p.partition(".")[0] not in computed for p in rules._not_computed)
