@@ -12,6 +12,12 @@ from . import sqlite
 _CHUNK = 900
 _DUE = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
 _watch = sqlite.watch_where
+_STAFF = ("handler_id", "first_asked_by", "staff_id")  # who answers for a subject, first named first
+
+
+def _subject_fields(collection: str) -> tuple[str, ...]:
+    """The fields an accountability record takes from its subject: the due time, the staff."""
+    return (_DUE[collection], *_STAFF)
 
 
 def _open_due(collection: str) -> str:
@@ -49,7 +55,7 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
     The one-query definition: the sweep asks for the ids alone (``unaccounted_ids``) and
     reads only the subjects it does not have in hand (``subjects``); a test holds the two
     equal."""
-    fields = (_DUE[collection], "handler_id", "first_asked_by", "staff_id")
+    fields = _subject_fields(collection)
     # Only the few fields the record needs, not the whole document decoded in Python.
     picked = ", ".join(sqlite.json_field("r.data", f) for f in fields)
     # The overdue live records from their facts by index facts_overdue, not the JSON. Named:
@@ -83,7 +89,7 @@ def subject_fields(collection: str, centre: str | None,
     """What ``unaccounted`` reads of a record, from its stored document in hand:
     ``(centre_id, {due field, staff fields})``, each value as ``json_extract`` gives it."""
     values = {}
-    for f in (_DUE[collection], "handler_id", "first_asked_by", "staff_id"):
+    for f in _subject_fields(collection):
         value = doc.get(f)
         if value is not None:
             values[f] = sqlite.sql_value(value)
@@ -93,7 +99,7 @@ def subject_fields(collection: str, centre: str | None,
 def subjects(conn: sqlite3.Connection, collection: str,
              ids: Sequence[str]) -> list[tuple[str, str | None, dict[str, Any]]]:
     """``unaccounted``'s rows of the live records ``ids`` (in no order)."""
-    fields = (_DUE[collection], "handler_id", "first_asked_by", "staff_id")
+    fields = _subject_fields(collection)
     picked = ", ".join(sqlite.json_field("data", f) for f in fields)
     out: list[tuple[str, str | None, dict[str, Any]]] = []
     for i in range(0, len(ids), _CHUNK):
@@ -122,8 +128,7 @@ def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start:
     ``(id, centre_id, due, staff member answering for it or None)``, by centre then id
     (as ``unaccounted``: a centre's people told in one notification each)."""
     _check_due(collection, due_field)
-    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in
-                                    ("handler_id", "first_asked_by", "staff_id")) + ")"
+    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in _STAFF) + ")"
     # Due time and centre from facts; the record (by rid) only for who answers for it.
     return [(rid, centre, int(when), who) for rid, centre, when, who in conn.execute(
         f"SELECT f.id, f.centre_id, f.due, {staff} FROM {_open_due(collection)}"
