@@ -83,10 +83,12 @@ export async function todayView(ctx) {
     const st = mineCentre(c) ? dueState(c.data, now) : null;
     if (st) due[st] += 1;
   }
-  // Call-backs due: a completed case whose callback_due (the server's) has come, not yet called.
+  // Call-backs due: a call-back falls due when its case completes (the server then sets
+  // callback_due, the last working day for it) and stays due until it is made; the earliest
+  // deadline first.
   const called = new Set(evals.filter((e) => e.data.source === 'callback' && e.data.case_id).map((e) => e.data.case_id));
-  const callbacks = cases.filter((c) => mineCentre(c) && c.data.callback_due && !called.has(c.id)
-    && c.data.callback_due - 3 * 86400000 <= now).sort((a, b) => a.data.callback_due - b.data.callback_due);
+  const callbacks = cases.filter((c) => mineCentre(c) && c.data.callback_due && !called.has(c.id))
+    .sort((a, b) => a.data.callback_due - b.data.callback_due);
   add(ctx.main, 
     h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
     h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.total} 项走访，本中心在办件 ${open.length} 件。` }),
