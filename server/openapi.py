@@ -351,7 +351,7 @@ def document(version: str) -> JSON:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["reason"], "properties": {
                         "reason": {"type": "string", "minLength": 1, "maxLength": 1000,
-                                   "pattern": r"\S"}}}}}},  # the server strips it
+                                   "pattern": workspace.VISIBLE}}}}}},
                 "responses": {"200": {"description": "Dropped", "content": {
                     "application/json": {"schema": {"type": "object"}}}},
                     **_errors(400, 401, 403, 404, 409, 413, 415)}}},

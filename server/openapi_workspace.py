@@ -10,6 +10,12 @@ from typing import Any
 
 from .scope import ROLES
 
+#: Text the server strips (``str.strip``) and then requires non-empty: it must hold one
+#: character that is neither whitespace nor a control character. Plain ``\S`` is not enough:
+#: JSON Schema regexes follow ECMA-262, whose ``\s`` leaves out U+001C–U+001F and U+0085,
+#: which Python strips as whitespace.
+VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f]"
+
 JSON = dict[str, Any]
 MONTH_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])$"
 DATE_PATTERN = "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
@@ -202,8 +208,7 @@ def paths(ok: Any, errors: Any, secured: list[JSON], statuses: list[str]) -> JSO
                          "required": ["username", "password"],
                          "properties": {"username": {"type": "string", "pattern": "^[a-z0-9_.-]{1,64}$"},
                                         "name": {"type": "string", "minLength": 1, "maxLength": 64,
-                                                 # what the server strips leaves something
-                                                 "pattern": r"\S"},
+                                                 "pattern": VISIBLE},
                                         "password": PASSWORD}})),
                      "responses": {**ok("WorkspaceUser", "201", "Created"),
                                    **errors(400, 401, 403, 409, 413, 415)}}},
