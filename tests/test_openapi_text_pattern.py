@@ -17,7 +17,6 @@ from server.openapi_workspace import VISIBLE
 from tests.conftest import Device
 from tests.support.budget import examples
 
-
 #: ECMA-262's white space and line terminators: what ``\s`` means to a JSON Schema validator
 #: (and to schemathesis' generator), unlike Python's ``\s``
 ECMA_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
