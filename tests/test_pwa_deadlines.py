@@ -1,12 +1,14 @@
 """The phone's daily view of deadlines, in Chromium against a real server: 今日 counts
 overdue, due-today and due-soon cases and links to the case list filtered by each; the
-list marks them; a case completed a minute ago has its call-back listed as due at once
-(whatever the weekday: the window opens when the case completes) and it opens the call-back
-form; the 同步 page offers 消息提醒 only after a sync and never asks at load; axe-clean
-at 360 px."""
+list marks them; a case completed and a home visit ended a minute ago have their
+call-backs listed as due at once (whatever the weekday: the window opens when the work
+ends), each opens the call-back form, and a call-back made on the phone takes its visit
+off the list; the 同步 page offers 消息提醒 only after a sync and never asks at load;
+axe-clean at 360 px."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
@@ -40,6 +42,21 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
                                "accepted_at": now - 2 * DAY, "completed_at": now - 60_000,
                                "applicant.name": "周立新", "applicant.phone": "13900005678"})])
     assert {r["status"] for r in res["results"]} == {"applied"}, res
+    # A home-service visit that ended a minute ago, and one whose call-back was made: the
+    # first is due for a call-back (the server sets its callback_due), the second is not.
+    field_token, field_id = user_login(base, "field1")
+    visited, called = f"visit-{uuid.uuid4().hex[:8]}", f"visit-{uuid.uuid4().hex[:8]}"
+    res = api_push(base, field_token, [
+        new_op("visits", vid, {"centre_id": "c-shiqiao", "kind": "home_service", "status": "done",
+                               "staff_ids": [field_id], "applicant.name": name,
+                               "applicant.phone": "13900002468", "address": "石桥镇东街 3 号",
+                               "planned_at": now - 3_600_000, "started_at": now - 3_000_000,
+                               "ended_at": now - 60_000})
+        for vid, name in ((visited, "吴秀兰"), (called, "郑国强"))] + [
+        new_op("evaluations", f"ev-{uuid.uuid4().hex[:8]}", {
+            "centre_id": "c-shiqiao", "source": "callback", "rating": "very_satisfied",
+            "visit_id": called, "at": now, "staff_id": field_id})])
+    assert [r["status"] for r in res["results"]] == ["applied"] * 3, res
 
     ctx, page = phone(chromium, base, "field1")
     try:
@@ -48,7 +65,10 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         page.goto(base + "/#/today")
         links = page.get_by_role("navigation", name="办件期限")
         expect(links.get_by_role("link", name="已超期 1")).to_be_visible()
-        expect(page.get_by_role("list", name="待回访")).to_contain_text("周立新")
+        callbacks = page.get_by_role("list", name="待回访")
+        expect(callbacks).to_contain_text("周立新")
+        expect(callbacks).to_contain_text("上门服务 · 吴秀兰")
+        expect(callbacks).not_to_contain_text("郑国强")
         expect(page.get_by_role("button", name="回访走访")).to_be_visible()
         assert_accessible(page, "今日 with deadlines (360 px)")
 
@@ -63,6 +83,16 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         page.get_by_role("list", name="待回访").get_by_role("link").first.click()
         expect(page.get_by_role("heading", name="电话回访")).to_be_visible()
         expect(page.get_by_role("link", name="拨打 13900005678")).to_have_attribute("href", "tel:13900005678")
+
+        page.goto(base + "/#/today")
+        page.get_by_role("list", name="待回访").get_by_role("link", name=re.compile("吴秀兰")).click()
+        expect(page.get_by_role("heading", name="电话回访")).to_be_visible()
+        expect(page.get_by_role("link", name="拨打 13900002468")).to_have_attribute("href", "tel:13900002468")
+        page.get_by_role("radio").first.check()
+        page.get_by_role("button", name="保存").click()
+        page.goto(base + "/#/today")
+        expect(page.get_by_role("list", name="待回访")).to_contain_text("周立新")
+        expect(page.get_by_role("list", name="待回访")).not_to_contain_text("吴秀兰")  # made, not yet sent
 
         page.goto(base + "/#/sync")
         expect(page.get_by_role("heading", name="消息提醒")).to_be_visible()

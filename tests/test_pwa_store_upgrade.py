@@ -1,12 +1,14 @@
 """A phone that ran an older app version (IndexedDB schema 1: records, outbox, blobs,
 uploads, meta; schema 2: plus `packs`, without list summaries; schema 3: packs with summaries,
-without the `lists` store; schema 4: list rows without their day, no `agenda` index) opens a
-newer one: its synced records are still listed (packed, with summaries and list rows, during the
-upgrade), in order, 今日 shows its visit due today, and its unsent op still reaches the server."""
+without the `lists` store; schema 4: list rows without their day, no `agenda` index; schema 5:
+rows without a call-back's deadline) opens a newer one: its synced records are still listed
+(packed, with summaries and list rows, during the upgrade), in order, 今日 shows its visit due
+today and the visit whose call-back is due, and its unsent op still reaches the server."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -31,7 +33,9 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
       const d = r.result;
       if (version >= 2) d.createObjectStore('packs', {keyPath: 'k'});
       if (version >= 4) {
-        d.createObjectStore('lists', {keyPath: 'key'}).createIndex('order', 'order', {multiEntry: true});
+        const lists = d.createObjectStore('lists', {keyPath: 'key'});
+        lists.createIndex('order', 'order', {multiEntry: true});
+        if (version >= 5) lists.createIndex('agenda', 'agenda', {multiEntry: true});
       }
       d.createObjectStore('records', {keyPath: 'key'}).createIndex('collection', 'collection');
       d.createObjectStore('outbox', {keyPath: 'seq', autoIncrement: true}).createIndex('key', 'key');
@@ -48,11 +52,12 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
   for (const rec of synced) t.objectStore('records').put(rec);
   // Versions 3 and 4 kept packs with summaries (version 2's packs are rebuilt by the upgrade).
   if (version >= 3) packAll(t);
-  if (version === 4) { // list rows as version 4 wrote them: no `agenda`
+  if (version >= 4) { // list rows as version 4 wrote them (no `agenda`) or 5 (no call-back key)
     const scopes = new Map();
     for (const rec of synced) {
       const row = listRow(rec);
-      delete row.agenda;
+      if (version === 4) delete row.agenda;
+      else row.agenda = row.agenda.filter((k) => k[1] !== 0);
       t.objectStore('lists').put(row);
       for (const k of row.order) scopes.set(k[1], (scopes.get(k[1]) || 0) + 1);
     }
@@ -65,7 +70,7 @@ MAKE_OLD = """async ([session, synced, op, version]) => {
 }"""
 
 
-@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
 def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_server: Any, version: int) -> None:
     base = pwa_server.base_url
     answer = httpx.post(f"{base}/api/v1/auth/login",
@@ -78,6 +83,9 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
                "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "done", "staff_ids": [me],
                         "notes": f"旧版本同步下来的走访 {i}", "planned_at": 1_700_000_000_000 + i},
                "conflicts": []} for i in range(30)]
+    # One ended visit the server gave a call-back deadline: on 今日's 待回访 after the upgrade.
+    synced[3]["data"] |= {"applicant": {"name": "旧版本待回访"},
+                          "callback_due": int(time.time() * 1000) + 86_400_000}
     # One planned for an hour ago: on 今日, read from the `agenda` index the upgrade builds.
     due = {"key": "visits/old-due", "collection": "visits", "id": "old-due", "version": 0, "deleted": False,
            "data": {"centre_id": "c-shiqiao", "kind": "home_service", "status": "planned", "staff_ids": [me],
@@ -127,6 +135,8 @@ def test_pwa_store_upgrade_keeps_records_and_outbox(chromium: Browser, pwa_serve
     hrefs = set(links.evaluate_all("(as) => as.map((a) => a.getAttribute('href'))"))
     assert {"#/visit/old-due", f"#/visit/{record}"} <= hrefs, hrefs
     assert not hrefs & {f"#/visit/old-{i}" for i in range(30)}, hrefs
+    expect(page.get_by_role("list", name="待回访").get_by_role("link", name=re.compile("旧版本待回访"))
+           ).to_have_attribute("href", "#/callback?visit=old-3")
     # The op made under version 1 goes out once the link is back.
     ctx.unroute("**/api/v1/sync")
     sync_now(page)

@@ -15,7 +15,7 @@
 
 export { db, tx, wipe } from './store/db.js';
 export { clone, flatten, getPath, keyOf, setPath, uuid } from './store/paths.js';
-export { agendaPage, get, list, listPage, listSummaries, markResolved, merged, resetSynced, settle } from './store/records.js';
+export { agendaPage, callbacksDue, get, list, listPage, listSummaries, markResolved, merged, resetSynced, settle } from './store/records.js';
 export { ALL, LISTS, SUMMARY_PATHS, summarize } from './store/summary.js';
 export { counts, discardOp, edit, fixOp, outbox, requeueStale } from './store/outbox.js';
 export { getBlob, pendingUploads, putBlob, setUpload, sha256 } from './store/blobs.js';

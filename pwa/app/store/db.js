@@ -12,7 +12,8 @@
  *   lists    see lists.js (list rows, paged from the index `order`)
  *
  * Versions: 1 the first five stores; 2 adds packs; 3 adds summary packs (in `packs`);
- * 4 adds `lists`; 5 adds the `agenda` index of `lists` (今日 reads one person's day).
+ * 4 adds `lists`; 5 adds the `agenda` index of `lists` (今日 reads one person's day); 6 adds
+ * call-back deadlines to `agenda`.
  */
 
 import { open, transact } from '../idb.js';
@@ -25,7 +26,7 @@ const DB_NAME = 'fieldsync';
  * Bump only with an upgrade step below. Upgrades only ever add stores or indexes: the
  * outbox and blobs hold unsent work and must survive every new app version untouched.
  */
-const DB_VERSION = 5;
+const DB_VERSION = 6;
 const STORES = ['records', 'outbox', 'blobs', 'uploads', 'meta', 'packs', 'lists'];
 
 /** @type {Promise<IDBDatabase> | null} */
@@ -43,10 +44,10 @@ function upgrade(/** @type {IDBDatabase} */ db, oldVersion, /** @type {IDBTransa
   const lists = t.objectStore('lists');
   if (!lists.indexNames.contains('agenda')) lists.createIndex('agenda', 'agenda', { multiEntry: true });
   // Version 1 devices have no packs, version 2 no summary packs, version 3 no list rows,
-  // version 4 rows without their day (`agenda`): build them from the records they already
-  // hold, in this upgrade transaction.
+  // version 4 rows without their day (`agenda`), 5 without call-backs: build them from the
+  // records they already hold, in this upgrade transaction.
   if (oldVersion >= 1 && oldVersion < 3) packAll(t);
-  if (oldVersion >= 1 && oldVersion < 5) rowsAll(t);
+  if (oldVersion >= 1 && oldVersion < 6) rowsAll(t);
 }
 
 /**

@@ -56,6 +56,8 @@ export function listRow(rec) {
     const spot = spec.agenda(rec.data || {});
     row.agenda = people.map((o) => (spot.open ? [rec.collection, o, OPEN, spot.rank, spot.time, rec.id]
       : [rec.collection, o, DONE, spot.day, rec.id]));
+    const due = (rec.data || {}).callback_due;
+    if (Number.isFinite(due)) row.agenda.push([rec.collection, ALL, CALLBACK, due, rec.id]);
   }
   return row;
 }
@@ -65,10 +67,12 @@ export function listRow(rec) {
  *   open rows (still to do):  [collection, owner, OPEN, rank, time, id]
  *   the others:               [collection, owner, DONE, day, id]
  * so one owner's day is two key ranges: the open rows of rank 0 (whatever their time) and of
- * rank 1 due by the end of the day, in display order; and the rows done that day.
+ * rank 1 due by the end of the day, in display order; and the rows done that day. A row
+ * with a call-back deadline has one more key, [collection, ALL, CALLBACK, callback_due, id].
  */
 const OPEN = 0;
 const DONE = 1;
+const CALLBACK = 2;
 /** Above every id in an index key (arrays sort after strings and numbers). */
 const TOP = [];
 
@@ -86,6 +90,17 @@ export function dayRanges(collection, owner, dayStart, dayEnd, after) {
     open: after ? IDBKeyRange.bound(after, end, true, false) : IDBKeyRange.bound([collection, owner, OPEN], end),
     done: IDBKeyRange.bound([collection, owner, DONE, dayStart], [collection, owner, DONE, dayEnd, TOP]),
   };
+}
+
+/** The rows whose call-back falls due at `since` or later, by deadline (`row.callbackDue`). */
+export async function readCallbacks(t, collection, since) {
+  const range = IDBKeyRange.bound([collection, ALL, CALLBACK, since], [collection, ALL, CALLBACK, Infinity, TOP]);
+  const rows = await promised(t.objectStore('lists').index('agenda').getAll(range));
+  for (const row of rows) {
+    const key = row.agenda.find((k) => k[1] === ALL && k[2] === CALLBACK);
+    row.callbackDue = key ? key[3] : null;
+  }
+  return rows;
 }
 
 /** A stored row's key in the `agenda` index for `owner` (undefined when it has none). */

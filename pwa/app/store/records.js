@@ -11,7 +11,7 @@ import { tx } from './db.js';
 import { packRange, packWriter, summaryRange } from './packs.js';
 import { LISTS, SUMMARY_PATHS, listOrder } from './summary.js';
 import {
-  agendaKey, countAgenda, countRows, dayRanges, inScope, orderKey, readAgenda, readOpen, readRows, rowWriter,
+  agendaKey, countAgenda, countRows, dayRanges, inScope, orderKey, readAgenda, readCallbacks, readOpen, readRows, rowWriter,
 } from './lists.js';
 import { clone, keyOf, setPath } from './paths.js';
 
@@ -300,6 +300,11 @@ export async function agendaPage(collection, owner, dayStart, dayEnd, size = 50)
     (n, after) => tx(['lists'], 'readonly', (t) => readOpen(t, dayRanges(collection, owner, dayStart, dayEnd, after).open, n)),
     (row) => /** @type {any[]} */ (agendaKey(row, owner)), extra, unsentKeys, first);
   return { total, first: await more(size), more };
+}
+
+/** List rows (summaries) whose call-back falls due at `since` or later, by deadline. */
+export function callbacksDue(collection, since) {
+  return tx(['lists'], 'readonly', (t) => readCallbacks(t, collection, since));
 }
 
 /**

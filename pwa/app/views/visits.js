@@ -2,7 +2,7 @@
 
 import { add, h, fmtShort, fmtTime, lazyList, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { agendaPage, ALL, edit, get, list, listPage } from '../store.js';
+import { agendaPage, ALL, callbacksDue, edit, get, list, listPage } from '../store.js';
 import { go } from '../router.js';
 import {
   actionBar, attachmentImg, badges, caseTitle, conflictBox, DUE_LABELS, dueState, found, matterNames, navButton,
@@ -58,6 +58,29 @@ function mine(v, me) {
  */
 const FIRST_ROWS = 12;
 
+/** 今日 lists a visit's call-back up to 30 days past its deadline (then on its page only). */
+const VISIT_CALLBACKS_MS = 30 * 86400000;
+
+/**
+ * Call-backs due, earliest deadline first: one falls due when a case completes or a visit
+ * ends (the server sets `callback_due`) and stays due until made (sent or not).
+ */
+function dueCallbacks(cases, visits, evals, mineCentre, matters) {
+  const made = evals.filter((e) => e.data.source === 'callback');
+  const casesCalled = new Set(made.map((e) => e.data.case_id).filter(Boolean));
+  const visitsCalled = new Set(made.map((e) => e.data.visit_id).filter(Boolean));
+  const out = cases.filter((c) => mineCentre(c) && c.data.callback_due && !casesCalled.has(c.id))
+    .map((c) => ({ due: c.data.callback_due, title: caseTitle(c, matters), href: `#/callback?case=${encodeURIComponent(c.id)}` }));
+  for (const v of visits) {
+    if (visitsCalled.has(v.id)) continue;
+    const d = v.data || {};
+    const name = (d.applicant && d.applicant.name) || '';
+    out.push({ due: v.callbackDue, title: [enumLabel('visits', 'kind', d.kind), name].filter(Boolean).join(' · '),
+      href: `#/callback?visit=${encodeURIComponent(v.id)}${d.case_id ? `&case=${encodeURIComponent(d.case_id)}` : ''}` });
+  }
+  return out.sort((a, b) => a.due - b.due);
+}
+
 /** 今日: my visits that matter today, and my centre's open cases. */
 export async function todayView(ctx) {
   // An inspector sees no applicants' records: their home is the inspections to do.
@@ -71,9 +94,9 @@ export async function todayView(ctx) {
   // My visits of today, read from the day index (store agendaPage), not from every visit on
   // the device: in progress first, then by planned time the planned ones due by tonight
   // (overdue ones too) and those ended today; and any visit with unsent work.
-  const [today, cases, matters, evals] = await Promise.all([
+  const [today, cases, matters, evals, visitCalls] = await Promise.all([
     agendaPage('visits', me, new Date(now).setHours(0, 0, 0, 0), new Date(now).setHours(23, 59, 59, 999), FIRST_ROWS),
-    list('cases'), matterNames(), list('evaluations')]);
+    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - VISIT_CALLBACKS_MS)]);
   const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
@@ -83,12 +106,7 @@ export async function todayView(ctx) {
     const st = mineCentre(c) ? dueState(c.data, now) : null;
     if (st) due[st] += 1;
   }
-  // Call-backs due: a call-back falls due when its case completes (the server then sets
-  // callback_due, the last working day for it) and stays due until it is made; the earliest
-  // deadline first.
-  const called = new Set(evals.filter((e) => e.data.source === 'callback' && e.data.case_id).map((e) => e.data.case_id));
-  const callbacks = cases.filter((c) => mineCentre(c) && c.data.callback_due && !called.has(c.id))
-    .sort((a, b) => a.data.callback_due - b.data.callback_due);
+  const callbacks = dueCallbacks(cases, visitCalls, evals, mineCentre, matters);
   add(ctx.main, 
     h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
     h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.total} 项走访，本中心在办件 ${open.length} 件。` }),
@@ -97,9 +115,9 @@ export async function todayView(ctx) {
     h('nav', { class: 'seg due-links', 'aria-label': '办件期限' }, ...Object.entries(DUE_LABELS).map(([k, label]) =>
       h('a', { href: `#/cases?f=${k}`, class: `due-${k}`, text: `${label} ${due[k]}` }))),
     h('section', { 'aria-label': '待回访' }, h('h2', { text: `待回访（${callbacks.length}）` }),
-      lazyList(callbacks.slice(0, 10), (c) => h('li', null, h('a', { class: 'item', href: `#/callback?case=${encodeURIComponent(c.id)}` },
-        h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: caseTitle(c, matters) }),
-          h('span', { class: 'hint', text: `回访期限 ${fmtTime(c.data.callback_due).split(' ')[0]}` })))),
+      lazyList(callbacks.slice(0, 10), (cb) => h('li', null, h('a', { class: 'item', href: cb.href },
+        h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: cb.title }),
+          h('span', { class: 'hint', text: `回访期限 ${fmtTime(cb.due).split(' ')[0]}` })))),
       { empty: '没有到期的回访', label: '待回访' })),
     h('section', { 'aria-label': '本中心在办件' }, h('h2', { text: `本中心在办件（${open.length}）` }),
       lazyList(open.slice(0, 20), (c) => caseRow(c, matters), { empty: '没有在办件', label: '在办件' }),
