@@ -121,8 +121,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return json_response(request, error_body(err), status_of(err))
 
 
-def pick_encoding(accept: str) -> str | None:
-    """The best response encoding the client accepts: zstd, then br, then gzip."""
+def accepted(accept: str) -> set[str]:
+    """The content codings an ``Accept-Encoding`` header accepts (those with q > 0)."""
     offered = {}
     for part in accept.lower().split(","):
         name, _, params = part.strip().partition(";")
@@ -133,8 +133,14 @@ def pick_encoding(accept: str) -> str | None:
             except ValueError:
                 q = 0.0
         offered[name.strip()] = q
+    return {name for name, q in offered.items() if q > 0}
+
+
+def pick_encoding(accept: str) -> str | None:
+    """The best response encoding the client accepts: zstd, then br, then gzip."""
+    ok = accepted(accept)
     for enc in ("zstd", "br", "gzip"):
-        if offered.get(enc, 0) > 0:
+        if enc in ok:
             return enc
     return None
 
