@@ -54,7 +54,7 @@ def test_logout_with_unsent_work_warns_keeps_it_and_sends_it_after_login(
 
     page.once("dialog", answer(True))
     page.get_by_role("button", name="退出登录").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     expect_unsent(page, 1)  # still counted, still on the device
     assert idb(page, "return (await store.outbox()).length;") == 1
 
@@ -75,7 +75,7 @@ def test_logout_with_unsent_work_warns_keeps_it_and_sends_it_after_login(
     page.goto(base + "/#/sync")
     page.once("dialog", lambda d: pytest.fail(f"unexpected question: {d.message}"))
     page.get_by_role("button", name="退出登录").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     left = idb(page, "return {records: (await store.list('visits')).length,"
                      " session: (await store.getMeta('session')) || null};")
     assert left == {"records": 0, "session": None}, left

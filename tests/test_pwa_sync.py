@@ -137,7 +137,7 @@ def test_revoked_device_sends_its_work_then_wipes(chromium: Browser, pwa_server:
     assert r.status_code == 200, r.text
 
     ctx.set_offline(False)
-    expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=30_000)
     notice = page.get_by_role("alert").filter(has_text="已被停用")
     expect(notice).to_be_visible()
     # The person is told their last work waits for a review, not that it is lost or done.
