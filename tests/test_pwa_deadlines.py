@@ -2,8 +2,8 @@
 overdue, due-today and due-soon cases and links to the case list filtered by each; the
 list marks them; a case completed and a home visit ended a minute ago have their
 call-backs listed as due at once (whatever the weekday: the window opens when the work
-ends), each opens the call-back form, and a call-back made on the phone takes its visit
-off the list; the 同步 page offers 消息提醒 only after a sync and never asks at load;
+ends), each opens the call-back form, a call-back made on the phone takes its visit off
+the list, and one 30 days past its deadline is not listed; the 同步 page offers 消息提醒 only after a sync and never asks at load;
 axe-clean at 360 px."""
 
 from __future__ import annotations
@@ -33,14 +33,18 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
     if made["results"][0]["status"] != "applied":  # the test county's id, whatever it is called
         pytest.fail(str(made))
     now = int(time.time() * 1000)
-    late, done = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
+    late, done, old = (f"case-{uuid.uuid4().hex[:8]}" for _ in range(3))
     res = api_push(base, centre_token, [
         new_op("cases", late, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
                                "accepted_at": now - 20 * DAY, "applicant.name": "孙桂芳",
                                "applicant.phone": "13900001234"}),
         new_op("cases", done, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
                                "accepted_at": now - 2 * DAY, "completed_at": now - 60_000,
-                               "applicant.name": "周立新", "applicant.phone": "13900005678"})])
+                               "applicant.name": "周立新", "applicant.phone": "13900005678"}),
+        # completed two months ago and never called back: past 今日's 30-day window
+        new_op("cases", old, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
+                              "accepted_at": now - 62 * DAY, "completed_at": now - 60 * DAY,
+                              "applicant.name": "钱老伯"})])
     assert {r["status"] for r in res["results"]} == {"applied"}, res
     # A home-service visit that ended a minute ago, and one whose call-back was made: the
     # first is due for a call-back (the server sets its callback_due), the second is not.
@@ -69,6 +73,7 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         expect(callbacks).to_contain_text("周立新")
         expect(callbacks).to_contain_text("上门服务 · 吴秀兰")
         expect(callbacks).not_to_contain_text("郑国强")
+        expect(callbacks).not_to_contain_text("钱老伯")
         expect(page.get_by_role("button", name="回访走访")).to_be_visible()
         assert_accessible(page, "今日 with deadlines (360 px)")
 

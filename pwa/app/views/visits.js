@@ -58,18 +58,21 @@ function mine(v, me) {
  */
 const FIRST_ROWS = 12;
 
-/** 今日 lists a visit's call-back up to 30 days past its deadline (then on its page only). */
-const VISIT_CALLBACKS_MS = 30 * 86400000;
+/**
+ * 今日 lists a call-back up to 30 days past its deadline, then only on its case's or visit's
+ * page: centres call back a sample of their work, and the rest would pile up for good.
+ */
+const CALLBACK_WINDOW_MS = 30 * 86400000;
 
 /**
  * Call-backs due, earliest deadline first: one falls due when a case completes or a visit
  * ends (the server sets `callback_due`) and stays due until made (sent or not).
  */
-function dueCallbacks(cases, visits, evals, mineCentre, matters) {
+function dueCallbacks(cases, visits, evals, mineCentre, matters, since) {
   const made = evals.filter((e) => e.data.source === 'callback');
   const casesCalled = new Set(made.map((e) => e.data.case_id).filter(Boolean));
   const visitsCalled = new Set(made.map((e) => e.data.visit_id).filter(Boolean));
-  const out = cases.filter((c) => mineCentre(c) && c.data.callback_due && !casesCalled.has(c.id))
+  const out = cases.filter((c) => mineCentre(c) && c.data.callback_due >= since && !casesCalled.has(c.id))
     .map((c) => ({ due: c.data.callback_due, title: caseTitle(c, matters), href: `#/callback?case=${encodeURIComponent(c.id)}` }));
   for (const v of visits) {
     if (visitsCalled.has(v.id)) continue;
@@ -96,7 +99,7 @@ export async function todayView(ctx) {
   // (overdue ones too) and those ended today; and any visit with unsent work.
   const [today, cases, matters, evals, visitCalls] = await Promise.all([
     agendaPage('visits', me, new Date(now).setHours(0, 0, 0, 0), new Date(now).setHours(23, 59, 59, 999), FIRST_ROWS),
-    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - VISIT_CALLBACKS_MS)]);
+    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - CALLBACK_WINDOW_MS)]);
   const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
@@ -106,7 +109,7 @@ export async function todayView(ctx) {
     const st = mineCentre(c) ? dueState(c.data, now) : null;
     if (st) due[st] += 1;
   }
-  const callbacks = dueCallbacks(cases, visitCalls, evals, mineCentre, matters);
+  const callbacks = dueCallbacks(cases, visitCalls, evals, mineCentre, matters, now - CALLBACK_WINDOW_MS);
   add(ctx.main, 
     h('h1', null, '今日', h('small', { text: ` ${d.getMonth() + 1}月${d.getDate()}日 周${'日一二三四五六'[d.getDay()]}` })),
     h('p', { class: 'hint', text: `${ctx.session.user.name || ''}，今天有 ${today.total} 项走访，本中心在办件 ${open.length} 件。` }),
