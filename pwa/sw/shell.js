@@ -30,6 +30,7 @@ var SHELL = [
   '/app/media.js',
   '/app/router.js',
   '/app/pushsub.js',
+  '/app/rights.js',
   '/app/roles.js',
   '/app/scheduler.js',
   '/app/schema.js',
@@ -51,6 +52,7 @@ var SHELL = [
   '/app/views/callback.js',
   '/app/views/cases.js',
   '/app/views/common.js',
+  '/app/views/accountability.js',
   '/app/views/complaints.js',
   '/app/views/inbox.js',
   '/app/views/login.js',
@@ -96,7 +98,6 @@ var WORKSPACE = [
 function inspectionCacheName() { return 'fieldsync-insp-' + self.FIELDSYNC_VERSION; }
 var INSPECTION = [
   '/app/insp.css',
-  '/app/rights.js',
   '/app/rubric.js',
   '/app/views/inspection-common.js',
   '/app/views/inspection-items.js',

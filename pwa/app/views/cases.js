@@ -14,6 +14,7 @@ import {
 import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
 import { colleagues, personLabel } from '../colleagues.js';
+import { accountabilitySection } from './accountability.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
@@ -87,6 +88,7 @@ export async function caseView(ctx) {
       h('ul', { class: 'list notices' }, ...noticesFor(d).map((k) => h('li', null,
         h('a', { class: 'btn', href: `#/case/${encodeURIComponent(id)}/notice/${k}`,
           text: `${NOTICES[k].title}${(d.notice_numbers || {})[k] ? '' : '（待编号）'}` }))))) : null,
+    await accountabilitySection(ctx, 'cases', id),
     await handoverSection(ctx, id, d),
     h('section', null, h('h2', { text: `走访（${linkedVisits.length}）` }), lazyList(linkedVisits, visitRow, { empty: '还没有走访' })),
     h('section', null, h('h2', { text: `回访（${callbacks.length}）` }),

@@ -11,6 +11,7 @@ import { current, validate } from '../schema.js';
 import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
+import { accountabilitySection } from './accountability.js';
 import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row } from './common.js';
 
 /** Intake channels offered at the centre (the schema also knows `online`, shown when stored). */
@@ -157,7 +158,7 @@ export async function complaintView(ctx) {
         ctx.rerender();
       } })));
   }
-  add(ctx.main, actionBar(navButton('返回列表', '#/complaints')));
+  add(ctx.main, await accountabilitySection(ctx, 'complaints', id), actionBar(navButton('返回列表', '#/complaints')));
   return { live: true };
 }
 
