@@ -1,15 +1,17 @@
 /**
  * One record from the server's lists (masked like every list), for the workspace's links:
- * its fields as people read them; an accountability record can be closed by a supervisor
- * (an op through the outbox).
+ * its fields as people read them; an accountability record can be closed by a supervisor,
+ * and an open case given its one extension (延期) with a reason (ops through the outbox).
  */
 
-import { h, toast } from '../../ui.js';
+import { field, h, toast } from '../../ui.js';
+import { canSet } from '../../rights.js';
 import { fieldLabel, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
 import { api, screen, sendEdit } from './kit.js';
 import { verifyBlock } from './complaints.js';
 
+const OPEN = ['accepted', 'handling', 'supplement'];
 const COLLECTIONS = ['cases', 'visits', 'inspections', 'rectifications', 'evaluations', 'complaints', 'accountability', 'awards'];
 
 /** #/ws/record/<collection>/<id> */
@@ -32,14 +34,42 @@ export async function recordView(ctx) {
         } catch (e) { toast(e.message, 'error'); }
       } }));
     }
+    const extend = collection === 'cases' && OPEN.includes(d.status) && !(d.extension && d.extension.days)
+      && canSet(ctx.session.user.role, 'cases', 'extension') ? extensionForm(ctx, item) : null;
     const verify = collection === 'complaints' ? h('section', { 'aria-labelledby': 'ws-verify-h' },
       h('h2', { id: 'ws-verify-h', text: '核实' }), verifyBlock(ctx, item)) : null;
     return h('div', null,
       h('p', null, h('span', { class: 'chip town', text: item.centre_name || item.centre_id || '' })),
       h('dl', { class: 'ws-figures' }, rows.map(([k, v]) => [h('dt', { text: fieldLabel(collection, k) }), h('dd', { text: valueText(collection, k, v) })])),
-      verify,
+      d.extension && d.extension.days ? h('p', { class: 'box', text: `已延期 ${d.extension.days} 个工作日：${d.extension.reason || ''}` }) : null,
+      verify, extend,
       h('div', { class: 'row' }, actions),
       h('p', null, h('button', { class: 'btn small', type: 'button', text: '← 返回', onclick: () => history.back() })));
   });
   return { live: false };
+}
+
+/**
+ * 延期: a case's one extension, 1–60 working days with a reason; the server records who and
+ * when, moves the deadline and refuses a second one.
+ * @param {any} ctx
+ * @param {any} item the case as the server listed it
+ */
+function extensionForm(ctx, item) {
+  const days = /** @type {HTMLInputElement} */ (h('input', { type: 'number', name: 'days', min: 1, max: 60, required: true, inputmode: 'numeric' }));
+  const reason = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 3, name: 'reason', required: true }));
+  const msg = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'form', novalidate: true, onsubmit: async (e) => {
+    e.preventDefault();
+    const n = Number(days.value);
+    if (!Number.isInteger(n) || n < 1 || n > 60) { msg.textContent = '延期天数须为 1–60 个工作日'; days.focus(); return; }
+    if (!reason.value.trim()) { msg.textContent = '请填写延期原因'; reason.focus(); return; }
+    try {
+      const how = await sendEdit('cases', item.id, item.version, { 'extension.days': n, 'extension.reason': reason.value.trim() });
+      toast(how === 'queued' ? '已批准延期（联网后发送）' : '已批准延期');
+      ctx.rerender();
+    } catch (err) { msg.textContent = err.message; }
+  } }, field('延期工作日', days, '每件办件只能延期一次，最多 60 个工作日').wrap, field('延期原因', reason).wrap, msg,
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary', text: '批准延期' })));
+  return h('section', { 'aria-labelledby': 'ws-extend-h' }, h('h2', { id: 'ws-extend-h', text: '延期' }), form);
 }
