@@ -55,8 +55,9 @@ export async function overviewView(ctx) {
   // trend (twelve months of every centre, the slower report) fills its section when it comes.
   const trendAsked = api(ctx.session, `/reports/trend?months=12&month=${month}`);
   trendAsked.catch(() => {}); // its failure is shown in its section, not as an unhandled rejection
+  const calendarAsked = api(ctx.session, '/calendar').catch(() => null);
   await screen(ctx, '全县总览', async () => {
-    const ov = await api(ctx.session, `/reports/overview?month=${month}`);
+    const [ov, cal] = await Promise.all([api(ctx.session, `/reports/overview?month=${month}`), calendarAsked]);
     const rows = ov.centres;
     const trendBox = h('section', { class: 'ws-trend', 'aria-busy': 'true' },
       h('p', { class: 'hint', text: '正在加载近 12 个月趋势…' }));
@@ -65,6 +66,7 @@ export async function overviewView(ctx) {
         text: err instanceof ServerRefused ? `趋势无法显示：${err.message}` : '趋势需要联网，请稍后刷新。' }));
     }).finally(() => trendBox.removeAttribute('aria-busy'));
     return h('div', null,
+      holidayWarning(cal),
       h('div', { class: 'ws-bar' },
         monthPicker(month, (m) => go(`#/ws/overview?month=${m}`)),
         h('a', { class: 'btn small', href: `#/ws/report?month=${month}`, text: '月度报告（打印）' })),
@@ -75,6 +77,19 @@ export async function overviewView(ctx) {
       trendBox);
   });
   return { live: false };
+}
+
+/**
+ * A year (this or next) without the State Council's holiday schedule: its deadlines count
+ * Monday–Friday, missing holidays and 调休 working weekends, until an admin loads it.
+ * @param {{unknown_years?: number[]} | null} cal `GET /calendar`
+ */
+function holidayWarning(cal) {
+  const years = (cal && cal.unknown_years) || [];
+  if (!years.length) return null;
+  return h('p', { class: 'box warn', text: `尚未载入 ${years.join('、')} 年的法定节假日安排：`
+    + '这些年份的办理期限暂按周一至周五计算，未计节假日和调休上班日。'
+    + `请管理员按国务院办公厅公布的安排运行 fieldsync holidays --year ${years[0]} 载入。` });
 }
 
 const DRILL = [['cases', '办件'], ['visits', '走访'], ['inspections', '检查'], ['complaints', '投诉']];
