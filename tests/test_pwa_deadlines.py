@@ -3,8 +3,8 @@ overdue, due-today and due-soon cases and links to the case list filtered by eac
 list marks them; a case completed and a home visit ended a minute ago have their
 call-backs listed as due at once (whatever the weekday: the window opens when the work
 ends), each opens the call-back form, a call-back made on the phone takes its visit off
-the list, and one 30 days past its deadline is not listed; the 同步 page offers 消息提醒 only after a sync and never asks at load;
-axe-clean at 360 px."""
+the list, and one 30 days past its deadline is not listed; the 同步 page offers 消息提醒
+only after a sync and never asks at load; axe-clean at 360 px."""
 
 from __future__ import annotations
 

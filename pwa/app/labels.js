@@ -15,6 +15,11 @@ const ENUMS = {
   'evaluations.source': { evaluator: '评价器', callback: '电话回访', good_bad: '好差评', third_party: '第三方评估',
     hotline: '12345热线', department: '部门评议' },
   'matters.kind': { immediate: '即办件', time_limited: '承诺件', joint: '联办件' },
+  'complaints.channel': { window: '窗口', phone: '电话', hotline: '12345热线', letter: '来信', online: '网上' },
+  'accountability.status': { open: '待说明', explained: '已说明，待结案', closed: '已结案' },
+  'accountability.kind': { overdue_case: '办件超期', overdue_complaint: '投诉答复超期', overdue_rectification: '整改超期' },
+  'accountability.subject.collection': { cases: '办件', complaints: '投诉', rectifications: '整改' },
+  'rectifications.status': { open: '整改中', responded: '已答复', verified: '已验收', failed: '未通过', overdue: '已超期' },
 };
 
 /** @type {Record<string, string>} */
@@ -29,6 +34,13 @@ const FIELDS = {
   signature_fallback: '签名替代方式', 'signature_fallback.kind': '签名替代方式', 'signature_fallback.reason': '不能签名的原因',
   'signature_fallback.witness': '见证人', 'signature_fallback.photo': '手印照片', 'signature_fallback.by': '记录人',
   'signature_fallback.at': '记录时间',
+  due_at: '承诺期限', overdue: '已超期', window_id: '窗口', days_owed: '尚余工作日', callback_due: '回访期限',
+  extension: '延期', 'extension.days': '延期工作日', 'extension.reason': '延期原因', pauses: '暂停计时',
+  missing_materials: '补件清单', refusal_reason: '不予受理原因', return_reason: '退回原因', notice_numbers: '通知书编号',
+  handed_to: '移交记录', detected_at: '发现超期时间', explanation: '情况说明', subject: '问责对象',
+  'subject.collection': '问责对象类型', 'subject.record': '问责对象', content: '投诉内容', received_at: '收到时间',
+  reply_due: '答复期限', reply: '答复', replied_at: '答复时间', verified: '已核实', verification: '核实意见',
+  complainant: '投诉人', 'complainant.name': '投诉人', 'complainant.phone': '联系电话',
 };
 
 /** @type {Record<string, string>} */

@@ -32,7 +32,7 @@ export function screenUrl(blob) {
 export function valueText(collection, path, v) {
   if (v === null || v === undefined || v === '') return '（空）';
   if (typeof v === 'boolean') return v ? '是' : '否';
-  if (/_at$/.test(path) && typeof v === 'number') return fmtTime(v);
+  if (/_(at|due)$/.test(path) && typeof v === 'number') return fmtTime(v);
   if (Array.isArray(v)) return path === 'photos' ? `${v.length} 张照片` : v.join('、');
   if (path === 'signature') return '已签名';
   if (typeof v === 'object') return JSON.stringify(v);
