@@ -278,3 +278,18 @@ def test_demo_county_complaints_have_legal_histories(conn: sqlite3.Connection) -
         if review and data.get("status") != "verified":  # a supervisor's look at a dismissal
             enforce(rules, "supervisor", stored, review, merged={**(stored or {}), **review})
         assert (rid, stored and stored.get("status")) == (rid, data.get("status") or "open")
+
+
+def test_demo_county_edits_make_no_conflicts_and_accepted_cases_are_numbered(
+        conn: sqlite3.Connection) -> None:
+    """The demo's own edits (explanations, closings, send-backs, overdue orders) are made on
+    the versions their people would have seen, so no phone opens on a flood of false
+    conflicts; every accepted case can print its 受理通知书 with a number."""
+    assert conn.execute("SELECT collection, count(*) FROM conflicts GROUP BY collection").fetchall() == []
+    unnumbered = accepted = 0
+    for (data,) in conn.execute("SELECT data FROM records WHERE collection='cases' AND deleted=0"):
+        doc = json.loads(data)
+        if doc.get("status") in ("accepted", "supplement", "handling", "completed"):
+            accepted += 1
+            unnumbered += not (doc.get("notice_numbers") or {}).get("acceptance")
+    assert accepted > 1000 and unnumbered == 0, (accepted, unnumbered)

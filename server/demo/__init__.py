@@ -19,7 +19,7 @@ from ..clock import now_ms
 from ..config import Config
 from ..jobs.sweep import sweep
 from ..store import sweep as accountability
-from ..store.records import Actor, Batch
+from ..store.records import Actor, Batch, load_records
 from ..store.sqlite import has_users
 from ..system import init_db, system_write
 from ..writer import Writer
@@ -85,6 +85,14 @@ def _explanation(accountability_id: str, n: int) -> str:
     return EXPLANATIONS[kind][n % len(EXPLANATIONS[kind])]
 
 
+def _seen(conn: sqlite3.Connection, collection: str, record: str) -> int:
+    """The version a person editing the record now would have seen: an op based on it
+    changes the record without a conflict, as a phone that had synced would (a base of 0
+    made every demo edit a conflict with the sweep's own write)."""
+    stored = load_records(conn, [(collection, record)]).get((collection, record))
+    return stored.state.version if stored is not None else 0
+
+
 def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
     """Accountability in every state: every third one explained by its centre, every third
     one of those closed by the supervisor (written as those roles would, through the store)."""
@@ -98,13 +106,14 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
         staff = next((u for u in county.users if u.role == "centre" and centre in u.centre_ids),
                      supervisor)
         explain = check_op({"id": f"demo-explain-{rid}", "collection": "accountability",
-                            "record": rid, "base": 0, "at": now,
+                            "record": rid, "base": _seen(conn, "accountability", rid), "at": now,
                             "set": {"status": "explained", "explanation":
                                     _explanation(rid, n)}}, schemas)
         Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [now])
         if n % 3 == 1:
             close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
-                              "record": rid, "base": 0, "at": now + 1,
+                              "record": rid, "base": _seen(conn, "accountability", rid),
+                              "at": now + 1,
                               "set": {"status": "closed"}}, schemas)
             Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
                 [close], [now + 1])
@@ -114,7 +123,7 @@ def _as(conn: sqlite3.Connection, user_id: str, role: str, op: dict[str, Any], a
         now: int) -> None:
     """Apply one op as ``user_id`` in ``role`` (its rights, transitions and checks), at
     ``at``; a refusal is a bug in the demo, so it raises."""
-    checked = check_op({"base": 0, "at": at, **op}, load())
+    checked = check_op({"base": _seen(conn, op["collection"], op["record"]), "at": at, **op}, load())
     result = Batch(conn, Actor(user_id, "demo", role, None), now).run([checked], [at])[0]
     if result["status"] == "rejected":
         raise Invalid(f"demo {op['collection']}/{op['record']}: {result['message']}",
