@@ -118,11 +118,25 @@ NOTICES = {"accepted": "acceptance", "refused": "refusal", "supplement": "supple
            "returned": "return"}
 
 
-def notice_due(numbers: Mapping[str, Any], before: Any, after: Any) -> str | None:
-    """The notice kind a status change from ``before`` to ``after`` needs a number for (the
-    first time only: a case's notice keeps its number), or None."""
+#: the statuses of a case that has been accepted (its 受理通知书 can be printed in any of them)
+ACCEPTED = frozenset({"accepted", "supplement", "handling", "completed"})
+
+
+def notices_due(numbers: Mapping[str, Any], before: Any, after: Any) -> list[str]:
+    """The notice kinds a write taking a case's status from ``before`` to ``after`` needs a
+    number for (the first time only: a case's notice keeps its number).
+
+    A refusal, supplement list or return is numbered when the case moves to that status. The
+    acceptance notice is numbered whenever an accepted case has none yet: a case completed on
+    the spot (即办件, new → completed) or entered after the fact past acceptance never passed
+    through ``accepted`` but is printed with a 受理通知书 all the same."""
+    due = []
+    if after in ACCEPTED and "acceptance" not in numbers:
+        due.append("acceptance")
     kind = NOTICES.get(after) if after != before else None
-    return kind if kind is not None and kind not in numbers else None
+    if kind is not None and kind != "acceptance" and kind not in numbers:
+        due.append(kind)
+    return due
 
 
 def as_pauses(pauses: Any) -> list[Pause]:

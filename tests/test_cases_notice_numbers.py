@@ -61,3 +61,18 @@ def test_cases_notice_numbers_not_client_writable(device: Any) -> None:
                                          "notice_numbers": {"acceptance": "城关镇-受-2026-9999"}})])
     assert res["results"][0]["status"] == "rejected"
     assert numbers(device("multi")) == {}
+
+
+def test_cases_notice_numbers_acceptance_when_accepted_without_passing_accepted(device: Any) -> None:
+    """A case completed on the spot (即办件: new → completed) is an accepted case: its
+    受理通知书 gets a number once, as one that passed through ``accepted`` does."""
+    f1 = device("f1")
+    year = local_date(now_ms()).year
+    res = f1.sync([f1.op("cases", "q1", {**CASE, "centre_id": "c1", "status": "completed"}),
+                   f1.op("cases", "q2", {**CASE, "centre_id": "c1", "status": "refused",
+                                         "refusal_reason": "不属于本中心受理范围"})])
+    assert {r["status"] for r in res["results"]} == {"applied"}, res
+    f1.sync([f1.op("cases", "q1", {"notes": "当场办结"})])
+    got = numbers(device("multi"))
+    assert got["q1"] == {"acceptance": f"城关镇-受-{year}-0001"}  # once, kept by the next edit
+    assert got["q2"] == {"refusal": f"城关镇-不予受-{year}-0001"}  # a refusal is no acceptance

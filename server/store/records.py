@@ -493,10 +493,10 @@ class Batch:
             before = stored.state.leaves.get("status") if stored else None
             after = state.leaves.get("status")
             numbers = dict(kept.get("notice_numbers") or {})
-            kind = cases.notice_due(numbers, before, after) if outcome.changed else None
-            if kind is not None and isinstance(centre, str):
-                # Numbered in this (the writer's) transaction: no two cases share one.
-                numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
+            for kind in cases.notices_due(numbers, before, after) if outcome.changed else ():
+                if isinstance(centre, str):
+                    # Numbered in this (the writer's) transaction: no two cases share one.
+                    numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
             kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
             if numbers:
                 kept["notice_numbers"] = numbers
