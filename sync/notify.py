@@ -40,7 +40,7 @@ TITLES = {
     "returned": "检查被退回，请修改",
     "ordered": "有新的整改要求",
     "reopened": "投诉答复被退回，请重新答复",
-    "due_soon": "有事项明日到期",
+    "due_soon": "有事项下一个工作日到期",
     "overdue": "有事项已超期",
     "recheck": "有评优称号需要复查",
 }
@@ -49,7 +49,7 @@ TITLES = {
 #: kinds told once per person per batch of the sweep, however many subjects they are about
 GROUPED = frozenset({"due_soon", "overdue"})
 #: the title of a group of ``count`` (> 1): a number and a fixed text, no personal data
-GROUP_TITLES = {"due_soon": "{count} 件工作明日到期", "overdue": "{count} 件工作已超期"}
+GROUP_TITLES = {"due_soon": "{count} 件工作下一个工作日到期", "overdue": "{count} 件工作已超期"}
 
 
 def group_title(kind: str, count: int) -> str:

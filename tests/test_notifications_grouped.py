@@ -98,7 +98,7 @@ def test_notifications_grouped_due_soon_tells_each_deadline_once(device: Any,
         got = kind_of(f1, "due_soon")  # what the phone has pulled so far
         nid = notification_id("due_soon", "cases", "s-3", f1.user["id"], str(due_of(county_db, ["s-3"])[0]))
         assert list(got) == [nid] and got[nid]["count"] == 3
-        assert got[nid]["title"] == "3 件工作明日到期"
+        assert got[nid]["title"] == "3 件工作下一个工作日到期"
 
         # A new case sorting before the others: told alone; the three are not told again.
         open_cases(f1, ["s-1"], "c1")

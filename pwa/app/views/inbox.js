@@ -10,7 +10,7 @@ import { add, h, fmtShort } from '../ui.js';
 import { list } from '../store.js';
 import { WORKSPACE } from '../roles.js';
 
-const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', reopened: '投诉退回', due_soon: '明日到期', overdue: '已超期',
+const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', reopened: '投诉退回', due_soon: '即将到期', overdue: '已超期',
   recheck: '称号复查' };
 const LINKS = { visits: '#/visit/', cases: '#/case/', complaints: '#/complaint/' };
 /** A group's filtered list by collection and kind (phones; the workspace opens its boards). */
