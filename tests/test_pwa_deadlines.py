@@ -89,6 +89,17 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         expect(page.get_by_role("heading", name="电话回访")).to_be_visible()
         expect(page.get_by_role("link", name="拨打 13900005678")).to_have_attribute("href", "tel:13900005678")
 
+        page.goto(base + "/#/callbacks")  # every call-back due, not only 今日's first ten
+        everything = page.get_by_role("list", name="待回访")
+        expect(everything).to_contain_text("周立新")
+        expect(everything).to_contain_text("吴秀兰")
+        assert_accessible(page, "待回访, all of them (360 px)")
+        page.goto(base + "/#/callback")  # no subject: the form is not offered
+        expect(page.get_by_text("请先选择要回访的办件或走访")).to_be_visible()
+        expect(page.get_by_role("radio")).to_have_count(0)
+        page.get_by_role("link", name="待回访列表").click()
+        expect(page.get_by_role("heading", name=re.compile("待回访"))).to_be_visible()
+
         page.goto(base + "/#/today")
         page.get_by_role("list", name="待回访").get_by_role("link", name=re.compile("吴秀兰")).click()
         expect(page.get_by_role("heading", name="电话回访")).to_be_visible()

@@ -17,6 +17,10 @@ from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
 pytestmark = pytest.mark.browser
 
 
+#: 2026-11-09 10:00 China time: accepted after the fact, weeks before the notice prints
+ACCEPTED_AT = 1_794_189_600_000
+
+
 def test_pwa_notices_numbered_by_the_server_and_pending_offline(chromium: Browser,
                                                                pwa_server: Any) -> None:
     base = pwa_server.base_url
@@ -24,7 +28,8 @@ def test_pwa_notices_numbered_by_the_server_and_pending_offline(chromium: Browse
     accepted, refused = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
     made = api_push(base, centre_token, [
         new_op("cases", accepted, {"centre_id": "c-shiqiao", "matter_id": "m-yanglao",
-                                   "status": "accepted", "applicant.name": "王秀英"}),
+                                   "status": "accepted", "applicant.name": "王秀英",
+                                   "accepted_at": ACCEPTED_AT}),
         new_op("cases", refused, {"centre_id": "c-shiqiao", "matter_id": "m-yanglao",
                                   "status": "refused", "applicant.name": "赵建国",
                                   "refusal_reason": "不属于本中心受理范围，请到县政务服务中心办理"})])
@@ -39,6 +44,8 @@ def test_pwa_notices_numbered_by_the_server_and_pending_offline(chromium: Browse
         expect(page.get_by_role("heading", name="受理通知书")).to_be_visible()
         expect(page.get_by_text(re.compile(r"编号：.+-受-\d{4}-\d{4}"))).to_be_visible()
         expect(page.get_by_text("王秀英", exact=False).first).to_be_visible()
+        # dated the day it was accepted (China time), not the day it prints
+        expect(page.locator(".notice-date")).to_have_text(re.compile(r"　2026-11-09$"))
         assert_accessible(page, "受理通知书 (360 px)")
         page.emulate_media(media="print")
         expect(page.get_by_role("navigation", name="主要")).to_be_hidden()

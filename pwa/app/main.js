@@ -13,7 +13,7 @@ import { lazy, refresh, render, route, startRouter } from './router.js';
 import { keepPacks, registerWorker } from './update.js';
 import { fmtShort, toast } from './ui.js';
 import { loginView } from './views/login.js';
-import { todayView, visitView, visitsView } from './views/visits.js';
+import { callbacksView, todayView, visitView, visitsView } from './views/visits.js';
 import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
@@ -35,6 +35,7 @@ route(/^#\/case\/([^/]+)\/edit$/, caseFormView);
 route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noticeView);
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
+route(/^#\/callbacks$/, callbacksView);
 route(/^#\/sync$/, syncView);
 // Inspections and rectifications (inspectors, centres answering one): a big part of the code
 // that field phones never open, so it loads when first opened, not at start. Unlike the

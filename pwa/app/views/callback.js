@@ -16,6 +16,12 @@ export async function callbackView(ctx) {
   const visitId = ctx.query.get('visit');
   const [c, v, matters] = await Promise.all([caseId ? get('cases', caseId) : null, visitId ? get('visits', visitId) : null, matterNames()]);
   const subject = c || v;
+  if (!subject) { // a call-back is always about a case or a visit
+    add(ctx.main, h('h1', { text: '电话回访' }),
+      h('p', { class: 'box warn', text: caseId || visitId ? '找不到要回访的办件或走访（可能尚未同步）。' : '请先选择要回访的办件或走访。' }),
+      h('div', { class: 'actions' }, h('a', { class: 'btn primary', href: '#/callbacks', text: '待回访列表' })));
+    return {};
+  }
   const scale = ratings();
   const centre = (subject && subject.data.centre_id) || (ctx.session.user.centre_ids || [])[0];
   if (!scale.length) {

@@ -26,6 +26,18 @@ export function noticesFor(d) {
     || (d.notice_numbers || {})[kind]).map(([kind]) => kind);
 }
 
+/**
+ * When the decision a notice records was taken, where the case keeps it: the acceptance, the
+ * supplement request (the pause it began); a notice without one is dated the day it prints.
+ * @param {string} kind
+ * @param {Record<string, any>} d
+ */
+function decidedAt(kind, d) {
+  if (kind === 'acceptance') return d.accepted_at;
+  const pauses = d.pauses || [];
+  return kind === 'supplement' && pauses.length ? pauses[pauses.length - 1].from : null;
+}
+
 /** #/case/ID/notice/KIND */
 export async function noticeView(ctx) {
   const [id, kind] = ctx.params;
@@ -58,7 +70,7 @@ export async function noticeView(ctx) {
     h('p', { class: 'notice-no', text: `编号：${number || '待编号'}` }),
     h('p', { class: 'hint no-print', text: caseTitle(c, matters) }),
     ...body,
-    h('p', { class: 'notice-date', text: `${centre}　${fmtDate(Date.now())}` }),
+    h('p', { class: 'notice-date', text: `${centre}　${fmtDate(decidedAt(kind, d) || Date.now())}` }),
     h('p', { class: 'hint', text: `打印时间：${fmtTime(Date.now())}` })),
   h('div', { class: 'actions no-print' },
     h('button', { type: 'button', class: 'btn', text: '返回', onclick: () => history.back() }),

@@ -84,6 +84,28 @@ function dueCallbacks(cases, visits, evals, mineCentre, matters, since) {
   return out.sort((a, b) => a.due - b.due);
 }
 
+/** A call-back due, as a row linking to its form. */
+function callbackRow(cb) {
+  return h('li', null, h('a', { class: 'item', href: cb.href },
+    h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: cb.title }),
+      h('span', { class: 'hint', text: `回访期限 ${fmtTime(cb.due).split(' ')[0]}` }))));
+}
+
+/** #/callbacks: every call-back due (今日 shows the first ten), earliest deadline first. */
+export async function callbacksView(ctx) {
+  const centres = ctx.session.user.centre_ids || [];
+  const since = Date.now() - CALLBACK_WINDOW_MS;
+  const [cases, matters, evals, visitCalls] = await Promise.all([
+    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', since)]);
+  const mineCentre = (c) => !centres.length || centres.includes(c.data.centre_id);
+  const callbacks = dueCallbacks(cases, visitCalls, evals, mineCentre, matters, since);
+  add(ctx.main, h('h1', { text: `待回访（${callbacks.length}）` }),
+    h('p', { class: 'hint', text: '办结或走访结束后应回访的，按回访期限排列（期限已过 30 天的不再列出）。' }),
+    lazyList(callbacks, callbackRow, { empty: '没有到期的回访', label: '待回访' }),
+    actionBar(navButton('返回今日', '#/today')));
+  return { live: true };
+}
+
 /** 今日: my visits that matter today, and my centre's open cases. */
 export async function todayView(ctx) {
   // An inspector sees no applicants' records: their home is the inspections to do.
@@ -118,10 +140,8 @@ export async function todayView(ctx) {
     h('nav', { class: 'seg due-links', 'aria-label': '办件期限' }, ...Object.entries(DUE_LABELS).map(([k, label]) =>
       h('a', { href: `#/cases?f=${k}`, class: `due-${k}`, text: `${label} ${due[k]}` }))),
     h('section', { 'aria-label': '待回访' }, h('h2', { text: `待回访（${callbacks.length}）` }),
-      lazyList(callbacks.slice(0, 10), (cb) => h('li', null, h('a', { class: 'item', href: cb.href },
-        h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: cb.title }),
-          h('span', { class: 'hint', text: `回访期限 ${fmtTime(cb.due).split(' ')[0]}` })))),
-      { empty: '没有到期的回访', label: '待回访' })),
+      lazyList(callbacks.slice(0, 10), callbackRow, { empty: '没有到期的回访', label: '待回访' }),
+      callbacks.length > 10 ? h('a', { class: 'more-link', href: '#/callbacks', text: `查看全部 ${callbacks.length} 项` }) : null),
     h('section', { 'aria-label': '本中心在办件' }, h('h2', { text: `本中心在办件（${open.length}）` }),
       lazyList(open.slice(0, 20), (c) => caseRow(c, matters), { empty: '没有在办件', label: '在办件' }),
       open.length > 20 ? h('a', { class: 'more-link', href: '#/cases', text: `查看全部 ${open.length} 件` }) : null),
