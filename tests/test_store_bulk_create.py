@@ -98,7 +98,8 @@ def test_store_bulk_create_writes_what_the_op_path_writes(county_db: str, tmp_pa
     ops = [op("accountability", "acc-cases-a", accountability("a", "c1", f1)),
            op("accountability", "acc-cases-b", accountability("b", "c2", None)),  # centre's staff
            op("accountability", "acc-cases-c", accountability("c", "c3", "u-gone")),
-           op("notifications", "n-direct", {"user_id": f1, "kind": "due_soon", "title": "有事项下一个工作日到期",
+           op("notifications", "n-direct", {"user_id": f1, "kind": "due_soon",
+                                            "title": "有事项下一个工作日到期",
                                             "subject": {"collection": "cases", "record": "a"},
                                             "at": NOW})]
     by_run = write(plain, RUN, ops)
