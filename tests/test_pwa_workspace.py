@@ -249,6 +249,7 @@ def test_workspace_supervisor_runs_the_month(
     # Review queue: return one inspection with a comment, approve the other.
     page.goto(f"{base}/#/ws/queues?tab=inspections")
     back = page.locator(f'li[data-id="{month["other"]}"]')
+    expect(back.locator(".chip").filter(has_text="已提交")).to_be_visible()  # not the code "submitted"
     expect(back.get_by_role("link", name="打开审核")).to_have_attribute(
         "href", f"#/inspection/{month['other']}"
     )
@@ -513,7 +514,7 @@ def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_
     ctx, page = desk(chromium, base, "admin1")
     page.goto(f"{base}/#/ws/queues?tab=quarantine")
     first = page.locator(f'li[data-op="{ops[fixed]}"]')
-    expect(first).to_contain_text("forbidden")
+    expect(first.locator(".chip")).to_have_text("无权限修改")  # the reason in Chinese, not its code
     assert_accessible(page, "quarantine queue with ops")
     # Released before the fix: still refused, said on the row, the op stays.
     first.get_by_role("button", name="修正后放行").click()

@@ -16,6 +16,7 @@ const ENUMS = {
     hotline: '12345热线', department: '部门评议' },
   'matters.kind': { immediate: '即办件', time_limited: '承诺件', joint: '联办件' },
   'complaints.channel': { window: '窗口', phone: '电话', hotline: '12345热线', letter: '来信', online: '网上' },
+  'inspections.status': { draft: '草稿', submitted: '已提交', returned: '已退回', approved: '已通过' },
   'accountability.status': { open: '待说明', explained: '已说明，待结案', closed: '已结案' },
   'accountability.kind': { overdue_case: '办件超期', overdue_complaint: '投诉答复超期', overdue_rectification: '整改超期' },
   'accountability.subject.collection': { cases: '办件', complaints: '投诉', rectifications: '整改' },

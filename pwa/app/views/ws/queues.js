@@ -6,7 +6,7 @@
  */
 
 import { h, fmtTime, toast } from '../../ui.js';
-import { fieldLabel, TITLES } from '../../labels.js';
+import { fieldLabel, reasonText, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
 import { api, pagedList, recordHref, recordRow, ServerRefused, screen, sendEdit } from './kit.js';
 
@@ -97,7 +97,9 @@ async function quarantine(ctx) {
   for (const q of rows) {
     const li = h('li', { class: 'ws-row', 'data-op': q.op_id },
       h('p', { class: 'ws-row-title', text: `${TITLES[q.collection] || q.collection} ${q.record} · ${q.username || q.user_id || ''}` }),
-      h('p', null, h('span', { class: 'chip bad', text: q.code }), ` ${q.message || ''}`),
+      h('p', null, h('span', { class: 'chip bad', text: reasonText(q.collection, { code: q.code }) }),
+        // the server's own words, for whoever fixes the cause (they are English, for developers)
+        h('small', { class: 'hint', lang: 'en', text: ` ${q.message || ''}` })),
       h('p', { class: 'hint', text: `收到于 ${q.received_at ? fmtTime(typeof q.received_at === 'number' ? q.received_at : Date.parse(q.received_at)) : '—'}，更改：${Object.keys((q.op && q.op.set) || {}).map((p) => fieldLabel(q.collection, p)).join('、') || '删除'}` }));
     const out = h('p', { class: 'hint', role: 'status' });
     li.append(h('div', { class: 'ws-actions' },
