@@ -35,6 +35,7 @@ def pytest_configure(config: pytest.Config) -> None:
     budget.LONG = bool(config.getoption("--long"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist tags each node id with its group
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for ``scripts/test``'s parallel run (``-n auto --dist loadgroup``): each test
     module stays on one worker (its module-scoped server or county is set up once), and every
