@@ -90,3 +90,29 @@ def test_pwa_visit_list_redraw_keeps_loaded_rows_place_and_typed_search(chromium
     expect(page.get_by_text("共 1 条")).to_be_visible()
     assert shown_ids(page) == [mine[7]["record"]]
     ctx.close()
+
+
+def test_pwa_visit_list_redraw_keeps_keyboard_focus_on_more_and_on_a_row(chromium: Browser,
+                                                                         pwa_server: Any) -> None:
+    ctx, page = phone(chromium, pwa_server.base_url, "field1", offline=True)
+    me = idb(page, "return (await store.getMeta('session')).user.id;")
+    mine = [visit(me, f"申请人{i:03d}", T0 + i * MINUTE) for i in range(120)]
+    page.evaluate(SETTLE, [mine])
+    page.goto(f"{pwa_server.base_url}/#/visits")
+    expect(page.locator("ul.list > li")).to_have_count(50)
+
+    # A keyboard on 显示更多 when a sync redraws the list: still on it, and Enter loads more.
+    page.locator("button.more").evaluate("(b) => b.focus({ preventScroll: true })")
+    sync_brings(page, visit(me, "刚同步的", T0 + 500 * MINUTE), 121)
+    expect(page.locator("button.more")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("ul.list > li")).to_have_count(100)
+
+    # On a row: the same row (by its visit) keeps the focus, though it moved down one place.
+    row = page.locator("ul.list > li > a").nth(3)
+    href = row.get_attribute("href")
+    row.focus()
+    sync_brings(page, visit(me, "又一条", T0 + 501 * MINUTE), 122)
+    expect(page.locator(f'ul.list > li > a[href="{href}"]')).to_be_focused()
+    expect(page.locator("ul.list > li > a").nth(4)).to_be_focused()
+    ctx.close()
