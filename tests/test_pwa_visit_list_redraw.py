@@ -120,3 +120,22 @@ def test_pwa_visit_list_redraw_keeps_keyboard_focus_on_more_and_on_a_row(chromiu
     expect(page.locator(f'ul.list > li > a[href="{href}"]')).to_be_focused()
     expect(page.locator("ul.list > li > a").nth(4)).to_be_focused()
     ctx.close()
+
+
+def test_pwa_visit_list_redraw_keeps_rows_a_tap_was_loading(chromium: Browser, pwa_server: Any) -> None:
+    ctx, page, me, _mine = my_visit_list(chromium, pwa_server)
+    # A sync's redraw starts, and 显示更多 is tapped while the new screen is being drawn: the
+    # rows the tap asked for are in the list that replaces it.
+    page.evaluate("document.querySelector('#view > .screen').dataset.before = '1'")
+    page.evaluate("""async ([change]) => { const store = await import('/app/store.js');
+        const bus = await import('/app/bus.js');
+        await store.settle({changes: [change]}, []);
+        bus.emit({type: 'changed', received: 1});
+        document.querySelector('button.more').click(); }""",
+                  [visit(me, "刚同步的", T0 + 500 * MINUTE)])
+    expect(page.locator("#view > .screen:not([data-before])")).to_have_count(1)
+    expect(page.get_by_text("共 121 条")).to_be_visible()
+    # At least the 100 asked for and the one the sync put on top (more, when the tap's rows had
+    # landed before the redraw: then it also loads the page holding the last row shown).
+    expect(page.locator("ul.list > li").nth(100)).to_be_attached()
+    ctx.close()

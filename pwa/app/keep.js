@@ -262,7 +262,9 @@ export async function keepRows(old, next) {
   const loads = [...lists(old)].map(([k, ul]) => {
     const into = now.get(k);
     const rows = ul.querySelectorAll(':scope > li');
-    return into ? fillList(into, rows.length, rows.length ? hrefOf(rows[rows.length - 1]) : null) : false;
+    // Rows still loading in the old list (显示更多 tapped, or scrolled to the end) count too.
+    const n = Math.max(rows.length, Number(/** @type {HTMLElement} */ (ul).dataset.wants || 0));
+    return into ? fillList(into, n, rows.length ? hrefOf(rows[rows.length - 1]) : null) : false;
   });
   return (await Promise.all(loads)).some(Boolean);
 }
