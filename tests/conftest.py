@@ -35,14 +35,17 @@ def pytest_configure(config: pytest.Config) -> None:
     budget.LONG = bool(config.getoption("--long"))
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist tags each node id with its group
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Groups for ``scripts/test``'s parallel run (``-n auto --dist loadgroup``): each test
-    module stays on one worker (its module-scoped server or county is set up once), and every
-    browser test runs on one worker, one after another. A browser test already keeps about
-    two cores busy (Chromium, a real server, the test); two of them at once on CI's two cores
-    would only stretch their waits toward their timeouts."""
+    module stays on one worker, so its module-scoped server, county or browser is set up once,
+    not once per worker that happens to take one of its tests.
+
+    Browser tests are grouped by module like the rest, not all on one worker: the 97 of them
+    would then run one after another, and on CI's two cores that one worker would hold up
+    the whole run. At most two run at once, one per worker, as CI has run them since session 6."""
     for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.partition("::")[0]
+        group = item.nodeid.partition("::")[0]
         item.add_marker(pytest.mark.xdist_group(group))
 
 

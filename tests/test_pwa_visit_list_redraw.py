@@ -49,8 +49,9 @@ def sync_brings(page: Page, change: dict[str, Any], total: int) -> None:
     expect(page.get_by_text(f"共 {total} 条")).to_be_visible()
 
 
-def test_pwa_visit_list_redraw_keeps_loaded_rows_place_and_typed_search(chromium: Browser,
-                                                                          pwa_server: Any) -> None:
+def my_visit_list(chromium: Browser, pwa_server: Any) -> tuple[Any, Page, str, list[dict[str, Any]]]:
+    """A field worker's phone, offline, holding 120 visits of theirs, on the visit list (its
+    first 50 rows drawn): ``(context, page, user id, the visits)``."""
     ctx, page = phone(chromium, pwa_server.base_url, "field1", offline=True)
     me = idb(page, "return (await store.getMeta('session')).user.id;")
     mine = [visit(me, f"申请人{i:03d}", T0 + i * MINUTE) for i in range(120)]
@@ -58,6 +59,12 @@ def test_pwa_visit_list_redraw_keeps_loaded_rows_place_and_typed_search(chromium
     page.goto(f"{pwa_server.base_url}/#/visits")
     expect(page.get_by_text("共 120 条")).to_be_visible()
     expect(page.locator("ul.list > li")).to_have_count(50)
+    return ctx, page, me, mine
+
+
+def test_pwa_visit_list_redraw_keeps_loaded_rows_place_and_typed_search(chromium: Browser,
+                                                                          pwa_server: Any) -> None:
+    ctx, page, me, mine = my_visit_list(chromium, pwa_server)
 
     # Scrolled down: the second page loaded, the person reading around row 70.
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
@@ -89,4 +96,46 @@ def test_pwa_visit_list_redraw_keeps_loaded_rows_place_and_typed_search(chromium
     search.press("Enter")
     expect(page.get_by_text("共 1 条")).to_be_visible()
     assert shown_ids(page) == [mine[7]["record"]]
+    ctx.close()
+
+
+def test_pwa_visit_list_redraw_keeps_keyboard_focus_on_more_and_on_a_row(chromium: Browser,
+                                                                         pwa_server: Any) -> None:
+    ctx, page, me, _mine = my_visit_list(chromium, pwa_server)
+
+    # A keyboard on 显示更多 when a sync redraws the list: still on it, and Enter loads more.
+    page.locator("button.more").evaluate("(b) => b.focus({ preventScroll: true })")
+    sync_brings(page, visit(me, "刚同步的", T0 + 500 * MINUTE), 121)
+    expect(page.locator("button.more")).to_be_focused()
+    # (The redraw may have loaded a page more itself, to keep the last row it had in the list.)
+    drawn = page.locator("ul.list > li").count()
+    page.keyboard.press("Enter")
+    expect(page.locator("ul.list > li")).to_have_count(min(drawn + 50, 121))
+
+    # On a row: the same row (by its visit) keeps the focus, though it moved down one place.
+    row = page.locator("ul.list > li > a").nth(3)
+    href = row.get_attribute("href")
+    row.focus()
+    sync_brings(page, visit(me, "又一条", T0 + 501 * MINUTE), 122)
+    expect(page.locator(f'ul.list > li > a[href="{href}"]')).to_be_focused()
+    expect(page.locator("ul.list > li > a").nth(4)).to_be_focused()
+    ctx.close()
+
+
+def test_pwa_visit_list_redraw_keeps_rows_a_tap_was_loading(chromium: Browser, pwa_server: Any) -> None:
+    ctx, page, me, _mine = my_visit_list(chromium, pwa_server)
+    # A sync's redraw starts, and 显示更多 is tapped while the new screen is being drawn: the
+    # rows the tap asked for are in the list that replaces it.
+    page.evaluate("document.querySelector('#view > .screen').dataset.before = '1'")
+    page.evaluate("""async ([change]) => { const store = await import('/app/store.js');
+        const bus = await import('/app/bus.js');
+        await store.settle({changes: [change]}, []);
+        bus.emit({type: 'changed', received: 1});
+        document.querySelector('button.more').click(); }""",
+                  [visit(me, "刚同步的", T0 + 500 * MINUTE)])
+    expect(page.locator("#view > .screen:not([data-before])")).to_have_count(1)
+    expect(page.get_by_text("共 121 条")).to_be_visible()
+    # At least the 100 asked for and the one the sync put on top (more, when the tap's rows had
+    # landed before the redraw: then it also loads the page holding the last row shown).
+    expect(page.locator("ul.list > li").nth(100)).to_be_attached()
     ctx.close()

@@ -9,7 +9,8 @@
  *   - fields the person has typed in since the screen was drawn (or since the form last
  *     saved) keep their values; fields not touched show the new data;
  *   - the messages under fields and the form's alert line stay until the next attempt;
- *   - focus stays on the same field, with its caret;
+ *   - focus stays on the same field, with its caret, or on the same link (by its target) or
+ *     button (by its class, else its text): a keyboard on 显示更多 or on a row keeps its place;
  *   - a long list (lazyList) holds the rows the person had scrolled to, not its first page
  *     again, and the row at the top of the screen stays where it was (keepRows, anchor).
  * A submitted form is settled, so the redraw after a save shows the stored values; a
@@ -115,8 +116,41 @@ export function snapshot(root) {
       focus = [k, caret];
     }
   }
+  if (!focus) focus = pressable(root, document.activeElement);
   const alerts = [...root.querySelectorAll('form')].map((f) => f.querySelector(':scope > [role="alert"]')?.textContent || '');
   return { open, fields, problems, alerts, focus };
+}
+
+const PRESSABLE = 'a[href], button';
+
+/**
+ * The focus key of a link or button of `root` (null for anything else): a link by its
+ * target, a button by its class (a list's 显示更多 changes its text as rows load), else its
+ * text; `#n` tells apart the nth of the same key.
+ * @param {ParentNode} root
+ * @param {Element | null} el
+ * @returns {[string, null] | null}
+ */
+function pressable(root, el) {
+  if (!el || !el.matches || !el.matches(PRESSABLE) || !root.contains(el)) return null;
+  for (const [key, other] of pressKeys(root)) if (other === el) return [key, null];
+  return null;
+}
+
+/**
+ * The links and buttons of `root` by their focus keys (pressable), in document order.
+ * @param {ParentNode} root
+ * @returns {Generator<[string, HTMLElement]>}
+ */
+function* pressKeys(root) {
+  const seen = new Map();
+  for (const el of root.querySelectorAll(PRESSABLE)) {
+    const e = /** @type {HTMLElement} */ (el);
+    const k = e.tagName === 'A' ? `a ${e.getAttribute('href')}` : `button ${e.className || e.textContent}`;
+    const n = seen.get(k) || 0;
+    seen.set(k, n + 1);
+    yield [`press:${k}#${n}`, e];
+  }
 }
 
 /**
@@ -150,7 +184,11 @@ export function restore(root, snap) {
     const line = f.querySelector(':scope > [role="alert"]');
     if (line && snap.alerts[i]) line.textContent = snap.alerts[i];
   });
-  if (snap.focus) {
+  if (snap.focus && snap.focus[0].startsWith('press:')) {
+    for (const [key, el] of pressKeys(root)) {
+      if (key === snap.focus[0]) { el.focus({ preventScroll: true }); break; }
+    }
+  } else if (snap.focus) {
     const c = /** @type {HTMLInputElement | undefined} */ (controls.get(snap.focus[0]));
     if (c) {
       c.focus({ preventScroll: true });
@@ -224,7 +262,9 @@ export async function keepRows(old, next) {
   const loads = [...lists(old)].map(([k, ul]) => {
     const into = now.get(k);
     const rows = ul.querySelectorAll(':scope > li');
-    return into ? fillList(into, rows.length, rows.length ? hrefOf(rows[rows.length - 1]) : null) : false;
+    // Rows still loading in the old list (显示更多 tapped, or scrolled to the end) count too.
+    const n = Math.max(rows.length, Number(/** @type {HTMLElement} */ (ul).dataset.wants || 0));
+    return into ? fillList(into, n, rows.length ? hrefOf(rows[rows.length - 1]) : null) : false;
   });
   return (await Promise.all(loads)).some(Boolean);
 }

@@ -191,12 +191,16 @@ export function lazyList(items, row, opts = {}) {
   async function next() {
     if (loading || !more.isConnected) return;
     loading = true;
+    // What the person asked for, while it loads: a redraw meanwhile (a sync) replaces this
+    // list, and loads as many rows into the new one (keep.js keepRows), or the tap is lost.
+    ul.dataset.wants = String(shown + size);
     try {
       show(source ? await source.more(size) : /** @type {T[]} */ (items).slice(shown, shown + size));
     } catch (err) {
       toast(`未能读取更多记录：${err.message || err}`, 'error');
     } finally {
       loading = false;
+      delete ul.dataset.wants;
     }
   }
   more.addEventListener('click', next);
