@@ -83,6 +83,32 @@ def complaint_times(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *,
     if isinstance(reply, str) and reply.strip() and out.get("replied_at") is None \
             and before.get("replied_at") is None:
         out["replied_at"] = stamp
+    # A verification's time is the server's to say (a send-back's new reply is due five
+    # working days after it): the op's corrected time, whatever the workspace's clock sent.
+    if any(p == "verification" or p.startswith("verification.") for p in out):
+        out["verification.at"] = stamp
+    return out
+
+
+#: a complaint's statuses that answer it (a reply, or 不予受理 with the reason why)
+ANSWERED = frozenset({"replied", "dismissed"})
+
+
+def track_reply(kept: Mapping[str, Any], before: Any, after: Any, stamp: int) -> dict[str, Any]:
+    """A complaint's server-kept reply history after an op took its status from ``before``
+    to ``after`` at ``stamp`` (the op's corrected time).
+
+    ``reopened_at``: when the complaint last went back to ``open`` from an answer (a
+    supervisor's send-back, ``replied`` → ``open``, or the centre reopening its dismissal):
+    from then on a new reply is owed, due five working days later. ``answered_at``: when
+    that new reply came (the status moved on from ``open`` to an answer), never before the
+    reopening it answers; None while it is owed. The first ``replied_at`` stays as it was."""
+    out = dict(kept)
+    if after == "open" and before in ANSWERED:
+        out["reopened_at"] = stamp
+        out["answered_at"] = None
+    elif isinstance(out.get("reopened_at"), int) and before == "open" and after in ANSWERED:
+        out["answered_at"] = max(stamp, int(out["reopened_at"]))
     return out
 
 

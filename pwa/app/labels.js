@@ -41,6 +41,7 @@ const FIELDS = {
   handed_to: '移交记录', detected_at: '发现超期时间', explanation: '情况说明', subject: '问责对象',
   'subject.collection': '问责对象类型', 'subject.record': '问责对象', content: '投诉内容', received_at: '收到时间',
   reply_due: '答复期限', reply: '答复', replied_at: '答复时间', verified: '已核实', verification: '核实意见',
+  reopened_at: '退回时间', answered_at: '本次答复时间',
   complainant: '投诉人', 'complainant.name': '投诉人', 'complainant.phone': '联系电话',
 };
 

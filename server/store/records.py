@@ -134,7 +134,19 @@ def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
 
 
 def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
+    """The history the server keeps op by op beside a record's leaves (a case's pauses, a
+    complaint's reopening and the reply it owes since: ``sync.cases.track_reply``)."""
+    if coll == "complaints":
+        reopened = doc.get("reopened_at")
+        if isinstance(reopened, int):
+            return {"reopened_at": reopened, "answered_at": doc.get("answered_at")}
+        verification = doc.get("verification")
+        if "reopened_at" not in doc and doc.get("status") == "open" \
+                and isinstance(verification, dict) and verification.get("passed") is False \
+                and isinstance(verification.get("at"), int):
+            # Sent back before the server kept ``reopened_at``: the send-back's time.
+            return {"reopened_at": verification["at"], "answered_at": None}
+        return {}
     if coll != "cases":
         return {}
     pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
@@ -489,6 +501,9 @@ class Batch:
                 inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)
                                                if isinstance(rid, str) else None)
         kept = stored.kept if stored else {}
+        if raw.collection == "complaints" and outcome.changed:
+            kept = cases.track_reply(kept, stored.state.leaves.get("status") if stored else None,
+                                     state.leaves.get("status"), stamp)
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
             after = state.leaves.get("status")
