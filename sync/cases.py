@@ -29,11 +29,13 @@ MAX_EXTENSION_DAYS = 60
 
 
 def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: int,
-            user_id: str | None) -> dict[str, Any]:
+            user_id: str | None, due_at: int | None = None) -> dict[str, Any]:
     """The op's leaves with the server's additions; raise ``Invalid`` on a bad time or extension.
 
     ``stored`` are the record's current leaves (None for a new record), ``stamp`` the
-    op's corrected time, ``user_id`` who writes (None: the system, which owns no case).
+    op's corrected time, ``user_id`` who writes (None: the system, which owns no case),
+    ``due_at`` the stored case's deadline before this op (its computed ``due_at``; None
+    while the clock is stopped or for a new case): an extension is granted before it.
     """
     before = stored or {}
     out = dict(leaves)
@@ -47,7 +49,7 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
         if given is None and status in when and before.get(key) is None and "status" in out:
             out[key] = stamp
     if any(p == "extension" or p.startswith("extension.") for p in out):
-        _extension(before, out, stamp=stamp, user_id=user_id)
+        _extension(before, out, stamp=stamp, user_id=user_id, due_at=due_at)
     if stored is None and out.get("first_asked_by") is None and user_id is not None:
         out["first_asked_by"] = user_id
     return out
@@ -113,9 +115,15 @@ def track_reply(kept: Mapping[str, Any], before: Any, after: Any, stamp: int) ->
 
 
 def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
-               user_id: str | None) -> None:
+               user_id: str | None, due_at: int | None = None) -> None:
     if before.get("extension.days") is not None:
         raise Invalid("extension: granted already (a case is extended once)", path="extension")
+    # 延期 is asked for and granted while the promised time limit runs (行政许可法 art. 42: an
+    # extension is approved within the time limit): once the deadline has passed the case is
+    # late, its accountability record stands, and an extension would only hide the lateness.
+    if due_at is not None and stamp > due_at:
+        raise Invalid("extension: the case's deadline has passed; an extension is granted"
+                      " before it runs out", path="extension", details={"due_at": due_at})
     days = out.get("extension.days")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"extension.days: 1–{MAX_EXTENSION_DAYS} working days", path="extension.days")

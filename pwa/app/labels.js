@@ -115,6 +115,10 @@ export function reasonText(collection, error) {
     const who = [...(d.roles || [])].sort((a, b) => order.indexOf(a) - order.indexOf(b)).map((r) => ROLES[r] || r).join('、');
     return `${base}：${fieldLabel(collection, d.path)}不能${move}改为“${value}”${who ? `，只有${who}可以` : ''}`;
   }
+  if (error.code === 'invalid' && d.path === 'extension' && d.due_at !== undefined) {
+    // 延期 is granted while the promised time limit runs, never after it has passed
+    return `${base}：该办件已超过承诺期限，不能再延期（延期须在期限届满前批准）`;
+  }
   const path = error.details && error.details.path;
   return path ? `${base}：${fieldLabel(collection, path)}` : base;
 }

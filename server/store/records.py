@@ -221,6 +221,13 @@ class Batch:
                                 rubrics=self.templates.rubrics, calendar=load_calendar(self.conn))
         return self._ctx
 
+    def _deadline(self, stored: Stored) -> int | None:
+        """A stored case's deadline (its computed ``due_at``) as it stands before an op."""
+        cached = self._ctx
+        due = compute("cases", stored.state.leaves, self.ctx(), stored.kept).get("due_at")
+        self._ctx = cached  # taken again at the flush: matters a later op writes count there
+        return due if isinstance(due, int) else None
+
     def county_of(self, centre_id: str | None) -> str | None:
         if centre_id is None:
             return None
@@ -454,9 +461,12 @@ class Batch:
             check_stored(raw, stored.state.leaves)
 
         if raw.collection == "cases" and not raw.delete and not raw.restore:
+            extending = stored is not None and any(
+                p == "extension" or p.startswith("extension.") for p in leaves)
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
-                                   else self.actor.user_id)
+                                   else self.actor.user_id,
+                                   due_at=self._deadline(stored) if extending and stored else None)
         if raw.collection == "complaints" and not raw.delete and not raw.restore:
             leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
