@@ -562,7 +562,8 @@ class Batch:
         county = next(iter(scope.county_ids)) if scope and len(scope.county_ids) == 1 else None
         self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
                                 raw.collection[:100], raw.record[:100], err.code,
-                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp))
+                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp,
+                                _dumps(err.details) if err.details else None))
         result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
                                   "message": err.message}
         if err.details:
@@ -629,9 +630,10 @@ class Batch:
         # one stays dropped: a supervisor decided).
         conn.executemany(
             "INSERT INTO quarantine (op_id, device, user_id, collection, record, code, message,"
-            " op, received_at, county_id, stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " op, received_at, county_id, stamp, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(op_id) DO UPDATE SET attempts = attempts + 1, code = excluded.code,"
-            " message = excluded.message, received_at = excluded.received_at,"
+            " message = excluded.message, details = excluded.details,"
+            " received_at = excluded.received_at,"
             " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
         self.scored.clear()

@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
   code TEXT NOT NULL, message TEXT NOT NULL, op TEXT NOT NULL,
   received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
   status TEXT NOT NULL DEFAULT 'open', county_id TEXT, stamp INTEGER,
-  resolved_by TEXT, resolved_at INTEGER, reason TEXT
+  resolved_by TEXT, resolved_at INTEGER, reason TEXT, details TEXT
 );
 CREATE INDEX IF NOT EXISTS quarantine_review ON quarantine(county_id, status, received_at);
 CREATE TABLE IF NOT EXISTS conflicts (
