@@ -235,5 +235,8 @@ def test_pwa_complaint_sent_back_shows_the_new_reply_due(chromium: Browser, pwa_
         row = rows.filter(has_text="窗口答复含糊")
         expect(row).to_contain_text(f"答复期限 {page.evaluate(fmt, sent['reply_due'])}")
         expect(row).to_contain_text("退回重答")
+        page.goto(base + "/#/complaints?f=replied")  # owed a new reply: not among the replied
+        expect(page.get_by_role("heading", name="投诉")).to_be_visible()
+        expect(page.get_by_role("list", name="投诉列表").get_by_text("窗口答复含糊")).to_have_count(0)
     finally:
         ctx.close()

@@ -97,7 +97,7 @@ export async function complaintsView(ctx) {
   let rows = await list('complaints');
   if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
   if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
-  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !sentBack(c.data)));
+  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !owesAgain(c.data)));
   if (filter === 'verified') rows = rows.filter((c) => c.data.status === 'verified' || c.data.verified === true);
   rows.sort(filter === 'waiting' || filter === 'overdue'
     ? (a, b) => (a.data.reply_due || Infinity) - (b.data.reply_due || Infinity)
