@@ -29,11 +29,13 @@ MAX_EXTENSION_DAYS = 60
 
 
 def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: int,
-            user_id: str | None) -> dict[str, Any]:
+            user_id: str | None, due_at: int | None = None) -> dict[str, Any]:
     """The op's leaves with the server's additions; raise ``Invalid`` on a bad time or extension.
 
     ``stored`` are the record's current leaves (None for a new record), ``stamp`` the
-    op's corrected time, ``user_id`` who writes (None: the system, which owns no case).
+    op's corrected time, ``user_id`` who writes (None: the system, which owns no case),
+    ``due_at`` the stored case's deadline before this op (its computed ``due_at``; None
+    while the clock is stopped or for a new case): an extension is granted before it.
     """
     before = stored or {}
     out = dict(leaves)
@@ -47,7 +49,7 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
         if given is None and status in when and before.get(key) is None and "status" in out:
             out[key] = stamp
     if any(p == "extension" or p.startswith("extension.") for p in out):
-        _extension(before, out, stamp=stamp, user_id=user_id)
+        _extension(before, out, stamp=stamp, user_id=user_id, due_at=due_at)
     if stored is None and out.get("first_asked_by") is None and user_id is not None:
         out["first_asked_by"] = user_id
     return out
@@ -83,13 +85,45 @@ def complaint_times(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *,
     if isinstance(reply, str) and reply.strip() and out.get("replied_at") is None \
             and before.get("replied_at") is None:
         out["replied_at"] = stamp
+    # A verification's time is the server's to say (a send-back's new reply is due five
+    # working days after it): the op's corrected time, whatever the workspace's clock sent.
+    if any(p == "verification" or p.startswith("verification.") for p in out):
+        out["verification.at"] = stamp
+    return out
+
+
+#: a complaint's statuses that answer it (a reply, or 不予受理 with the reason why)
+ANSWERED = frozenset({"replied", "dismissed"})
+
+
+def track_reply(kept: Mapping[str, Any], before: Any, after: Any, stamp: int) -> dict[str, Any]:
+    """A complaint's server-kept reply history after an op took its status from ``before``
+    to ``after`` at ``stamp`` (the op's corrected time).
+
+    ``reopened_at``: when the complaint last went back to ``open`` from an answer (a
+    supervisor's send-back, ``replied`` → ``open``, or the centre reopening its dismissal):
+    from then on a new reply is owed, due five working days later. ``answered_at``: when
+    that new reply came (the status moved on from ``open`` to an answer), never before the
+    reopening it answers; None while it is owed. The first ``replied_at`` stays as it was."""
+    out = dict(kept)
+    if after == "open" and before in ANSWERED:
+        out["reopened_at"] = stamp
+        out["answered_at"] = None
+    elif isinstance(out.get("reopened_at"), int) and before == "open" and after in ANSWERED:
+        out["answered_at"] = max(stamp, int(out["reopened_at"]))
     return out
 
 
 def _extension(before: Mapping[str, Any], out: dict[str, Any], *, stamp: int,
-               user_id: str | None) -> None:
+               user_id: str | None, due_at: int | None = None) -> None:
     if before.get("extension.days") is not None:
         raise Invalid("extension: granted already (a case is extended once)", path="extension")
+    # 延期 is asked for and granted while the promised time limit runs (行政许可法 art. 42: an
+    # extension is approved within the time limit): once the deadline has passed the case is
+    # late, its accountability record stands, and an extension would only hide the lateness.
+    if due_at is not None and stamp > due_at:
+        raise Invalid("extension: the case's deadline has passed; an extension is granted"
+                      " before it runs out", path="extension", details={"due_at": due_at})
     days = out.get("extension.days")
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"extension.days: 1–{MAX_EXTENSION_DAYS} working days", path="extension.days")

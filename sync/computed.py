@@ -77,13 +77,26 @@ def _visits(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) ->
 
 
 def _complaints(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> dict[str, Any]:
-    received = leaves.get("received_at")
-    if received is None:
-        return {"reply_due": None, "overdue": False}
-    due = due_ms(int(received), COMPLAINT_REPLY_DAYS, ctx.calendar)
-    replied = leaves.get("replied_at")
-    overdue = (int(replied) if replied is not None else ctx.now) > due
-    return {"reply_due": due, "overdue": overdue}
+    """``reply_due``: five working days after receipt, or, once the complaint has been sent
+    back or reopened (``kept``: ``sync.cases.track_reply``), after ``reopened_at``.
+    ``answered_at``: the reply that deadline asks for (the first ``replied_at``; after a
+    reopening the new reply's time), None while it is owed. ``overdue``: answered after the
+    deadline, or not answered and past it."""
+    reopened = kept.get("reopened_at")
+    if isinstance(reopened, int):
+        answered = kept.get("answered_at")
+        answered = int(answered) if isinstance(answered, int) else None
+        start: Any = reopened
+    else:
+        reopened, start = None, leaves.get("received_at")
+        replied = leaves.get("replied_at")
+        answered = int(replied) if replied is not None else None
+    if start is None:
+        return {"reply_due": None, "overdue": False, "reopened_at": reopened,
+                "answered_at": answered}
+    due = due_ms(int(start), COMPLAINT_REPLY_DAYS, ctx.calendar)
+    overdue = (answered if answered is not None else ctx.now) > due
+    return {"reply_due": due, "overdue": overdue, "reopened_at": reopened, "answered_at": answered}
 
 
 def _rectifications(leaves: Mapping[str, Any], ctx: Context,

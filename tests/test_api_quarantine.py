@@ -189,3 +189,56 @@ def test_quarantine_rows_from_before_the_county_column_reach_the_senders_supervi
         conn.execute("UPDATE quarantine SET county_id=NULL WHERE op_id=?", (bad["id"],))
     assert [e["op_id"] for e in listing(client, sup1)] == [bad["id"]]
     assert listing(client, sup2) == []
+
+
+def test_quarantine_keeps_the_refusals_details(device: Any, client: TestClient) -> None:
+    """An ``invalid_transition`` says which statuses were allowed; the quarantine keeps that
+    with the op and gives it back (``details``), a resent op with its latest details."""
+    f1, sup1 = device("f1"), device("sup1")
+    sup1.sync([sup1.op("matters", "m5", {"name": "个体工商户登记", "county_id": "k1",
+                                         "kind": "time_limited", "time_limit_days": 5})])
+    made = f1.sync([f1.op("cases", "k-q", {"centre_id": "c1", "matter_id": "m5", "status": "consulted"})])
+    assert made["results"][0]["status"] == "applied", made
+    jump = f1.op("cases", "k-q", {"status": "completed"})
+    [res] = f1.sync([jump])["results"]
+    assert res["code"] == "invalid_transition", res
+    want = {"path": "status", "from": "consulted", "to": "completed", "allowed": ["accepted", "refused"]}
+    assert res["details"] == want
+    [entry] = [e for e in listing(client, sup1) if e["op_id"] == jump["id"]]
+    assert entry["details"] == want and entry["code"] == "invalid_transition"
+    # Every refusal's details, whatever its code.
+    bad = f1.op("visits", "v-stale-details", visit(notes="x"))
+    f1.sync([bad], schema_version=0)
+    [stale] = [e for e in listing(client, sup1) if e["op_id"] == bad["id"]]
+    assert stale["code"] == "stale_schema" and stale["details"] == {"min_schema": 1}
+    # Released and refused again: the row keeps the new refusal's details.
+    r = client.post(f"/api/v1/quarantine/{jump['id']}/release", headers=sup1.headers)
+    assert r.status_code == 409 and r.json()["error"]["details"]["allowed"] == ["accepted", "refused"]
+    [entry] = [e for e in listing(client, sup1) if e["op_id"] == jump["id"]]
+    assert entry["details"] == want and entry["attempts"] == 2
+
+
+def test_quarantine_rows_from_before_details_were_kept(tmp_path: Path) -> None:
+    """An older database's quarantine table gains ``details`` (null for its rows, listed as {})."""
+    from server.scope import Scope
+    from server.store.quarantine import in_scope
+    from server.store.sqlite import connect, migrate
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path)) as old, old:
+        old.execute("CREATE TABLE quarantine (op_id TEXT PRIMARY KEY, device TEXT, user_id TEXT,"
+                    " collection TEXT, record TEXT, code TEXT NOT NULL, message TEXT NOT NULL,"
+                    " op TEXT NOT NULL, received_at INTEGER NOT NULL, attempts INTEGER NOT NULL"
+                    " DEFAULT 1, status TEXT NOT NULL DEFAULT 'open', county_id TEXT, stamp INTEGER,"
+                    " resolved_by TEXT, resolved_at INTEGER, reason TEXT)")
+        old.execute("INSERT INTO quarantine (op_id, device, user_id, collection, record, code,"
+                    " message, op, received_at, county_id) VALUES ('op-old', 'd1', 'u1', 'cases',"
+                    " 'k1', 'invalid_transition', 'status: consulted -> completed', '{}', 1, 'k1')")
+    conn = connect(path)
+    try:
+        migrate(conn)
+        assert "details" in {r[1] for r in conn.execute("PRAGMA table_info(quarantine)")}
+        scope = Scope(role="supervisor", centre_ids=frozenset(), county_ids=frozenset({"k1"}))
+        [entry] = in_scope(conn, scope, "open", None, 10)
+        assert entry["op_id"] == "op-old" and entry["details"] == {}
+    finally:
+        conn.close()

@@ -201,3 +201,21 @@ def test_holidays_open_work_in_finds_walks_crossing_the_year_only(county_db: str
     # 2028: the open case is due in 2027, before it; a stopped clock may yet run into it.
     assert open_work_in(conn, "cases", *year_span(2028)) == ["waiting"]
     assert open_work_in(conn, "complaints", start, end) == ["cp"]
+
+
+def test_holidays_correct_a_sent_back_complaints_new_deadline(county_db: str, tmp_path: Path) -> None:
+    """A complaint answered, then sent back that Friday, owes its new reply five working days
+    later: that deadline is open work the loaded year corrects (though ``replied_at`` is set)."""
+    early = at("2027-02-01 09:00")
+    write(county_db, [("complaints", "cp-back", {"centre_id": "c1", "content": "答复含糊",
+                                                 "received_at": early, "status": "open"}, early)])
+    write(county_db, [("complaints", "cp-back", {"reply": "已解释", "status": "replied"}, early + 3_600_000)])
+    write(county_db, [("complaints", "cp-back", {"status": "open", "verification.passed": False,
+                                                 "verification.comment": "未说明整改措施"}, at(FRIDAY))])
+    _, data = row(county_db, "complaints", "cp-back")
+    assert data["reopened_at"] == at(FRIDAY) and data["replied_at"] == early + 3_600_000
+    assert due_day(county_db, "complaints", "cp-back", "reply_due") == GUESSED_DUE
+    start, end = year_span(2027)
+    assert "cp-back" in open_work_in(sqlite3.connect(county_db), "complaints", start, end)
+    assert load(county_db, schedule(tmp_path, ["2027-03-08"])) == 0  # the Monday off
+    assert due_day(county_db, "complaints", "cp-back", "reply_due") == "2027-03-15"

@@ -96,7 +96,7 @@ def test_pwa_accountability_explained_by_the_centre(chromium: Browser, pwa_serve
 
 def test_pwa_accountability_extension_granted_in_the_workspace(chromium: Browser, pwa_server: Any) -> None:
     base, db = pwa_server.base_url, pwa_server.db
-    _, open_ = _cases(db, int(time.time() * 1000))
+    late, open_ = _cases(db, int(time.time() * 1000))
     before = _doc(db, "cases", open_)["due_at"]
     [(super1,)] = db_rows(db, "SELECT id FROM users WHERE username='super1'")
     cal = httpx.get(f"{base}/api/v1/calendar",
@@ -112,6 +112,14 @@ def test_pwa_accountability_extension_granted_in_the_workspace(chromium: Browser
             assert_accessible(page, "全县总览 with the holiday warning (1280 px)")
         else:
             expect(warning).to_have_count(0)
+
+        # A case past its deadline is not offered an extension (the server refuses one): why, in Chinese.
+        page.goto(f"{base}/#/ws/record/cases/{late}")
+        expect(page.get_by_text("已过，不能再延期：延期须在期限届满前批准。")).to_be_visible()
+        expect(page.get_by_role("region", name="延期")).to_have_count(0)
+        refusal = page.evaluate("""async () => (await import('/app/labels.js')).reasonText('cases',
+            {code: 'invalid', details: {path: 'extension', due_at: 1}})""")
+        assert refusal == "数据不符合要求：该办件已超过承诺期限，不能再延期（延期须在期限届满前批准）"
 
         page.goto(f"{base}/#/ws/record/cases/{open_}")
         form = page.get_by_role("region", name="延期")

@@ -9,6 +9,8 @@ shows who owns it now and the history. axe at 360 px (and 1280 px for the list);
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -193,5 +195,48 @@ def test_pwa_complaints_case_handover_shows_history(chromium: Browser, pwa_serve
         (entry,) = stored["handed_to"].values()
         assert entry["from"] == centre_id and entry["to"] == field_id
         assert entry["note"] == "需上门核实，由网格员接手" and isinstance(entry["at"], int)
+    finally:
+        ctx.close()
+
+
+def test_pwa_complaint_sent_back_shows_the_new_reply_due(chromium: Browser, pwa_server: Any) -> None:
+    """A complaint replied, then sent back by a supervisor: the centre's phone shows the new
+    deadline (five working days after the send-back, the server's), marked as a reply owed."""
+    base = pwa_server.base_url
+    token, _ = user_login(base, "centre1")
+    cid = f"cp-back-{uuid.uuid4().hex[:8]}"
+    received = int(time.time() * 1000) - 3 * 86_400_000  # entered after the fact
+    made = api_push(base, token, [
+        new_op("complaints", cid, {"centre_id": "c-shiqiao", "content": "窗口答复含糊", "channel": "phone",
+                                   "status": "open", "received_at": received}),
+        new_op("complaints", cid, {"reply": "已解释", "status": "replied"})])
+    assert [r["status"] for r in made["results"]] == ["applied", "applied"], made
+    first = _stored(pwa_server.db, "complaints", cid)
+    super_token, super_id = user_login(base, "super1")
+    version = int(db_rows(pwa_server.db, "SELECT version FROM records WHERE id=?", cid)[0][0])
+    back = api_push(base, super_token, [new_op("complaints", cid, {
+        "status": "open", "verification.by": super_id, "verification.at": 1,
+        "verification.passed": False, "verification.comment": "未说明整改措施"}, base=version)])
+    assert back["results"][0]["status"] == "applied", back
+    sent = _stored(pwa_server.db, "complaints", cid)
+    assert sent["reply_due"] > first["reply_due"] and sent["replied_at"] == first["replied_at"]
+    ctx, page = phone(chromium, base, "centre1")
+    try:
+        sync_now(page)
+        page.goto(f"{base}/#/complaint/{cid}")
+        fmt = "async (ms) => (await import('/app/ui.js')).fmtDate(ms)"
+        kvs = page.locator("dl.kvs")
+        expect(kvs).to_contain_text(f"重新答复期限{page.evaluate(fmt, sent['reply_due'])}")
+        expect(kvs).to_contain_text("退回时间")
+        expect(kvs).to_contain_text("督查退回，需重新答复")
+        expect(page.get_by_role("heading", name="重新答复")).to_be_visible()
+        page.goto(base + "/#/complaints?f=waiting")
+        rows = page.get_by_role("list", name="投诉列表").get_by_role("listitem")
+        row = rows.filter(has_text="窗口答复含糊")
+        expect(row).to_contain_text(f"答复期限 {page.evaluate(fmt, sent['reply_due'])}")
+        expect(row).to_contain_text("退回重答")
+        page.goto(base + "/#/complaints?f=replied")  # owed a new reply: not among the replied
+        expect(page.get_by_role("heading", name="投诉")).to_be_visible()
+        expect(page.get_by_role("list", name="投诉列表").get_by_text("窗口答复含糊")).to_have_count(0)
     finally:
         ctx.close()

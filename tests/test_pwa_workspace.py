@@ -511,10 +511,22 @@ def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_
         ).json()["quarantine"]
         if r["record"] in (fixed, dropped)
     }
+    # A refused status change keeps its details: the queue says what the case may become.
+    case = f"case-{uuid.uuid4().hex[:8]}"
+    [made] = api_push(base, token, [new_op("cases", case, {"centre_id": "c-liulin", "matter_id": "m-x",
+                                                             "status": "accepted"})])["results"]
+    assert made["status"] == "applied", made
+    jump = new_op("cases", case, {"status": "refused", "refusal_reason": "材料不全"}, base=made["version"])
+    [refused] = api_push(base, token, [jump])["results"]
+    assert refused["code"] == "invalid_transition", refused
     ctx, page = desk(chromium, base, "admin1")
     page.goto(f"{base}/#/ws/queues?tab=quarantine")
     first = page.locator(f'li[data-op="{ops[fixed]}"]')
     expect(first.locator(".chip")).to_have_text("无权限修改")  # the reason in Chinese, not its code
+    transition = page.locator(f'li[data-op="{jump["id"]}"]')
+    expect(transition.locator(".chip")).to_have_text("状态变更不被允许")
+    expect(transition.locator(".ws-reason")).to_have_text(
+        "不能从“已受理”改为“不予受理”，可改为：待补件、办理中、已办结、退回")
     assert_accessible(page, "quarantine queue with ops")
     # Released before the fix: still refused, said on the row, the op stays.
     first.get_by_role("button", name="修正后放行").click()

@@ -131,7 +131,8 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
                     st.dictionaries(st.sampled_from(["at", "x"]), st.integers(0, 10**13), max_size=2))
 _KEYS = ["status", "kind", "rating", "channel", "accepted_at", "completed_at", "started_at",
          "planned_at", "ended_at", "submitted_at", "ordered_at", "due_at", "at", "received_at",
-         "detected_at", "nomination", "replied_at", "reply_due", "notice_ends_at", "expires_at",
+         "detected_at", "nomination", "replied_at", "answered_at", "reply_due", "notice_ends_at",
+         "expires_at",
          "overdue", "score", "vetoed"]
 
 

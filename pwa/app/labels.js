@@ -41,6 +41,7 @@ const FIELDS = {
   handed_to: '移交记录', detected_at: '发现超期时间', explanation: '情况说明', subject: '问责对象',
   'subject.collection': '问责对象类型', 'subject.record': '问责对象', content: '投诉内容', received_at: '收到时间',
   reply_due: '答复期限', reply: '答复', replied_at: '答复时间', verified: '已核实', verification: '核实意见',
+  reopened_at: '退回时间', answered_at: '本次答复时间',
   complainant: '投诉人', 'complainant.name': '投诉人', 'complainant.phone': '联系电话',
 };
 
@@ -113,6 +114,10 @@ export function reasonText(collection, error) {
     const order = Object.keys(ROLES);
     const who = [...(d.roles || [])].sort((a, b) => order.indexOf(a) - order.indexOf(b)).map((r) => ROLES[r] || r).join('、');
     return `${base}：${fieldLabel(collection, d.path)}不能${move}改为“${value}”${who ? `，只有${who}可以` : ''}`;
+  }
+  if (error.code === 'invalid' && d.path === 'extension' && d.due_at !== undefined) {
+    // 延期 is granted while the promised time limit runs, never after it has passed
+    return `${base}：该办件已超过承诺期限，不能再延期（延期须在期限届满前批准）`;
   }
   const path = error.details && error.details.path;
   return path ? `${base}：${fieldLabel(collection, path)}` : base;

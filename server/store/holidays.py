@@ -32,7 +32,10 @@ def load_calendar(conn: sqlite3.Connection) -> Calendar:
 # field its working-day walk starts from, and the field holding where the walk ended.
 _OPEN = {"cases": ("json_extract(data, '$.status') IN ('accepted', 'supplement', 'handling')",
                    "accepted_at", "due_at"),
-         "complaints": ("json_extract(data, '$.replied_at') IS NULL", "received_at", "reply_due"),
+         # Not yet replied, or open again (sent back or reopened: a new reply is owed; its walk
+         # starts at ``reopened_at``, after ``received_at``, so the span test below holds).
+         "complaints": ("(json_extract(data, '$.replied_at') IS NULL"
+                        " OR json_extract(data, '$.status') = 'open')", "received_at", "reply_due"),
          "rectifications": ("coalesce(json_extract(data, '$.status'), 'open') IN ('open', 'overdue')",
                             "ordered_at", "due_at")}
 OPEN_WORK = tuple(_OPEN)

@@ -29,7 +29,7 @@ from .users import scope_for
 STATES = ("open", "released", "dropped")
 COLUMNS = ("op_id", "device", "user_id", "collection", "record", "code", "message", "op",
            "received_at", "attempts", "status", "county_id", "stamp", "resolved_by",
-           "resolved_at", "reason")
+           "resolved_at", "reason", "details")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class Reviewer:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     doc = {k: v for k, v in row.items() if k != "stamp"}
     doc["op"] = json.loads(doc["op"])
+    # The refusal's details (``invalid_transition``: path, from, to, allowed); {} for none, and
+    # for a row kept before they were stored.
+    doc["details"] = json.loads(doc["details"]) if doc["details"] else {}
     for key in ("received_at", "resolved_at"):
         doc[key] = audit.iso(doc[key]) if doc[key] is not None else None
     return doc

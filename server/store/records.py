@@ -134,7 +134,19 @@ def _live_leaves(conn: sqlite3.Connection, collection: str, ids: Sequence[str]
 
 
 def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
-    """The history the server keeps op by op beside a record's leaves (a case's pauses)."""
+    """The history the server keeps op by op beside a record's leaves (a case's pauses, a
+    complaint's reopening and the reply it owes since: ``sync.cases.track_reply``)."""
+    if coll == "complaints":
+        reopened = doc.get("reopened_at")
+        if isinstance(reopened, int):
+            return {"reopened_at": reopened, "answered_at": doc.get("answered_at")}
+        verification = doc.get("verification")
+        if "reopened_at" not in doc and doc.get("status") == "open" \
+                and isinstance(verification, dict) and verification.get("passed") is False \
+                and isinstance(verification.get("at"), int):
+            # Sent back before the server kept ``reopened_at``: the send-back's time.
+            return {"reopened_at": verification["at"], "answered_at": None}
+        return {}
     if coll != "cases":
         return {}
     pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
@@ -208,6 +220,13 @@ class Batch:
             self._ctx = Context(now=self.now, matter_days=days, templates=self.templates,
                                 rubrics=self.templates.rubrics, calendar=load_calendar(self.conn))
         return self._ctx
+
+    def _deadline(self, stored: Stored) -> int | None:
+        """A stored case's deadline (its computed ``due_at``) as it stands before an op."""
+        cached = self._ctx
+        due = compute("cases", stored.state.leaves, self.ctx(), stored.kept).get("due_at")
+        self._ctx = cached  # taken again at the flush: matters a later op writes count there
+        return due if isinstance(due, int) else None
 
     def county_of(self, centre_id: str | None) -> str | None:
         if centre_id is None:
@@ -442,9 +461,12 @@ class Batch:
             check_stored(raw, stored.state.leaves)
 
         if raw.collection == "cases" and not raw.delete and not raw.restore:
+            extending = stored is not None and any(
+                p == "extension" or p.startswith("extension.") for p in leaves)
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
-                                   else self.actor.user_id)
+                                   else self.actor.user_id,
+                                   due_at=self._deadline(stored) if extending and stored else None)
         if raw.collection == "complaints" and not raw.delete and not raw.restore:
             leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
@@ -489,6 +511,9 @@ class Batch:
                 inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)
                                                if isinstance(rid, str) else None)
         kept = stored.kept if stored else {}
+        if raw.collection == "complaints" and outcome.changed:
+            kept = cases.track_reply(kept, stored.state.leaves.get("status") if stored else None,
+                                     state.leaves.get("status"), stamp)
         if raw.collection == "cases":
             before = stored.state.leaves.get("status") if stored else None
             after = state.leaves.get("status")
@@ -537,7 +562,8 @@ class Batch:
         county = next(iter(scope.county_ids)) if scope and len(scope.county_ids) == 1 else None
         self.quarantine.append((raw.id, self.actor.device_id, self.actor.user_id,
                                 raw.collection[:100], raw.record[:100], err.code,
-                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp))
+                                err.message, _dumps(dict(raw.sent)), self.now, county, stamp,
+                                _dumps(err.details) if err.details else None))
         result: dict[str, Any] = {"op": raw.id, "status": "rejected", "code": err.code,
                                   "message": err.message}
         if err.details:
@@ -604,9 +630,10 @@ class Batch:
         # one stays dropped: a supervisor decided).
         conn.executemany(
             "INSERT INTO quarantine (op_id, device, user_id, collection, record, code, message,"
-            " op, received_at, county_id, stamp) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " op, received_at, county_id, stamp, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(op_id) DO UPDATE SET attempts = attempts + 1, code = excluded.code,"
-            " message = excluded.message, received_at = excluded.received_at,"
+            " message = excluded.message, details = excluded.details,"
+            " received_at = excluded.received_at,"
             " stamp = coalesce(excluded.stamp, stamp)", self.quarantine)
         self.dirty.clear()
         self.scored.clear()

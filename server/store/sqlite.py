@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
   code TEXT NOT NULL, message TEXT NOT NULL, op TEXT NOT NULL,
   received_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 1,
   status TEXT NOT NULL DEFAULT 'open', county_id TEXT, stamp INTEGER,
-  resolved_by TEXT, resolved_at INTEGER, reason TEXT
+  resolved_by TEXT, resolved_at INTEGER, reason TEXT, details TEXT
 );
 CREATE INDEX IF NOT EXISTS quarantine_review ON quarantine(county_id, status, received_at);
 CREATE TABLE IF NOT EXISTS conflicts (
@@ -137,16 +137,16 @@ CREATE TABLE IF NOT EXISTS attachment_partials (
 
 # Open work per collection in terms of its ``facts`` row (which exists for live records only).
 _OPEN = {"cases": "{a}status IN ('accepted', 'handling')",
-         "complaints": "{a}done IS NULL",  # a complaint's ``done`` is its replied_at
+         "complaints": "{a}done IS NULL",  # a complaint's ``done``: the reply it owes
          "rectifications": "{a}status = 'open'"}
 
 
 def watch_where(collection: str, alias: str = "") -> str:
     """Open work of ``collection`` not yet overdue, on ``facts`` (``alias``: its name in the
     query): the rows the deadline sweep looks at. The same as the stored documents' status
-    accepted or handling (cases), replied_at null (complaints), status open (rectifications),
-    not deleted, overdue false or missing: ``facts`` holds those fields as ``json_extract``
-    reads them, and a row only while its record is live.
+    accepted or handling (cases), the reply owed not yet given (complaints: ``FACTS``' done),
+    status open (rectifications), not deleted, overdue false or missing: ``facts`` holds
+    those fields as ``json_extract`` reads them, and a row only while its record is live.
 
     Word for word the WHERE of that collection's partial index ``facts_open_due_<collection>``
     (``FACTS_SCHEMA``), so SQLite uses it: a sweep reads what has fallen due (or is about to),
@@ -213,7 +213,11 @@ FACTS: dict[str, dict[str, Source]] = {
            "inspections": ("started_at", "submitted_at"), "rectifications": ("ordered_at", "due_at"),
            "evaluations": ("at",), "complaints": ("received_at",),
            "accountability": ("detected_at",), "awards": ("nomination.at",)},
-    "done": {"cases": ("completed_at",), "complaints": ("replied_at",), "visits": ("ended_at",)},
+    # A complaint's ``done`` is the reply its ``reply_due`` asks for (``answered_at``: null
+    # while a complaint sent back or reopened waits for a new one); a document written before
+    # ``answered_at`` existed gives its ``replied_at``, but while open only the new field counts.
+    "done": {"cases": ("completed_at",), "visits": ("ended_at",),
+             "complaints": Switch("status", "open", ("answered_at",), ("answered_at", "replied_at"))},
     "due": {"complaints": ("reply_due",),
             "awards": Switch("status", "notice", ("notice_ends_at",), ("expires_at",)),
             "*": ("due_at",)},

@@ -54,7 +54,7 @@ export const maskName = (s) => (s ? `${[...s][0]}${'*'.repeat(Math.max(1, [...s]
  * @param {number} [now]
  */
 export function replyState(d, now = Date.now()) {
-  if (d.replied_at || d.reply || ['replied', 'verified', 'dismissed'].includes(d.status)) return null;
+  if (!owesAgain(d) && (d.replied_at || d.reply || ['replied', 'verified', 'dismissed'].includes(d.status))) return null;
   if (d.overdue || (d.reply_due && d.reply_due < now)) return 'overdue';
   const tonight = new Date(now).setHours(23, 59, 59, 999);
   return d.reply_due && d.reply_due <= tonight + 2 * 86400000 ? 'soon' : null;
@@ -63,7 +63,14 @@ export function replyState(d, now = Date.now()) {
 /** Sent back by a supervisor for a new reply (status open again, the verification not passed). */
 export const sentBack = (d) => d.status === 'open' && !!d.verification && d.verification.passed === false;
 
-const isWaiting = (d) => sentBack(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
+/**
+ * Open again after an answer (sent back, or a dismissal reopened): a new reply is owed, due
+ * five working days after the server's `reopened_at` (the server's `reply_due` says when).
+ * @param {Record<string, any>} d
+ */
+export const owesAgain = (d) => d.status === 'open' && (sentBack(d) || !!d.reopened_at);
+
+const isWaiting = (d) => owesAgain(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
 function complaintRow(c) {
@@ -90,7 +97,7 @@ export async function complaintsView(ctx) {
   let rows = await list('complaints');
   if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
   if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
-  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !sentBack(c.data)));
+  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !owesAgain(c.data)));
   if (filter === 'verified') rows = rows.filter((c) => c.data.status === 'verified' || c.data.verified === true);
   rows.sort(filter === 'waiting' || filter === 'overdue'
     ? (a, b) => (a.data.reply_due || Infinity) - (b.data.reply_due || Infinity)
@@ -126,7 +133,8 @@ export async function complaintView(ctx) {
       row('服务中心', centres.get(d.centre_id) || d.centre_id),
       row('投诉人', p.name),
       row('联系电话', p.phone ? h('a', { href: `tel:${p.phone}`, text: p.phone }) : ''),
-      row('答复期限', d.reply_due ? `${fmtDate(d.reply_due)}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
+      owesAgain(d) ? row('退回时间', d.reopened_at ? fmtTime(d.reopened_at) : '同步后记录') : null,
+      row(owesAgain(d) ? '重新答复期限' : '答复期限', d.reply_due ? `${fmtDate(d.reply_due)}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
         : '同步后由服务器按 5 个工作日计算'),
       row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
       row('答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
@@ -136,7 +144,7 @@ export async function complaintView(ctx) {
 
   // A dismissed complaint is not answered again here (dismissed → replied is not a
   // transition of the lifecycle; it is reopened first).
-  if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || sentBack(d)) && maySet('complaints', 'reply', role)) {
+  if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || owesAgain(d)) && maySet('complaints', 'reply', role)) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
@@ -146,7 +154,7 @@ export async function complaintView(ctx) {
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
-    add(ctx.main, h('section', null, h('h2', { text: sentBack(d) ? '重新答复' : '答复' }), form));
+    add(ctx.main, h('section', null, h('h2', { text: owesAgain(d) ? '重新答复' : '答复' }), form));
   }
   if (d.reply && !d.verified && !sentBack(d) && maySet('complaints', 'verified', role)
       && maySet('complaints', 'status', role, 'verified', d.status)) {

@@ -9,7 +9,7 @@ import { call, NetworkError } from '../../api.js';
 import { edit, outbox } from '../../store.js';
 import { kick } from '../../scheduler.js';
 import { h, fmtTime } from '../../ui.js';
-import { enumLabel } from '../../labels.js';
+import { enumLabel, reasonText } from '../../labels.js';
 
 /** Roles that run the county workspace. */
 export const WORKSPACE_ROLES = ['supervisor', 'admin'];
@@ -284,6 +284,6 @@ export async function sendEdit(collection, id, version, set) {
   await kick('manual');
   const left = (await outbox()).find((o) => o.id === op.id);
   if (!left) return 'sent';
-  if (left.state === 'rejected') throw new Error(`服务器退回：${(left.error && left.error.message) || left.error.code}`);
+  if (left.state === 'rejected') throw new Error(`服务器退回：${reasonText(collection, left.error || {})}`);
   return 'queued';
 }

@@ -95,11 +95,16 @@ async function quarantine(ctx) {
   const rows = body.quarantine || [];
   const list = h('ul', { class: 'ws-list', 'aria-label': '隔离的更改' });
   for (const q of rows) {
+    // The refusal with its details (a refused status change: from, to and what is allowed),
+    // in Chinese, when they say more than the code alone.
+    const short = reasonText(q.collection, { code: q.code });
+    const full = reasonText(q.collection, { code: q.code, details: q.details || {} });
     const li = h('li', { class: 'ws-row', 'data-op': q.op_id },
       h('p', { class: 'ws-row-title', text: `${TITLES[q.collection] || q.collection} ${q.record} · ${q.username || q.user_id || ''}` }),
-      h('p', null, h('span', { class: 'chip bad', text: reasonText(q.collection, { code: q.code }) }),
+      h('p', null, h('span', { class: 'chip bad', text: short }),
         // the server's own words, for whoever fixes the cause (they are English, for developers)
         h('small', { class: 'hint', lang: 'en', text: ` ${q.message || ''}` })),
+      full !== short ? h('p', { class: 'ws-reason', text: full.slice(short.length).replace(/^：/, '') }) : null,
       h('p', { class: 'hint', text: `收到于 ${q.received_at ? fmtTime(typeof q.received_at === 'number' ? q.received_at : Date.parse(q.received_at)) : '—'}，更改：${Object.keys((q.op && q.op.set) || {}).map((p) => fieldLabel(q.collection, p)).join('、') || '删除'}` }));
     const out = h('p', { class: 'hint', role: 'status' });
     li.append(h('div', { class: 'ws-actions' },
@@ -108,7 +113,8 @@ async function quarantine(ctx) {
           const r = await api(ctx.session, `/quarantine/${encodeURIComponent(q.op_id)}/release`, { method: 'POST', json: {} });
           li.replaceChildren(h('p', { class: 'hint', role: 'status', text: `已放行（${r.status || 'applied'}）` }));
         } catch (e) {
-          out.textContent = `仍被拒绝：${e.body && e.body.error && e.body.error.details ? e.body.error.details.code || '' : ''} ${e.message}`;
+          const d = (e.body && e.body.error && e.body.error.details) || {};
+          out.textContent = d.code ? `仍被拒绝：${reasonText(q.collection, { code: d.code, details: d })}` : `仍被拒绝：${e.message}`;
         }
       } }),
       inlineForm('作废原因', '作废', async (reason) => {

@@ -4,7 +4,7 @@
  * and an open case given its one extension (延期) with a reason (ops through the outbox).
  */
 
-import { field, h, toast } from '../../ui.js';
+import { field, fmtDate, h, toast } from '../../ui.js';
 import { canSet } from '../../rights.js';
 import { fieldLabel, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
@@ -34,8 +34,13 @@ export async function recordView(ctx) {
         } catch (e) { toast(e.message, 'error'); }
       } }));
     }
+    // 延期 is granted before the deadline runs out (the server refuses it after): a late
+    // case is not offered one, and says why.
+    const late = !!d.overdue || (typeof d.due_at === 'number' && d.due_at < Date.now());
     const extend = collection === 'cases' && OPEN.includes(d.status) && !(d.extension && d.extension.days)
-      && canSet(ctx.session.user.role, 'cases', 'extension') ? extensionForm(ctx, item) : null;
+      && canSet(ctx.session.user.role, 'cases', 'extension')
+      ? (late ? h('p', { class: 'box warn', text: `承诺期限${d.due_at ? `（${fmtDate(d.due_at)}）` : ''}已过，不能再延期：延期须在期限届满前批准。` })
+        : extensionForm(ctx, item)) : null;
     const verify = collection === 'complaints' ? h('section', { 'aria-labelledby': 'ws-verify-h' },
       h('h2', { id: 'ws-verify-h', text: '核实' }), verifyBlock(ctx, item)) : null;
     return h('div', null,
