@@ -66,7 +66,7 @@ export const sentBack = (d) => d.status === 'open' && !!d.verification && d.veri
 const isWaiting = (d) => sentBack(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
-function complaintRow(c) {
+export function complaintRow(c) {
   const d = c.data;
   const state = replyState(d);
   const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
