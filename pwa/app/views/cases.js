@@ -9,7 +9,7 @@ import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
   actionBar, badges, caseTitle, centreNames, conflictBox, DUE_LABELS, dueState, formRecord, found, matterNames,
-  navButton, recordForm, rejectedBox, row,
+  navButton, recordForm, rejectedBox, row, statusChips,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
@@ -64,7 +64,7 @@ export async function caseView(ctx) {
   const points = new Map(ratings().map((r) => [r.value, r]));
   const a = d.applicant || {};
   add(ctx.main, 
-    h('h1', null, caseTitle(c, matters), ' ', h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
+    h('h1', null, caseTitle(c, matters), ' ', statusChips(c, 'cs-', (v) => enumLabel('cases', 'status', v))),
     h('div', { class: 'badges' }, badges(c)),
     rejectedBox(c),
     conflictBox(c, ctx.session, ctx.rerender),
@@ -185,7 +185,8 @@ export async function caseFormView(ctx) {
   inputs.channel = select(enumOf('cases', 'channel').map((v) => [v, enumLabel('cases', 'channel', v)]), data.channel || (isNew ? 'window' : ''));
   fields.push(field('受理渠道', inputs.channel).wrap);
   // Only the statuses the lifecycle allows from here (the server rejects any other).
-  const from = isNew ? '' : (data.status || '');
+  // From the status as it stands: not from one the server refused (fixed on the 同步 page).
+  const from = isNew ? '' : ((rec.existing.standing || data).status || '');
   const allowed = nextValues('cases', 'status', from) || enumOf('cases', 'status');
   const choices = [...new Set([...(from ? [from] : []), ...allowed])];
   inputs.status = select(choices.map((v) => [v, v === from ? `${enumLabel('cases', 'status', v)}（当前）`

@@ -16,7 +16,7 @@ import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import { accountabilitySection } from './accountability.js';
-import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row } from './common.js';
+import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row, statusChips } from './common.js';
 
 /** Intake channels offered at the centre (the schema also knows `online`, shown when stored). */
 const CHANNELS = { window: '窗口', phone: '电话', hotline: '12345热线', letter: '来信', online: '网上' };
@@ -128,7 +128,7 @@ export async function complaintView(ctx) {
   const state = replyState(d);
   const p = d.complainant || {};
   add(ctx.main,
-    h('h1', null, '投诉 ', h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
+    h('h1', null, '投诉 ', statusChips(c, 'cp-', (v) => STATUS[v] || v, 'open')),
     h('div', { class: 'badges' }, badges(c)),
     rejectedBox(c),
     conflictBox(c, ctx.session, ctx.rerender),
@@ -146,10 +146,13 @@ export async function complaintView(ctx) {
       row('核实', d.verified ? '已核实' : sentBack(d) ? '督查退回，需重新答复' : ''),
       row('核实意见', (d.verification && d.verification.comment) || '')));
 
+  // What may be done next is judged on the complaint as it stands (a change the server
+  // refused is fixed on the 同步 page, not built upon).
+  const s = c.standing || d;
   // A dismissed complaint is not answered again here (dismissed → replied is not a
   // transition of the lifecycle; it is reopened first).
-  if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || sentBack(d) || reopened(d)) && maySet('complaints', 'reply', role)
-      && maySet('complaints', 'status', role, 'replied', d.status || 'open')) {
+  if (((!s.replied_at && !s.reply && s.status !== 'dismissed') || sentBack(s) || reopened(s)) && maySet('complaints', 'reply', role)
+      && maySet('complaints', 'status', role, 'replied', s.status || 'open')) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
@@ -159,11 +162,11 @@ export async function complaintView(ctx) {
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
-    add(ctx.main, h('section', null, h('h2', { text: sentBack(d) || reopened(d) ? '重新答复' : '答复' }), form));
+    add(ctx.main, h('section', null, h('h2', { text: sentBack(s) || reopened(s) ? '重新答复' : '答复' }), form));
   }
   // 不予受理: open → dismissed, the reason written as the reply (the server requires it).
-  if ((d.status || 'open') === 'open' && !sentBack(d) && !reopened(d) && !d.reply
-      && maySet('complaints', 'status', role, 'dismissed', d.status || 'open') && maySet('complaints', 'reply', role)) {
+  if ((s.status || 'open') === 'open' && !sentBack(s) && !reopened(s) && !s.reply
+      && maySet('complaints', 'status', role, 'dismissed', s.status || 'open') && maySet('complaints', 'reply', role)) {
     const why = h('textarea', { rows: 3, name: 'reply' });
     const form = recordForm([field('不予受理理由', why, '必填：写明不属于受理范围等原因，将作为对投诉人的答复').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (why).value.trim();
@@ -175,7 +178,7 @@ export async function complaintView(ctx) {
     add(ctx.main, h('details', { class: 'fold' }, h('summary', { text: '不予受理' }), form));
   }
   // Reopen a dismissal (dismissed → open): it then waits for a reply again.
-  if (d.status === 'dismissed' && maySet('complaints', 'status', role, 'open', 'dismissed')) {
+  if (s.status === 'dismissed' && maySet('complaints', 'status', role, 'open', 'dismissed')) {
     add(ctx.main, h('section', null, h('h2', { text: '重新受理' }),
       h('p', { class: 'hint', text: '撤销不予受理，投诉回到待答复，需重新答复。' }),
       h('button', { type: 'button', class: 'btn', text: '重新受理', onclick: async () => {
@@ -184,8 +187,8 @@ export async function complaintView(ctx) {
         ctx.rerender();
       } })));
   }
-  if (d.reply && !d.verified && !sentBack(d) && maySet('complaints', 'verified', role)
-      && maySet('complaints', 'status', role, 'verified', d.status)) {
+  if (s.reply && !s.verified && !sentBack(s) && maySet('complaints', 'verified', role)
+      && maySet('complaints', 'status', role, 'verified', s.status)) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
       h('button', { type: 'button', class: 'btn primary', text: '确认核实', onclick: async () => {
