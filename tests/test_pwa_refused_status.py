@@ -56,6 +56,12 @@ def test_pwa_refused_status_change_header_shows_the_servers_state(chromium: Brow
         box.get_by_role("link", name="去修改并重新发送").click()
         expect(page.get_by_text("不能从“待补件”改为“已办结”", exact=False).first).to_be_visible()
 
+        # The case list shows it as it stands too.
+        page.goto(f"{base}/#/cases?f=all")
+        row = page.locator(f'a[href="#/case/{case}"]')
+        expect(row.locator(".chip.cs-supplement")).to_have_text("待补件")
+        expect(row.locator(".chip.cs-completed")).to_have_count(0)
+
         # Editing starts from the status as it stands.
         page.goto(f"{base}/#/case/{case}/edit")
         status = page.get_by_label("办件状态")

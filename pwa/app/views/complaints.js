@@ -76,12 +76,13 @@ const isWaiting = (d) => sentBack(d) || reopened(d)
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
 export function complaintRow(c) {
   const d = c.data;
+  const st = c.standing || d; // the status as it stands: never one the server refused
   const state = replyState(d);
   const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
   return h('li', { class: 'item' },
     h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
       h('strong', { class: 'grow', text: `${d.received_at ? fmtDate(d.received_at) : '待同步'} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
-      h('span', { class: `chip cp-${d.status || 'open'}`, text: sentBack(d) ? '退回重答' : STATUS[d.status || 'open'] || d.status })),
+      h('span', { class: `chip cp-${st.status || 'open'}`, text: sentBack(st) ? '退回重答' : STATUS[st.status || 'open'] || st.status })),
     h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
     h('div', { class: 'badges' },
       d.reply_due ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(d.reply_due)}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
