@@ -88,6 +88,9 @@ export async function groupSubjects(n, user) {
   return ids;
 }
 
+/** Where a group's subject opens (a rectification too: its page loads on first use). */
+const GROUP_ROWS = { ...LINKS, rectifications: '#/rectification/' };
+
 /** #/inbox/ID: the subjects of a grouped overdue notification, late completions included. */
 export async function inboxGroupView(ctx) {
   const [id] = ctx.params;
@@ -106,12 +109,12 @@ export async function inboxGroupView(ctx) {
   const rows = ids.map((rid) => held.get(rid) || { id: rid, missing: true });
   const row = (r) => {
     if (r.missing) {
-      const href = `${LINKS[coll] || '#/'}${encodeURIComponent(r.id)}`;
+      const href = `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`;
       return h('li', null, h('a', { class: 'item', href, text: `${SUBJECTS[coll] || '事项'}（同步后显示详情）` }));
     }
     if (coll === 'cases') return caseRow(r, matters);
     if (coll === 'complaints') return complaintRow(r);
-    return h('li', null, h('a', { class: 'item', href: `${LINKS[coll] || '#/'}${encodeURIComponent(r.id)}`, text: SUBJECTS[coll] || r.id }));
+    return h('li', null, h('a', { class: 'item', href: `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`, text: `${SUBJECTS[coll] || '事项'}${r.data.order_text ? `：${String(r.data.order_text).slice(0, 40)}` : ''}` }));
   };
   const count = Number.isInteger(d.count) ? d.count : 1;
   add(ctx.main,
