@@ -3,7 +3,8 @@ server: a first sweep turns one of field1's cases overdue (told alone); a second
 an open case overdue and records a case completed late (问责 for a late completion), told as
 one notification "2 件工作已超期". Tapping it lists those two cases, the completed one
 included (the open-overdue filter would hide it), and not the first sweep's case nor a
-colleague's. axe clean at 360 px; the list is reached and followed by keyboard."""
+colleague's. Two overdue complaints (naming nobody: told to the centre's staff) make a group
+that lists those two. axe clean at 360 px; the list is reached and followed by keyboard."""
 
 from __future__ import annotations
 
@@ -47,8 +48,12 @@ def test_pwa_grouped_overdue_lists_its_subjects_late_completions_included(
             ("cases", "gs-late", {**case, "status": "completed", "completed_at": now - 10 * DAY,
                                   "handler_id": field1, "applicant": {"name": "超期办结"}}, later),
             ("cases", "gs-other", {**case, "status": "accepted", "handler_id": field2,
-                                   "applicant": {"name": "同事的办件"}}, later)]))
-        assert sweep(writer, later)["accountability"] == 3
+                                   "applicant": {"name": "同事的办件"}}, later)]
+            # complaints name nobody: the centre's staff are told, field1 among them
+            + [("complaints", f"gs-cp{i}", {"centre_id": "c-shiqiao", "status": "open", "channel": "letter",
+                                            "content": f"来信{i}", "received_at": now - 20 * DAY}, later)
+               for i in range(2)]))
+        assert sweep(writer, later)["accountability"] == 5
     finally:
         writer.close()
 
@@ -57,7 +62,7 @@ def test_pwa_grouped_overdue_lists_its_subjects_late_completions_included(
         sync_now(page)
         page.goto(base + "/#/inbox")
         items = page.get_by_role("list", name="通知列表").get_by_role("listitem")
-        expect(items).to_have_count(2)
+        expect(items).to_have_count(3)
         group = page.get_by_role("link", name="2 件工作已超期（办件等 2 件）")
         expect(group).to_be_visible()
         assert_accessible(page, "inbox with a grouped overdue notification (360 px)")
@@ -74,5 +79,13 @@ def test_pwa_grouped_overdue_lists_its_subjects_late_completions_included(
         page.get_by_role("link", name="超期办结", exact=False).click()
         expect(page.get_by_role("heading", name="超期办结", exact=False)).to_be_visible()
         expect(page.get_by_role("region", name="问责")).to_be_visible()
+
+        # The complaints' group (told to the centre's staff): its two complaints.
+        page.goto(base + "/#/inbox")
+        page.get_by_role("link", name="2 件工作已超期（投诉等 2 件）").click()
+        complaints = page.get_by_role("list", name="投诉列表").get_by_role("link")
+        expect(complaints).to_have_count(2)
+        assert sorted(complaints.evaluate_all("(a) => a.map((x) => x.getAttribute('href'))")) == [
+            "#/complaint/gs-cp0", "#/complaint/gs-cp1"]
     finally:
         ctx.close()
