@@ -171,6 +171,9 @@ export function restore(root, snap) {
     else if (c.type !== 'file') {
       const drawn = c.value;
       c.value = v.value;
+      // A search box that searches as the person types searches what they typed again (before
+      // oweChange: this input event is not the person typing).
+      if (c.value !== drawn && c.type === 'search') c.dispatchEvent(new Event('input', { bubbles: true }));
       if (c.value !== drawn && c.tagName !== 'SELECT') oweChange(c, drawn);
     }
     c.dataset.touched = '1';

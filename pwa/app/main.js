@@ -18,7 +18,7 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
-import { inboxView } from './views/inbox.js';
+import { inboxGroupView, inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
 import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
 import { homeFor, navFor, WORKSPACE } from './roles.js';
@@ -47,6 +47,7 @@ route(/^#\/inspection\/([^/]+)$/, insp(() => import('./views/inspection-view.js'
 route(/^#\/rectification\/new$/, insp(() => import('./views/rectifications.js'), 'rectificationNewView'));
 route(/^#\/rectification\/([^/]+)$/, insp(() => import('./views/rectifications.js'), 'rectificationView'));
 route(/^#\/inbox$/, inboxView);
+route(/^#\/inbox\/([^/]+)$/, inboxGroupView);
 route(/^#\/complaints$/, complaintsView);
 route(/^#\/complaint\/(new)$/, complaintFormView);
 route(/^#\/complaint\/([^/]+)$/, complaintView);

@@ -16,7 +16,10 @@ import {
 import { clone, keyOf, setPath } from './paths.js';
 
 /**
- * A record as people see it: the synced copy with unsent ops applied in order.
+ * A record as people see it: the synced copy with unsent ops applied in order (`data`: a
+ * change the server refused stays in it, so the person's input is not lost while they fix
+ * it), and `standing`: the same without the refused changes (the server's state and what is
+ * still going out), which a page's header shows.
  * @param {any} rec the synced record, or undefined for one made here
  * @param {any[]} ops this record's outbox entries, oldest first
  * @param {string} [collection]
@@ -25,8 +28,13 @@ import { clone, keyOf, setPath } from './paths.js';
 export function merged(rec, ops = [], collection, id) {
   const data = rec ? clone(rec.data || {}) : {};
   let deleted = rec ? !!rec.deleted : false;
+  const refused = ops.some((o) => o.state === 'rejected');
+  const standing = refused ? (rec ? clone(rec.data || {}) : {}) : data;
   for (const op of ops) {
-    for (const [path, value] of Object.entries(op.set || {})) setPath(data, path, value);
+    for (const [path, value] of Object.entries(op.set || {})) {
+      setPath(data, path, value);
+      if (refused && op.state !== 'rejected') setPath(standing, path, value);
+    }
     if (op.delete) deleted = true;
   }
   return {
@@ -36,6 +44,7 @@ export function merged(rec, ops = [], collection, id) {
     version: rec ? rec.version : 0,
     deleted,
     data,
+    standing,
     synced: rec ? rec.data : null,
     conflicts: (rec && rec.conflicts) || [],
     resolving: (rec && rec.resolving) || [],
@@ -48,7 +57,7 @@ export function merged(rec, ops = [], collection, id) {
 /** The merged view of a record without pending ops, without copying its data. */
 function fastView(rec) {
   return { key: rec.key, collection: rec.collection, id: rec.id, version: rec.version, deleted: !!rec.deleted,
-    data: rec.data || {}, synced: rec.data, conflicts: rec.conflicts || [], resolving: rec.resolving || [],
+    data: rec.data || {}, standing: rec.data || {}, synced: rec.data, conflicts: rec.conflicts || [], resolving: rec.resolving || [],
     pending: 0, rejected: [], ops: [] };
 }
 
@@ -112,6 +121,8 @@ class SummaryView {
   get key() { return keyOf(this.collection, this.id); }
 
   get synced() { return this.data; }
+
+  get standing() { return this.data; }
 }
 Object.assign(SummaryView.prototype, { deleted: false, pending: 0, rejected: NONE, ops: NONE });
 

@@ -9,7 +9,7 @@ import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
   actionBar, badges, caseTitle, centreNames, conflictBox, DUE_LABELS, dueState, formRecord, found, matterNames,
-  navButton, recordForm, rejectedBox, row,
+  navButton, recordForm, rejectedBox, row, statusChips,
 } from './common.js';
 import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
@@ -18,10 +18,29 @@ import { accountabilitySection } from './accountability.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
-/** 办件: open cases first (overdue on top), or all; searchable by applicant. */
+/**
+ * What a search looks in, as the person may see it: the applicant's name, the phone number in
+ * full (the case page shows it to every role that holds cases, as a tel: link), the matter,
+ * the notes, and of the ID number only what the page shows (maskId: the first and last four),
+ * so its last digits are found and a hidden digit never is ("1234" finds …1234; "001234" finds
+ * nothing, its first two digits being masked).
+ * @param {any} c a case
+ * @param {string} q the search, trimmed
+ * @param {Map<string, string>} matters
+ */
+export function caseMatches(c, q, matters) {
+  const a = c.data.applicant || {};
+  if ([a.name, matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q))) return true;
+  const digits = q.replace(/[\s-]/g, '');
+  if (!/^[0-9]+[Xx]?$/.test(digits)) return false;
+  if (a.phone && String(a.phone).replace(/[^0-9+]/g, '').includes(digits)) return true;
+  return !!a.id_number && maskId(String(a.id_number)).toUpperCase().endsWith(digits.toUpperCase());
+}
+
+/** 办件: open cases first (overdue on top), or all; searched as you type (applicant, phone, ID's last digits). */
 export async function casesView(ctx) {
   const filter = ctx.query.get('f') || 'open';
-  const q = (ctx.query.get('q') || '').trim();
+  let q = (ctx.query.get('q') || '').trim();
   const [all, matters] = await Promise.all([list('cases'), matterNames()]);
   let cases = all;
   if (filter === 'open') cases = cases.filter((c) => !DONE.includes(c.data.status));
@@ -30,15 +49,33 @@ export async function casesView(ctx) {
     const now = Date.now();
     cases = cases.filter((c) => dueState(c.data, now) === filter);
   }
-  if (q) {
-    cases = cases.filter((c) => [c.data.applicant && c.data.applicant.name, c.data.applicant && c.data.applicant.phone,
-      matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q)));
-  }
   cases.sort(filter === 'open' || filter in DUE_LABELS
     ? (a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity)
     : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
-  const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、事项', 'aria-label': '搜索办件' }));
-  search.addEventListener('change', () => go(`#/cases?${new URLSearchParams({ f: filter, q: search.value })}`, true));
+  const searched = (text) => (text ? cases.filter((c) => caseMatches(c, text, matters)) : cases);
+  const draw = (rows) => lazyList(rows, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' });
+  const first = searched(q);
+  const search = /** @type {HTMLInputElement} */ (h('input', { type: 'search', value: q, placeholder: '搜索申请人、电话、身份证后四位、事项', 'aria-label': '搜索办件' }));
+  // Polite: read out after the person stops typing; focus stays in the search box.
+  const count = h('p', { class: 'hint', role: 'status', 'aria-live': 'polite', text: `共 ${first.length} 件` });
+  let shown = draw(first);
+  let timer = 0;
+  const apply = () => {
+    clearTimeout(timer);
+    const text = search.value.trim();
+    if (text === q) return;
+    q = text;
+    const rows = searched(q);
+    const next = draw(rows);
+    shown.replaceWith(next);
+    shown = next;
+    count.textContent = `共 ${rows.length} 件`;
+    // In the address (a redraw after a sync keeps it), without drawing the screen again.
+    history.replaceState(null, '', `#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
+  };
+  search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(apply, 250); });
+  search.addEventListener('change', apply); // Enter (and leaving the box): at once
+  search.addEventListener('keydown', (e) => { if (e.key === 'Enter') apply(); });
   // Links to filtered views: the current one is marked aria-current (not aria-pressed, which links may not carry).
   const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
   add(ctx.main, 
@@ -46,8 +83,8 @@ export async function casesView(ctx) {
     h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '当天到期'),
       tab('soon', '即将到期'), tab('done', '已办结'), tab('all', '全部')),
     search,
-    h('p', { class: 'hint', text: `共 ${cases.length} 件` }),
-    lazyList(cases, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' }),
+    count,
+    shown,
     actionBar(navButton('登记办件', '#/case/new', 'btn primary')));
   return { live: true };
 }
@@ -64,7 +101,7 @@ export async function caseView(ctx) {
   const points = new Map(ratings().map((r) => [r.value, r]));
   const a = d.applicant || {};
   add(ctx.main, 
-    h('h1', null, caseTitle(c, matters), ' ', h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
+    h('h1', null, caseTitle(c, matters), ' ', statusChips(c, 'cs-', (v) => enumLabel('cases', 'status', v))),
     h('div', { class: 'badges' }, badges(c)),
     rejectedBox(c),
     conflictBox(c, ctx.session, ctx.rerender),
@@ -185,7 +222,8 @@ export async function caseFormView(ctx) {
   inputs.channel = select(enumOf('cases', 'channel').map((v) => [v, enumLabel('cases', 'channel', v)]), data.channel || (isNew ? 'window' : ''));
   fields.push(field('受理渠道', inputs.channel).wrap);
   // Only the statuses the lifecycle allows from here (the server rejects any other).
-  const from = isNew ? '' : (data.status || '');
+  // From the status as it stands: not from one the server refused (fixed on the 同步 page).
+  const from = isNew ? '' : ((rec.existing.standing || data).status || '');
   const allowed = nextValues('cases', 'status', from) || enumOf('cases', 'status');
   const choices = [...new Set([...(from ? [from] : []), ...allowed])];
   inputs.status = select(choices.map((v) => [v, v === from ? `${enumLabel('cases', 'status', v)}（当前）`

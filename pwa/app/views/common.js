@@ -58,10 +58,29 @@ export function badges(rec) {
  */
 export function rejectedBox(rec) {
   if (!rec.rejected.length) return null;
+  const status = (v) => enumLabel(rec.collection, 'status', v) || String(v);
   return h('section', { class: 'box bad', 'aria-label': '被退回的更改' },
     h('h2', { text: `${rec.rejected.length} 项更改被服务器退回` }),
-    rec.rejected.map((op) => h('p', { text: `${reasonText(rec.collection, op.error)}（${fmtTime(op.at)}）` })),
+    rec.rejected.map((op) => h('p', { text: `${op.set && op.set.status !== undefined ? `状态改为“${status(op.set.status)}”未生效。` : ''}`
+      + `${reasonText(rec.collection, op.error)}（${fmtTime(op.at)}）` })),
+    h('p', { class: 'hint', text: '您填写的内容仍保留在本机，可在同步页修改后重新发送，或放弃这项更改。' }),
     h('a', { class: 'btn', href: '#/sync', text: '去修改并重新发送' }));
+}
+
+/**
+ * A page header's status chip: the status as it stands (the server's, with changes still
+ * going out; never one the server refused), and beside it the refused one marked as such.
+ * @param {any} rec merged record
+ * @param {string} cls the chip's class prefix (cs- cases, cp- complaints)
+ * @param {(v: any) => string} label
+ * @param {string} [fallback] the status shown when the record has none
+ */
+export function statusChips(rec, cls, label, fallback = '') {
+  const now = (rec.standing || rec.data).status || fallback;
+  const refused = [...rec.rejected].reverse().find((o) => o.set && o.set.status !== undefined);
+  return [h('span', { class: `chip ${cls}${now}`, text: label(now) }),
+    refused && refused.set.status !== now
+      ? [' ', h('span', { class: 'chip bad refused', text: `改为“${label(refused.set.status)}”被拒绝` })] : null];
 }
 
 /**

@@ -3,6 +3,10 @@
  * window, by phone, from the 12345 hotline or by letter, one complaint with its reply, and
  * verification for the roles the schemas' rights allow (read from the data, not hard-coded).
  * The reply is due five working days after receipt: `reply_due` and `overdue` are the server's.
+ * A ticket entered days later gives when it really came in (收到时间; the server keeps a time
+ * earlier than the change's corrected time). A complaint not to be handled is dismissed
+ * (不予受理) with the reason as its `reply`, and the dismissal can be reopened; each control
+ * only for the roles the schemas' rights let make that move.
  */
 
 import { add, h, field, fmtDate, fmtTime, lazyList, select, toast } from '../ui.js';
@@ -12,12 +16,12 @@ import { go } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import { accountabilitySection } from './accountability.js';
-import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row } from './common.js';
+import { actionBar, badges, centreNames, conflictBox, formRecord, found, navButton, recordForm, rejectedBox, row, statusChips } from './common.js';
 
 /** Intake channels offered at the centre (the schema also knows `online`, shown when stored). */
 const CHANNELS = { window: '窗口', phone: '电话', hotline: '12345热线', letter: '来信', online: '网上' };
 const STATUS = { open: '待答复', replied: '已答复', verified: '已核实', dismissed: '不予受理' };
-const FILTERS = { waiting: '待答复', overdue: '已超期', replied: '已答复', verified: '已核实', all: '全部' };
+const FILTERS = { waiting: '待答复', overdue: '已超期', replied: '已答复', verified: '已核实', dismissed: '不予受理', all: '全部' };
 
 /**
  * Whether `role` may set `path` (to `value`; from the stored value `from`) on `collection`, by
@@ -63,24 +67,28 @@ export function replyState(d, now = Date.now()) {
 /** Sent back by a supervisor for a new reply (status open again, the verification not passed). */
 export const sentBack = (d) => d.status === 'open' && !!d.verification && d.verification.passed === false;
 
+/** Reopened after a dismissal (status open again; the dismissal's reason is still its reply). */
+const reopened = (d) => d.status === 'open' && !!(d.reply || d.replied_at) && !sentBack(d);
+
 /**
  * Open again after an answer (sent back, or a dismissal reopened): a new reply is owed, due
  * five working days after the server's `reopened_at` (the server's `reply_due` says when).
  * @param {Record<string, any>} d
  */
-export const owesAgain = (d) => d.status === 'open' && (sentBack(d) || !!d.reopened_at);
+export const owesAgain = (d) => d.status === 'open' && (sentBack(d) || !!d.reopened_at || reopened(d));
 
 const isWaiting = (d) => owesAgain(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
-function complaintRow(c) {
+export function complaintRow(c) {
   const d = c.data;
+  const st = c.standing || d; // the status as it stands: never one the server refused
   const state = replyState(d);
   const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
   return h('li', { class: 'item' },
     h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
       h('strong', { class: 'grow', text: `${d.received_at ? fmtDate(d.received_at) : '待同步'} · ${CHANNELS[d.channel] || d.channel || '未填渠道'}` }),
-      h('span', { class: `chip cp-${d.status || 'open'}`, text: sentBack(d) ? '退回重答' : STATUS[d.status || 'open'] || d.status })),
+      h('span', { class: `chip cp-${st.status || 'open'}`, text: sentBack(st) ? '退回重答' : STATUS[st.status || 'open'] || st.status })),
     h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
     h('div', { class: 'badges' },
       d.reply_due ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(d.reply_due)}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
@@ -97,7 +105,11 @@ export async function complaintsView(ctx) {
   let rows = await list('complaints');
   if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
   if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
-  if (filter === 'replied') rows = rows.filter((c) => c.data.status === 'replied' || (c.data.replied_at && c.data.status !== 'verified' && !owesAgain(c.data)));
+  if (filter === 'replied') {
+    rows = rows.filter((c) => c.data.status === 'replied'
+      || (c.data.replied_at && !['verified', 'dismissed', 'open'].includes(c.data.status)));
+  }
+  if (filter === 'dismissed') rows = rows.filter((c) => c.data.status === 'dismissed');
   if (filter === 'verified') rows = rows.filter((c) => c.data.status === 'verified' || c.data.verified === true);
   rows.sort(filter === 'waiting' || filter === 'overdue'
     ? (a, b) => (a.data.reply_due || Infinity) - (b.data.reply_due || Infinity)
@@ -123,7 +135,7 @@ export async function complaintView(ctx) {
   const state = replyState(d);
   const p = d.complainant || {};
   add(ctx.main,
-    h('h1', null, '投诉 ', h('span', { class: `chip cp-${d.status || 'open'}`, text: STATUS[d.status || 'open'] || d.status })),
+    h('h1', null, '投诉 ', statusChips(c, 'cp-', (v) => STATUS[v] || v, 'open')),
     h('div', { class: 'badges' }, badges(c)),
     rejectedBox(c),
     conflictBox(c, ctx.session, ctx.rerender),
@@ -133,18 +145,22 @@ export async function complaintView(ctx) {
       row('服务中心', centres.get(d.centre_id) || d.centre_id),
       row('投诉人', p.name),
       row('联系电话', p.phone ? h('a', { href: `tel:${p.phone}`, text: p.phone }) : ''),
-      owesAgain(d) ? row('退回时间', d.reopened_at ? fmtTime(d.reopened_at) : '同步后记录') : null,
+      owesAgain(d) ? row(sentBack(d) ? '退回时间' : '重新受理时间', d.reopened_at ? fmtTime(d.reopened_at) : '同步后记录') : null,
       row(owesAgain(d) ? '重新答复期限' : '答复期限', d.reply_due ? `${fmtDate(d.reply_due)}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
         : '同步后由服务器按 5 个工作日计算'),
       row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
-      row('答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
+      row(d.status === 'dismissed' ? '不予受理理由' : reopened(d) ? '原不予受理理由' : '答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
       row('答复时间', d.replied_at ? fmtTime(d.replied_at) : d.reply ? '同步后记录' : ''),
       row('核实', d.verified ? '已核实' : sentBack(d) ? '督查退回，需重新答复' : ''),
       row('核实意见', (d.verification && d.verification.comment) || '')));
 
+  // What may be done next is judged on the complaint as it stands (a change the server
+  // refused is fixed on the 同步 page, not built upon).
+  const s = c.standing || d;
   // A dismissed complaint is not answered again here (dismissed → replied is not a
   // transition of the lifecycle; it is reopened first).
-  if (((!d.replied_at && !d.reply && d.status !== 'dismissed') || owesAgain(d)) && maySet('complaints', 'reply', role)) {
+  if (((!s.replied_at && !s.reply && s.status !== 'dismissed') || owesAgain(s)) && maySet('complaints', 'reply', role)
+      && maySet('complaints', 'status', role, 'replied', s.status || 'open')) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
@@ -154,10 +170,33 @@ export async function complaintView(ctx) {
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
-    add(ctx.main, h('section', null, h('h2', { text: owesAgain(d) ? '重新答复' : '答复' }), form));
+    add(ctx.main, h('section', null, h('h2', { text: owesAgain(s) ? '重新答复' : '答复' }), form));
   }
-  if (d.reply && !d.verified && !sentBack(d) && maySet('complaints', 'verified', role)
-      && maySet('complaints', 'status', role, 'verified', d.status)) {
+  // 不予受理: open → dismissed, the reason written as the reply (the server requires it).
+  if ((s.status || 'open') === 'open' && !sentBack(s) && !reopened(s) && !s.reply
+      && maySet('complaints', 'status', role, 'dismissed', s.status || 'open') && maySet('complaints', 'reply', role)) {
+    const why = h('textarea', { rows: 3, name: 'reply' });
+    const form = recordForm([field('不予受理理由', why, '必填：写明不属于受理范围等原因，将作为对投诉人的答复').wrap], async () => {
+      const text = /** @type {HTMLTextAreaElement} */ (why).value.trim();
+      if (!text) throw new FormProblems([{ path: 'reply', message: '不予受理须写明理由' }]);
+      await edit('complaints', id, { reply: text, status: 'dismissed' });
+      toast('已不予受理，联网后自动同步');
+      ctx.rerender();
+    });
+    add(ctx.main, h('details', { class: 'fold' }, h('summary', { text: '不予受理' }), form));
+  }
+  // Reopen a dismissal (dismissed → open): it then waits for a reply again.
+  if (s.status === 'dismissed' && maySet('complaints', 'status', role, 'open', 'dismissed')) {
+    add(ctx.main, h('section', null, h('h2', { text: '重新受理' }),
+      h('p', { class: 'hint', text: '撤销不予受理，投诉回到待答复，需重新答复。' }),
+      h('button', { type: 'button', class: 'btn', text: '重新受理', onclick: async () => {
+        await edit('complaints', id, { status: 'open' });
+        toast('已重新受理，联网后自动同步');
+        ctx.rerender();
+      } })));
+  }
+  if (s.reply && !s.verified && !sentBack(s) && maySet('complaints', 'verified', role)
+      && maySet('complaints', 'status', role, 'verified', s.status)) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
       h('button', { type: 'button', class: 'btn primary', text: '确认核实', onclick: async () => {
@@ -168,6 +207,16 @@ export async function complaintView(ctx) {
   }
   add(ctx.main, await accountabilitySection(ctx, 'complaints', id), actionBar(navButton('返回列表', '#/complaints')));
   return { live: true };
+}
+
+/**
+ * A time as a datetime-local input's value (the phone's local time, to the minute).
+ * @param {number} ms
+ */
+function localMinute(ms) {
+  const t = new Date(ms);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}`;
 }
 
 /** #/complaint/new: intake at the window, by phone, from the 12345 hotline or by letter. */
@@ -191,6 +240,11 @@ export async function complaintFormView(ctx) {
   fields.push(field('投诉人姓名（可不填）', inputs['complainant.name']).wrap);
   inputs['complainant.phone'] = h('input', { type: 'tel', inputmode: 'tel', autocomplete: 'off' });
   fields.push(field('联系电话（可不填）', inputs['complainant.phone'], '列表中只显示部分号码').wrap);
+  // 收到时间: now unless changed (then the server's corrected time is used); a ticket or a
+  // letter entered days later gives when it came in, so the reply is due from then.
+  const nowText = localMinute(Date.now());
+  const received = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', name: 'received_at', value: nowText, max: nowText }));
+  fields.push(field('收到时间', received, '默认为现在；补录热线工单或来信时，改为实际收到的时间（答复期限从此起算）').wrap);
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
   const form = recordForm(fields, async () => {
     /** @type {Record<string, any>} */
@@ -198,9 +252,16 @@ export async function complaintFormView(ctx) {
     for (const [path, el] of Object.entries(inputs)) values[path] = el.value.trim() || null;
     const centre = values.centre_id || centres[0];
     delete values.centre_id;
-    // received_at is the server's (the change's corrected time): the reply due date counts from it.
+    // received_at left out is the server's (the change's corrected time); a changed 收到时间 is sent (kept when earlier).
+    /** @type {Record<string, any>} */
     const set = { ...changedPaths(values, {}), centre_id: centre, status: 'open' };
     const problems = [];
+    if (received.value && received.value !== nowText) {
+      const at = new Date(received.value).getTime();
+      if (!Number.isFinite(at)) problems.push({ path: 'received_at', message: '收到时间格式不正确' });
+      else if (at > Date.now()) problems.push({ path: 'received_at', message: '收到时间不能晚于现在' });
+      else set.received_at = at;
+    }
     if (!values.content) problems.push({ path: 'content', message: '请填写投诉内容' });
     problems.push(...validate('complaints', set));
     if (problems.length) throw new FormProblems(problems);

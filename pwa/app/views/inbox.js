@@ -3,12 +3,20 @@
  * arrive by sync like every record, so the inbox is complete even where Web Push never
  * reaches the phone; each links to what it is about. The sweep tells a person of many
  * overdue (or nearly due) subjects at once in one notification with a `count`: it shows
- * "等 N 件" and opens the filtered list (the county's workspace: the boards) instead.
+ * "等 N 件". A group of overdue work opens the list of exactly its subjects (#/inbox/ID): the
+ * accountability records the sweep made with it (same `detected_at` as the notification's `at`,
+ * naming this person, or nobody the phone knows: the centre's staff are told then), late
+ * completions included; other groups open the filtered list, and the county's workspace its
+ * boards.
  */
 
-import { add, h, fmtShort } from '../ui.js';
-import { list } from '../store.js';
+import { add, h, fmtShort, lazyList } from '../ui.js';
+import { get, list } from '../store.js';
 import { WORKSPACE } from '../roles.js';
+import { colleagues } from '../colleagues.js';
+import { matterNames } from './common.js';
+import { caseRow } from './visits.js';
+import { complaintRow } from './complaints.js';
 
 const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', reopened: '投诉退回', due_soon: '即将到期', overdue: '已超期',
   recheck: '称号复查' };
@@ -40,7 +48,8 @@ export async function inboxView(ctx) {
     const link = subject.collection === 'awards'
       ? (workspace ? '#/ws/record/awards/' : null) : LINKS[subject.collection];
     const href = count
-      ? (workspace ? '#/ws/boards' : (GROUP_LINKS[subject.collection] || {})[d.kind] || null)
+      ? (workspace ? '#/ws/boards' : d.kind === 'overdue' ? `#/inbox/${encodeURIComponent(n.id)}`
+        : (GROUP_LINKS[subject.collection] || {})[d.kind] || null)
       : link && link + encodeURIComponent(subject.record);
     const label = `${d.title || KINDS[d.kind] || '通知'}（${what}${count ? `等 ${count} 件` : ''}）`;
     return h('li', { class: 'notice', 'data-kind': d.kind },
@@ -50,4 +59,67 @@ export async function inboxView(ctx) {
   });
   add(ctx.main, h('ul', { class: 'list inbox', 'aria-label': '通知列表' }, ...items));
   return { live: true }; // redrawn when a sync brings new notifications
+}
+
+/**
+ * The accountability records a grouped `overdue` notification is about: made by the same
+ * sweep (detected when it was sent), of its subjects' collection, naming this person, or
+ * nobody this phone knows as an enabled colleague (the centre's staff are told of those).
+ * @param {any} n the notification
+ * @param {any} user the session's user
+ */
+export async function groupSubjects(n, user) {
+  const d = n.data;
+  const coll = (d.subject || {}).collection;
+  const [accs, people] = await Promise.all([list('accountability'), colleagues()]);
+  const known = new Set(people.map((u) => u.id));
+  const centres = user.centre_ids || [];
+  const ids = accs.filter((a) => {
+    const x = a.data;
+    if (x.detected_at !== d.at || !x.subject || x.subject.collection !== coll) return false;
+    if (x.staff_id === user.id) return true;
+    if (centres.length && !centres.includes(x.centre_id)) return false;
+    // Told as one of the centre's staff: nobody named, or nobody who can sign in (before the
+    // colleagues list has reached the phone, only the first kind is known).
+    return !x.staff_id || (known.size > 0 && !known.has(x.staff_id));
+  }).map((a) => a.data.subject.record);
+  // The subject the notification names is one of them, whatever this phone holds.
+  if (d.subject && d.subject.record && !ids.includes(d.subject.record)) ids.unshift(d.subject.record);
+  return ids;
+}
+
+/** Where a group's subject opens (a rectification too: its page loads on first use). */
+const GROUP_ROWS = { ...LINKS, rectifications: '#/rectification/' };
+
+/** #/inbox/ID: the subjects of a grouped overdue notification, late completions included. */
+export async function inboxGroupView(ctx) {
+  const [id] = ctx.params;
+  const n = await get('notifications', id);
+  add(ctx.main, h('p', null, h('a', { href: '#/inbox', text: '‹ 返回通知' })));
+  if (!n) {
+    add(ctx.main, h('h1', { text: '通知' }), h('p', { class: 'empty', text: '找不到这条通知' }));
+    return { live: true };
+  }
+  const d = n.data;
+  const coll = (d.subject || {}).collection;
+  const ids = await groupSubjects(n, ctx.session.user);
+  const wanted = new Set(ids);
+  const held = new Map((await list(coll)).filter((r) => wanted.has(r.id)).map((r) => [r.id, r]));
+  const matters = coll === 'cases' ? await matterNames() : null;
+  const rows = ids.map((rid) => held.get(rid) || { id: rid, missing: true });
+  const row = (r) => {
+    if (r.missing) {
+      const href = `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`;
+      return h('li', null, h('a', { class: 'item', href, text: `${SUBJECTS[coll] || '事项'}（同步后显示详情）` }));
+    }
+    if (coll === 'cases') return caseRow(r, matters);
+    if (coll === 'complaints') return complaintRow(r);
+    return h('li', null, h('a', { class: 'item', href: `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`, text: `${SUBJECTS[coll] || '事项'}${r.data.order_text ? `：${String(r.data.order_text).slice(0, 40)}` : ''}` }));
+  };
+  const count = Number.isInteger(d.count) ? d.count : 1;
+  add(ctx.main,
+    h('h1', { text: d.title || KINDS[d.kind] || '通知' }),
+    h('p', { class: 'hint', text: `${fmtShort(d.at)} 发现超期，共 ${rows.length} 件${rows.length < count ? `（另有 ${count - rows.length} 件同步后显示）` : ''}` }),
+    lazyList(rows, row, { empty: '同步后显示', label: `${SUBJECTS[coll] || '事项'}列表` }));
+  return { live: true };
 }

@@ -41,7 +41,8 @@ export function caseRow(c, matters) {
     h('div', { class: 'item-top' },
       h('strong', { class: 'grow', text: caseTitle(c, matters) }),
       due ? h('span', { class: `chip due-${due}`, text: DUE_LABELS[due] }) : null,
-      h('span', { class: `chip cs-${d.status || ''}`, text: enumLabel('cases', 'status', d.status) })),
+      // The status as it stands: never one the server refused (the badges say a change was).
+      h('span', { class: `chip cs-${(c.standing || d).status || ''}`, text: enumLabel('cases', 'status', (c.standing || d).status) })),
     h('div', { class: `item-sub${overdue ? ' overdue' : ''}` },
       [enumLabel('cases', 'channel', d.channel), d.due_at ? `承诺 ${fmtTime(d.due_at).split(' ')[0]}${overdue ? '（已超期）' : ''}` : '']
         .filter(Boolean).join(' · ')),
