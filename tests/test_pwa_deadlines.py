@@ -106,6 +106,8 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         expect(page.get_by_role("link", name="拨打 13900002468")).to_have_attribute("href", "tel:13900002468")
         page.get_by_role("radio").first.check()
         page.get_by_role("button", name="保存").click()
+        # Saved, the form goes to the visit's page: wait for it, or that move lands after ours.
+        expect(page.get_by_role("heading", name=re.compile("上门服务"))).to_be_visible()
         page.goto(base + "/#/today")
         expect(page.get_by_role("list", name="待回访")).to_contain_text("周立新")
         expect(page.get_by_role("list", name="待回访")).not_to_contain_text("吴秀兰")  # made, not yet sent
