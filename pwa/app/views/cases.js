@@ -4,7 +4,7 @@ import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.j
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
 import { enumOf, nextValues, ratings, validate } from '../schema.js';
-import { go } from '../router.js';
+import { go, replaceQuery } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
@@ -62,6 +62,9 @@ export async function casesView(ctx) {
   let timer = 0;
   const apply = () => {
     clearTimeout(timer);
+    // The person has left the list (a search still waiting, or the box's change as the screen
+    // goes): nothing to search, and the address is the new screen's.
+    if (!search.isConnected) return;
     const text = search.value.trim();
     if (text === q) return;
     q = text;
@@ -71,7 +74,7 @@ export async function casesView(ctx) {
     shown = next;
     count.textContent = `共 ${rows.length} 件`;
     // In the address (a redraw after a sync keeps it), without drawing the screen again.
-    history.replaceState(null, '', `#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
+    replaceQuery(`#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
   };
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(apply, 250); });
   search.addEventListener('change', apply); // Enter (and leaving the box): at once
