@@ -20,7 +20,8 @@ const DONE = ['completed', 'refused', 'returned'];
 
 /**
  * What a search looks in, as the person may see it: the applicant's name, the phone number in
- * full (the case page shows it to every role that holds cases, as a tel: link), the matter,
+ * full, with or without its country code (the case page shows it to every role that holds
+ * cases, as a tel: link), the matter,
  * the notes, and of the ID number only what the page shows (maskId: the first and last four),
  * so its last digits are found and a hidden digit never is ("1234" finds …1234; "001234" finds
  * nothing, its first two digits being masked).
@@ -32,8 +33,10 @@ export function caseMatches(c, q, matters) {
   const a = c.data.applicant || {};
   if ([a.name, matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q))) return true;
   const digits = q.replace(/[\s-]/g, '');
-  if (!/^[0-9]+[Xx]?$/.test(digits)) return false;
-  if (a.phone && String(a.phone).replace(/[^0-9+]/g, '').includes(digits)) return true;
+  if (!/^\+?[0-9]+[Xx]?$/.test(digits)) return false;
+  // A phone number as written, with the country code or without (+86 139…, 0086…, 139…).
+  const national = (s) => s.replace(/[^0-9+]/g, '').replace(/^(\+|00)86(?=\d{5})/, '');
+  if (a.phone && /^\+?[0-9]+$/.test(digits) && national(String(a.phone)).includes(national(digits))) return true;
   return !!a.id_number && maskId(String(a.id_number)).toUpperCase().endsWith(digits.toUpperCase());
 }
 
