@@ -63,3 +63,35 @@ def test_pwa_reopened_offline_is_not_overdue_by_the_old_deadline(
         expect(row).not_to_contain_text("已超期")
     finally:
         ctx.close()
+
+
+def test_pwa_refused_reply_leaves_the_complaint_overdue(chromium: Browser, pwa_server: Any) -> None:
+    """A new reply the server refused answers nothing: a sent-back complaint past its new
+    deadline is still marked 已超期 (on its page and in the 已超期 list), as the header keeps
+    the status as it stands on the server."""
+    received = NOW - 60 * DAY_MS
+    back = NOW - 20 * DAY_MS
+    rec = dismissed(received, status="open", reopened_at=back, reply_due=due_ms(back, 5),
+                    overdue=True, answered_at=None, reply="首次答复",
+                    verification={"by": "u-sup", "at": back, "passed": False, "comment": "答复不完整"})
+    rid = rec["record"]
+    ctx, page = phone(chromium, pwa_server.base_url, "centre1", offline=True)
+    try:
+        idb(page, "return 1;")
+        page.evaluate(SETTLE, [[rec]])
+        idb(page, f"""const db = await store.db();
+            await new Promise((resolve, reject) => {{
+              const t = db.transaction('outbox', 'readwrite');
+              t.objectStore('outbox').add({{id: 'refused-reply-1', collection: 'complaints', record: '{rid}',
+                base: 4, at: Date.now(), set: {{reply: '重新答复', status: 'replied'}}, delete: false,
+                key: 'complaints/{rid}', state: 'rejected', rejectedSchema: 999,
+                error: {{code: 'forbidden', message: 'status: role centre may not', details: {{}}}}}});
+              t.oncomplete = resolve; t.onerror = () => reject(t.error); }});""")
+        page.goto(f"{pwa_server.base_url}/#/complaint/{rid}")
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("改为“已答复”被拒绝")
+        expect(page.locator("dl.kvs")).to_contain_text("已超期")
+        page.goto(f"{pwa_server.base_url}/#/complaints?f=overdue")
+        expect(page.locator(f'a[href="#/complaint/{rid}"]')).to_have_count(1)
+    finally:
+        ctx.close()
