@@ -127,7 +127,8 @@ const PRESSABLE = 'a[href], button';
 /**
  * The focus key of a link or button of `root` (null for anything else): a link by its
  * target, a button by its class and text (a list's 显示更多, whose text changes as rows
- * load, by its class); `#n` tells apart the nth of the same key.
+ * load, by its class; one with a data-k, or in a th with one, by that); `#n` tells apart
+ * the nth of the same key.
  * @param {ParentNode} root
  * @param {Element | null} el
  * @returns {[string, null] | null}
@@ -148,9 +149,14 @@ function* pressKeys(root) {
   for (const el of root.querySelectorAll(PRESSABLE)) {
     const e = /** @type {HTMLElement} */ (el);
     // A button by its class and words: two actions that look alike (放弃此更改 and 退出登录,
-    // both `btn danger`) are not one. The list's 显示更多 by its class alone (its words count down).
+    // both `btn danger`) are not one. The list's 显示更多 by its class alone (its words count
+    // down); one that names itself (data-k, or a sortable column's th: its words carry the
+    // sort's arrow, its class a switch's state) by that name.
+    const th = e.parentElement && e.parentElement.tagName === 'TH' ? e.parentElement : null;
+    const named = e.dataset.k || (th && th.dataset.k);
     const k = e.tagName === 'A' ? `a ${e.getAttribute('href')}`
-      : e.classList.contains('more') ? `button ${e.className}` : `button ${e.className} ${e.textContent}`;
+      : e.classList.contains('more') ? `button ${e.className}`
+        : named ? `button @${named}` : `button ${e.className} ${e.textContent}`;
     const n = seen.get(k) || 0;
     seen.set(k, n + 1);
     yield [`press:${k}#${n}`, e];
