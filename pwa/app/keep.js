@@ -10,7 +10,8 @@
  *     saved) keep their values; fields not touched show the new data;
  *   - the messages under fields and the form's alert line stay until the next attempt;
  *   - focus stays on the same field, with its caret, or on the same link (by its target) or
- *     button (by its class, else its text): a keyboard on 显示更多 or on a row keeps its place;
+ *     button (by its class and words; 显示更多 by its class): a keyboard on 显示更多 or on a
+ *     row keeps its place, and never lands on another action that merely looks the same;
  *   - a long list (lazyList) holds the rows the person had scrolled to, not its first page
  *     again, and the row at the top of the screen stays where it was (keepRows, anchor).
  * A submitted form is settled, so the redraw after a save shows the stored values; a
@@ -125,8 +126,9 @@ const PRESSABLE = 'a[href], button';
 
 /**
  * The focus key of a link or button of `root` (null for anything else): a link by its
- * target, a button by its class (a list's 显示更多 changes its text as rows load), else its
- * text; `#n` tells apart the nth of the same key.
+ * target, a button by its class and text (a list's 显示更多, whose text changes as rows
+ * load, by its class; one with a data-k, or in a th with one, by that); `#n` tells apart
+ * the nth of the same key.
  * @param {ParentNode} root
  * @param {Element | null} el
  * @returns {[string, null] | null}
@@ -146,7 +148,15 @@ function* pressKeys(root) {
   const seen = new Map();
   for (const el of root.querySelectorAll(PRESSABLE)) {
     const e = /** @type {HTMLElement} */ (el);
-    const k = e.tagName === 'A' ? `a ${e.getAttribute('href')}` : `button ${e.className || e.textContent}`;
+    // A button by its class and words: two actions that look alike (放弃此更改 and 退出登录,
+    // both `btn danger`) are not one. The list's 显示更多 by its class alone (its words count
+    // down); one that names itself (data-k, or a sortable column's th: its words carry the
+    // sort's arrow, its class a switch's state) by that name.
+    const th = e.parentElement && e.parentElement.tagName === 'TH' ? e.parentElement : null;
+    const named = e.dataset.k || (th && th.dataset.k);
+    const k = e.tagName === 'A' ? `a ${e.getAttribute('href')}`
+      : e.classList.contains('more') ? `button ${e.className}`
+        : named ? `button @${named}` : `button ${e.className} ${e.textContent}`;
     const n = seen.get(k) || 0;
     seen.set(k, n + 1);
     yield [`press:${k}#${n}`, e];

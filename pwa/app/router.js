@@ -88,6 +88,21 @@ function unloaded() {
 }
 
 /**
+ * Put a new query for the screen on show in the address, without drawing it again (a search
+ * as you type): a later redraw (a sync) is then still one of the same screen, keeping its
+ * rows and scroll. Nothing when the address has moved on to another screen meanwhile.
+ * @param {string} hash the screen's path with its new query
+ * @returns {boolean} whether the address was changed
+ */
+export function replaceQuery(hash) {
+  const [path, qs] = hash.split('?');
+  if ((location.hash || '').split('?')[0] !== path || shownPath !== path) return false;
+  history.replaceState(null, '', hash);
+  shownWhere = qs ? `${path}?${qs}` : path;
+  return true;
+}
+
+/**
  * Navigate.
  * @param {string} hash e.g. '#/visit/123'
  * @param {boolean} [replace] replace the history entry (after saving a form)

@@ -4,7 +4,7 @@ import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.j
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
 import { enumOf, nextValues, ratings, validate } from '../schema.js';
-import { go } from '../router.js';
+import { go, replaceQuery } from '../router.js';
 import { FormProblems } from '../errors.js';
 import { changedPaths } from '../forms.js';
 import {
@@ -20,7 +20,8 @@ const DONE = ['completed', 'refused', 'returned'];
 
 /**
  * What a search looks in, as the person may see it: the applicant's name, the phone number in
- * full (the case page shows it to every role that holds cases, as a tel: link), the matter,
+ * full, with or without its country code (the case page shows it to every role that holds
+ * cases, as a tel: link), the matter,
  * the notes, and of the ID number only what the page shows (maskId: the first and last four),
  * so its last digits are found and a hidden digit never is ("1234" finds …1234; "001234" finds
  * nothing, its first two digits being masked).
@@ -32,8 +33,10 @@ export function caseMatches(c, q, matters) {
   const a = c.data.applicant || {};
   if ([a.name, matters.get(c.data.matter_id), c.data.notes].some((s) => s && String(s).includes(q))) return true;
   const digits = q.replace(/[\s-]/g, '');
-  if (!/^[0-9]+[Xx]?$/.test(digits)) return false;
-  if (a.phone && String(a.phone).replace(/[^0-9+]/g, '').includes(digits)) return true;
+  if (!/^\+?[0-9]+[Xx]?$/.test(digits)) return false;
+  // A phone number as written, with the country code or without (+86 139…, 0086…, 139…).
+  const national = (s) => s.replace(/[^0-9+]/g, '').replace(/^(\+|00)86(?=\d{5})/, '');
+  if (a.phone && /^\+?[0-9]+$/.test(digits) && national(String(a.phone)).includes(national(digits))) return true;
   return !!a.id_number && maskId(String(a.id_number)).toUpperCase().endsWith(digits.toUpperCase());
 }
 
@@ -62,6 +65,9 @@ export async function casesView(ctx) {
   let timer = 0;
   const apply = () => {
     clearTimeout(timer);
+    // The person has left the list (a search still waiting, or the box's change as the screen
+    // goes): nothing to search, and the address is the new screen's.
+    if (!search.isConnected) return;
     const text = search.value.trim();
     if (text === q) return;
     q = text;
@@ -71,7 +77,7 @@ export async function casesView(ctx) {
     shown = next;
     count.textContent = `共 ${rows.length} 件`;
     // In the address (a redraw after a sync keeps it), without drawing the screen again.
-    history.replaceState(null, '', `#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
+    replaceQuery(`#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
   };
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(apply, 250); });
   search.addEventListener('change', apply); // Enter (and leaving the box): at once

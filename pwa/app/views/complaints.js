@@ -59,6 +59,7 @@ export const maskName = (s) => (s ? `${[...s][0]}${'*'.repeat(Math.max(1, [...s]
  */
 export function replyState(d, now = Date.now()) {
   if (!owesAgain(d) && (d.replied_at || d.reply || ['replied', 'verified', 'dismissed'].includes(d.status))) return null;
+  if (owesAgain(d) && !newDueKnown(d)) return null; // reopened here: the server says when it is due
   if (d.overdue || (d.reply_due && d.reply_due < now)) return 'overdue';
   const tonight = new Date(now).setHours(23, 59, 59, 999);
   return d.reply_due && d.reply_due <= tonight + 2 * 86400000 ? 'soon' : null;
@@ -77,13 +78,28 @@ const reopened = (d) => d.status === 'open' && !!(d.reply || d.replied_at) && !s
  */
 export const owesAgain = (d) => d.status === 'open' && (sentBack(d) || !!d.reopened_at || reopened(d));
 
+/**
+ * Whether the phone knows when the new reply is due: the server has seen the reopening (its
+ * `reopened_at`, with no answer since). A dismissal reopened on this phone and not yet
+ * synced still carries the `reply_due` and `overdue` of the answer before (or of an earlier
+ * reopening, then answered): the server counts five working days from this reopening.
+ * @param {Record<string, any>} d a complaint that owes a reply again (owesAgain)
+ */
+const newDueKnown = (d) => !!d.reopened_at && !d.answered_at;
+
+/**
+ * The reply due date to show: the server's `reply_due`, or null while it is not known.
+ * @param {Record<string, any>} d
+ */
+export const replyDue = (d) => (owesAgain(d) && !newDueKnown(d) ? null : d.reply_due || null);
+
 const isWaiting = (d) => owesAgain(d) || (!d.replied_at && !d.reply && !['replied', 'verified', 'dismissed'].includes(d.status));
 
 /** One list row: received date, channel, reply due with its mark, the complainant masked. */
 export function complaintRow(c) {
   const d = c.data;
   const st = c.standing || d; // the status as it stands: never one the server refused
-  const state = replyState(d);
+  const state = replyState(st); // a refused reply answers nothing
   const who = d.complainant ? [maskName(d.complainant.name), maskPhone(d.complainant.phone)].filter(Boolean).join(' ') : '';
   return h('li', { class: 'item' },
     h('a', { class: 'item-top', href: `#/complaint/${encodeURIComponent(c.id)}` },
@@ -91,7 +107,7 @@ export function complaintRow(c) {
       h('span', { class: `chip cp-${st.status || 'open'}`, text: sentBack(st) ? '退回重答' : STATUS[st.status || 'open'] || st.status })),
     h('p', { class: 'notes', text: String(d.content || '').slice(0, 60) }),
     h('div', { class: 'badges' },
-      d.reply_due ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(d.reply_due)}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
+      replyDue(st) ? h('span', { class: 'hint', text: `答复期限 ${fmtDate(replyDue(st))}` }) : h('span', { class: 'hint', text: '答复期限待同步' }),
       state === 'overdue' ? h('span', { class: 'chip due-overdue', text: '已超期' }) : null,
       state === 'soon' ? h('span', { class: 'chip warn', text: '即将到期' }) : null,
       who ? h('span', { class: 'hint', text: who }) : null,
@@ -103,8 +119,9 @@ export async function complaintsView(ctx) {
   const filter = ctx.query.get('f') || 'waiting';
   const now = Date.now();
   let rows = await list('complaints');
-  if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.data));
-  if (filter === 'overdue') rows = rows.filter((c) => replyState(c.data, now) === 'overdue');
+  // Waiting and overdue as the complaint stands on the server: a refused reply answers nothing.
+  if (filter === 'waiting') rows = rows.filter((c) => isWaiting(c.standing || c.data));
+  if (filter === 'overdue') rows = rows.filter((c) => replyState(c.standing || c.data, now) === 'overdue');
   if (filter === 'replied') {
     rows = rows.filter((c) => c.data.status === 'replied'
       || (c.data.replied_at && !['verified', 'dismissed', 'open'].includes(c.data.status)));
@@ -132,7 +149,9 @@ export async function complaintView(ctx) {
   const d = c.data;
   const role = ctx.session.user.role;
   const centres = await centreNames();
-  const state = replyState(d);
+  // Its deadline as it stands on the server: a reply the server refused answers nothing.
+  const st = c.standing || d;
+  const state = replyState(st);
   const p = d.complainant || {};
   add(ctx.main,
     h('h1', null, '投诉 ', statusChips(c, 'cp-', (v) => STATUS[v] || v, 'open')),
@@ -145,8 +164,8 @@ export async function complaintView(ctx) {
       row('服务中心', centres.get(d.centre_id) || d.centre_id),
       row('投诉人', p.name),
       row('联系电话', p.phone ? h('a', { href: `tel:${p.phone}`, text: p.phone }) : ''),
-      owesAgain(d) ? row(sentBack(d) ? '退回时间' : '重新受理时间', d.reopened_at ? fmtTime(d.reopened_at) : '同步后记录') : null,
-      row(owesAgain(d) ? '重新答复期限' : '答复期限', d.reply_due ? `${fmtDate(d.reply_due)}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
+      owesAgain(st) ? row(sentBack(st) ? '退回时间' : '重新受理时间', replyDue(st) && st.reopened_at ? fmtTime(st.reopened_at) : '同步后记录') : null,
+      row(owesAgain(st) ? '重新答复期限' : '答复期限', replyDue(st) ? `${fmtDate(replyDue(st))}${state === 'overdue' ? '（已超期）' : state === 'soon' ? '（即将到期）' : ''}`
         : '同步后由服务器按 5 个工作日计算'),
       row('投诉内容', h('span', { class: 'pre', text: d.content || '' })),
       row(d.status === 'dismissed' ? '不予受理理由' : reopened(d) ? '原不予受理理由' : '答复', d.reply ? h('span', { class: 'pre', text: d.reply }) : ''),
