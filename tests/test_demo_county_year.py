@@ -3,8 +3,10 @@ reports: twelve months of work in every month, inspections and rectifications in
 state, a monthly assessment with eligible and ineligible centres, an overview and a trend
 that tell the townships apart, awards at every stage of the flow, work against the clock
 (open cases near and past due, supplements, refusals, complaints in every state,
-accountability open, explained and closed, call-backs due, notifications), and applicants
-that are real-looking people, not placeholders."""
+accountability open, explained and closed, call-backs due, notifications; complaints sent
+back, overdue or not, dismissed with a reason, reopened, entered after the fact; refused ops
+in the supervisor's quarantine queue), and applicants that are real-looking people, not
+placeholders."""
 
 from __future__ import annotations
 

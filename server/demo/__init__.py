@@ -150,9 +150,9 @@ def mark_overdue_orders(conn: sqlite3.Connection, county: DemoCounty) -> None:
     supervisor = next(u for u in county.users if u.role == "supervisor")
     now = now_ms()
     for rid in county.overdue_orders:
-        _as(conn, county, supervisor.id, "supervisor", {"id": f"demo-overdue-{rid}",
-                                                "collection": "rectifications", "record": rid,
-                                                "set": {"status": "overdue"}}, now, now)
+        _as(conn, county, supervisor.id, "supervisor", {
+            "id": f"demo-overdue-{rid}", "collection": "rectifications", "record": rid,
+            "set": {"status": "overdue"}}, now, now)
 
 
 def apply_activity(conn: sqlite3.Connection, county: DemoCounty) -> None:
@@ -161,8 +161,9 @@ def apply_activity(conn: sqlite3.Connection, county: DemoCounty) -> None:
     keeps each complaint's ``reopened_at`` / ``answered_at`` as it would for a phone's."""
     now = now_ms()
     for step in county.activity:
-        _as(conn, county, step.user_id, step.role, {"id": step.id, "collection": step.collection,
-                                            "record": step.record, "set": step.set}, step.at, now)
+        _as(conn, county, step.user_id, step.role, {
+            "id": step.id, "collection": step.collection, "record": step.record,
+            "set": step.set}, step.at, now)
 
 
 def send_refused(conn: sqlite3.Connection, county: DemoCounty) -> None:
@@ -185,8 +186,9 @@ def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:
     now = now_ms()
     for plan in county.awards:
         for n, step in enumerate(plan.steps):
-            _as(conn, county, step.user_id, step.role, {"id": f"demo-{plan.id}-{n}", "collection": "awards",
-                                                "record": plan.id, "set": step.set}, step.at, now)
+            _as(conn, county, step.user_id, step.role, {
+                "id": f"demo-{plan.id}-{n}", "collection": "awards", "record": plan.id,
+                "set": step.set}, step.at, now)
 
 
 def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:
