@@ -3,8 +3,10 @@ reports: twelve months of work in every month, inspections and rectifications in
 state, a monthly assessment with eligible and ineligible centres, an overview and a trend
 that tell the townships apart, awards at every stage of the flow, work against the clock
 (open cases near and past due, supplements, refusals, complaints in every state,
-accountability open, explained and closed, call-backs due, notifications), and applicants
-that are real-looking people, not placeholders."""
+accountability open, explained and closed, call-backs due, notifications; complaints sent
+back, overdue or not, dismissed with a reason, reopened, entered after the fact; refused ops
+in the supervisor's quarantine queue), and applicants that are real-looking people, not
+placeholders."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from server.app import create_app
 from server.clock import now_ms
 from server.config import Config
 from server.demo import seed
-from server.demo.data import DEMO_PASSWORD, build_demo
+from server.demo.data import DEMO_PASSWORD, DemoCounty, build_demo
+from sync.deadlines import add_working_days, due_ms, local_date
+from sync.schema import load
 
 CST = dt.timezone(dt.timedelta(hours=8))
 AWARD_FLOW = {"nominated", "leader_signed", "supervision_reviewed", "group_reviewed", "decided",
@@ -31,9 +35,14 @@ PLACEHOLDER = re.compile(r"某|测试|test|xxx|样例|示例|张三|李四|王�
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+def county() -> DemoCounty:
+    return build_demo()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, county: DemoCounty) -> str:
     db = str(tmp_path_factory.mktemp("demo") / "demo.db")
-    seed(db, build_demo())
+    seed(db, county)
     return db
 
 
@@ -236,15 +245,17 @@ def test_demo_county_applicants_are_real_looking_people(conn: sqlite3.Connection
 
 
 
-def test_demo_county_complaints_have_legal_histories(conn: sqlite3.Connection) -> None:
-    """The demo quarantines nothing, and every complaint's state is reached by a path of the
-    lifecycle that the roles may take (verified by a supervisor), each step passing the
-    schemas' rules on the record's data (dismissed and verified ones carry their reply)."""
+def test_demo_county_complaints_have_legal_histories(conn: sqlite3.Connection,
+                                                    county: DemoCounty) -> None:
+    """The demo quarantines nothing but the refusals it means to show, and every complaint's
+    state is reached by a path of the lifecycle that the roles may take (verified by a
+    supervisor), each step passing the schemas' rules on the record's data (dismissed and
+    verified ones carry their reply)."""
     from sync.rights import enforce
-    from sync.schema import load
     from tests.support.devicesim import flatten
 
-    assert conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    assert sorted(conn.execute("SELECT op_id, code FROM quarantine")) == sorted(
+        (s.id, s.refused) for s in county.refusals)
     rules = load().collection("complaints").rules
     computed = load().collection("complaints").computed  # the server's, never a device's write
     table = rules.transitions["status"]
@@ -294,3 +305,169 @@ def test_demo_county_edits_make_no_conflicts_and_accepted_cases_are_numbered(
             accepted += 1
             unnumbered += not (doc.get("notice_numbers") or {}).get("acceptance")
     assert accepted > 1000 and unnumbered == 0, (accepted, unnumbered)
+
+
+def _doc(conn: sqlite3.Connection, collection: str, rid: str) -> dict[str, Any]:
+    return dict(json.loads(conn.execute("SELECT data FROM records WHERE collection=? AND id=?",
+                                        (collection, rid)).fetchone()[0]))
+
+
+def _accountability_of(conn: sqlite3.Connection, rid: str) -> list[tuple[str, dict[str, Any]]]:
+    return [(aid, json.loads(d)) for aid, d in conn.execute(
+        "SELECT id, data FROM records WHERE collection='accountability'"
+        " AND json_extract(data,'$.subject.record')=?", (rid,))]
+
+
+def test_demo_county_sent_back_complaints_owe_a_new_reply(conn: sqlite3.Connection,
+                                                          county: DemoCounty) -> None:
+    """Replies the supervisor sent back (replied → open, verification.passed false) owe a new
+    one five working days after the send-back (``reopened_at``, the send-back's corrected
+    time): some sent back a week and more ago are overdue, each with its one accountability
+    record (``acc-complaints-<id>``, due at the new deadline), others sent back lately are
+    still within it; 城关镇 (c01), the centre login the demo prints first, has both."""
+    now = now_ms()
+    late: list[str] = []
+    within: list[str] = []
+    steps = [s for s in county.activity if s.set.get("verification.passed") is False]
+    for step in steps:
+        doc = _doc(conn, "complaints", step.record)
+        assert doc["status"] == "open" and doc["verification"]["passed"] is False
+        assert doc["verification"]["comment"] == step.set["verification.comment"]
+        assert doc["verification"]["at"] == doc["reopened_at"] == step.at
+        assert doc["answered_at"] is None and doc["replied_at"] < step.at  # the first reply kept
+        assert doc["reply_due"] == due_ms(step.at, 5)
+        accounts = _accountability_of(conn, step.record)
+        if doc["reply_due"] < now:
+            assert doc["overdue"] is True
+            assert [(aid, a["kind"], a["due_at"]) for aid, a in accounts] == [
+                (f"acc-complaints-{step.record}", "overdue_complaint", doc["reply_due"])]
+            late.append(doc["centre_id"])
+        else:
+            assert doc["overdue"] is False and accounts == []
+            within.append(doc["centre_id"])
+    assert len(late) >= 2 and len(within) >= 2
+    assert "c01" in late and "c01" in within
+
+
+def test_demo_county_dismissals_with_reasons_and_one_reopened(conn: sqlite3.Connection,
+                                                              county: DemoCounty) -> None:
+    """A centre's 不予受理 (open → dismissed) keeps its reason as the reply, answered when it
+    was made; a dismissal the centre reopened (dismissed → open) waits for a new reply due
+    five working days after the reopening, the old reason still there to read."""
+    now = now_ms()
+    reopen = {s.record: s for s in county.activity if s.set == {"status": "open"}}
+    dismissals = [s for s in county.activity if s.set.get("status") == "dismissed"]
+    standing = [s for s in dismissals if s.record not in reopen]
+    assert standing and reopen and set(reopen) <= {s.record for s in dismissals}
+    for step in standing:
+        doc = _doc(conn, "complaints", step.record)
+        assert doc["status"] == "dismissed" and doc["reply"] == step.set["reply"]
+        assert doc["answered_at"] == doc["replied_at"] == step.at
+        assert doc["reopened_at"] is None and doc["overdue"] is False
+    for rid, step in reopen.items():
+        doc = _doc(conn, "complaints", rid)
+        reason = next(s.set["reply"] for s in dismissals if s.record == rid)
+        assert doc["status"] == "open" and doc["reply"] == reason and "verification" not in doc
+        assert doc["reopened_at"] == step.at and doc["answered_at"] is None
+        assert doc["reply_due"] == due_ms(step.at, 5) > now and doc["overdue"] is False
+        assert _accountability_of(conn, rid) == []
+
+
+def test_demo_county_complaint_entered_after_the_fact(conn: sqlite3.Connection,
+                                                      county: DemoCounty) -> None:
+    """A letter entered at the window days after it came in keeps its earlier ``received_at``
+    (sent with the intake op), and its reply is due from that, not from the intake."""
+    steps = [s for s in county.activity if "received_at" in s.set]
+    assert steps
+    for step in steps:
+        doc = _doc(conn, "complaints", step.record)
+        assert doc["received_at"] == step.set["received_at"]
+        assert add_working_days(local_date(doc["received_at"]), 2) <= local_date(step.at)
+        assert doc["reply_due"] == due_ms(doc["received_at"], 5) < due_ms(step.at, 5)
+        assert doc["status"] == "open" and doc["reopened_at"] is None
+
+
+def _login(client: TestClient, username: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={
+        "username": username, "password": DEMO_PASSWORD, "device_name": "demo test"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_demo_county_centre_worker_pulls_each_complaint_state(
+        api: tuple[TestClient, dict[str, str]], conn: sqlite3.Connection,
+        county: DemoCounty) -> None:
+    """The c01 centre login's phone pulls, in its own centre, a complaint in each state the
+    demo's people left (sent back and overdue, sent back within its new deadline, dismissed
+    with its reason, a dismissal reopened, a letter entered late) as the store holds it,
+    with the overdue one's accountability record and a ``reopened`` notification of each
+    send-back."""
+    client, _ = api
+    headers = _login(client, "c01-centre")
+    pulled: dict[tuple[str, str], dict[str, Any]] = {}
+    cursor = None
+    while True:
+        r = client.post("/api/v1/sync", headers=headers,
+                        json={"cursor": cursor, "ops": [], "limit": 5000})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        pulled.update({(c["collection"], c["record"]): c["data"] for c in body["changes"]})
+        cursor = body["cursor"]
+        if not body["more"]:
+            break
+    reopened = {s.record for s in county.activity if s.set == {"status": "open"}}
+    kinds = {
+        "sent back, overdue": [s for s in county.activity
+                               if s.set.get("verification.passed") is False],
+        "sent back, within": [s for s in county.activity
+                              if s.set.get("verification.passed") is False],
+        "dismissed": [s for s in county.activity if s.set.get("status") == "dismissed"
+                      and s.record not in reopened],
+        "reopened": [s for s in county.activity if s.record in reopened],
+        "entered late": [s for s in county.activity if "received_at" in s.set]}
+    for kind, steps in kinds.items():
+        got = {s.record: pulled[("complaints", s.record)] for s in steps
+               if ("complaints", s.record) in pulled}
+        if kind.startswith("sent back"):
+            got = {rid: d for rid, d in got.items() if d["overdue"] == kind.endswith("overdue")}
+        assert got, kind
+        for rid, doc in got.items():
+            assert doc["centre_id"] == "c01" and doc == _doc(conn, "complaints", rid), kind
+            if doc["overdue"]:
+                assert ("accountability", f"acc-complaints-{rid}") in pulled
+    told = {d["subject"]["record"] for (coll, _r), d in pulled.items()
+            if coll == "notifications" and d["kind"] == "reopened"}
+    sent_back = {s.record for s in kinds["sent back, overdue"]}
+    assert {rid for (coll, rid) in pulled if coll == "complaints" and rid in sent_back} <= told
+
+
+def test_demo_county_quarantine_queue_has_refusals_with_details(
+        api: tuple[TestClient, dict[str, str]], conn: sqlite3.Connection,
+        county: DemoCounty) -> None:
+    """The supervisor's quarantine queue holds a field worker's refused status change
+    (``invalid_transition`` with path, from, to and allowed) and a refused late extension
+    (``invalid`` at ``extension`` with the deadline it came after), filed under the county
+    and sent by demo users; neither changed its case."""
+    client, headers = api
+    r = client.get("/api/v1/quarantine", headers=headers)
+    assert r.status_code == 200, r.text
+    queue = {q["op_id"]: q for q in r.json()["quarantine"]}
+    assert set(queue) == {s.id for s in county.refusals}
+    codes = {s.refused for s in county.refusals}
+    assert codes == {"invalid_transition", "invalid"}
+    for step in county.refusals:
+        q = queue[step.id]
+        assert (q["code"], q["collection"], q["record"], q["county_id"], q["status"]) == (
+            step.refused, step.collection, step.record, county.county_id, "open")
+        assert q["username"] == step.user_id.removeprefix("u-") and q["op"]["set"] == step.set
+        case = _doc(conn, "cases", step.record)
+        if step.refused == "invalid_transition":
+            allowed = load().collection("cases").rules.transitions["status"]["handling"]
+            assert q["details"] == {"path": "status", "from": "handling", "to": "refused",
+                                    "allowed": list(allowed)}
+            assert case["status"] == "handling" and "refusal_reason" not in case
+        else:
+            assert q["details"] == {"path": "extension", "due_at": case["due_at"]}
+            assert case["due_at"] < step.at and case["overdue"] is True
+            assert "extension" not in case
+

@@ -245,3 +245,33 @@ def test_demo_data_inspections_in_every_state() -> None:
             assert sorted(redo["item_ids"]) == sorted(r.data["item_ids"])
     # an open order long past its ten working days: the sweep marks it overdue
     assert any(r.data["status"] == "open" and r.at < NOW - 30 * DAY for r in rects)
+
+
+def test_demo_data_peoples_ops_are_theirs_and_in_time() -> None:
+    """What the demo's people send (``activity``, applied; ``refusals``, refused) are ops a
+    device of theirs could send: unique ids, a demo user in their own role, a record of the
+    demo (or a new complaint: the late intake, created by the op), paths the schemas know, at
+    a time before ``now`` and after the record was last written, in order for each record."""
+    from sync.ops import check_op
+    from sync.schema import load
+
+    county = demo()
+    users = {u.id: u for u in county.users}
+    written = {(r.collection, r.id): r.at for r in county.records}
+    ops = [*county.activity, *county.refusals]
+    assert len({s.id for s in ops}) == len(ops)
+    assert all(s.refused is None for s in county.activity)
+    assert {s.refused for s in county.refusals} == {"invalid_transition", "invalid"}
+    last: dict[tuple[str, str], int] = {}
+    for s in ops:
+        assert users[s.user_id].role == s.role, s
+        key = (s.collection, s.record)
+        if key not in written:  # a complaint entered at the window
+            assert s.collection == "complaints" and s.set["status"] == "open", s
+            written[key] = s.at
+            assert s.set["received_at"] < s.at
+        assert written[key] <= last.get(key, written[key]) <= s.at <= NOW, s
+        last[key] = s.at
+        checked = check_op({"id": s.id, "collection": s.collection, "record": s.record,
+                            "base": 0, "at": s.at, "set": s.set}, load())
+        assert checked.error is None, (s, checked.error)

@@ -21,6 +21,7 @@ from ..jobs.sweep import sweep
 from ..store import sweep as accountability
 from ..store.records import Actor, Batch, load_records
 from ..store.sqlite import has_users
+from ..store.users import scope_for
 from ..system import init_db, system_write
 from ..writer import Writer
 from .data import DEMO_PASSWORD, DemoCounty, build_demo
@@ -55,13 +56,17 @@ def seed(db: str, county: DemoCounty) -> int:
         for start in range(0, len(records), BATCH):
             chunk = [(r.collection, r.id, r.data, r.at) for r in records[start:start + BATCH]]
             writer.run(lambda conn, chunk=chunk: system_write(conn, chunk))  # type: ignore[misc]
+        # What its people did on their phones and in the workspace (send-backs, dismissals,
+        # a reopening, a late intake), as them.
+        writer.run(lambda conn: apply_activity(conn, county))
         # Time has passed for the open work: the sweep marks it overdue, opens one
         # accountability record each and notifies (as the running server would).
         sweep(writer)
         writer.run(lambda conn: answer_accountability(conn, county))
         writer.run(lambda conn: mark_overdue_orders(conn, county))
-        writer.run(lambda conn: send_back_complaints(conn, county))
         writer.run(lambda conn: run_awards(conn, county))
+        # Last, so nothing after them changes what they were refused against.
+        writer.run(lambda conn: send_refused(conn, county))
     finally:
         writer.close()
     return len(records)
@@ -119,12 +124,22 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
                 [close], [now + 1])
 
 
-def _as(conn: sqlite3.Connection, user_id: str, role: str, op: dict[str, Any], at: int,
-        now: int) -> None:
-    """Apply one op as ``user_id`` in ``role`` (its rights, transitions and checks), at
-    ``at``; a refusal is a bug in the demo, so it raises."""
+def _send(conn: sqlite3.Connection, county: DemoCounty, user_id: str, role: str,
+          op: dict[str, Any], at: int, now: int) -> dict[str, Any]:
+    """Send one op as a device of ``user_id`` in ``role`` would: with the user's scope (a
+    refusal is filed under their county, as a push files it), its rights, transitions and
+    checks, its corrected time ``at``, reaching the server at ``now``; returns its result."""
+    home = next(u.county_id for u in county.users if u.id == user_id)
+    actor = Actor(user_id, "demo", role, scope_for(conn, user_id, role, home))
     checked = check_op({"base": _seen(conn, op["collection"], op["record"]), "at": at, **op}, load())
-    result = Batch(conn, Actor(user_id, "demo", role, None), now).run([checked], [at])[0]
+    return Batch(conn, actor, now).run([checked], [at])[0]
+
+
+def _as(conn: sqlite3.Connection, county: DemoCounty, user_id: str, role: str,
+        op: dict[str, Any], at: int, now: int) -> None:
+    """Apply one op as ``user_id`` in ``role`` (``_send``); a refusal is a bug in the demo,
+    so it raises."""
+    result = _send(conn, county, user_id, role, op, at, now)
     if result["status"] == "rejected":
         raise Invalid(f"demo {op['collection']}/{op['record']}: {result['message']}",
                       details=result.get("details"))
@@ -135,21 +150,34 @@ def mark_overdue_orders(conn: sqlite3.Connection, county: DemoCounty) -> None:
     supervisor = next(u for u in county.users if u.role == "supervisor")
     now = now_ms()
     for rid in county.overdue_orders:
-        _as(conn, supervisor.id, "supervisor", {"id": f"demo-overdue-{rid}",
-                                                "collection": "rectifications", "record": rid,
-                                                "set": {"status": "overdue"}}, now, now)
+        _as(conn, county, supervisor.id, "supervisor", {
+            "id": f"demo-overdue-{rid}", "collection": "rectifications", "record": rid,
+            "set": {"status": "overdue"}}, now, now)
 
 
-def send_back_complaints(conn: sqlite3.Connection, county: DemoCounty) -> None:
-    """Replied complaints the supervisor sends back for a new reply (the centre's staff are
-    told: a ``reopened`` notification each)."""
-    supervisor = next(u for u in county.users if u.role == "supervisor")
+def apply_activity(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """The county's people's ops (``DemoCounty.activity``), each as its sender at its time:
+    a send-back tells the centre's staff (a ``reopened`` notification each), and the server
+    keeps each complaint's ``reopened_at`` / ``answered_at`` as it would for a phone's."""
     now = now_ms()
-    for rid, reason in county.sent_back:
-        _as(conn, supervisor.id, "supervisor", {
-            "id": f"demo-send-back-{rid}", "collection": "complaints", "record": rid,
-            "set": {"status": "open", "verification.by": supervisor.id, "verification.at": now,
-                    "verification.passed": False, "verification.comment": reason}}, now, now)
+    for step in county.activity:
+        _as(conn, county, step.user_id, step.role, {
+            "id": step.id, "collection": step.collection, "record": step.record,
+            "set": step.set}, step.at, now)
+
+
+def send_refused(conn: sqlite3.Connection, county: DemoCounty) -> None:
+    """Ops the server refuses (``DemoCounty.refusals``), sent as their people: each is
+    quarantined by the store with its code and details, as a push's refusal is, for the
+    supervisor's queue. One applied, or refused for another reason, is a bug in the demo."""
+    now = now_ms()
+    for step in county.refusals:
+        result = _send(conn, county, step.user_id, step.role, {
+            "id": step.id, "collection": step.collection, "record": step.record,
+            "set": step.set}, step.at, now)
+        if result.get("code") != step.refused:
+            raise Invalid(f"demo {step.collection}/{step.record}: expected {step.refused},"
+                          f" got {result}", details=result.get("details"))
 
 
 def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:
@@ -158,8 +186,9 @@ def run_awards(conn: sqlite3.Connection, county: DemoCounty) -> None:
     now = now_ms()
     for plan in county.awards:
         for n, step in enumerate(plan.steps):
-            _as(conn, step.user_id, step.role, {"id": f"demo-{plan.id}-{n}", "collection": "awards",
-                                                "record": plan.id, "set": step.set}, step.at, now)
+            _as(conn, county, step.user_id, step.role, {
+                "id": f"demo-{plan.id}-{n}", "collection": "awards", "record": plan.id,
+                "set": step.set}, step.at, now)
 
 
 def seed_scaled(db: str, n_cases: int, now: int | None = None) -> int:

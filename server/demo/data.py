@@ -93,6 +93,22 @@ class DemoRecord:
 
 
 @dataclass(frozen=True)
+class DemoOp:
+    """One op a demo user sends (a phone's or the workspace's), as it reaches the server:
+    who in which role, at which corrected time, and the paths it sets."""
+
+    id: str
+    user_id: str
+    role: str
+    at: int
+    collection: str
+    record: str
+    set: dict[str, Any]
+    #: the code the server refuses it with (it is then quarantined); None: it is applied
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
 class DemoCounty:
     """The whole demo: reference records first, then the rest in time order."""
 
@@ -104,8 +120,12 @@ class DemoCounty:
     awards: tuple[AwardPlan, ...] = ()
     #: open rectification orders long past due that a supervisor marks ``overdue``
     overdue_orders: tuple[str, ...] = ()
-    #: replied complaints the supervisor sends back for a new reply: (id, the reason)
-    sent_back: tuple[tuple[str, str], ...] = ()
+    #: what its people did from their phones and the workspace, applied as them through
+    #: the store before the sweep runs (send-backs, dismissals, a reopening, a late intake)
+    activity: tuple[DemoOp, ...] = ()
+    #: ops its people sent that the server refuses (``DemoOp.refused``): they wait in the
+    #: supervisor's quarantine queue, applied last
+    refusals: tuple[DemoOp, ...] = ()
 
 
 def id_check_digit(body: str) -> str:
@@ -180,7 +200,12 @@ class _Builder:
         #: day started, score, vetoed), for the award plans (``server.demo.awards``)
         self.approved: list[tuple[str, str | None, dt.date, float | None, bool]] = []
         self.overdue_orders: list[str] = []
+        #: replied complaints the supervisor sends back recently: (id, the reason)
         self.sent_back: list[tuple[str, str]] = []
+        #: build_deadlines' open cases, by (centre, "past" | "soon")
+        self.deadline_cases: dict[tuple[str, str], str] = {}
+        self.activity: list[DemoOp] = []
+        self.refusals: list[DemoOp] = []
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -323,6 +348,8 @@ class _Builder:
         self.build_today(cases)
         self.build_deadlines()
         build_inspections(self, rubrics())
+        # Last: its draws from the generator change nothing made before.
+        self.build_replies_owed()
 
     def build_today(self, cases: list[tuple[str, _Centre, int, dict[str, Any]]]) -> None:
         """Each field worker's home-service visits of today (10:00 and 15:00, for recent
@@ -368,7 +395,10 @@ class _Builder:
                 elif kind == "returned":
                     data.update(status="returned",
                                 return_reason="申请人要求撤回申请,材料已全部退还")
-                self.add("cases", self.uid(), data, t0 + r.randint(5, 60) * MIN_MS)
+                cid = self.uid()
+                if kind in ("past", "soon"):
+                    self.deadline_cases[(c.id, kind)] = cid
+                self.add("cases", cid, data, t0 + r.randint(5, 60) * MIN_MS)
             received = min(self.worktime(sub_weekdays(today, 8)), self.now - 1)
             self.add("complaints", self.uid(), {
                 "centre_id": c.id, "content": f"反映办理{m.name}超过承诺时限仍未办结",
@@ -403,6 +433,88 @@ class _Builder:
             "window_id": next((k for k, w in worst.windows.items() if w["unit"] == m.unit), "w1"),
             "accepted_at": accepted, "status": "completed", "completed_at": done,
             "notes": "联办部门会签超时,超期办结"}, done)
+
+    def at_work(self, back: int) -> int:
+        """A moment in office hours ``back`` working days before today (before now)."""
+        return min(self.worktime(sub_weekdays(_day_of(self.now), back)), self.now - 1)
+
+    def op(self, user: str, role: str, at: int, collection: str, record: str,
+           values: dict[str, Any], refused: str | None = None) -> DemoOp:
+        made = DemoOp(f"demo-{len(self.activity) + len(self.refusals) + 1:03d}-{record}",
+                      f"u-{user}", role, at, collection, record, values, refused)
+        (self.refusals if refused else self.activity).append(made)
+        return made
+
+    def build_replies_owed(self) -> None:
+        """Complaints as the phones and the workspace leave them, each applied as its person
+        through the store: replies the supervisor sent back, recently (the new reply not yet
+        due) and seven working days ago in 城关镇 (c01, the first centre login) and 黄土岭乡 (c07)
+        (the new reply five working days late: the sweep turns it overdue and opens its one
+        accountability record); in c01 a dismissal (不予受理) with its reason as the reply, a
+        dismissal the centre reopened that waits for a new reply, and a letter entered three
+        working days after it came in (its reply due from ``received_at``). Then two ops the
+        server refuses, for the supervisor's quarantine queue: a field worker's 不予受理 of a
+        case already being handled (``invalid_transition``) and a supervisor's extension of a
+        case already past its deadline (``invalid`` at ``extension``)."""
+        r = self.rng
+        m = self.matters
+        for rid, reason in self.sent_back:
+            self.op("supervisor", "supervisor", self.at_work(1), "complaints", rid,
+                    self.send_back(reason))
+        for c in (self.centres[0], self.centres[6]):
+            got, replied = self.at_work(14), self.at_work(11)
+            rid = self.uid()
+            self.add("complaints", rid, {
+                "centre_id": c.id, "content": "反映午休时间窗口无人值守,未落实延时服务",
+                "received_at": got, "channel": "hotline", "status": "replied",
+                "replied_at": replied, "reply": "已要求窗口落实午间轮岗",
+                "complainant": {"name": self.person((25, 70), got)["name"], "phone": self.phone()}},
+                replied)
+            self.op("supervisor", "supervisor", self.at_work(7), "complaints", rid, self.send_back(
+                "答复未说明午间轮岗的具体安排和监督措施,投诉人回访仍不满意,请核实后重新答复"))
+        c01 = self.centres[0]
+        got = self.at_work(3)
+        rid = self.uid()
+        self.add("complaints", rid, {
+            "centre_id": c01.id, "content": "反映邻居建房占用村道,要求中心处理",
+            "received_at": got, "channel": "phone", "status": "open",
+            "complainant": {"name": self.person((30, 70), got)["name"], "phone": self.phone()}}, got)
+        self.op(f"{c01.id}-centre", "centre", self.at_work(2), "complaints", rid, {
+            "status": "dismissed", "reply": "反映的是村民建房和道路管理问题,不属于便民服务中心受理范围,"
+            "已告知投诉人向镇自然资源所和村委会反映,并提供了联系电话"})
+        got = self.at_work(6)
+        rid = self.uid()
+        matter = r.choice([x for x in m.values() if x.days >= 3])
+        self.add("complaints", rid, {
+            "centre_id": c01.id, "content": f"反映办理{matter.name}时被要求提供与事项无关的证明材料",
+            "received_at": got, "channel": "window", "status": "open",
+            "complainant": {"name": self.person(matter.ages, got)["name"], "phone": self.phone()}},
+            got)
+        self.op(f"{c01.id}-centre", "centre", self.at_work(5), "complaints", rid, {
+            "status": "dismissed", "reply": "所需材料系县级主管部门规定,不属于本中心可以调整的事项,"
+            "已告知投诉人向县主管部门反映"})
+        self.op(f"{c01.id}-centre", "centre", self.at_work(1), "complaints", rid,
+                {"status": "open"})  # 重新受理: the material is not on the matter's list
+        letter = self.at_work(4)
+        self.op(f"{c01.id}-centre", "centre", self.at_work(1), "complaints", self.uid(), {
+            "centre_id": c01.id, "content": "来信反映村便民代办点代办员长期不在岗,代办事项无人跑办",
+            "channel": "letter", "status": "open", "received_at": letter,
+            "complainant.name": self.person((40, 80), letter)["name"],
+            "complainant.phone": self.phone()})
+        soon = self.deadline_cases[(c01.id, "soon")]
+        self.op(f"{c01.id}-field1", "field", self.at_work(0), "cases", soon, {
+            "status": "refused", "refusal_reason": "申请人户籍不在本镇,不符合申请条件"},
+            refused="invalid_transition")
+        self.op("supervisor", "supervisor", self.at_work(0), "cases",
+                self.deadline_cases[(c01.id, "past")],
+                {"extension": {"days": 5, "reason": "需补充现场核查,申请延长办理时限"}},
+                refused="invalid")
+
+    def send_back(self, reason: str) -> dict[str, Any]:
+        """The supervisor's send-back of a reply (replied → open), as the workspace sends it
+        (``verification.at`` is the server's: the op's corrected time)."""
+        return {"status": "open", "verification.by": "u-supervisor", "verification.at": self.now,
+                "verification.passed": False, "verification.comment": reason}
 
     def case(self, c: _Centre, mid: str, day: dt.date,
              saturday: bool) -> tuple[str, _Centre, int, dict[str, Any]] | None:
@@ -651,4 +763,4 @@ def build_demo(seed: int = 20261122, now_ms: int | None = None, months: int = 12
     awards = plan_awards(b.approved, now, {c.id: f"u-{c.id}-centre" for c in b.centres},
                          [u.id for u in b.users if u.role == "supervisor"])
     return DemoCounty(COUNTY_ID, COUNTY_NAME, tuple(b.users), tuple(ref + rest), tuple(awards),
-                      tuple(b.overdue_orders), tuple(b.sent_back))
+                      tuple(b.overdue_orders), tuple(b.activity), tuple(b.refusals))
