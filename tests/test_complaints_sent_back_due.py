@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 
-from server.jobs.sweep import sweep
 from server.store.holidays import load_calendar
-from server.writer import Writer
 from sync.calendar import BUNDLED
 from sync.cases import track_reply
 from sync.computed import Context, compute
 from sync.deadlines import DAY_MS, due_ms
 from tests.conftest import Device, now_ms
+from tests.test_sweep_overdue import run_sweep
 
 T0 = 1_764_547_200_000  # 2025-12-01 08:00 China time, a Monday
 
@@ -105,15 +104,6 @@ def _accountability(db: str, rid: str) -> list[str]:
         conn.close()
 
 
-def _run_sweep(db: str, now: int) -> dict[str, int]:
-    writer = Writer(db)
-    try:
-        counts = sweep(writer, now)
-        return {k: counts[k] for k in ("overdue", "accountability")}
-    finally:
-        writer.close()
-
-
 def _replied(ctr: Device, rid: str, **extra: Any) -> None:
     res = ctr.sync([ctr.op("complaints", rid, {"centre_id": "c1", "content": "窗口人员态度生硬",
                                                "status": "open", **extra}),
@@ -167,9 +157,9 @@ def test_sweep_turns_a_sent_back_complaint_overdue_without_a_new_reply(
     late, ok = _send_back(sup, county_db, "sb-late"), _send_back(sup, county_db, "sb-ok")
     _reply_again(ctr, "sb-ok", "已补充整改措施")
     # Five working days after the send-back have passed (and the sweep before them does nothing).
-    assert _run_sweep(county_db, late["reply_due"] - 1) == {"overdue": 0, "accountability": 0}
+    assert run_sweep(county_db, late["reply_due"] - 1) == {"overdue": 0, "accountability": 0}
     after = max(late["reply_due"], ok["reply_due"]) + DAY_MS
-    assert _run_sweep(county_db, after) == {"overdue": 1, "accountability": 1}
+    assert run_sweep(county_db, after) == {"overdue": 1, "accountability": 1}
     _, late = _stored(county_db, "sb-late")
     _, ok = _stored(county_db, "sb-ok")
     assert late["overdue"] is True and late["status"] == "open"
@@ -182,7 +172,7 @@ def test_sweep_turns_a_sent_back_complaint_overdue_without_a_new_reply(
     assert pulled["sb-late"]["overdue"] is True
     assert pulled["sb-late"]["reply_due"] == late["reply_due"]
     # A second sweep finds nothing new.
-    assert _run_sweep(county_db, after + DAY_MS) == {"overdue": 0, "accountability": 0}
+    assert run_sweep(county_db, after + DAY_MS) == {"overdue": 0, "accountability": 0}
 
 
 def test_a_subject_keeps_its_one_accountability_record_when_late_twice(
@@ -191,10 +181,10 @@ def test_a_subject_keeps_its_one_accountability_record_when_late_twice(
     # Received long ago (entered after the fact): the first reply, now, is late.
     _replied(ctr, "sb-twice", received_at=ctr.clock() - 30 * DAY_MS)
     assert _stored(county_db, "sb-twice")[1]["overdue"] is True
-    assert _run_sweep(county_db, now_ms()) == {"overdue": 0, "accountability": 1}
+    assert run_sweep(county_db, now_ms()) == {"overdue": 0, "accountability": 1}
     data = _send_back(sup, county_db, "sb-twice")
     assert data["overdue"] is False  # a new reply is owed, not yet late
-    assert _run_sweep(county_db, data["reply_due"] + DAY_MS) == {"overdue": 1, "accountability": 0}
+    assert run_sweep(county_db, data["reply_due"] + DAY_MS) == {"overdue": 1, "accountability": 0}
     assert _stored(county_db, "sb-twice")[1]["overdue"] is True
     assert _accountability(county_db, "sb-twice") == ["acc-complaints-sb-twice"]
 
@@ -216,7 +206,7 @@ def test_a_complaint_sent_back_before_the_server_kept_reopened_at(device: Any, c
         conn.commit()
     finally:
         conn.close()
-    counts = _run_sweep(county_db, data["reply_due"] + DAY_MS)
+    counts = run_sweep(county_db, data["reply_due"] + DAY_MS)
     assert counts == {"overdue": 1, "accountability": 1}
     _, now = _stored(county_db, "sb-old")
     assert now["reply_due"] == data["reply_due"] and now["reopened_at"] == data["verification"]["at"]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.support.inspections import INSPECTOR, county_users, inspector_phone, seed_template
 from tests.support.pwa import (
@@ -155,7 +156,13 @@ def test_pwa_shell_pack_replaced_by_a_new_version(chromium: Browser, tmp_path: P
             poll(page, "async () => (await caches.keys()).sort().join() ==="
                        " 'fieldsync-insp-test-2,fieldsync-shell-test-2'")
             ctx.set_offline(True)
-            page.reload()
+            try:
+                page.reload()
+            except PlaywrightError as err:
+                # Seen once (full run, 21:58): a navigation of the app's own (the update's
+                # reload) took the frame as ours began. Either load is an offline one.
+                if "ERR_ABORTED" not in str(err):
+                    raise
             wait_ready(page)
             open_walk_offline(page)
         finally:
