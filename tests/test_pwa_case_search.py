@@ -75,5 +75,14 @@ def test_pwa_case_search_as_you_type_by_phone_and_id_tail(chromium: Browser, pwa
         page.reload()
         expect(page.get_by_role("searchbox", name="搜索办件")).to_have_value("1111")
         expect(page.get_by_role("list", name="办件列表").get_by_role("link")).to_have_count(1)
+
+        # A filter keeps the search: 已办结 has none of them, 在办 the one found.
+        page.get_by_role("group", name="筛选").get_by_role("link", name="已办结").click()
+        expect(page.get_by_role("searchbox", name="搜索办件")).to_have_value("1111")
+        expect(page.get_by_text("没有办件")).to_be_visible()
+        page.get_by_role("group", name="筛选").get_by_role("link", name="在办").click()
+        expect(page.get_by_role("searchbox", name="搜索办件")).to_have_value("1111")
+        expect(page.get_by_role("list", name="办件列表").get_by_role("link")).to_have_count(1)
+        assert "q=1111" in page.evaluate("location.hash")
     finally:
         ctx.close()

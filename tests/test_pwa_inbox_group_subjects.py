@@ -87,5 +87,20 @@ def test_pwa_grouped_overdue_lists_its_subjects_late_completions_included(
         expect(complaints).to_have_count(2)
         assert sorted(complaints.evaluate_all("(a) => a.map((x) => x.getAttribute('href'))")) == [
             "#/complaint/gs-cp0", "#/complaint/gs-cp1"]
+
+        # A subject this phone does not hold (yet) is listed by its place in the group, so no
+        # two such links read the same (WCAG 2.4.4).
+        writer = Writer(str(db))
+        try:
+            unheld_note = {"user_id": field1, "kind": "overdue", "title": "2 件工作已超期", "count": 2,
+                           "subject": {"collection": "cases", "record": "gs-unheld"}, "at": later + 1}
+            writer.run(lambda conn: system_write(
+                conn, [("notifications", "n-gs-unheld", unheld_note, later)]))
+        finally:
+            writer.close()
+        sync_now(page)
+        page.goto(base + "/#/inbox/n-gs-unheld")
+        unheld = page.get_by_role("link", name="第 1 项办件（同步后显示详情）")
+        expect(unheld).to_have_attribute("href", "#/case/gs-unheld")
     finally:
         ctx.close()

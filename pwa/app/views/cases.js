@@ -77,13 +77,22 @@ export async function casesView(ctx) {
     shown = next;
     count.textContent = `共 ${rows.length} 件`;
     // In the address (a redraw after a sync keeps it), without drawing the screen again.
-    replaceQuery(`#/cases?${new URLSearchParams(q ? { f: filter, q } : { f: filter })}`);
+    replaceQuery(where(filter));
+    for (const [f, a] of tabs) a.setAttribute('href', where(f));
   };
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(apply, 250); });
   search.addEventListener('change', apply); // Enter (and leaving the box): at once
   search.addEventListener('keydown', (e) => { if (e.key === 'Enter') apply(); });
   // Links to filtered views: the current one is marked aria-current (not aria-pressed, which links may not carry).
-  const tab = (f, text) => h('a', { href: `#/cases?f=${f}`, 'aria-current': filter === f ? 'page' : null, text });
+  // A filter keeps the search: the person narrows one list, not starts over.
+  const where = (f) => `#/cases?${new URLSearchParams(q ? { f, q } : { f })}`;
+  /** @type {[string, HTMLElement][]} */
+  const tabs = [];
+  const tab = (f, text) => {
+    const a = h('a', { href: where(f), 'aria-current': filter === f ? 'page' : null, text });
+    tabs.push([f, a]);
+    return a;
+  };
   add(ctx.main, 
     h('h1', { text: '办件' }),
     h('div', { class: 'seg', role: 'group', 'aria-label': '筛选' }, tab('open', '在办'), tab('overdue', '已超期'), tab('today', '当天到期'),

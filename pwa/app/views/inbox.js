@@ -106,11 +106,11 @@ export async function inboxGroupView(ctx) {
   const wanted = new Set(ids);
   const held = new Map((await list(coll)).filter((r) => wanted.has(r.id)).map((r) => [r.id, r]));
   const matters = coll === 'cases' ? await matterNames() : null;
-  const rows = ids.map((rid) => held.get(rid) || { id: rid, missing: true });
+  const rows = ids.map((rid, i) => held.get(rid) || { id: rid, missing: true, n: i + 1 });
   const row = (r) => {
     if (r.missing) {
       const href = `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`;
-      return h('li', null, h('a', { class: 'item', href, text: `${SUBJECTS[coll] || '事项'}（同步后显示详情）` }));
+      return h('li', null, h('a', { class: 'item', href, text: `第 ${r.n} 项${SUBJECTS[coll] || '事项'}（同步后显示详情）` }));
     }
     if (coll === 'cases') return caseRow(r, matters);
     if (coll === 'complaints') return complaintRow(r);
