@@ -22,6 +22,7 @@ from typing import Any
 
 from .deadlines import Pause
 from .errors import Invalid
+from .paths import touches
 
 WAITING = "supplement"
 CLOCK_START = frozenset({"accepted", "supplement", "handling", "completed", "returned"})
@@ -48,7 +49,7 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
                           " sets it", path=key)
         if given is None and status in when and before.get(key) is None and "status" in out:
             out[key] = stamp
-    if any(p == "extension" or p.startswith("extension.") for p in out):
+    if touches(out, "extension"):
         _extension(before, out, stamp=stamp, user_id=user_id, due_at=due_at)
     if stored is None and out.get("first_asked_by") is None and user_id is not None:
         out["first_asked_by"] = user_id
@@ -87,7 +88,7 @@ def complaint_times(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *,
         out["replied_at"] = stamp
     # A verification's time is the server's to say (a send-back's new reply is due five
     # working days after it): the op's corrected time, whatever the workspace's clock sent.
-    if any(p == "verification" or p.startswith("verification.") for p in out):
+    if touches(out, "verification"):
         out["verification.at"] = stamp
     return out
 

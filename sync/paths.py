@@ -7,7 +7,7 @@ these helpers convert between the two shapes.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -99,3 +99,9 @@ def get(data: Mapping[str, Any], path: str) -> Any:
             return None
         node = node.get(part)
     return node
+
+
+def touches(leaves: Iterable[str], field: str) -> bool:
+    """Whether any of these leaf paths is ``field`` or lies below it (``field.x``)."""
+    below = field + "."
+    return any(p == field or p.startswith(below) for p in leaves)

@@ -461,12 +461,10 @@ class Batch:
             check_stored(raw, stored.state.leaves)
 
         if raw.collection == "cases" and not raw.delete and not raw.restore:
-            extending = stored is not None and any(
-                p == "extension" or p.startswith("extension.") for p in leaves)
+            due = self._deadline(stored) if stored and paths.touches(leaves, "extension") else None
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
-                                   else self.actor.user_id,
-                                   due_at=self._deadline(stored) if extending and stored else None)
+                                   else self.actor.user_id, due_at=due)
         if raw.collection == "complaints" and not raw.delete and not raw.restore:
             leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
