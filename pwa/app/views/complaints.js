@@ -9,7 +9,7 @@
  * only for the roles the schemas' rights let make that move.
  */
 
-import { add, h, field, fmtDate, fmtTime, lazyList, select, toast } from '../ui.js';
+import { add, h, field, fmtDate, fmtTime, fromLocalInput, lazyList, select, toLocalInput, toast } from '../ui.js';
 import { edit, list } from '../store.js';
 import { current, validate } from '../schema.js';
 import { go } from '../router.js';
@@ -173,13 +173,12 @@ export async function complaintView(ctx) {
       row('核实', d.verified ? '已核实' : sentBack(d) ? '督查退回，需重新答复' : ''),
       row('核实意见', (d.verification && d.verification.comment) || '')));
 
-  // What may be done next is judged on the complaint as it stands (a change the server
+  // What may be done next is judged on the complaint as it stands too (a change the server
   // refused is fixed on the 同步 page, not built upon).
-  const s = c.standing || d;
   // A dismissed complaint is not answered again here (dismissed → replied is not a
   // transition of the lifecycle; it is reopened first).
-  if (((!s.replied_at && !s.reply && s.status !== 'dismissed') || owesAgain(s)) && maySet('complaints', 'reply', role)
-      && maySet('complaints', 'status', role, 'replied', s.status || 'open')) {
+  if (((!st.replied_at && !st.reply && st.status !== 'dismissed') || owesAgain(st)) && maySet('complaints', 'reply', role)
+      && maySet('complaints', 'status', role, 'replied', st.status || 'open')) {
     const reply = h('textarea', { rows: 4, name: 'reply' });
     const form = recordForm([field('答复内容', reply, '答复时间以同步时服务器校正后的保存时间为准').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (reply).value.trim();
@@ -189,11 +188,11 @@ export async function complaintView(ctx) {
       toast('答复已保存到本机，联网后自动同步');
       ctx.rerender();
     });
-    add(ctx.main, h('section', null, h('h2', { text: owesAgain(s) ? '重新答复' : '答复' }), form));
+    add(ctx.main, h('section', null, h('h2', { text: owesAgain(st) ? '重新答复' : '答复' }), form));
   }
   // 不予受理: open → dismissed, the reason written as the reply (the server requires it).
-  if ((s.status || 'open') === 'open' && !sentBack(s) && !reopened(s) && !s.reply
-      && maySet('complaints', 'status', role, 'dismissed', s.status || 'open') && maySet('complaints', 'reply', role)) {
+  if ((st.status || 'open') === 'open' && !sentBack(st) && !reopened(st) && !st.reply
+      && maySet('complaints', 'status', role, 'dismissed', st.status || 'open') && maySet('complaints', 'reply', role)) {
     const why = h('textarea', { rows: 3, name: 'reply' });
     const form = recordForm([field('不予受理理由', why, '必填：写明不属于受理范围等原因，将作为对投诉人的答复').wrap], async () => {
       const text = /** @type {HTMLTextAreaElement} */ (why).value.trim();
@@ -205,7 +204,7 @@ export async function complaintView(ctx) {
     add(ctx.main, h('details', { class: 'fold' }, h('summary', { text: '不予受理' }), form));
   }
   // Reopen a dismissal (dismissed → open): it then waits for a reply again.
-  if (s.status === 'dismissed' && maySet('complaints', 'status', role, 'open', 'dismissed')) {
+  if (st.status === 'dismissed' && maySet('complaints', 'status', role, 'open', 'dismissed')) {
     add(ctx.main, h('section', null, h('h2', { text: '重新受理' }),
       h('p', { class: 'hint', text: '撤销不予受理，投诉回到待答复，需重新答复。' }),
       h('button', { type: 'button', class: 'btn', text: '重新受理', onclick: async () => {
@@ -214,8 +213,8 @@ export async function complaintView(ctx) {
         ctx.rerender();
       } })));
   }
-  if (s.reply && !s.verified && !sentBack(s) && maySet('complaints', 'verified', role)
-      && maySet('complaints', 'status', role, 'verified', s.status)) {
+  if (st.reply && !st.verified && !sentBack(st) && maySet('complaints', 'verified', role)
+      && maySet('complaints', 'status', role, 'verified', st.status)) {
     add(ctx.main, h('section', null, h('h2', { text: '核实' }),
       h('p', { class: 'hint', text: '核实答复属实、投诉人已知悉后确认。' }),
       h('button', { type: 'button', class: 'btn primary', text: '确认核实', onclick: async () => {
@@ -226,16 +225,6 @@ export async function complaintView(ctx) {
   }
   add(ctx.main, await accountabilitySection(ctx, 'complaints', id), actionBar(navButton('返回列表', '#/complaints')));
   return { live: true };
-}
-
-/**
- * A time as a datetime-local input's value (the phone's local time, to the minute).
- * @param {number} ms
- */
-function localMinute(ms) {
-  const t = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}T${p(t.getHours())}:${p(t.getMinutes())}`;
 }
 
 /** #/complaint/new: intake at the window, by phone, from the 12345 hotline or by letter. */
@@ -261,7 +250,7 @@ export async function complaintFormView(ctx) {
   fields.push(field('联系电话（可不填）', inputs['complainant.phone'], '列表中只显示部分号码').wrap);
   // 收到时间: now unless changed (then the server's corrected time is used); a ticket or a
   // letter entered days later gives when it came in, so the reply is due from then.
-  const nowText = localMinute(Date.now());
+  const nowText = toLocalInput(Date.now());
   const received = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', name: 'received_at', value: nowText, max: nowText }));
   fields.push(field('收到时间', received, '默认为现在；补录热线工单或来信时，改为实际收到的时间（答复期限从此起算）').wrap);
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
@@ -276,7 +265,7 @@ export async function complaintFormView(ctx) {
     const set = { ...changedPaths(values, {}), centre_id: centre, status: 'open' };
     const problems = [];
     if (received.value && received.value !== nowText) {
-      const at = new Date(received.value).getTime();
+      const at = Number(fromLocalInput(received.value));
       if (!Number.isFinite(at)) problems.push({ path: 'received_at', message: '收到时间格式不正确' });
       else if (at > Date.now()) problems.push({ path: 'received_at', message: '收到时间不能晚于现在' });
       else set.received_at = at;

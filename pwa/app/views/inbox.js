@@ -107,14 +107,12 @@ export async function inboxGroupView(ctx) {
   const held = new Map((await list(coll)).filter((r) => wanted.has(r.id)).map((r) => [r.id, r]));
   const matters = coll === 'cases' ? await matterNames() : null;
   const rows = ids.map((rid, i) => held.get(rid) || { id: rid, missing: true, n: i + 1 });
+  const item = (r, text) => h('li', null, h('a', { class: 'item', href: `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`, text }));
   const row = (r) => {
-    if (r.missing) {
-      const href = `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`;
-      return h('li', null, h('a', { class: 'item', href, text: `第 ${r.n} 项${SUBJECTS[coll] || '事项'}（同步后显示详情）` }));
-    }
+    if (r.missing) return item(r, `第 ${r.n} 项${SUBJECTS[coll] || '事项'}（同步后显示详情）`);
     if (coll === 'cases') return caseRow(r, matters);
     if (coll === 'complaints') return complaintRow(r);
-    return h('li', null, h('a', { class: 'item', href: `${GROUP_ROWS[coll] || '#/'}${encodeURIComponent(r.id)}`, text: `${SUBJECTS[coll] || '事项'}${r.data.order_text ? `：${String(r.data.order_text).slice(0, 40)}` : ''}` }));
+    return item(r, `${SUBJECTS[coll] || '事项'}${r.data.order_text ? `：${String(r.data.order_text).slice(0, 40)}` : ''}`);
   };
   const count = Number.isInteger(d.count) ? d.count : 1;
   add(ctx.main,
