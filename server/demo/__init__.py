@@ -161,9 +161,7 @@ def apply_activity(conn: sqlite3.Connection, county: DemoCounty) -> None:
     keeps each complaint's ``reopened_at`` / ``answered_at`` as it would for a phone's."""
     now = now_ms()
     for step in county.activity:
-        _as(conn, county, step.user_id, step.role, {
-            "id": step.id, "collection": step.collection, "record": step.record,
-            "set": step.set}, step.at, now)
+        _as(conn, county, step.user_id, step.role, step.op(), step.at, now)
 
 
 def send_refused(conn: sqlite3.Connection, county: DemoCounty) -> None:
@@ -172,9 +170,7 @@ def send_refused(conn: sqlite3.Connection, county: DemoCounty) -> None:
     supervisor's queue. One applied, or refused for another reason, is a bug in the demo."""
     now = now_ms()
     for step in county.refusals:
-        result = _send(conn, county, step.user_id, step.role, {
-            "id": step.id, "collection": step.collection, "record": step.record,
-            "set": step.set}, step.at, now)
+        result = _send(conn, county, step.user_id, step.role, step.op(), step.at, now)
         if result.get("code") != step.refused:
             raise Invalid(f"demo {step.collection}/{step.record}: expected {step.refused},"
                           f" got {result}", details=result.get("details"))

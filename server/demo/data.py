@@ -107,6 +107,10 @@ class DemoOp:
     #: the code the server refuses it with (it is then quarantined); None: it is applied
     refused: str | None = None
 
+    def op(self) -> dict[str, Any]:
+        """The op as its device sends it (without ``base`` and ``at``, which the sender adds)."""
+        return {"id": self.id, "collection": self.collection, "record": self.record, "set": self.set}
+
 
 @dataclass(frozen=True)
 class DemoCounty:
