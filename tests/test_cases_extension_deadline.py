@@ -10,7 +10,6 @@ is stopped in ``supplement``, an extension is granted as before. The rule is pur
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from sync.cases import prepare
 from sync.deadlines import DAY_MS
 from sync.errors import Invalid
 from tests.conftest import Device, now_ms
+from tests.support.pwa import db_rows
 from tests.support.records import current
 
 T0 = 1_764_547_200_000
@@ -57,14 +57,6 @@ def _late_case(f1: Device, rid: str) -> None:
     assert res["results"][0]["status"] == "applied", res
 
 
-def _rows(db: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
 def test_extension_of_an_overdue_case_is_refused_and_changes_nothing(
         device: Any, county_db: str) -> None:
     sup, f1 = _setup(device)
@@ -76,17 +68,17 @@ def test_extension_of_an_overdue_case_is_refused_and_changes_nothing(
         writer.close()
     before = current(f1, "late-1")
     assert before["overdue"] is True
-    [(version,)] = _rows(county_db, "SELECT version FROM records WHERE id = 'late-1'")
+    [(version,)] = db_rows(county_db, "SELECT version FROM records WHERE id = 'late-1'")
     res = sup.sync([sup.op("cases", "late-1", EXTEND, base=version)])["results"][0]
     assert (res["status"], res["code"]) == ("rejected", "invalid"), res
     assert res["details"] == {"path": "extension", "due_at": before["due_at"]}
     after = current(f1, "late-1")
     assert after == before and "extension" not in after and after["overdue"] is True
     # Quarantined for the county to see, with why; no audit of an extension, one accountability.
-    [(code, details)] = _rows(county_db, "SELECT code, message FROM quarantine WHERE record = 'late-1'")
+    [(code, details)] = db_rows(county_db, "SELECT code, message FROM quarantine WHERE record = 'late-1'")
     assert code == "invalid" and "deadline has passed" in details
-    assert _rows(county_db, "SELECT count(*) FROM audit WHERE action = 'case_extended'") == [(0,)]
-    [(acc,)] = _rows(county_db, "SELECT data FROM records WHERE collection = 'accountability'"
+    assert db_rows(county_db, "SELECT count(*) FROM audit WHERE action = 'case_extended'") == [(0,)]
+    [(acc,)] = db_rows(county_db, "SELECT data FROM records WHERE collection = 'accountability'"
                                 " AND id = 'acc-cases-late-1'")
     assert json.loads(acc)["status"] == "open"
 

@@ -8,7 +8,6 @@ controls follow the schemas' rights. axe clean at 360 px; keyboard."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,16 +17,11 @@ from playwright.sync_api import Browser, expect
 
 from sync.deadlines import due_ms
 from tests.support.axe import assert_accessible
-from tests.support.pwa import db_rows, expect_unsent, phone, sync_now
+from tests.support.pwa import expect_unsent, phone, sync_now
+from tests.support.records import stored
 
 pytestmark = pytest.mark.browser
 CHINA = timezone(timedelta(hours=8))
-
-
-def _stored(db: Any, record: str) -> dict[str, Any]:
-    [(data,)] = db_rows(db, "SELECT data FROM records WHERE collection='complaints' AND id=?", record)
-    out: dict[str, Any] = json.loads(data)
-    return out
 
 
 def test_pwa_complaint_received_time_dismiss_and_reopen(chromium: Browser, pwa_server: Any) -> None:
@@ -56,7 +50,7 @@ def test_pwa_complaint_received_time_dismiss_and_reopen(chromium: Browser, pwa_s
         assert cid != "new"
         sync_now(page)
         expect_unsent(page, 0)
-        server = _stored(db, cid)
+        server = stored(db, "complaints", cid)
         received = int(came.timestamp() * 1000)
         assert server["received_at"] == received, (server["received_at"], received)
         assert server["reply_due"] == due_ms(received, 5)
@@ -75,7 +69,7 @@ def test_pwa_complaint_received_time_dismiss_and_reopen(chromium: Browser, pwa_s
         expect(heading).to_contain_text("不予受理")
         sync_now(page)
         expect_unsent(page, 0)
-        server = _stored(db, cid)
+        server = stored(db, "complaints", cid)
         assert server["status"] == "dismissed" and server["reply"].startswith("不属于本中心受理范围")
         page.goto(base + "/#/complaints?f=dismissed")
         expect(page.get_by_role("list", name="投诉列表").get_by_role("link")).to_have_count(1)
@@ -92,7 +86,7 @@ def test_pwa_complaint_received_time_dismiss_and_reopen(chromium: Browser, pwa_s
         assert_accessible(page, "a reopened complaint (360 px)")
         sync_now(page)
         expect_unsent(page, 0)
-        assert _stored(db, cid)["status"] == "open"
+        assert stored(db, "complaints", cid)["status"] == "open"
         page.goto(base + "/#/complaints?f=waiting")
         waiting = page.get_by_role("list", name="投诉列表")
         expect(waiting.locator(f'a[href="#/complaint/{cid}"]')).to_have_count(1)
