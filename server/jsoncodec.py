@@ -91,6 +91,12 @@ def dumps_bytes(obj: Any) -> bytes:
     return out
 
 
+def dumps_rows(rows: Any) -> str:
+    """Rows of text, integers and nulls (no floats: nothing for ``dumps`` to look for) as
+    compact JSON text. Raises on anything else rather than guess."""
+    return _orjson_dumps(rows).decode("utf-8")
+
+
 def dumps(obj: Any) -> str:
     """``obj`` as compact JSON text, non-ASCII written as is: the meaning of
     ``json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode(obj)``."""

@@ -42,7 +42,7 @@ def old_watch(collection: str) -> str:
 def old_candidates(conn: sqlite3.Connection, collection: str, now: int) -> list[str]:
     due = f"json_extract(data, '$.{DUE_FIELD[collection]}')"
     return [rid for (rid,) in conn.execute(
-        f"SELECT id FROM records WHERE {old_watch(collection)} AND {due} < ? ORDER BY id", (now,))]
+        f"SELECT id FROM records WHERE {old_watch(collection)} AND {due} < ? ORDER BY centre_id, id", (now,))]
 
 
 def old_due_within(conn: sqlite3.Connection, collection: str, start: int,

@@ -40,11 +40,11 @@ lists op rows as the system's writes. Leaving out the 22,000 accountability op r
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from functools import partial
 from typing import Any, TypeVar
 
@@ -54,78 +54,79 @@ from sync.notify import Trigger
 from sync.schema import load
 
 from ..clock import now_ms
-from ..store import sqlite
+from ..store import bulk, sqlite
 from ..store import sweep as store
 from ..store.holidays import load_calendar
 from ..store.notifications import deliver
-from ..store.records import Actor, Batch
+from ..store.records import Batch
 from ..writer import Writer
 from . import award_terms
+from .sweep_plan import DUE_FIELD, KINDS, SWEEPER, Planner, accountability, accountability_id
+
+__all__ = ["DUE_FIELD", "KINDS", "accountability_id", "run_forever", "sweep"]
 
 log = logging.getLogger("fieldsync.sweep")
 T = TypeVar("T")
 
-SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
 CHUNK = 5000
-KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
-         "rectifications": "overdue_rectification"}
-DUE_FIELD = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
-STAFF_FIELDS = ("handler_id", "first_asked_by", "staff_id")
+FIRST = 1000  # the first chunk, planned while the writer waits: small
 
 
-def accountability_id(collection: str, record: str) -> str:
-    """The one accountability record id a subject can ever have (≤ 100 characters).
-
-    ``accountability_id(collection, "")`` is the prefix of the plain form."""
-    plain = f"acc-{collection}-{record}"
-    if len(plain) <= 100:
-        return plain
-    return f"acc-{collection}-h{hashlib.sha256(record.encode()).hexdigest()[:48]}"
+def _chunks(items: Sequence[Any], size: int, first: int | None = None) -> list[Sequence[Any]]:
+    size = max(1, size)
+    head = min(size, max(1, first)) if first is not None else size
+    return [items[:head]] + [items[i:i + size] for i in range(head, len(items), size)] \
+        if items else []
 
 
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[i:i + size] for i in range(0, len(items), max(1, size))]
+def _mark(plan: bulk.Plan, rest: Sequence[str], ids: Sequence[str], now: int) -> Any:
+    """Write a planned chunk (``bulk.apply``) and refresh its ``rest`` row by row; or, when
+    the plan no longer holds, refresh the whole chunk ``ids`` row by row."""
+    payload = plan.payload()  # made here, in the planning thread: not in the writer's time
 
-
-def _accountability(collection: str, rid: str, centre: str, data: dict[str, Any],
-                    now: int) -> dict[str, Any]:
-    # Leaf paths, not a nested subject: every value but the subject's id and deadline is
-    # then the same from one record to the next, and is checked once (``sync.made``).
-    doc: dict[str, Any] = {"centre_id": centre, "subject.collection": collection,
-                           "subject.record": rid, "kind": KINDS[collection],
-                           "detected_at": now, "status": "open"}
-    due = data.get(DUE_FIELD[collection])
-    if isinstance(due, int):
-        doc["due_at"] = due
-    for f in STAFF_FIELDS:  # the first that names someone (a loop: no generator per record)
-        staff = data.get(f)
-        if isinstance(staff, str):
-            doc["staff_id"] = staff
-            break
-    return doc
-
-
-Fields = dict[str, tuple[str | None, dict[str, Any]]]  # id -> what store.unaccounted reads
-
-
-def _mark(collection: str, ids: Sequence[str], now: int) -> Any:
-    def run(conn: Any) -> tuple[list[str], Fields]:
-        written: dict[str, tuple[str | None, dict[str, Any]]] = {}
-        touched = Batch(conn, SWEEPER, now).refresh(collection, ids, written)
-        return touched, {rid: store.subject_fields(collection, centre, doc)
-                         for rid, (centre, doc) in written.items()}
+    def run(conn: Any) -> tuple[int, int]:
+        if (plan.marks or plan.made) and not bulk.apply(
+                conn, plan, payload, now, Batch(conn, SWEEPER, now).as_system()):
+            return len(Batch(conn, SWEEPER, now).refresh(plan.collection, ids)), 0
+        turned = len(plan.marks)
+        if rest:
+            turned += len(Batch(conn, SWEEPER, now).refresh(plan.collection, rest))
+        return turned, len(plan.made)
     return run
 
 
-def _unaccounted(conn: sqlite3.Connection, collection: str,
-                 known: Fields) -> list[tuple[str, str | None, dict[str, Any]]]:
-    """``store.unaccounted``: the same subjects, fields and order, the fields of those in
-    ``known`` (records this sweep has just written, from their documents) not read again."""
-    ids = store.unaccounted_ids(conn, collection, accountability_id(collection, ""))
-    rows = [(rid, *known[rid]) for rid in ids if rid in known]
-    rows += store.subjects(conn, collection, [rid for rid in ids if rid not in known])
-    rows.sort(key=lambda r: (r[1] is not None, r[1] or "", r[0]))
-    return rows
+def _turn(writer: Writer, collection: str, ids: Sequence[str], now: int,
+          chunk: int, planned: bool = True) -> tuple[int, int]:
+    """Turn ``ids`` overdue in chunks, each planned on a read connection of this thread
+    while the writer writes the one before (``server.jobs.sweep_plan``); return how many
+    turned and how many accountability records were made with them."""
+    turned = made = 0
+    pending: Future[tuple[int, int]] | None = None
+    conn = sqlite.connect(writer.path, readonly=True)
+    try:
+        planner: Planner | None = None
+        for part in _chunks(ids, chunk, FIRST):
+            conn.execute("BEGIN")  # a snapshot with the chunks before it written
+            try:
+                planner = planner or Planner(conn, now)
+                plan, rest = planner.plan(collection, part) if planned \
+                    else (bulk.Plan(collection), list(part))
+            finally:
+                conn.execute("COMMIT")
+            if pending is not None:
+                turned, made = _add((turned, made), pending.result())
+            pending = writer.submit(_mark(plan, rest, part, now))
+    finally:
+        try:
+            if pending is not None:
+                turned, made = _add((turned, made), pending.result())
+        finally:
+            conn.close()
+    return turned, made
+
+
+def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
 
 
 def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]], now: int) -> Any:
@@ -135,7 +136,7 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
         have = store.existing_ids(conn, "accountability", list(ids.values()))
         make = Maker(load()).op
         ops = [make(f"sweep-{ids[rid]}", "accountability", ids[rid], now,
-                    _accountability(collection, rid, centre, data, now))
+                    accountability(collection, rid, centre, data, now))
                for rid, centre, data in subjects if ids[rid] not in have]
         if not ops:
             return 0
@@ -171,11 +172,13 @@ def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
 
 
 def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
-          timings: dict[str, float] | None = None) -> dict[str, int]:
+          timings: dict[str, float] | None = None, planned: bool = True) -> dict[str, int]:
     """Run the sweep once at ``now``, ``chunk`` records per transaction; return how many
     records turned overdue and how many accountability records were made. ``timings``,
     when given, receives each step's wall seconds and, as ``"<step> cpu"``, the process's
-    CPU seconds in it (``scripts/bench --sweep``)."""
+    CPU seconds in it (``scripts/bench --sweep``). ``planned=False`` writes every chunk
+    the row-by-row way the planned one falls back to (the reference the tests hold the
+    planned writes to)."""
     when = now_ms() if now is None else now
     clock = (time.perf_counter(), time.process_time())
 
@@ -187,20 +190,14 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
         clock = (time.perf_counter(), time.process_time())
 
     turned = made = 0
-    # The records turned overdue, as written: step 2 takes what it records of them from
-    # here, not from the records' JSON again (those it does not find here it reads).
-    marked: dict[str, Fields] = {collection: {} for collection in KINDS}
     for collection in KINDS:
         ids = _read(writer, partial(store.overdue_candidates, collection=collection,
                                     due_field=DUE_FIELD[collection], now=when))
-        for part in _chunks(ids, chunk):
-            touched, written = writer.run(_mark(collection, part, when))
-            turned += len(touched)
-            marked[collection].update(written)
+        turned, made = _add((turned, made), _turn(writer, collection, ids, when, chunk, planned))
     step("overdue")
     for collection in KINDS:
-        subjects = _read(writer, partial(_unaccounted, collection=collection,
-                                         known=marked.pop(collection)))
+        subjects = _read(writer, partial(store.unaccounted, collection=collection,
+                                         prefix=accountability_id(collection, "")))
         for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
     step("accountability")

@@ -363,7 +363,7 @@ class Batch:
                 continue
             stored.add(key)  # a second op of the same record in this call merges: run()
             try:
-                row = self._new_row(raw)
+                row = self.new_row(raw)
             except FieldsyncError as err:
                 results[i] = self._reject(raw, err, now)
                 continue
@@ -417,7 +417,7 @@ class Batch:
             raise Invalid("county_id: required", path="county_id")
         return None, county, None
 
-    def _new_row(self, raw: CheckedOp) -> tuple[Any, ...]:
+    def new_row(self, raw: CheckedOp) -> tuple[Any, ...]:
         """``(collection, id, centre, county, data, owner, whole)`` of a new server-made record
         (``whole``: its document gives its leaves back, ``clocks.encode_one``), after
         the checks ``_apply`` makes of it (a new record's leaves are its op's ``set``)."""

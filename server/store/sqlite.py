@@ -226,6 +226,7 @@ FACTS: dict[str, dict[str, Source]] = {
 _INDEXED = ("centre_id", "status", "kind", "at", "done", "due")  # in some index of facts
 _PLAIN = ("overdue", "score", "vetoed")  # in no index's key (overdue: in WHEREs)
 _COLUMNS = (*_INDEXED, *_PLAIN)
+FACT_COLUMNS, PLAIN_FACTS = _COLUMNS, _PLAIN  # the order of ``fact_values``; those in no index
 _MAX_INT = 2 ** 63 - 1
 
 
@@ -335,6 +336,7 @@ def _fact_columns(src: str) -> str:
 
 
 _FACT_INSERT = f"INSERT INTO facts (rid, collection, id, {', '.join(_COLUMNS)})"
+FACT_INSERT = _FACT_INSERT
 _FACT_WANTED = "collection IN (" + ", ".join(f"'{c}'" for c in FACT_COLLECTIONS) + ")"
 
 _OPEN_DUE = "\n".join(f"CREATE INDEX IF NOT EXISTS facts_open_due_{c} ON facts(due) WHERE {watch_where(c)};"
@@ -516,6 +518,9 @@ def connect(path: str | Path, *, synchronous: str = "FULL", readonly: bool = Fal
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={_sync_level(synchronous)}")
+        # The sweep's chunks pass through temporary tables (``bulk``): a file for each
+        # would be written and read back for nothing.
+        conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.execute(f"PRAGMA cache_size={-int(cache_kb)}")
     return conn

@@ -35,13 +35,15 @@ def _check_due(collection: str, due_field: str) -> None:
 
 def overdue_candidates(conn: sqlite3.Connection, collection: str, due_field: str,
                        now: int) -> list[str]:
-    """Open records whose due time has passed but which are not yet marked overdue.
+    """Open records whose due time has passed but which are not yet marked overdue, by
+    centre then id (as ``unaccounted``: the sweep makes their accountability records with
+    them, and a centre's people are told in one notification each).
 
     ``due_field`` is the field ``facts.due`` holds for ``collection`` (checked)."""
     _check_due(collection, due_field)
     return [rid for (rid,) in conn.execute(
         f"SELECT f.id FROM {_open_due(collection)} WHERE {_watch(collection, 'f')}"
-        " AND f.due < ? ORDER BY f.id", (now,))]
+        " AND f.due < ? ORDER BY f.centre_id, f.id", (now,))]
 
 
 def unaccounted(conn: sqlite3.Connection, collection: str,
@@ -52,9 +54,9 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
     each (``sync.notify.GROUPED``), not one per chunk. Ids too long for that form come back
     always (the caller checks them by their hashed id).
 
-    The one-query definition: the sweep asks for the ids alone (``unaccounted_ids``) and
-    reads only the subjects it does not have in hand (``subjects``); a test holds the two
-    equal."""
+    The sweep makes most accountability records with the marks that turn their subjects
+    overdue (``server.store.bulk``); this finds the rest: subjects turned overdue by an
+    edit, left out of a plan, or left by a sweep killed between two chunks."""
     fields = _subject_fields(collection)
     # Only the few fields the record needs, not the whole document decoded in Python.
     picked = ", ".join(sqlite.json_field("r.data", f) for f in fields)
@@ -69,46 +71,6 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
         " AND (length(?) + length(r.id) > 100"
         " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
         " AND a.id = ? || r.id)) ORDER BY f.centre_id, f.id", (collection, prefix, prefix))]
-
-
-def unaccounted_ids(conn: sqlite3.Connection, collection: str, prefix: str) -> list[str]:
-    """The ids of ``unaccounted`` (by id), without reading the records: ``subjects`` reads
-    those the caller does not have in hand (the sweep has the ones it has just turned overdue).
-    The anti-join alone, on ``facts`` (a fifth of the time of ``unaccounted`` for the 22,000
-    subjects of ``scripts.bench_sweep``: no JSON read, no sort by centre)."""
-    return [rid for (rid,) in conn.execute(
-        "SELECT f.id FROM facts AS f INDEXED BY facts_overdue"
-        " WHERE f.collection = ? AND f.overdue = 1"
-        " AND (length(?) + length(f.id) > 100"
-        " OR NOT EXISTS (SELECT 1 FROM records a WHERE a.collection = 'accountability'"
-        " AND a.id = ? || f.id)) ORDER BY f.id", (collection, prefix, prefix))]
-
-
-def subject_fields(collection: str, centre: str | None,
-                   doc: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """What ``unaccounted`` reads of a record, from its stored document in hand:
-    ``(centre_id, {due field, staff fields})``, each value as ``json_extract`` gives it."""
-    values = {}
-    for f in _subject_fields(collection):
-        value = doc.get(f)
-        if value is not None:
-            values[f] = sqlite.sql_value(value)
-    return centre, values
-
-
-def subjects(conn: sqlite3.Connection, collection: str,
-             ids: Sequence[str]) -> list[tuple[str, str | None, dict[str, Any]]]:
-    """``unaccounted``'s rows of the live records ``ids`` (in no order)."""
-    fields = _subject_fields(collection)
-    picked = ", ".join(sqlite.json_field("data", f) for f in fields)
-    out: list[tuple[str, str | None, dict[str, Any]]] = []
-    for i in range(0, len(ids), _CHUNK):
-        part = ids[i:i + _CHUNK]
-        out += [(rid, centre, {f: v for f, v in zip(fields, values, strict=True) if v is not None})
-                for rid, centre, *values in conn.execute(
-            f"SELECT id, centre_id, {picked} FROM records WHERE collection = ? AND deleted = 0"
-            f" AND id IN ({','.join('?' * len(part))})", (collection, *part))]
-    return out
 
 
 def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:

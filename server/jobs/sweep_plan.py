@@ -1,0 +1,187 @@
+"""Planning the sweep's chunks on a read connection, outside the writer (``server.store.bulk``).
+
+For each record of a chunk, ``Planner.plan`` does what ``Batch.refresh`` does inside the
+writer (the computed fields at ``now``, the new document, its facts) and, for a record that
+is then overdue, what the sweep's accountability step would make of it (``accountability``):
+the record, its facts and the notification it calls for. The writer then only checks that
+the plan still holds and writes it set-based, while this thread plans the next chunk.
+
+A new accountability record is planned only when ``Batch.create`` would apply its op as it
+is: the first record of each shape of op (which optional fields it has) goes through the
+store's own checks (``Batch.new_row``); later ones differ from it only in the centre, the
+subject's id, its deadline and its staff member, and each such value is checked by its
+leaf's rules (``Schemas.leaf_test``) and the centre for its county. Anything else (an id too
+long for the plain form, a value a rule refuses, a computed field that will not travel in
+JSON) is left out of the plan: the record is refreshed row by row, and the accountability
+step finds the subject without a record as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sync import notify, paths
+from sync.computed import Context, compute
+from sync.errors import FieldsyncError
+from sync.made import Maker
+from sync.notify import Trigger
+from sync.ops import RECORD_ID
+from sync.schema import check_name, load
+
+from .. import jsoncodec
+from ..store import bulk, sqlite
+from ..store.holidays import load_calendar
+from ..store.records import Actor, Batch, _kept, centre_counties, matter_days
+
+SWEEPER = Actor(user_id="system", device_id="system", role="system", scope=None)
+KINDS = {"cases": "overdue_case", "complaints": "overdue_complaint",
+         "rectifications": "overdue_rectification"}
+DUE_FIELD = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
+STAFF_FIELDS = ("handler_id", "first_asked_by", "staff_id")
+#: the paths of an accountability op whose values differ from one subject to the next
+VARYING = ("centre_id", "subject.record", "due_at", "staff_id")
+_OVERDUE = sqlite.FACT_COLUMNS.index("overdue")
+_INDEXED = len(sqlite.FACT_COLUMNS) - len(sqlite.PLAIN_FACTS)
+
+
+def accountability_id(collection: str, record: str) -> str:
+    """The one accountability record id a subject can ever have (≤ 100 characters).
+
+    ``accountability_id(collection, "")`` is the prefix of the plain form."""
+    plain = f"acc-{collection}-{record}"
+    if len(plain) <= 100:
+        return plain
+    return f"acc-{collection}-h{hashlib.sha256(record.encode()).hexdigest()[:48]}"
+
+
+def accountability(collection: str, rid: str, centre: str | None, data: dict[str, Any],
+                   now: int) -> dict[str, Any]:
+    """The leaves of the accountability op for subject ``rid`` (its stored document ``data``)."""
+    # Leaf paths, not a nested subject: every value but the subject's id and deadline is
+    # then the same from one record to the next, and is checked once (``sync.made``).
+    doc: dict[str, Any] = {"centre_id": centre, "subject.collection": collection,
+                           "subject.record": rid, "kind": KINDS[collection],
+                           "detected_at": now, "status": "open"}
+    due = data.get(DUE_FIELD[collection])
+    if isinstance(due, int):
+        doc["due_at"] = due
+    for f in STAFF_FIELDS:  # the first that names someone (a loop: no generator per record)
+        staff = data.get(f)
+        if isinstance(staff, str):
+            doc["staff_id"] = staff
+            break
+    return doc
+
+
+class Planner:
+    """Plans chunks at ``now`` from the read connection ``conn`` (in a read transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection, now: int) -> None:
+        self.conn, self.now = conn, now
+        self.mark = bulk.reference_mark(conn)
+        self.ctx = Context(now=now, matter_days=matter_days(conn), calendar=load_calendar(conn))
+        self.counties = centre_counties(conn)
+        self.schemas = load()
+        self._maker = Maker(self.schemas)
+        tests = {p: self.schemas.leaf_test("accountability", p) for p in VARYING}
+        self._tests: dict[str, Callable[[Any], bool]] = {
+            p: found[1] for p, found in tests.items() if found is not None}
+        self._shapes: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+
+    def plan(self, collection: str, ids: Sequence[str]) -> tuple[bulk.Plan, list[str]]:
+        """The plan of the live records ``ids`` of ``collection`` (those whose computed fields
+        change), and the ids left to the row-by-row way."""
+        plan = bulk.Plan(collection, mark=self.mark)
+        rest: list[str] = []
+        notes: list[tuple[str, Trigger]] = []  # (subject id, what its record calls for)
+        computed = self.schemas.collection(collection).computed
+        ctx, conn = self.ctx, self.conn
+        fact_values, travels, dumps = sqlite.fact_values, bulk.travels, jsoncodec.dumps
+        for row, rid, version, centre, data in bulk.live_rows(conn, collection, ids):
+            doc = jsoncodec.loads(data)
+            fresh = compute(collection, paths.leaves_of(doc, computed), ctx, _kept(collection, doc))
+            if all(doc.get(k) == v for k, v in fresh.items()):
+                continue  # nothing to write (Batch.refresh writes nothing either)
+            new = {**doc, **fresh}
+            old_facts, facts = fact_values(collection, centre, doc), fact_values(collection, centre, new)
+            if not travels(facts):
+                rest.append(rid)
+                continue
+            changed = (bulk.INDEXED if old_facts[:_INDEXED] != facts[:_INDEXED]
+                       else bulk.PLAIN if old_facts != facts else 0)
+            plan.marks.append((row, version, rid, dumps(new), changed, *facts))
+            if facts[_OVERDUE] == 1:
+                self._account(plan, notes, collection, rid, centre, new)
+        # In the order asked for (by centre, then id): the versions, and the notifications'
+        # grouping, follow it as they would row by row.
+        order = {rid: i for i, rid in enumerate(ids)}
+        plan.marks.sort(key=lambda m: order[m[2]])
+        # A subject answered for already (a record, or an op of the id, from before) keeps
+        # what it has: the accountability step would find it so too.
+        taken = bulk.taken(conn, [(m[0], m[1]) for m in plan.made])
+        told = {m[0] for m in plan.made if m[0] not in taken}
+        plan.made = [m[:-1] for m in sorted(plan.made, key=lambda m: order[m[-1]])
+                     if m[0] in told]
+        notes.sort(key=lambda n: order[n[0]])
+        plan.notes = [n for rid, n in notes if accountability_id(collection, rid) in told]
+        rest.sort(key=order.__getitem__)
+        return plan, rest
+
+    def _account(self, plan: bulk.Plan, notes: list[tuple[str, Trigger]], collection: str,
+                 rid: str, centre: str | None, data: dict[str, Any]) -> None:
+        """Plan ``rid``'s accountability record, when ``Batch.create`` would make it as it is."""
+        leaves = accountability(collection, rid, centre, data, self.now)
+        record = accountability_id(collection, rid)
+        county = self.counties.get(centre) if isinstance(centre, str) else None
+        if (county is None or record != f"acc-{collection}-{rid}"
+                or not self._vetted(collection, record, leaves)):
+            return  # the accountability step makes it, or refuses it, its own way
+        op_id = f"sweep-{record}"
+        doc: dict[str, Any] = {"centre_id": centre, "detected_at": self.now}
+        if "due_at" in leaves:
+            doc["due_at"] = leaves["due_at"]
+        doc["kind"] = leaves["kind"]
+        if "staff_id" in leaves:
+            doc["staff_id"] = leaves["staff_id"]
+        doc["status"] = "open"
+        doc["subject"] = {"collection": collection, "record": rid}
+        facts = sqlite.fact_values("accountability", centre, doc)
+        if not bulk.travels(facts):
+            return
+        plan.made.append((record, op_id, centre, county, jsoncodec.dumps(doc), *facts, rid))
+        notes.extend((rid, n) for n in notify.triggers(
+            "accountability", record, op_id, None, leaves, self.now))
+
+    def _vetted(self, collection: str, record: str, leaves: dict[str, Any]) -> bool:
+        """Whether ``Batch.create`` would apply this accountability op as it is."""
+        if RECORD_ID.match(record) is None or len(record) > 100:
+            return False
+        try:
+            check_name(record, "record")
+        except FieldsyncError:
+            return False
+        for path in VARYING:
+            value = leaves.get(path)
+            test = self._tests.get(path)
+            if value is not None and (test is None or not test(value)):
+                return False
+        key = (collection, leaves["kind"], tuple(leaves))
+        passed = self._shapes.get(key)
+        if passed is None:
+            passed = self._shapes[key] = self._passes(record, leaves)
+        return passed
+
+    def _passes(self, record: str, leaves: dict[str, Any]) -> bool:
+        """The store's own checks of a new accountability record (``Batch.new_row``), and
+        whether its document alone gives its leaves back (its path clocks are then one)."""
+        op = self._maker.op(f"sweep-{record}", "accountability", record, self.now, dict(leaves))
+        if op.error is not None:
+            return False
+        try:
+            row = Batch(self.conn, SWEEPER, self.now, self.schemas).new_row(op)
+        except FieldsyncError:
+            return False
+        return bool(row[6])
