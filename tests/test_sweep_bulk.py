@@ -37,7 +37,11 @@ case_st = st.fixed_dictionaries({
     "status": st.sampled_from(["accepted", "handling", "supplement", "completed"]),
     "matter": st.sampled_from(["m1", "m5"]), "ago": st.integers(0, 12),
     "handler": st.sampled_from([None, "u-c1", "u-ghost"]),
-    "asked": st.sampled_from([None, "u-c2"]), "answered": st.booleans()})
+    "asked": st.sampled_from([None, "u-c2"]), "answered": st.booleans(),
+    # Free text as people type it (quotes, backslashes, controls, CJK, emoji): the stored
+    # document SQLite rewrites must come back the bytes Python writes.
+    "notes": st.one_of(st.none(), st.text(max_size=12), st.sampled_from(
+        ["窗口\"排队\"\\太久", "a\nb\tc\u0001", "😀𠀀", "NaN Infinity"]))})
 complaint_st = st.fixed_dictionaries({
     "centre": st.sampled_from(["c1", "c2"]), "ago": st.integers(0, 12),
     "status": st.sampled_from(["open", "replied"])})
@@ -67,7 +71,8 @@ def build(db: Path, cases: list[dict[str, Any]], complaints: list[dict[str, Any]
                 doc["missing_materials"] = ["身份证"]
             if c["status"] == "completed":
                 doc["completed_at"] = T0
-            for field, value in (("handler_id", c["handler"]), ("first_asked_by", c["asked"])):
+            for field, value in (("handler_id", c["handler"]), ("first_asked_by", c["asked"]),
+                                 ("notes", c.get("notes"))):
                 if value is not None:
                     doc[field] = value
             items.append(("cases", rid, doc, T0))

@@ -44,7 +44,7 @@ STAFF_FIELDS = ("handler_id", "first_asked_by", "staff_id")
 #: the paths of an accountability op whose values differ from one subject to the next
 VARYING = ("centre_id", "subject.record", "due_at", "staff_id")
 _OVERDUE = sqlite.FACT_COLUMNS.index("overdue")
-_INDEXED = len(sqlite.FACT_COLUMNS) - len(sqlite.PLAIN_FACTS)
+_UNSEEN = object()
 
 
 def accountability_id(collection: str, record: str) -> str:
@@ -90,6 +90,7 @@ class Planner:
         self._tests: dict[str, Callable[[Any], bool]] = {
             p: found[1] for p, found in tests.items() if found is not None}
         self._shapes: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+        self._common: dict[tuple[Any, ...], Any] = {}
 
     def plan(self, collection: str, ids: Sequence[str]) -> tuple[bulk.Plan, list[str]]:
         """The plan of the live records ``ids`` of ``collection`` (those whose computed fields
@@ -100,19 +101,26 @@ class Planner:
         computed = self.schemas.collection(collection).computed
         ctx, conn = self.ctx, self.conn
         fact_values, travels, dumps = sqlite.fact_values, bulk.travels, jsoncodec.dumps
+        indexed = sqlite.INDEXED_FACTS
         for row, rid, version, centre, data in bulk.live_rows(conn, collection, ids):
             doc = jsoncodec.loads(data)
             fresh = compute(collection, paths.leaves_of(doc, computed), ctx, _kept(collection, doc))
-            if all(doc.get(k) == v for k, v in fresh.items()):
+            changed = [k for k, v in fresh.items() if doc.get(k) != v]
+            if not changed:
                 continue  # nothing to write (Batch.refresh writes nothing either)
             new = {**doc, **fresh}
-            old_facts, facts = fact_values(collection, centre, doc), fact_values(collection, centre, new)
+            facts = fact_values(collection, centre, new)
             if not travels(facts):
                 rest.append(rid)
                 continue
-            changed = (bulk.INDEXED if old_facts[:_INDEXED] != facts[:_INDEXED]
-                       else bulk.PLAIN if old_facts != facts else 0)
-            plan.marks.append((row, version, rid, dumps(new), changed, *facts))
+            read = sqlite.facts_read(collection, changed)
+            which = bulk.INDEXED if not read.isdisjoint(indexed) else bulk.PLAIN if read else 0
+            # The usual change, only ``overdue`` turning true, is made by SQLite in the stored
+            # text (``bulk.OVERDUE``): the same bytes as this document's, not written here.
+            text = None if (changed == ["overdue"] and new["overdue"] is True
+                            and fresh.keys() <= doc.keys() and b"NaN" not in data
+                            and b"Infinity" not in data) else dumps(new)
+            plan.marks.append((row, version, rid, text, which, *facts))
             if facts[_OVERDUE] == 1:
                 self._account(plan, notes, collection, rid, centre, new)
         # In the order asked for (by centre, then id): the versions, and the notifications'
@@ -134,45 +142,66 @@ class Planner:
                  rid: str, centre: str | None, data: dict[str, Any]) -> None:
         """Plan ``rid``'s accountability record, when ``Batch.create`` would make it as it is."""
         leaves = accountability(collection, rid, centre, data, self.now)
-        record = accountability_id(collection, rid)
-        county = self.counties.get(centre) if isinstance(centre, str) else None
-        if (county is None or record != f"acc-{collection}-{rid}"
-                or not self._vetted(collection, record, leaves)):
-            return  # the accountability step makes it, or refuses it, its own way
+        record = f"acc-{collection}-{rid}"
+        if not self._record_ok(record, rid):
+            return  # the accountability step makes it (a hashed id), or refuses it, its own way
+        due, staff = leaves.get("due_at"), leaves.get("staff_id")
+        # All but the subject's id is shared by many subjects (a centre, its staff, a day's
+        # deadline): judged, and its facts found, once for each.
+        key = (collection, centre, type(due), due, staff)
+        common = self._common.get(key, _UNSEEN)
+        if common is _UNSEEN:
+            common = self._common[key] = self._judge(collection, record, centre, leaves)
+        if common is None:
+            return
+        county, facts = common
         op_id = f"sweep-{record}"
         doc: dict[str, Any] = {"centre_id": centre, "detected_at": self.now}
-        if "due_at" in leaves:
-            doc["due_at"] = leaves["due_at"]
+        if due is not None:
+            doc["due_at"] = due
         doc["kind"] = leaves["kind"]
-        if "staff_id" in leaves:
-            doc["staff_id"] = leaves["staff_id"]
+        if staff is not None:
+            doc["staff_id"] = staff
         doc["status"] = "open"
         doc["subject"] = {"collection": collection, "record": rid}
-        facts = sqlite.fact_values("accountability", centre, doc)
-        if not bulk.travels(facts):
-            return
         plan.made.append((record, op_id, centre, county, jsoncodec.dumps(doc), *facts, rid))
         notes.extend((rid, n) for n in notify.triggers(
             "accountability", record, op_id, None, leaves, self.now))
 
-    def _vetted(self, collection: str, record: str, leaves: dict[str, Any]) -> bool:
-        """Whether ``Batch.create`` would apply this accountability op as it is."""
-        if RECORD_ID.match(record) is None or len(record) > 100:
+    def _record_ok(self, record: str, rid: str) -> bool:
+        """Whether the plain accountability id ``record`` and the subject id ``rid`` pass
+        the checks of an op's record id and of ``subject.record``."""
+        test = self._tests.get("subject.record")
+        if len(record) > 100 or RECORD_ID.match(record) is None or test is None or not test(rid):
             return False
         try:
             check_name(record, "record")
         except FieldsyncError:
             return False
+        return True
+
+    def _judge(self, collection: str, record: str, centre: str | None,
+               leaves: dict[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
+        """``(county, facts)`` of accountability records with these values but the subject's
+        id, when ``Batch.create`` would apply such an op as it is; else None."""
+        county = self.counties.get(centre) if isinstance(centre, str) else None
+        if county is None:
+            return None
         for path in VARYING:
             value = leaves.get(path)
             test = self._tests.get(path)
-            if value is not None and (test is None or not test(value)):
-                return False
-        key = (collection, leaves["kind"], tuple(leaves))
-        passed = self._shapes.get(key)
+            if path != "subject.record" and value is not None and (test is None or not test(value)):
+                return None
+        shape = (collection, leaves["kind"], tuple(leaves))
+        passed = self._shapes.get(shape)
         if passed is None:
-            passed = self._shapes[key] = self._passes(record, leaves)
-        return passed
+            passed = self._shapes[shape] = self._passes(record, leaves)
+        if not passed:
+            return None
+        # The facts of the first such record (a test holds them equal to each one's: none of
+        # them reads the subject).
+        facts = sqlite.fact_values("accountability", centre, paths.unflatten_whole(leaves)[0])
+        return (county, facts) if bulk.travels(facts) else None
 
     def _passes(self, record: str, leaves: dict[str, Any]) -> bool:
         """The store's own checks of a new accountability record (``Batch.new_row``), and

@@ -28,15 +28,19 @@ from .. import jsoncodec
 from . import sqlite
 from .notifications import Apply, deliver
 
-#: a record turned overdue: row id, version planned from, id, its new document (JSON text),
-#: which of its facts change (``INDEXED``, ``PLAIN`` or 0: none), then its facts columns
-#: (``sqlite.fact_values``)
+#: a record turned overdue: row id, version planned from, id, its new document (JSON text,
+#: or null: the stored one with ``overdue`` set true, ``OVERDUE``), which of its facts may
+#: change (``INDEXED``, ``PLAIN`` or 0: none), then its facts columns (``sqlite.fact_values``)
 Mark = tuple[Any, ...]
 #: a new accountability record: id, op id, centre, county, document (JSON text), then its
 #: facts columns
 Made = tuple[Any, ...]
 
 INDEXED, PLAIN = 2, 1
+#: the stored document with ``overdue`` true, as SQLite writes it: JSON text is rewritten
+#: token for token (strings, numbers as they were), so a document orjson wrote comes back
+#: the bytes orjson writes for it with ``overdue`` true (a test compares them)
+OVERDUE = "json_set(records.data, '$.overdue', json('true'))"
 _N = len(sqlite.FACT_COLUMNS)
 _FACTS_FROM = 5  # where a mark's facts columns start
 
@@ -149,7 +153,7 @@ def apply(conn: sqlite3.Connection, plan: Plan, payload: tuple[str, str], now: i
     # CROSS JOIN: the chunk first, each row then found by its key (without statistics the
     # planner may prefer to walk the big table).
     # The marks take the versions after the newest, in the plan's order (k: 0, 1, …).
-    conn.execute("UPDATE records SET version = ? + m.k + 1, data = m.data"
+    conn.execute(f"UPDATE records SET version = ? + m.k + 1, data = coalesce(m.data, {OVERDUE})"
                  " FROM temp.bulk_marks m WHERE records.rid = m.rid", (base,))
     if coll in sqlite.FACT_COLLECTIONS:
         # Only the columns that differ, as rewrite_facts: an indexed column rewrites the

@@ -227,6 +227,7 @@ _INDEXED = ("centre_id", "status", "kind", "at", "done", "due")  # in some index
 _PLAIN = ("overdue", "score", "vetoed")  # in no index's key (overdue: in WHEREs)
 _COLUMNS = (*_INDEXED, *_PLAIN)
 FACT_COLUMNS, PLAIN_FACTS = _COLUMNS, _PLAIN  # the order of ``fact_values``; those in no index
+INDEXED_FACTS = _INDEXED
 _MAX_INT = 2 ** 63 - 1
 
 
@@ -263,6 +264,27 @@ def _plan(collection: str) -> tuple[tuple[tuple[str, ...] | None, Source | None]
 
 _PLANS = {c: _plan(c) for c in FACT_COLLECTIONS}
 _INT_MIN = -_MAX_INT - 1
+
+
+def _reads(collection: str) -> dict[str, frozenset[str]]:
+    """Top-level field -> the facts columns of ``collection`` whose sources read it."""
+    out: dict[str, set[str]] = {}
+    for column in _COLUMNS[1:]:
+        src = _source(column, collection)
+        found = ((src.path, *src.then, *src.otherwise) if isinstance(src, Switch) else src) or ()
+        for path in found:
+            out.setdefault(path.split(".", 1)[0], set()).add(column)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_READS = {c: _reads(c) for c in FACT_COLLECTIONS}
+
+
+def facts_read(collection: str, fields: Iterable[str]) -> frozenset[str]:
+    """The facts columns of ``collection`` that may change when the top-level ``fields`` of
+    a record's document change (none of the others can)."""
+    reads = _READS.get(collection, {})
+    return frozenset().union(*(reads.get(f, frozenset()) for f in fields))
 
 
 def fact_values(collection: str, centre_id: str | None, doc: Mapping[str, Any]) -> tuple[Any, ...]:
