@@ -3,20 +3,24 @@
 ``sweep(writer, now)`` (``fieldsync sweep``, and the server every few minutes):
 
 1. Open cases, complaints and rectifications whose due time has passed get their
-   computed fields recomputed at ``now`` and written with a new version through the
-   store (``Batch.refresh``), so the change reaches every phone like any edit.
-2. Every overdue subject gets one ``accountability`` record (问责). Its id is made from
-   the subject (``acc-<collection>-<record>``) and the write is an op with an id made the
-   same way, checked for existence in the same transaction: two sweeps at once, or a
-   sweep killed half way and run again, cannot make a second one, nor reopen one the
-   centre has explained or the supervisor closed. Which subjects have none is asked of
-   ``facts`` by id alone (``store.unaccounted_ids``); what a record needs of the subjects step
-   1 has just turned overdue is taken from the documents it wrote, and only the others (turned
-   overdue by an edit, or left by a sweep killed between the steps) are read from the records.
+   computed fields recomputed at ``now`` and written with a new version, so the change
+   reaches every phone like any edit; each subject then overdue gets its ``accountability``
+   record (问责) in the same transaction. A chunk is planned on a read connection of the
+   sweep's own thread (``sweep_plan.Planner``: what ``Batch.refresh`` and ``Batch.create``
+   would write) while the writer writes the chunk before it set-based
+   (``server.store.bulk``), so the writer holds its lock only for SQL. A plan that no longer
+   holds when its turn comes (a phone edited a record, another sweep got there first) writes
+   nothing, and the chunk is refreshed row by row (``Batch.refresh``).
+2. Every overdue subject still without an accountability record gets one (turned overdue by
+   an edit, left out of a plan, or left by a sweep killed between two chunks). Its id is made
+   from the subject (``acc-<collection>-<record>``) and the write is an op with an id made
+   the same way, checked for existence in the same transaction: two sweeps at once, or a
+   sweep killed half way and run again, cannot make a second one, nor reopen one the centre
+   has explained or the supervisor closed.
 
 3. Open work due within one working day gets a ``due_soon`` notification for the person
    answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
-   Step 2's accountability records notify ``overdue`` the same way. Both are grouped: one
+   The accountability records notify ``overdue`` the same way. Both are grouped: one
    notification (and one push) per person per chunk, naming the first subject and counting
    the rest (``server.store.notifications``); the subjects come by centre, so a centre's
    people are told once each rather than once per chunk.
@@ -25,16 +29,15 @@
    title past its expiry without a passing re-check is withdrawn, once.
 
 Work goes in chunks, one transaction each, so a kill loses at most the chunk in hand.
-The accountability records and notifications are new records the server makes: they are
-written by the store's bulk path (``Batch.create``: the same rows, versions, change-log
-entries and op rows as an op would write, without the per-op merge).
+The accountability records and notifications are new records the server makes: written
+set-based (``bulk``) or by the store's bulk path (``Batch.create``), they have the same
+rows, versions, change-log entries and op rows as an op would write, without the merge.
 
 They keep their ``ops`` rows, though their deterministic record ids alone would make them
 "never two": an op id seen before is a ``duplicate`` in ``Batch.create``/``run`` (without the
 row, the same op sent again would reach the merge as an edit of the stored record); a
 ``due_soon`` subject folded into a group is remembered only by its op row; the audit view
-lists op rows as the system's writes. Leaving out the 22,000 accountability op rows of
-``scripts/bench --sweep`` changed its CPU by less than the noise of two A/B pairs.
+lists op rows as the system's writes.
 """
 
 from __future__ import annotations

@@ -143,6 +143,14 @@ def apply(conn: sqlite3.Connection, plan: Plan, payload: tuple[str, str], now: i
     writer's), or nothing and False when it no longer holds. ``notify`` writes the
     notifications (``Batch.as_system``)."""
     _load(conn, *payload)
+    try:
+        return _write(conn, plan, now, notify)
+    finally:  # not kept in memory until the next chunk
+        conn.execute("DELETE FROM temp.bulk_marks")
+        conn.execute("DELETE FROM temp.bulk_made")
+
+
+def _write(conn: sqlite3.Connection, plan: Plan, now: int, notify: Apply) -> bool:
     if not still_holds(conn, plan):
         return False
     base = int(conn.execute("SELECT coalesce(max(version), 0) FROM changes").fetchone()[0])
