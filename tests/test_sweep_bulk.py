@@ -283,3 +283,34 @@ def test_sweep_bulk_falls_back_row_by_row_and_completes(tmp_path: Path) -> None:
     staff = [s for (s,) in conn.execute(
         "SELECT json_extract(data, '$.staff_id') FROM records WHERE collection = 'accountability'")]
     assert staff == ["u-c2"] * 4  # made from the records as edited, not as planned
+
+
+def test_sweep_bulk_plans_again_after_reference_data_changed(tmp_path: Path,
+                                                             monkeypatch: Any) -> None:
+    """A matter edited while the sweep runs fails the plan in hand (it goes row by row); the
+    chunks after it are planned from the edited matter and written set-based again."""
+    db, now = county(tmp_path)
+    writer = Writer(str(db))
+    applied: list[bool] = []
+    real_apply, real_plan = bulk.apply, Planner.plan
+    edited = False
+
+    def apply(*args: Any) -> bool:
+        applied.append(real_apply(*args))
+        return applied[-1]
+
+    def plan_then_edit(self: Planner, collection: str, ids: Any) -> Any:
+        nonlocal edited
+        out = real_plan(self, collection, ids)
+        if not edited:  # after the first chunk is planned: a matter's name is corrected
+            edited = True
+            writer.run(lambda c: system_write(c, [("matters", "m5", {"name": "农村建房审批"}, T0)], T0))
+        return out
+    monkeypatch.setattr(bulk, "apply", apply)
+    monkeypatch.setattr(Planner, "plan", plan_then_edit)
+    try:
+        counts = sweep(writer, now, 2)
+    finally:
+        writer.close()
+    assert applied == [False, True]  # chunk 1 row by row, chunk 2 planned anew
+    assert (counts["overdue"], counts["accountability"]) == (4, 4)

@@ -111,7 +111,10 @@ def _turn(writer: Writer, collection: str, ids: Sequence[str], now: int,
         for part in _chunks(ids, chunk, FIRST):
             conn.execute("BEGIN")  # a snapshot with the chunks before it written
             try:
-                planner = planner or Planner(conn, now)
+                # A matter, centre or holiday schedule written meanwhile: plan from it (the
+                # plans made before it no longer hold, and go row by row).
+                if planner is None or planner.mark != bulk.reference_mark(conn):
+                    planner = Planner(conn, now)
                 plan, rest = planner.plan(collection, part) if planned \
                     else (bulk.Plan(collection), list(part))
             finally:
