@@ -149,20 +149,52 @@ def tables(db: Path) -> dict[str, Any]:
         conn.close()
 
 
+def relimit(db: Path, days: int) -> None:
+    """Matter m5's time limit changed after its cases were written: their stored deadlines
+    are stale, so the sweep's computed fields change more than ``overdue`` (indexed facts)."""
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda c: system_write(c, [("matters", "m5", {"time_limit_days": days}, T0)], T0))
+    finally:
+        writer.close()
+
+
+class Spy:
+    """What ``bulk.apply`` answered, and how many records the plans it wrote marked."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        self.answers: list[bool] = []
+        self.marked = 0
+        real = bulk.apply
+
+        def apply(conn: Any, plan: bulk.Plan, *rest: Any) -> bool:
+            done = real(conn, plan, *rest)
+            self.answers.append(done)
+            self.marked += len(plan.marks) if done else 0
+            return done
+        monkeypatch.setattr(bulk, "apply", apply)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cases=st.lists(case_st, max_size=12), complaints=st.lists(complaint_st, max_size=5),
-       chunk=st.integers(1, 6), days=st.integers(0, 20))
-def test_sweep_bulk_writes_what_row_by_row_writes(tmp_path: Path, cases: list[dict[str, Any]],
+       chunk=st.integers(1, 6), days=st.integers(0, 20), limit=st.sampled_from([None, 2, 9]))
+def test_sweep_bulk_writes_what_row_by_row_writes(tmp_path: Path, monkeypatch: Any,
+                                                   cases: list[dict[str, Any]],
                                                    complaints: list[dict[str, Any]], chunk: int,
-                                                   days: int) -> None:
+                                                   days: int, limit: int | None) -> None:
     base = tmp_path / f"base-{len(list(tmp_path.iterdir()))}.db"
     build(base, cases, complaints)
+    if limit is not None:
+        relimit(base, limit)
     planned, rows = base.with_suffix(".planned.db"), base.with_suffix(".rows.db")
     for copy in (planned, rows):
         shutil.copyfile(base, copy)
         shutil.copyfile(f"{base}.vapid.pem", f"{copy}.vapid.pem")
     now = T0 + days * DAY_MS
+    spy = Spy(monkeypatch)
     got = run(planned, now, chunk, planned=True)
+    # Nothing else writes meanwhile: every plan holds, and every record turned went set-based.
+    assert all(spy.answers) and spy.marked == got["overdue"]
     want = run(rows, now, chunk, planned=False)
     assert got == want
     a, b = tables(planned), tables(rows)
@@ -314,3 +346,35 @@ def test_sweep_bulk_plans_again_after_reference_data_changed(tmp_path: Path,
         writer.close()
     assert applied == [False, True]  # chunk 1 row by row, chunk 2 planned anew
     assert (counts["overdue"], counts["accountability"]) == (4, 4)
+
+
+def test_sweep_bulk_odd_stored_forms_write_what_row_by_row_writes(tmp_path: Path) -> None:
+    """Documents stored otherwise than orjson writes them (an older writer, a hand repair):
+    a float deadline, spaces and ASCII escapes, a staff field that is a list, a deadline
+    that is true. Each is written as the row-by-row way writes it."""
+    base = tmp_path / "odd.db"
+    build(base, [{"long": False, "centre": "c1", "status": "accepted", "matter": "m1", "ago": 0,
+                  "handler": "u-c1", "asked": "u-c2", "answered": False} for _ in range(5)], [])
+    conn = sqlite3.connect(base)
+    docs = {rid: json.loads(data) for rid, data in conn.execute(
+        "SELECT id, data FROM records WHERE collection = 'cases'")}
+    docs["case-00"]["due_at"] = float(docs["case-00"]["due_at"])
+    docs["case-01"]["notes"] = "城关"  # written below with ensure_ascii and spaces
+    docs["case-02"]["handler_id"] = ["u-c1"]
+    texts = {rid: json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+             for rid, doc in docs.items()}
+    texts["case-01"] = json.dumps(docs["case-01"])
+    texts["case-03"] = texts["case-03"].replace(f'"due_at":{docs["case-03"]["due_at"]}', '"due_at":true')
+    for rid, text in texts.items():
+        conn.execute("UPDATE records SET data = ? WHERE collection = 'cases' AND id = ?", (text, rid))
+    conn.commit()
+    conn.close()
+    planned, rows = base.with_suffix(".planned.db"), base.with_suffix(".rows.db")
+    for copy in (planned, rows):
+        shutil.copyfile(base, copy)
+        shutil.copyfile(f"{base}.vapid.pem", f"{copy}.vapid.pem")
+    now = T0 + 5 * DAY_MS
+    assert run(planned, now, 10, planned=True) == run(rows, now, 10, planned=False)
+    a, b = tables(planned), tables(rows)
+    for table in a:
+        assert a[table] == b[table], table

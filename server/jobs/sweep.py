@@ -72,7 +72,9 @@ log = logging.getLogger("fieldsync.sweep")
 T = TypeVar("T")
 
 CHUNK = 5000
-FIRST = 1000  # the first chunk, planned while the writer waits: small
+# The first chunk is planned while the writer waits, so it is small. (Its end is one more
+# chunk boundary: a person with subjects on both sides of it gets two grouped notifications.)
+FIRST = 1000
 
 
 def _chunks(items: Sequence[Any], size: int, first: int | None = None) -> list[Sequence[Any]]:
@@ -121,13 +123,15 @@ def _turn(writer: Writer, collection: str, ids: Sequence[str], now: int,
                 conn.execute("COMMIT")
             if pending is not None:
                 turned, made = _add((turned, made), pending.result())
+                pending = None
             pending = writer.submit(_mark(plan, rest, part, now))
+        if pending is not None:
+            turned, made = _add((turned, made), pending.result())
+            pending = None
     finally:
-        try:
-            if pending is not None:
-                turned, made = _add((turned, made), pending.result())
-        finally:
-            conn.close()
+        if pending is not None:  # leaving on an error: the chunk in hand finishes first
+            pending.exception()
+        conn.close()
     return turned, made
 
 

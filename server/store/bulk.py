@@ -67,7 +67,8 @@ def reference_mark(conn: sqlite3.Connection) -> tuple[Any, ...]:
     limits), the centres (counties) and the holiday schedules."""
     return (*conn.execute("SELECT count(*), coalesce(max(version), 0) FROM records"
                           " WHERE collection IN ('matters', 'centres')").fetchone(),
-            *conn.execute("SELECT count(*), coalesce(max(loaded_at), 0) FROM holidays").fetchone())
+            *conn.execute("SELECT count(*), coalesce(max(loaded_at), 0), total(length(schedule)),"
+                          " group_concat(year) FROM holidays").fetchone())
 
 
 _FACTS = ", ".join(f"f_{c}" for c in sqlite.FACT_COLUMNS)
@@ -155,7 +156,7 @@ def _write(conn: sqlite3.Connection, plan: Plan, now: int, notify: Apply) -> boo
         return False
     base = int(conn.execute("SELECT coalesce(max(version), 0) FROM changes").fetchone()[0])
     rid = sqlite.next_rid(conn)  # the accountability records' row ids: from here on, in order
-    if rid + len(plan.made) > sqlite.LAST_ROWID:
+    if rid + len(plan.made) - 1 > sqlite.LAST_ROWID:
         return False  # SQLite would pick free row ids: the row-by-row way looks them up
     coll = plan.collection
     # CROSS JOIN: the chunk first, each row then found by its key (without statistics the
