@@ -2,7 +2,8 @@
 
 ID numbers keep their first six and last four characters (``110105********1234``), phone
 numbers their first three and last four (``138****5678``); shorter values are starred out
-whole. Every ``person`` field of a record (``applicant``, ``complainant``) is masked.
+whole. Every ``person`` field of a record (``applicant``, ``complainant``) is masked, in a
+record's data and in an op's ``set`` (whole, or by leaf path such as ``applicant.phone``).
 """
 
 from __future__ import annotations
@@ -43,3 +44,21 @@ def mask_record(data: dict[str, Any]) -> dict[str, Any]:
     if not any(k in data for k in PERSON_FIELDS):
         return data
     return {k: mask_person(v) if k in PERSON_FIELDS else v for k, v in data.items()}
+
+
+_LEAVES = {f"{p}.{leaf}": mask for p in PERSON_FIELDS
+           for leaf, mask in (("id_number", mask_id), ("phone", mask_phone))}
+
+
+def mask_op(op: Any) -> Any:
+    """An op as sent, its ``set`` masked like a record's data: by person object or by leaf
+    path (an op as the phone sends it names leaves); anything else as it is."""
+    if not isinstance(op, dict) or not isinstance(op.get("set"), dict):
+        return op
+    changes: dict[str, Any] = {}
+    for key, value in op["set"].items():
+        if key in PERSON_FIELDS:
+            changes[key] = mask_person(value)
+        elif key in _LEAVES and isinstance(value, str):
+            changes[key] = _LEAVES[key](value)
+    return {**op, "set": {**op["set"], **changes}} if changes else op

@@ -323,14 +323,19 @@ def document(version: str) -> JSON:
                 "responses": {**_ok("AuditList"), **_errors(400, 401, 403)}}},
             "/api/v1/quarantine": {"get": {
                 "summary": "Refused ops kept in quarantine, with their reasons (supervisor: own"
-                           " county; admin: all), newest first",
+                           " county; admin: all), newest first; applicants' ID numbers and"
+                           " phones masked unless an admin, or a supervisor giving reason, asks"
+                           " unmasked=1 (audited)",
                 "security": secured,
                 "parameters": [
                     {"name": "status", "in": "query",
                      "schema": {"enum": ["open", "released", "dropped", "all"]}},
                     {"name": "code", "in": "query", "schema": {"type": "string"}},
                     {"name": "limit", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                    {"name": "unmasked", "in": "query",
+                     "schema": {"enum": ["0", "1", "false", "true"]}},
+                    {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200}}],
                 "responses": {"200": {"description": "{quarantine: [...]}", "content": {
                     "application/json": {"schema": {"type": "object"}}}},
                     **_errors(400, 401, 403)}}},

@@ -47,6 +47,17 @@ async def principal(request: Request, *, allow_revoked: bool = False) -> Princip
     return who
 
 
+def parse_bool(value: str | None, field: str) -> bool | None:
+    """A query flag: ``1``/``true`` or ``0``/``false`` (absent: None); else 400."""
+    if value is None:
+        return None
+    if value.lower() in ("1", "true"):
+        return True
+    if value.lower() in ("0", "false"):
+        return False
+    raise BadRequest(f"{field}: expected 1 or 0", details={"field": field})
+
+
 def int_param(value: object, name: str, *, minimum: int = 0, maximum: int = MAX_INT) -> int:
     """A JSON or query value that must be an integer in range, else 400.
 

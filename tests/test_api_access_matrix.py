@@ -61,8 +61,10 @@ MATRIX: dict[str, tuple[dict[str, int], frozenset[str]]] = {
     "/reports/assessment?month=2026-12": (WS_ALL, frozenset()),
     "/users": (MANAGERS, frozenset()),
     "/conflicts?state=all": (ALL, frozenset()),
-    # A quarantined op is shown as sent, so its reviewers can judge it.
-    "/quarantine": (MANAGERS, FULL_READERS),
+    # A quarantined op is shown as sent, masked as every list is; whole when a reviewer
+    # asks, audited, as for an export.
+    "/quarantine": (MANAGERS, frozenset()),
+    "/quarantine?unmasked=1&reason=audit": (MANAGERS, FULL_READERS),
     "/devices": (ALL, frozenset()),
     "/audit": (MANAGERS, frozenset()),
     f"/attachments/{PHOTO_SHA}": ({**ALL, "inspector": 404, "other_county": 404}, frozenset()),

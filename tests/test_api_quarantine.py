@@ -242,3 +242,46 @@ def test_quarantine_rows_from_before_details_were_kept(tmp_path: Path) -> None:
         assert entry["op_id"] == "op-old" and entry["details"] == {}
     finally:
         conn.close()
+
+
+def test_quarantine_list_masks_applicants_numbers_and_release_keeps_them_whole(
+        device: Any, client: TestClient) -> None:
+    d, sup1 = device("f1"), device("sup1")
+    d.sync()
+    revoke(client, d, sup1)
+    idn, tel = "110105198001011234", "13812345678"
+    # One op by leaf paths (as the phone sends them), one with the person whole.
+    by_leaf = d.op("visits", "v-leaf", visit(**{"applicant.name": "王芳", "applicant.id_number": idn,
+                                                 "applicant.phone": tel}))
+    whole = d.op("visits", "v-whole", visit(applicant={"name": "李强", "id_number": idn,
+                                                       "phone": tel}))
+    r = client.post(SYNC, json={"clock": d.clock(), "ops": [by_leaf, whole]}, headers=d.headers)
+    assert r.status_code == 401
+    entries = {e["op_id"]: e["op"]["set"] for e in listing(client, sup1)}
+    leaf, person = entries[by_leaf["id"]], entries[whole["id"]]
+    assert leaf["applicant.id_number"] == "110105********1234"
+    assert leaf["applicant.phone"] == "138****5678" and leaf["applicant.name"] == "王芳"
+    assert person["applicant"] == {"name": "李强", "id_number": "110105********1234",
+                                   "phone": "138****5678"}
+    assert leaf["kind"] == "home_service"  # the rest as sent
+    # Whole when a reviewer asks with a reason, audited first; a supervisor without one, or
+    # a reason too long, is refused.
+    r = client.get("/api/v1/quarantine?unmasked=1", headers=sup1.headers)
+    assert r.status_code == 403 and r.json()["error"]["details"] == {"field": "reason"}
+    r = client.get(f"/api/v1/quarantine?unmasked=1&reason={'x' * 201}", headers=sup1.headers)
+    assert r.status_code == 400 and r.json()["error"]["details"] == {"field": "reason"}
+    assert one(client, "SELECT count(*) FROM audit WHERE action='quarantine_unmasked'")[0] == 0
+    r = client.get("/api/v1/quarantine?unmasked=1&reason=核对身份证号", headers=sup1.headers)
+    assert r.status_code == 200
+    shown = {e["op_id"]: e["op"]["set"] for e in r.json()["quarantine"]}
+    assert shown[by_leaf["id"]]["applicant.id_number"] == idn
+    assert shown[whole["id"]]["applicant"]["phone"] == tel
+    row = one(client, "SELECT user_id, details FROM audit WHERE action='quarantine_unmasked'")
+    assert row[0] == sup1.user["id"] and "核对身份证号" in row[1] and by_leaf["id"] in row[1]
+    # Released, the op is applied as it was sent, whole.
+    for op, rid in ((by_leaf, "v-leaf"), (whole, "v-whole")):
+        r = client.post(f"/api/v1/quarantine/{op['id']}/release", headers=sup1.headers)
+        assert r.status_code == 200 and r.json()["status"] == "applied", r.text
+        assert one(client, "SELECT json_extract(data, '$.applicant.id_number'),"
+                           " json_extract(data, '$.applicant.phone') FROM records WHERE id=?",
+                   rid) == (idn, tel)

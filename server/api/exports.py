@@ -30,18 +30,16 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from sync.errors import Forbidden
-
 from .. import ledgers
 from ..clock import now_ms
-from ..errors import BadRequest, NotFound
+from ..errors import NotFound
 from ..http import client_address
 from ..jobs.export import Job
 from ..state import state
 from ..store import audit
-from .lists import listed_collection, parse_bool, parse_day
+from .lists import listed_collection, parse_day
 from .reports import scoped_centres
-from .workspace import workspace_principal
+from .workspace import unmask_asked, workspace_principal
 
 DAY_MS = 86_400_000
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -60,22 +58,6 @@ def _target(name: str) -> tuple[str, str]:
     if stem not in ledgers.COLUMNS:
         raise NotFound(f"no ledger of {stem!r}", details={"export": name})
     return stem, ext
-
-
-def _unmask(request: Request, role: str) -> tuple[bool, str | None]:
-    q = request.query_params
-    unmasked = bool(parse_bool(q.get("unmasked"), "unmasked"))
-    reason = (q.get("reason") or "").strip() or None
-    if not unmasked:
-        return False, None
-    if role not in ("admin", "supervisor"):
-        raise Forbidden("only an admin, or a supervisor giving a reason, may export unmasked")
-    if role == "supervisor" and reason is None:
-        raise Forbidden("a supervisor exports unmasked only giving a reason",
-                        details={"field": "reason"})
-    if reason is not None and len(reason) > 200:
-        raise BadRequest("reason: at most 200 characters", details={"field": "reason"})
-    return True, reason
 
 
 async def _stream(path: Path) -> AsyncIterator[bytes]:
@@ -121,7 +103,7 @@ async def export(request: Request) -> Response:
     since = parse_day(q["from"], "from") if "from" in q else None
     until = parse_day(q["to"], "to") + DAY_MS if "to" in q else None
     centres = scoped_centres(who, q.get("centre_id"))
-    unmasked, reason = _unmask(request, who.role)
+    unmasked, reason = unmask_asked(request, who.role, "export")
     details: dict[str, Any] = {"collection": collection, "format": ext, "from": q.get("from"),
                                "to": q.get("to"), "centre_id": q.get("centre_id"),
                                "unmasked": unmasked}

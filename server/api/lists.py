@@ -30,7 +30,7 @@ from ..clock import now_ms
 from ..errors import BadRequest, NotFound
 from ..http import json_response
 from ..masking import mask_record
-from ..state import int_param, state
+from ..state import int_param, parse_bool, state
 from ..store import lists
 from ..store.sqlite import FACT_COLLECTIONS
 from .reports import scoped_centres
@@ -62,17 +62,6 @@ def parse_day(value: str, field: str) -> int:
     except ValueError:
         raise BadRequest(f"{field}: no such date", details={"field": field}) from None
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=CST).timestamp() * 1000)
-
-
-def parse_bool(value: str | None, field: str) -> bool | None:
-    """``1``/``true`` or ``0``/``false`` (absent: None); else 400."""
-    if value is None:
-        return None
-    if value.lower() in ("1", "true"):
-        return True
-    if value.lower() in ("0", "false"):
-        return False
-    raise BadRequest(f"{field}: expected 1 or 0", details={"field": field})
 
 
 def statuses() -> list[str]:

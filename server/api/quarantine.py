@@ -1,6 +1,10 @@
 """``/api/v1/quarantine``: supervisors review refused ops (list, release, drop).
 
-See ``server.store.quarantine`` for what a release and a drop do.
+See ``server.store.quarantine`` for what a release and a drop do. The list shows each op as
+sent with applicants' ID numbers and phones masked, as every list does; a reviewer who must
+see them whole to judge an op asks ``unmasked=1`` (a supervisor with a ``reason``), as for an
+export, and the audit log has it before the answer leaves. A release applies the op as
+stored, whole.
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from sync.errors import Forbidden
 from ..clock import now_ms
 from ..errors import BadRequest, WebError
 from ..http import client_address, json_response, read_json
+from ..masking import mask_op
 from ..state import int_param, principal, state
-from ..store import quarantine
+from ..store import audit, quarantine
 from ..store.quarantine import Reviewer
+from .workspace import unmask_asked
 
 REVIEWERS = frozenset({"supervisor", "admin"})
 
@@ -26,12 +32,13 @@ class StillRejected(WebError):
     code = "still_rejected"
 
 
-async def _reviewer(request: Request) -> Reviewer:
+async def _reviewer(request: Request) -> tuple[Reviewer, str]:
+    """The reviewer calling, and their role."""
     who = await principal(request)
     if who.role not in REVIEWERS:
         raise Forbidden("only a supervisor or admin reviews the quarantine")
     return Reviewer(who.user_id, who.username, who.device_id, who.scope, who.audit_county,
-                    client_address(request))
+                    client_address(request)), who.role
 
 
 def _status(value: str | None) -> str | None:
@@ -47,21 +54,32 @@ def _status(value: str | None) -> str | None:
 
 async def list_quarantine(request: Request) -> Response:
     """Quarantined ops of the caller's county, newest first (``?status=open|released|dropped|all``,
-    ``?code=``, ``?limit=``)."""
+    ``?code=``, ``?limit=``), applicants' numbers masked unless ``?unmasked=1&reason=``."""
     fs = state(request)
-    by = await _reviewer(request)
+    by, role = await _reviewer(request)
     q = request.query_params
     status = _status(q.get("status"))
     limit = int_param(q.get("limit", "200"), "limit", minimum=1, maximum=1000)
     code = q.get("code") or None
+    unmasked, reason = unmask_asked(request, role, "review the quarantine")
     items = await fs.readers.run(lambda c: quarantine.in_scope(c, by.scope, status, code, limit))
+    if unmasked:
+        details = {"status": status or "all", "code": code, "ops": [i["op_id"] for i in items][:50],
+                   "count": len(items), "reason": reason}
+        await fs.writer.execute(lambda conn: audit.record(
+            conn, at=now_ms(), action="quarantine_unmasked", outcome="ok", user_id=by.user_id,
+            username=by.username, device_id=by.device_id, county_id=by.county_id,
+            target="quarantine", details=details, address=by.address))
+    else:
+        for item in items:
+            item["op"] = mask_op(item["op"])
     return json_response(request, {"quarantine": items})
 
 
 async def release(request: Request) -> Response:
     """Apply one quarantined op as its device's op, through every normal check (audited)."""
     fs = state(request)
-    by = await _reviewer(request)
+    by, _role = await _reviewer(request)
     op_id = request.path_params["op_id"]
     result = await fs.writer.execute(lambda c: quarantine.release(c, by, op_id, now_ms()))
     if result["status"] == "rejected":
@@ -75,7 +93,7 @@ async def release(request: Request) -> Response:
 async def drop(request: Request) -> Response:
     """Drop one quarantined op, with a reason (kept and audited)."""
     fs = state(request)
-    by = await _reviewer(request)
+    by, _role = await _reviewer(request)
     doc = await read_json(request, 64 * 1024, 64 * 1024)
     reason = doc.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
