@@ -16,6 +16,9 @@ Triggers on a write:
   the centre's staff; the server also tells the centre's staff when the person named is no
   enabled user).
 
+``overdue_again`` (a subject answered for already falls overdue again on a later deadline: a
+complaint sent back whose new reply is late, a rectification whose extended term passed; it
+keeps its one accountability record, so the sweep tells its people once per such deadline),
 ``due_soon`` (a deadline one working day away) and ``recheck`` (an award title's two-year
 re-check comes due: to the county's supervisors and the centre's staff) come from the sweep,
 not from a write.
@@ -42,6 +45,7 @@ TITLES = {
     "reopened": "投诉答复被退回，请重新答复",
     "due_soon": "有事项下一个工作日到期",
     "overdue": "有事项已超期",
+    "overdue_again": "有事项再次超期",
     "recheck": "有评优称号需要复查",
 }
 

@@ -19,7 +19,7 @@ from sync.cases import track_reply
 from sync.computed import Context, compute
 from sync.deadlines import DAY_MS, due_ms
 from tests.conftest import Device, now_ms
-from tests.test_sweep_overdue import run_sweep
+from tests.test_sweep_overdue import run_sweep, sweep_counts
 
 T0 = 1_764_547_200_000  # 2025-12-01 08:00 China time, a Monday
 
@@ -187,6 +187,53 @@ def test_a_subject_keeps_its_one_accountability_record_when_late_twice(
     assert run_sweep(county_db, data["reply_due"] + DAY_MS) == {"overdue": 1, "accountability": 0}
     assert _stored(county_db, "sb-twice")[1]["overdue"] is True
     assert _accountability(county_db, "sb-twice") == ["acc-complaints-sb-twice"]
+
+
+def _notices(db: str, rid: str) -> list[tuple[str, str, str, int, int]]:
+    """``(kind, user_id, title, at, version)`` of the notifications about complaint ``rid``."""
+    conn = sqlite3.connect(db)
+    try:
+        return sorted(conn.execute(
+            "SELECT json_extract(data, '$.kind'), json_extract(data, '$.user_id'),"
+            " json_extract(data, '$.title'), json_extract(data, '$.at'), version FROM records"
+            " WHERE collection = 'notifications' AND json_extract(data, '$.subject.record') = ?"
+            " AND json_extract(data, '$.subject.collection') = 'complaints'", (rid,)))
+    finally:
+        conn.close()
+
+
+def test_late_again_tells_its_people_once_per_missed_deadline(
+        device: Any, county_db: str) -> None:
+    ctr, sup = device("ctr1"), device("sup1")
+    _replied(ctr, "sb-again", received_at=ctr.clock() - 30 * DAY_MS)  # the first reply late
+    counts = sweep_counts(county_db, now_ms())
+    assert (counts["accountability"], counts["overdue_again"]) == (1, 0)
+    first = {uid for kind, uid, *_ in _notices(county_db, "sb-again") if kind == "overdue"}
+    assert ctr.user["id"] in first  # nobody named on a complaint: the centre's staff
+    data = _send_back(sup, county_db, "sb-again")
+    # On time with the new reply: nobody is told anything.
+    assert sweep_counts(county_db, data["reply_due"] - 1)["overdue_again"] == 0
+    when = data["reply_due"] + DAY_MS
+    counts = sweep_counts(county_db, when)
+    assert (counts["overdue"], counts["accountability"]) == (1, 0)
+    assert counts["overdue_again"] == len(first)
+    again = [n for n in _notices(county_db, "sb-again") if n[0] == "overdue_again"]
+    # The same people as the first time, each once, with the fixed title and the sweep's time.
+    assert {n[1] for n in again} == first and len(again) == len(first)
+    assert {(n[2], n[3]) for n in again} == {("有事项再次超期", when)}
+    # A later sweep tells nobody again of the same deadline, and writes nothing.
+    before = _notices(county_db, "sb-again")
+    assert sweep_counts(county_db, when + DAY_MS)["overdue_again"] == 0
+    assert _notices(county_db, "sb-again") == before
+    # Their phone pulls it like any record.
+    ctr.cursor = None
+    pulled = [ch["data"] for page in ctr.sync_all() for ch in page["changes"]
+              if ch["collection"] == "notifications"]
+    assert any(d["kind"] == "overdue_again" and d["subject"]["record"] == "sb-again"
+               for d in pulled)
+    # Answered late, the complaint is no longer open work: nothing more to tell.
+    _reply_again(ctr, "sb-again", "已补充说明")
+    assert sweep_counts(county_db, when + 2 * DAY_MS)["overdue_again"] == 0
 
 
 def test_a_complaint_sent_back_before_the_server_kept_reopened_at(device: Any, county_db: str) -> None:

@@ -1,18 +1,24 @@
 """The in-app inbox (通知) in Chromium against a real server: a supervisor's send-back of an
 inspection, made while the inspector's phone is offline, arrives as a notification record
 once the phone reconnects and is listed (newest first, linking nowhere it cannot open);
-the inbox passes axe at 360 px and is reached from the nav by keyboard."""
+the inbox passes axe at 360 px and is reached from the nav by keyboard. A complaint sent
+back and late again is told as 再次超期 and opens the complaint."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from server.jobs.sweep import sweep
+from server.system import system_write
+from server.writer import Writer
 from tests.support.axe import assert_accessible
-from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
+from tests.support.pwa import api_push, db_rows, idb, new_op, phone, sync_now, user_login
 
 pytestmark = pytest.mark.browser
 
@@ -101,5 +107,49 @@ def test_pwa_inbox_complaint_sent_back_opens_the_complaint(chromium: Browser, pw
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", level=1)).to_contain_text("投诉")
         expect(page.locator("main")).to_contain_text("未说明增开时段")
+    finally:
+        ctx.close()
+
+
+def test_pwa_inbox_complaint_late_again_is_told_and_opens_it(
+        chromium: Browser, pwa_server: Any) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    complaint = f"cp-{uuid.uuid4().hex[:8]}"
+    now = int(time.time() * 1000)
+    day = 86_400_000
+    writer = Writer(str(db))
+    try:
+        # A letter entered 20 days late, replied now: late, answered for once.
+        writer.run(lambda conn: system_write(conn, [("complaints", complaint, {
+            "centre_id": "c-shiqiao", "status": "open", "channel": "letter",
+            "content": "来信反映办事难", "received_at": now - 20 * day}, now - 2)]))
+        writer.run(lambda conn: system_write(conn, [("complaints", complaint, {
+            "status": "replied", "reply": "已回复"}, now - 1)]))
+        assert sweep(writer, now)["accountability"] == 1
+        # Sent back: a new reply owed within five working days, and none comes.
+        writer.run(lambda conn: system_write(conn, [("complaints", complaint, {
+            "status": "open", "verification.passed": False,
+            "verification.comment": "答复未说明处理结果"}, now)]))
+        [(data,)] = db_rows(db, "SELECT data FROM records WHERE collection = 'complaints'"
+                                " AND id = ?", complaint)
+        late = json.loads(data)["reply_due"] + day
+        assert sweep(writer, late)["overdue_again"] >= 1
+    finally:
+        writer.close()
+
+    ctx, page = phone(chromium, base, "field1")  # one of the centre's staff
+    try:
+        sync_now(page)
+        page.goto(base + "/#/inbox")
+        item = page.get_by_role("list", name="通知列表").get_by_role("listitem").filter(
+            has_text="再次超期")
+        expect(item).to_have_count(1)
+        link = item.get_by_role("link", name="有事项再次超期（投诉）")
+        expect(link).to_have_attribute("href", f"#/complaint/{complaint}")
+        assert_accessible(page, "inbox with a complaint late again (field, 360 px)")
+        link.focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("投诉")
+        expect(page.locator("main")).to_contain_text("来信反映办事难")
     finally:
         ctx.close()

@@ -21,14 +21,19 @@ def iso(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, CST).isoformat()
 
 
-def run_sweep(db: str, now: int) -> dict[str, int]:
-    """The sweep's overdue and accountability counts (due-soon notices: test_notifications_*)."""
+def sweep_counts(db: str, now: int) -> dict[str, int]:
+    """Every count of one sweep of ``db`` at ``now``."""
     writer = Writer(db)
     try:
-        counts = sweep(writer, now)
-        return {k: counts[k] for k in ("overdue", "accountability")}
+        return sweep(writer, now)
     finally:
         writer.close()
+
+
+def run_sweep(db: str, now: int) -> dict[str, int]:
+    """The sweep's overdue and accountability counts (due-soon notices: test_notifications_*)."""
+    counts = sweep_counts(db, now)
+    return {k: counts[k] for k in ("overdue", "accountability")}
 
 
 def seed(device: Any) -> tuple[Device, Device, Device]:

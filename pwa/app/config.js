@@ -6,7 +6,7 @@
 /** Shown to people and sent in each sync's `status` so supervisors see who runs what. */
 export const APP_VERSION = '2026.11.1';
 /** The collection-schema version this code was written for; the server refuses older ones. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 export const API = '/api/v1';
 /** Changes per pull page: small enough that one page survives a flaky 2G link. */
 export const PAGE_LIMIT = 500;

@@ -16,7 +16,9 @@
    from the subject (``acc-<collection>-<record>``) and the write is an op with an id made
    the same way, checked for existence in the same transaction: two sweeps at once, or a
    sweep killed half way and run again, cannot make a second one, nor reopen one the centre
-   has explained or the supervisor closed.
+   has explained or the supervisor closed. A subject late again on a later deadline (its
+   record answered for an earlier one) keeps that record; its people get ``overdue_again``,
+   once per such deadline.
 
 3. Open work due within one working day gets a ``due_soon`` notification for the person
    answering for it (``sync.notify``; the deadline is part of its id, so once per deadline).
@@ -169,6 +171,16 @@ def _warn(collection: str, rows: Sequence[tuple[str, str | None, int, str | None
     return run
 
 
+def _again(collection: str, rows: Sequence[tuple[str, str | None, int, str | None]],
+           now: int) -> Any:
+    def run(conn: Any) -> int:
+        # The deadline is in the key: told once per later deadline missed, never per sweep.
+        told = [Trigger("overdue_again", collection, rid, staff, centre, str(due), now)
+                for rid, centre, due, staff in rows]
+        return deliver(conn, Batch(conn, SWEEPER, now).as_system(), told, now)
+    return run
+
+
 def _read(writer: Writer, fn: Callable[[sqlite3.Connection], T]) -> T:
     """Run a finding query on a read connection of its own: the scans over every open
     record must not hold the write lock that phones' syncs wait for. What they find is
@@ -210,6 +222,13 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
                                          prefix=accountability_id(collection, "")))
         for part in _chunks(subjects, chunk):
             made += writer.run(_account(collection, part, when))
+    # Late again on a later deadline: the one record stays, its people are told again.
+    again = 0
+    for collection in KINDS:
+        rows = _read(writer, partial(store.late_again, collection=collection,
+                                     prefix=accountability_id(collection, "")))
+        for part in _chunks(rows, chunk):
+            again += writer.run(_again(collection, part, when))
     step("accountability")
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
@@ -230,7 +249,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
     if _read(writer, award_terms.find_reminded):
         writer.run(award_terms.remind(SWEEPER, when))  # the titles still held
     step("awards")
-    return {"overdue": turned, "accountability": made, "due_soon": warned,
+    return {"overdue": turned, "accountability": made, "overdue_again": again, "due_soon": warned,
             "recheck_due": reminded, "withdrawn": withdrawn}
 
 

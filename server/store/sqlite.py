@@ -141,6 +141,12 @@ _OPEN = {"cases": "{a}status IN ('accepted', 'handling')",
          "rectifications": "{a}status = 'open'"}
 
 
+def open_where(collection: str, alias: str = "") -> str:
+    """Open work of ``collection`` on ``facts``, overdue or not (``watch_where`` without its
+    overdue test)."""
+    return _OPEN[collection].format(a=f"{alias}." if alias else "")
+
+
 def watch_where(collection: str, alias: str = "") -> str:
     """Open work of ``collection`` not yet overdue, on ``facts`` (``alias``: its name in the
     query): the rows the deadline sweep looks at. The same as the stored documents' status

@@ -73,6 +73,28 @@ def unaccounted(conn: sqlite3.Connection, collection: str,
         " AND a.id = ? || r.id)) ORDER BY f.centre_id, f.id", (collection, prefix, prefix))]
 
 
+def late_again(conn: sqlite3.Connection, collection: str,
+               prefix: str) -> list[tuple[str, str | None, int, str | None]]:
+    """Open records marked overdue whose accountability record (``prefix + id``) answered for
+    an earlier deadline than theirs: late again on a later one (a complaint sent back and its
+    new reply late, a rectification's extended term passed). ``(id, centre_id, due, staff
+    member answering for it or None)``, by centre then id, as ``due_within``.
+
+    Both deadlines from ``facts`` (the accountability record's ``due`` is its ``due_at``); the
+    subject's document is read only for those found. The usual overdue subject's record holds
+    its own deadline, so nothing is found; a subject whose id needs the hashed form (over 100
+    characters with the prefix) is not looked at."""
+    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in _STAFF) + ")"
+    return [(rid, centre, int(due), who) for rid, centre, due, who in conn.execute(
+        f"SELECT f.id, f.centre_id, f.due, {staff} FROM facts AS f INDEXED BY facts_overdue"
+        " JOIN records a ON a.collection = 'accountability' AND a.id = ? || f.id"
+        " JOIN facts AS fa ON fa.rid = a.rid"
+        " JOIN records r ON r.rid = f.rid"
+        f" WHERE f.collection = ? AND f.overdue = 1 AND {sqlite.open_where(collection, 'f')}"
+        " AND a.deleted = 0 AND f.due > fa.due ORDER BY f.centre_id, f.id",
+        (prefix, collection))]
+
+
 def existing_ids(conn: sqlite3.Connection, collection: str, ids: Sequence[str]) -> set[str]:
     """Which of ``ids`` exist in ``collection`` (tombstones included)."""
     found: set[str] = set()
