@@ -1,7 +1,8 @@
 """The sweep's notifications grouped: a person whose many cases turn overdue (or come near
 their deadline) in one sweep gets one notification and one Web Push naming the first case
-and counting them all; a single case still makes exactly the notification it always did;
-a deadline is never told twice, however often the sweep runs."""
+and counting them all; a single case still makes exactly the notification it always did; a group lists its
+subjects' ids (the first hundred); a deadline is never told twice, however often the sweep
+runs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from server.jobs.sweep import sweep
 from server.push import payload
+from server.store.notifications import SUBJECTS
 from server.writer import Writer
 from sync.deadlines import DAY_MS
 from sync.notify import TITLES, notification_id
@@ -67,11 +69,12 @@ def test_notifications_grouped_overdue_one_per_person_naming_the_first(device: A
     assert list(got) == [nid]
     assert got[nid]["count"] == 5 and got[nid]["title"] == "5 件工作已超期"
     assert got[nid]["subject"] == {"collection": "cases", "record": "k-01", "centre_id": "c1"}
+    assert got[nid]["subjects"] == sorted(mine)  # exactly its subjects, in the sweep's order
 
     # One subject alone: the very notification the sweep always made (no count).
     alone = kind_of(f2, "overdue")
     solo = notification_id("overdue", "cases", "k-50", f2.user["id"])
-    assert list(alone) == [solo] and "count" not in alone[solo]
+    assert list(alone) == [solo] and "count" not in alone[solo] and "subjects" not in alone[solo]
     assert alone[solo]["title"] == TITLES["overdue"]
 
     # One push each, of the contract's shape: the first subject and a short title.
@@ -97,7 +100,7 @@ def test_notifications_grouped_due_soon_tells_each_deadline_once(device: Any,
         assert sweep(writer, at + 1000)["due_soon"] == 0  # nothing new: nothing written
         got = kind_of(f1, "due_soon")  # what the phone has pulled so far
         nid = notification_id("due_soon", "cases", "s-3", f1.user["id"], str(due_of(county_db, ["s-3"])[0]))
-        assert list(got) == [nid] and got[nid]["count"] == 3
+        assert list(got) == [nid] and got[nid]["count"] == 3 and got[nid]["subjects"] == first
         assert got[nid]["title"] == "3 件工作下一个工作日到期"
 
         # A new case sorting before the others: told alone; the three are not told again.
@@ -122,6 +125,22 @@ def test_notifications_grouped_due_soon_tells_each_deadline_once(device: Any,
     assert sorted(rows) == sorted(
         ("op-" + notification_id("due_soon", "cases", rid, f1.user["id"], str(dues[rid])), nid)
         for rid in first)
+
+
+def test_notifications_grouped_lists_the_first_hundred_and_counts_them_all(
+        device: Any, county_db: str) -> None:
+    sup, f1 = device("sup1"), device("f1")
+    one_day_matter(sup)
+    ids = [f"m-{n:03d}" for n in range(SUBJECTS + 3)]
+    open_cases(f1, ids, "c1")
+    writer = Writer(county_db)
+    try:
+        assert sweep(writer, max(due_of(county_db, ids)) + 3 * DAY_MS)["accountability"] == len(ids)
+    finally:
+        writer.close()
+    [group] = kind_of(f1, "overdue").values()
+    assert group["count"] == SUBJECTS + 3 and group["title"] == f"{SUBJECTS + 3} 件工作已超期"
+    assert group["subjects"] == ids[:SUBJECTS]
 
 
 def test_notifications_grouped_push_payload_keeps_the_contract_shape() -> None:

@@ -4,7 +4,8 @@ an open case overdue and records a case completed late (问责 for a late comple
 one notification "2 件工作已超期". Tapping it lists those two cases, the completed one
 included (the open-overdue filter would hide it), and not the first sweep's case nor a
 colleague's. Two overdue complaints (naming nobody: told to the centre's staff) make a group
-that lists those two. axe clean at 360 px; the list is reached and followed by keyboard."""
+that lists those two. A group over the hundred the server lists shows those, its count and
+a link to the rest. axe clean at 360 px; the list is reached and followed by keyboard."""
 
 from __future__ import annotations
 
@@ -102,5 +103,23 @@ def test_pwa_grouped_overdue_lists_its_subjects_late_completions_included(
         page.goto(base + "/#/inbox/n-gs-unheld")
         unheld = page.get_by_role("link", name="第 1 项办件（同步后显示详情）")
         expect(unheld).to_have_attribute("href", "#/case/gs-unheld")
+
+        # A group larger than the server lists (its first hundred): those listed, the count,
+        # and the way to the rest.
+        writer = Writer(str(db))
+        try:
+            capped = {"user_id": field1, "kind": "overdue", "title": "150 件工作已超期", "count": 150,
+                      "subject": {"collection": "cases", "record": "gs-late"},
+                      "subjects": ["gs-late", "gs-open"], "at": later + 2}
+            writer.run(lambda conn: system_write(conn, [("notifications", "n-gs-capped", capped, later)]))
+        finally:
+            writer.close()
+        sync_now(page)
+        page.goto(base + "/#/inbox/n-gs-capped")
+        expect(page.get_by_role("list", name="办件列表").get_by_role("link")).to_have_count(2)
+        expect(page.get_by_text("共 150 件，此处列出前 2 件")).to_be_visible()
+        expect(page.get_by_role("link", name="查看全部已超期办件")).to_have_attribute(
+            "href", "#/cases?f=overdue")
+        assert_accessible(page, "a capped group's subjects (360 px)")
     finally:
         ctx.close()

@@ -8,8 +8,9 @@ push is made. A newly made one queues a Web Push to each of its person's subscri
 change log on its own (``server.jobs.webhook``).
 
 The sweep's kinds (``sync.notify.GROUPED``) are folded, per call, into one notification per
-person, kind and collection: the first subject's (its id, op id and subject), with ``count``
-and a title that counts them (``group_title``); one push. Why that is still "never two":
+person, kind and collection: the first subject's (its id, op id and subject), with ``count``,
+the ids of the first ``SUBJECTS`` (``subjects``, so the phone lists exactly them) and a title
+that counts them (``group_title``); one push. Why that is still "never two":
 
 - ``overdue`` is triggered by the making of a subject's accountability record, in the same
   transaction, and that record is made once per subject ever: no subject comes twice.
@@ -42,6 +43,8 @@ FALL_BACK = frozenset({"due_soon", "overdue", "overdue_again"})
 #: grouped kinds a later sweep triggers again for the same subject (see the module's text)
 RECURRING = frozenset({"due_soon"})
 _CHUNK = 900
+#: the most subjects a group lists by id (``count`` counts them all)
+SUBJECTS = 100
 
 
 @dataclass
@@ -138,16 +141,19 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
             groups[key].append(item)
     schemas = load()
     maker = Maker(schemas)
-    return [Planned(notification_op(first, uid, now, schemas, maker, count=1 + len(rest)),
+    return [Planned(notification_op(first, uid, now, schemas, maker, count=1 + len(rest),
+                                    others=[t.record for t, _u, _o in rest[:SUBJECTS - 1]]),
                     first, uid, [oid for _t, _u, oid in rest if oid is not None], len(rest))
             for (first, uid, _oid), *rest in planned]
 
 
 def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
-                    maker: Maker | None = None, count: int = 1) -> CheckedOp:
+                    maker: Maker | None = None, count: int = 1,
+                    others: Sequence[str] = ()) -> CheckedOp:
     """The op that makes ``t``'s notification for ``uid``: ``check_op`` of it, made by the
     server's op maker (``sync.made``: each path's rules looked up once per batch). With
-    ``count`` > 1 it is a group's, about ``t``'s subject and ``count - 1`` more."""
+    ``count`` > 1 it is a group's, about ``t``'s subject and ``count - 1`` more, the first of
+    which are ``others`` (its ``subjects``: ``t``'s and theirs, at most ``SUBJECTS``)."""
     nid = notification_id(t.kind, t.collection, t.record, uid, t.key)
     subject = {"collection": t.collection, "record": t.record}
     if t.centre_id:
@@ -157,6 +163,7 @@ def notification_op(t: Trigger, uid: str, now: int, schemas: Schemas,
                               "at": t.at if t.at is not None else now}
     if count > 1:
         values["count"] = count
+        values["subjects"] = [t.record, *others[:SUBJECTS - 1]]
     return (maker or Maker(schemas)).op("op-" + nid, "notifications", nid, now, values)
 
 

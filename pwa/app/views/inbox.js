@@ -4,10 +4,9 @@
  * reaches the phone; each links to what it is about. The sweep tells a person of many
  * overdue (or nearly due) subjects at once in one notification with a `count`: it shows
  * "等 N 件". A group of overdue work opens the list of exactly its subjects (#/inbox/ID): the
- * accountability records the sweep made with it (same `detected_at` as the notification's `at`,
- * naming this person, or nobody the phone knows: the centre's staff are told then), late
- * completions included; other groups open the filtered list, and the county's workspace its
- * boards.
+ * server's `subjects` (the first hundred; a group made before: the accountability records the
+ * sweep made with it), late completions included; other groups open the filtered list, and
+ * the county's workspace its boards.
  */
 
 import { add, h, fmtShort, lazyList } from '../ui.js';
@@ -62,14 +61,18 @@ export async function inboxView(ctx) {
 }
 
 /**
- * The accountability records a grouped `overdue` notification is about: made by the same
- * sweep (detected when it was sent), of its subjects' collection, naming this person, or
- * nobody this phone knows as an enabled colleague (the centre's staff are told of those).
+ * The subjects a grouped `overdue` notification is about: its `subjects` (the server's list,
+ * the first hundred); for one made before the server listed them, the accountability
+ * records made by the same sweep (detected when it was sent), of its subjects' collection,
+ * naming this person, or nobody this phone knows as an enabled colleague (the centre's
+ * staff are told of those).
  * @param {any} n the notification
  * @param {any} user the session's user
  */
 export async function groupSubjects(n, user) {
   const d = n.data;
+  // The server lists a group's subjects (the first hundred) since schema version 5.
+  if (Array.isArray(d.subjects) && d.subjects.length) return d.subjects.filter((x) => typeof x === 'string');
   const coll = (d.subject || {}).collection;
   const [accs, people] = await Promise.all([list('accountability'), colleagues()]);
   const known = new Set(people.map((u) => u.id));
@@ -115,9 +118,15 @@ export async function inboxGroupView(ctx) {
     return item(r, `${SUBJECTS[coll] || '事项'}${r.data.order_text ? `：${String(r.data.order_text).slice(0, 40)}` : ''}`);
   };
   const count = Number.isInteger(d.count) ? d.count : 1;
+  // A list capped by the server names the rest only by number: the filtered list shows them.
+  const capped = Array.isArray(d.subjects) && d.subjects.length < count;
+  const more = rows.length < count
+    ? (capped ? `，此处列出前 ${rows.length} 件` : `（另有 ${count - rows.length} 件同步后显示）`) : '';
+  const all = capped && (GROUP_LINKS[coll] || {}).overdue;
   add(ctx.main,
     h('h1', { text: d.title || KINDS[d.kind] || '通知' }),
-    h('p', { class: 'hint', text: `${fmtShort(d.at)} 发现超期，共 ${rows.length} 件${rows.length < count ? `（另有 ${count - rows.length} 件同步后显示）` : ''}` }),
+    h('p', { class: 'hint', text: `${fmtShort(d.at)} 发现超期，共 ${capped ? count : rows.length} 件${more}` }),
+    all ? h('p', null, h('a', { href: all, text: `查看全部已超期${SUBJECTS[coll] || '事项'}` })) : null,
     lazyList(rows, row, { empty: '同步后显示', label: `${SUBJECTS[coll] || '事项'}列表` }));
   return { live: true };
 }
