@@ -8,7 +8,8 @@ Pure rules the store applies to every op on a case:
   into the future: it leaves the times to the server); an extension (延期) is granted
   once, with a reason,
   and the server stamps who and when; the person who first takes a case is recorded
-  as ``first_asked_by`` (首问负责) unless the op names someone.
+  as ``first_asked_by`` (首问负责) unless the op names someone, and the case changes hands
+  only by an explicit hand-over (``check_handover``).
 - ``track_pauses`` after the merge: each time the status enters ``supplement`` a pause
   opens at the op's corrected time; it closes when the status leaves ``supplement``.
   The store runs it op by op, so a phone syncing several status changes at once leaves
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .deadlines import Pause
-from .errors import Invalid
+from .errors import Immutable, Invalid
 from .paths import touches
 
 WAITING = "supplement"
@@ -53,7 +54,43 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
         _extension(before, out, stamp=stamp, user_id=user_id, due_at=due_at)
     if stored is None and out.get("first_asked_by") is None and user_id is not None:
         out["first_asked_by"] = user_id
+    if stored is not None and user_id is not None:
+        check_handover(before, out)
     return out
+
+
+def owner(leaves: Mapping[str, Any]) -> Any:
+    """Who answers for a case now (首问负责): its handler, else whoever was asked first."""
+    handler = leaves.get("handler_id")
+    return handler if handler is not None else leaves.get("first_asked_by")
+
+
+def check_handover(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> None:
+    """Raise unless a person's op on a stored case changes its owner only by an explicit
+    hand-over (首问负责): ``handler_id`` and one new ``handed_to.<key>`` entry from the owner
+    to that colleague, in the same op; who was asked first is never rewritten."""
+    asked = before.get("first_asked_by")
+    if "first_asked_by" in leaves and asked is not None and leaves["first_asked_by"] != asked:
+        raise Immutable("first_asked_by: who was asked first (首问) stays; hand the case over"
+                        " instead", details={"path": "first_asked_by"})
+    added = {key.split(".")[1] for key in leaves if key.startswith("handed_to.")
+             and f"handed_to.{key.split('.')[1]}.to" not in before}
+    handler = leaves.get("handler_id", before.get("handler_id"))
+    moved = "handler_id" in leaves and leaves["handler_id"] != before.get("handler_id")
+    if not moved and not added:
+        return
+    if not moved or len(added) != 1:
+        raise Invalid("handler_id: a hand-over (首问负责) sets handler_id and one new handed_to"
+                      " entry in the same change", path="handler_id" if moved else "handed_to")
+    key = added.pop()
+    entry = {f: leaves.get(f"handed_to.{key}.{f}") for f in ("from", "to", "at")}
+    # A case nobody owns yet (made by the system) is the first giver's to give.
+    giver = owner(before)
+    if entry["to"] != handler or entry["at"] is None or (
+            giver is not None and entry["from"] != giver) or entry["from"] is None:
+        raise Invalid(f"handed_to.{key}: the hand-over goes from the case's owner"
+                      f" ({giver}) to the new handler ({handler}), with its time",
+                      path=f"handed_to.{key}", details={"from": giver, "to": handler})
 
 
 def order_time(leaves: dict[str, Any], *, stamp: int) -> dict[str, Any]:

@@ -13,7 +13,9 @@ schema may say, per field path:
 - ``requires.<path>.<value>``: when the path holds that value after the op, these
   paths must be non-empty (``invalid`` naming the missing path);
 - ``frozen``: when the *stored* record matches ``when``, ops touching ``paths``
-  (``"*"`` = any, a delete included) are refused (``immutable``);
+  (``"*"`` = any, a delete included) are refused (``immutable``); with ``"resend": true``
+  only ops changing them (a decision's text, sent again with a later op as it stands, is
+  let through to the other rules);
 - ``computed`` fields are the server's: never client-writable (``forbidden``).
 
 Paths match by prefix on dot boundaries: ``review`` covers ``review.comment``.
@@ -54,6 +56,7 @@ class Frozen:
 
     when: Mapping[str, frozenset[str]]
     paths: tuple[str, ...]
+    resend: bool = False  # a value sent again as it stands is no touch
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ class Rules:
             requires={p: {v: tuple(need) for v, need in r.items()}
                       for p, r in doc.get("requires", {}).items()},
             frozen=tuple(Frozen({p: frozenset(vs) for p, vs in f["when"].items()},
-                                tuple(f["paths"])) for f in doc.get("frozen", ())),
+                                tuple(f["paths"]), bool(f.get("resend", False)))
+                         for f in doc.get("frozen", ())),
             computed=frozenset(doc.get("computed", ())),
         )
 
@@ -166,10 +170,23 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _blank(value: Any) -> bool:
+    """Nothing said: None, text of only whitespace, or a list or object of such."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list):
+        return all(_blank(v) for v in value)
+    if isinstance(value, dict):
+        return all(_blank(v) for v in value.values())
+    return False
+
+
 def _filled(leaves: Mapping[str, Any], path: str) -> bool:
-    """Whether the record holds something non-empty at ``path`` or under it."""
-    return any(covers(path, key) and value not in (None, "", [], {})
-               for key, value in leaves.items())
+    """Whether the record holds something said at ``path`` or under it (a reason of spaces,
+    or a list of blank items, says nothing: a notice would print it empty)."""
+    return any(covers(path, key) and not _blank(value) for key, value in leaves.items())
 
 
 def enforce(rules: Rules, role: str, stored: Mapping[str, Any] | None,
@@ -248,7 +265,8 @@ def _check_frozen(rules: Rules, before: Mapping[str, Any], writes: Mapping[str, 
     for rule in rules.frozen:
         if not all(_text(before.get(p)) in values for p, values in rule.when.items()):
             continue
-        touched = [p for p in writes if any(covers(f, p) for f in rule.paths)]
+        touched = [p for p in writes if any(covers(f, p) for f in rule.paths)
+                   and not (rule.resend and p in before and before[p] == writes[p])]
         if delete and ANY in rule.paths:
             touched.append("_deleted")
         if touched:

@@ -197,7 +197,7 @@ def test_rights_case_transitions_follow_the_design_table(src: str, dst: str, rol
 def test_rights_case_states_need_their_reason(status: str, need: str) -> None:
     src = "consulted" if status == "refused" else "accepted"
     stored = {"centre_id": "c1", "matter_id": "m1", "status": src}
-    for empty in (None, "", []):
+    for empty in (None, "", [], "   ", "\u3000\n", [" ", ""]):  # blank says nothing either
         writes = {"status": status, need: empty}
         with pytest.raises(Invalid) as err:
             enforce(rules("cases"), "centre", stored, writes, merged={**stored, **writes})
@@ -316,3 +316,24 @@ def test_rights_rule_lookup_by_first_segment_matches_every_rule_scanned(
     if rules.ruled is not None and path.partition(".")[0] not in rules.ruled:
         # enforce skips such a path's writers and values checks: they must all pass
         assert scanned_write and scanned_set
+
+
+@pytest.mark.parametrize(("status", "path", "value"), [
+    ("refused", "refusal_reason", "改过的理由"), ("returned", "return_reason", "改过的理由"),
+    ("supplement", "missing_materials", ["户口簿", "身份证", "结婚证"])])
+def test_rights_case_decision_texts_stand_once_given(status: str, path: str, value: Any) -> None:
+    """A refusal's or a return's reason and the one-time list of missing materials (一次性告知)
+    are printed on a numbered notice: once the case is in that status they cannot change,
+    though sending them again as they stand (with another change) is no change."""
+    stored = {"centre_id": "c1", "matter_id": "m1", "status": status, path: REASONS[path]}
+    for role in ("field", "centre", "supervisor", "admin"):
+        with pytest.raises(Immutable) as err:
+            enforce(rules("cases"), role, stored, {path: value}, merged={**stored, path: value})
+        assert err.value.details["path"] == path
+    enforce(rules("cases"), "centre", stored, {path: REASONS[path], "notes": "已电话告知"},
+            merged={**stored, "notes": "已电话告知"})
+    # Another supplement request later (handling → supplement) gives a new list.
+    if status == "supplement":
+        handling = {**stored, "status": "handling"}
+        writes = {"status": "supplement", path: value}
+        enforce(rules("cases"), "centre", handling, writes, merged={**handling, **writes})

@@ -228,6 +228,13 @@ class Batch:
         self._ctx = cached  # taken again at the flush: matters a later op writes count there
         return due if isinstance(due, int) else None
 
+    def _check_colleague(self, user_id: Any, centre: str | None) -> None:
+        """A case is handed over only to an enabled staff member of its centre."""
+        if user_id is not None and (centre is None or user_id not in
+                                    notifications.centre_staff(self.conn, [centre])[centre]):
+            raise Invalid("handler_id: a case is handed over to a colleague of its centre",
+                          path="handler_id", details={"centre_id": centre})
+
     def county_of(self, centre_id: str | None) -> str | None:
         if centre_id is None:
             return None
@@ -465,6 +472,9 @@ class Batch:
             leaves = cases.prepare(stored.state.leaves if stored else None, leaves, stamp=stamp,
                                    user_id=None if self.actor.role == "system"
                                    else self.actor.user_id, due_at=due)
+            if stored is not None and self.actor.role != "system" and "handler_id" in leaves \
+                    and leaves["handler_id"] != stored.state.leaves.get("handler_id"):
+                self._check_colleague(leaves["handler_id"], centre)
         if raw.collection == "complaints" and not raw.delete and not raw.restore:
             leaves = cases.complaint_times(stored.state.leaves if stored else None, leaves, stamp=stamp)
         if raw.collection == "rectifications" and stored is None and not raw.delete:
