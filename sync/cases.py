@@ -59,6 +59,25 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
     return out
 
 
+def check_callback(leaves: Mapping[str, Any], case: Mapping[str, Any] | None,
+                   visit: Mapping[str, Any] | None) -> None:
+    """Raise unless a new call-back (回访, an evaluation of source ``callback``) follows work
+    that is finished: a completed case or a visit done (``case``/``visit``: the live records
+    its ``case_id``/``visit_id`` name, None when there are none). A rating of work still in
+    hand would count in the month's satisfaction rate."""
+    if leaves.get("source") != "callback":
+        return
+    cid, vid = leaves.get("case_id"), leaves.get("visit_id")
+    if cid is None and vid is None:
+        raise Invalid("case_id: a call-back names the case or visit it follows", path="case_id")
+    if cid is not None and (case is None or case.get("status") != "completed"):
+        raise Invalid("case_id: a call-back follows a completed case", path="case_id",
+                      details={"status": None if case is None else case.get("status")})
+    if vid is not None and (visit is None or visit.get("status") != "done"):
+        raise Invalid("visit_id: a call-back follows a visit that is done", path="visit_id",
+                      details={"status": None if visit is None else visit.get("status")})
+
+
 def owner(leaves: Mapping[str, Any]) -> Any:
     """Who answers for a case now (首问负责): its handler, else whoever was asked first."""
     handler = leaves.get("handler_id")

@@ -198,6 +198,13 @@ def test_demo_county_has_work_against_the_clock(conn: sqlite3.Connection) -> Non
                  " AND length(json_extract(data,'$.refusal_reason')) > 0") >= 1
     assert count(cases + "json_extract(data,'$.status')='returned'"
                  " AND length(json_extract(data,'$.return_reason')) > 0") >= 6
+    # Every refusal and return has the reason its notice prints, in Chinese punctuation.
+    for status, reason in (("refused", "refusal_reason"), ("returned", "return_reason")):
+        texts = [t for (t,) in conn.execute(
+            f"SELECT json_extract(data,'$.{reason}') FROM records WHERE collection='cases'"
+            " AND json_extract(data,'$.status')=?", (status,))]
+        assert texts and all(isinstance(t, str) and t.strip() for t in texts), status
+        assert not [t for t in texts if re.search(r"[\u4e00-\u9fff][,:]", t)], status
     assert count(cases + "json_extract(data,'$.callback_due') > ?", now) >= 1
     assert set(statuses(conn, "complaints")) == {"open", "replied", "verified", "dismissed"}
     acc = statuses(conn, "accountability")

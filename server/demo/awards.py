@@ -57,21 +57,21 @@ _AGE = {"nominated": 0, "leader_signed": 0, "supervision_reviewed": 0, "group_re
         "decided": 1, "rejected": 1, "notice": 1, "awarded": 2, "withdrawn": 6}
 _KINDS = {"civilised_window": "月度文明窗口", "red_flag_window": "红旗窗口"}
 DEEDS = (
-    "窗口严格落实首问负责、一次性告知和限时办结制度,当月办件全部按时办结,群众满意率达99%以上。",
-    "窗口人员主动延时服务、预约服务,为行动不便的老人上门办理,收到群众感谢信和锦旗。",
-    "窗口推行“一窗受理、集成服务”,申请材料精简三分之一,群众办事“最多跑一次”。",
-    "窗口工作人员业务熟练、态度热情,当月电话回访群众无一不满意,无投诉。",
+    "窗口严格落实首问负责、一次性告知和限时办结制度，当月办件全部按时办结，群众满意率达99%以上。",
+    "窗口人员主动延时服务、预约服务，为行动不便的老人上门办理，收到群众感谢信和锦旗。",
+    "窗口推行“一窗受理、集成服务”，申请材料精简三分之一，群众办事“最多跑一次”。",
+    "窗口工作人员业务熟练、态度热情，当月电话回访群众无一不满意，无投诉。",
 )
 OPINIONS = {
-    "leader": "情况属实,同意推荐。",
-    "supervision": "经督查科核实,该窗口当月考核成绩达标,无有效投诉,同意报考评小组评审。",
-    "group": "经考评小组评审,符合评选条件,提请领导班子会议研究。",
-    "decision": "经局领导班子会议研究决定,同意授予该称号,按程序进行公示。",
+    "leader": "情况属实，同意推荐。",
+    "supervision": "经督查科核实，该窗口当月考核成绩达标，无有效投诉，同意报考评小组评审。",
+    "group": "经考评小组评审，符合评选条件，提请领导班子会议研究。",
+    "decision": "经局领导班子会议研究决定，同意授予该称号，按程序进行公示。",
 }
-REJECTED = "经督查科核实,该窗口当月有一件办件超期办结,不符合评选条件。"
-WITHDRAWN = "复查发现该窗口获评后被群众投诉并经查实,服务质量下滑,撤销称号。"
+REJECTED = "经督查科核实，该窗口当月有一件办件超期办结，不符合评选条件。"
+WITHDRAWN = "复查发现该窗口获评后被群众投诉并经查实，服务质量下滑，撤销称号。"
 OBJECTION = ("反映该窗口有工作人员午休时间未落实延时服务",
-             "经核查,当日为窗口轮休安排,已有人员值守,异议不成立。")
+             "经核查，当日为窗口轮休安排，已有人员值守，异议不成立。")
 
 
 def _month_back(month: dt.date, n: int) -> dt.date:
@@ -168,7 +168,7 @@ def _steps(stage: str, n: int, month: dt.date, centre: str, window: str, score: 
                 "centre_id": centre, "kind": kind, "window_id": window, "period": f"{month:%Y-%m}",
                 "score": score, "status": "nominated",
                 "nomination": {"by": staff, "at": at, "deeds": DEEDS[n % len(DEEDS)],
-                               "reason": f"{month.month}月窗口标准化考核平均{score:g}分,无否决事项,"
+                               "reason": f"{month.month}月窗口标准化考核平均{score:g}分，无否决事项，"
                                          f"申报{label}"}}))
         elif name == "leader_signed":
             steps.append(AwardStep(staff, "centre", at, {

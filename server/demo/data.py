@@ -50,6 +50,11 @@ DEMO_PASSWORD = "demo1234"
 COUNTY_ID = "county-qingshan"
 COUNTY_NAME = "青山县"
 REGION_CODE = "360925"  # the county's 6-digit division code in ID numbers
+#: why a case was returned (退办), as its notice prints it
+RETURN_REASONS = ("经审查申请材料与实际情况不符，不符合办理条件",
+                  "申请人主动撤回申请，原件已全部退还",
+                  "经现场踏勘不具备办理条件，已一次性说明理由",
+                  "该事项须由县级部门办理，已告知申请途径")
 COUNTY_LAT, COUNTY_LON = 28.8612, 115.3347
 MIN_MS, HOUR_MS, DAY_MS = 60_000, 3_600_000, 86_400_000
 _CST = dt.timezone(dt.timedelta(hours=8))
@@ -188,6 +193,7 @@ class _Centre:
 class _Builder:
     def __init__(self, seed: int, now: int, months: int) -> None:
         self.rng = random.Random(seed)
+        self.returned = 0  # returned cases so far (their reasons are taken in turn)
         self.now = now
         # From the first of the month ``months`` months back: every one of the last
         # ``months`` whole months is complete, plus this month so far.
@@ -395,10 +401,10 @@ class _Builder:
                 if kind == "supplement":
                     data.update(status="supplement",
                                 missing_materials=list(m.materials[:2]) or ["身份证复印件"],
-                                notes="已一次性告知补齐材料,出具补件清单")
+                                notes="已一次性告知补齐材料，出具补件清单")
                 elif kind == "returned":
                     data.update(status="returned",
-                                return_reason="申请人要求撤回申请,材料已全部退还")
+                                return_reason="申请人要求撤回申请，材料已全部退还")
                 cid = self.uid()
                 if kind in ("past", "soon"):
                     self.deadline_cases[(c.id, kind)] = cid
@@ -414,12 +420,12 @@ class _Builder:
                 replied = min(self.worktime(sub_weekdays(today, 2)), self.now - 1)
                 rid = self.uid()
                 self.add("complaints", rid, {
-                    "centre_id": c.id, "content": f"反映办理{m.name}时多次补材料,未一次性告知",
+                    "centre_id": c.id, "content": f"反映办理{m.name}时多次补材料，未一次性告知",
                     "received_at": got, "channel": "phone", "status": "replied",
                     "replied_at": replied, "reply": "已提醒窗口人员注意服务态度",
                     "complainant": {"name": self.person(m.ages, got)["name"], "phone": self.phone()}},
                     replied)
-                self.sent_back.append((rid, "答复未说明一次性告知制度的落实和整改措施,请补充后重新答复"))
+                self.sent_back.append((rid, "答复未说明一次性告知制度的落实和整改措施，请补充后重新答复"))
         # The struggling township finished a case late on the last working day of last month
         # (so last month's on-time rates always differ; the sweep answers it for accountability).
         worst = min(self.centres, key=lambda x: x.quality)
@@ -436,7 +442,7 @@ class _Builder:
             "channel": "window", "handler_id": handler, "first_asked_by": handler,
             "window_id": next((k for k, w in worst.windows.items() if w["unit"] == m.unit), "w1"),
             "accepted_at": accepted, "status": "completed", "completed_at": done,
-            "notes": "联办部门会签超时,超期办结"}, done)
+            "notes": "联办部门会签超时，超期办结"}, done)
 
     def at_work(self, back: int) -> int:
         """A moment in office hours ``back`` working days before today (before now)."""
@@ -469,23 +475,23 @@ class _Builder:
             got, replied = self.at_work(14), self.at_work(11)
             rid = self.uid()
             self.add("complaints", rid, {
-                "centre_id": c.id, "content": "反映午休时间窗口无人值守,未落实延时服务",
+                "centre_id": c.id, "content": "反映午休时间窗口无人值守，未落实延时服务",
                 "received_at": got, "channel": "hotline", "status": "replied",
                 "replied_at": replied, "reply": "已要求窗口落实午间轮岗",
                 "complainant": {"name": self.person((25, 70), got)["name"], "phone": self.phone()}},
                 replied)
             self.op("supervisor", "supervisor", self.at_work(7), "complaints", rid, self.send_back(
-                "答复未说明午间轮岗的具体安排和监督措施,投诉人回访仍不满意,请核实后重新答复"))
+                "答复未说明午间轮岗的具体安排和监督措施，投诉人回访仍不满意，请核实后重新答复"))
         c01 = self.centres[0]
         got = self.at_work(3)
         rid = self.uid()
         self.add("complaints", rid, {
-            "centre_id": c01.id, "content": "反映邻居建房占用村道,要求中心处理",
+            "centre_id": c01.id, "content": "反映邻居建房占用村道，要求中心处理",
             "received_at": got, "channel": "phone", "status": "open",
             "complainant": {"name": self.person((30, 70), got)["name"], "phone": self.phone()}}, got)
         self.op(f"{c01.id}-centre", "centre", self.at_work(2), "complaints", rid, {
-            "status": "dismissed", "reply": "反映的是村民建房和道路管理问题,不属于便民服务中心受理范围,"
-            "已告知投诉人向镇自然资源所和村委会反映,并提供了联系电话"})
+            "status": "dismissed", "reply": "反映的是村民建房和道路管理问题，不属于便民服务中心受理范围，"
+            "已告知投诉人向镇自然资源所和村委会反映，并提供了联系电话"})
         got = self.at_work(6)
         rid = self.uid()
         matter = r.choice([x for x in m.values() if x.days >= 3])
@@ -495,23 +501,23 @@ class _Builder:
             "complainant": {"name": self.person(matter.ages, got)["name"], "phone": self.phone()}},
             got)
         self.op(f"{c01.id}-centre", "centre", self.at_work(5), "complaints", rid, {
-            "status": "dismissed", "reply": "所需材料系县级主管部门规定,不属于本中心可以调整的事项,"
+            "status": "dismissed", "reply": "所需材料系县级主管部门规定，不属于本中心可以调整的事项，"
             "已告知投诉人向县主管部门反映"})
         self.op(f"{c01.id}-centre", "centre", self.at_work(1), "complaints", rid,
                 {"status": "open"})  # 重新受理: the material is not on the matter's list
         letter = self.at_work(4)
         self.op(f"{c01.id}-centre", "centre", self.at_work(1), "complaints", self.uid(), {
-            "centre_id": c01.id, "content": "来信反映村便民代办点代办员长期不在岗,代办事项无人跑办",
+            "centre_id": c01.id, "content": "来信反映村便民代办点代办员长期不在岗，代办事项无人跑办",
             "channel": "letter", "status": "open", "received_at": letter,
             "complainant.name": self.person((40, 80), letter)["name"],
             "complainant.phone": self.phone()})
         soon = self.deadline_cases[(c01.id, "soon")]
         self.op(f"{c01.id}-field1", "field", self.at_work(0), "cases", soon, {
-            "status": "refused", "refusal_reason": "申请人户籍不在本镇,不符合申请条件"},
+            "status": "refused", "refusal_reason": "申请人户籍不在本镇，不符合申请条件"},
             refused="invalid_transition")
         self.op("supervisor", "supervisor", self.at_work(0), "cases",
                 self.deadline_cases[(c01.id, "past")],
-                {"extension": {"days": 5, "reason": "需补充现场核查,申请延长办理时限"}},
+                {"extension": {"days": 5, "reason": "需补充现场核查，申请延长办理时限"}},
                 refused="invalid")
 
     def send_back(self, reason: str) -> dict[str, Any]:
@@ -544,23 +550,23 @@ class _Builder:
             "window_id": window, "handler_id": handler,
             "first_asked_by": handler if r.random() < 0.75 else r.choice(c.staff)}
         if channel == "agency":
-            data["notes"] = "全程代办:由代办员代为收件、跑办并送达结果"
+            data["notes"] = "全程代办：由代办员代为收件、跑办并送达结果"
         elif channel == "green":
-            data["notes"] = "绿色通道:急难事项优先受理、优先办理"
+            data["notes"] = "绿色通道：急难事项优先受理、优先办理"
         roll, refuse = r.random(), (0.045 if m.kind == "immediate" else 0.065)
         if roll < refuse and channel != "appointment":
             data["channel"] = "window"  # consulted or refused at the window
             data.pop("notes", None)
         if roll < 0.03:
             data["status"] = "consulted"
-            data["notes"] = f"咨询办理流程,已一次性告知所需材料:{'、'.join(m.materials)}"
+            data["notes"] = f"咨询办理流程，已一次性告知所需材料：{'、'.join(m.materials)}"
             self.add("cases", cid, data, t0 + r.randint(3, 15) * MIN_MS)
             return cid, c, t0, data
         if roll < refuse:
             data["status"] = "refused"
             data["refusal_reason"] = r.choice(m.refusals or (
-                "申请事项不属于本中心受理范围,已告知向县级相关部门申请",
-                "申请人不符合申请条件,已出具不予受理通知书并告知理由"))
+                "申请事项不属于本中心受理范围，已告知向县级相关部门申请",
+                "申请人不符合申请条件，已出具不予受理通知书并告知理由"))
             self.add("cases", cid, data, t0 + r.randint(10, 40) * MIN_MS)
             return cid, c, t0, data
         data["accepted_at"] = t0
@@ -585,7 +591,11 @@ class _Builder:
         if done <= self.now:
             if m.days and r.random() < 0.015:
                 data["status"] = "returned"
-                data["notes"] = "经审查不符合办理条件,已出具退办通知书并一次性说明理由"
+                # The reason the 退办通知书 prints (taken in turn: the demo's random stream,
+                # and so the rest of the county, stays as it was).
+                self.returned += 1
+                data["return_reason"] = RETURN_REASONS[self.returned % len(RETURN_REASONS)]
+                data["notes"] = "经审查不符合办理条件，已出具退办通知书并一次性说明理由"
             else:
                 data["status"] = "completed"
                 data["completed_at"] = done
@@ -596,7 +606,7 @@ class _Builder:
             data["status"] = "supplement"
             data["missing_materials"] = r.sample(m.materials[1:] or m.materials,
                                                  min(2, len(m.materials) - 1) or 1)
-            data["notes"] = "已一次性告知补齐材料,出具补件清单"
+            data["notes"] = "已一次性告知补齐材料，出具补件清单"
         else:
             data["status"] = "accepted" if self.now - t0 < DAY_MS else "handling"
         self.add("cases", cid, data, t0 + r.randint(5, 90) * MIN_MS)
@@ -634,11 +644,11 @@ class _Builder:
         m = self.matters[case["matter_id"]]
         reason, outcome = {
             "home_service": (f"{self.home_reason(case)},预约上门受理{m.name}",
-                             "已现场核对材料、采集信息,申请人在工作人员手机上签字确认"),
-            "site_survey": (f"{m.name}现场踏勘(现场踏勘日,多部门联合)",
-                            "已现场核实,各部门在踏勘意见上签字,符合条件"),
-            "follow_up": (f"{m.name}办结后走访,了解政策落实和生活情况",
-                          "待遇已按时发放,群众表示满意,无其他诉求"),
+                             "已现场核对材料、采集信息，申请人在工作人员手机上签字确认"),
+            "site_survey": (f"{m.name}现场踏勘(现场踏勘日，多部门联合)",
+                            "已现场核实，各部门在踏勘意见上签字，符合条件"),
+            "follow_up": (f"{m.name}办结后走访，了解政策落实和生活情况",
+                          "待遇已按时发放，群众表示满意，无其他诉求"),
         }[kind]
         data: dict[str, Any] = {
             "centre_id": c.id, "kind": kind, "case_id": case_id, "staff_ids": staff,
@@ -646,7 +656,7 @@ class _Builder:
             "address": f"{COUNTY_NAME}{c.name}{village}村{r.randint(1, 12)}组{r.randint(1, 60)}号",
             "planned_at": start - start % (30 * MIN_MS)}
         if kind == "home_service" and r.random() < 0.25:
-            data["notes"] = r.choice(("往返约60公里山路", "申请人卧床,由家属协助签字",
+            data["notes"] = r.choice(("往返约60公里山路", "申请人卧床，由家属协助签字",
                                       "同时宣传了医保参保政策"))
         created = planned_from if planned_from is not None else start - DAY_MS
         ended = start + r.randint(25, 110) * MIN_MS
@@ -655,7 +665,7 @@ class _Builder:
             at = min(created + r.randint(10, 60) * MIN_MS, self.now)
         elif kind != "home_service" and r.random() < 0.03:
             data["status"] = "cancelled"
-            data["notes"] = "申请人外出未归,已电话联系另约时间"
+            data["notes"] = "申请人外出未归，已电话联系另约时间"
             at = data["planned_at"]
         else:
             data["started_at"] = start
@@ -680,8 +690,8 @@ class _Builder:
         born = int(case["applicant"]["id_number"][6:10])
         if _day_of(self.now).year - born >= 70:
             return "申请人年老体弱、行动不便"
-        return self.rng.choice(("申请人患病卧床、行动不便", "申请人残疾,出行困难",
-                                "申请材料较多,需现场核实"))
+        return self.rng.choice(("申请人患病卧床、行动不便", "申请人残疾，出行困难",
+                                "申请材料较多，需现场核实"))
 
     def evaluation(self, c: _Centre, data: dict[str, Any], at: int, prefix: str | None,
                    weights: tuple[float, ...] | None = None) -> None:
@@ -690,8 +700,8 @@ class _Builder:
         good = rating in ("very_satisfied", "satisfied")
         if prefix is not None or self.rng.random() < 0.35:
             data["comment"] = (prefix or "") + self.rng.choice(
-                ("办事效率高,态度热情", "一次就办好了,不用来回跑", "工作人员讲解很耐心",
-                 "上门服务很贴心,感谢") if good else (
+                ("办事效率高，态度热情", "一次就办好了，不用来回跑", "工作人员讲解很耐心",
+                 "上门服务很贴心，感谢") if good else (
                 "等候时间较长", "材料要求没有一次讲清楚", "办理进度告知不及时"))
         self.add("evaluations", self.uid(), data, at)
 
@@ -703,8 +713,8 @@ class _Builder:
         content = r.choice((
             f"反映办理{m.name}时窗口工作人员态度生硬",
             f"反映{m.name}超过承诺时限仍未办结" if m.days else "反映即办事项未能当场办结",
-            "反映午休时间窗口无人值守,未落实延时服务", f"反映办理{m.name}多次补材料,未一次性告知",
-            "反映工作人员上班时间玩手机、串岗聊天", "反映大厅叫号系统故障,排队时间过长"))
+            "反映午休时间窗口无人值守，未落实延时服务", f"反映办理{m.name}多次补材料，未一次性告知",
+            "反映工作人员上班时间玩手机、串岗聊天", "反映大厅叫号系统故障，排队时间过长"))
         data: dict[str, Any] = {
             "centre_id": c.id, "content": content, "received_at": received,
             "channel": r.choices(("phone", "hotline", "window", "letter", "online"),
@@ -722,9 +732,9 @@ class _Builder:
             data["replied_at"] = at = replied
             data["status"] = r.choices(("replied", "verified", "dismissed"), (50, 30, 20))[0]
             data["reply"] = {
-                "replied": "已督促窗口单位整改,并电话告知投诉人处理情况",
-                "verified": "经核查情况属实,已对相关工作人员批评教育并向投诉人致歉,限期整改",
-                "dismissed": "经调查核实,反映情况不属实,已按规定办理并向投诉人解释说明",
+                "replied": "已督促窗口单位整改，并电话告知投诉人处理情况",
+                "verified": "经核查情况属实，已对相关工作人员批评教育并向投诉人致歉，限期整改",
+                "dismissed": "经调查核实，反映情况不属实，已按规定办理并向投诉人解释说明",
             }[data["status"]]
             if data["status"] != "replied":
                 data["verified"] = data["status"] == "verified"

@@ -514,6 +514,11 @@ class Batch:
             if raw.collection == "templates" and leaves.get("status") == "published" and (
                     stored is None or stored.state.leaves.get("status") != "published"):
                 self._check_publish(raw.record, state.leaves)
+            if raw.collection == "evaluations" and stored is None:
+                cid, vid = state.leaves.get("case_id"), state.leaves.get("visit_id")
+                cases.check_callback(state.leaves,
+                                     self._leaves("cases", cid) if isinstance(cid, str) else None,
+                                     self._leaves("visits", vid) if isinstance(vid, str) else None)
             if raw.collection == "rectifications" and ("reinspection_id" in leaves or "item_ids" in leaves):
                 rid = state.leaves.get("reinspection_id")
                 inspections.check_reinspection(state.leaves, self._leaves("inspections", rid)

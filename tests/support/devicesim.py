@@ -170,9 +170,11 @@ def random_changes(rng: random.Random, collection: str) -> Json:
                    "outcome": lambda: chinese_text(rng, 60), "notes": lambda: chinese_text(rng, 200)},
         # No state changes: which of two racing devices' transitions is legal depends on arrival
         # order (sync/rights.py), and the fault tests compare runs that differ only in order.
+        # No bare handler changes: a case changes hands only by a hand-over (sync/cases.py).
         "cases": {"window_id": lambda: f"w{rng.randint(1, 6)}",
                   "applicant.phone": lambda: f"138{rng.randint(0, 10**8 - 1):08d}",
-                  "handler_id": lambda: f"u{rng.randint(1, 40)}", "notes": lambda: chinese_text(rng, 150)},
+                  "channel": lambda: rng.choice(["window", "home", "agency", "appointment", "green"]),
+                  "notes": lambda: chinese_text(rng, 150)},
         # No status changes either (the complaint lifecycle is enforced like a case's).
         "complaints": {"reply": lambda: chinese_text(rng, 120),
                        "complainant.phone": lambda: f"137{rng.randint(0, 10**8 - 1):08d}"},
