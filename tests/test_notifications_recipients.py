@@ -127,3 +127,28 @@ def test_notifications_recipients_late_work_of_a_non_user_goes_to_the_centre(cou
     centre = {ids["f1"], ids["ctr1"], ids["multi"]}  # c1's enabled centre and field staff
     assert told == {("k1", u) for u in centre} | {("k2", u) for u in centre} | {("k3", ids["f2"])}
     assert made == len(told)
+
+
+def test_notifications_recipients_overdue_also_tells_the_centre_that_explains(county_db: str) -> None:
+    """The centre's centre-role staff write a 问责's explanation: they hear of overdue work even
+    when a field worker answers for it (who may not write it); a due-soon warning stays the
+    named person's."""
+    now = 1_790_000_000_000
+    with closing(sqlite3.connect(county_db)) as conn:
+        ids = dict(conn.execute("SELECT username, id FROM users"))
+    writer = Writer(county_db)
+    try:
+        made = writer.run(lambda conn: deliver(conn, Batch(conn, SYSTEM, now).as_system(), [
+            Trigger("overdue", "cases", "k1", ids["f1"], "c1", at=now),
+            Trigger("overdue_again", "complaints", "p1", ids["f1"], "c1", "9", now),
+            Trigger("due_soon", "cases", "k2", ids["f1"], "c1", "7", now),
+            Trigger("overdue", "cases", "k3", ids["ctr1"], "c1", at=now)], now))  # told once
+    finally:
+        writer.close()
+    with closing(sqlite3.connect(county_db)) as conn:
+        told = {(s, o, subjects) for s, o, subjects in conn.execute(
+            "SELECT json_extract(data, '$.subject.record'), owner_id, json_extract(data,"
+            " '$.subjects') FROM records WHERE collection='notifications'")}
+    assert told == {("k1", ids["f1"], None), ("k1", ids["ctr1"], '["k1","k3"]'),
+                    ("p1", ids["f1"], None), ("p1", ids["ctr1"], None), ("k2", ids["f1"], None)}
+    assert made == 6  # subjects told of: k1 twice, k3, p1 twice, k2

@@ -40,6 +40,8 @@ Apply = Callable[[list[CheckedOp]], list[dict[str, Any]]]
 STAFF_ROLES = ("centre", "field")
 #: kinds that go to the centre's staff when the person named is no enabled user
 FALL_BACK = frozenset({"due_soon", "overdue", "overdue_again"})
+#: kinds the centre explains (its centre-role staff are told too, whoever is named)
+EXPLAINED = frozenset({"overdue", "overdue_again"})
 #: grouped kinds a later sweep triggers again for the same subject (see the module's text)
 RECURRING = frozenset({"due_soon"})
 _CHUNK = 900
@@ -60,16 +62,17 @@ class Planned:
     folded: int = 0
 
 
-def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str]) -> dict[str, list[str]]:
-    """Enabled centre and field users of each centre, by centre."""
+def centre_staff(conn: sqlite3.Connection, centre_ids: Sequence[str],
+                 roles: Sequence[str] = STAFF_ROLES) -> dict[str, list[str]]:
+    """Enabled users of ``roles`` (centre and field staff) of each centre, by centre."""
     out: dict[str, list[str]] = {c: [] for c in centre_ids}
     if not centre_ids:
         return out
-    marks = ",".join("?" * len(centre_ids))
+    marks, kinds = ",".join("?" * len(centre_ids)), ",".join("?" * len(roles))
     for centre, uid in conn.execute(
             "SELECT uc.centre_id, u.id FROM user_centres uc JOIN users u ON u.id = uc.user_id"
-            f" WHERE uc.centre_id IN ({marks}) AND u.disabled = 0 AND u.role IN (?, ?)"
-            " ORDER BY u.id", (*centre_ids, *STAFF_ROLES)):
+            f" WHERE uc.centre_id IN ({marks}) AND u.disabled = 0 AND u.role IN ({kinds})"
+            " ORDER BY u.id", (*centre_ids, *roles)):
         out[centre].append(uid)
     return out
 
@@ -107,12 +110,18 @@ def _ops(conn: sqlite3.Connection, triggers: Sequence[Trigger], now: int,
         return t.user_id is None or (t.kind in FALL_BACK and t.user_id not in named
                                      and t.user_id != exclude)
     staff = centre_staff(conn, sorted({t.centre_id for t in triggers if to_centre(t) and t.centre_id}))
+    # Overdue work is explained by the centre (its centre-role staff write the 情况说明): they
+    # hear of it too, whoever answers for it.
+    heads = centre_staff(conn, sorted({t.centre_id for t in triggers
+                                       if t.kind in EXPLAINED and t.centre_id}), ("centre",))
     # (trigger, person, for a recurring kind the op id its own notification would have)
     each: list[tuple[Trigger, str, str | None]] = []
     seen: set[tuple[str, str, str, str, str]] = set()
     for t in triggers:
         people = staff.get(t.centre_id or "", []) if to_centre(t) \
             else [t.user_id] if t.user_id in named else []
+        if t.kind in EXPLAINED:
+            people = [*people, *heads.get(t.centre_id or "", [])]
         for uid in people:
             # What its notification's id is made of: one per id. The id itself (a hash) is
             # made only where it is looked for: the sweep's 22,000 overdue subjects fold
