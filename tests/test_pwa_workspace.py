@@ -5,7 +5,7 @@ review queue, release a quarantined op after its fix (and drop another with a re
 resolve a conflict from the inbox, export the month's cases and open the file,
 see the centre become eligible and run an award through its public notice. The quarantine
 reads in Chinese (the server's English kept aside, marked as such), with the sender's name and
-the record short. Field staff see
+the record short; a board's case is titled by its matter and applicant. Field staff see
 none of it (the server says 403; the app shows no workspace link). Every workspace screen is
 audited with axe at 1280 px and 360 px, and the overview's table sorts by keyboard.
 """
@@ -617,3 +617,26 @@ def test_pwa_quarantine_reads_in_chinese(chromium: Browser, pwa_server: Any) -> 
     finally:
         ctx.close()
 
+
+def test_pwa_boards_case_rows_name_the_matter(chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    now = int(time.time() * 1000)
+    late = str(uuid.uuid4())
+    system(pwa_server.db, [
+        ("matters", "m-ws-dibao", {"name": "最低生活保障申请", "county_id": "k-qingshan",
+                                   "kind": "time_limited", "time_limit_days": 1}, now),
+        ("cases", late, {"centre_id": "c-shiqiao", "matter_id": "m-ws-dibao", "status": "accepted",
+                         "channel": "agency", "accepted_at": now - 20 * 86400_000,
+                         "applicant": {"name": "廖浩", "phone": "13800004444"},
+                         "notes": "全程代办:由代办员代为收件"}, now)])
+    ctx, page = desk(chromium, base)
+    try:
+        sync_now(page)  # the matter catalogue is reference data the device holds
+        page.goto(f"{base}/#/ws/boards?tab=overdue")
+        row = page.locator(f'li[data-id="{late}"]')
+        expect(row.locator(".ws-row-title")).to_have_text("最低生活保障申请 · 廖浩")
+        expect(row).not_to_contain_text("全程代办")
+        page.goto(f"{base}/#/ws/centre/c-shiqiao")
+        expect(page.locator(f'li[data-id="{late}"] .ws-row-title')).to_have_text("最低生活保障申请 · 廖浩")
+    finally:
+        ctx.close()
