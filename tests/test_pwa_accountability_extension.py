@@ -3,8 +3,11 @@ overdue and makes its accountability record (问责). On the case's page, the ce
 write the explanation (情况说明) that the county closes; a field worker sees the record but
 cannot answer for the centre. In the workspace, a supervisor grants an open case its one
 extension (延期) with a reason; the server moves the deadline and records who granted it.
-The county overview warns while next year's holiday schedule is not loaded. axe-clean at
-360 px and 1280 px."""
+The county overview warns while next year's holiday schedule is not loaded. The workspace's
+record pages read as people do: centres, matters, windows and staff by name, a case's
+applicant (masked), pauses, materials asked for and reasons; an accountability record names
+its subject and the deadline missed, asks before closing one nobody has explained, and sends
+an explanation back. axe-clean at 360 px and 1280 px."""
 
 from __future__ import annotations
 
@@ -134,5 +137,120 @@ def test_pwa_accountability_extension_granted_in_the_workspace(chromium: Browser
         doc = _doc(db, "cases", open_)
         assert doc["extension"]["days"] == 5 and doc["extension"]["by"] == super1
         assert doc["due_at"] > before  # five working days later
+    finally:
+        ctx.close()
+
+
+def _write(db: Any, items: list[tuple[str, str, dict[str, Any], int]]) -> None:
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda conn: system_write(conn, items))
+    finally:
+        writer.close()
+
+
+def _name(db: Any, username: str, name: str) -> str:
+    """Give ``username`` a display name (the test county's people have none); their id."""
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda conn: conn.execute("UPDATE users SET name=? WHERE username=?", (name, username)))
+    finally:
+        writer.close()
+    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username=?", username)
+    return str(uid)
+
+
+APPLICANT = {"name": "邹玉兰", "phone": "13800003333", "id_number": "110105198001011234"}
+
+
+def _returned_case(db: Any, now: int, field1: str) -> str:
+    """A case taken at window 3 that waited for materials, then was returned."""
+    cid = str(uuid.uuid4())
+    _write(db, [
+        ("centres", "c-shiqiao", {"windows.w-acc": {"number": "3号", "name": "社会事务窗口"}}, now - 3 * DAY),
+        ("matters", "m-acc-40", {"name": "宅基地审批", "county_id": COUNTY, "kind": "time_limited",
+                                 "time_limit_days": 40}, now - 3 * DAY),
+        ("cases", cid, {"centre_id": "c-shiqiao", "matter_id": "m-acc-40", "status": "accepted",
+                        "accepted_at": now - 3 * DAY, "handler_id": field1, "first_asked_by": field1,
+                        "window_id": "w-acc", "applicant": APPLICANT}, now - 3 * DAY)])
+    _write(db, [("cases", cid, {"status": "supplement", "missing_materials": ["户口簿复印件", "村委会证明"]},
+                 now - 2 * DAY)])
+    _write(db, [("cases", cid, {"status": "returned", "return_reason": "申请人要求撤回申请"}, now - DAY)])
+    return cid
+
+
+def test_pwa_record_reads_names_and_case_details(chromium: Browser, pwa_server: Any) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    field1 = _name(db, "field1", "林晓梅")
+    cid = _returned_case(db, int(time.time() * 1000), field1)
+    ctx = desktop_context(chromium)
+    page = ctx.new_page()
+    try:
+        login(page, base, "super1", PASSWORD)
+        sync_now(page)  # the county's centres and matters, as a workspace device holds them
+        page.goto(f"{base}/#/ws/record/cases/{cid}")
+        fields = page.locator("#view dl.ws-figures").first
+        for shown in ("石桥镇便民服务中心", "林晓梅", "宅基地审批", "3号 社会事务窗口"):
+            expect(fields).to_contain_text(shown)
+        text = page.locator("#view").inner_text()
+        for code in (field1, "m-acc-40", "w-acc", "c-shiqiao"):
+            assert code not in text, code
+        case = page.get_by_role("region", name="申请人与办理情况")
+        for shown in ("邹玉兰", "138****3333", "110105********1234", "户口簿复印件", "村委会证明",
+                      "暂停计时", "退回原因", "申请人要求撤回申请"):
+            expect(case).to_contain_text(shown)
+        assert "13800003333" not in case.inner_text()  # masked as the server lists it
+        assert_accessible(page, "case record in the workspace (1280 px)")
+    finally:
+        ctx.close()
+
+
+def test_pwa_accountability_record_names_its_subject_and_asks_before_closing(
+        chromium: Browser, pwa_server: Any) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    _name(db, "field1", "林晓梅")
+    now = int(time.time() * 1000)
+    late, _ = _cases(db, now)
+    acc = f"acc-cases-{late}"
+    explained_late, _ = _cases(db, now)
+    explained = f"acc-cases-{explained_late}"
+    _write(db, [("accountability", explained, {"status": "explained", "explanation": "材料在外地公证"}, now)])
+    ctx = desktop_context(chromium)
+    page = ctx.new_page()
+    try:
+        login(page, base, "super1", PASSWORD)
+        sync_now(page)
+        page.goto(f"{base}/#/ws/record/accountability/{acc}")
+        subject = page.get_by_role("region", name="问责对象")
+        expect(subject).to_contain_text("办件")
+        link = subject.get_by_role("link", name="临时救助 · 陶桂英")
+        expect(link).to_have_attribute("href", f"#/ws/record/cases/{late}")
+        expect(subject).to_contain_text("错过的期限")
+        due = _doc(db, "accountability", acc)["due_at"]
+        shown_due = page.evaluate("async (t) => (await import('/app/ui.js')).fmtTime(t)", due)
+        expect(subject).to_contain_text(shown_due)
+        expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("林晓梅")
+        # Open and unexplained: one click only asks.
+        page.get_by_role("button", name="关闭问责").click()
+        expect(page.get_by_role("alert")).to_contain_text("中心尚未提交情况说明")
+        expect(page.get_by_role("button", name="取消")).to_be_focused()
+        assert_accessible(page, "closing an unexplained 问责, asked first (1280 px)")
+        assert _doc(db, "accountability", acc)["status"] == "open"
+        page.get_by_role("button", name="取消").click()
+        expect(page.get_by_role("button", name="确认关闭")).to_have_count(0)
+        assert _doc(db, "accountability", acc)["status"] == "open"
+        page.get_by_role("button", name="关闭问责").click()
+        page.get_by_role("button", name="确认关闭").click()
+        expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("已结案")
+        assert _doc(db, "accountability", acc)["status"] == "closed"
+        expect(page.get_by_role("button", name="关闭问责")).to_have_count(0)
+
+        # Explained: sent back for a new explanation (explained → open, a supervisor's move).
+        page.goto(f"{base}/#/ws/record/accountability/{explained}")
+        expect(page.get_by_role("region", name="问责对象")).to_contain_text("临时救助")
+        page.get_by_role("button", name="退回重新说明").click()
+        expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("待说明")
+        assert _doc(db, "accountability", explained)["status"] == "open"
+        expect(page.get_by_role("button", name="退回重新说明")).to_have_count(0)
     finally:
         ctx.close()

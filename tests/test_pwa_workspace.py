@@ -3,7 +3,9 @@
 Open the overview, drill into a township, return one inspection and approve another from the
 review queue, release a quarantined op after its fix (and drop another with a reason),
 resolve a conflict from the inbox, export the month's cases and open the file,
-see the centre become eligible and run an award through its public notice. Field staff see
+see the centre become eligible and run an award through its public notice. The quarantine
+reads in Chinese (the server's English kept aside, marked as such), with the sender's name and
+the record short; a board's case is titled by its matter and applicant. Field staff see
 none of it (the server says 403; the app shows no workspace link). Every workspace screen is
 audited with axe at 1280 px and 360 px, and the overview's table sorts by keyboard.
 """
@@ -22,6 +24,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from server.system import system_write
+from server.writer import Writer
 from tests.support.axe import assert_accessible, desktop_context
 from tests.support.pwa import (
     api_login,
@@ -552,3 +556,87 @@ def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_
     expect(page.locator(f'li[data-op="{ops[fixed]}"]')).to_have_count(0)
     expect(page.locator(f'li[data-op="{ops[dropped]}"]')).to_have_count(0)
     ctx.close()
+
+
+def name_user(db: Any, username: str, name: str) -> str:
+    """Give ``username`` a display name (the test county's people have none); their id."""
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda conn: conn.execute("UPDATE users SET name=? WHERE username=?", (name, username)))
+    finally:
+        writer.close()
+    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username=?", username)
+    return str(uid)
+
+
+def system(db: Any, items: list[tuple[str, str, dict[str, Any], int]]) -> list[dict[str, Any]]:
+    writer = Writer(str(db))
+    try:
+        return writer.run(lambda conn: system_write(conn, items))
+    finally:
+        writer.close()
+
+
+def test_pwa_quarantine_reads_in_chinese(chromium: Browser, pwa_server: Any) -> None:
+    base, db = pwa_server.base_url, pwa_server.db
+    name_user(db, "field1", "林晓梅")
+    name_user(db, "super1", "周建国")
+    now = int(time.time() * 1000)
+    open_case = str(uuid.uuid4())
+    [_, made] = system(db, [
+        ("matters", "m-ws-40", {"name": "宅基地审批", "county_id": "k-qingshan", "kind": "time_limited",
+                                "time_limit_days": 40}, now),
+        ("cases", open_case, {"centre_id": "c-shiqiao", "matter_id": "m-ws-40", "status": "handling",
+                              "accepted_at": now - 86400_000}, now)])
+    refused = new_op("cases", str(uuid.uuid4()), {"centre_id": "c-shiqiao", "matter_id": "m-ws-40",
+                                                   "status": "refused", "applicant.name": "廖浩"})
+    [r1] = api_push(base, api_login(base, "field1"), [refused])["results"]
+    assert r1["code"] == "invalid", r1
+    extend = new_op("cases", open_case, {"extension.days": 5}, base=made["version"])
+    [r2] = api_push(base, api_login(base, "super1"), [extend])["results"]
+    assert r2["code"] == "invalid", r2
+    ctx, page = desk(chromium, base)
+    try:
+        sync_now(page)
+        page.goto(f"{base}/#/ws/queues?tab=quarantine")
+        row = page.locator(f'li[data-op="{refused["id"]}"]')
+        title = row.locator(".ws-row-title")
+        expect(title).to_have_text(f"办件 {refused['record'][:8]}…（宅基地审批 · 廖浩） · 林晓梅（field1）")
+        expect(row.locator(".chip")).to_have_text("数据不符合要求")
+        expect(row.locator(".ws-reason")).to_have_text("不予受理原因：状态为“不予受理”时必须填写")
+        # The server's words stay, aside and marked English; nothing else on the row is.
+        expect(row.locator('[lang="en"]')).to_have_text(r1["message"])
+        assert "required" not in row.evaluate(
+            "li => { const c = li.cloneNode(true); c.querySelectorAll('[lang=en]').forEach(e => e.remove());"
+            " return c.textContent; }")
+        row2 = page.locator(f'li[data-op="{extend["id"]}"]')
+        expect(row2.locator(".ws-row-title")).to_have_text(f"办件 {open_case[:8]}… · 周建国（super1）")
+        expect(row2.locator(".ws-reason")).to_have_text("延期原因：延期须写明原因")
+        expect(row2.locator('[lang="en"]')).to_have_text("extension.reason: an extension needs a reason")
+        assert_accessible(page, "quarantine queue in Chinese (1280 px)")
+    finally:
+        ctx.close()
+
+
+def test_pwa_boards_case_rows_name_the_matter(chromium: Browser, pwa_server: Any) -> None:
+    base = pwa_server.base_url
+    now = int(time.time() * 1000)
+    late = str(uuid.uuid4())
+    system(pwa_server.db, [
+        ("matters", "m-ws-dibao", {"name": "最低生活保障申请", "county_id": "k-qingshan",
+                                   "kind": "time_limited", "time_limit_days": 1}, now),
+        ("cases", late, {"centre_id": "c-shiqiao", "matter_id": "m-ws-dibao", "status": "accepted",
+                         "channel": "agency", "accepted_at": now - 20 * 86400_000,
+                         "applicant": {"name": "廖浩", "phone": "13800004444"},
+                         "notes": "全程代办:由代办员代为收件"}, now)])
+    ctx, page = desk(chromium, base)
+    try:
+        sync_now(page)  # the matter catalogue is reference data the device holds
+        page.goto(f"{base}/#/ws/boards?tab=overdue")
+        row = page.locator(f'li[data-id="{late}"]')
+        expect(row.locator(".ws-row-title")).to_have_text("最低生活保障申请 · 廖浩")
+        expect(row).not_to_contain_text("全程代办")
+        page.goto(f"{base}/#/ws/centre/c-shiqiao")
+        expect(page.locator(f'li[data-id="{late}"] .ws-row-title')).to_have_text("最低生活保障申请 · 廖浩")
+    finally:
+        ctx.close()

@@ -6,7 +6,7 @@
 
 import { h, fmtTime } from '../../ui.js';
 import { enumLabel } from '../../labels.js';
-import { pagedList, recordRow, screen } from './kit.js';
+import { names, pagedList, recordRow, screen } from './kit.js';
 import { verifyBoard } from './complaints.js';
 
 const TABS = /** @type {[string, string][]} */ ([
@@ -29,9 +29,10 @@ export async function boardsView(ctx) {
   const tab = ['overdue', 'rectifications', 'complaints', 'verify'].includes(ctx.query.get('tab') || '') ? ctx.query.get('tab') : 'overdue';
   await screen(ctx, '督办看板', async () => {
     if (tab === 'overdue') {
+      const n = await names(ctx.session);
       return h('div', null, h('p', { class: 'hint', text: '已超期和 3 天内到期的在办件，最先到期的在前。' }),
         await pagedList(ctx.session, '/boards/overdue?within_days=3&limit=50',
-          (item) => recordRow(item, accountability(item.accountability)), '超期与临期办件'));
+          (item) => recordRow(item, accountability(item.accountability), n), '超期与临期办件'));
     }
     if (tab === 'verify') return verifyBoard(ctx);
     if (tab === 'rectifications') {

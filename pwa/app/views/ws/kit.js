@@ -6,7 +6,7 @@
  */
 
 import { call, NetworkError } from '../../api.js';
-import { edit, outbox } from '../../store.js';
+import { edit, list, outbox } from '../../store.js';
 import { kick } from '../../scheduler.js';
 import { h, fmtTime } from '../../ui.js';
 import { enumLabel, reasonText } from '../../labels.js';
@@ -214,16 +214,74 @@ export const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round
 /** A score with one decimal. */
 export const score = (v) => (v === null || v === undefined ? '—' : String(round(v)));
 
+/** A long generated id (a UUID) cut to what tells records apart on a screen. */
+export const shortId = (id) => (String(id).length > 12 ? `${String(id).slice(0, 8)}…` : String(id));
+
 /** Where a record of a list opens. */
 export function recordHref(collection, id) {
   if (collection === 'inspections') return `#/inspection/${encodeURIComponent(id)}`;
   return `#/ws/record/${collection}/${encodeURIComponent(id)}`;
 }
 
-/** A readable title for a list row's record. */
-export function rowTitle(item) {
+/**
+ * The county's people by id, as the server's user list gives them ({id, username, name, …}).
+ * Kept a minute per session, so a screen of rows asks once; a refusal leaves ids as they are.
+ * @param {any} session
+ * @returns {Promise<Map<string, any>>}
+ */
+async function people(session) {
+  if (peopleKept.token === session.token && Date.now() - peopleKept.at < 60_000) return peopleKept.byId;
+  const byId = new Map();
+  try {
+    for (const u of (await api(session, '/users?limit=500')).items || []) byId.set(u.id, u);
+  } catch (e) {
+    if (e instanceof NetworkError) throw e;
+  }
+  peopleKept = { token: session.token, at: Date.now(), byId };
+  return byId;
+}
+let peopleKept = { token: '', at: 0, byId: new Map() };
+
+/** A window as its centre names it: number and name. */
+const windowText = (w) => [w.number, w.name].filter(Boolean).join(' ');
+
+/**
+ * Names for the ids records carry: centres, matters and windows from the synced reference
+ * data, people from the server's user list. An id nobody knows is shown as it is.
+ * @param {any} session
+ */
+export async function names(session) {
+  const [centres, matters, byId] = await Promise.all([list('centres'), list('matters'), people(session)]);
+  const centre = new Map(centres.map((c) => [c.id, c.data || {}]));
+  const matter = new Map(matters.map((m) => [m.id, (m.data || {}).name]));
+  return {
+    /** @param {string} id */
+    centre: (id) => (centre.get(id) || {}).name || id,
+    /** @param {string} id */
+    matter: (id) => matter.get(id) || id,
+    /** @param {string} centreId @param {string} id */
+    window: (centreId, id) => windowText(((centre.get(centreId) || {}).windows || {})[id] || {}) || id,
+    /** @param {string} id */
+    person: (id) => { const u = byId.get(id); return (u && (u.name || u.username)) || id; },
+    /** the person's name with their username, to tell two of one name apart */
+    user: (id, username) => { const u = byId.get(id); return u && u.name ? `${u.name}（${u.username || username}）` : username || id; },
+  };
+}
+
+/**
+ * A readable title for a list row's record: a case by its matter and applicant (the
+ * matter is what a supervisor acts on; notes are the centre's own words), others by person
+ * and content.
+ * @param {any} item
+ * @param {any} [n] names(), to name a case's matter
+ */
+export function rowTitle(item, n) {
   const d = item.data || {};
   const person = (d.applicant && d.applicant.name) || (d.complainant && d.complainant.name);
+  if (item.collection === 'cases' && d.matter_id && n) {
+    const matter = n.matter(d.matter_id);
+    return person ? `${matter} · ${person}` : matter;
+  }
   const what = d.content || d.order_text || d.reason || d.notes;
   if (person) return what ? `${person}：${String(what).slice(0, 40)}` : person;
   return d.title || d.name || what
@@ -256,13 +314,14 @@ export async function pagedList(session, path, row, label, key = 'items') {
 /**
  * A list row: title linking to the record, its township, status and a due/at time.
  * @param {any} item {collection, id, centre_name, data, due?, overdue?}
- * @param {...any} extra more content
+ * @param {any} [extra] more content
+ * @param {any} [n] names(), for titles that name a matter
  */
-export function recordRow(item, ...extra) {
+export function recordRow(item, extra, n) {
   const d = item.data || {};
   const status = d.status ? enumLabel(item.collection, 'status', d.status) || d.status : '';
   return h('li', { class: 'ws-row', 'data-id': item.id },
-    h('a', { href: recordHref(item.collection, item.id), class: 'ws-row-title', text: String(rowTitle(item)) }),
+    h('a', { href: recordHref(item.collection, item.id), class: 'ws-row-title', text: String(rowTitle(item, n)) }),
     h('span', { class: 'chip town', text: item.centre_name || item.centre_id || '' }),
     status ? h('span', { class: 'chip', text: status }) : null,
     item.overdue ? h('span', { class: 'chip bad', text: '已超期' }) : null,

@@ -6,7 +6,7 @@
 
 import { h } from '../../ui.js';
 import { go } from '../../router.js';
-import { api, bars, monthPicker, pagedList, pct, recordRow, score, screen, ServerRefused, sparkline, table, thisMonth } from './kit.js';
+import { api, bars, monthPicker, names, pagedList, pct, recordRow, score, screen, ServerRefused, sparkline, table, thisMonth } from './kit.js';
 
 /** The contract's figures, in the order the table shows them. */
 export const FIGURES = [
@@ -101,9 +101,10 @@ export async function centreView(ctx) {
   const tab = DRILL.some(([k]) => k === ctx.query.get('tab')) ? ctx.query.get('tab') : 'cases';
   const enc = encodeURIComponent(id);
   await screen(ctx, '中心详情', async () => {
-    const ov = await api(ctx.session, `/reports/overview?month=${month}&centre_id=${enc}`);
+    const [ov, n] = await Promise.all([api(ctx.session, `/reports/overview?month=${month}&centre_id=${enc}`),
+      tab === 'cases' ? names(ctx.session) : null]);
     const row = ov.centres[0] || { name: id };
-    const list = await pagedList(ctx.session, `/records/${tab}?centre_id=${enc}&limit=50`, (item) => recordRow(item),
+    const list = await pagedList(ctx.session, `/records/${tab}?centre_id=${enc}&limit=50`, (item) => recordRow(item, null, n),
       `${row.name} 的${DRILL.find(([k]) => k === tab)?.[1]}`);
     return h('div', null,
       h('p', null, h('a', { href: `#/ws/overview?month=${month}`, text: '← 返回全县总览' })),

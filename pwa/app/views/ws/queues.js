@@ -6,9 +6,9 @@
  */
 
 import { h, fmtTime, toast } from '../../ui.js';
-import { fieldLabel, reasonText, TITLES } from '../../labels.js';
+import { enumLabel, fieldLabel, reasonText, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
-import { api, pagedList, recordHref, recordRow, ServerRefused, screen, sendEdit } from './kit.js';
+import { api, names, pagedList, recordHref, recordRow, ServerRefused, screen, sendEdit, shortId } from './kit.js';
 
 const TABS = /** @type {[string, string][]} */ ([
   ['#/ws/queues?tab=inspections', '待审检查'], ['#/ws/queues?tab=quarantine', '隔离的更改'], ['#/ws/queues?tab=conflicts', '冲突']]);
@@ -81,6 +81,81 @@ async function inspections(ctx) {
     }, '待审检查'));
 }
 
+// What an `invalid` refusal at these paths means, beyond naming the field.
+const INVALID_AT = {
+  'extension.reason': '延期须写明原因',
+  'extension.days': '延期天数须为 1–60 个工作日',
+  extension: '每件办件只能延期一次',
+};
+
+/**
+ * The refusal as a Chinese sentence, from the entry's code and details (the server's message
+ * is English, for developers): the field it concerns and what was wrong with it.
+ * @param {any} q a quarantine entry
+ * @param {any} n names()
+ */
+function quarantineReason(q, n) {
+  const d = q.details || {};
+  const path = d.path || d.field;
+  const full = reasonText(q.collection, { code: q.code, details: d });
+  const base = reasonText(q.collection, { code: q.code });
+  // a refusal of scope names the centre or county the sender does not work for
+  if (q.code === 'forbidden' && !d.path && d.centre_id) return `${n.centre(d.centre_id)}不在提交人负责的中心之内`;
+  if (q.code === 'forbidden' && !d.path && d.county_id) return '该县不在提交人的范围之内';
+  if (q.code === 'forbidden' && !d.path && d.collection) return `提交人的角色不能修改${TITLES[d.collection] || d.collection}`;
+  if (q.code !== 'invalid' || !path || (path === 'extension' && d.due_at !== undefined)) {
+    return full === base ? '' : full.slice(base.length).replace(/^：/, '');
+  }
+  const label = fieldLabel(q.collection, path);
+  const when = d.when && typeof d.when === 'object' ? Object.entries(d.when)[0] : null;
+  if (when) {
+    const [wp, wv] = when;
+    return `${label}：${fieldLabel(q.collection, wp)}为“${enumLabel(q.collection, wp, String(wv))}”时必须填写`;
+  }
+  return `${label}：${INVALID_AT[path] || '填写的内容不符合要求'}`;
+}
+
+/** The quarantined op's record and sender, as a supervisor reads them. */
+function quarantineTitle(q, n) {
+  const set = (q.op && q.op.set) || {};
+  const who = set['applicant.name'] || (set.applicant && set.applicant.name) || '';
+  const what = set.matter_id ? n.matter(set.matter_id) : '';
+  const about = [what, who].filter(Boolean).join(' · ');
+  return `${TITLES[q.collection] || q.collection} ${shortId(q.record)}${about ? `（${about}）` : ''} · ${n.user(q.user_id, q.username)}`;
+}
+
+function quarantineActions(ctx, q, li) {
+  const out = h('p', { class: 'hint', role: 'status' });
+  return h('div', { class: 'ws-actions' },
+    h('button', { class: 'btn small primary', type: 'button', text: '修正后放行', onclick: async () => {
+      try {
+        const r = await api(ctx.session, `/quarantine/${encodeURIComponent(q.op_id)}/release`, { method: 'POST', json: {} });
+        li.replaceChildren(h('p', { class: 'hint', role: 'status', text: `已放行（${r.status || 'applied'}）` }));
+      } catch (e) {
+        const d = (e.body && e.body.error && e.body.error.details) || {};
+        out.textContent = d.code ? `仍被拒绝：${reasonText(q.collection, { code: d.code, details: d })}` : `仍被拒绝：${e.message}`;
+      }
+    } }),
+    inlineForm('作废原因', '作废', async (reason) => {
+      await api(ctx.session, `/quarantine/${encodeURIComponent(q.op_id)}/drop`, { method: 'POST', json: { reason } });
+      li.replaceChildren(h('p', { class: 'hint', role: 'status', text: `已作废：${reason}` }));
+    }), out);
+}
+
+function quarantineRow(ctx, q, n) {
+  const why = quarantineReason(q, n);
+  const at = q.received_at ? fmtTime(typeof q.received_at === 'number' ? q.received_at : Date.parse(q.received_at)) : '—';
+  const li = h('li', { class: 'ws-row', 'data-op': q.op_id },
+    h('p', { class: 'ws-row-title', text: quarantineTitle(q, n) }),
+    h('p', null, h('span', { class: 'chip bad', text: reasonText(q.collection, { code: q.code }) })),
+    why ? h('p', { class: 'ws-reason', text: why }) : null,
+    h('p', { class: 'hint', text: `收到于 ${at}，更改：${Object.keys((q.op && q.op.set) || {}).map((p) => fieldLabel(q.collection, p)).join('、') || '删除'}` }),
+    // the server's own words, for whoever fixes the cause (English, for developers)
+    q.message ? h('p', { class: 'hint' }, '服务器原文：', h('span', { lang: 'en', text: q.message })) : null);
+  li.append(quarantineActions(ctx, q, li));
+  return li;
+}
+
 async function quarantine(ctx) {
   let body;
   try {
@@ -93,36 +168,8 @@ async function quarantine(ctx) {
     throw e;
   }
   const rows = body.quarantine || [];
-  const list = h('ul', { class: 'ws-list', 'aria-label': '隔离的更改' });
-  for (const q of rows) {
-    // The refusal with its details (a refused status change: from, to and what is allowed),
-    // in Chinese, when they say more than the code alone.
-    const short = reasonText(q.collection, { code: q.code });
-    const full = reasonText(q.collection, { code: q.code, details: q.details || {} });
-    const li = h('li', { class: 'ws-row', 'data-op': q.op_id },
-      h('p', { class: 'ws-row-title', text: `${TITLES[q.collection] || q.collection} ${q.record} · ${q.username || q.user_id || ''}` }),
-      h('p', null, h('span', { class: 'chip bad', text: short }),
-        // the server's own words, for whoever fixes the cause (they are English, for developers)
-        h('small', { class: 'hint', lang: 'en', text: ` ${q.message || ''}` })),
-      full !== short ? h('p', { class: 'ws-reason', text: full.slice(short.length).replace(/^：/, '') }) : null,
-      h('p', { class: 'hint', text: `收到于 ${q.received_at ? fmtTime(typeof q.received_at === 'number' ? q.received_at : Date.parse(q.received_at)) : '—'}，更改：${Object.keys((q.op && q.op.set) || {}).map((p) => fieldLabel(q.collection, p)).join('、') || '删除'}` }));
-    const out = h('p', { class: 'hint', role: 'status' });
-    li.append(h('div', { class: 'ws-actions' },
-      h('button', { class: 'btn small primary', type: 'button', text: '修正后放行', onclick: async () => {
-        try {
-          const r = await api(ctx.session, `/quarantine/${encodeURIComponent(q.op_id)}/release`, { method: 'POST', json: {} });
-          li.replaceChildren(h('p', { class: 'hint', role: 'status', text: `已放行（${r.status || 'applied'}）` }));
-        } catch (e) {
-          const d = (e.body && e.body.error && e.body.error.details) || {};
-          out.textContent = d.code ? `仍被拒绝：${reasonText(q.collection, { code: d.code, details: d })}` : `仍被拒绝：${e.message}`;
-        }
-      } }),
-      inlineForm('作废原因', '作废', async (reason) => {
-        await api(ctx.session, `/quarantine/${encodeURIComponent(q.op_id)}/drop`, { method: 'POST', json: { reason } });
-        li.replaceChildren(h('p', { class: 'hint', role: 'status', text: `已作废：${reason}` }));
-      }), out));
-    list.append(li);
-  }
+  const n = await names(ctx.session);
+  const list = h('ul', { class: 'ws-list', 'aria-label': '隔离的更改' }, rows.map((q) => quarantineRow(ctx, q, n)));
   if (!rows.length) list.append(h('li', { class: 'empty', text: '没有隔离的更改' }));
   return h('div', null, h('p', { class: 'hint', text: '服务器拒收、暂存待审的更改。问题解决后可放行（重新按现行规则检查），或写明原因作废。' }), list);
 }

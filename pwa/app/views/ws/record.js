@@ -1,54 +1,171 @@
 /**
  * One record from the server's lists (masked like every list), for the workspace's links:
- * its fields as people read them; an accountability record can be closed by a supervisor,
- * and an open case given its one extension (延期) with a reason (ops through the outbox).
+ * its fields as people read them (centres, matters, windows and people by name); an
+ * accountability record names what it is about and can be closed or sent back by a
+ * supervisor, and an open case given its one extension (延期) with a reason (ops through
+ * the outbox).
  */
 
-import { field, fmtDate, h, toast } from '../../ui.js';
+import { field, fmtDate, fmtTime, h, toast } from '../../ui.js';
 import { canSet } from '../../rights.js';
-import { fieldLabel, TITLES } from '../../labels.js';
+import { nextValues } from '../../schema.js';
+import { enumLabel, fieldLabel, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
-import { api, screen, sendEdit } from './kit.js';
+import { api, names, recordHref, rowTitle, screen, sendEdit, shortId } from './kit.js';
 import { verifyBlock } from './complaints.js';
 
 const OPEN = ['accepted', 'handling', 'supplement'];
 const COLLECTIONS = ['cases', 'visits', 'inspections', 'rectifications', 'evaluations', 'complaints', 'accountability', 'awards'];
+const PEOPLE = ['staff_id', 'handler_id', 'first_asked_by'];
+// Shown in their own blocks below the fields, where they read as a whole.
+const APART = { cases: ['refusal_reason', 'return_reason'], accountability: ['due_at'] };
+
+const titleOf = (collection) => TITLES[collection] || { accountability: '问责', awards: '评优' }[collection] || collection;
+
+/** The record as the server's list gives it, or null (gone, or out of scope). */
+async function findItem(session, collection, id) {
+  const body = await api(session, `/records/${collection}?q=${encodeURIComponent(id)}&limit=50`);
+  return (body.items || []).find((i) => i.id === id) || null;
+}
+
+/**
+ * A field's value as people read it: ids of centres, matters, windows and people by name.
+ * @param {string} collection @param {any} item @param {string} k @param {any} v @param {any} n names()
+ */
+function shown(collection, item, k, v, n) {
+  if (k === 'centre_id') return n.centre(v);
+  if (k === 'matter_id') return n.matter(v);
+  if (k === 'window_id') return n.window(item.data.centre_id || item.centre_id, v);
+  if (PEOPLE.includes(k)) return n.person(v);
+  if (k === 'staff_ids') return v.map(n.person).join('、');
+  return valueText(collection, k, v);
+}
+
+function fieldRows(collection, item, n) {
+  const apart = APART[collection] || [];
+  return Object.entries(item.data || {})
+    .filter(([k, v]) => v !== null && !apart.includes(k) && (typeof v !== 'object' || (k === 'staff_ids' && Array.isArray(v))))
+    .map(([k, v]) => [h('dt', { text: fieldLabel(collection, k) }), h('dd', { text: shown(collection, item, k, v, n) })]);
+}
+
+const pair = (label, value) => (value ? [h('dt', { text: label }), h('dd', null, value)] : null);
+
+/** 暂停计时: each stay in 待补件, the last still running while the materials are awaited. */
+function pauseList(pauses) {
+  if (!Array.isArray(pauses) || !pauses.length) return null;
+  return h('ul', { class: 'ws-sub' }, pauses.map((p) => h('li', {
+    text: `${p.from ? fmtTime(p.from) : '—'} 至 ${p.to ? fmtTime(p.to) : '今（等待补件，期限暂停）'}` })));
+}
+
+/**
+ * What a case's fields leave out: the applicant (masked as the list gives it), the pauses of
+ * its clock, the materials asked for, and why it was refused or returned.
+ * @param {Record<string, any>} d
+ */
+function caseDetails(d) {
+  const a = d.applicant && typeof d.applicant === 'object' ? d.applicant : {};
+  const materials = Array.isArray(d.missing_materials) && d.missing_materials.length
+    ? h('ul', { class: 'ws-sub' }, d.missing_materials.map((m) => h('li', { text: String(m) }))) : null;
+  const rows = [pair('申请人', a.name), pair('联系电话', a.phone), pair('身份证号', a.id_number), pair('地址', a.address),
+    pair('补件清单', materials), pair('暂停计时', pauseList(d.pauses)),
+    pair('不予受理原因', d.refusal_reason), pair('退回原因', d.return_reason)].filter(Boolean);
+  if (!rows.length) return null;
+  return h('section', { 'aria-labelledby': 'ws-case-h' }, h('h2', { id: 'ws-case-h', text: '申请人与办理情况' }),
+    h('dl', { class: 'ws-figures' }, rows));
+}
+
+/** A subject's readable title, from its own list; its kind and short id when it cannot be read. */
+async function subjectTitle(session, s, n) {
+  try {
+    const item = await findItem(session, s.collection, s.record);
+    if (item) return String(rowTitle(item, n));
+  } catch { /* the link still opens it */ }
+  return shortId(s.record);
+}
+
+/**
+ * 问责对象: what the record answers for (its kind, linked to its page) and the deadline missed,
+ * so a supervisor reads the case before closing.
+ */
+async function subjectBlock(session, d, n) {
+  const s = d.subject || {};
+  if (!s.collection || !s.record) return null;
+  const kind = enumLabel('accountability', 'subject.collection', s.collection);
+  return h('section', { 'aria-labelledby': 'ws-subject-h' }, h('h2', { id: 'ws-subject-h', text: '问责对象' }),
+    h('dl', { class: 'ws-figures' },
+      pair('超期事项', [h('span', { class: 'chip', text: kind }), ' ',
+        h('a', { href: recordHref(s.collection, s.record), text: await subjectTitle(session, s, n) })]),
+      pair('错过的期限', d.due_at ? fmtTime(d.due_at) : '（未记录）')));
+}
+
+/** Send a status change of the accountability record and say how it went. */
+async function setStatus(ctx, item, status, done) {
+  try {
+    const how = await sendEdit('accountability', item.id, item.version, { status });
+    toast(how === 'queued' ? `${done}（联网后发送）` : done);
+    ctx.rerender();
+  } catch (e) { toast(e.message, 'error'); }
+}
+
+/**
+ * 关闭问责. Closing before the centre has explained is allowed, but asked again first: the
+ * record is the county's only trace of the lateness.
+ */
+function closeButton(ctx, item, row) {
+  const d = item.data || {};
+  const close = () => setStatus(ctx, item, 'closed', '已关闭');
+  const ask = () => {
+    const cancel = h('button', { class: 'btn', type: 'button', text: '取消', onclick: () => ctx.rerender() });
+    row.replaceChildren(h('div', { class: 'box warn', role: 'group', 'aria-labelledby': 'ws-close-q' },
+      h('p', { id: 'ws-close-q', role: 'alert', text: '中心尚未提交情况说明。确定不等说明，直接关闭这条问责吗？' }),
+      h('div', { class: 'row' }, cancel, h('button', { class: 'btn danger', type: 'button', text: '确认关闭', onclick: close }))));
+    cancel.focus();
+  };
+  const unexplained = d.status === 'open' && !String(d.explanation || '').trim();
+  return h('button', { class: 'btn primary', type: 'button', text: '关闭问责', onclick: unexplained ? ask : close });
+}
+
+/** The accountability record's actions, as the schemas let this role move its status. */
+function accountabilityActions(ctx, item) {
+  const d = item.data || {};
+  const role = ctx.session.user.role;
+  const next = nextValues('accountability', 'status', d.status || '') || [];
+  const row = h('div', { class: 'row' });
+  if (next.includes('closed') && canSet(role, 'accountability', 'status', 'closed', d.status)) row.append(closeButton(ctx, item, row));
+  if (d.status === 'explained' && next.includes('open') && canSet(role, 'accountability', 'status', 'open', d.status)) {
+    row.append(h('button', { class: 'btn', type: 'button', text: '退回重新说明',
+      onclick: () => setStatus(ctx, item, 'open', '已退回，等待中心重新说明') }));
+  }
+  return row;
+}
+
+/** 延期 is granted before the deadline runs out (the server refuses it after): a late case is not offered one, and says why. */
+function extensionBlock(ctx, item) {
+  const d = item.data || {};
+  if (!OPEN.includes(d.status) || (d.extension && d.extension.days) || !canSet(ctx.session.user.role, 'cases', 'extension')) return null;
+  const late = !!d.overdue || (typeof d.due_at === 'number' && d.due_at < Date.now());
+  return late ? h('p', { class: 'box warn', text: `承诺期限${d.due_at ? `（${fmtDate(d.due_at)}）` : ''}已过，不能再延期：延期须在期限届满前批准。` })
+    : extensionForm(ctx, item);
+}
 
 /** #/ws/record/<collection>/<id> */
 export async function recordView(ctx) {
   const [collection, id] = ctx.params;
-  await screen(ctx, `${TITLES[collection] || (collection === 'accountability' ? '问责' : collection === 'awards' ? '评优' : collection)}详情`, async () => {
+  await screen(ctx, `${titleOf(collection)}详情`, async () => {
     if (!COLLECTIONS.includes(collection)) return h('p', { class: 'box bad', text: '未找到' });
-    const body = await api(ctx.session, `/records/${collection}?q=${encodeURIComponent(id)}&limit=50`);
-    const item = (body.items || []).find((i) => i.id === id);
+    const [item, n] = await Promise.all([findItem(ctx.session, collection, id), names(ctx.session)]);
     if (!item) return h('p', { class: 'box bad', role: 'alert', text: '未找到该记录（或不在您的范围内）' });
     const d = item.data || {};
-    const rows = Object.entries(d).filter(([, v]) => v !== null && typeof v !== 'object');
-    const actions = [];
-    if (collection === 'accountability' && d.status !== 'closed') {
-      actions.push(h('button', { class: 'btn primary', type: 'button', text: '关闭问责', onclick: async () => {
-        try {
-          const how = await sendEdit('accountability', id, item.version, { status: 'closed' });
-          toast(how === 'queued' ? '已关闭（联网后发送）' : '已关闭');
-          ctx.rerender();
-        } catch (e) { toast(e.message, 'error'); }
-      } }));
-    }
-    // 延期 is granted before the deadline runs out (the server refuses it after): a late
-    // case is not offered one, and says why.
-    const late = !!d.overdue || (typeof d.due_at === 'number' && d.due_at < Date.now());
-    const extend = collection === 'cases' && OPEN.includes(d.status) && !(d.extension && d.extension.days)
-      && canSet(ctx.session.user.role, 'cases', 'extension')
-      ? (late ? h('p', { class: 'box warn', text: `承诺期限${d.due_at ? `（${fmtDate(d.due_at)}）` : ''}已过，不能再延期：延期须在期限届满前批准。` })
-        : extensionForm(ctx, item)) : null;
     const verify = collection === 'complaints' ? h('section', { 'aria-labelledby': 'ws-verify-h' },
       h('h2', { id: 'ws-verify-h', text: '核实' }), verifyBlock(ctx, item)) : null;
     return h('div', null,
-      h('p', null, h('span', { class: 'chip town', text: item.centre_name || item.centre_id || '' })),
-      h('dl', { class: 'ws-figures' }, rows.map(([k, v]) => [h('dt', { text: fieldLabel(collection, k) }), h('dd', { text: valueText(collection, k, v) })])),
+      h('p', null, h('span', { class: 'chip town', text: item.centre_name || n.centre(item.centre_id || '') })),
+      collection === 'accountability' ? await subjectBlock(ctx.session, d, n) : null,
+      h('dl', { class: 'ws-figures' }, fieldRows(collection, item, n)),
+      collection === 'cases' ? caseDetails(d) : null,
       d.extension && d.extension.days ? h('p', { class: 'box', text: `已延期 ${d.extension.days} 个工作日：${d.extension.reason || ''}` }) : null,
-      verify, extend,
-      h('div', { class: 'row' }, actions),
+      verify, collection === 'cases' ? extensionBlock(ctx, item) : null,
+      collection === 'accountability' ? accountabilityActions(ctx, item) : null,
       h('p', null, h('button', { class: 'btn small', type: 'button', text: '← 返回', onclick: () => history.back() })));
   });
   return { live: false };
