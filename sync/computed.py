@@ -45,6 +45,7 @@ def _cases(leaves: Mapping[str, Any], ctx: Context, kept: Mapping[str, Any]) -> 
     pauses = kept.get("pauses") or []
     out: dict[str, Any] = {"due_at": None, "overdue": False, "pauses": pauses, "days_owed": None,
                            "notice_numbers": kept.get("notice_numbers") or None,
+                           "notice_dates": kept.get("notice_dates") or None,
                            "callback_due": None}
     if leaves.get("status") == "completed":
         out["callback_due"] = _callback_due(leaves.get("completed_at"), ctx)

@@ -76,3 +76,24 @@ def test_cases_notice_numbers_acceptance_when_accepted_without_passing_accepted(
     got = numbers(device("multi"))
     assert got["q1"] == {"acceptance": f"城关镇-受-{year}-0001"}  # once, kept by the next edit
     assert got["q2"] == {"refusal": f"城关镇-不予受-{year}-0001"}  # a refusal is no acceptance
+
+
+def test_cases_notice_dates_are_the_decisions_server_times(device: Any) -> None:
+    """A notice is dated by the decision it records: the corrected time of the op that took
+    its number (a phone whose clock runs a day fast does not move it), kept for good."""
+    f1 = device("f1", skew_ms=86_400_000)
+    before = now_ms()
+    res = f1.sync([f1.op("cases", "d1", {**CASE, "centre_id": "c1", "status": "consulted"}),
+                   f1.op("cases", "d1", {"status": "refused", "refusal_reason": "不属于本中心受理范围"})])
+    after = now_ms()
+    assert {r["status"] for r in res["results"]} == {"applied"}, res
+    [doc] = [ch["data"] for page in device("multi").sync_all() for ch in page["changes"]
+             if ch["record"] == "d1"]
+    assert set(doc["notice_dates"]) == {"refusal"}
+    assert before <= doc["notice_dates"]["refusal"] <= after
+    f1.sync([f1.op("cases", "d1", {"notes": "已当面送达"})])
+    [again] = [ch["data"] for page in device("multi").sync_all() for ch in page["changes"]
+               if ch["record"] == "d1"]
+    assert again["notice_dates"] == doc["notice_dates"]
+    res = f1.sync([f1.op("cases", "d1", {"notice_dates": {"refusal": 1}})])
+    assert res["results"][0]["status"] == "rejected"

@@ -149,10 +149,12 @@ def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
         return {}
     if coll != "cases":
         return {}
-    pauses, numbers = doc.get("pauses"), doc.get("notice_numbers")
+    pauses, numbers, dates = doc.get("pauses"), doc.get("notice_numbers"), doc.get("notice_dates")
     kept: dict[str, Any] = {"pauses": pauses} if isinstance(pauses, list) else {}
     if isinstance(numbers, dict):
         kept["notice_numbers"] = numbers
+    if isinstance(dates, dict):
+        kept["notice_dates"] = dates
     return kept
 
 
@@ -531,13 +533,18 @@ class Batch:
             before = stored.state.leaves.get("status") if stored else None
             after = state.leaves.get("status")
             numbers = dict(kept.get("notice_numbers") or {})
+            dates = dict(kept.get("notice_dates") or {})
             for kind in cases.notices_due(numbers, before, after) if outcome.changed else ():
                 if isinstance(centre, str):
-                    # Numbered in this (the writer's) transaction: no two cases share one.
+                    # Numbered in this (the writer's) transaction: no two cases share one. A
+                    # notice is dated by the decision it records (this op's corrected time).
                     numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
+                    dates[kind] = stamp
             kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
             if numbers:
                 kept["notice_numbers"] = numbers
+            if dates:
+                kept["notice_dates"] = dates
             if "extension.days" in leaves and outcome.changed:
                 audit.record(self.conn, at=self.now, action="case_extended", outcome="ok",
                              user_id=self.actor.user_id, device_id=self.actor.device_id,
