@@ -35,7 +35,8 @@ def test_case_handover_explicit_to_a_colleague_is_applied_and_chains(device: Any
     f1, f1b, ctr = device("f1"), device("f1b"), device("ctr1")
     _case(f1, "ho-1")
     me, other, centre = f1.user["id"], f1b.user["id"], ctr.user["id"]
-    [res] = f1.sync([f1.op("cases", "ho-1", _handover(me, other, **{"handed_to.h1.note": "休假"}))])["results"]
+    note = {"handed_to.h1.note": "休假"}
+    [res] = f1.sync([f1.op("cases", "ho-1", _handover(me, other, **note))])["results"]
     assert res["status"] == "applied", res
     f1b.sync_all()
     # The new owner hands it on in turn: from them, not from who was asked first.
