@@ -6,8 +6,9 @@ made from what it is about (kind, subject, person and a key), so a trigger seen 
 
 Triggers on a write:
 
-- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone
-  (the server tells only enabled users, never the person whose op it was);
+- ``assigned``: a visit's ``staff_ids`` or an inspection's ``inspector_ids`` gains someone,
+  or a case is handed over to a colleague (its ``handler_id``; the server tells only enabled
+  users, never the person whose op it was);
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
 - ``reopened``: a complaint's reply is sent back (``replied`` → ``open``, a supervisor's
@@ -88,7 +89,8 @@ def _ids(leaves: Mapping[str, Any] | None, path: str) -> list[str]:
 
 _PEOPLE = {"visits": "staff_ids", "inspections": "inspector_ids"}  # who is assigned, by collection
 #: the collections a write of which can call for a notification (``triggers``' tests below)
-_TRIGGERING = frozenset({*_PEOPLE, "inspections", "rectifications", "complaints", "accountability"})
+_TRIGGERING = frozenset({*_PEOPLE, "cases", "inspections", "rectifications", "complaints",
+                         "accountability"})
 
 
 def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any] | None,
@@ -107,6 +109,11 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
             had = set(_ids(before, people)) if before is not None else ()
             out += [Trigger("assigned", collection, record, uid, centre_id, at=at)
                     for uid in dict.fromkeys(named) if uid not in had]
+    if collection == "cases" and before is not None:
+        # A hand-over (首问负责): the colleague now answering for the case is told.
+        handler = after.get("handler_id")
+        if isinstance(handler, str) and handler != before.get("handler_id"):
+            out.append(Trigger("assigned", collection, record, handler, centre_id, at=at))
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.

@@ -87,3 +87,16 @@ def test_case_handover_first_asked_stays(device: Any) -> None:
     [res] = f1.sync([f1.op("cases", "ho-first", {"first_asked_by": f1.user["id"],
                                                  "notes": "已电话联系"})])["results"]
     assert res["status"] == "applied", res
+
+
+def test_case_handover_tells_the_new_handler(device: Any) -> None:
+    f1, f1b = device("f1"), device("f1b")
+    _case(f1, "ho-told")
+    [res] = f1.sync([f1.op("cases", "ho-told", _handover(f1.user["id"], f1b.user["id"]))])["results"]
+    assert res["status"] == "applied", res
+    told = [ch["data"] for page in f1b.sync_all() for ch in page["changes"]
+            if ch["collection"] == "notifications"]
+    assert [(n["kind"], n["subject"]["record"]) for n in told] == [("assigned", "ho-told")]
+    # The giver is not told of their own hand-over.
+    mine = [ch for page in f1.sync_all() for ch in page["changes"] if ch["collection"] == "notifications"]
+    assert mine == []
