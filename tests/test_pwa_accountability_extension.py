@@ -1,13 +1,14 @@
 """Answering for overdue work, in Chromium against a real server. The sweep turns a case
 overdue and makes its accountability record (问责). On the case's page, the centre's staff
 write the explanation (情况说明) that the county closes; a field worker sees the record but
-cannot answer for the centre. In the workspace, a supervisor grants an open case its one
-extension (延期) with a reason; the server moves the deadline and records who granted it.
-The county overview warns while next year's holiday schedule is not loaded. The workspace's
-record pages read as people do: centres, matters, windows and staff by name, a case's
-applicant (masked), pauses, materials asked for and reasons; an accountability record names
-its subject and the deadline missed, asks before closing one nobody has explained, and sends
-an explanation back. axe-clean at 360 px and 1280 px."""
+cannot answer for the centre, and is told the centre's staff write it. In the workspace, a
+supervisor grants an open case its one extension (延期) with a reason; the server moves the
+deadline and records who granted it. The county overview warns while next year's holiday
+schedule is not loaded. The workspace's record pages read as people do: centres, matters,
+windows and staff by name, a case's applicant (masked), pauses, materials asked for and
+reasons; an accountability record names its subject and the deadline missed, asks before
+closing one nobody has explained, and sends an explanation back. axe-clean at 360 px and
+1280 px."""
 
 from __future__ import annotations
 
@@ -73,6 +74,8 @@ def test_pwa_accountability_explained_by_the_centre(chromium: Browser, pwa_serve
         expect(section).to_contain_text("待说明")
         expect(section).to_contain_text("办件超期")
         expect(section.get_by_label("情况说明")).to_have_count(0)
+        expect(section).to_contain_text("情况说明由中心工作人员填写")  # whose it is, not a dead end
+        assert_accessible(page, "问责 on a case, seen by a field worker (360 px)")
     finally:
         ctx.close()
 
@@ -82,6 +85,7 @@ def test_pwa_accountability_explained_by_the_centre(chromium: Browser, pwa_serve
         page.goto(f"{base}/#/case/{late}")
         section = page.get_by_role("region", name="问责")
         expect(section).to_contain_text("待说明")
+        expect(section).not_to_contain_text("情况说明由中心工作人员填写")
         section.get_by_role("button", name="保存").click()  # empty: refused at the field
         expect(section.get_by_text("请填写情况说明")).to_be_visible()
         assert_accessible(page, "问责 on a case, explanation form (360 px)")

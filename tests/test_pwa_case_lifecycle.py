@@ -29,6 +29,8 @@ def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Brow
         expect(status).to_be_visible()
         offered = status.locator("option").all_inner_texts()
         assert offered == ["已受理（当前）", "待补件", "办理中", "已办结", "退回"]
+        # The hint names the option as the list does (待补件, not 补件).
+        expect(page.get_by_text("选择“待补件”时必填", exact=False)).to_be_visible()
 
         status.select_option("supplement")
         page.get_by_role("button", name="保存").click()

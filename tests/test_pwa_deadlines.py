@@ -2,8 +2,9 @@
 overdue, due-today and due-soon cases and links to the case list filtered by each; the
 list marks them; a case completed and a home visit ended a minute ago have their
 call-backs listed as due at once (whatever the weekday: the window opens when the work
-ends), each opens the call-back form, a call-back made on the phone takes its visit off
-the list, and one 30 days past its deadline is not listed; the 同步 page offers 消息提醒
+ends), one past its deadline marked 已超期, each opens the call-back form, a call-back
+made on the phone takes its visit off the list, and one 30 days past its deadline is not
+listed; the 同步 page offers 消息提醒
 only after a sync and never asks at load; axe-clean at 360 px."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.support.axe import assert_accessible
-from tests.support.pwa import api_push, new_op, phone, sync_now, user_login
+from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
 
 pytestmark = pytest.mark.browser
 DAY = 86_400_000
@@ -33,7 +34,7 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
     if made["results"][0]["status"] != "applied":  # the test county's id, whatever it is called
         pytest.fail(str(made))
     now = int(time.time() * 1000)
-    late, done, old = (f"case-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    late, done, old, lapsed = (f"case-{uuid.uuid4().hex[:8]}" for _ in range(4))
     res = api_push(base, centre_token, [
         new_op("cases", late, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
                                "accepted_at": now - 20 * DAY, "applicant.name": "孙桂芳",
@@ -44,7 +45,11 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         # completed two months ago and never called back: past 今日's 30-day window
         new_op("cases", old, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
                               "accepted_at": now - 62 * DAY, "completed_at": now - 60 * DAY,
-                              "applicant.name": "钱老伯"})])
+                              "applicant.name": "钱老伯"}),
+        # completed ten days ago: its call-back is past its deadline, and still listed
+        new_op("cases", lapsed, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "completed",
+                                 "accepted_at": now - 12 * DAY, "completed_at": now - 10 * DAY,
+                                 "applicant.name": "冯淑珍"})])
     assert {r["status"] for r in res["results"]} == {"applied"}, res
     # A home-service visit that ended a minute ago, and one whose call-back was made: the
     # first is due for a call-back (the server sets its callback_due), the second is not.
@@ -74,6 +79,9 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         expect(callbacks).to_contain_text("上门服务 · 吴秀兰")
         expect(callbacks).not_to_contain_text("郑国强")
         expect(callbacks).not_to_contain_text("钱老伯")
+        # Past its deadline, said in words (not by colour alone); one due later is not marked.
+        expect(callbacks.get_by_role("listitem").filter(has_text="冯淑珍")).to_contain_text("已超期")
+        expect(callbacks.get_by_role("listitem").filter(has_text="周立新")).not_to_contain_text("已超期")
         expect(page.get_by_role("button", name="回访走访")).to_be_visible()
         assert_accessible(page, "今日 with deadlines (360 px)")
 
@@ -85,13 +93,14 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         assert_accessible(page, "办件 filtered overdue (360 px)")
 
         page.goto(base + "/#/today")
-        page.get_by_role("list", name="待回访").get_by_role("link").first.click()
+        page.get_by_role("list", name="待回访").get_by_role("link", name=re.compile("周立新")).click()
         expect(page.get_by_role("heading", name="电话回访")).to_be_visible()
         expect(page.get_by_role("link", name="拨打 13900005678")).to_have_attribute("href", "tel:13900005678")
 
         page.goto(base + "/#/callbacks")  # every call-back due, not only 今日's first ten
         everything = page.get_by_role("list", name="待回访")
         expect(everything).to_contain_text("周立新")
+        expect(everything.get_by_role("listitem").filter(has_text="冯淑珍")).to_contain_text("已超期")
         expect(everything).to_contain_text("吴秀兰")
         assert_accessible(page, "待回访, all of them (360 px)")
         page.goto(base + "/#/callback")  # no subject: the form is not offered
@@ -117,5 +126,45 @@ def test_pwa_deadlines_today_marks_and_filters(chromium: Browser, pwa_server: An
         expect(page.get_by_role("button", name="开启消息提醒")).to_be_visible()
         assert page.evaluate("() => Notification.permission") == "default"
         assert_accessible(page, "同步 with 消息提醒 (360 px)")
+    finally:
+        ctx.close()
+
+
+def test_pwa_callback_offered_only_for_finished_work(chromium: Browser, pwa_server: Any) -> None:
+    """A call-back rates finished work: 回访 is offered on a completed case and a done visit,
+    not on a case in hand or a planned visit; the form opened by its address for unfinished
+    work says why and saves nothing (a rating would count in the centre's satisfaction rate)."""
+    ctx, page = phone(chromium, pwa_server.base_url, "field1", offline=True)
+    base = pwa_server.base_url
+    try:
+        idb(page, """await store.edit('cases', 'cb-open', {centre_id: 'c-shiqiao', status: 'accepted',
+              'applicant.name': '邓桂芝'});
+            await store.edit('cases', 'cb-done', {centre_id: 'c-shiqiao', status: 'completed',
+              'applicant.name': '蔡文华'});
+            await store.edit('visits', 'cb-planned', {centre_id: 'c-shiqiao', kind: 'home_service',
+              status: 'planned', 'applicant.name': '袁秀珍'});
+            await store.edit('visits', 'cb-visited', {centre_id: 'c-shiqiao', kind: 'home_service',
+              status: 'done', 'applicant.name': '彭志刚'}); return 1;""")
+        page.goto(f"{base}/#/case/cb-open")
+        expect(page.get_by_role("button", name="编辑")).to_be_visible()
+        expect(page.get_by_role("button", name="回访")).to_have_count(0)
+        page.goto(f"{base}/#/case/cb-done")
+        expect(page.get_by_role("button", name="回访")).to_be_visible()
+        page.goto(f"{base}/#/visit/cb-planned")
+        expect(page.get_by_role("button", name="编辑")).to_be_visible()
+        expect(page.get_by_role("button", name="回访")).to_have_count(0)
+        page.goto(f"{base}/#/visit/cb-visited")
+        expect(page.get_by_role("button", name="回访")).to_be_visible()
+
+        page.goto(f"{base}/#/callback?case=cb-open")
+        expect(page.get_by_text("该办件当前为“已受理”，办结后才能回访", exact=False)).to_be_visible()
+        expect(page.get_by_role("radio")).to_have_count(0)
+        assert_accessible(page, "call-back refused for a case in hand (360 px)")
+        page.goto(f"{base}/#/callback?visit=cb-planned")
+        expect(page.get_by_text("完成后才能回访", exact=False)).to_be_visible()
+        expect(page.get_by_role("radio")).to_have_count(0)
+        made = idb(page, "return (await store.list('evaluations')).filter((e) => ['cb-open', 'cb-planned']"
+                         ".includes(e.data.case_id || e.data.visit_id)).length;")
+        assert made == 0
     finally:
         ctx.close()

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.support.axe import assert_accessible
 from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
+from tests.support.server import COUNTY
 
 pytestmark = pytest.mark.browser
 
@@ -69,5 +70,46 @@ def test_pwa_notices_numbered_by_the_server_and_pending_offline(chromium: Browse
         expect(page.get_by_text("编号：待编号")).to_be_visible()
         expect(page.get_by_role("listitem").filter(has_text="户口簿原件")).to_be_visible()
         assert_accessible(page, "补件清单 offline (360 px)")
+    finally:
+        ctx.close()
+
+
+def test_pwa_notices_extended_promise_and_return_reason(chromium: Browser, pwa_server: Any) -> None:
+    """An extended case's 受理通知书 says the promise includes the extension (the applicant
+    would read the later date as the one first promised); a returned case's page shows its
+    退办理由; a notice the case's status does not call for is not printed by its URL."""
+    base = pwa_server.base_url
+    matter = f"m-{uuid.uuid4().hex[:6]}"
+    made = api_push(base, user_login(base, "super1")[0], [new_op("matters", matter, {
+        "name": "建房审批", "county_id": COUNTY, "kind": "time_limited", "time_limit_days": 10})])
+    assert made["results"][0]["status"] == "applied", made
+    centre_token, _ = user_login(base, "centre1")
+    extended, returned = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
+    made = api_push(base, centre_token, [
+        new_op("cases", extended, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
+                                   "applicant.name": "韩冬梅"}),
+        new_op("cases", returned, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
+                                   "applicant.name": "蒋立军"}),
+        new_op("cases", returned, {"status": "returned", "return_reason": "申请人撤回申请"})])
+    assert {r["status"] for r in made["results"]} == {"applied"}, made
+    granted = api_push(base, user_login(base, "super1")[0], [new_op("cases", extended, {
+        "extension.days": 5, "extension.reason": "需县自然资源局现场核查"})])
+    assert granted["results"][0]["status"] == "applied", granted
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        page.goto(f"{base}/#/case/{extended}/notice/acceptance")
+        promise = re.compile(r"承诺办结时间：\d{4}-\d{2}-\d{2}（含延期 5 个工作日）")
+        expect(page.get_by_text(promise)).to_be_visible()
+
+        page.goto(f"{base}/#/case/{returned}")
+        facts = page.locator("dl.kvs").first
+        expect(facts).to_contain_text("退办理由")
+        expect(facts).to_contain_text("申请人撤回申请")
+        expect(page.get_by_role("link", name=re.compile("退办通知书"))).to_be_visible()
+        assert_accessible(page, "a returned case (360 px)")
+        page.goto(f"{base}/#/case/{returned}/notice/supplement")
+        expect(page.get_by_text("不能出具补件清单", exact=False)).to_be_visible()
+        expect(page.get_by_role("button", name="打印")).to_have_count(0)
     finally:
         ctx.close()

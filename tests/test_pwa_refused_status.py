@@ -7,6 +7,8 @@ it), and the edit form offers the moves from 待补件. axe clean at 360 px."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 import pytest
@@ -106,5 +108,56 @@ def test_pwa_refused_complaint_reply_header_shows_dismissed(chromium: Browser, p
         assert_accessible(page, "a complaint page with a refused reply (360 px)")
         kept = idb(page, "return (await store.outbox()).map((o) => [o.state, o.set.reply]);")
         assert kept == [["rejected", "已更新办事指南并向投诉人致歉"]], kept
+    finally:
+        ctx.close()
+
+
+def test_pwa_refused_status_supplement_shows_no_list_or_notice(chromium: Browser, pwa_server: Any) -> None:
+    """Offline, field1 puts a case in hand on 待补件 with a list of materials; meanwhile a
+    colleague completes it, and the server refuses 已办结 → 待补件. The case page then shows
+    the case as the server holds it: no 补件清单 row, no 补件清单 notice to print (by its link
+    or its address), the 受理通知书 still; materials alone never call for the notice."""
+    base = pwa_server.base_url
+    case = f"case-{uuid.uuid4().hex[:8]}"
+    token, _ = user_login(base, "centre1")
+    made = api_push(base, token, [
+        new_op("cases", case, {"centre_id": "c-shiqiao", "matter_id": "m-x", "status": "accepted",
+                               "applicant.name": "孔繁荣"}),
+        new_op("cases", case, {"status": "handling"})])
+    assert [r["status"] for r in made["results"]] == ["applied"] * 2, made
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        version = idb(page, f"return (await store.get('cases', '{case}')).version;")
+        ctx.set_offline(True)
+        done = api_push(base, token, [new_op("cases", case, {"status": "completed"}, base=version)])
+        assert done["results"][0]["status"] == "applied", done
+
+        page.goto(f"{base}/#/case/{case}/edit")
+        page.get_by_label("办件状态").select_option("supplement")
+        page.get_by_label("需补正的材料（每行一项）").fill("宅基地使用证明")
+        page.get_by_role("button", name="保存").click()
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("待补件")
+        ctx.set_offline(False)
+        sync_now(page)
+
+        expect(heading.locator(".chip").first).to_have_text("已办结")
+        expect(heading).to_contain_text("改为“待补件”被拒绝")
+        facts = page.locator("dl.kvs").first
+        expect(facts).not_to_contain_text("补件清单")
+        expect(facts).not_to_contain_text("宅基地使用证明")
+        expect(page.get_by_role("link", name=re.compile("受理通知书"))).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile("补件清单"))).to_have_count(0)
+        assert_accessible(page, "a completed case with a refused 待补件 (360 px)")
+        page.goto(f"{base}/#/case/{case}/notice/supplement")
+        expect(page.get_by_text("该办件当前状态为“已办结”，不能出具补件清单", exact=False)).to_be_visible()
+        expect(page.locator("main")).not_to_contain_text("宅基地使用证明")
+
+        offered = page.evaluate("""async () => { const { noticesFor } = await import('/app/views/notice.js');
+            return [noticesFor({status: 'handling', missing_materials: ['户口簿']}),
+                    noticesFor({status: 'handling', missing_materials: ['户口簿'], notice_numbers:
+                                {acceptance: 'A-受-2026-0001', supplement: 'A-补-2026-0001'}})]; }""")
+        assert offered == [["acceptance"], ["acceptance", "supplement"]], offered
     finally:
         ctx.close()

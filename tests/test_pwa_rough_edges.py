@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.support.axe import assert_accessible
 from tests.support.pwa import (
     api_login,
     api_push,
@@ -112,3 +113,38 @@ def test_pwa_start_visit_label_fits_one_line_at_360px(chromium: Browser, pwa_ser
     assert lines == 1
     assert button.evaluate("b => b.scrollWidth <= b.clientWidth")
     ctx.close()
+
+
+#: Each filter button's label, its line count (distinct line tops of its text), height, and
+#: whether the label fits. This machine has no CJK font: each character draws as a narrow
+#: box, and a label never wraps. Spaced out to 1em a character, as a phone's CJK font draws it.
+SEG_LINES = """() => [...document.querySelectorAll('main .seg a')].map(a => {
+  const probe = document.createElement('span');
+  probe.textContent = '期';
+  a.parentElement.after(probe);
+  const size = parseFloat(getComputedStyle(a).fontSize);
+  probe.style.fontSize = `${size}px`;
+  a.style.letterSpacing = `${Math.max(0, size - probe.getBoundingClientRect().width)}px`;
+  probe.remove();
+  return a; }).map(a => {
+  const r = document.createRange(); r.selectNodeContents(a);
+  return [a.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size,
+          a.getBoundingClientRect().height, a.scrollWidth <= a.clientWidth]; })"""
+
+
+def test_pwa_filter_bars_keep_labels_whole_at_360px(chromium: Browser, pwa_server: Any) -> None:
+    """The cases' and the complaints' filter bars break between buttons at 360 px, never
+    inside a label (已超/期, 待答/复), and every button stays a 44 px touch target."""
+    ctx, page = phone(chromium, pwa_server.base_url, "centre1", offline=True)
+    try:
+        for where, first in (("#/cases", "在办"), ("#/complaints", "待答复")):
+            page.goto(pwa_server.base_url + "/" + where)
+            expect(page.get_by_role("group", name="筛选").get_by_role("link", name=first)).to_be_visible()
+            buttons = page.evaluate(SEG_LINES)
+            assert len(buttons) == 6, buttons
+            for label, lines, height, unclipped in buttons:
+                assert lines == 1 and unclipped, (where, label, lines)
+                assert height >= 44, (where, label, height)
+            assert_accessible(page, f"{where} filter bar (360 px)")
+    finally:
+        ctx.close()

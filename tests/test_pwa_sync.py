@@ -113,6 +113,9 @@ def test_rejected_op_stays_visible_and_can_be_fixed_and_resent(chromium: Browser
     page.get_by_role("link", name=re.compile("同步")).click()
     card = page.get_by_role("region", name="被退回的更改")
     expect(card).to_contain_text("数据不符合要求：联系电话")
+    # 退回 is a case's status: a refused change is said not to have passed.
+    expect(card).to_contain_text("未通过原因：")
+    expect(card).not_to_contain_text("退回原因")
     card.get_by_label("联系电话").fill("13807311234")
     card.get_by_role("button", name="重新发送").click()
     expect_unsent(page, 0)

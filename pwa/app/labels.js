@@ -37,7 +37,7 @@ const FIELDS = {
   'signature_fallback.at': '记录时间',
   due_at: '承诺期限', overdue: '已超期', window_id: '窗口', days_owed: '尚余工作日', callback_due: '回访期限',
   extension: '延期', 'extension.days': '延期工作日', 'extension.reason': '延期原因', pauses: '暂停计时',
-  missing_materials: '补件清单', refusal_reason: '不予受理原因', return_reason: '退回原因', notice_numbers: '通知书编号',
+  missing_materials: '补件清单', refusal_reason: '不予受理原因', return_reason: '退办理由', notice_numbers: '通知书编号',
   handed_to: '移交记录', detected_at: '发现超期时间', explanation: '情况说明', subject: '问责对象',
   'subject.collection': '问责对象类型', 'subject.record': '问责对象', content: '投诉内容', received_at: '收到时间',
   reply_due: '答复期限', reply: '答复', replied_at: '答复时间', verified: '已核实', verification: '核实意见',

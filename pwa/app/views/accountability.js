@@ -38,7 +38,10 @@ export async function accountabilitySection(ctx, collection, id) {
     row('期限', fmtTime(d.due_at)),
     row('发现超期', fmtTime(d.detected_at)),
     row('情况说明', d.explanation ? h('span', { class: 'pre', text: d.explanation }) : ''))];
-  if (d.status === 'open' && canSet(ctx.session.user.role, 'accountability', 'status', 'explained', d.status)) {
+  const mayExplain = canSet(ctx.session.user.role, 'accountability', 'status', 'explained', d.status);
+  // Without this, a field worker sees 待说明 and no way to act, and cannot tell whose it is.
+  if (d.status === 'open' && !mayExplain) parts.push(h('p', { class: 'hint', text: '情况说明由中心工作人员填写。' }));
+  if (d.status === 'open' && mayExplain) {
     const text = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 4, name: 'explanation' }));
     parts.push(recordForm([field('情况说明', text, '写明超期原因和改进措施，提交后由县级督查结案').wrap], async () => {
       const explanation = text.value.trim();

@@ -8,7 +8,36 @@ import { add, h, field, toast } from '../ui.js';
 import { edit, get, uuid } from '../store.js';
 import { ratings, validate } from '../schema.js';
 import { go } from '../router.js';
+import { enumLabel } from '../labels.js';
 import { caseTitle, matterNames } from './common.js';
+
+/**
+ * Whether a call-back is due on this work (the server's `callback_due` rule): a case once
+ * completed, a visit once done (a 回访走访 is itself the follow-up). A rating given while
+ * the work is still open would count in the centre's satisfaction rate for work not done.
+ * @param {'cases' | 'visits'} collection
+ * @param {Record<string, any>} d the record as it stands (never a refused change)
+ */
+export function mayCallBack(collection, d) {
+  if (collection === 'cases') return d.status === 'completed';
+  return d.status === 'done' && d.kind !== 'follow_up';
+}
+
+/**
+ * Why no call-back can be made on this work yet, or '' when it can.
+ * @param {any} c merged case, or null
+ * @param {any} v merged visit, or null (the call-back is about the visit when given)
+ */
+function notDueText(c, v) {
+  const d = (r) => r.standing || r.data;
+  if (v) {
+    if (mayCallBack('visits', d(v))) return '';
+    if (d(v).kind === 'follow_up') return '回访走访本身就是回访，无需再电话回访。';
+    return `这次走访当前为“${enumLabel('visits', 'status', d(v).status || 'planned')}”，完成后才能回访。`;
+  }
+  if (mayCallBack('cases', d(c))) return '';
+  return `该办件当前为“${enumLabel('cases', 'status', d(c).status) || '未知'}”，办结后才能回访（未办结的办件不计入满意度）。`;
+}
 
 /** #/callback?case=ID&visit=ID */
 export async function callbackView(ctx) {
@@ -19,6 +48,12 @@ export async function callbackView(ctx) {
   if (!subject) { // a call-back is always about a case or a visit
     add(ctx.main, h('h1', { text: '电话回访' }),
       h('p', { class: 'box warn', text: caseId || visitId ? '找不到要回访的办件或走访（可能尚未同步）。' : '请先选择要回访的办件或走访。' }),
+      h('div', { class: 'actions' }, h('a', { class: 'btn primary', href: '#/callbacks', text: '待回访列表' })));
+    return {};
+  }
+  const why = notDueText(c, v);
+  if (why) {
+    add(ctx.main, h('h1', { text: '电话回访' }), h('p', { class: 'box warn', text: why }),
       h('div', { class: 'actions' }, h('a', { class: 'btn primary', href: '#/callbacks', text: '待回访列表' })));
     return {};
   }

@@ -15,6 +15,7 @@ import { caseRow, visitRow } from './visits.js';
 import { NOTICES, noticesFor } from './notice.js';
 import { colleagues, personLabel } from '../colleagues.js';
 import { accountabilitySection } from './accountability.js';
+import { mayCallBack } from './callback.js';
 
 const DONE = ['completed', 'refused', 'returned'];
 
@@ -109,7 +110,9 @@ export async function caseView(ctx) {
   const [id] = ctx.params;
   const c = await found(ctx, 'cases', id, '找不到这个办件');
   if (!c) return { live: true };
-  const d = c.data;
+  // The case as the server holds it (with changes still going out): a status or materials
+  // it refused are shown in the rejected box, never as the case's facts.
+  const d = c.standing || c.data;
   const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), listSummaries('visits'), list('evaluations')]);
   const linkedVisits = visits.filter((v) => v.data.case_id === id);
   const callbacks = evals.filter((e) => e.data.case_id === id);
@@ -135,6 +138,7 @@ export async function caseView(ctx) {
       row('办结时间', fmtTime(d.completed_at)),
       row('补件清单', (d.missing_materials || []).join('、')),
       row('不予受理原因', d.refusal_reason),
+      row('退办理由', d.return_reason),
       row('备注', d.notes ? h('span', { class: 'pre', text: d.notes }) : '')),
     noticesFor(d).length ? h('section', null, h('h2', { text: '通知书' }),
       h('ul', { class: 'list notices' }, ...noticesFor(d).map((k) => h('li', null,
@@ -151,7 +155,7 @@ export async function caseView(ctx) {
       { empty: '还没有回访' })),
     actionBar(navButton('编辑', `#/case/${encodeURIComponent(id)}/edit`),
       navButton('上门服务', `#/visit/new/home_service?case=${encodeURIComponent(id)}&from=${encodeURIComponent(`#/case/${id}`)}`),
-      navButton('回访', `#/callback?case=${encodeURIComponent(id)}`, 'btn primary')));
+      mayCallBack('cases', d) ? navButton('回访', `#/callback?case=${encodeURIComponent(id)}`, 'btn primary') : null));
   return { live: true };
 }
 
@@ -248,7 +252,7 @@ export async function caseFormView(ctx) {
     text('return_reason', '退办理由', { rows: 2 }, '选择“退回”时必填，将印在退办通知书上'));
   const listed = (data.missing_materials || []).join('\n');
   inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed });
-  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“补件”时必填：一次性告知全部材料').wrap);
+  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“待补件”时必填：一次性告知全部材料').wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name

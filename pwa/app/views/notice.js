@@ -6,6 +6,7 @@
  */
 
 import { add, h, fmtDate, fmtTime } from '../ui.js';
+import { enumLabel } from '../labels.js';
 import { caseTitle, centreNames, found, matterNames } from './common.js';
 
 /** What each notice is called, which status calls for it, and its body. */
@@ -17,13 +18,27 @@ export const NOTICES = {
 };
 
 /**
- * The notices a case can print now.
- * @param {Record<string, any>} d a case's data
+ * The notices a case can print now: those its status calls for, and any the server has
+ * numbered (a notice once issued can be printed again). Pass the case as it stands
+ * (`standing`): a list of materials the server refused is no notice to hand anyone, and
+ * materials left from an earlier request are not a request now.
+ * @param {Record<string, any>} d a case's data as it stands
  */
 export function noticesFor(d) {
   return Object.entries(NOTICES).filter(([kind, n]) => n.status.includes(d.status)
-    || (kind === 'supplement' && (d.missing_materials || []).length)
     || (d.notice_numbers || {})[kind]).map(([kind]) => kind);
+}
+
+/**
+ * The acceptance notice's promise: an extended deadline says so, or the applicant reads
+ * the later date as the one first promised.
+ * @param {Record<string, any>} d
+ */
+function promiseText(d) {
+  if (!d.due_at) return '承诺办结时间以联网同步后服务器计算为准。';
+  const days = d.extension && d.extension.days;
+  const extended = days ? `（含延期 ${days} 个工作日）` : '';
+  return `承诺办结时间：${fmtDate(d.due_at)}${extended}（按工作日计算，补正材料期间不计入）。`;
 }
 
 /**
@@ -44,7 +59,14 @@ export async function noticeView(ctx) {
   const c = await found(ctx, 'cases', id, '找不到这个办件');
   const notice = NOTICES[kind];
   if (!c || !notice) return {};
-  const d = c.data;
+  // What the server holds (with changes still going out), never a change it refused.
+  const d = c.standing || c.data;
+  if (!noticesFor(d).includes(kind)) {
+    add(ctx.main, h('h1', { text: notice.title }),
+      h('p', { class: 'box warn', text: `该办件当前状态为“${enumLabel('cases', 'status', d.status) || '未知'}”，不能出具${notice.title}。` }),
+      h('div', { class: 'actions' }, h('a', { class: 'btn', href: `#/case/${encodeURIComponent(id)}`, text: '返回办件' })));
+    return { live: true };
+  }
   const [matters, centres] = await Promise.all([matterNames(), centreNames()]);
   const number = (d.notice_numbers || {})[kind];
   const a = d.applicant || {};
@@ -52,7 +74,7 @@ export async function noticeView(ctx) {
   const body = [];
   if (kind === 'acceptance') {
     body.push(h('p', { text: `${a.name || '申请人'}：您于 ${fmtDate(d.accepted_at) || '____'} 申请办理的“${matters.get(d.matter_id) || d.matter_id}”事项，材料齐全，符合法定形式，本中心决定予以受理。` }),
-      h('p', { text: d.due_at ? `承诺办结时间：${fmtDate(d.due_at)}（按工作日计算，补正材料期间不计入）。` : '承诺办结时间以联网同步后服务器计算为准。' }));
+      h('p', { text: promiseText(d) }));
   } else if (kind === 'refusal') {
     body.push(h('p', { text: `${a.name || '申请人'}：您申请办理的“${matters.get(d.matter_id) || d.matter_id}”事项，经审查，本中心决定不予受理。` }),
       h('p', { text: `不予受理理由：${d.refusal_reason || '（未填写）'}` }));

@@ -73,7 +73,7 @@ function rejectedCard(op, rerender) {
   const href = HREF[op.collection];
   return h('li', { class: 'box bad' },
     h('p', null, h('strong', { text: opLine(op) }), href ? h('a', { href: href + encodeURIComponent(op.record), text: ' 查看记录' }) : null),
-    h('p', { class: 'reason', text: `退回原因：${reasonText(op.collection, op.error)}` }),
+    h('p', { class: 'reason', text: `未通过原因：${reasonText(op.collection, op.error)}` }),
     op.error && op.error.message ? h('details', { class: 'hint' }, h('summary', { text: '技术信息' }),
       h('code', { text: op.error.message })) : null,
     h('p', { class: 'hint', text: `修改于 ${fmtTime(op.at)}` }),

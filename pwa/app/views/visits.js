@@ -8,6 +8,7 @@ import {
   actionBar, attachmentImg, badges, caseTitle, conflictBox, DUE_LABELS, dueState, found, matterNames, navButton,
   rejectedBox, row,
 } from './common.js';
+import { mayCallBack } from './callback.js';
 
 const OPEN_CASE = (c) => !['completed', 'refused', 'returned'].includes(c.data.status);
 
@@ -85,10 +86,15 @@ function dueCallbacks(cases, visits, evals, mineCentre, matters, since) {
   return out.sort((a, b) => a.due - b.due);
 }
 
-/** A call-back due, as a row linking to its form. */
+/**
+ * A call-back due, as a row linking to its form; one past its deadline says so in words
+ * (a colour alone is lost on a dim screen and to a screen reader).
+ */
 function callbackRow(cb) {
+  const late = cb.due < Date.now();
   return h('li', null, h('a', { class: 'item', href: cb.href },
     h('div', { class: 'item-top' }, h('strong', { class: 'grow', text: cb.title }),
+      late ? h('span', { class: 'chip due-overdue', text: '已超期' }) : null,
       h('span', { class: 'hint', text: `回访期限 ${fmtTime(cb.due).split(' ')[0]}` }))));
 }
 
@@ -275,7 +281,7 @@ export async function visitView(ctx) {
   }
   if (status === 'planned' || status === 'in_progress') actions.push(navButton('完成', `#/visit/${encodeURIComponent(id)}/finish`, status === 'in_progress' ? 'btn primary' : 'btn'));
   actions.push(navButton('编辑', `#/visit/${encodeURIComponent(id)}/edit`));
-  actions.push(navButton('回访', `#/callback?visit=${encodeURIComponent(id)}${d.case_id ? `&case=${encodeURIComponent(d.case_id)}` : ''}`));
+  if (mayCallBack('visits', v.standing || d)) actions.push(navButton('回访', `#/callback?visit=${encodeURIComponent(id)}${d.case_id ? `&case=${encodeURIComponent(d.case_id)}` : ''}`));
   add(ctx.main, 
     h('h1', null, enumLabel('visits', 'kind', d.kind) || '走访', ' ', h('span', { class: `chip st-${status}`, text: enumLabel('visits', 'status', status) })),
     h('div', { class: 'badges' }, badges(v)),
