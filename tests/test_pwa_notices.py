@@ -4,7 +4,9 @@ prints its reason; on paper (print media) only the sheet shows; axe-clean at 360
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import time
 import uuid
 from typing import Any
 
@@ -14,6 +16,8 @@ from playwright.sync_api import Browser, expect
 from tests.support.axe import assert_accessible
 from tests.support.pwa import api_push, idb, new_op, phone, sync_now, user_login
 from tests.support.server import COUNTY
+
+CST = dt.timezone(dt.timedelta(hours=8))
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +81,8 @@ def test_pwa_notices_numbered_by_the_server_and_pending_offline(chromium: Browse
 def test_pwa_notices_extended_promise_and_return_reason(chromium: Browser, pwa_server: Any) -> None:
     """An extended case's 受理通知书 says the promise includes the extension (the applicant
     would read the later date as the one first promised); a returned case's page shows its
-    退办理由; a notice the case's status does not call for is not printed by its URL."""
+    退办理由 and its 退办通知书 is dated by the return, not the printing day; a notice the
+    case's status does not call for is not printed by its URL."""
     base = pwa_server.base_url
     matter = f"m-{uuid.uuid4().hex[:6]}"
     made = api_push(base, user_login(base, "super1")[0], [new_op("matters", matter, {
@@ -85,12 +90,18 @@ def test_pwa_notices_extended_promise_and_return_reason(chromium: Browser, pwa_s
     assert made["results"][0]["status"] == "applied", made
     centre_token, _ = user_login(base, "centre1")
     extended, returned = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
-    made = api_push(base, centre_token, [
-        new_op("cases", extended, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
-                                   "applicant.name": "韩冬梅"}),
-        new_op("cases", returned, {"centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted",
-                                   "applicant.name": "蒋立军"}),
-        new_op("cases", returned, {"status": "returned", "return_reason": "申请人撤回申请"})])
+    made = api_push(base, centre_token, [new_op("cases", extended, {
+        "centre_id": "c-shiqiao", "matter_id": matter, "status": "accepted", "applicant.name": "韩冬梅"})])
+    assert {r["status"] for r in made["results"]} == {"applied"}, made
+    # Accepted and returned three days ago on a phone that syncs only now: the notice is
+    # dated by the decision (the op's corrected time), not the day it is printed.
+    then = int(time.time() * 1000) - 3 * 86_400_000
+    made = api_push(base, user_login(base, "centre1")[0], [
+        {**new_op("cases", returned, {"centre_id": "c-shiqiao", "matter_id": matter,
+                                      "status": "accepted", "applicant.name": "蒋立军"}),
+         "at": then - 3_600_000},
+        {**new_op("cases", returned, {"status": "returned", "return_reason": "申请人撤回申请"}),
+         "at": then}])
     assert {r["status"] for r in made["results"]} == {"applied"}, made
     granted = api_push(base, user_login(base, "super1")[0], [new_op("cases", extended, {
         "extension.days": 5, "extension.reason": "需县自然资源局现场核查"})])
@@ -108,6 +119,9 @@ def test_pwa_notices_extended_promise_and_return_reason(chromium: Browser, pwa_s
         expect(facts).to_contain_text("申请人撤回申请")
         expect(page.get_by_role("link", name=re.compile("退办通知书"))).to_be_visible()
         assert_accessible(page, "a returned case (360 px)")
+        page.goto(f"{base}/#/case/{returned}/notice/return")
+        decided = dt.datetime.fromtimestamp(time.time() - 3 * 86_400, CST).strftime("%Y-%m-%d")
+        expect(page.locator(".notice-date")).to_have_text(re.compile(f"　{decided}$"))
         page.goto(f"{base}/#/case/{returned}/notice/supplement")
         expect(page.get_by_text("不能出具补件清单", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="打印")).to_have_count(0)

@@ -539,7 +539,10 @@ class Batch:
                     # Numbered in this (the writer's) transaction: no two cases share one. A
                     # notice is dated by the decision it records (this op's corrected time).
                     numbers[kind] = notices.allocate(self.conn, centre, kind, stamp)
-                    dates[kind] = stamp
+                    accepted = state.leaves.get("accepted_at")
+                    # An acceptance entered after the fact is dated by its accepted_at.
+                    dates[kind] = accepted if kind == "acceptance" and isinstance(accepted, int) \
+                        else stamp
             kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
             if numbers:
                 kept["notice_numbers"] = numbers

@@ -42,12 +42,15 @@ function promiseText(d) {
 }
 
 /**
- * When the decision a notice records was taken, where the case keeps it: the acceptance, the
- * supplement request (the pause it began); a notice without one is dated the day it prints.
+ * When the decision a notice records was taken: the server's `notice_dates` (the time it
+ * numbered the notice); before it has synced, where the case keeps it (the acceptance, the
+ * supplement request's pause); else the day it prints.
  * @param {string} kind
  * @param {Record<string, any>} d
  */
 function decidedAt(kind, d) {
+  const dated = (d.notice_dates || {})[kind];
+  if (Number.isInteger(dated)) return dated;
   if (kind === 'acceptance') return d.accepted_at;
   const pauses = d.pauses || [];
   return kind === 'supplement' && pauses.length ? pauses[pauses.length - 1].from : null;
