@@ -213,11 +213,12 @@ def check_side(side: Side, fleet: list[ScheduledDevice]) -> None:
 
 
 # Times the server fills in from an op's corrected stamp (a case's acceptance and completion
-# when the phone leaves them out, its pauses; a complaint's receipt, reply, reopening and new
-# reply): the stamp includes the request's latency, so the two runs may differ there by
-# milliseconds, never by more.
+# when the phone leaves them out, its pauses, its notices' dates by kind; a complaint's
+# receipt, reply, reopening and new reply): the stamp includes the request's latency, so the
+# two runs may differ there by milliseconds, never by more.
 SERVER_STAMPED = frozenset({"accepted_at", "completed_at", "from", "to", "at", "received_at", "replied_at",
-                            "reopened_at", "answered_at"})
+                            "reopened_at", "answered_at", "acceptance", "refusal", "supplement",
+                            "return"})
 STAMP_SLACK_MS = 10_000
 
 

@@ -18,6 +18,7 @@ import { visitFormView } from './views/visit-form.js';
 import { caseFormView, caseView, casesView } from './views/cases.js';
 import { callbackView } from './views/callback.js';
 import { syncView } from './views/syncview.js';
+import { accountabilityListView } from './views/accountability.js';
 import { inboxGroupView, inboxView } from './views/inbox.js';
 import { noticeView } from './views/notice.js';
 import { complaintFormView, complaintsView, complaintView } from './views/complaints.js';
@@ -36,6 +37,7 @@ route(/^#\/case\/([^/]+)\/notice\/(acceptance|refusal|supplement|return)$/, noti
 route(/^#\/case\/([^/]+)$/, caseView);
 route(/^#\/callback$/, callbackView);
 route(/^#\/callbacks$/, callbacksView);
+route(/^#\/accountability$/, accountabilityListView);
 route(/^#\/sync$/, syncView);
 // Inspections and rectifications (inspectors, centres answering one): a big part of the code
 // that field phones never open, so it loads when first opened, not at start. Unlike the

@@ -1,14 +1,16 @@
 /**
  * 问责 on a case's or complaint's page: the accountability record the sweep made when the
- * work went overdue, and the centre's explanation (情况说明), which the county closes.
+ * work went overdue, and the centre's explanation (情况说明), which the county closes; and
+ * #/accountability, the centre's records in one list (those waiting for its explanation
+ * first), so the centre need not open each overdue case to find them.
  */
 
-import { field, fmtTime, h, toast } from '../ui.js';
+import { add, field, fmtDate, fmtTime, h, lazyList, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
-import { edit, get, sha256 } from '../store.js';
+import { edit, get, list, sha256 } from '../store.js';
 import { FormProblems } from '../errors.js';
 import { canSet } from '../rights.js';
-import { recordForm, row } from './common.js';
+import { actionBar, caseTitle, matterNames, navButton, recordForm, row } from './common.js';
 
 /**
  * The one id the server gives a subject's accountability record (`accountability_id` in
@@ -52,4 +54,57 @@ export async function accountabilitySection(ctx, collection, id) {
     }));
   }
   return h('section', { 'aria-label': '问责' }, ...parts);
+}
+
+/** Where a subject opens on the phone, by collection. */
+const SUBJECT_LINKS = { cases: '#/case/', complaints: '#/complaint/', rectifications: '#/rectification/' };
+/** The order the list shows states in: what waits for the centre first. */
+const STATE_ORDER = { open: 0, explained: 1, closed: 2 };
+
+/**
+ * Whether `role` writes explanations (the schema's rights): the centre's staff.
+ * @param {string} role
+ */
+export const explains = (role) => canSet(role, 'accountability', 'status', 'explained', 'open');
+
+/**
+ * The accountability records of the person's centres, waiting ones first, then by deadline.
+ * @param {any} user the session's user
+ */
+export async function centreAccountability(user) {
+  const centres = user.centre_ids || [];
+  const rows = (await list('accountability'))
+    .filter((a) => !a.data._deleted && (!centres.length || centres.includes(a.data.centre_id)));
+  return rows.sort((a, b) => (STATE_ORDER[a.data.status] ?? 3) - (STATE_ORDER[b.data.status] ?? 3)
+    || (b.data.due_at || 0) - (a.data.due_at || 0));
+}
+
+/** #/accountability: the centre's 问责 records, each naming and opening its overdue work. */
+export async function accountabilityListView(ctx) {
+  const [rows, matters, cases, complaints] = await Promise.all([
+    centreAccountability(ctx.session.user), matterNames(), list('cases'), list('complaints')]);
+  const subjects = new Map([...cases.map((c) => [`cases/${c.id}`, caseTitle(c, matters)]),
+    ...complaints.map((c) => [`complaints/${c.id}`, `投诉：${String(c.data.content || '').slice(0, 30)}`])]);
+  const waiting = rows.filter((a) => a.data.status === 'open').length;
+  const item = (a) => {
+    const d = a.data;
+    const s = d.subject || {};
+    const title = subjects.get(`${s.collection}/${s.record}`)
+      || `${enumLabel('accountability', 'kind', d.kind)}（同步后显示详情）`;
+    const href = SUBJECT_LINKS[s.collection] ? SUBJECT_LINKS[s.collection] + encodeURIComponent(s.record) : null;
+    return h('li', { class: 'item' },
+      h(href ? 'a' : 'div', { class: 'item-top', href },
+        h('strong', { class: 'grow', text: title }),
+        h('span', { class: `chip acc-${d.status}`, text: enumLabel('accountability', 'status', d.status) })),
+      h('div', { class: 'badges' },
+        h('span', { class: 'hint', text: `${enumLabel('accountability', 'kind', d.kind)} · 期限 ${fmtDate(d.due_at) || '—'}` }),
+        d.detected_at ? h('span', { class: 'hint', text: `发现于 ${fmtDate(d.detected_at)}` }) : null));
+  };
+  add(ctx.main, h('h1', { text: '问责' }),
+    h('p', { class: 'hint', text: explains(ctx.session.user.role)
+      ? `待说明 ${waiting} 件：打开后填写情况说明（超期原因和改进措施），由县级督查结案。`
+      : `待说明 ${waiting} 件。情况说明由中心工作人员填写。` }),
+    lazyList(rows, item, { empty: '本中心没有问责记录', label: '问责记录' }),
+    actionBar(navButton('返回今日', '#/today')));
+  return { live: true };
 }

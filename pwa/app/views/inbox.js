@@ -13,7 +13,8 @@ import { add, h, fmtShort, lazyList } from '../ui.js';
 import { get, list } from '../store.js';
 import { WORKSPACE } from '../roles.js';
 import { colleagues } from '../colleagues.js';
-import { matterNames } from './common.js';
+import { enumLabel } from '../labels.js';
+import { caseTitle, matterNames } from './common.js';
 import { caseRow } from './visits.js';
 import { complaintRow } from './complaints.js';
 
@@ -28,6 +29,31 @@ const GROUP_LINKS = {
 const SUBJECTS = { visits: '走访', cases: '办件', inspections: '检查', rectifications: '整改', complaints: '投诉',
   awards: '评优称号' };
 
+/**
+ * What single notifications are about, as this phone names it (the title carries no personal
+ * data, for Web Push and SMS; the records are already on the phone): a case's applicant and
+ * matter, a complaint's first words, a visit's kind and applicant. By notification id.
+ * @param {any[]} rows notifications
+ */
+async function subjectNames(rows) {
+  const named = rows.filter((n) => !(n.data.count > 1) && NAMED.has((n.data.subject || {}).collection));
+  if (!named.length) return new Map();
+  const [matters, records] = await Promise.all([matterNames(),
+    Promise.all(named.map((n) => get(n.data.subject.collection, n.data.subject.record)))]);
+  const out = new Map();
+  named.forEach((n, i) => {
+    const r = records[i];
+    if (!r) return;
+    const coll = n.data.subject.collection;
+    const title = coll === 'cases' ? caseTitle(r, matters)
+      : coll === 'complaints' ? String(r.data.content || '').slice(0, 30)
+        : [enumLabel('visits', 'kind', r.data.kind), r.data.applicant && r.data.applicant.name].filter(Boolean).join(' · ');
+    if (title) out.set(n.id, title);
+  });
+  return out;
+}
+const NAMED = new Set(['cases', 'complaints', 'visits']);
+
 /** #/inbox */
 export async function inboxView(ctx) {
   const rows = (await list('notifications'))
@@ -37,6 +63,7 @@ export async function inboxView(ctx) {
     add(ctx.main, h('p', { class: 'empty', text: '暂无通知。联网同步后，新的通知会出现在这里。' }));
     return { live: true };
   }
+  const names = await subjectNames(rows);
   const items = rows.map((n) => {
     const d = n.data;
     const subject = d.subject || {};
@@ -54,6 +81,7 @@ export async function inboxView(ctx) {
     return h('li', { class: 'notice', 'data-kind': d.kind },
       h('span', { class: 'tag', text: KINDS[d.kind] || d.kind }),
       href ? h('a', { href, text: label }) : h('span', { text: label }),
+      names.get(n.id) ? h('span', { class: 'about', text: names.get(n.id) }) : null,
       d.at ? h('small', { class: 'when', text: fmtShort(d.at) }) : null);
   });
   add(ctx.main, h('ul', { class: 'list inbox', 'aria-label': '通知列表' }, ...items));

@@ -9,6 +9,8 @@ import {
   rejectedBox, row,
 } from './common.js';
 import { mayCallBack } from './callback.js';
+import { centreAccountability, explains } from './accountability.js';
+import { complaintRow, replyState } from './complaints.js';
 
 const OPEN_CASE = (c) => !['completed', 'refused', 'returned'].includes(c.data.status);
 
@@ -126,9 +128,15 @@ export async function todayView(ctx) {
   // My visits of today, read from the day index (store agendaPage), not from every visit on
   // the device: in progress first, then by planned time the planned ones due by tonight
   // (overdue ones too) and those ended today; and any visit with unsent work.
-  const [today, cases, matters, evals, visitCalls] = await Promise.all([
+  const [today, cases, matters, evals, visitCalls, accs, complaints] = await Promise.all([
     agendaPage('visits', me, new Date(now).setHours(0, 0, 0, 0), new Date(now).setHours(23, 59, 59, 999), FIRST_ROWS),
-    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - CALLBACK_WINDOW_MS)]);
+    list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - CALLBACK_WINDOW_MS),
+    centreAccountability(ctx.session.user), list('complaints')]);
+  // Complaints whose reply is late or due within two days: the centre's, most urgent first.
+  const owed = complaints.filter((c) => (!centres.length || centres.includes(c.data.centre_id))
+    && replyState(c.standing || c.data, now))
+    .sort((a, b) => ((a.standing || a.data).reply_due || 0) - ((b.standing || b.data).reply_due || 0));
+  const unexplained = accs.filter((a) => a.data.status === 'open').length;
   const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
@@ -146,6 +154,12 @@ export async function todayView(ctx) {
       lazyList(today, visitRow, { empty: '今天没有安排走访', label: '我的走访' })),
     h('nav', { class: 'seg due-links', 'aria-label': '办件期限' }, ...Object.entries(DUE_LABELS).map(([k, label]) =>
       h('a', { href: `#/cases?f=${k}`, class: `due-${k}`, text: `${label} ${due[k]}` }))),
+    // The centre's overdue work waiting for its explanation (情况说明): one tap to the list.
+    unexplained ? h('p', { class: 'more-link' }, h('a', { href: '#/accountability',
+      text: `问责待说明 ${unexplained} 件${explains(ctx.session.user.role) ? '，请填写情况说明' : ''}` })) : null,
+    owed.length ? h('section', { 'aria-label': '待答复投诉' }, h('h2', { text: `待答复投诉（${owed.length}）` }),
+      lazyList(owed.slice(0, 5), complaintRow, { label: '待答复投诉' }),
+      owed.length > 5 ? h('a', { class: 'more-link', href: '#/complaints?f=waiting', text: '查看全部待答复投诉' }) : null) : null,
     h('section', { 'aria-label': '待回访' }, h('h2', { text: `待回访（${callbacks.length}）` }),
       lazyList(callbacks.slice(0, 10), callbackRow, { empty: '没有到期的回访', label: '待回访' }),
       callbacks.length > 10 ? h('a', { class: 'more-link', href: '#/callbacks', text: `查看全部 ${callbacks.length} 项` }) : null),
