@@ -1,6 +1,7 @@
 """The accountability lifecycle (问责): the sweep makes a record (open); the centre explains
-(needs the explanation); a supervisor closes it, or sends the explanation back (open
-again); closed is final. What the record is about (centre, subject, kind, staff, due and
+(needs the explanation); a supervisor closes it with a conclusion (结案意见), or sends the
+explanation back with the reason (open again); closed is final, and what it was closed on
+stands. What the record is about (centre, subject, kind, staff, due and
 detection times) is the server's alone. Every pair of states and every role against the
 table, and every forbidden move through the API: refused with its code, quarantined, the
 record unchanged."""
@@ -29,7 +30,8 @@ FLOW = {"": {"open"}, "open": {"explained", "closed"}, "explained": {"closed", "
 SERVERS = ["centre_id", "subject.collection", "subject.record", "kind", "staff_id", "due_at",
            "detected_at"]
 BASE = {"centre_id": "c1", "subject.collection": "cases", "subject.record": "k1",
-        "kind": "overdue_case", "explanation": "申请人补充材料未按时送达"}
+        "kind": "overdue_case", "explanation": "申请人补充材料未按时送达",
+        "conclusion": "情况属实，予以通报", "send_back_reason": "说明未写改进措施"}
 DAY_MS = 86_400_000
 
 
@@ -46,7 +48,9 @@ def test_accountability_lifecycle_table_is_the_contracts() -> None:
                          list(itertools.product(["", *STATES], STATES, ROLES)))
 def test_accountability_lifecycle_every_pair_and_role(src: str, dst: str, role: str) -> None:
     stored = None if src == "" else {**BASE, "status": src}
-    writes: dict[str, Any] = {"status": dst} if stored else {"status": dst, "explanation": "x"}
+    # A new record carries what each state needs (as BASE does for a stored one).
+    writes: dict[str, Any] = {"status": dst} if stored else {
+        "status": dst, "explanation": "x", "conclusion": "x", "send_back_reason": "x"}
 
     def run() -> None:
         enforce(rules(), role, stored, writes, merged={**(stored or {}), **writes})
@@ -113,12 +117,22 @@ def test_accountability_lifecycle_forbidden_moves_through_the_api(device: Any, c
     _refused(client, sup, {"centre_id": "c2"}, "invalid")  # a record's centre never changes
     _applied(client, ctr, {"status": "explained", "explanation": "申请人补充材料未按时送达"})
     _refused(client, ctr, {"status": "open"}, "forbidden")  # sending back is the county's
-    _applied(client, sup, {"status": "open"})  # the explanation sent back
+    # Sent back with what is wrong with it, closed with the county's conclusion: both needed,
+    # both the county's to write.
+    res = _refused(client, sup, {"status": "open"}, "invalid")
+    assert res["details"]["path"] == "send_back_reason"
+    _refused(client, sup, {"status": "open", "send_back_reason": "  "}, "invalid")
+    _applied(client, sup, {"status": "open", "send_back_reason": "未写明改进措施"})
     _applied(client, ctr, {"status": "explained", "explanation": "已补充：窗口人员请假未交接"})
-    _applied(client, sup, {"status": "closed"})
+    _refused(client, ctr, {"conclusion": "免予追责"}, "forbidden")
+    res = _refused(client, sup, {"status": "closed"}, "invalid")
+    assert res["details"]["path"] == "conclusion"
+    _applied(client, sup, {"status": "closed", "conclusion": "情况属实，予以通报批评"})
     res = _refused(client, sup, {"status": "open"}, "invalid_transition")  # closed is final
     assert res["details"]["allowed"] == []
-    _refused(client, ctr, {"status": "explained", "explanation": "再补充"}, "invalid_transition")
+    # What it was closed on stands: neither the conclusion nor the explanation changes after.
+    _refused(client, sup, {"conclusion": "改为免予追责"}, "immutable")
+    _refused(client, ctr, {"explanation": "再补充"}, "immutable")
 
 
 def test_accountability_lifecycle_only_the_sweep_makes_one(device: Any, client: TestClient) -> None:

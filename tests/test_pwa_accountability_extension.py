@@ -234,27 +234,38 @@ def test_pwa_accountability_record_names_its_subject_and_asks_before_closing(
         shown_due = page.evaluate("async (t) => (await import('/app/ui.js')).fmtTime(t)", due)
         expect(subject).to_contain_text(shown_due)
         expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("林晓梅")
-        # Open and unexplained: one click only asks.
+        # Open and unexplained: one click only asks, for the conclusion and whether to go on.
         page.get_by_role("button", name="关闭问责").click()
-        expect(page.get_by_role("alert")).to_contain_text("中心尚未提交情况说明")
-        expect(page.get_by_role("button", name="取消")).to_be_focused()
+        decision = page.get_by_role("group", name="关闭问责")
+        expect(decision).to_contain_text("中心尚未提交情况说明")
+        expect(decision.get_by_label("结案意见")).to_be_focused()
         assert_accessible(page, "closing an unexplained 问责, asked first (1280 px)")
         assert _doc(db, "accountability", acc)["status"] == "open"
-        page.get_by_role("button", name="取消").click()
-        expect(page.get_by_role("button", name="确认关闭")).to_have_count(0)
+        decision.get_by_role("button", name="取消").click()
+        expect(page.get_by_role("button", name="确认结案")).to_have_count(0)
         assert _doc(db, "accountability", acc)["status"] == "open"
         page.get_by_role("button", name="关闭问责").click()
-        page.get_by_role("button", name="确认关闭").click()
+        page.get_by_role("button", name="确认结案").click()  # no conclusion: not sent
+        expect(decision.get_by_role("alert")).to_have_text("请填写结案意见")
+        assert _doc(db, "accountability", acc)["status"] == "open"
+        decision.get_by_label("结案意见").fill("经核查超期属实，对经办人予以提醒谈话")
+        page.get_by_role("button", name="确认结案").click()
         expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("已结案")
-        assert _doc(db, "accountability", acc)["status"] == "closed"
+        doc = _doc(db, "accountability", acc)
+        assert (doc["status"], doc["conclusion"]) == ("closed", "经核查超期属实，对经办人予以提醒谈话")
         expect(page.get_by_role("button", name="关闭问责")).to_have_count(0)
 
-        # Explained: sent back for a new explanation (explained → open, a supervisor's move).
+        # Explained: sent back for a new explanation (explained → open, a supervisor's move),
+        # saying what is wanting.
         page.goto(f"{base}/#/ws/record/accountability/{explained}")
         expect(page.get_by_role("region", name="问责对象")).to_contain_text("临时救助")
         page.get_by_role("button", name="退回重新说明").click()
+        back = page.get_by_role("group", name="退回重新说明")
+        back.get_by_label("退回原因").fill("未说明公证延误后采取了什么措施")
+        back.get_by_role("button", name="确认退回").click()
         expect(page.locator("#view dl.ws-figures").nth(1)).to_contain_text("待说明")
-        assert _doc(db, "accountability", explained)["status"] == "open"
+        doc = _doc(db, "accountability", explained)
+        assert (doc["status"], doc["send_back_reason"]) == ("open", "未说明公证延误后采取了什么措施")
         expect(page.get_by_role("button", name="退回重新说明")).to_have_count(0)
     finally:
         ctx.close()

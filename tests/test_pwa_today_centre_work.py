@@ -2,7 +2,8 @@
 real server): its accountability records (问责) waiting for an explanation in one list, each
 naming and opening the overdue work; complaints whose reply is late or due; and the inbox
 naming what each notification is about (as the phone holds it; the title itself carries no
-personal data). axe-clean at 360 px."""
+personal data); a 问责 sent back shows why, a closed one the county's conclusion. axe-clean
+at 360 px."""
 
 from __future__ import annotations
 
@@ -66,10 +67,33 @@ def test_pwa_today_centre_work_accountability_complaints_and_named_notices(
     finally:
         ctx.close()
 
+    # Sent back by the county, then closed: the centre reads why, then the conclusion.
+    acc = f"acc-cases-{late}"
+    for values in ({"status": "explained", "explanation": "材料在外地公证"},
+                   {"status": "open", "send_back_reason": "未写明改进措施"}):
+        writer = Writer(str(db))
+        try:
+            writer.run(lambda conn, v=values: system_write(conn, [("accountability", acc, v, now)]))
+        finally:
+            writer.close()
     ctx, page = phone(chromium, base, "field1")
     try:  # a field worker sees what waits, and that the centre writes it
         sync_now(page)
         page.goto(f"{base}/#/accountability")
         expect(page.get_by_text("情况说明由中心工作人员填写", exact=False)).to_be_visible()
+        page.goto(f"{base}/#/case/{late}")
+        section = page.get_by_role("region", name="问责")
+        expect(section).to_contain_text("退回原因")
+        expect(section).to_contain_text("未写明改进措施")
+        writer = Writer(str(db))
+        try:
+            writer.run(lambda conn: system_write(conn, [("accountability", acc, {
+                "status": "closed", "conclusion": "说明理由成立，予以结案"}, now + 1)]))
+        finally:
+            writer.close()
+        sync_now(page)
+        expect(section).to_contain_text("结案意见")
+        expect(section).to_contain_text("说明理由成立，予以结案")
+        expect(section).not_to_contain_text("未写明改进措施")
     finally:
         ctx.close()

@@ -84,6 +84,12 @@ EXPLANATIONS = {
 }
 
 
+#: the county's conclusions on closing (结案意见)
+CONCLUSIONS = ("经核查情况属实，属客观原因，免予追责，责成中心落实整改措施",
+               "经核查超期属实，对经办人予以提醒谈话，纳入月度考核扣分",
+               "说明理由成立，已补办相关手续，予以结案")
+
+
 def _explanation(accountability_id: str, n: int) -> str:
     """A centre's explanation, by what the record is about (``acc-<collection>-<record>``)."""
     kind = next((k for k in EXPLANATIONS if accountability_id.startswith(f"acc-{k}-")), "cases")
@@ -119,7 +125,8 @@ def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
             close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
                               "record": rid, "base": _seen(conn, "accountability", rid),
                               "at": now + 1,
-                              "set": {"status": "closed"}}, schemas)
+                              "set": {"status": "closed",
+                                      "conclusion": CONCLUSIONS[n % len(CONCLUSIONS)]}}, schemas)
             Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
                 [close], [now + 1])
 

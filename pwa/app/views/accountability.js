@@ -39,7 +39,10 @@ export async function accountabilitySection(ctx, collection, id) {
     row('事由', enumLabel('accountability', 'kind', d.kind)),
     row('期限', fmtTime(d.due_at)),
     row('发现超期', fmtTime(d.detected_at)),
-    row('情况说明', d.explanation ? h('span', { class: 'pre', text: d.explanation }) : ''))];
+    row('情况说明', d.explanation ? h('span', { class: 'pre', text: d.explanation }) : ''),
+    // Sent back: what the county found wanting, for the new explanation to answer.
+    d.status === 'open' && d.send_back_reason ? row('退回原因', h('span', { class: 'pre', text: d.send_back_reason })) : null,
+    d.status === 'closed' ? row('结案意见', h('span', { class: 'pre', text: d.conclusion || '（未记录）' })) : null)];
   const mayExplain = canSet(ctx.session.user.role, 'accountability', 'status', 'explained', d.status);
   // Without this, a field worker sees 待说明 and no way to act, and cannot tell whose it is.
   if (d.status === 'open' && !mayExplain) parts.push(h('p', { class: 'hint', text: '情况说明由中心工作人员填写。' }));

@@ -98,31 +98,38 @@ async function subjectBlock(session, d, n) {
       pair('错过的期限', d.due_at ? fmtTime(d.due_at) : '（未记录）')));
 }
 
-/** Send a status change of the accountability record and say how it went. */
-async function setStatus(ctx, item, status, done) {
+/** Send a change of the accountability record's status (with its text) and say how it went. */
+async function setStatus(ctx, item, set, done) {
   try {
-    const how = await sendEdit('accountability', item.id, item.version, { status });
+    const how = await sendEdit('accountability', item.id, item.version, set);
     toast(how === 'queued' ? `${done}（联网后发送）` : done);
     ctx.rerender();
   } catch (e) { toast(e.message, 'error'); }
 }
 
 /**
- * 关闭问责. Closing before the centre has explained is allowed, but asked again first: the
- * record is the county's only trace of the lateness.
+ * A supervisor's decision on the record, in place of its buttons: the text it needs (结案意见
+ * or 退回原因, required by the server), and a warning where the centre has not explained yet
+ * (the record is the county's only trace of the lateness).
  */
-function closeButton(ctx, item, row) {
-  const d = item.data || {};
-  const close = () => setStatus(ctx, item, 'closed', '已关闭');
-  const ask = () => {
-    const cancel = h('button', { class: 'btn', type: 'button', text: '取消', onclick: () => ctx.rerender() });
-    row.replaceChildren(h('div', { class: 'box warn', role: 'group', 'aria-labelledby': 'ws-close-q' },
-      h('p', { id: 'ws-close-q', role: 'alert', text: '中心尚未提交情况说明。确定不等说明，直接关闭这条问责吗？' }),
-      h('div', { class: 'row' }, cancel, h('button', { class: 'btn danger', type: 'button', text: '确认关闭', onclick: close }))));
-    cancel.focus();
+function decide(ctx, item, row, how) {
+  const text = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 3, name: how.path, required: true }));
+  const f = field(how.label, text, how.hint);
+  const error = h('p', { class: 'error', role: 'alert' });
+  const send = () => {
+    const said = text.value.trim();
+    if (!said) {
+      error.textContent = `请填写${how.label}`;
+      text.focus();
+      return;
+    }
+    setStatus(ctx, item, { status: how.status, [how.path]: said }, how.done);
   };
-  const unexplained = d.status === 'open' && !String(d.explanation || '').trim();
-  return h('button', { class: 'btn primary', type: 'button', text: '关闭问责', onclick: unexplained ? ask : close });
+  const cancel = h('button', { class: 'btn', type: 'button', text: '取消', onclick: () => ctx.rerender() });
+  row.replaceChildren(h('div', { class: `box${how.warn ? ' warn' : ''}`, role: 'group', 'aria-label': how.title },
+    how.warn ? h('p', { text: how.warn }) : null, f.wrap, error,
+    h('div', { class: 'row' }, cancel, h('button', { class: 'btn primary', type: 'button', text: how.confirm, onclick: send }))));
+  text.focus();
 }
 
 /** The accountability record's actions, as the schemas let this role move its status. */
@@ -131,10 +138,17 @@ function accountabilityActions(ctx, item) {
   const role = ctx.session.user.role;
   const next = nextValues('accountability', 'status', d.status || '') || [];
   const row = h('div', { class: 'row' });
-  if (next.includes('closed') && canSet(role, 'accountability', 'status', 'closed', d.status)) row.append(closeButton(ctx, item, row));
+  if (next.includes('closed') && canSet(role, 'accountability', 'status', 'closed', d.status)) {
+    const unexplained = d.status === 'open' && !String(d.explanation || '').trim();
+    row.append(h('button', { class: 'btn primary', type: 'button', text: '关闭问责', onclick: () => decide(ctx, item, row, {
+      status: 'closed', path: 'conclusion', label: '结案意见', title: '关闭问责', confirm: '确认结案', done: '已结案',
+      hint: '写明核查结论和处理意见（如：情况属实，予以通报；或：属客观原因，免予追责）',
+      warn: unexplained ? '中心尚未提交情况说明。确定不等说明，直接结案吗？' : '' }) }));
+  }
   if (d.status === 'explained' && next.includes('open') && canSet(role, 'accountability', 'status', 'open', d.status)) {
-    row.append(h('button', { class: 'btn', type: 'button', text: '退回重新说明',
-      onclick: () => setStatus(ctx, item, 'open', '已退回，等待中心重新说明') }));
+    row.append(h('button', { class: 'btn', type: 'button', text: '退回重新说明', onclick: () => decide(ctx, item, row, {
+      status: 'open', path: 'send_back_reason', label: '退回原因', title: '退回重新说明', confirm: '确认退回',
+      done: '已退回，等待中心重新说明', hint: '说明情况说明哪里不足，中心据此重新说明', warn: '' }) }));
   }
   return row;
 }
