@@ -201,7 +201,7 @@ def test_pwa_record_reads_names_and_case_details(chromium: Browser, pwa_server: 
             assert code not in text, code
         case = page.get_by_role("region", name="申请人与办理情况")
         for shown in ("邹玉兰", "138****3333", "110105********1234", "户口簿复印件", "村委会证明",
-                      "暂停计时", "退回原因", "申请人要求撤回申请"):
+                      "暂停计时", "退办理由", "申请人要求撤回申请"):
             expect(case).to_contain_text(shown)
         assert "13800003333" not in case.inner_text()  # masked as the server lists it
         assert_accessible(page, "case record in the workspace (1280 px)")

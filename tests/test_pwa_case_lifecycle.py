@@ -1,6 +1,6 @@
 """The case lifecycle on the phone, in Chromium against a real server: the status list
 offers only the statuses the contract allows from the current one; 待补件 needs the one-time
-list of materials and 不予受理 / 退回 a reason before anything is saved; a server's
+list of materials and 不予受理 / 退办 a reason before anything is saved; a server's
 invalid_transition rejection reads in Chinese with what is allowed; axe-clean at 360 px."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Brow
         status = page.get_by_label("办件状态")
         expect(status).to_be_visible()
         offered = status.locator("option").all_inner_texts()
-        assert offered == ["已受理（当前）", "待补件", "办理中", "已办结", "退回"]
+        assert offered == ["已受理（当前）", "待补件", "办理中", "已办结", "退办"]
         # The hint names the option as the list does (待补件, not 补件).
         expect(page.get_by_text("选择“待补件”时必填", exact=False)).to_be_visible()
 
@@ -55,6 +55,6 @@ def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Brow
         text = page.evaluate("""async () => (await import('/app/labels.js')).reasonText('cases',
             {code: 'invalid_transition', details: {from: 'supplement', to: 'completed',
              allowed: ['handling', 'returned']}})""")
-        assert text == "状态变更不被允许：不能从“待补件”改为“已办结”，可改为：办理中、退回"
+        assert text == "状态变更不被允许：不能从“待补件”改为“已办结”，可改为：办理中、退办"
     finally:
         ctx.close()

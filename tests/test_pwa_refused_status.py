@@ -1,6 +1,6 @@
 """A change the server refused, in Chromium against a real server: while field1's phone was
 offline a colleague put the case on 待补件; field1 marked it 已办结 on the phone; the server
-refuses that (invalid_transition: 待补件 → 已办结; allowed 办理中、退回). The case page's
+refuses that (invalid_transition: 待补件 → 已办结; allowed 办理中、退办). The case page's
 header then shows the server's status (待补件) with the refused change marked 被拒绝, the box
 says in Chinese what is allowed, the person's change is kept (the 同步 page can fix and resend
 it), and the edit form offers the moves from 待补件. axe clean at 360 px."""
@@ -47,7 +47,7 @@ def test_pwa_refused_status_change_header_shows_the_servers_state(chromium: Brow
         box = page.get_by_role("region", name="被退回的更改")
         expect(box).to_be_visible()
         expect(box).to_contain_text("状态改为“已办结”未生效")
-        expect(box).to_contain_text("不能从“待补件”改为“已办结”，可改为：办理中、退回")
+        expect(box).to_contain_text("不能从“待补件”改为“已办结”，可改为：办理中、退办")
         expect(heading.locator(".chip").first).to_have_text("待补件")
         expect(heading).to_contain_text("改为“已办结”被拒绝")
         assert_accessible(page, "a case page with a refused status change (360 px)")
@@ -69,7 +69,7 @@ def test_pwa_refused_status_change_header_shows_the_servers_state(chromium: Brow
         status = page.get_by_label("办件状态")
         expect(status).to_be_visible()
         offered = status.locator("option").all_inner_texts()
-        assert offered == ["待补件（当前）", "办理中", "退回"], offered
+        assert offered == ["待补件（当前）", "办理中", "退办"], offered
     finally:
         ctx.close()
 

@@ -530,7 +530,7 @@ def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_
     transition = page.locator(f'li[data-op="{jump["id"]}"]')
     expect(transition.locator(".chip")).to_have_text("状态变更不被允许")
     expect(transition.locator(".ws-reason")).to_have_text(
-        "不能从“已受理”改为“不予受理”，可改为：待补件、办理中、已办结、退回")
+        "不能从“已受理”改为“不予受理”，可改为：待补件、办理中、已办结、退办")
     assert_accessible(page, "quarantine queue with ops")
     # Released before the fix: still refused, said on the row, the op stays.
     first.get_by_role("button", name="修正后放行").click()

@@ -10,7 +10,7 @@ const ENUMS = {
   'visits.status': { planned: '计划', in_progress: '进行中', done: '已完成', cancelled: '已取消' },
   'cases.channel': { window: '窗口受理', home: '上门受理', agency: '全程代办', appointment: '预约办理', green: '绿色通道' },
   'cases.status': { consulted: '咨询', accepted: '已受理', supplement: '待补件', handling: '办理中', completed: '已办结',
-    refused: '不予受理', returned: '退回' },
+    refused: '不予受理', returned: '退办' },
   'complaints.status': { open: '待答复', replied: '已答复', verified: '已核实', dismissed: '不予受理' },
   'evaluations.source': { evaluator: '评价器', callback: '电话回访', good_bad: '好差评', third_party: '第三方评估',
     hotline: '12345热线', department: '部门评议' },

@@ -249,7 +249,7 @@ export async function caseFormView(ctx) {
     : enumLabel('cases', 'status', v)]), from || (allowed.includes('accepted') ? 'accepted' : allowed[0]), false);
   fields.push(field('办件状态', inputs.status, `可改为：${allowed.map((v) => enumLabel('cases', 'status', v)).join('、') || '无（已办结）'}`).wrap);
   fields.push(text('refusal_reason', '不予受理理由', { rows: 2 }, '选择“不予受理”时必填，将印在不予受理通知书上'),
-    text('return_reason', '退办理由', { rows: 2 }, '选择“退回”时必填，将印在退办通知书上'));
+    text('return_reason', '退办理由', { rows: 2 }, '选择“退办”时必填，将印在退办通知书上'));
   const listed = (data.missing_materials || []).join('\n');
   inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed });
   fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“待补件”时必填：一次性告知全部材料').wrap);

@@ -86,7 +86,7 @@ export async function noticeView(ctx) {
       h('ol', null, ...(d.missing_materials || []).map((m) => h('li', { text: m }))),
       h('p', { text: '补正材料期间办理时限暂停计算，材料补齐后继续计算。' }));
   } else {
-    body.push(h('p', { text: `${a.name || '申请人'}：您申请办理的“${matters.get(d.matter_id) || d.matter_id}”事项，本中心决定退回办理。` }),
+    body.push(h('p', { text: `${a.name || '申请人'}：您申请办理的“${matters.get(d.matter_id) || d.matter_id}”事项，经审查，本中心决定予以退办，申请材料原件退还申请人。` }),
       h('p', { text: `退办理由：${d.return_reason || '（未填写）'}` }));
   }
   add(ctx.main, h('article', { class: 'notice-sheet', 'aria-labelledby': 'notice-title' },

@@ -68,7 +68,7 @@ function caseDetails(d) {
     ? h('ul', { class: 'ws-sub' }, d.missing_materials.map((m) => h('li', { text: String(m) }))) : null;
   const rows = [pair('申请人', a.name), pair('联系电话', a.phone), pair('身份证号', a.id_number), pair('地址', a.address),
     pair('补件清单', materials), pair('暂停计时', pauseList(d.pauses)),
-    pair('不予受理原因', d.refusal_reason), pair('退回原因', d.return_reason)].filter(Boolean);
+    pair('不予受理原因', d.refusal_reason), pair('退办理由', d.return_reason)].filter(Boolean);
   if (!rows.length) return null;
   return h('section', { 'aria-labelledby': 'ws-case-h' }, h('h2', { id: 'ws-case-h', text: '申请人与办理情况' }),
     h('dl', { class: 'ws-figures' }, rows));
