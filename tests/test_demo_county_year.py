@@ -212,6 +212,15 @@ def test_demo_county_has_work_against_the_clock(conn: sqlite3.Connection) -> Non
     assert count("SELECT count(*) FROM records WHERE collection='accountability'"
                  " AND json_extract(data,'$.status')='explained'"
                  " AND length(json_extract(data,'$.explanation')) > 0") == acc["explained"]
+    # Found as a server sweeping all along would have: the morning after the deadline (or now),
+    # never before it; open ones are the recent ones; closed ones carry the county's conclusion.
+    for due, found, status, conclusion in conn.execute(
+            "SELECT json_extract(data,'$.due_at'), json_extract(data,'$.detected_at'),"
+            " json_extract(data,'$.status'), json_extract(data,'$.conclusion') FROM records"
+            " WHERE collection='accountability'"):
+        assert due < found <= min(due + 2 * 86_400_000, now), (due, found)
+        assert status != "open" or found > now - 4 * 86_400_000, (status, found)
+        assert status != "closed" or conclusion, status
     kinds = {k for (k,) in conn.execute(
         "SELECT DISTINCT json_extract(data,'$.kind') FROM records WHERE collection='notifications'")}
     assert {"assigned", "overdue", "reopened"} <= kinds

@@ -60,8 +60,10 @@ def seed(db: str, county: DemoCounty) -> int:
         # a reopening, a late intake), as them.
         writer.run(lambda conn: apply_activity(conn, county))
         # Time has passed for the open work: the sweep marks it overdue, opens one
-        # accountability record each and notifies (as the running server would).
+        # accountability record each and notifies (as the running server would). A server
+        # sweeping all along would have found each lateness the morning after its deadline.
         sweep(writer)
+        writer.run(date_detection)
         writer.run(lambda conn: answer_accountability(conn, county))
         writer.run(lambda conn: mark_overdue_orders(conn, county))
         writer.run(lambda conn: run_awards(conn, county))
@@ -70,6 +72,31 @@ def seed(db: str, county: DemoCounty) -> int:
     finally:
         writer.close()
     return len(records)
+
+
+_DAY_MS = 86_400_000
+_CST_MS = 8 * 3_600_000
+
+
+def morning_after(due: int, now: int) -> int:
+    """When a server sweeping all along would have found work due at ``due`` late: 09:00
+    China time the day after (now, if that is still to come)."""
+    day = (due + _CST_MS) // _DAY_MS * _DAY_MS - _CST_MS  # its China midnight, in UTC ms
+    return min(day + _DAY_MS + 9 * 3_600_000, now)
+
+
+def date_detection(conn: sqlite3.Connection) -> None:
+    """The demo's accountability records, found by one sweep now, dated as a sweep running all
+    along would have found them (written as the system, like the sweep's own records)."""
+    now = now_ms()
+    rows = load_records(conn, [("accountability", rid) for rid, _c in accountability.open_records(conn)])
+    fixes = []
+    for (_coll, rid), stored in rows.items():
+        due = stored.state.leaves.get("due_at")
+        if isinstance(due, int):
+            fixes.append(("accountability", rid, {"detected_at": morning_after(due, now)}, now))
+    if fixes:
+        system_write(conn, fixes)
 
 
 EXPLANATIONS = {
@@ -96,6 +123,13 @@ def _explanation(accountability_id: str, n: int) -> str:
     return EXPLANATIONS[kind][n % len(EXPLANATIONS[kind])]
 
 
+def _detected(conn: sqlite3.Connection, rid: str) -> int | None:
+    """When the sweep found accountability record ``rid``'s subject overdue."""
+    stored = load_records(conn, [("accountability", rid)]).get(("accountability", rid))
+    at = stored.state.leaves.get("detected_at") if stored is not None else None
+    return at if isinstance(at, int) else None
+
+
 def _seen(conn: sqlite3.Connection, collection: str, record: str) -> int:
     """The version a person editing the record now would have seen: an op based on it
     changes the record without a conflict, as a phone that had synced would (a base of 0
@@ -105,30 +139,38 @@ def _seen(conn: sqlite3.Connection, collection: str, record: str) -> int:
 
 
 def answer_accountability(conn: sqlite3.Connection, county: DemoCounty) -> None:
-    """Accountability in every state: every third one explained by its centre, every third
-    one of those closed by the supervisor (written as those roles would, through the store)."""
+    """Accountability in every state, by age as a county's would be: found in the last three
+    days, still open; in the last ten, explained by its centre and waiting for the county;
+    older, closed by the supervisor with a conclusion, but for every fourth one still waiting
+    (written as those roles would, through the store)."""
     rows = accountability.open_records(conn)
     supervisor = next(u for u in county.users if u.role == "supervisor")
     schemas = load()
     now = now_ms()
     for n, (rid, centre) in enumerate(rows):
-        if n % 3 == 2:
+        age = now - (_detected(conn, rid) or now)
+        if age < 3 * _DAY_MS:
             continue  # stays open
         staff = next((u for u in county.users if u.role == "centre" and centre in u.centre_ids),
                      supervisor)
+        # Explained the day after it was detected, closed two days after that (never later
+        # than now: a recent one is answered the same day).
+        detected = _detected(conn, rid) or now
+        said = min(detected + _DAY_MS + 6 * 3_600_000, now - 2)
         explain = check_op({"id": f"demo-explain-{rid}", "collection": "accountability",
-                            "record": rid, "base": _seen(conn, "accountability", rid), "at": now,
+                            "record": rid, "base": _seen(conn, "accountability", rid), "at": said,
                             "set": {"status": "explained", "explanation":
                                     _explanation(rid, n)}}, schemas)
-        Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [now])
-        if n % 3 == 1:
+        Batch(conn, Actor(staff.id, "demo", "centre", None), now).run([explain], [said])
+        if age >= 10 * _DAY_MS and n % 4:
+            closed = min(said + 2 * _DAY_MS, now - 1)
             close = check_op({"id": f"demo-close-{rid}", "collection": "accountability",
                               "record": rid, "base": _seen(conn, "accountability", rid),
-                              "at": now + 1,
+                              "at": closed,
                               "set": {"status": "closed",
                                       "conclusion": CONCLUSIONS[n % len(CONCLUSIONS)]}}, schemas)
-            Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now + 1).run(
-                [close], [now + 1])
+            Batch(conn, Actor(supervisor.id, "demo", "supervisor", None), now).run(
+                [close], [closed])
 
 
 def _send(conn: sqlite3.Connection, county: DemoCounty, user_id: str, role: str,
