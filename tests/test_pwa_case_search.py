@@ -6,6 +6,7 @@ reaching into the masked part find nothing. axe clean at 360 px."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -84,5 +85,30 @@ def test_pwa_case_search_as_you_type_by_phone_and_id_tail(chromium: Browser, pwa
         expect(page.get_by_role("searchbox", name="搜索办件")).to_have_value("1111")
         expect(page.get_by_role("list", name="办件列表").get_by_role("link")).to_have_count(1)
         assert "q=1111" in page.evaluate("location.hash")
+    finally:
+        ctx.close()
+
+
+def test_pwa_case_list_finished_work_by_when_it_finished(chromium: Browser, pwa_server: Any) -> None:
+    """已办结 lists the latest decision first: a case refused today (it has no acceptance time,
+    and sank to the bottom) above one completed days ago."""
+    base = pwa_server.base_url
+    token, _ = user_login(base, "centre1")
+    now = int(time.time() * 1000)
+    made = api_push(base, token, [
+        new_op("cases", "fin-old", {"centre_id": "c-shiqiao", "matter_id": "m-x", "status": "completed",
+                                    "applicant.name": "早办结", "accepted_at": now - 9 * 86_400_000,
+                                    "completed_at": now - 5 * 86_400_000}),
+        new_op("cases", "fin-new", {"centre_id": "c-shiqiao", "matter_id": "m-x", "status": "consulted",
+                                    "applicant.name": "今日不予受理"}),
+        new_op("cases", "fin-new", {"status": "refused", "refusal_reason": "不属于本中心受理范围"})])
+    assert all(r["status"] == "applied" for r in made["results"]), made
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        page.goto(base + "/#/cases?f=done")
+        rows = page.get_by_role("list", name="办件列表").get_by_role("link")
+        expect(rows.first).to_contain_text("今日不予受理")
+        expect(rows.nth(1)).to_contain_text("早办结")
     finally:
         ctx.close()

@@ -41,6 +41,14 @@ export function caseMatches(c, q, matters) {
   return !!a.id_number && maskId(String(a.id_number)).toUpperCase().endsWith(digits.toUpperCase());
 }
 
+/**
+ * When a case was last decided on: its completion, its latest notice (a refusal or return has
+ * no acceptance time), else its acceptance: finished work sorts by when it finished.
+ * @param {Record<string, any>} d
+ */
+const decidedLast = (d) => d.completed_at
+  || Math.max(0, ...Object.values(d.notice_dates || {}).filter(Number.isInteger)) || d.accepted_at || 0;
+
 /** 办件: open cases first (overdue on top), or all; searched as you type (applicant, phone, ID's last digits). */
 export async function casesView(ctx) {
   const filter = ctx.query.get('f') || 'open';
@@ -55,7 +63,7 @@ export async function casesView(ctx) {
   }
   cases.sort(filter === 'open' || filter in DUE_LABELS
     ? (a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity)
-    : (a, b) => (b.data.accepted_at || 0) - (a.data.accepted_at || 0));
+    : (a, b) => decidedLast(b.data) - decidedLast(a.data));
   const searched = (text) => (text ? cases.filter((c) => caseMatches(c, text, matters)) : cases);
   const draw = (rows) => lazyList(rows, (c) => caseRow(c, matters), { empty: '没有办件', label: '办件列表' });
   const first = searched(q);
