@@ -11,6 +11,8 @@ Triggers on a write:
   users, never the person whose op it was);
 - ``returned``: an inspection's status becomes ``returned`` (to its inspectors);
 - ``ordered``: a rectification is ordered (to the centre's staff);
+- ``extended``: a supervisor grants a case its extension (to whoever answers for it: the
+  handler, else whoever was asked first; nobody named: the centre's staff);
 - ``reopened``: a complaint's reply is sent back (``replied`` → ``open``, a supervisor's
   move) for a new reply (to the centre's staff; each send-back its own notice);
 - ``overdue``: the sweep opens an accountability record (to the staff member named, or
@@ -44,6 +46,7 @@ TITLES = {
     "returned": "检查被退回，请修改",
     "ordered": "有新的整改要求",
     "reopened": "投诉答复被退回，请重新答复",
+    "extended": "办件已批准延期",
     "due_soon": "有事项下一个工作日到期",
     "overdue": "有事项已超期",
     "overdue_again": "有事项再次超期",
@@ -114,6 +117,11 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
         handler = after.get("handler_id")
         if isinstance(handler, str) and handler != before.get("handler_id"):
             out.append(Trigger("assigned", collection, record, handler, centre_id, at=at))
+        # An extension granted (once per case): whoever answers for it has a new deadline.
+        if after.get("extension.days") is not None and before.get("extension.days") is None:
+            owner = handler if isinstance(handler, str) else after.get("first_asked_by")
+            out.append(Trigger("extended", collection, record,
+                               owner if isinstance(owner, str) else None, centre_id, at=at))
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.

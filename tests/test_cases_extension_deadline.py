@@ -95,6 +95,15 @@ def test_extension_before_the_deadline_or_while_waiting_is_granted(device: Any) 
         done = sup.sync([sup.op("cases", rid, EXTEND, base=f1.versions[("cases", rid)])])
         assert done["results"][0]["status"] == "applied", (rid, done)
         assert current(f1, rid)["extension"]["days"] == 5
+    # Whoever answers for each case (f1 took them: first asked) is told of the new deadline,
+    # once per case; the supervisor who granted it is not.
+    f1.cursor = sup.cursor = None
+    told = [ch["data"] for page in f1.sync_all() for ch in page["changes"]
+            if ch["collection"] == "notifications" and ch["data"]["kind"] == "extended"]
+    assert sorted(n["subject"]["record"] for n in told) == ["fresh", "paused"]
+    assert {n["title"] for n in told} == {"办件已批准延期"}
+    assert not [ch for page in sup.sync_all() for ch in page["changes"]
+                if ch["collection"] == "notifications" and ch["data"]["kind"] == "extended"]
 
 
 def test_extension_of_a_case_late_before_its_pause_is_refused(device: Any) -> None:

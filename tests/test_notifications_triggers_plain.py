@@ -29,6 +29,12 @@ def plain_triggers(collection: str, record: str, op_id: str, before: Mapping[str
     if (collection == "cases" and before is not None and isinstance(after.get("handler_id"), str)
             and after.get("handler_id") != before.get("handler_id")):
         out.append(Trigger("assigned", collection, record, after["handler_id"], centre_id, at=at))
+    if (collection == "cases" and before is not None and after.get("extension.days") is not None
+            and before.get("extension.days") is None):
+        owner = after.get("handler_id") if isinstance(after.get("handler_id"), str) \
+            else after.get("first_asked_by")
+        out.append(Trigger("extended", collection, record, owner if isinstance(owner, str) else None,
+                           centre_id, at=at))
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         out += [Trigger("returned", collection, record, uid, centre_id, op_id, at)
@@ -51,7 +57,8 @@ def plain_triggers(collection: str, record: str, op_id: str, before: Mapping[str
 PEOPLE = st.one_of(st.none(), st.integers(), st.lists(st.sampled_from(["u1", "u2", "u3", 4]), max_size=4))
 LEAVES = st.fixed_dictionaries({}, optional={
     "staff_ids": PEOPLE, "inspector_ids": PEOPLE, "centre_id": st.sampled_from(["c1", None, 3]),
-    "handler_id": st.sampled_from(["u1", "u2", None, 5]),
+    "handler_id": st.sampled_from(["u1", "u2", None, 5]), "first_asked_by": st.sampled_from(["u3", None]),
+    "extension.days": st.sampled_from([None, 5]),
     "status": st.sampled_from(["open", "replied", "returned", "draft", None]),
     "_deleted": st.booleans(), "subject.collection": st.sampled_from(["cases", None]),
     "subject.record": st.sampled_from(["k1", None]), "staff_id": st.sampled_from(["u1", None])})

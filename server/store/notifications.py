@@ -39,7 +39,7 @@ from . import push as push_store
 Apply = Callable[[list[CheckedOp]], list[dict[str, Any]]]
 STAFF_ROLES = ("centre", "field")
 #: kinds that go to the centre's staff when the person named is no enabled user
-FALL_BACK = frozenset({"due_soon", "overdue", "overdue_again"})
+FALL_BACK = frozenset({"due_soon", "overdue", "overdue_again", "extended"})
 #: kinds the centre explains (its centre-role staff are told too, whoever is named)
 EXPLAINED = frozenset({"overdue", "overdue_again"})
 #: grouped kinds a later sweep triggers again for the same subject (see the module's text)

@@ -18,7 +18,7 @@ import { caseTitle, matterNames } from './common.js';
 import { caseRow } from './visits.js';
 import { complaintRow } from './complaints.js';
 
-const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', reopened: '投诉退回', due_soon: '即将到期', overdue: '已超期',
+const KINDS = { assigned: '新任务', returned: '检查退回', ordered: '整改要求', reopened: '投诉退回', extended: '延期', due_soon: '即将到期', overdue: '已超期',
   overdue_again: '再次超期', recheck: '称号复查' };
 const LINKS = { visits: '#/visit/', cases: '#/case/', complaints: '#/complaint/' };
 /** A group's filtered list by collection and kind (phones; the workspace opens its boards). */
