@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -125,5 +126,42 @@ def test_pwa_notices_extended_promise_and_return_reason(chromium: Browser, pwa_s
         page.goto(f"{base}/#/case/{returned}/notice/supplement")
         expect(page.get_by_text("不能出具补件清单", exact=False)).to_be_visible()
         expect(page.get_by_role("button", name="打印")).to_have_count(0)
+    finally:
+        ctx.close()
+
+
+def test_pwa_case_deadline_in_a_year_without_holidays_says_so(chromium: Browser, pwa_server: Any) -> None:
+    """A promise falling in a year whose State Council schedule the server lacks (2027 here)
+    is counted Monday to Friday: the case page says so beside it, and not for a promise in a
+    year it knows."""
+    base = pwa_server.base_url
+    long, short = f"m-{uuid.uuid4().hex[:6]}", f"m-{uuid.uuid4().hex[:6]}"
+    made = api_push(base, user_login(base, "super1")[0], [
+        new_op("matters", long, {"name": "林木采伐许可", "county_id": COUNTY, "kind": "time_limited",
+                                 "time_limit_days": 60}),
+        new_op("matters", short, {"name": "临时救助", "county_id": COUNTY, "kind": "time_limited",
+                                  "time_limit_days": 1})])
+    assert {r["status"] for r in made["results"]} == {"applied"}, made
+    late_year, this_year = f"case-{uuid.uuid4().hex[:8]}", f"case-{uuid.uuid4().hex[:8]}"
+    made = api_push(base, user_login(base, "centre1")[0], [
+        new_op("cases", late_year, {"centre_id": "c-shiqiao", "matter_id": long, "status": "accepted"}),
+        new_op("cases", this_year, {"centre_id": "c-shiqiao", "matter_id": short, "status": "accepted"})])
+    assert {r["status"] for r in made["results"]} == {"applied"}, made
+    unknown = httpx.get(f"{base}/api/v1/calendar", headers={
+        "Authorization": f"Bearer {user_login(base, 'super1')[0]}"}).json()["unknown_years"]
+    due_year = dt.datetime.fromtimestamp(time.time() + 90 * 86_400, CST).year  # 60 working days on
+    ctx, page = phone(chromium, base, "field1")
+    try:
+        sync_now(page)
+        page.goto(f"{base}/#/case/{late_year}")
+        facts = page.locator("dl.kvs").first
+        expect(facts).to_contain_text("承诺办结")
+        # The bundled calendar knows no year past 2026 and the test server loads none.
+        assert due_year in unknown, (due_year, unknown)
+        expect(facts).to_contain_text(f"{due_year}年节假日安排尚未导入")
+        assert_accessible(page, "a promise in a year without holidays (360 px)")
+        page.goto(f"{base}/#/case/{this_year}")
+        expect(page.locator("dl.kvs").first).to_contain_text("承诺办结")
+        expect(page.locator("dl.kvs").first).not_to_contain_text("节假日安排尚未导入")
     finally:
         ctx.close()

@@ -11,6 +11,7 @@ import { call } from './api.js';
 import { AuthFailed, HttpFailed, NetworkError, errorCode } from './errors.js';
 import { uploadPending } from './attachments.js';
 import { refreshColleagues } from './colleagues.js';
+import { refreshCalendar } from './calendar.js';
 import * as store from './store.js';
 import { emit } from './bus.js';
 import { revokedNotice } from './labels.js';
@@ -139,6 +140,7 @@ async function run(token) {
   await store.setMeta('lastSync', Date.now());
   // The centre's people for pickers (hourly at most); a failure never fails the sync.
   await refreshColleagues(token).catch(() => false);
+  await refreshCalendar(token).catch(() => false); // daily: deadlines in a year without holidays
   return { pushed, received };
 }
 

@@ -1,5 +1,6 @@
 /** Cases (办件): the centre's list, one case, and registering or editing a case. */
 
+import { deadlineCaveat } from '../calendar.js';
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
@@ -121,7 +122,8 @@ export async function caseView(ctx) {
   // The case as the server holds it (with changes still going out): a status or materials
   // it refused are shown in the rejected box, never as the case's facts.
   const d = c.standing || c.data;
-  const [matters, centres, visits, evals] = await Promise.all([matterNames(), centreNames(), listSummaries('visits'), list('evaluations')]);
+  const [matters, centres, visits, evals, caveat] = await Promise.all([matterNames(), centreNames(),
+    listSummaries('visits'), list('evaluations'), deadlineCaveat(DONE.includes(d.status) ? null : d.due_at)]);
   const linkedVisits = visits.filter((v) => v.data.case_id === id);
   const callbacks = evals.filter((e) => e.data.case_id === id);
   const points = new Map(ratings().map((r) => [r.value, r]));
@@ -139,7 +141,8 @@ export async function caseView(ctx) {
       row('服务中心', centres.get(d.centre_id) || d.centre_id),
       row('受理渠道', enumLabel('cases', 'channel', d.channel)),
       row('受理时间', fmtTime(d.accepted_at)),
-      row('承诺办结', d.due_at ? `${fmtTime(d.due_at)}${d.overdue ? '（已超期）' : ''}` : ''),
+      row('承诺办结', d.due_at ? [`${fmtTime(d.due_at)}${d.overdue ? '（已超期）' : ''}`,
+        caveat ? h('small', { class: 'hint caveat', text: `（${caveat}）` }) : ''] : ''),
       row('暂停计时', (d.pauses || []).map((p) => `${fmtTime(p.from)} 至 ${p.to ? fmtTime(p.to) : '今'}`).join('；')),
       row('尚余工作日', d.days_owed === null || d.days_owed === undefined ? '' : `${d.days_owed} 天（等待补件）`),
       row('延期', d.extension && d.extension.days ? `${d.extension.days} 个工作日：${d.extension.reason || ''}` : ''),
