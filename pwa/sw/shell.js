@@ -20,6 +20,7 @@ var SHELL = [
   '/app/attachments.js',
   '/app/bus.js',
   '/app/colleagues.js',
+  '/app/calendar.js',
   '/app/config.js',
   '/app/errors.js',
   '/app/forms.js',
