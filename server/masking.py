@@ -50,15 +50,32 @@ _LEAVES = {f"{p}.{leaf}": mask for p in PERSON_FIELDS
            for leaf, mask in (("id_number", mask_id), ("phone", mask_phone))}
 
 
+def _sent(value: Any, mask: Any) -> Any:
+    """A value as an op sent it where a number belongs: a refused op may hold it as a number,
+    a list, anything; shown masked whatever it is (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return mask(str(value))
+    return "***"
+
+
 def mask_op(op: Any) -> Any:
     """An op as sent, its ``set`` masked like a record's data: by person object or by leaf
-    path (an op as the phone sends it names leaves); anything else as it is."""
+    path (an op as the phone sends it names leaves). A refused op may hold any shape there:
+    whatever stands where an ID number or phone belongs is masked, a person that is no
+    object is hidden whole."""
     if not isinstance(op, dict) or not isinstance(op.get("set"), dict):
         return op
     changes: dict[str, Any] = {}
     for key, value in op["set"].items():
         if key in PERSON_FIELDS:
-            changes[key] = mask_person(value)
-        elif key in _LEAVES and isinstance(value, str):
-            changes[key] = _LEAVES[key](value)
+            if isinstance(value, dict):
+                changes[key] = {**value, **{leaf: _sent(value[leaf], mask)
+                                            for leaf, mask in (("id_number", mask_id), ("phone", mask_phone))
+                                            if leaf in value}}
+            elif value is not None:
+                changes[key] = "***"
+        elif key in _LEAVES:
+            changes[key] = _sent(value, _LEAVES[key])
     return {**op, "set": {**op["set"], **changes}} if changes else op

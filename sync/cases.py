@@ -61,21 +61,33 @@ def prepare(stored: Mapping[str, Any] | None, leaves: dict[str, Any], *, stamp: 
 
 def check_callback(leaves: Mapping[str, Any], case: Mapping[str, Any] | None,
                    visit: Mapping[str, Any] | None) -> None:
-    """Raise unless a new call-back (回访, an evaluation of source ``callback``) follows work
-    that is finished: a completed case or a visit done (``case``/``visit``: the live records
-    its ``case_id``/``visit_id`` name, None when there are none). A rating of work still in
-    hand would count in the month's satisfaction rate."""
+    """Raise unless a call-back (回访, an evaluation of source ``callback``) follows work that
+    is finished: a visit done when it names one (its ``case_id`` is then the visit's case, for
+    context: a site survey is called back while its case is still in hand), else a completed
+    case (``case``/``visit``: the live records its ``case_id``/``visit_id`` name, None when
+    there are none). A rating of work still in hand would count in the month's satisfaction
+    rate."""
     if leaves.get("source") != "callback":
         return
     cid, vid = leaves.get("case_id"), leaves.get("visit_id")
     if cid is None and vid is None:
         raise Invalid("case_id: a call-back names the case or visit it follows", path="case_id")
-    if cid is not None and (case is None or case.get("status") != "completed"):
+    if vid is None and (case is None or case.get("status") != "completed"):
         raise Invalid("case_id: a call-back follows a completed case", path="case_id",
                       details={"status": None if case is None else case.get("status")})
     if vid is not None and (visit is None or visit.get("status") != "done"):
         raise Invalid("visit_id: a call-back follows a visit that is done", path="visit_id",
                       details={"status": None if visit is None else visit.get("status")})
+
+
+def check_send_back(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> None:
+    """Raise unless a person sending an accountability record's explanation back (explained →
+    open) says why in that op: a reason left from an earlier send-back answers nothing."""
+    if before.get("status") == "explained" and leaves.get("status") == "open":
+        reason = leaves.get("send_back_reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise Invalid("send_back_reason: a send-back says, in the same change, what the"
+                          " explanation lacks", path="send_back_reason")
 
 
 def owner(leaves: Mapping[str, Any]) -> Any:
@@ -92,6 +104,12 @@ def check_handover(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> None
     if "first_asked_by" in leaves and asked is not None and leaves["first_asked_by"] != asked:
         raise Immutable("first_asked_by: who was asked first (首问) stays; hand the case over"
                         " instead", details={"path": "first_asked_by"})
+    # The hand-over history stands: an entry once written is never rewritten.
+    for key, value in leaves.items():
+        if key.startswith("handed_to.") and f"handed_to.{key.split('.')[1]}.to" in before \
+                and before.get(key) != value:
+            raise Immutable(f"{key}: a hand-over on record stays as it was",
+                            details={"path": key})
     added = {key.split(".")[1] for key in leaves if key.startswith("handed_to.")
              and f"handed_to.{key.split('.')[1]}.to" not in before}
     handler = leaves.get("handler_id", before.get("handler_id"))

@@ -124,6 +124,9 @@ def test_accountability_lifecycle_forbidden_moves_through_the_api(device: Any, c
     _refused(client, sup, {"status": "open", "send_back_reason": "  "}, "invalid")
     _applied(client, sup, {"status": "open", "send_back_reason": "未写明改进措施"})
     _applied(client, ctr, {"status": "explained", "explanation": "已补充：窗口人员请假未交接"})
+    # A second send-back says why again: the first one's reason answers nothing.
+    res = _refused(client, sup, {"status": "open"}, "invalid")
+    assert res["details"]["path"] == "send_back_reason"
     _refused(client, ctr, {"conclusion": "免予追责"}, "forbidden")
     res = _refused(client, sup, {"status": "closed"}, "invalid")
     assert res["details"]["path"] == "conclusion"

@@ -39,3 +39,27 @@ def test_callback_only_of_a_completed_case_or_a_done_visit(device: Any) -> None:
     [res] = f1.sync([f1.op("evaluations", "e-window", {"centre_id": "c1", "source": "evaluator",
                                                        "rating": "satisfied"})])["results"]
     assert res["status"] == "applied", res
+
+
+def test_callback_of_a_visit_done_while_its_case_is_in_hand(device: Any) -> None:
+    """A site survey done is called back though its case is still being handled: the phone
+    sends the visit and its case; the visit is what is judged."""
+    f1 = device("f1")
+    res = f1.sync([f1.op("cases", "cb-hand", {"centre_id": "c1", "matter_id": "m1", "status": "accepted"}),
+                   f1.op("visits", "cb-survey", {"centre_id": "c1", "kind": "site_survey", "status": "done",
+                                                 "case_id": "cb-hand"})])
+    assert [r["status"] for r in res["results"]] == ["applied", "applied"], res
+    res = _rate(f1, "e-survey", visit_id="cb-survey", case_id="cb-hand")
+    assert res["status"] == "applied", res
+
+
+def test_callback_rule_holds_when_an_evaluation_is_edited(device: Any) -> None:
+    """An evaluation of another source turned into a call-back later is judged the same."""
+    f1 = device("f1")
+    res = f1.sync([f1.op("cases", "cb-later", {"centre_id": "c1", "matter_id": "m1", "status": "accepted"}),
+                   f1.op("evaluations", "e-later", {"centre_id": "c1", "source": "evaluator",
+                                                    "case_id": "cb-later", "rating": "satisfied"})])
+    assert [r["status"] for r in res["results"]] == ["applied", "applied"], res
+    [res] = f1.sync([f1.op("evaluations", "e-later", {"source": "callback"})])["results"]
+    assert (res["status"], res["code"], res["details"]["path"]) == ("rejected", "invalid", "case_id"), res
+    assert current(f1, "e-later")["source"] == "evaluator"

@@ -100,3 +100,18 @@ def test_case_handover_tells_the_new_handler(device: Any) -> None:
     # The giver is not told of their own hand-over.
     mine = [ch for page in f1.sync_all() for ch in page["changes"] if ch["collection"] == "notifications"]
     assert mine == []
+
+
+def test_case_handover_history_stands(device: Any) -> None:
+    f1, f1b, ctr = device("f1"), device("f1b"), device("ctr1")
+    _case(f1, "ho-hist")
+    [res] = f1.sync([f1.op("cases", "ho-hist", _handover(f1.user["id"], f1b.user["id"]))])["results"]
+    assert res["status"] == "applied", res
+    for values in ({"handed_to.h1.from": ctr.user["id"]}, {"handed_to.h1.note": "改写"}):
+        res = _refused(ctr, "ho-hist", values)
+        assert (res["code"], res["details"]["path"]) == ("immutable", next(iter(values))), res
+    # The same entry sent again as it stands is no change.
+    entry = current(ctr, "ho-hist")["handed_to"]["h1"]
+    again = {"handed_to.h1.from": entry["from"], "notes": "已联系"}
+    [res] = ctr.sync([ctr.op("cases", "ho-hist", again)])["results"]
+    assert res["status"] == "applied", res

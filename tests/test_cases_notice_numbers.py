@@ -97,3 +97,23 @@ def test_cases_notice_dates_are_the_decisions_server_times(device: Any) -> None:
     assert again["notice_dates"] == doc["notice_dates"]
     res = f1.sync([f1.op("cases", "d1", {"notice_dates": {"refusal": 1}})])
     assert res["results"][0]["status"] == "rejected"
+
+
+def test_cases_notice_dates_a_second_supplement_request_is_dated_by_it(device: Any) -> None:
+    """The list asked for again (handling → supplement) prints with that request's date."""
+    f1 = device("f1")
+    res = f1.sync([f1.op("cases", "d2", {**CASE, "centre_id": "c1", "status": "accepted"}),
+                   f1.op("cases", "d2", {"status": "supplement", "missing_materials": ["户口簿"]}),
+                   f1.op("cases", "d2", {"status": "handling"})])
+    assert {r["status"] for r in res["results"]} == {"applied"}, res
+
+    def dates() -> dict[str, int]:
+        docs = [ch["data"] for page in device("multi").sync_all() for ch in page["changes"]
+                if ch["record"] == "d2"]
+        return dict(docs[-1]["notice_dates"])
+    first = dates()["supplement"]
+    before = now_ms()
+    res = f1.sync([f1.op("cases", "d2", {"status": "supplement", "missing_materials": ["身份证复印件"]})])
+    assert res["results"][0]["status"] == "applied", res
+    again = dates()
+    assert again["supplement"] >= before > first and again["acceptance"] <= first

@@ -158,6 +158,10 @@ def _kept(coll: str, doc: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+#: an evaluation's paths that make it a call-back of some work (judged whenever written)
+CALLBACK_PATHS = frozenset({"source", "case_id", "visit_id"})
+
+
 def matter_days(conn: sqlite3.Connection) -> dict[str, int]:
     """Promised time limits (working days) of every matter, for case deadlines."""
     return {rid: int(days) for rid, days in conn.execute(
@@ -516,7 +520,9 @@ class Batch:
             if raw.collection == "templates" and leaves.get("status") == "published" and (
                     stored is None or stored.state.leaves.get("status") != "published"):
                 self._check_publish(raw.record, state.leaves)
-            if raw.collection == "evaluations" and stored is None:
+            if raw.collection == "accountability" and stored is not None and self.actor.role != "system":
+                cases.check_send_back(stored.state.leaves, leaves)
+            if raw.collection == "evaluations" and (stored is None or not CALLBACK_PATHS.isdisjoint(leaves)):
                 cid, vid = state.leaves.get("case_id"), state.leaves.get("visit_id")
                 cases.check_callback(state.leaves,
                                      self._leaves("cases", cid) if isinstance(cid, str) else None,
@@ -543,6 +549,9 @@ class Batch:
                     # An acceptance entered after the fact is dated by its accepted_at.
                     dates[kind] = accepted if kind == "acceptance" and isinstance(accepted, int) \
                         else stamp
+            if after == cases.WAITING and before != cases.WAITING and outcome.changed \
+                    and "supplement" in numbers:
+                dates["supplement"] = stamp  # a later request's list is dated by that request
             kept = {"pauses": cases.track_pauses(kept.get("pauses") or [], before, after, stamp)}
             if numbers:
                 kept["notice_numbers"] = numbers
