@@ -51,6 +51,15 @@ def test_pwa_case_lifecycle_allowed_statuses_and_required_reasons(chromium: Brow
         expect_unsent(page, 0)
         stored = idb(page, f"const r = await store.get('cases', '{case}'); return r.data.missing_materials;")
         assert stored == ["户口簿原件", "近期免冠照片"]
+        # Told once (一次性告知): while the case waits, the list stands (the server would refuse
+        # a change); the form shows it, not editable, and says why.
+        page.goto(f"{base}/#/case/{case}/edit")
+        materials = page.get_by_label("需补正的材料（每行一项）")
+        expect(materials).to_be_disabled()
+        expect(materials).to_have_value("户口簿原件\n近期免冠照片")
+        expect(page.get_by_text("已一次性告知，不能修改", exact=False)).to_be_visible()
+        expect(page.get_by_label("不予受理理由")).to_be_enabled()
+        assert_accessible(page, "case form of a case waiting for materials (360 px)")
 
         text = page.evaluate("""async () => (await import('/app/labels.js')).reasonText('cases',
             {code: 'invalid_transition', details: {from: 'supplement', to: 'completed',

@@ -1,6 +1,7 @@
 /** Cases (办件): the centre's list, one case, and registering or editing a case. */
 
 import { deadlineCaveat } from '../calendar.js';
+import { frozen } from '../rights.js';
 import { add, h, field, fmtTime, lazyList, maskId, select, toast } from '../ui.js';
 import { enumLabel } from '../labels.js';
 import { edit, getPath, list, listSummaries } from '../store.js';
@@ -259,11 +260,21 @@ export async function caseFormView(ctx) {
   inputs.status = select(choices.map((v) => [v, v === from ? `${enumLabel('cases', 'status', v)}（当前）`
     : enumLabel('cases', 'status', v)]), from || (allowed.includes('accepted') ? 'accepted' : allowed[0]), false);
   fields.push(field('办件状态', inputs.status, `可改为：${allowed.map((v) => enumLabel('cases', 'status', v)).join('、') || '无（已办结）'}`).wrap);
-  fields.push(text('refusal_reason', '不予受理理由', { rows: 2 }, '选择“不予受理”时必填，将印在不予受理通知书上'),
-    text('return_reason', '退办理由', { rows: 2 }, '选择“退办”时必填，将印在退办通知书上'));
+  // A decision's text printed on its numbered notice stands while the case is in that status
+  // (the server refuses a change): shown, not editable, and said why.
+  const standing = isNew ? {} : (rec.existing.standing || data);
+  const stands = (path) => !isNew && frozen('cases', standing, path);
+  const fixedHint = '已印在通知书上，不能修改';
+  fields.push(text('refusal_reason', '不予受理理由', { rows: 2, disabled: stands('refusal_reason') },
+    stands('refusal_reason') ? fixedHint : '选择“不予受理”时必填，将印在不予受理通知书上'),
+  text('return_reason', '退办理由', { rows: 2, disabled: stands('return_reason') },
+    stands('return_reason') ? fixedHint : '选择“退办”时必填，将印在退办通知书上'));
   const listed = (data.missing_materials || []).join('\n');
-  inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed });
-  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, '选择“待补件”时必填：一次性告知全部材料').wrap);
+  inputs.missing_materials = h('textarea', { rows: 3, name: 'missing_materials', value: listed,
+    disabled: stands('missing_materials') });
+  fields.push(field('需补正的材料（每行一项）', inputs.missing_materials, stands('missing_materials')
+    ? '已一次性告知，不能修改；材料补齐、改为办理中后，如需再次补件可重新列明'
+    : '选择“待补件”时必填：一次性告知全部材料').wrap);
   fields.push(text('notes', '备注', { rows: 4 }));
 
   for (const [path, el] of Object.entries(inputs)) el.name = path; // forms.showProblems finds fields by name
