@@ -26,7 +26,7 @@ from server.system import system_write
 from server.writer import Writer
 from tests.support.axe import assert_accessible, desktop_context
 from tests.support.county import COUNTY
-from tests.support.pwa import api_login, db_rows, login, phone, sync_now
+from tests.support.pwa import api_login, db_rows, login, name_user, phone, server_write, sync_now
 from tests.support.server import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -145,47 +145,29 @@ def test_pwa_accountability_extension_granted_in_the_workspace(chromium: Browser
         ctx.close()
 
 
-def _write(db: Any, items: list[tuple[str, str, dict[str, Any], int]]) -> None:
-    writer = Writer(str(db))
-    try:
-        writer.run(lambda conn: system_write(conn, items))
-    finally:
-        writer.close()
-
-
-def _name(db: Any, username: str, name: str) -> str:
-    """Give ``username`` a display name (the test county's people have none); their id."""
-    writer = Writer(str(db))
-    try:
-        writer.run(lambda conn: conn.execute("UPDATE users SET name=? WHERE username=?", (name, username)))
-    finally:
-        writer.close()
-    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username=?", username)
-    return str(uid)
-
-
 APPLICANT = {"name": "邹玉兰", "phone": "13800003333", "id_number": "110105198001011234"}
 
 
 def _returned_case(db: Any, now: int, field1: str) -> str:
     """A case taken at window 3 that waited for materials, then was returned."""
     cid = str(uuid.uuid4())
-    _write(db, [
+    server_write(db, [
         ("centres", "c-shiqiao", {"windows.w-acc": {"number": "3号", "name": "社会事务窗口"}}, now - 3 * DAY),
         ("matters", "m-acc-40", {"name": "宅基地审批", "county_id": COUNTY, "kind": "time_limited",
                                  "time_limit_days": 40}, now - 3 * DAY),
         ("cases", cid, {"centre_id": "c-shiqiao", "matter_id": "m-acc-40", "status": "accepted",
                         "accepted_at": now - 3 * DAY, "handler_id": field1, "first_asked_by": field1,
                         "window_id": "w-acc", "applicant": APPLICANT}, now - 3 * DAY)])
-    _write(db, [("cases", cid, {"status": "supplement", "missing_materials": ["户口簿复印件", "村委会证明"]},
-                 now - 2 * DAY)])
-    _write(db, [("cases", cid, {"status": "returned", "return_reason": "申请人要求撤回申请"}, now - DAY)])
+    asked = {"status": "supplement", "missing_materials": ["户口簿复印件", "村委会证明"]}
+    server_write(db, [("cases", cid, asked, now - 2 * DAY)])
+    server_write(db, [("cases", cid, {"status": "returned", "return_reason": "申请人要求撤回申请"},
+                       now - DAY)])
     return cid
 
 
 def test_pwa_record_reads_names_and_case_details(chromium: Browser, pwa_server: Any) -> None:
     base, db = pwa_server.base_url, pwa_server.db
-    field1 = _name(db, "field1", "林晓梅")
+    field1 = name_user(db, "field1", "林晓梅")
     cid = _returned_case(db, int(time.time() * 1000), field1)
     ctx = desktop_context(chromium)
     page = ctx.new_page()
@@ -212,13 +194,14 @@ def test_pwa_record_reads_names_and_case_details(chromium: Browser, pwa_server: 
 def test_pwa_accountability_record_names_its_subject_and_asks_before_closing(
         chromium: Browser, pwa_server: Any) -> None:
     base, db = pwa_server.base_url, pwa_server.db
-    _name(db, "field1", "林晓梅")
+    name_user(db, "field1", "林晓梅")
     now = int(time.time() * 1000)
     late, _ = _cases(db, now)
     acc = f"acc-cases-{late}"
     explained_late, _ = _cases(db, now)
     explained = f"acc-cases-{explained_late}"
-    _write(db, [("accountability", explained, {"status": "explained", "explanation": "材料在外地公证"}, now)])
+    server_write(db, [("accountability", explained, {"status": "explained", "explanation": "材料在外地公证"},
+                       now)])
     ctx = desktop_context(chromium)
     page = ctx.new_page()
     try:

@@ -14,10 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from server.system import system_write
-from server.writer import Writer
 from tests.support.axe import assert_accessible
-from tests.support.pwa import phone, sync_now
+from tests.support.pwa import phone, server_write, sync_now
 from tests.test_pwa_accountability_extension import DAY, _cases
 
 pytestmark = pytest.mark.browser
@@ -29,13 +27,9 @@ def test_pwa_today_centre_work_accountability_complaints_and_named_notices(
     now = int(time.time() * 1000)
     late, _ = _cases(db, now)  # 陶桂英's case, overdue: its 问责 record opened by the sweep
     complaint = f"cp-{uuid.uuid4().hex[:8]}"
-    writer = Writer(str(db))
-    try:
-        writer.run(lambda conn: system_write(conn, [("complaints", complaint, {
-            "centre_id": "c-shiqiao", "status": "open", "channel": "hotline",
-            "content": "热线反映低保审批进度无人告知", "received_at": now - 20 * DAY}, now)]))
-    finally:
-        writer.close()
+    server_write(db, [("complaints", complaint, {
+        "centre_id": "c-shiqiao", "status": "open", "channel": "hotline",
+        "content": "热线反映低保审批进度无人告知", "received_at": now - 20 * DAY}, now)])
 
     ctx, page = phone(chromium, base, "centre1")
     try:
@@ -71,11 +65,7 @@ def test_pwa_today_centre_work_accountability_complaints_and_named_notices(
     acc = f"acc-cases-{late}"
     for values in ({"status": "explained", "explanation": "材料在外地公证"},
                    {"status": "open", "send_back_reason": "未写明改进措施"}):
-        writer = Writer(str(db))
-        try:
-            writer.run(lambda conn, v=values: system_write(conn, [("accountability", acc, v, now)]))
-        finally:
-            writer.close()
+        server_write(db, [("accountability", acc, values, now)])
     ctx, page = phone(chromium, base, "field1")
     try:  # a field worker sees what waits, and that the centre writes it
         sync_now(page)
@@ -85,12 +75,8 @@ def test_pwa_today_centre_work_accountability_complaints_and_named_notices(
         section = page.get_by_role("region", name="问责")
         expect(section).to_contain_text("退回原因")
         expect(section).to_contain_text("未写明改进措施")
-        writer = Writer(str(db))
-        try:
-            writer.run(lambda conn: system_write(conn, [("accountability", acc, {
-                "status": "closed", "conclusion": "说明理由成立，予以结案"}, now + 1)]))
-        finally:
-            writer.close()
+        server_write(db, [("accountability", acc, {
+            "status": "closed", "conclusion": "说明理由成立，予以结案"}, now + 1)])
         sync_now(page)
         expect(section).to_contain_text("结案意见")
         expect(section).to_contain_text("说明理由成立，予以结案")

@@ -32,6 +32,7 @@ from tests.support.pwa import (
     api_push,
     db_rows,
     login,
+    name_user,
     new_context,
     new_op,
     sync_now,
@@ -556,17 +557,6 @@ def test_workspace_quarantine_release_after_fix_and_drop(chromium: Browser, pwa_
     expect(page.locator(f'li[data-op="{ops[fixed]}"]')).to_have_count(0)
     expect(page.locator(f'li[data-op="{ops[dropped]}"]')).to_have_count(0)
     ctx.close()
-
-
-def name_user(db: Any, username: str, name: str) -> str:
-    """Give ``username`` a display name (the test county's people have none); their id."""
-    writer = Writer(str(db))
-    try:
-        writer.run(lambda conn: conn.execute("UPDATE users SET name=? WHERE username=?", (name, username)))
-    finally:
-        writer.close()
-    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username=?", username)
-    return str(uid)
 
 
 def system(db: Any, items: list[tuple[str, str, dict[str, Any], int]]) -> list[dict[str, Any]]:

@@ -175,6 +175,33 @@ def idb(page: Page, script: str) -> Any:
     return page.evaluate(f"async () => {{ const store = await import('/app/store.js'); {script} }}")
 
 
+def server_write(db: Any, items: list[tuple[str, str, dict[str, Any], int]]) -> None:
+    """Write ``(collection, id, data, at)`` records into the server's file as the system
+    (``server.system.system_write``, through a writer of its own), as the sweep or the demo
+    would."""
+    from server.system import system_write
+    from server.writer import Writer
+
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda conn: system_write(conn, items))
+    finally:
+        writer.close()
+
+
+def name_user(db: Any, username: str, name: str) -> str:
+    """Give ``username`` a display name (the test county's people have none); their id."""
+    from server.writer import Writer
+
+    writer = Writer(str(db))
+    try:
+        writer.run(lambda conn: conn.execute("UPDATE users SET name=? WHERE username=?", (name, username)))
+    finally:
+        writer.close()
+    [(uid,)] = db_rows(db, "SELECT id FROM users WHERE username=?", username)
+    return str(uid)
+
+
 def db_rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Rows from the server's SQLite file (read-only)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
