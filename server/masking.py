@@ -27,16 +27,26 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+#: a person's fields that are masked, and how
+_NUMBERS = (("id_number", mask_id), ("phone", mask_phone))
+
+
+def _sent(value: Any, mask: Any) -> Any:
+    """A value where an ID number or phone belongs, masked whatever it is: a refused op may
+    hold a number, a list, anything there (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return mask(str(value))
+    return "***"
+
+
 def mask_person(person: Any) -> Any:
     """A person object with its ID number and phone masked (anything else as it is)."""
     if not isinstance(person, dict):
         return person
-    out = dict(person)
-    if isinstance(out.get("id_number"), str):
-        out["id_number"] = mask_id(out["id_number"])
-    if isinstance(out.get("phone"), str):
-        out["phone"] = mask_phone(out["phone"])
-    return out
+    return {**person, **{leaf: _sent(person[leaf], mask) for leaf, mask in _NUMBERS
+                         if leaf in person}}
 
 
 def mask_record(data: dict[str, Any]) -> dict[str, Any]:
@@ -46,18 +56,7 @@ def mask_record(data: dict[str, Any]) -> dict[str, Any]:
     return {k: mask_person(v) if k in PERSON_FIELDS else v for k, v in data.items()}
 
 
-_LEAVES = {f"{p}.{leaf}": mask for p in PERSON_FIELDS
-           for leaf, mask in (("id_number", mask_id), ("phone", mask_phone))}
-
-
-def _sent(value: Any, mask: Any) -> Any:
-    """A value as an op sent it where a number belongs: a refused op may hold it as a number,
-    a list, anything; shown masked whatever it is (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return mask(str(value))
-    return "***"
+_LEAVES = {f"{p}.{leaf}": mask for p in PERSON_FIELDS for leaf, mask in _NUMBERS}
 
 
 def mask_op(op: Any) -> Any:
@@ -71,9 +70,7 @@ def mask_op(op: Any) -> Any:
     for key, value in op["set"].items():
         if key in PERSON_FIELDS:
             if isinstance(value, dict):
-                changes[key] = {**value, **{leaf: _sent(value[leaf], mask)
-                                            for leaf, mask in (("id_number", mask_id), ("phone", mask_phone))
-                                            if leaf in value}}
+                changes[key] = mask_person(value)
             elif value is not None:
                 changes[key] = "***"
         elif key in _LEAVES:

@@ -93,7 +93,7 @@ def check_send_back(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> Non
 def owner(leaves: Mapping[str, Any]) -> Any:
     """Who answers for a case now (首问负责): its handler, else whoever was asked first."""
     handler = leaves.get("handler_id")
-    return handler if handler is not None else leaves.get("first_asked_by")
+    return handler if isinstance(handler, str) else leaves.get("first_asked_by")
 
 
 def check_handover(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> None:
@@ -104,14 +104,16 @@ def check_handover(before: Mapping[str, Any], leaves: Mapping[str, Any]) -> None
     if "first_asked_by" in leaves and asked is not None and leaves["first_asked_by"] != asked:
         raise Immutable("first_asked_by: who was asked first (首问) stays; hand the case over"
                         " instead", details={"path": "first_asked_by"})
-    # The hand-over history stands: an entry once written is never rewritten.
+    added: set[str] = set()
     for key, value in leaves.items():
-        if key.startswith("handed_to.") and f"handed_to.{key.split('.')[1]}.to" in before \
-                and before.get(key) != value:
+        if not key.startswith("handed_to."):
+            continue
+        name = key.split(".")[1]
+        if f"handed_to.{name}.to" not in before:
+            added.add(name)
+        elif before.get(key) != value:  # the hand-over history stands once written
             raise Immutable(f"{key}: a hand-over on record stays as it was",
                             details={"path": key})
-    added = {key.split(".")[1] for key in leaves if key.startswith("handed_to.")
-             and f"handed_to.{key.split('.')[1]}.to" not in before}
     handler = leaves.get("handler_id", before.get("handler_id"))
     moved = "handler_id" in leaves and leaves["handler_id"] != before.get("handler_id")
     if not moved and not added:

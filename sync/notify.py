@@ -40,6 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .cases import owner
+
 #: a fixed title per kind: no applicant's name or number ever goes into one
 TITLES = {
     "assigned": "有新任务指派给您",
@@ -119,9 +121,9 @@ def triggers(collection: str, record: str, op_id: str, before: Mapping[str, Any]
             out.append(Trigger("assigned", collection, record, handler, centre_id, at=at))
         # An extension granted (once per case): whoever answers for it has a new deadline.
         if after.get("extension.days") is not None and before.get("extension.days") is None:
-            owner = handler if isinstance(handler, str) else after.get("first_asked_by")
+            answers = owner(after)
             out.append(Trigger("extended", collection, record,
-                               owner if isinstance(owner, str) else None, centre_id, at=at))
+                               answers if isinstance(answers, str) else None, centre_id, at=at))
     if (collection == "inspections" and after.get("status") == "returned"
             and (before or {}).get("status") != "returned"):
         # Each send-back is its own notification; the op that did it names it.

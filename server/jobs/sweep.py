@@ -161,21 +161,13 @@ def _account(collection: str, subjects: Sequence[tuple[str, str, dict[str, Any]]
     return run
 
 
-def _warn(collection: str, rows: Sequence[tuple[str, str | None, int, str | None]],
+def _tell(kind: str, collection: str, rows: Sequence[tuple[str, str | None, int, str | None]],
           now: int) -> Any:
+    """Tell ``rows`` (``(id, centre, due, staff)``) of ``kind``: due_soon, overdue_again."""
     def run(conn: Any) -> int:
-        # The deadline is in the key: a deadline moved (an extension) is warned of again.
-        warn = [Trigger("due_soon", collection, rid, staff, centre, str(due))
-                for rid, centre, due, staff in rows]
-        return deliver(conn, Batch(conn, SWEEPER, now).as_system(), warn, now)
-    return run
-
-
-def _again(collection: str, rows: Sequence[tuple[str, str | None, int, str | None]],
-           now: int) -> Any:
-    def run(conn: Any) -> int:
-        # The deadline is in the key: told once per later deadline missed, never per sweep.
-        told = [Trigger("overdue_again", collection, rid, staff, centre, str(due), now)
+        # The deadline is in the key: told once per deadline (a deadline moved by an
+        # extension, or a later one missed, is told again), never once per sweep.
+        told = [Trigger(kind, collection, rid, staff, centre, str(due), now)
                 for rid, centre, due, staff in rows]
         return deliver(conn, Batch(conn, SWEEPER, now).as_system(), told, now)
     return run
@@ -228,7 +220,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
         rows = _read(writer, partial(store.late_again, collection=collection,
                                      prefix=accountability_id(collection, "")))
         for part in _chunks(rows, chunk):
-            again += writer.run(_again(collection, part, when))
+            again += writer.run(_tell("overdue_again", collection, part, when))
     step("accountability")
     # A deadline one working day away: its person (or the centre's staff) is told, once.
     horizon = due_ms(when, 1, _read(writer, load_calendar))
@@ -237,7 +229,7 @@ def sweep(writer: Writer, now: int | None = None, chunk: int = CHUNK,
         rows = _read(writer, partial(store.due_within, collection=collection,
                                      due_field=DUE_FIELD[collection], start=when, end=horizon))
         for part in _chunks(rows, chunk):
-            warned += writer.run(_warn(collection, part, when))
+            warned += writer.run(_tell("due_soon", collection, part, when))
     step("due_soon")
     # Award titles: the two-year re-check reminder turns on; an expired title is withdrawn.
     reminded = 0

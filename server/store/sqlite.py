@@ -160,7 +160,7 @@ def watch_where(collection: str, alias: str = "") -> str:
     replaced parsed a document's JSON for their key and WHERE, old and new row, whenever a case,
     complaint or rectification was written (about 30 % of the refresh's ``UPDATE``)."""
     a = f"{alias}." if alias else ""
-    return (f"{a}collection = '{collection}' AND {_OPEN[collection].format(a=a)}"
+    return (f"{a}collection = '{collection}' AND {open_where(collection, alias)}"
             f" AND coalesce({a}overdue, 0) = 0")
 
 

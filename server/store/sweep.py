@@ -13,6 +13,8 @@ _CHUNK = 900
 _DUE = {"cases": "due_at", "complaints": "reply_due", "rectifications": "due_at"}
 _watch = sqlite.watch_where
 _STAFF = ("handler_id", "first_asked_by", "staff_id")  # who answers for a subject, first named first
+#: who answers for the record ``r`` (its document read for these fields only), or NULL
+_WHO = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in _STAFF) + ")"
 
 
 def _subject_fields(collection: str) -> tuple[str, ...]:
@@ -84,9 +86,8 @@ def late_again(conn: sqlite3.Connection, collection: str,
     subject's document is read only for those found. The usual overdue subject's record holds
     its own deadline, so nothing is found; a subject whose id needs the hashed form (over 100
     characters with the prefix) is not looked at."""
-    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in _STAFF) + ")"
     return [(rid, centre, int(due), who) for rid, centre, due, who in conn.execute(
-        f"SELECT f.id, f.centre_id, f.due, {staff} FROM facts AS f INDEXED BY facts_overdue"
+        f"SELECT f.id, f.centre_id, f.due, {_WHO} FROM facts AS f INDEXED BY facts_overdue"
         " JOIN records a ON a.collection = 'accountability' AND a.id = ? || f.id"
         " JOIN facts AS fa ON fa.rid = a.rid"
         " JOIN records r ON r.rid = f.rid"
@@ -112,10 +113,9 @@ def due_within(conn: sqlite3.Connection, collection: str, due_field: str, start:
     ``(id, centre_id, due, staff member answering for it or None)``, by centre then id
     (as ``unaccounted``: a centre's people told in one notification each)."""
     _check_due(collection, due_field)
-    staff = "coalesce(" + ", ".join(sqlite.json_field("r.data", f) for f in _STAFF) + ")"
     # Due time and centre from facts; the record (by rid) only for who answers for it.
     return [(rid, centre, int(when), who) for rid, centre, when, who in conn.execute(
-        f"SELECT f.id, f.centre_id, f.due, {staff} FROM {_open_due(collection)}"
+        f"SELECT f.id, f.centre_id, f.due, {_WHO} FROM {_open_due(collection)}"
         f" JOIN records r ON r.rid = f.rid WHERE {_watch(collection, 'f')}"
         " AND f.due BETWEEN ? AND ? ORDER BY f.centre_id, f.id", (start, end))]
 
