@@ -6,6 +6,6 @@
 // VERSION: bump it here and in sw-classic.js (tests check they match) whenever any file of
 // the app shell changes. It lives in the main script because browsers decide "new version"
 // by comparing the main script's bytes.
-self.FIELDSYNC_VERSION = '2026.12.03-s11m';
+self.FIELDSYNC_VERSION = '2026.12.03-s11n';
 import './sw/shell.js';
 import './sw/background.js';

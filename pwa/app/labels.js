@@ -121,8 +121,22 @@ export function reasonText(collection, error) {
     return `${base}：该办件已超过承诺期限，不能再延期（延期须在期限届满前批准）`;
   }
   const path = error.details && error.details.path;
-  return path ? `${base}：${fieldLabel(collection, path)}` : base;
+  if (!path) return base;
+  const label = `${base}：${fieldLabel(collection, path)}`;
+  if (error.code === 'invalid' && d.when && typeof d.when === 'object' && Object.keys(d.when).length) {
+    // a field a state needs (a refusal's reason, a supplement's list): say which state
+    const [wp, wv] = Object.entries(d.when)[0];
+    return `${label}：${fieldLabel(collection, wp)}为“${enumLabel(collection, wp, String(wv))}”时必须填写`;
+  }
+  return error.code === 'invalid' && INVALID_AT[path] ? `${label}：${INVALID_AT[path]}` : label;
 }
+
+/** What an `invalid` refusal at these paths means, beyond naming the field. */
+const INVALID_AT = {
+  'extension.reason': '延期须写明原因',
+  'extension.days': '延期天数须为 1–60 个工作日',
+  extension: '每件办件只能延期一次',
+};
 
 /** Collection titles for lists of mixed records. */
 export const TITLES = { visits: '走访', cases: '办件', evaluations: '回访', complaints: '投诉', inspections: '检查',

@@ -10,7 +10,7 @@ import { enumLabel } from '../labels.js';
 import { edit, get, list, sha256 } from '../store.js';
 import { FormProblems } from '../errors.js';
 import { canSet } from '../rights.js';
-import { actionBar, caseTitle, matterNames, navButton, recordForm, row } from './common.js';
+import { actionBar, matterNames, navButton, recordForm, row, subjectTitle } from './common.js';
 
 /**
  * The one id the server gives a subject's accountability record (`accountability_id` in
@@ -84,16 +84,18 @@ export async function centreAccountability(user) {
 
 /** #/accountability: the centre's 问责 records, each naming and opening its overdue work. */
 export async function accountabilityListView(ctx) {
-  const [rows, matters, cases, complaints] = await Promise.all([
-    centreAccountability(ctx.session.user), matterNames(), list('cases'), list('complaints')]);
-  const subjects = new Map([...cases.map((c) => [`cases/${c.id}`, caseTitle(c, matters)]),
-    ...complaints.map((c) => [`complaints/${c.id}`, `投诉：${String(c.data.content || '').slice(0, 30)}`])]);
+  const [rows, matters] = await Promise.all([centreAccountability(ctx.session.user), matterNames()]);
+  // Only the records these name, by key: not every case and complaint on the phone.
+  const held = await Promise.all(rows.map((a) => {
+    const s = a.data.subject || {};
+    return SUBJECT_LINKS[s.collection] && s.record ? get(s.collection, s.record) : null;
+  }));
+  const titles = new Map(rows.map((a, i) => [a.id, held[i] ? subjectTitle(a.data.subject.collection, held[i], matters) : '']));
   const waiting = rows.filter((a) => a.data.status === 'open').length;
   const item = (a) => {
     const d = a.data;
     const s = d.subject || {};
-    const title = subjects.get(`${s.collection}/${s.record}`)
-      || `${enumLabel('accountability', 'kind', d.kind)}（同步后显示详情）`;
+    const title = titles.get(a.id) || `${enumLabel('accountability', 'kind', d.kind)}（同步后显示详情）`;
     const href = SUBJECT_LINKS[s.collection] ? SUBJECT_LINKS[s.collection] + encodeURIComponent(s.record) : null;
     return h('li', { class: 'item' },
       h(href ? 'a' : 'div', { class: 'item-top', href },

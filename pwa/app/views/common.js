@@ -211,6 +211,23 @@ export function caseTitle(c, matters) {
 }
 
 /**
+ * What a case, complaint or visit is, in a line, as this phone holds it (for the inbox and
+ * the 问责 list): a case's applicant and matter, a complaint's first words, a visit's kind and
+ * applicant; '' for anything else.
+ * @param {string} collection
+ * @param {any} r merged record
+ * @param {Map<string,string>} matters
+ */
+export function subjectTitle(collection, r, matters) {
+  if (collection === 'cases') return caseTitle(r, matters);
+  if (collection === 'complaints') return String(r.data.content || '').slice(0, 30);
+  if (collection === 'visits') {
+    return [enumLabel('visits', 'kind', r.data.kind), r.data.applicant && r.data.applicant.name].filter(Boolean).join(' · ');
+  }
+  return '';
+}
+
+/**
  * A record (merged) for a view, or null after saying `notFound` on the screen.
  * @param {any} ctx the view context
  * @param {string} collection

@@ -13,8 +13,7 @@ import { add, h, fmtShort, lazyList } from '../ui.js';
 import { get, list } from '../store.js';
 import { WORKSPACE } from '../roles.js';
 import { colleagues } from '../colleagues.js';
-import { enumLabel } from '../labels.js';
-import { caseTitle, matterNames } from './common.js';
+import { matterNames, subjectTitle } from './common.js';
 import { caseRow } from './visits.js';
 import { complaintRow } from './complaints.js';
 
@@ -42,12 +41,7 @@ async function subjectNames(rows) {
     Promise.all(named.map((n) => get(n.data.subject.collection, n.data.subject.record)))]);
   const out = new Map();
   named.forEach((n, i) => {
-    const r = records[i];
-    if (!r) return;
-    const coll = n.data.subject.collection;
-    const title = coll === 'cases' ? caseTitle(r, matters)
-      : coll === 'complaints' ? String(r.data.content || '').slice(0, 30)
-        : [enumLabel('visits', 'kind', r.data.kind), r.data.applicant && r.data.applicant.name].filter(Boolean).join(' · ');
+    const title = records[i] ? subjectTitle(n.data.subject.collection, records[i], matters) : '';
     if (title) out.set(n.id, title);
   });
   return out;

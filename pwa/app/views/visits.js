@@ -132,15 +132,14 @@ export async function todayView(ctx) {
     agendaPage('visits', me, new Date(now).setHours(0, 0, 0, 0), new Date(now).setHours(23, 59, 59, 999), FIRST_ROWS),
     list('cases'), matterNames(), list('evaluations'), callbacksDue('visits', now - CALLBACK_WINDOW_MS),
     centreAccountability(ctx.session.user), list('complaints')]);
+  const mineCentre = (c) => !centres.length || centres.includes(c.data.centre_id);
   // Complaints whose reply is late or due within two days: the centre's, most urgent first.
-  const owed = complaints.filter((c) => (!centres.length || centres.includes(c.data.centre_id))
-    && replyState(c.standing || c.data, now))
+  const owed = complaints.filter((c) => mineCentre(c) && replyState(c.standing || c.data, now))
     .sort((a, b) => ((a.standing || a.data).reply_due || 0) - ((b.standing || b.data).reply_due || 0));
   const unexplained = accs.filter((a) => a.data.status === 'open').length;
-  const open = cases.filter((c) => OPEN_CASE(c) && (!centres.length || centres.includes(c.data.centre_id)))
+  const open = cases.filter((c) => OPEN_CASE(c) && mineCentre(c))
     .sort((a, b) => (a.data.due_at || Infinity) - (b.data.due_at || Infinity));
   const d = new Date();
-  const mineCentre = (c) => !centres.length || centres.includes(c.data.centre_id);
   const due = { overdue: 0, today: 0, soon: 0 };
   for (const c of cases) {
     const st = mineCentre(c) ? dueState(c.data, now) : null;

@@ -6,7 +6,7 @@
  */
 
 import { h, fmtTime, toast } from '../../ui.js';
-import { enumLabel, fieldLabel, reasonText, TITLES } from '../../labels.js';
+import { fieldLabel, reasonText, TITLES } from '../../labels.js';
 import { valueText } from '../common.js';
 import { api, names, pagedList, recordHref, recordRow, ServerRefused, screen, sendEdit, shortId } from './kit.js';
 
@@ -81,38 +81,24 @@ async function inspections(ctx) {
     }, '待审检查'));
 }
 
-// What an `invalid` refusal at these paths means, beyond naming the field.
-const INVALID_AT = {
-  'extension.reason': '延期须写明原因',
-  'extension.days': '延期天数须为 1–60 个工作日',
-  extension: '每件办件只能延期一次',
-};
-
 /**
  * The refusal as a Chinese sentence, from the entry's code and details (the server's message
- * is English, for developers): the field it concerns and what was wrong with it.
+ * is English, for developers): `reasonText`'s words beyond the code, or for a refusal of
+ * scope the centre or county the sender does not work for.
  * @param {any} q a quarantine entry
  * @param {any} n names()
  */
 function quarantineReason(q, n) {
   const d = q.details || {};
-  const path = d.path || d.field;
-  const full = reasonText(q.collection, { code: q.code, details: d });
-  const base = reasonText(q.collection, { code: q.code });
-  // a refusal of scope names the centre or county the sender does not work for
   if (q.code === 'forbidden' && !d.path && d.centre_id) return `${n.centre(d.centre_id)}不在提交人负责的中心之内`;
   if (q.code === 'forbidden' && !d.path && d.county_id) return '该县不在提交人的范围之内';
   if (q.code === 'forbidden' && !d.path && d.collection) return `提交人的角色不能修改${TITLES[d.collection] || d.collection}`;
-  if (q.code !== 'invalid' || !path || (path === 'extension' && d.due_at !== undefined)) {
-    return full === base ? '' : full.slice(base.length).replace(/^：/, '');
-  }
-  const label = fieldLabel(q.collection, path);
-  const when = d.when && typeof d.when === 'object' ? Object.entries(d.when)[0] : null;
-  if (when) {
-    const [wp, wv] = when;
-    return `${label}：${fieldLabel(q.collection, wp)}为“${enumLabel(q.collection, wp, String(wv))}”时必须填写`;
-  }
-  return `${label}：${INVALID_AT[path] || '填写的内容不符合要求'}`;
+  const full = reasonText(q.collection, { code: q.code, details: d });
+  const base = reasonText(q.collection, { code: q.code });
+  const extra = full === base ? '' : full.slice(base.length).replace(/^：/, '');
+  // a field named and nothing more: say it was its content
+  return q.code === 'invalid' && extra && extra === fieldLabel(q.collection, d.path || d.field)
+    ? `${extra}：填写的内容不符合要求` : extra;
 }
 
 /** The quarantined op's record and sender, as a supervisor reads them. */
